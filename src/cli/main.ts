@@ -1,0 +1,31 @@
+// `edgeclass <command> ...`: each command lives in its own module under src/cli/commands/ and is loaded on demand,
+// so `edgeclass tokenize` does not pay for what `edgeclass serve` needs.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  serve: { summary: 'serve the HTTP API on Node: serve [--port N] [--host H] [--models DIR]', load: () => import('./commands/serve.ts') },
+  tokenize: { summary: 'tokenize "text" [--pair "text"] --model <id> [--json]', load: () => import('./commands/tokenize.ts') },
+  models: { summary: 'models list | pull <id> [--revision R] | sync [--local] [<id>...]', load: () => import('./commands/models.ts') },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: edgeclass <command> [options]\n\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`edgeclass: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    process.stderr.write(`edgeclass ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

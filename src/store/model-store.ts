@@ -1,0 +1,47 @@
+// Where model folders come from. A model id (a Hugging Face id such as `bert-base-uncased` or `org/name`) names a
+// folder in the Hugging Face layout: config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx, ...
+// The core asks a ModelStore for files and never learns whether they came from a directory, R2 or the Hub.
+
+export interface ModelInfo {
+  id: string;
+  /** Files of the folder, relative paths with '/' separators. */
+  files: string[];
+}
+
+export interface ModelStore {
+  /** A file of a model folder as bytes, or null when the model or the file is absent. */
+  readBytes(modelId: string, file: string): Promise<Uint8Array | null>;
+  /** The same as UTF-8 text. */
+  readText(modelId: string, file: string): Promise<string | null>;
+  /** Every model folder the store holds. */
+  list(): Promise<ModelInfo[]>;
+  /** Said in errors when a model is missing: how a user provides it to this store. */
+  readonly howToProvide: string;
+}
+
+/** Model ids are Hugging Face ids: one or two path segments of [A-Za-z0-9._-], no '..'. */
+export function isValidModelId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/.test(id) && !id.includes('..') && id.length <= 200;
+}
+
+/**
+ * File paths inside a model folder: relative, '/'-separated, no empty, '.' or '..' segments, no backslashes or NULs.
+ * Checked before any store touches a disk or a bucket, so that a request can never name a file outside its model.
+ */
+export function isValidModelFilePath(file: string): boolean {
+  if (file.length === 0 || file.length > 500 || /[\\\0]/.test(file)) return false;
+  return file.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+/** A model id or file path that could escape its folder: a caller's mistake (HTTP 400), not a missing model. */
+export class InvalidModelPathError extends Error {
+  override readonly name = 'InvalidModelPathError';
+}
+
+/** Throws InvalidModelPathError unless both the id and the file path are safe to join into a path or a key. */
+export function assertSafeModelPath(modelId: string, file?: string): void {
+  if (!isValidModelId(modelId)) throw new InvalidModelPathError(`invalid model id '${modelId}'`);
+  if (file !== undefined && !isValidModelFilePath(file)) {
+    throw new InvalidModelPathError(`invalid file path '${file}' in model '${modelId}'`);
+  }
+}

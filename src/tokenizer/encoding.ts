@@ -1,0 +1,180 @@
+// The result of tokenizing one sequence or pair, field for field Hugging Face tokenizers' `Encoding`, including
+// its quirks: truncation windows live in `overflowing`, and merging two encodings crosses their windows.
+
+export type Offset = [number, number];
+
+export type PaddingSide = 'right' | 'left';
+export type TruncationSide = 'right' | 'left';
+
+/** Raised for inputs the reference rejects or aborts on; the HTTP layer turns it into a 422. */
+export class TokenizationError extends Error {
+  constructor(message: string, readonly param?: string) {
+    super(message);
+    this.name = 'TokenizationError';
+  }
+}
+
+export class Encoding {
+  constructor(
+    public ids: number[],
+    public typeIds: number[],
+    public tokens: string[],
+    /** The pre-tokenizer word each token came from, within its own sequence; null for added special tokens. */
+    public words: (number | null)[],
+    /** [start, end) in code points of the sequence the token came from. */
+    public offsets: Offset[],
+    public specialTokensMask: number[],
+    public attentionMask: number[],
+    public overflowing: Encoding[] = [],
+    /** sequence id -> [start, end) token range; empty means "one sequence spanning everything" (Rust's rule). */
+    public sequenceRanges: Map<number, [number, number]> = new Map(),
+  ) {}
+
+  static empty(): Encoding {
+    return new Encoding([], [], [], [], [], [], []);
+  }
+
+  get length(): number {
+    return this.ids.length;
+  }
+
+  clone(): Encoding {
+    return new Encoding(
+      this.ids.slice(), this.typeIds.slice(), this.tokens.slice(), this.words.slice(),
+      this.offsets.map((o) => [o[0], o[1]] as Offset), this.specialTokensMask.slice(), this.attentionMask.slice(),
+      this.overflowing.map((o) => o.clone()), new Map([...this.sequenceRanges].map(([k, r]) => [k, [r[0], r[1]]])),
+    );
+  }
+
+  /** Marks every token of this encoding and of its overflowing windows as sequence `sequenceId`. */
+  setSequenceId(sequenceId: number): void {
+    this.sequenceRanges.set(sequenceId, [0, this.length]);
+    for (const o of this.overflowing) o.setSequenceId(sequenceId);
+  }
+
+  sequenceIds(): (number | null)[] {
+    const out: (number | null)[] = new Array(this.length).fill(null);
+    if (this.sequenceRanges.size === 0) return out.fill(0);
+    for (const [seq, [start, end]] of this.sequenceRanges) for (let i = start; i < end; i++) out[i] = seq;
+    return out;
+  }
+
+  private slice(start: number, stop: number): Encoding {
+    return new Encoding(
+      this.ids.slice(start, stop), this.typeIds.slice(start, stop), this.tokens.slice(start, stop),
+      this.words.slice(start, stop), this.offsets.slice(start, stop).map((o) => [o[0], o[1]] as Offset),
+      this.specialTokensMask.slice(start, stop),
+      this.attentionMask.slice(start, stop),
+    );
+  }
+
+  /**
+   * Keeps `maxLength` tokens and moves the rest into overflowing windows that overlap by `stride` tokens.
+   * The reference asserts stride < maxLength (a Rust panic that aborts the process); we refuse instead.
+   */
+  truncate(maxLength: number, stride: number, side: TruncationSide): void {
+    const length = this.length;
+    if (maxLength >= length) return;
+    if (maxLength === 0) {
+      const whole = new Encoding(this.ids, this.typeIds, this.tokens, this.words, this.offsets,
+        this.specialTokensMask, this.attentionMask, this.overflowing, this.sequenceRanges);
+      Object.assign(this, Encoding.empty());
+      this.overflowing = [whole];
+      return;
+    }
+    if (stride >= maxLength) {
+      throw new TokenizationError(
+        `stride (${stride}) must be smaller than the tokens a sequence keeps after truncation (${maxLength}); ` +
+          'lower stride or raise max_length', 'stride');
+    }
+    const step = maxLength - stride;
+    const windows: Offset[] = [];
+    if (side === 'right') {
+      for (let start = 0; start < length; start += step) {
+        const stop = Math.min(start + maxLength, length);
+        windows.push([start, stop]);
+        if (stop === length) break;
+      }
+    } else {
+      for (let last = length - 1; last >= 0; last -= step) {
+        const stop = last + 1;
+        const start = Math.max(0, stop - maxLength);
+        windows.push([start, stop]);
+        if (start === 0) break;
+      }
+    }
+    const [first, ...rest] = windows.map(([start, stop]) => this.slice(start, stop));
+    first.overflowing = rest;
+    Object.assign(this, first);
+  }
+
+  /** Appends `pair` (Rust's merge_with), crossing overflowing windows the way the reference does. */
+  mergeWith(pair: Encoding, growingOffsets: boolean): void {
+    const overflowing: Encoding[] = [];
+    for (const mine of this.overflowing) {
+      const merged = mine.clone();
+      merged.mergeWith(pair.clone(), growingOffsets);
+      overflowing.push(merged);
+      for (const theirs of pair.overflowing) {
+        const crossed = mine.clone();
+        crossed.mergeWith(theirs.clone(), growingOffsets);
+        overflowing.push(crossed);
+      }
+    }
+    for (const theirs of pair.overflowing) {
+      const merged = this.clone();
+      merged.mergeWith(theirs.clone(), growingOffsets);
+      overflowing.push(merged);
+    }
+    const shift = this.length;
+    for (const [seq, [start, end]] of pair.sequenceRanges) this.sequenceRanges.set(seq, [start + shift, end + shift]);
+    const offsetShift = growingOffsets && this.offsets.length ? this.offsets[this.offsets.length - 1][1] : 0;
+    append(this.ids, pair.ids);
+    append(this.typeIds, pair.typeIds);
+    append(this.tokens, pair.tokens);
+    append(this.words, pair.words);
+    for (const [s, e] of pair.offsets) this.offsets.push([s + offsetShift, e + offsetShift]);
+    append(this.specialTokensMask, pair.specialTokensMask);
+    append(this.attentionMask, pair.attentionMask);
+    this.overflowing = overflowing;
+  }
+
+  static merge(encodings: Encoding[], growingOffsets: boolean): Encoding {
+    const result = Encoding.empty();
+    for (const e of encodings) result.mergeWith(e, growingOffsets);
+    return result;
+  }
+
+  /** Pads this encoding and, first, every overflowing window to `targetLength`. */
+  pad(targetLength: number, padId: number, padTypeId: number, padToken: string, side: PaddingSide): void {
+    for (const o of this.overflowing) o.pad(targetLength, padId, padTypeId, padToken, side);
+    const n = targetLength - this.length;
+    if (n <= 0) return;
+    const fill = <T>(v: T): T[] => new Array<T>(n).fill(v);
+    if (side === 'left') {
+      this.ids = fill(padId).concat(this.ids);
+      this.typeIds = fill(padTypeId).concat(this.typeIds);
+      this.tokens = fill(padToken).concat(this.tokens);
+      this.words = fill<number | null>(null).concat(this.words);
+      this.attentionMask = fill(0).concat(this.attentionMask);
+      this.specialTokensMask = fill(1).concat(this.specialTokensMask);
+      this.offsets = Array.from({ length: n }, () => [0, 0] as Offset).concat(this.offsets);
+      for (const r of this.sequenceRanges.values()) {
+        r[0] += n;
+        r[1] += n;
+      }
+    } else {
+      append(this.ids, fill(padId));
+      append(this.typeIds, fill(padTypeId));
+      append(this.tokens, fill(padToken));
+      append(this.words, fill<number | null>(null));
+      append(this.attentionMask, fill(0));
+      append(this.specialTokensMask, fill(1));
+      for (let i = 0; i < n; i++) this.offsets.push([0, 0]);
+    }
+  }
+}
+
+function append<T>(target: T[], source: readonly T[]): void {
+  for (let i = 0; i < source.length; i++) target.push(source[i]);
+}

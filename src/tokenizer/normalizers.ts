@@ -1,0 +1,112 @@
+// Normalizers named in tokenizer.json. Only what BERT-family tokenizers use is supported; others are refused when
+// the tokenizer is loaded, never silently approximated.
+import { AlignedBuilder, identityAligned, type NormalizedText } from './normalized.ts';
+import { isBertControl, isChineseChar, isNonspacingMark, isWhitespace } from './unicode.ts';
+
+export interface Normalizer {
+  /** Normalizes `input`, a slice of the sequence starting at UTF-16 offset `base`. */
+  normalize(input: string, base: number): NormalizedText;
+}
+
+export class NoNormalizer implements Normalizer {
+  normalize(input: string, base: number): NormalizedText {
+    return identityAligned(input, base);
+  }
+}
+
+export interface BertNormalizerConfig {
+  clean_text?: boolean;
+  handle_chinese_chars?: boolean;
+  strip_accents?: boolean | null;
+  lowercase?: boolean;
+}
+
+/**
+ * BertNormalizer: clean_text (drop NUL, U+FFFD and control characters, whitespace -> ' '), spaces around CJK
+ * ideographs, accents stripped (NFD, then nonspacing marks removed; null means "as lowercase"), lowercase.
+ * The reference runs these as whole-string passes; running them per character gives the same text and alignment
+ * because each pass maps one character to characters aligned to that same source character.
+ */
+export class BertNormalizer implements Normalizer {
+  private readonly cleanText: boolean;
+  private readonly chineseChars: boolean;
+  private readonly stripAccents: boolean;
+  private readonly lowercase: boolean;
+  /** Non-ASCII code point -> its normalized code points (after NFD/strip/lowercase); memoized. */
+  private readonly mapped = new Map<number, number[]>();
+
+  constructor(config: BertNormalizerConfig) {
+    this.cleanText = config.clean_text ?? true;
+    this.chineseChars = config.handle_chinese_chars ?? true;
+    this.lowercase = config.lowercase ?? true;
+    this.stripAccents = config.strip_accents ?? this.lowercase;
+  }
+
+  normalize(input: string, base: number): NormalizedText {
+    if (isPlainAscii(input)) return this.normalizeAscii(input, base);
+    const out = new AlignedBuilder();
+    for (let i = 0; i < input.length; ) {
+      const cp = input.codePointAt(i)!;
+      const start = base + i;
+      i += cp > 0xffff ? 2 : 1;
+      const end = base + i;
+      if (this.cleanText) {
+        if (cp === 0 || cp === 0xfffd || isBertControl(cp)) continue;
+        if (isWhitespace(cp)) {
+          out.push(0x20, start, end);
+          continue;
+        }
+      }
+      if (this.chineseChars && isChineseChar(cp)) {
+        const [ps, pe] = out.lastAlignment();
+        out.push(0x20, ps, pe);
+        for (const c of this.mapChar(cp)) out.push(c, start, end);
+        out.push(0x20, start, end);
+        continue;
+      }
+      for (const c of this.mapChar(cp)) out.push(c, start, end);
+    }
+    return out.build();
+  }
+
+  /** Printable ASCII: only lowercasing can change anything, and alignment is the identity. */
+  private normalizeAscii(input: string, base: number): NormalizedText {
+    const n = input.length;
+    const starts = new Int32Array(n);
+    const ends = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      starts[i] = base + i;
+      ends[i] = base + i + 1;
+    }
+    return { text: this.lowercase ? input.toLowerCase() : input, starts, ends };
+  }
+
+  private mapChar(cp: number): number[] {
+    if (cp < 0x80) {
+      return [this.lowercase && cp >= 0x41 && cp <= 0x5a ? cp + 32 : cp];
+    }
+    let result = this.mapped.get(cp);
+    if (result) return result;
+    let chars = [cp];
+    if (this.stripAccents) {
+      chars = [...String.fromCodePoint(cp).normalize('NFD')].map((c) => c.codePointAt(0)!).filter((c) => !isNonspacingMark(c));
+    }
+    if (this.lowercase) {
+      chars = chars.flatMap((c) => [...String.fromCodePoint(c).toLowerCase()].map((l) => l.codePointAt(0)!));
+    }
+    result = chars;
+    this.mapped.set(cp, result);
+    return result;
+  }
+}
+
+function isPlainAscii(s: string): boolean {
+  return /^[\x20-\x7e]*$/.test(s);
+}
+
+export function normalizerFromJson(json: unknown): Normalizer {
+  if (json === null || json === undefined) return new NoNormalizer();
+  const config = json as { type?: string };
+  if (config.type === 'BertNormalizer') return new BertNormalizer(config as BertNormalizerConfig);
+  throw new Error(`unsupported normalizer '${config.type}': edgeclass supports BertNormalizer or none`);
+}

@@ -1,0 +1,156 @@
+// Post-processors add the model's special tokens around one sequence or a pair: [CLS] A [SEP] B [SEP] for BERT,
+// <s> A </s></s> B </s> for RoBERTa. They run after truncation, on the main encoding and its overflowing windows.
+import { Encoding, type Offset } from './encoding.ts';
+import { isWhitespace } from './unicode.ts';
+
+export interface PostProcessor {
+  /** Special tokens added for a single sequence (false) or a pair (true); truncation reserves room for them. */
+  addedTokens(isPair: boolean): number;
+  process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding;
+}
+
+function specialEncoding(ids: number[], tokens: string[], typeId: number): Encoding {
+  const n = ids.length;
+  return new Encoding(ids.slice(), new Array(n).fill(typeId), tokens.slice(), new Array(n).fill(null),
+    Array.from({ length: n }, () => [0, 0] as Offset), new Array(n).fill(1), new Array(n).fill(1));
+}
+
+/** Rust's default `process`: number the sequences, let the processor transform them, then merge. */
+function processAll(processor: { processEncodings(e: Encoding[], add: boolean): Encoding[] }, encoding: Encoding,
+  pair: Encoding | null, addSpecialTokens: boolean): Encoding {
+  const encodings = pair ? [encoding, pair] : [encoding];
+  encodings.forEach((e, i) => e.setSequenceId(i));
+  return Encoding.merge(processor.processEncodings(encodings, addSpecialTokens), false);
+}
+
+type TemplatePiece = { SpecialToken: { id: string; type_id: number } } | { Sequence: { id: 'A' | 'B'; type_id: number } };
+interface SpecialTokenSpec { id: string; ids: number[]; tokens: string[] }
+
+export class TemplateProcessing implements PostProcessor {
+  constructor(
+    private readonly single: TemplatePiece[],
+    private readonly pair: TemplatePiece[],
+    private readonly specialTokens: Record<string, SpecialTokenSpec>,
+  ) {
+    for (const piece of [...single, ...pair]) {
+      if ('SpecialToken' in piece && !specialTokens[piece.SpecialToken.id]) {
+        throw new Error(`TemplateProcessing uses '${piece.SpecialToken.id}' without defining it`);
+      }
+    }
+  }
+
+  addedTokens(isPair: boolean): number {
+    return (isPair ? this.pair : this.single).reduce(
+      (n, p) => n + ('SpecialToken' in p ? this.specialTokens[p.SpecialToken.id].ids.length : 0), 0);
+  }
+
+  process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding {
+    return processAll(this, encoding, pair, addSpecialTokens);
+  }
+
+  processEncodings(encodings: Encoding[], addSpecialTokens: boolean): Encoding[] {
+    const template = encodings.length === 2 ? this.pair : this.single;
+    const out: Encoding[] = [];
+    for (const piece of template) {
+      if ('Sequence' in piece) {
+        const i = piece.Sequence.id === 'A' ? 0 : 1;
+        const e = encodings[i];
+        e.typeIds = new Array(e.length).fill(piece.Sequence.type_id);
+        e.setSequenceId(i);
+        out.push(e.clone());
+      } else if (addSpecialTokens) {
+        const spec = this.specialTokens[piece.SpecialToken.id];
+        out.push(specialEncoding(spec.ids, spec.tokens, piece.SpecialToken.type_id));
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * BertProcessing and RobertaProcessing: [cls] A [sep] (+ [sep] B [sep] for RoBERTa, B [sep] for BERT).
+ * RoBERTa also trims whitespace out of offsets and gives every token type id 0, like the reference.
+ */
+export class ClsSepProcessing implements PostProcessor {
+  constructor(
+    private readonly cls: [string, number],
+    private readonly sep: [string, number],
+    private readonly roberta: boolean,
+    private readonly trimOffsets: boolean,
+  ) {}
+
+  addedTokens(isPair: boolean): number {
+    return isPair ? (this.roberta ? 4 : 3) : 2;
+  }
+
+  process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding {
+    return processAll(this, encoding, pair, addSpecialTokens);
+  }
+
+  processEncodings(encodings: Encoding[], addSpecialTokens: boolean): Encoding[] {
+    if (this.trimOffsets) {
+      for (const e of encodings) {
+        trimOffsets(e);
+        e.overflowing.forEach(trimOffsets);
+      }
+    }
+    if (this.roberta) for (const e of encodings) e.typeIds = new Array(e.length).fill(0);
+    if (!addSpecialTokens) return encodings;
+    return encodings.map((e, i) => {
+      const wrapped = this.wrap(e, i);
+      wrapped.overflowing = e.overflowing.map((o) => this.wrap(o, i));
+      return wrapped;
+    });
+  }
+
+  /** Sequence 0 becomes cls A sep; sequence 1 becomes sep B sep (RoBERTa) or B sep (BERT). */
+  private wrap(e: Encoding, sequence: number): Encoding {
+    const [clsToken, clsId] = this.cls;
+    const [sepToken, sepId] = this.sep;
+    const lead = sequence === 0 ? [clsToken, clsId] as const : this.roberta ? [sepToken, sepId] as const : null;
+    const typeId = this.roberta ? 0 : sequence;
+    const n = e.length + (lead ? 2 : 1);
+    const out = new Encoding(
+      [...(lead ? [lead[1]] : []), ...e.ids, sepId],
+      new Array(n).fill(typeId),
+      [...(lead ? [lead[0]] : []), ...e.tokens, sepToken],
+      [...(lead ? [null] : []), ...e.words, null],
+      [...(lead ? [[0, 0] as Offset] : []), ...e.offsets, [0, 0] as Offset],
+      [...(lead ? [1] : []), ...new Array(e.length).fill(0), 1],
+      new Array(n).fill(1),
+    );
+    out.sequenceRanges.set(sequence, lead ? [1, n - 1] : [0, n - 1]);
+    return out;
+  }
+}
+
+/** ByteLevel trim_offsets: offsets of a token exclude its leading and trailing spaces ('Ġ' or whitespace). */
+function trimOffsets(e: Encoding): void {
+  const isSpace = (ch: string) => ch === '\u0120' || isWhitespace(ch.codePointAt(0)!);
+  e.tokens.forEach((token, i) => {
+    const chars = [...token];
+    let leading = 0;
+    while (leading < chars.length && isSpace(chars[leading])) leading++;
+    let trailing = 0;
+    while (trailing < chars.length && isSpace(chars[chars.length - 1 - trailing])) trailing++;
+    const offset = e.offsets[i];
+    if (leading > 0) offset[0] = Math.min(offset[0] + leading, offset[1]);
+    if (trailing > 0 && offset[1] >= trailing) offset[1] = Math.max(offset[1] - trailing, offset[0]);
+  });
+}
+
+export function postProcessorFromJson(json: unknown): PostProcessor | null {
+  if (json === null || json === undefined) return null;
+  const c = json as Record<string, any>;
+  switch (c.type) {
+    case 'TemplateProcessing':
+      return new TemplateProcessing(c.single, c.pair, c.special_tokens);
+    case 'BertProcessing':
+      return new ClsSepProcessing(c.cls, c.sep, false, false);
+    case 'RobertaProcessing':
+      if (c.add_prefix_space) throw new Error('RobertaProcessing with add_prefix_space=true is not supported yet');
+      return new ClsSepProcessing(c.cls, c.sep, true, c.trim_offsets ?? true);
+    default:
+      throw new Error(`unsupported post_processor '${c.type}': edgeclass supports TemplateProcessing, BertProcessing and RobertaProcessing`);
+  }
+}

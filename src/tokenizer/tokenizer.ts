@@ -1,0 +1,227 @@
+// A tokenizer assembled from a tokenizer.json: added tokens, normalizer, pre-tokenizer, model, post-processor and
+// decoder, with Hugging Face's encode / truncate / pad / decode semantics.
+import { AddedVocabulary, type AddedTokenConfig } from './added-vocabulary.ts';
+import { decoderFromJson, type Decoder } from './decoders.ts';
+import { Encoding, TokenizationError, type Offset, type PaddingSide, type TruncationSide } from './encoding.ts';
+import { Bpe, type BpeConfig } from './models/bpe.ts';
+import type { TokenModel } from './models/model.ts';
+import { WordPiece, type WordPieceConfig } from './models/wordpiece.ts';
+import { normalizerFromJson, type Normalizer } from './normalizers.ts';
+import { postProcessorFromJson, type PostProcessor } from './post-processors.ts';
+import { preTokenizerFromJson, type PreTokenizer } from './pre-tokenizers.ts';
+import { utf16ToCodePointIndex } from './unicode.ts';
+
+export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
+
+export interface TruncationParams {
+  maxLength: number;
+  strategy: TruncationStrategy;
+  stride: number;
+  side: TruncationSide;
+}
+
+export interface PaddingParams {
+  /** 'longest' pads a batch to its longest encoding; a number pads to that fixed length. */
+  length: 'longest' | number;
+  side: PaddingSide;
+  padId: number;
+  padTypeId: number;
+  padToken: string;
+  padToMultipleOf?: number | null;
+}
+
+export interface EncodeOptions {
+  addSpecialTokens?: boolean;
+  truncation?: TruncationParams | null;
+  padding?: PaddingParams | null;
+}
+
+export interface TextInput {
+  text: string;
+  pair?: string | null;
+}
+
+export class Tokenizer {
+  private constructor(
+    readonly addedVocabulary: AddedVocabulary,
+    private readonly normalizer: Normalizer,
+    private readonly preTokenizer: PreTokenizer,
+    readonly model: TokenModel,
+    private readonly postProcessor: PostProcessor | null,
+    private readonly decoder: Decoder | null,
+  ) {}
+
+  /** Builds a tokenizer from a parsed tokenizer.json; unsupported pipelines throw with a clear message. */
+  static fromJson(json: any): Tokenizer {
+    if (!json || typeof json !== 'object' || !json.model) throw new Error('tokenizer.json has no model');
+    const added: AddedTokenConfig[] = json.added_tokens ?? [];
+    return new Tokenizer(
+      new AddedVocabulary(added),
+      normalizerFromJson(json.normalizer),
+      preTokenizerFromJson(json.pre_tokenizer),
+      modelFromJson(json.model),
+      postProcessorFromJson(json.post_processor),
+      decoderFromJson(json.decoder),
+    );
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.addedVocabulary.tokenToId(token) ?? this.model.tokenToId(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.addedVocabulary.idToToken(id) ?? this.model.idToToken(id);
+  }
+
+  /** Number of special tokens the post-processor adds, which truncation leaves room for. */
+  numSpecialTokensToAdd(isPair: boolean): number {
+    return this.postProcessor ? this.postProcessor.addedTokens(isPair) : 0;
+  }
+
+  encode(text: string, pair: string | null = null, options: EncodeOptions = {}): Encoding {
+    const addSpecialTokens = options.addSpecialTokens ?? true;
+    let first = this.encodeSequence(text, 0);
+    // Both sequences start with type id 0 and the post-processor assigns the template's; the pair's overflowing
+    // windows keep 0, as in the reference semantics (golden-fulltok overlay).
+    let second = pair === null || pair === undefined ? null : this.encodeSequence(pair, 0);
+    if (options.truncation) [first, second] = this.truncate(first, second, options.truncation, addSpecialTokens);
+    const encoding = this.postProcess(first, second, addSpecialTokens);
+    if (options.padding) padEncodings([encoding], options.padding);
+    return encoding;
+  }
+
+  encodeBatch(inputs: TextInput[], options: EncodeOptions = {}): Encoding[] {
+    const encodings = inputs.map((input) => this.encode(input.text, input.pair ?? null, { ...options, padding: null }));
+    if (options.padding) padEncodings(encodings, options.padding);
+    return encodings;
+  }
+
+  decode(ids: number[], skipSpecialTokens = false): string {
+    const tokens: string[] = [];
+    for (const id of ids) {
+      const token = this.idToToken(id);
+      if (token === undefined) continue;
+      if (skipSpecialTokens && this.addedVocabulary.isSpecial(token)) continue;
+      tokens.push(token);
+    }
+    return this.decoder ? this.decoder.decode(tokens) : tokens.join(' ');
+  }
+
+  /** One sequence through added tokens, normalizer, pre-tokenizer and model; offsets in code points. */
+  private encodeSequence(text: string, typeId: number): Encoding {
+    const ids: number[] = [];
+    const tokens: string[] = [];
+    const words: number[] = [];
+    const offsets: Offset[] = [];
+    let word = 0;
+    const push = (id: number, token: string, start: number, end: number) => {
+      ids.push(id);
+      tokens.push(token);
+      words.push(word);
+      offsets.push([start, end]);
+    };
+    for (const segment of this.addedVocabulary.splitRaw(text)) {
+      if (segment.id !== null) {
+        push(segment.id, text.slice(segment.start, segment.end), segment.start, segment.end);
+        word++;
+        continue;
+      }
+      const normalized = this.normalizer.normalize(text.slice(segment.start, segment.end), segment.start);
+      for (const piece of this.addedVocabulary.splitNormalized(normalized.text)) {
+        if (piece.start === piece.end) continue;
+        if (piece.id !== null) {
+          push(piece.id, normalized.text.slice(piece.start, piece.end), normalized.starts[piece.start], normalized.ends[piece.end - 1]);
+          word++;
+          continue;
+        }
+        for (const w of this.preTokenizer.split(normalized, piece.start, piece.end)) {
+          for (const p of this.model.tokenize(w.text)) push(p.id, p.token, w.startOf(p.start), w.endOf(p.end - 1));
+          word++;
+        }
+      }
+    }
+    const toCodePoints = utf16ToCodePointIndex(text);
+    if (toCodePoints) for (const o of offsets) {
+      o[0] = toCodePoints[o[0]];
+      o[1] = toCodePoints[o[1]];
+    }
+    const n = ids.length;
+    return new Encoding(ids, new Array(n).fill(typeId), tokens, words, offsets, new Array(n).fill(0), new Array(n).fill(1));
+  }
+
+  private truncate(first: Encoding, second: Encoding | null, params: TruncationParams, addSpecialTokens: boolean):
+    [Encoding, Encoding | null] {
+    const added = addSpecialTokens ? this.numSpecialTokensToAdd(second !== null) : 0;
+    if (params.maxLength < added) {
+      throw new TokenizationError(
+        `max_length (${params.maxLength}) leaves no room for the ${added} special tokens this tokenizer adds`, 'max_length');
+    }
+    truncateEncodings(first, second, { ...params, maxLength: params.maxLength - added });
+    return [first, second];
+  }
+
+  private postProcess(first: Encoding, second: Encoding | null, addSpecialTokens: boolean): Encoding {
+    if (this.postProcessor) return this.postProcessor.process(first, second, addSpecialTokens);
+    const encodings = second ? [first, second] : [first];
+    encodings.forEach((e, i) => e.setSequenceId(i));
+    return Encoding.merge(encodings, false);
+  }
+}
+
+function modelFromJson(json: any): TokenModel {
+  const type = json.type ?? (json.merges ? 'BPE' : json.continuing_subword_prefix !== undefined ? 'WordPiece' : undefined);
+  if (type === 'WordPiece') return new WordPiece(json as WordPieceConfig);
+  if (type === 'BPE') return new Bpe(json as BpeConfig);
+  throw new Error(`unsupported model '${type}': edgeclass supports WordPiece and BPE`);
+}
+
+/** Hugging Face's truncate_encodings: how many tokens each sequence keeps, then Encoding.truncate on each. */
+function truncateEncodings(first: Encoding, second: Encoding | null, params: TruncationParams): void {
+  const { maxLength, stride, side } = params;
+  if (maxLength === 0) {
+    first.truncate(0, stride, side);
+    second?.truncate(0, stride, side);
+    return;
+  }
+  const total = first.length + (second ? second.length : 0);
+  if (total <= maxLength) return;
+  const toRemove = total - maxLength;
+  if (params.strategy === 'longest_first') {
+    if (!second) {
+      first.truncate(total - toRemove, stride, side);
+      return;
+    }
+    let n1 = first.length;
+    let n2 = second.length;
+    const swap = n1 > n2;
+    if (swap) [n1, n2] = [n2, n1];
+    n2 = n1 > maxLength ? n1 : Math.max(n1, maxLength - n1);
+    if (n1 + n2 > maxLength) {
+      n1 = Math.floor(maxLength / 2);
+      n2 = n1 + (maxLength % 2);
+    }
+    if (swap) [n1, n2] = [n2, n1];
+    first.truncate(n1, stride, side);
+    second.truncate(n2, stride, side);
+    return;
+  }
+  const target = params.strategy === 'only_first' ? first : second;
+  if (!target) {
+    throw new TokenizationError('truncation only_second needs a text pair: this input has no second sequence', 'truncation');
+  }
+  if (target.length <= toRemove) {
+    throw new TokenizationError(
+      `the ${params.strategy === 'only_first' ? 'first' : 'second'} sequence is too short to respect max_length ` +
+        `(it has ${target.length} tokens, ${toRemove} must go); use longest_first or raise max_length`, 'truncation');
+  }
+  target.truncate(target.length - toRemove, stride, side);
+}
+
+/** Hugging Face's pad_encodings: one target length for the whole batch, rounded up to a multiple if asked. */
+export function padEncodings(encodings: Encoding[], params: PaddingParams): void {
+  if (!encodings.length) return;
+  let length = params.length === 'longest' ? Math.max(...encodings.map((e) => e.length)) : params.length;
+  const multiple = params.padToMultipleOf;
+  if (multiple && multiple > 0 && length % multiple > 0) length += multiple - (length % multiple);
+  for (const e of encodings) e.pad(length, params.padId, params.padTypeId, params.padToken, params.side);
+}
