@@ -1,0 +1,277 @@
+// One child of bench/tokenize.ts: one library variant on one tokenizer. Reads the texts and the tokenizer files
+// once, then for each pass (warm-up passes first) builds fresh tokenizer objects (untimed, after a GC when
+// --expose-gc is on) and times tokenizing every text. Prints `RESULT <json>` on stdout.
+//
+//   node --expose-gc --import tsx bench/lib/tokenize-worker.ts --variant <name> --tokenizer <id>
+//        [--warmup N] [--passes N] [--limit N]
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import {
+  MODELS_DIR, REPO_ROOT, RESULT_PREFIX, VARIANTS, loadDataset, median, readPackageVersion,
+  type PassResult, type WorkerResult,
+} from './tokenize-common.ts';
+
+/** Tokenizes every text, writes len(input_ids) per text into `lengths`, returns their sum. */
+type RunPass = (texts: string[], lengths: Int32Array) => number | Promise<number>;
+
+interface Variant {
+  version: string;
+  /** Untimed: fresh tokenizer objects, so that no cache survives from one pass to the next. */
+  build(): Promise<RunPass>;
+}
+
+const require = createRequire(import.meta.url);
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1]!;
+  if (fallback === undefined) throw new Error(`missing --${name}`);
+  return fallback;
+}
+
+function readModelFile(id: string, file: string): string {
+  return fs.readFileSync(path.join(MODELS_DIR, id, file), 'utf8');
+}
+
+async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
+  const { TokenizerRegistry } = await import('../../src/core/tokenizers.ts');
+  const { tokenize, resolveInputs } = await import('../../src/core/tokenize.ts');
+  type ModelStore = import('../../src/store/model-store.ts').ModelStore;
+  type ResolvedInput = { text: string; pair: string | null };
+  // The two files, read from disk once; the store serves them from memory, so the registry builds exactly what
+  // the API builds (Tokenizer.fromJson(JSON.parse(tokenizer.json)) plus the settings from tokenizer_config.json).
+  const files = new Map<string, string>([
+    ['tokenizer.json', readModelFile(id, 'tokenizer.json')],
+    ['tokenizer_config.json', readModelFile(id, 'tokenizer_config.json')],
+  ]);
+  const encoder = new TextEncoder();
+  const store: ModelStore = {
+    async readText(modelId, file) { return modelId === id ? files.get(file) ?? null : null; },
+    async readBytes(modelId, file) {
+      const text = modelId === id ? files.get(file) : undefined;
+      return text === undefined ? null : encoder.encode(text);
+    },
+    async list() { return [{ id, files: [...files.keys()] }]; },
+    howToProvide: '(in-memory benchmark store)',
+  };
+  let previous: unknown = null;
+  return {
+    version: `edgeclass ${readPackageVersionOfRepo()}`,
+    async build() {
+      const loaded = await new TokenizerRegistry(store).get(id);
+      if (loaded.tokenizer === previous) throw new Error('edgeclass: tokenizer object survived between passes');
+      previous = loaded.tokenizer;
+      if (batch) {
+        return (texts, lengths) => {
+          const result = tokenize(loaded, texts.map((t) => ({ text: t, pair: null })), {});
+          const rows = result.encodings;
+          if (rows.length !== texts.length) throw new Error(`edgeclass batch: ${rows.length} rows for ${texts.length} texts`);
+          let sum = 0;
+          for (let i = 0; i < rows.length; i++) {
+            const n = rows[i]!.input_ids.length;
+            lengths[i] = n;
+            sum += n;
+          }
+          return sum;
+        };
+      }
+      // The route's per-request path for `inputs: "<one text>"`. resolveInputs has returned either the items
+      // array or `{ items, batch }` (the route then passes `batch` on); follow whichever shape is there.
+      const probe = resolveInputs('probe') as unknown;
+      if (!Array.isArray(probe)) {
+        const resolve = resolveInputs as unknown as (t: string) => { items: ResolvedInput[]; batch: boolean };
+        const call = tokenize as unknown as (l: typeof loaded, items: ResolvedInput[], o: object, batch: boolean) => { encodings: { input_ids: number[] }[] };
+        return (texts, lengths) => {
+          let sum = 0;
+          for (let i = 0; i < texts.length; i++) {
+            const { items, batch } = resolve(texts[i]!);
+            const rows = call(loaded, items, {}, batch).encodings;
+            let n = 0;
+            for (const row of rows) n += row.input_ids.length;
+            lengths[i] = n;
+            sum += n;
+          }
+          return sum;
+        };
+      }
+      const resolveArray = resolveInputs as unknown as (t: string) => ResolvedInput[];
+      return (texts, lengths) => {
+        let sum = 0;
+        for (let i = 0; i < texts.length; i++) {
+          const rows = tokenize(loaded, resolveArray(texts[i]!), {}).encodings;
+          let n = 0;
+          for (const row of rows) n += row.input_ids.length;
+          lengths[i] = n;
+          sum += n;
+        }
+        return sum;
+      };
+    },
+  };
+}
+
+function readPackageVersionOfRepo(): string {
+  try {
+    return String(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+function rustVariant(id: string, batch: boolean): Variant {
+  const { Tokenizer } = require('tokenizers') as typeof import('tokenizers');
+  const file = path.join(MODELS_DIR, id, 'tokenizer.json');
+  let previous: unknown = null;
+  return {
+    version: `tokenizers ${readPackageVersion('tokenizers')}`,
+    async build() {
+      const tok = Tokenizer.fromFile(file);
+      if (tok === previous) throw new Error('tokenizers: object survived between passes');
+      previous = tok;
+      if (batch) {
+        return async (texts, lengths) => {
+          const encodings = await tok.encodeBatch(texts);
+          if (encodings.length !== texts.length) throw new Error(`encodeBatch: ${encodings.length} encodings for ${texts.length} texts`);
+          let sum = 0;
+          for (let i = 0; i < encodings.length; i++) {
+            const n = encodings[i]!.getIds().length;
+            lengths[i] = n;
+            sum += n;
+          }
+          return sum;
+        };
+      }
+      return async (texts, lengths) => {
+        let sum = 0;
+        for (let i = 0; i < texts.length; i++) {
+          const n = (await tok.encode(texts[i]!)).getIds().length;
+          lengths[i] = n;
+          sum += n;
+        }
+        return sum;
+      };
+    },
+  };
+}
+
+async function transformersVariant(id: string): Promise<Variant> {
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = MODELS_DIR.endsWith('/') ? MODELS_DIR : `${MODELS_DIR}/`;
+  let previous: unknown = null;
+  return {
+    version: `@huggingface/transformers ${readPackageVersion('@huggingface/transformers')}`,
+    async build() {
+      // A fresh from_pretrained per pass: new tokenizer, model and (BPE) cache objects.
+      const tok = await AutoTokenizer.from_pretrained(id);
+      if (tok === previous) throw new Error('transformers.js: tokenizer survived between passes');
+      previous = tok;
+      return (texts, lengths) => {
+        let sum = 0;
+        for (let i = 0; i < texts.length; i++) {
+          const n = (tok(texts[i]!) as { input_ids: { size: number } }).input_ids.size;
+          lengths[i] = n;
+          sum += n;
+        }
+        return sum;
+      };
+    },
+  };
+}
+
+async function hfTokenizersVariant(id: string): Promise<Variant> {
+  const { Tokenizer } = await import('@huggingface/tokenizers');
+  const jsonText = readModelFile(id, 'tokenizer.json');
+  const configText = readModelFile(id, 'tokenizer_config.json');
+  let previous: unknown = null;
+  return {
+    version: `@huggingface/tokenizers ${readPackageVersion('@huggingface/tokenizers')}`,
+    async build() {
+      const tok = new Tokenizer(JSON.parse(jsonText), JSON.parse(configText));
+      if (tok === previous) throw new Error('@huggingface/tokenizers: object survived between passes');
+      previous = tok;
+      return (texts, lengths) => {
+        let sum = 0;
+        for (let i = 0; i < texts.length; i++) {
+          const n = tok.encode(texts[i]!).ids.length;
+          lengths[i] = n;
+          sum += n;
+        }
+        return sum;
+      };
+    },
+  };
+}
+
+async function makeVariant(name: string, id: string): Promise<Variant> {
+  switch (name) {
+    case 'edgeclass-per-text': return edgeclassVariant(id, false);
+    case 'edgeclass-batch': return edgeclassVariant(id, true);
+    case 'rust-encodeBatch': return rustVariant(id, true);
+    case 'rust-encode': return rustVariant(id, false);
+    case 'transformers.js': return transformersVariant(id);
+    case 'hf-tokenizers.js': return hfTokenizersVariant(id);
+    default: throw new Error(`unknown variant '${name}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`);
+  }
+}
+
+async function main(): Promise<void> {
+  const variantName = arg('variant');
+  const id = arg('tokenizer');
+  const warmup = Number(arg('warmup', '1'));
+  const passes = Number(arg('passes', '5'));
+  const limitArg = arg('limit', 'all');
+  const limit = limitArg === 'all' ? null : Number(limitArg);
+
+  const { texts } = loadDataset(limit);
+  const variant = await makeVariant(variantName, id);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const lengths = new Int32Array(texts.length);
+  const constructMs: number[] = [];
+  const warmupPasses: PassResult[] = [];
+  const timed: PassResult[] = [];
+
+  for (let p = 0; p < warmup + passes; p++) {
+    const c0 = performance.now();
+    const run = await variant.build();
+    constructMs.push(performance.now() - c0);
+    gc?.();
+    const t0 = performance.now();
+    const tokens = await run(texts, lengths);
+    const ms = performance.now() - t0;
+    const pass = { ms, tokens, tokensPerSec: tokens / (ms / 1000) };
+    (p < warmup ? warmupPasses : timed).push(pass);
+    process.stderr.write(`  ${variantName} ${id} ${p < warmup ? 'warm-up' : 'pass'} ${p < warmup ? p + 1 : p - warmup + 1}: ` +
+      `${tokens} tokens in ${ms.toFixed(0)} ms = ${Math.round(pass.tokensPerSec)} tokens/s\n`);
+  }
+  const all = [...warmupPasses, ...timed];
+  if (all.some((p) => p.tokens !== all[0]!.tokens)) {
+    throw new Error(`token count changed between passes: ${all.map((p) => p.tokens).join(', ')}`);
+  }
+  const rates = timed.map((p) => p.tokensPerSec);
+  const result: WorkerResult = {
+    variant: variantName,
+    tokenizer: id,
+    libraryVersion: variant.version,
+    texts: texts.length,
+    warmup,
+    constructMs,
+    warmupPasses,
+    passes: timed,
+    tokensPerPass: all[0]!.tokens,
+    medianTokensPerSec: median(rates),
+    minTokensPerSec: Math.min(...rates),
+    maxTokensPerSec: Math.max(...rates),
+    lengths: Array.from(lengths),
+    gcBetweenPasses: gc !== undefined,
+  };
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`tokenize-worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

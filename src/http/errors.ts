@@ -1,0 +1,71 @@
+// The one error shape every client sees: {"error": {"type", "message", "param"}}, with a 4xx for the caller's
+// mistakes and a 5xx with a short message (never a stack trace) for ours.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import { RequestError, type ErrorKind } from '../core/errors.ts';
+
+export interface ErrorBody {
+  error: { type: string; message: string; param: string | null };
+}
+
+const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
+  invalid_request: 422,
+  model_not_found: 422,
+  unsupported_model: 422,
+  too_large: 413,
+};
+
+const TYPE: Record<ErrorKind, string> = {
+  invalid_request: 'invalid_request_error',
+  model_not_found: 'model_not_found',
+  unsupported_model: 'unsupported_model',
+  too_large: 'request_too_large',
+};
+
+export function errorResponse(c: Context, status: ContentfulStatusCode, type: string, message: string, param: string | null = null) {
+  return c.json<ErrorBody>({ error: { type, message, param } }, status);
+}
+
+/** `['inputs', 3, 1]` -> `inputs[3][1]`; `['truncation']` -> `truncation`. */
+export function paramName(path: readonly PropertyKey[]): string | null {
+  if (!path.length) return null;
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+type Issue = ZodError['issues'][number];
+
+/** The most specific issue: inside a union, the branch that got deepest into the value names the field best. */
+function mostSpecific(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !('errors' in issue)) return issue;
+  let best: Issue = issue;
+  for (const branch of issue.errors as Issue[][]) {
+    for (const inner of branch) {
+      const candidate = mostSpecific({ ...inner, path: [...issue.path, ...inner.path] } as Issue);
+      if (candidate.path.length > best.path.length) best = candidate;
+    }
+  }
+  return best;
+}
+
+/** A failed schema check: the first issue, its message and the field it is about. */
+export function validationError(c: Context, error: ZodError) {
+  const issue = error.issues[0] && mostSpecific(error.issues[0]);
+  const param = paramName(issue?.path ?? []);
+  const message = issue ? `${param ?? 'body'}: ${issue.message}` : 'invalid request body';
+  return errorResponse(c, 422, 'invalid_request_error', message, param);
+}
+
+export function handleError(err: unknown, c: Context) {
+  if (err instanceof RequestError) return errorResponse(c, STATUS[err.kind], TYPE[err.kind], err.message, err.param);
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    if (status === 400) return errorResponse(c, 422, 'invalid_request_error', `${err.message}: the body must be a JSON object`);
+    if (status === 413) return errorResponse(c, 413, 'request_too_large', err.message);
+    if (status === 415) return errorResponse(c, 415, 'invalid_request_error', 'Content-Type must be application/json');
+    return errorResponse(c, status, status >= 500 ? 'server_error' : 'invalid_request_error', err.message);
+  }
+  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: err instanceof Error ? err.message : String(err) }));
+  return errorResponse(c, 500, 'server_error', 'internal error: the request could not be completed');
+}

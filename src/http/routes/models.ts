@@ -1,0 +1,34 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { App } from '../app.ts';
+
+const ModelSchema = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  owned_by: z.string(),
+  capabilities: z.object({ tokenize: z.boolean(), embeddings: z.boolean(), classify: z.boolean() }),
+}).openapi('Model');
+
+const ModelListSchema = z.object({ object: z.literal('list'), data: z.array(ModelSchema) }).openapi('ModelList');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  summary: 'Models this service can use, with what each can do',
+  responses: { 200: { description: 'The models.', content: { 'application/json': { schema: ModelListSchema } } } },
+});
+
+export function registerModelRoutes(app: App): void {
+  app.openapi(listRoute, async (c) => {
+    const models = await c.get('deps').store.list();
+    const data = models.map((m) => {
+      const hasOnnx = m.files.some((f) => f.startsWith('onnx/') && f.endsWith('.onnx'));
+      return {
+        id: m.id,
+        object: 'model' as const,
+        owned_by: 'edgeclass',
+        capabilities: { tokenize: m.files.includes('tokenizer.json'), embeddings: hasOnnx, classify: hasOnnx },
+      };
+    });
+    return c.json({ object: 'list' as const, data }, 200);
+  });
+}

@@ -1,0 +1,71 @@
+// Which files of a Hub repository a pull downloads. By default everything a tokenizer, an ONNX session or our
+// trainer reads, and none of the framework-specific weight files (PyTorch .bin, TensorFlow .h5, Flax .msgpack,
+// rust .ot) that can each weigh gigabytes and that nothing here loads.
+
+export type FileFilter = (file: string) => boolean;
+
+/** Always kept, even where an exclusion below would match. */
+const KEEP_PATTERNS = [
+  'config*',
+  'tokenizer*',
+  'vocab*',
+  'merges*',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  '*.safetensors',
+  'onnx/**',
+  '1_Pooling/**',
+  'modules.json',
+  'sentence_*config.json',
+];
+
+const EXCLUDE_PATTERNS = [
+  '.*',
+  '*.bin',
+  '*.h5',
+  '*.msgpack',
+  '*.ot',
+  '*.pt',
+  '*.pth',
+  '*.ckpt',
+  '*.gguf',
+  '*.tflite',
+  'flax_model*',
+  'tf_model*',
+  'rust_model*',
+  'coreml/**',
+  'openvino/**',
+];
+
+/** Builds a filter: a file is taken when it matches `keep`, else when it matches no `exclude` pattern. */
+export function createFileFilter(keep: string[], exclude: string[]): FileFilter {
+  const keepRegExps = keep.map(globToRegExp);
+  const excludeRegExps = exclude.map(globToRegExp);
+  return (file) => keepRegExps.some((re) => re.test(file)) || !excludeRegExps.some((re) => re.test(file));
+}
+
+export const defaultFileFilter: FileFilter = createFileFilter(KEEP_PATTERNS, EXCLUDE_PATTERNS);
+
+export const allFiles: FileFilter = () => true;
+
+/**
+ * `*` matches within one path segment, `**` across segments. A pattern without '/' matches the file's base name
+ * in any folder (as in .gitignore), so `*.bin` also drops `2_Dense/pytorch_model.bin`.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i];
+    if (char === '*' && glob[i + 1] === '*') {
+      source += '.*';
+      i++;
+    } else if (char === '*') {
+      source += '[^/]*';
+    } else if (char === '?') {
+      source += '[^/]';
+    } else {
+      source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(glob.includes('/') ? `^${source}$` : `(^|/)${source}$`);
+}

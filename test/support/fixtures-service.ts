@@ -1,0 +1,38 @@
+// A service binding for tests inside workerd, run by Node: it hands the worker the shared files (goldens, model
+// folders) and judges tokenizer results with the reference's compare.mjs, since workerd has no file system.
+import fs from 'node:fs';
+import path from 'node:path';
+import { findTokenizeGoldens, judge } from './golden-files.ts';
+import { MODELS_DIR } from './paths.ts';
+
+function safeJoin(root: string, rel: string): string | null {
+  const full = path.resolve(root, rel);
+  return full.startsWith(root + path.sep) ? full : null;
+}
+
+export async function fixturesService(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const goldens = findTokenizeGoldens();
+  if (url.pathname === '/goldens') {
+    return Response.json(goldens.map((g) => ({ tokenizer: g.tokenizer, golden: path.basename(g.golden) })));
+  }
+  let m = /^\/goldens\/([^/]+)$/.exec(url.pathname);
+  if (m) {
+    const g = goldens.find((x) => x.tokenizer === m![1]);
+    return g ? new Response(fs.readFileSync(g.golden)) : new Response('no such golden', { status: 404 });
+  }
+  m = /^\/judge\/([^/]+)$/.exec(url.pathname);
+  if (m && request.method === 'POST') {
+    const g = goldens.find((x) => x.tokenizer === m![1]);
+    if (!g) return new Response('no such golden', { status: 404 });
+    const { cases } = (await request.json()) as { cases: { id: string; output: unknown }[] };
+    return Response.json(await judge(g, cases, url.searchParams.get('label') ?? 'workerd'));
+  }
+  m = /^\/models\/(.+)$/.exec(url.pathname);
+  if (m) {
+    const file = safeJoin(MODELS_DIR, decodeURIComponent(m[1]));
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
+    return new Response(fs.readFileSync(file));
+  }
+  return new Response('not found', { status: 404 });
+}

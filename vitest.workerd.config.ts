@@ -1,0 +1,19 @@
+// Tests that run inside workerd (the Workers runtime) with the bindings of wrangler.toml, local and offline.
+// FIXTURES is a Node-side service binding: the shared goldens and model files, and the compare.mjs judge.
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+import { fixturesService } from './test/support/fixtures-service.ts';
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: { serviceBindings: { FIXTURES: fixturesService } },
+    }),
+  ],
+  test: {
+    include: ['test/workerd/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
