@@ -4,10 +4,10 @@
 //                             [--variants a,b,...] [--tokenizers a,b,...]
 //
 // One child process per (library variant, tokenizer), run one after another (bench/lib/tokenize-worker.ts). Each
-// child does warm-up pass(es) then timed passes; before every pass it builds fresh tokenizer objects (untimed), so
-// no cache survives between passes. tokens = sum of len(input_ids) over the texts, special tokens included; the
-// figure per variant is the median tokens/s of the timed passes. edgeclass produces what its API returns by
-// default (input_ids, attention_mask, and token_type_ids where the model takes them).
+// child does 2 warm-up passes (--warmup) then 5 timed passes (--passes); before every pass it builds fresh tokenizer
+// objects (untimed), so no cache survives between passes. tokens = sum of len(input_ids) over the texts, special
+// tokens included; the figure per variant is the median tokens/s of the timed passes. edgeclass produces what its
+// API returns by default (input_ids, attention_mask, and token_type_ids where the model takes them).
 //
 // Anchors: Hugging Face's Rust tokenizers (npm `tokenizers`) as one encodeBatch over all texts and as a per-text
 // encode loop, transformers.js AutoTokenizer per text, @huggingface/tokenizers per text.
@@ -61,7 +61,8 @@ function parseArgs(argv: string[]): Options {
     return picked;
   };
   const options = {
-    warmup: int('warmup', 1),
+    // Two warm-up passes by default: with one, some JS libraries were still speeding up in the first timed passes.
+    warmup: int('warmup', quick ? 1 : 2),
     passes: int('passes', quick ? 3 : 5),
     limit,
     variants: list('variants', VARIANTS.map((v) => v.name)),
@@ -104,6 +105,7 @@ function runChild(variant: string, tokenizer: string, o: Options): Promise<Child
   });
 }
 
+const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
   console.log('# edgeclass tokenizer throughput');
   console.log(`date: ${started.toISOString()}`);
   console.log(`machine: ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.arch()}, Node ${process.version}`);
+  console.log(`load average at start (1/5/15 min): ${loadavg()} (other processes on the machine skew the figures)`);
   console.log(`command: npx tsx bench/tokenize.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
   console.log(`dataset: ${dataset.description}`);
   console.log(`models: ${MODELS_DIR}`);
@@ -213,6 +216,7 @@ async function main(): Promise<void> {
     }
   }
   for (const line of explain) console.log(line);
+  console.log(`load average at end (1/5/15 min): ${loadavg()}`);
   console.log(`elapsed: ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
   for (const line of ratioLines) console.log(line);
   if (errors.size > 0) process.exitCode = 1;

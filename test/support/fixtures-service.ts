@@ -2,12 +2,19 @@
 // folders) and judges tokenizer results with the reference's compare.mjs, since workerd has no file system.
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { findTokenizeGoldens, judge } from './golden-files.ts';
 import { MODELS_DIR } from './paths.ts';
 
 function safeJoin(root: string, rel: string): string | null {
   const full = path.resolve(root, rel);
   return full.startsWith(root + path.sep) ? full : null;
+}
+
+/** A golden as plain JSON, whether it is stored gzipped or not. */
+function jsonFile(file: string): Response {
+  const raw = fs.readFileSync(file);
+  return new Response(file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw, { headers: { 'content-type': 'application/json' } });
 }
 
 export async function fixturesService(request: Request): Promise<Response> {
@@ -19,7 +26,9 @@ export async function fixturesService(request: Request): Promise<Response> {
   let m = /^\/goldens\/([^/]+)$/.exec(url.pathname);
   if (m) {
     const g = goldens.find((x) => x.tokenizer === m![1]);
-    return g ? new Response(fs.readFileSync(g.golden)) : new Response('no such golden', { status: 404 });
+    if (!g) return new Response('no such golden', { status: 404 });
+    if (url.searchParams.has('overlay')) return g.overlay ? jsonFile(g.overlay) : new Response(null, { status: 204 });
+    return jsonFile(g.golden);
   }
   m = /^\/judge\/([^/]+)$/.exec(url.pathname);
   if (m && request.method === 'POST') {
