@@ -22,7 +22,11 @@ export class Bpe implements TokenModel {
   private readonly unkId: number | undefined;
   private readonly cache = new WordCache();
 
-  constructor(config: BpeConfig) {
+  /**
+   * @param heapThreshold words with more symbols than this merge through a heap (O(n log n)); shorter ones by a
+   * rescan, which is faster for them. Both apply the same merges in the same order.
+   */
+  constructor(config: BpeConfig, private readonly heapThreshold = 48) {
     if (config.dropout) throw new Error('BPE dropout is not supported (it makes tokenization random)');
     if (config.continuing_subword_prefix || config.end_of_word_suffix) {
       throw new Error('BPE with continuing_subword_prefix or end_of_word_suffix is not supported yet');
@@ -64,8 +68,20 @@ export class Bpe implements TokenModel {
     return pieces;
   }
 
+  /**
+   * Merges a word. Long words: symbols form a linked list over the word; a min-heap holds candidate merges keyed (rank, position), and a
+   * popped candidate is applied only if the pair it was made for is still there -- O(n log n), as in the Rust
+   * implementation, so a 100,000-character word does not stall the service.
+   */
   private merge(word: string): Piece[] {
-    // symbols: ids[k] covers word[starts[k], ends[k]); merging folds the right symbol into the left.
+    const [ids, starts, ends] = this.initialSymbols(word);
+    if (ids.length > this.heapThreshold) this.mergeWithHeap(ids, starts, ends);
+    else this.mergeByScan(ids, starts, ends);
+    return ids.map((id, k) => ({ id, token: this.reverse[id], start: starts[k], end: ends[k] }));
+  }
+
+  /** One symbol per character (unknown characters dropped when there is no unk token, as in the reference). */
+  private initialSymbols(word: string): [number[], number[], number[]] {
     const ids: number[] = [];
     const starts: number[] = [];
     const ends: number[] = [];
@@ -80,6 +96,11 @@ export class Bpe implements TokenModel {
       }
       i += width;
     }
+    return [ids, starts, ends];
+  }
+
+  /** Short words: rescan for the best pair after each merge; cheaper than a heap below a few dozen symbols. */
+  private mergeByScan(ids: number[], starts: number[], ends: number[]): void {
     for (;;) {
       let best = -1;
       let bestValue = Infinity;
@@ -90,14 +111,103 @@ export class Bpe implements TokenModel {
           best = k;
         }
       }
-      if (best < 0) break;
+      if (best < 0) return;
       ids[best] = bestValue % 2 ** 20;
       ends[best] = ends[best + 1];
       ids.splice(best + 1, 1);
       starts.splice(best + 1, 1);
       ends.splice(best + 1, 1);
     }
-    return ids.map((id, k) => ({ id, token: this.reverse[id], start: starts[k], end: ends[k] }));
+  }
+
+  /** Long words: the symbols in place are compacted at the end. */
+  private mergeWithHeap(ids: number[], starts: number[], ends: number[]): void {
+    const n = ids.length;
+    const next = Int32Array.from({ length: n }, (_, k) => (k + 1 < n ? k + 1 : -1));
+    const prev = Int32Array.from({ length: n }, (_, k) => k - 1);
+    const alive = new Uint8Array(n).fill(1);
+    const heap = new MergeHeap();
+    const consider = (left: number) => {
+      const right = next[left];
+      if (right < 0) return;
+      const value = this.merges.get(pairKey(ids[left], ids[right]));
+      if (value !== undefined) heap.push(Math.floor(value / 2 ** 20), left, value % 2 ** 20);
+    };
+    for (let k = 0; k + 1 < n; k++) consider(k);
+    while (heap.size) {
+      const [, left, mergedId] = heap.pop();
+      const right = next[left];
+      if (!alive[left] || right < 0) continue;
+      const current = this.merges.get(pairKey(ids[left], ids[right]));
+      if (current === undefined || current % 2 ** 20 !== mergedId) continue; // stale candidate
+      ids[left] = mergedId;
+      ends[left] = ends[right];
+      alive[right] = 0;
+      next[left] = next[right];
+      if (next[right] >= 0) prev[next[right]] = left;
+      if (prev[left] >= 0) consider(prev[left]);
+      consider(left);
+    }
+    let out = 0;
+    for (let k = 0; k >= 0 && k < n; k = next[k], out++) {
+      ids[out] = ids[k];
+      starts[out] = starts[k];
+      ends[out] = ends[k];
+    }
+    ids.length = starts.length = ends.length = out;
+  }
+}
+
+/** A binary min-heap of merge candidates ordered by (rank, position). */
+class MergeHeap {
+  private ranks: number[] = [];
+  private positions: number[] = [];
+  private merged: number[] = [];
+
+  get size(): number {
+    return this.ranks.length;
+  }
+
+  private less(a: number, b: number): boolean {
+    return this.ranks[a] < this.ranks[b] || (this.ranks[a] === this.ranks[b] && this.positions[a] < this.positions[b]);
+  }
+
+  private swap(a: number, b: number): void {
+    [this.ranks[a], this.ranks[b]] = [this.ranks[b], this.ranks[a]];
+    [this.positions[a], this.positions[b]] = [this.positions[b], this.positions[a]];
+    [this.merged[a], this.merged[b]] = [this.merged[b], this.merged[a]];
+  }
+
+  push(rank: number, position: number, mergedId: number): void {
+    this.ranks.push(rank);
+    this.positions.push(position);
+    this.merged.push(mergedId);
+    for (let i = this.ranks.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  pop(): [number, number, number] {
+    const top: [number, number, number] = [this.ranks[0], this.positions[0], this.merged[0]];
+    const last = this.ranks.length - 1;
+    this.swap(0, last);
+    this.ranks.pop();
+    this.positions.pop();
+    this.merged.pop();
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < this.ranks.length && this.less(l, m)) m = l;
+      if (r < this.ranks.length && this.less(r, m)) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+    return top;
   }
 }
 
