@@ -3,5 +3,5 @@ import { createNodeApp } from '../src/runtime/node.ts';
 import { defineTokenizerContract } from './support/http-contract.ts';
 import { MODELS_DIR } from './support/paths.ts';
 
-const app = createNodeApp({ modelsDir: MODELS_DIR });
+const app = createNodeApp({ modelsDir: MODELS_DIR, pull: { offline: true } });
 defineTokenizerContract(() => (path, init) => Promise.resolve(app.request(path, init)));

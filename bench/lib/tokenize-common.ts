@@ -25,7 +25,7 @@ export interface VariantInfo {
 export const VARIANTS: VariantInfo[] = [
   { name: 'edgeclass-per-text', library: 'edgeclass', kind: 'edgeclass', what: 'tokenize(loaded, resolveInputs(text), {}) per text (the API path for one text)' },
   { name: 'edgeclass-batch', library: 'edgeclass', kind: 'edgeclass', what: 'tokenize(loaded, all texts as one batch, {})' },
-  { name: 'rust-encodeBatch', library: 'tokenizers (Rust, napi)', kind: 'anchor', what: 'await tok.encodeBatch(allTexts), then getIds() per encoding' },
+  { name: 'rust-encodeBatch', library: 'tokenizers (Rust, napi)', kind: 'anchor', what: 'await tok.encodeBatch(allTexts), then getIds() per encoding (Rust encodes in parallel on all cores)' },
   { name: 'rust-encode', library: 'tokenizers (Rust, napi)', kind: 'anchor', what: 'await tok.encode(text) per text, then getIds()' },
   { name: 'transformers.js', library: '@huggingface/transformers', kind: 'anchor', what: 'AutoTokenizer tokenizer(text) per text' },
   { name: 'hf-tokenizers.js', library: '@huggingface/tokenizers', kind: 'anchor', what: 'new Tokenizer(json, config).encode(text) per text' },

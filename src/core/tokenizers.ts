@@ -57,7 +57,8 @@ export class TokenizerRegistry {
       this.store.readText(id, 'tokenizer_config.json'),
     ]);
     if (tokenizerJson === null) {
-      throw new RequestError('model_not_found', `model '${id}' has no tokenizer.json here. ${this.store.howToProvide}`, 'model');
+      const why = this.store.explainMissing?.(id);
+      throw new RequestError('model_not_found', `model '${id}' has no tokenizer.json here${why ? ` (${why})` : ''}. To provide it: ${this.store.howToProvide}`, 'model');
     }
     let tokenizer: Tokenizer;
     try {

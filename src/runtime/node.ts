@@ -7,16 +7,24 @@ import { createApp, type App } from '../http/app.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { FsModelStore } from '../store/fs-store.ts';
 import type { ModelStore } from '../store/model-store.ts';
+import { PullingModelStore, type PullingOptions } from '../store/pulling-store.ts';
 
 export interface NodeAppOptions {
   modelsDir: string;
   limits?: Limits;
-  /** Replaces the directory store (e.g. a store that pulls absent models from the Hub). */
+  /** Pulling absent models from the Hub; default from HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE. */
+  pull?: PullingOptions;
+  /** Replaces the directory store altogether. */
   store?: ModelStore;
 }
 
+function pullOptionsFromEnv(env: NodeJS.ProcessEnv): PullingOptions {
+  const offline = env.HF_HUB_OFFLINE !== undefined && !['', '0', 'false'].includes(env.HF_HUB_OFFLINE.toLowerCase());
+  return { endpoint: env.HF_ENDPOINT || undefined, token: env.HF_TOKEN || undefined, offline };
+}
+
 export function createNodeApp(options: NodeAppOptions): App {
-  const store = options.store ?? new FsModelStore(options.modelsDir);
+  const store = options.store ?? new PullingModelStore(new FsModelStore(options.modelsDir), options.pull ?? pullOptionsFromEnv(process.env));
   const deps: AppDeps = {
     store,
     tokenizers: new TokenizerRegistry(store),

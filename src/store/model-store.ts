@@ -17,6 +17,8 @@ export interface ModelStore {
   list(): Promise<ModelInfo[]>;
   /** Said in errors when a model is missing: how a user provides it to this store. */
   readonly howToProvide: string;
+  /** Why a model is missing, when the store knows more than "not there" (e.g. a failed pull). */
+  explainMissing?(modelId: string): string | null;
 }
 
 /** Model ids are Hugging Face ids: one or two path segments of [A-Za-z0-9._-], no '..'. */

@@ -82,7 +82,7 @@ class ByteWord implements Word {
 }
 
 export class ByteLevelPreTokenizer implements PreTokenizer {
-  constructor(private readonly addPrefixSpace: boolean, private readonly useRegex: boolean) {
+  constructor(addPrefixSpace: boolean, private readonly useRegex: boolean) {
     if (addPrefixSpace) throw new Error('ByteLevel with add_prefix_space=true is not supported yet');
   }
 
