@@ -139,10 +139,15 @@ export class Encoding {
     this.overflowing = overflowing;
   }
 
+  /**
+   * Rust merges into an empty encoding, which yields the first encoding unchanged; so the first is taken as the
+   * start, and is modified in place.
+   */
   static merge(encodings: Encoding[], growingOffsets: boolean): Encoding {
-    const result = Encoding.empty();
-    for (const e of encodings) result.mergeWith(e, growingOffsets);
-    return result;
+    if (!encodings.length) return Encoding.empty();
+    const [first, ...rest] = encodings;
+    for (const e of rest) first.mergeWith(e, growingOffsets);
+    return first;
   }
 
   /** Pads this encoding and, first, every overflowing window to `targetLength`. */

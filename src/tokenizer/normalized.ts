@@ -3,14 +3,31 @@
 
 export interface NormalizedText {
   text: string;
-  /** text.length entries: input offset where the source character of each unit starts. */
-  starts: Int32Array;
-  /** text.length entries: input offset where it ends. */
-  ends: Int32Array;
+  /**
+   * text.length entries: input offset where the source character of each unit starts. null when the alignment
+   * is the identity shifted by `base` (text unchanged and free of surrogate pairs): the common case, no arrays.
+   */
+  starts: Int32Array | null;
+  /** text.length entries: input offset where it ends; null with `starts`. */
+  ends: Int32Array | null;
+  base: number;
 }
+
+/** Input offset where the character behind unit `i` starts. */
+export function startOf(n: NormalizedText, i: number): number {
+  return n.starts === null ? n.base + i : n.starts[i];
+}
+
+/** Input offset where the character behind unit `i` ends. */
+export function endOf(n: NormalizedText, i: number): number {
+  return n.ends === null ? n.base + i + 1 : n.ends[i];
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Unnormalized text aligned to itself; both units of a surrogate pair align to the whole character. */
 export function identityAligned(input: string, base: number): NormalizedText {
+  if (!SURROGATE.test(input)) return { text: input, starts: null, ends: null, base };
   const n = input.length;
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);
@@ -25,7 +42,7 @@ export function identityAligned(input: string, base: number): NormalizedText {
       ends[i] = base + i + 1;
     }
   }
-  return { text: input, starts, ends };
+  return { text: input, starts, ends, base };
 }
 
 /** Accumulates normalized characters together with their alignment. */
@@ -57,6 +74,6 @@ export class AlignedBuilder {
   build(): NormalizedText {
     let text = '';
     for (let i = 0; i < this.units.length; i += 8192) text += String.fromCharCode(...this.units.slice(i, i + 8192));
-    return { text, starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends) };
+    return { text, starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends), base: 0 };
   }
 }

@@ -71,14 +71,7 @@ export class BertNormalizer implements Normalizer {
 
   /** Printable ASCII: only lowercasing can change anything, and alignment is the identity. */
   private normalizeAscii(input: string, base: number): NormalizedText {
-    const n = input.length;
-    const starts = new Int32Array(n);
-    const ends = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      starts[i] = base + i;
-      ends[i] = base + i + 1;
-    }
-    return { text: this.lowercase ? input.toLowerCase() : input, starts, ends };
+    return { text: this.lowercase ? input.toLowerCase() : input, starts: null, ends: null, base };
   }
 
   private mapChar(cp: number): number[] {

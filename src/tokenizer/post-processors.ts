@@ -45,19 +45,60 @@ export class TemplateProcessing implements PostProcessor {
   }
 
   process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding {
-    return processAll(this, encoding, pair, addSpecialTokens);
+    if (encoding.overflowing.length || pair?.overflowing.length) return processAll(this, encoding, pair, addSpecialTokens);
+    return this.concatenate(pair ? [encoding, pair] : [encoding], addSpecialTokens);
+  }
+
+  /**
+   * Without overflowing windows, merging is plain concatenation: build the result in one pass. Gives what
+   * processAll gives (the golden tests run both paths), without the intermediate encodings.
+   */
+  private concatenate(encodings: Encoding[], addSpecialTokens: boolean): Encoding {
+    const template = encodings.length === 2 ? this.pair : this.single;
+    const out = Encoding.empty();
+    for (const piece of template) {
+      if ('Sequence' in piece) {
+        const i = piece.Sequence.id === 'A' ? 0 : 1;
+        const e = encodings[i];
+        out.sequenceRanges.set(i, [out.length, out.length + e.length]);
+        for (let k = 0; k < e.length; k++) {
+          out.ids.push(e.ids[k]);
+          out.typeIds.push(piece.Sequence.type_id);
+          out.tokens.push(e.tokens[k]);
+          out.words.push(e.words[k]);
+          out.offsets.push([e.offsets[k][0], e.offsets[k][1]]);
+          out.specialTokensMask.push(e.specialTokensMask[k]);
+          out.attentionMask.push(e.attentionMask[k]);
+        }
+      } else if (addSpecialTokens) {
+        const spec = this.specialTokens[piece.SpecialToken.id];
+        for (let k = 0; k < spec.ids.length; k++) {
+          out.ids.push(spec.ids[k]);
+          out.typeIds.push(piece.SpecialToken.type_id);
+          out.tokens.push(spec.tokens[k]);
+          out.words.push(null);
+          out.offsets.push([0, 0]);
+          out.specialTokensMask.push(1);
+          out.attentionMask.push(1);
+        }
+      }
+    }
+    return out;
   }
 
   processEncodings(encodings: Encoding[], addSpecialTokens: boolean): Encoding[] {
     const template = encodings.length === 2 ? this.pair : this.single;
     const out: Encoding[] = [];
+    const used = new Set<number>();
     for (const piece of template) {
       if ('Sequence' in piece) {
         const i = piece.Sequence.id === 'A' ? 0 : 1;
         const e = encodings[i];
         e.typeIds = new Array(e.length).fill(piece.Sequence.type_id);
         e.setSequenceId(i);
-        out.push(e.clone());
+        // A sequence the template names twice must not share arrays with itself.
+        out.push(used.has(i) ? e.clone() : e);
+        used.add(i);
       } else if (addSpecialTokens) {
         const spec = this.specialTokens[piece.SpecialToken.id];
         out.push(specialEncoding(spec.ids, spec.tokens, piece.SpecialToken.type_id));
@@ -105,34 +146,53 @@ export class ClsSepProcessing implements PostProcessor {
 
   /** Sequence 0 becomes cls A sep; sequence 1 becomes sep B sep (RoBERTa) or B sep (BERT). */
   private wrap(e: Encoding, sequence: number): Encoding {
-    const [clsToken, clsId] = this.cls;
     const [sepToken, sepId] = this.sep;
-    const lead = sequence === 0 ? [clsToken, clsId] as const : this.roberta ? [sepToken, sepId] as const : null;
+    const lead = sequence === 0 ? this.cls : this.roberta ? this.sep : null;
     const typeId = this.roberta ? 0 : sequence;
-    const n = e.length + (lead ? 2 : 1);
-    const out = new Encoding(
-      [...(lead ? [lead[1]] : []), ...e.ids, sepId],
-      new Array(n).fill(typeId),
-      [...(lead ? [lead[0]] : []), ...e.tokens, sepToken],
-      [...(lead ? [null] : []), ...e.words, null],
-      [...(lead ? [[0, 0] as Offset] : []), ...e.offsets, [0, 0] as Offset],
-      [...(lead ? [1] : []), ...new Array(e.length).fill(0), 1],
-      new Array(n).fill(1),
-    );
-    out.sequenceRanges.set(sequence, lead ? [1, n - 1] : [0, n - 1]);
+    const shift = lead ? 1 : 0;
+    const n = e.length + shift + 1;
+    const ids = new Array<number>(n);
+    const tokens = new Array<string>(n);
+    const words = new Array<number | null>(n);
+    const offsets = new Array<Offset>(n);
+    const special = new Array<number>(n);
+    if (lead) {
+      ids[0] = lead[1];
+      tokens[0] = lead[0];
+      words[0] = null;
+      offsets[0] = [0, 0];
+      special[0] = 1;
+    }
+    for (let i = 0; i < e.length; i++) {
+      ids[i + shift] = e.ids[i];
+      tokens[i + shift] = e.tokens[i];
+      words[i + shift] = e.words[i];
+      offsets[i + shift] = e.offsets[i];
+      special[i + shift] = 0;
+    }
+    ids[n - 1] = sepId;
+    tokens[n - 1] = sepToken;
+    words[n - 1] = null;
+    offsets[n - 1] = [0, 0];
+    special[n - 1] = 1;
+    const out = new Encoding(ids, new Array(n).fill(typeId), tokens, words, offsets, special, new Array(n).fill(1));
+    out.sequenceRanges.set(sequence, [shift, n - 1]);
     return out;
   }
 }
 
-/** ByteLevel trim_offsets: offsets of a token exclude its leading and trailing spaces ('Ġ' or whitespace). */
+/**
+ * ByteLevel trim_offsets: offsets of a token exclude its leading and trailing spaces ('Ġ' or whitespace). Every
+ * such character is a single UTF-16 unit, so counting units counts characters.
+ */
 function trimOffsets(e: Encoding): void {
-  const isSpace = (ch: string) => ch === '\u0120' || isWhitespace(ch.codePointAt(0)!);
+  const isSpace = (unit: number) => unit === 0x120 || isWhitespace(unit);
   e.tokens.forEach((token, i) => {
-    const chars = [...token];
+    const n = token.length;
     let leading = 0;
-    while (leading < chars.length && isSpace(chars[leading])) leading++;
+    while (leading < n && isSpace(token.charCodeAt(leading))) leading++;
     let trailing = 0;
-    while (trailing < chars.length && isSpace(chars[chars.length - 1 - trailing])) trailing++;
+    while (trailing < n && isSpace(token.charCodeAt(n - 1 - trailing))) trailing++;
     const offset = e.offsets[i];
     if (leading > 0) offset[0] = Math.min(offset[0] + leading, offset[1]);
     if (trailing > 0 && offset[1] >= trailing) offset[1] = Math.max(offset[1] - trailing, offset[0]);

@@ -7,8 +7,10 @@ import { Bpe, type BpeConfig } from './models/bpe.ts';
 import type { TokenModel } from './models/model.ts';
 import { WordPiece, type WordPieceConfig } from './models/wordpiece.ts';
 import { normalizerFromJson, type Normalizer } from './normalizers.ts';
+import { endOf, startOf } from './normalized.ts';
 import { postProcessorFromJson, type PostProcessor } from './post-processors.ts';
 import { preTokenizerFromJson, type PreTokenizer } from './pre-tokenizers.ts';
+import type { WordModel } from './models/model.ts';
 import { utf16ToCodePointIndex } from './unicode.ts';
 
 export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
@@ -42,6 +44,9 @@ export interface TextInput {
 }
 
 export class Tokenizer {
+  /** The model as the pre-tokenizer feeds it (byte-level words for ByteLevel). */
+  private readonly words: WordModel;
+
   private constructor(
     readonly addedVocabulary: AddedVocabulary,
     private readonly normalizer: Normalizer,
@@ -49,7 +54,9 @@ export class Tokenizer {
     readonly model: TokenModel,
     private readonly postProcessor: PostProcessor | null,
     private readonly decoder: Decoder | null,
-  ) {}
+  ) {
+    this.words = preTokenizer.wordModel(model);
+  }
 
   /** Builds a tokenizer from a parsed tokenizer.json; unsupported pipelines throw with a clear message. */
   static fromJson(json: any): Tokenizer {
@@ -120,6 +127,7 @@ export class Tokenizer {
       words.push(word);
       offsets.push([start, end]);
     };
+    const spans: number[] = [];
     for (const segment of this.addedVocabulary.splitRaw(text)) {
       if (segment.id !== null) {
         push(segment.id, text.slice(segment.start, segment.end), segment.start, segment.end);
@@ -127,15 +135,21 @@ export class Tokenizer {
         continue;
       }
       const normalized = this.normalizer.normalize(text.slice(segment.start, segment.end), segment.start);
-      for (const piece of this.addedVocabulary.splitNormalized(normalized.text)) {
+      const ntext = normalized.text;
+      for (const piece of this.addedVocabulary.splitNormalized(ntext)) {
         if (piece.start === piece.end) continue;
         if (piece.id !== null) {
-          push(piece.id, normalized.text.slice(piece.start, piece.end), normalized.starts[piece.start], normalized.ends[piece.end - 1]);
+          push(piece.id, ntext.slice(piece.start, piece.end), startOf(normalized, piece.start), endOf(normalized, piece.end - 1));
           word++;
           continue;
         }
-        for (const w of this.preTokenizer.split(normalized, piece.start, piece.end)) {
-          for (const p of this.model.tokenize(w.text)) push(p.id, p.token, w.startOf(p.start), w.endOf(p.end - 1));
+        spans.length = 0;
+        this.preTokenizer.split(ntext, piece.start, piece.end, spans);
+        for (let k = 0; k < spans.length; k += 2) {
+          const from = spans[k];
+          for (const p of this.words.tokenize(ntext.slice(from, spans[k + 1]))) {
+            push(p.id, p.token, startOf(normalized, from + p.start), endOf(normalized, from + p.end - 1));
+          }
           word++;
         }
       }

@@ -17,8 +17,9 @@ export interface BpeConfig {
 export class Bpe implements TokenModel {
   private readonly vocab: Map<string, number>;
   private readonly reverse: string[];
-  /** Pair key (leftId * 2^20 + rightId) -> rank * 2^20 + mergedId. */
-  private readonly merges = new Map<number, number>();
+  private readonly merges: MergeTable;
+  /** Single-unit characters -> their id (-1: not a token); the byte-level alphabet lives here. */
+  private readonly charIds = new Int32Array(0x10000).fill(-1);
   private readonly unkId: number | undefined;
   private readonly cache = new WordCache();
 
@@ -35,6 +36,8 @@ export class Bpe implements TokenModel {
     this.vocab = new Map(Object.entries(config.vocab));
     this.reverse = invertVocab(this.vocab);
     this.unkId = config.unk_token ? this.vocab.get(config.unk_token) : undefined;
+    for (const [token, id] of this.vocab) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
+    this.merges = new MergeTable(config.merges.length);
     config.merges.forEach((merge, rank) => {
       const [a, b] = typeof merge === 'string' ? splitMerge(merge) : merge;
       const left = this.vocab.get(a);
@@ -44,7 +47,7 @@ export class Bpe implements TokenModel {
         throw new Error(`BPE merge '${a} ${b}' uses tokens missing from the vocabulary`);
       }
       // A repeated merge keeps its last rank, as the reference's map does.
-      this.merges.set(pairKey(left, right), rank * 2 ** 20 + merged);
+      this.merges.set(left, right, rank, merged);
     });
   }
 
@@ -86,6 +89,18 @@ export class Bpe implements TokenModel {
     const starts: number[] = [];
     const ends: number[] = [];
     for (let i = 0; i < word.length; ) {
+      const unit = word.charCodeAt(i);
+      if (unit < 0xd800 || unit > 0xdfff) {
+        const known = this.charIds[unit];
+        const id = known >= 0 ? known : this.unkId;
+        if (id !== undefined) {
+          ids.push(id);
+          starts.push(i);
+          ends.push(i + 1);
+        }
+        i++;
+        continue;
+      }
       const cp = word.codePointAt(i)!;
       const width = cp > 0xffff ? 2 : 1;
       const id = this.vocab.get(word.slice(i, i + width)) ?? this.unkId;
@@ -103,16 +118,18 @@ export class Bpe implements TokenModel {
   private mergeByScan(ids: number[], starts: number[], ends: number[]): void {
     for (;;) {
       let best = -1;
-      let bestValue = Infinity;
+      let bestRank = Infinity;
+      let bestMerged = -1;
       for (let k = 0; k + 1 < ids.length; k++) {
-        const value = this.merges.get(pairKey(ids[k], ids[k + 1]));
-        if (value !== undefined && value < bestValue) {
-          bestValue = value;
+        const slot = this.merges.find(ids[k], ids[k + 1]);
+        if (slot >= 0 && this.merges.rank[slot] < bestRank) {
+          bestRank = this.merges.rank[slot];
+          bestMerged = this.merges.merged[slot];
           best = k;
         }
       }
       if (best < 0) return;
-      ids[best] = bestValue % 2 ** 20;
+      ids[best] = bestMerged;
       ends[best] = ends[best + 1];
       ids.splice(best + 1, 1);
       starts.splice(best + 1, 1);
@@ -130,16 +147,16 @@ export class Bpe implements TokenModel {
     const consider = (left: number) => {
       const right = next[left];
       if (right < 0) return;
-      const value = this.merges.get(pairKey(ids[left], ids[right]));
-      if (value !== undefined) heap.push(Math.floor(value / 2 ** 20), left, value % 2 ** 20);
+      const slot = this.merges.find(ids[left], ids[right]);
+      if (slot >= 0) heap.push(this.merges.rank[slot], left, this.merges.merged[slot]);
     };
     for (let k = 0; k + 1 < n; k++) consider(k);
     while (heap.size) {
       const [, left, mergedId] = heap.pop();
       const right = next[left];
       if (!alive[left] || right < 0) continue;
-      const current = this.merges.get(pairKey(ids[left], ids[right]));
-      if (current === undefined || current % 2 ** 20 !== mergedId) continue; // stale candidate
+      const slot = this.merges.find(ids[left], ids[right]);
+      if (slot < 0 || this.merges.merged[slot] !== mergedId) continue; // stale candidate
       ids[left] = mergedId;
       ends[left] = ends[right];
       alive[right] = 0;
@@ -211,8 +228,43 @@ class MergeHeap {
   }
 }
 
-function pairKey(left: number, right: number): number {
-  return left * 2 ** 20 + right;
+/** Merge rules by (left id, right id): an open-addressing hash table over typed arrays, no boxed keys. */
+class MergeTable {
+  private readonly mask: number;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  readonly rank: Int32Array;
+  readonly merged: Int32Array;
+
+  constructor(count: number) {
+    let capacity = 1024;
+    while (capacity < count * 2) capacity *= 2;
+    this.mask = capacity - 1;
+    this.left = new Int32Array(capacity).fill(-1);
+    this.right = new Int32Array(capacity);
+    this.rank = new Int32Array(capacity);
+    this.merged = new Int32Array(capacity);
+  }
+
+  private slotOf(left: number, right: number): number {
+    let slot = (Math.imul(left, 0x9e3779b1) ^ Math.imul(right, 0x85ebca6b)) & this.mask;
+    while (this.left[slot] !== -1 && (this.left[slot] !== left || this.right[slot] !== right)) slot = (slot + 1) & this.mask;
+    return slot;
+  }
+
+  set(left: number, right: number, rank: number, merged: number): void {
+    const slot = this.slotOf(left, right);
+    this.left[slot] = left;
+    this.right[slot] = right;
+    this.rank[slot] = rank;
+    this.merged[slot] = merged;
+  }
+
+  /** The slot of the rule for this pair, or -1. */
+  find(left: number, right: number): number {
+    const slot = this.slotOf(left, right);
+    return this.left[slot] === -1 ? -1 : slot;
+  }
 }
 
 function splitMerge(merge: string): [string, string] {

@@ -8,8 +8,12 @@ export interface Piece {
   end: number;
 }
 
-export interface TokenModel {
+/** Something that turns a word into pieces (a model, or a model behind a word transform). */
+export interface WordModel {
   tokenize(word: string): readonly Piece[];
+}
+
+export interface TokenModel extends WordModel {
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
   readonly vocabSize: number;

@@ -17,6 +17,8 @@ export class WordPiece implements TokenModel {
   private readonly prefix: string;
   private readonly maxChars: number;
   private readonly cache = new WordCache();
+  /** The one-piece answer for a word that is itself in the vocabulary, made once per id. */
+  private readonly wholeWords: Piece[][] = [];
 
   constructor(config: WordPieceConfig) {
     this.vocab = new Map(Object.entries(config.vocab));
@@ -42,6 +44,11 @@ export class WordPiece implements TokenModel {
   }
 
   tokenize(word: string): readonly Piece[] {
+    // Most words are vocabulary entries: one lookup answers them, without the word cache.
+    const id = this.vocab.get(word);
+    if (id !== undefined && word.length <= this.maxChars) {
+      return (this.wholeWords[id] ??= [{ id, token: word, start: 0, end: word.length }]);
+    }
     const cached = this.cache.get(word);
     if (cached) return cached;
     const pieces = this.split(word);
