@@ -1,0 +1,31 @@
+// `edgeclass export <model-dir>`: onnx/model.onnx with Optimum's input and output names.
+import { exportModel } from '../../nn/export.ts';
+import { parseCommandArgs } from '../args.ts';
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    task: { type: 'string' },
+    pooling: { type: 'string' },
+    normalize: { type: 'boolean' },
+    out: { type: 'string' },
+    quantize: { type: 'string' },
+  });
+  const [dir] = positionals;
+  if (!dir) {
+    process.stderr.write('usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification] [--pooling cls|mean|max] [--normalize] [--out DIR]\n');
+    return 2;
+  }
+  if (values.task && values.task !== 'feature-extraction' && values.task !== 'sequence-classification') {
+    throw new Error(`--task must be feature-extraction or sequence-classification, got '${values.task}'`);
+  }
+  if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling)) throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
+  if (values.quantize) throw new Error('--quantize is not available yet');
+  const result = exportModel(dir, {
+    task: values.task as 'feature-extraction' | 'sequence-classification' | undefined,
+    pooling: values.pooling as 'cls' | 'mean' | 'max' | undefined,
+    normalize: values.normalize,
+    out: values.out,
+  });
+  process.stderr.write(`wrote ${result.file} (${result.spec.task}${result.spec.pooling ? `, ${result.spec.pooling} pooling` : ''}, ${(result.bytes / 1e6).toFixed(1)} MB)\n`);
+  return 0;
+}

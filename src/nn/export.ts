@@ -1,0 +1,38 @@
+// Export: a model folder -> onnx/model.onnx with Hugging Face Optimum's names and dynamic batch/sequence axes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { serializeGraph } from '../graph/index.ts';
+import { readModelFolder, type ModelFolder } from './folder.ts';
+import { buildInferenceGraph, headOf, type ExportSpec, type Task } from './model-graph.ts';
+import type { Pooling } from './pooling.ts';
+
+export interface ExportOptions {
+  task?: Task;
+  pooling?: Pooling | null;
+  normalize?: boolean;
+  /** Folder to write onnx/ into; the model folder itself by default. */
+  out?: string;
+}
+
+/** The graph spec for a folder: flags first, then what the folder says (sentence-transformers, edgeclass head). */
+export function exportSpecFor(folder: ModelFolder, options: ExportOptions): ExportSpec {
+  const head = headOf(folder.weights);
+  const task: Task = options.task ?? (head ? 'sequence-classification' : 'feature-extraction');
+  const stored = folder.config.extra.edgeclass as { pooling?: Pooling } | undefined;
+  const pooling = options.pooling ?? stored?.pooling ?? folder.sentenceTransformers?.pooling ?? null;
+  const normalize = options.normalize ?? folder.sentenceTransformers?.normalize ?? false;
+  return { task, pooling, normalize, head: head ?? undefined };
+}
+
+export function exportModel(dir: string, options: ExportOptions = {}): { file: string; spec: ExportSpec; bytes: number } {
+  const folder = readModelFolder(dir);
+  const spec = exportSpecFor(folder, options);
+  const bytes = serializeGraph(buildInferenceGraph(folder.weights, folder.config, spec), {
+    docString: `edgeclass export: ${spec.task}${spec.pooling ? `, ${spec.pooling} pooling` : ''}${spec.normalize ? ', normalized' : ''}`,
+  });
+  const out = path.join(options.out ?? dir, 'onnx');
+  fs.mkdirSync(out, { recursive: true });
+  const file = path.join(out, 'model.onnx');
+  fs.writeFileSync(file, bytes);
+  return { file, spec, bytes: bytes.length };
+}

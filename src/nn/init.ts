@@ -1,0 +1,82 @@
+// Deterministic random weights for tests and demos (no pretrained weights can be downloaded here).
+//
+// The recipe, so anyone can reproduce a model from its seed: a mulberry32 generator seeded with `seed` draws
+// standard normals by Box-Muller (two uniforms per pair, both values used); tensors are filled one after another in
+// sorted-name order, row-major. Linear weights and embeddings ~ N(0, initializer_range) (transformers' _init_weights),
+// biases 0, LayerNorm weight 1 and bias 0, and the padding row of word embeddings (and RoBERTa's position
+// embeddings) zero.
+import type { ModelConfig } from './config.ts';
+import type { NamedTensor } from './safetensors.ts';
+import { expectedEncoderWeights } from './weights.ts';
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function normalSampler(seed: number): () => number {
+  const uniform = mulberry32(seed);
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const v = spare;
+      spare = null;
+      return v;
+    }
+    const u1 = Math.max(uniform(), 1e-12);
+    const u2 = uniform();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    spare = r * Math.sin(2 * Math.PI * u2);
+    return r * Math.cos(2 * Math.PI * u2);
+  };
+}
+
+export interface InitOptions {
+  seed: number;
+  /** transformers' initializer_range; 0.02 by default. */
+  std?: number;
+  /** Heads to add: 'hf_seqcls' (the architecture's ForSequenceClassification head), 'project', or none. */
+  head?: 'hf_seqcls' | 'project' | null;
+  /** With the BERT pooler (BertModel has one; RoBERTa's classification checkpoints do not). */
+  pooler?: boolean;
+}
+
+/** Every parameter of the model with its shape, canonical names (encoder without prefix). */
+export function parameterShapes(config: ModelConfig, options: Pick<InitOptions, 'head' | 'pooler'>): { name: string; shape: number[] }[] {
+  const H = config.hiddenSize;
+  const C = config.id2label.length;
+  const shapes = expectedEncoderWeights(config).filter((w) => !w.name.startsWith('pooler.')).map((w) => ({ name: w.name, shape: w.shape }));
+  const withPooler = options.pooler ?? (config.modelType === 'bert');
+  if (withPooler || (options.head === 'hf_seqcls' && config.modelType === 'bert')) {
+    shapes.push({ name: 'pooler.dense.weight', shape: [H, H] }, { name: 'pooler.dense.bias', shape: [H] });
+  }
+  if (options.head === 'hf_seqcls') {
+    if (config.modelType === 'bert') shapes.push({ name: 'classifier.weight', shape: [C, H] }, { name: 'classifier.bias', shape: [C] });
+    else shapes.push({ name: 'classifier.dense.weight', shape: [H, H] }, { name: 'classifier.dense.bias', shape: [H] },
+      { name: 'classifier.out_proj.weight', shape: [C, H] }, { name: 'classifier.out_proj.bias', shape: [C] });
+  } else if (options.head === 'project') {
+    shapes.push({ name: 'project_head.classifier.weight', shape: [C, H] }, { name: 'project_head.classifier.bias', shape: [C] });
+  }
+  return shapes;
+}
+
+export function initWeights(config: ModelConfig, options: InitOptions): Map<string, NamedTensor> {
+  const normal = normalSampler(options.seed);
+  const std = options.std ?? 0.02;
+  const out = new Map<string, NamedTensor>();
+  for (const { name, shape } of parameterShapes(config, options).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (name.endsWith('LayerNorm.weight')) data.fill(1);
+    else if (!name.endsWith('.bias')) for (let i = 0; i < data.length; i++) data[i] = normal() * std;
+    const zeroRow = name === 'embeddings.word_embeddings.weight' || (config.modelType === 'roberta' && name === 'embeddings.position_embeddings.weight');
+    if (zeroRow) data.fill(0, config.padTokenId * shape[1], (config.padTokenId + 1) * shape[1]);
+    out.set(name, { shape, data });
+  }
+  return out;
+}

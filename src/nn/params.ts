@@ -1,0 +1,33 @@
+// Model parameters as graph initializers, named with Hugging Face's (canonical, unprefixed) names so that an
+// exported ONNX file, a checkpoint and a trainer all speak of the same tensors.
+import type { Graph, Value } from '../graph/index.ts';
+import type { NamedTensor } from './safetensors.ts';
+
+export class Params {
+  private readonly made = new Map<string, Value>();
+
+  constructor(
+    private readonly graph: Graph,
+    private readonly tensors: Map<string, NamedTensor>,
+    /** Which parameters the trainer may update; inference graphs mark none. */
+    private readonly isTrainable: (name: string) => boolean = () => false,
+  ) {}
+
+  /** The parameter `name`, checked against the shape the architecture expects. */
+  get(name: string, shape: number[]): Value {
+    const existing = this.made.get(name);
+    if (existing) return existing;
+    const t = this.tensors.get(name);
+    if (!t) throw new Error(`the checkpoint has no tensor '${name}' (expected shape [${shape.join(', ')}])`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`tensor '${name}' has shape [${t.shape.join(', ')}], the config implies [${shape.join(', ')}]`);
+    }
+    const v = this.graph.initializer(name, t.data, shape, this.isTrainable(name));
+    this.made.set(name, v);
+    return v;
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+}
