@@ -6,14 +6,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR, REPO_ROOT } from './support/paths.ts';
-import { runModel } from './support/ort.ts';
+import { runModel, type FeedSpec } from './support/ort.ts';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) => run(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args], { env: { ...process.env, HF_HUB_OFFLINE: '1' } });
 const root = mkdtempSync(path.join(os.tmpdir(), 'edgeclass-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const feeds = (withTypes: boolean) => {
+const feeds = (withTypes: boolean): Record<string, FeedSpec> => {
   const ids = { data: BigInt64Array.from([0n, 713n, 16n, 2n]), dims: [1, 4] };
   const ones = { data: BigInt64Array.from([1n, 1n, 1n, 1n]), dims: [1, 4] };
   return withTypes ? { input_ids: ids, attention_mask: ones, token_type_ids: { data: new BigInt64Array(4), dims: [1, 4] } } : { input_ids: ids, attention_mask: ones };
