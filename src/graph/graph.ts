@@ -9,7 +9,8 @@ export type Attribute =
   | { type: 'float'; value: number }
   | { type: 'ints'; value: number[] }
   | { type: 'floats'; value: number[] }
-  | { type: 'string'; value: string };
+  | { type: 'string'; value: string }
+  | { type: 'tensor'; value: { data: AnyTypedArray; dims: number[] } };
 
 export interface Node {
   name: string;
@@ -111,9 +112,15 @@ export class Graph {
     return this.constant(BigInt64Array.from(values, (x) => BigInt(x)), shape);
   }
 
-  constFloat(values: number[] | number, shape?: number[]): Value {
+  constFloat(values: number[] | number, shape?: number[], dtype: 'float32' | 'float64' = 'float32'): Value {
     const arr = typeof values === 'number' ? [values] : values;
-    return this.constant(Float32Array.from(arr), shape ?? (typeof values === 'number' ? [] : [arr.length]));
+    const data = dtype === 'float64' ? Float64Array.from(arr) : Float32Array.from(arr);
+    return this.constant(data, shape ?? (typeof values === 'number' ? [] : [arr.length]));
+  }
+
+  /** A float scalar of `like`'s float type. */
+  scalarLike(like: Value, value: number): Value {
+    return this.constFloat(value, [], like.dtype === 'float64' ? 'float64' : 'float32');
   }
 
   /** Adds a node; ops.ts calls this after checking inputs and computing the output specs. */

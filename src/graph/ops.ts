@@ -1,6 +1,6 @@
 // Typed ONNX ops (opset 17). Each checks its inputs, infers the output dtype and shape, and adds one node.
 // Only ops the models and their training need; each is a candidate for a backward rule (src/graph/autodiff).
-import type { DType } from './dtype.ts';
+import { FLOATS, ONNX_DTYPE, type DType } from './dtype.ts';
 import { Value, type Attribute } from './graph.ts';
 import { broadcastShapes, formatShape, normalizeAxis, numel, sameDim, type Dim, type Shape } from './shape.ts';
 
@@ -16,7 +16,7 @@ function sameDtype(op: string, a: Value, b: Value): void {
   if (a.dtype !== b.dtype) throw new Error(`${op}: '${a.name}' is ${a.dtype} but '${b.name}' is ${b.dtype}`);
 }
 
-function unary(op: string, x: Value, dtypes: DType[] = ['float32']): Value {
+function unary(op: string, x: Value, dtypes: DType[] = FLOATS): Value {
   expectDtype(op, x, ...dtypes);
   return x.graph.addNode(op, [x], [{ dtype: x.dtype, shape: x.shape }])[0];
 }
@@ -30,7 +30,7 @@ function binary(op: string, a: Value, b: Value, outDtype?: DType): Value {
 /** A float scalar or a value: lets formulas read `mul(x, 0.5)`. */
 export type Operand = Value | number;
 function lift(like: Value, x: Operand): Value {
-  return typeof x === 'number' ? like.graph.constFloat(x) : x;
+  return typeof x === 'number' ? like.graph.scalarLike(like, x) : x;
 }
 
 // Elementwise -----------------------------------------------------------------------------------------------
@@ -51,11 +51,12 @@ export const tanh = (x: Value) => unary('Tanh', x);
 export const sqrt = (x: Value) => unary('Sqrt', x);
 export const exp = (x: Value) => unary('Exp', x);
 export const log = (x: Value) => unary('Log', x);
-export const neg = (x: Value) => unary('Neg', x, ['float32', 'int64', 'int32']);
+export const neg = (x: Value) => unary('Neg', x, [...FLOATS, 'int64', 'int32']);
+export const relu = (x: Value) => unary('Relu', x);
 export const abs = (x: Value) => unary('Abs', x);
 export const sigmoid = (x: Value) => unary('Sigmoid', x);
 export const reciprocal = (x: Value) => unary('Reciprocal', x);
-export const identity = (x: Value) => unary('Identity', x, ['float32', 'int64', 'int32', 'bool', 'int8', 'uint8']);
+export const identity = (x: Value) => unary('Identity', x, [...FLOATS, 'int64', 'int32', 'bool', 'int8', 'uint8']);
 
 export function where(condition: Value, a: Value, b: Value): Value {
   expectDtype('Where', condition, 'bool');
@@ -65,8 +66,7 @@ export function where(condition: Value, a: Value, b: Value): Value {
 }
 
 export function cast(x: Value, to: DType): Value {
-  const code = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 }[to];
-  return x.graph.addNode('Cast', [x], [{ dtype: to, shape: x.shape }], { to: int(code) })[0];
+  return x.graph.addNode('Cast', [x], [{ dtype: to, shape: x.shape }], { to: int(ONNX_DTYPE[to]) })[0];
 }
 
 // Linear algebra --------------------------------------------------------------------------------------------
@@ -236,27 +236,28 @@ export const reduceMean = (x: Value, axes: number[], keepDims = true) => reduceW
 export const reduceMax = (x: Value, axes: number[], keepDims = true) => reduceWithAttribute('ReduceMax', x, axes, keepDims);
 
 export function softmax(x: Value, axis = -1): Value {
-  expectDtype('Softmax', x, 'float32');
+  expectDtype('Softmax', x, ...FLOATS);
   return x.graph.addNode('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: int(normalizeAxis(axis, x.rank, 'Softmax')) })[0];
 }
 
 export function logSoftmax(x: Value, axis = -1): Value {
-  expectDtype('LogSoftmax', x, 'float32');
+  expectDtype('LogSoftmax', x, ...FLOATS);
   return x.graph.addNode('LogSoftmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: int(normalizeAxis(axis, x.rank, 'LogSoftmax')) })[0];
 }
 
 /**
  * LayerNormalization over the last axis: y, and the saved mean and 1/std ([..., 1]) that the backward reuses.
+ * The saved statistics are float32 whatever x's type (the op's stash_type).
  */
 export function layerNorm(x: Value, scale: Value, bias: Value, epsilon: number): { y: Value; mean: Value; invStdDev: Value } {
-  expectDtype('LayerNormalization', x, 'float32');
+  expectDtype('LayerNormalization', x, ...FLOATS);
   const h = x.shape[x.rank - 1];
   for (const p of [scale, bias]) {
     if (p.rank !== 1 || !sameDim(p.shape[0], h)) throw new Error(`LayerNormalization: ${p} does not match the last axis of ${x}`);
   }
   const stats = x.shape.map((d, i) => (i === x.rank - 1 ? 1 : d));
   const [y, mean, invStdDev] = x.graph.addNode('LayerNormalization', [x, scale, bias],
-    [{ dtype: 'float32', shape: x.shape }, { dtype: 'float32', shape: stats }, { dtype: 'float32', shape: stats }],
+    [{ dtype: x.dtype, shape: x.shape }, { dtype: 'float32', shape: stats }, { dtype: 'float32', shape: stats }],
     { axis: int(-1), epsilon: float(epsilon) });
   return { y, mean, invStdDev };
 }
@@ -266,6 +267,53 @@ export function softmaxCrossEntropyLoss(scores: Value, labels: Value): { loss: V
   expectDtype('SoftmaxCrossEntropyLoss', labels, 'int64');
   if (scores.rank !== 2 || labels.rank !== 1) throw new Error(`SoftmaxCrossEntropyLoss: expected [N, C] and [N], got ${scores} and ${labels}`);
   const [loss, logProb] = scores.graph.addNode('SoftmaxCrossEntropyLoss', [scores, labels],
-    [{ dtype: 'float32', shape: [] }, { dtype: 'float32', shape: scores.shape }], { reduction: { type: 'string', value: 'mean' } });
+    [{ dtype: scores.dtype, shape: [] }, { dtype: scores.dtype, shape: scores.shape }], { reduction: { type: 'string', value: 'mean' } });
   return { loss, logProb };
+}
+
+// Ops the backward pass needs ---------------------------------------------------------------------------------
+
+/** Reshape to a shape known only at run time (`shape`, int64 [rank]), whose static value is `like`. */
+export function reshapeTo(x: Value, shape: Value, like: Shape): Value {
+  return x.graph.addNode('Reshape', [x, shape], [{ dtype: x.dtype, shape: like }])[0];
+}
+
+/** A tensor of the run-time shape `shape` (int64 [rank], static value `like`) filled with `value`. */
+export function constantOfShape(shape: Value, like: Shape, value: number, dtype: 'float32' | 'float64' | 'int64' = 'float32'): Value {
+  const data = dtype === 'float64' ? Float64Array.of(value) : dtype === 'int64' ? BigInt64Array.of(BigInt(value)) : Float32Array.of(value);
+  return shape.graph.addNode('ConstantOfShape', [shape], [{ dtype, shape: like }],
+    { value: { type: 'tensor', value: { data, dims: [1] } } })[0];
+}
+
+/** data with `updates` added at `indices` ([..., k] int64 index tuples), ScatterND with reduction add. */
+export function scatterNDAdd(data: Value, indices: Value, updates: Value): Value {
+  expectDtype('ScatterND', indices, 'int64');
+  return data.graph.addNode('ScatterND', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }],
+    { reduction: { type: 'string', value: 'add' } })[0];
+}
+
+/** Index of the first maximum along `axis` (torch.max's choice), kept as a size-1 axis. */
+export function argMax(x: Value, axis: number): Value {
+  const ax = normalizeAxis(axis, x.rank, 'ArgMax');
+  return x.graph.addNode('ArgMax', [x], [{ dtype: 'int64', shape: x.shape.map((d, i) => (i === ax ? 1 : d)) }],
+    { axis: int(ax), keepdims: int(1), select_last_index: int(0) })[0];
+}
+
+/** 0, 1, ..., n-1 along `axis` of `like`'s run-time shape, int64, other axes of size 1: [1, .., n, .., 1]. */
+export function positionsAlong(like: Value, axis: number): Value {
+  const g = like.graph;
+  const ax = normalizeAxis(axis, like.rank, 'positionsAlong');
+  const n = gather(shapeOf(like), g.constInt64([ax]), 0); // [1]
+  const ones = constantOfShape(n, [like.shape[ax]], 1, 'int64'); // [n]
+  const range = sub(cumSum(ones, 0), g.constInt64([1], [])); // [n]
+  const dims = like.shape.map((d, i) => (i === ax ? -1 : 1));
+  return reshape(range, dims);
+}
+
+/** Number of elements along `axes` of `x` at run time, as a float scalar of x's type. */
+export function countAlong(x: Value, axes: number[]): Value {
+  const g = x.graph;
+  const dims = gather(shapeOf(x), g.constInt64(axes.map((a) => normalizeAxis(a, x.rank, 'countAlong'))), 0); // [k]
+  const product = x.graph.addNode('ReduceProd', [dims], [{ dtype: 'int64', shape: [] }], { keepdims: int(0) })[0];
+  return cast(product, x.dtype);
 }

@@ -1,6 +1,6 @@
 // Graph -> ONNX ModelProto bytes (IR 8, opset 17), through onnx-proto's generated protobuf code.
 import onnxProto from 'onnx-proto';
-import { ONNX_DTYPE, type AnyTypedArray } from './dtype.ts';
+import { dtypeOfArray, ONNX_DTYPE, type AnyTypedArray } from './dtype.ts';
 import type { Attribute, Graph, Value } from './graph.ts';
 
 const { onnx } = onnxProto;
@@ -36,6 +36,9 @@ function attribute(name: string, a: Attribute) {
     case 'ints': return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value });
     case 'floats': return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: a.value });
     case 'string': return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(a.value) });
+    case 'tensor': return onnx.AttributeProto.create({
+      name, type: T.TENSOR, t: onnx.TensorProto.create({ dims: a.value.dims, dataType: ONNX_DTYPE[dtypeOfArray(a.value.data)], rawData: rawBytes(a.value.data) }),
+    });
   }
 }
 

@@ -1,0 +1,79 @@
+// Reverse-mode differentiation over the graph builder's ops. Gradient nodes are added to the same graph, walking
+// the forward nodes in reverse creation order (a topological order). Only nodes on a path from a `wrt` value to
+// the loss get backward nodes: frozen parameters are simply not in `wrt`, so the backward pass stops at the lowest
+// trainable layer by construction.
+import type { Graph, Node, Value } from './graph.ts';
+import * as ops from './ops.ts';
+import { BACKWARD_RULES } from './grad-rules.ts';
+
+export interface GradientOptions {
+  /** Gradient of the loss itself; a scalar 1 of the loss's type by default. */
+  seed?: Value;
+}
+
+/** Values reachable forward from `sources`, through the graph's nodes. */
+function dependents(graph: Graph, sources: Set<Value>): Set<Value> {
+  const reached = new Set(sources);
+  for (const node of graph.nodes) {
+    if (node.inputs.some((v) => v !== null && reached.has(v))) for (const o of node.outputs) reached.add(o);
+  }
+  return reached;
+}
+
+/** Values the `target` depends on (itself included). */
+function dependencies(graph: Graph, target: Value): Set<Value> {
+  const needed = new Set([target]);
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    if (node.outputs.some((o) => needed.has(o))) for (const v of node.inputs) if (v) needed.add(v);
+  }
+  return needed;
+}
+
+function sum(values: Value[]): Value {
+  return values.reduce((acc, v) => ops.add(acc, v));
+}
+
+/**
+ * d loss / d v for each v in `wrt`; a v the loss does not depend on gets no entry. Also returns the backward
+ * nodes' count, which tests use to show that frozen layers add none.
+ */
+export function gradients(loss: Value, wrt: Value[], options: GradientOptions = {}): { grads: Map<Value, Value>; backwardNodes: number } {
+  const graph = loss.graph;
+  const firstBackward = graph.nodes.length;
+  const active = dependents(graph, new Set(wrt));
+  const onPath = dependencies(graph, loss);
+  const partials = new Map<Value, Value[]>();
+  const addPartial = (v: Value, g: Value) => {
+    const list = partials.get(v);
+    if (list) list.push(g);
+    else partials.set(v, [g]);
+  };
+  addPartial(loss, options.seed ?? graph.scalarLike(loss, 1));
+
+  const forward: Node[] = graph.nodes.slice(0, firstBackward);
+  for (let i = forward.length - 1; i >= 0; i--) {
+    const node = forward[i];
+    if (!node.outputs.some((o) => partials.has(o))) continue;
+    const needs = node.inputs.map((v) => v !== null && active.has(v) && onPath.has(v));
+    if (!needs.some(Boolean)) continue;
+    const rule = BACKWARD_RULES[node.opType];
+    if (!rule) throw new Error(`no backward rule for ${node.opType} (node ${node.name})`);
+    const gradOutputs = node.outputs.map((o) => {
+      const list = partials.get(o);
+      return list ? sum(list) : null;
+    });
+    const gradInputs = rule(node, gradOutputs, needs);
+    node.inputs.forEach((v, k) => {
+      const g = gradInputs[k];
+      if (v && needs[k] && g) addPartial(v, g);
+    });
+  }
+
+  const grads = new Map<Value, Value>();
+  for (const v of wrt) {
+    const list = partials.get(v);
+    if (list) grads.set(v, sum(list));
+  }
+  return { grads, backwardNodes: graph.nodes.length - firstBackward };
+}
