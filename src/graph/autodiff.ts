@@ -9,6 +9,26 @@ import { BACKWARD_RULES } from './grad-rules.ts';
 export interface GradientOptions {
   /** Gradient of the loss itself; a scalar 1 of the loss's type by default. */
   seed?: Value;
+  /**
+   * 'float64': differentiate a float32 forward in float64 (forward values are widened where the backward uses
+   * them; gradients come out float64). Gradients of entries that are small against the terms they sum then keep
+   * their digits, which optimizers that normalise by the gradient's size (Adam) need.
+   */
+  precision?: 'float64';
+}
+
+/** A view of `node` whose float32 inputs and outputs are widened to float64 (one Cast per value, on demand). */
+function widened(node: Node, casts: Map<Value, Value>): Node {
+  const wide = (v: Value | null) => {
+    if (!v || v.dtype !== 'float32') return v;
+    let c = casts.get(v);
+    if (!c) {
+      c = ops.cast(v, 'float64');
+      casts.set(v, c);
+    }
+    return c;
+  };
+  return { ...node, inputs: node.inputs.map(wide), outputs: node.outputs.map((o) => wide(o)!) };
 }
 
 /** Values reachable forward from `sources`, through the graph's nodes. */
@@ -49,7 +69,9 @@ export function gradients(loss: Value, wrt: Value[], options: GradientOptions = 
     if (list) list.push(g);
     else partials.set(v, [g]);
   };
-  addPartial(loss, options.seed ?? graph.scalarLike(loss, 1));
+  const wide = options.precision === 'float64';
+  const casts = new Map<Value, Value>();
+  addPartial(loss, options.seed ?? graph.constFloat(1, [], wide ? 'float64' : loss.dtype === 'float64' ? 'float64' : 'float32'));
 
   const forward: Node[] = graph.nodes.slice(0, firstBackward);
   for (let i = forward.length - 1; i >= 0; i--) {
@@ -63,7 +85,7 @@ export function gradients(loss: Value, wrt: Value[], options: GradientOptions = 
       const list = partials.get(o);
       return list ? sum(list) : null;
     });
-    const gradInputs = rule(node, gradOutputs, needs);
+    const gradInputs = rule(wide ? widened(node, casts) : node, gradOutputs, needs, { widened: wide });
     node.inputs.forEach((v, k) => {
       const g = gradInputs[k];
       if (v && needs[k] && g) addPartial(v, g);

@@ -3,7 +3,12 @@
 import type { Node, Value } from './graph.ts';
 import * as ops from './ops.ts';
 
-export type BackwardRule = (node: Node, gradOutputs: (Value | null)[], needs: boolean[]) => (Value | null)[];
+export interface RuleContext {
+  /** The node's float32 values were widened to float64 for a float64 backward of a float32 forward. */
+  widened: boolean;
+}
+
+export type BackwardRule = (node: Node, gradOutputs: (Value | null)[], needs: boolean[], context: RuleContext) => (Value | null)[];
 
 /** The integer values of a constant input (axes, shapes), read from its initializer. */
 function constantInts(v: Value | null): number[] {
@@ -23,13 +28,28 @@ function intsAttr(node: Node, name: string): number[] {
   return a.value;
 }
 
+/**
+ * Sum over axes, accumulated in float64 for float32 values: gradients of biases and LayerNorm parameters are sums
+ * of many small terms, and a float32 running sum loses digits that Adam's normalisation then amplifies for
+ * parameters with small gradients (PyTorch sums with a cascade for the same reason).
+ */
+export function preciseSum(x: Value, axes: number[], keepDims: boolean): Value {
+  if (x.dtype !== 'float32') return ops.reduceSum(x, axes, keepDims);
+  return ops.cast(ops.reduceSum(ops.cast(x, 'float64'), axes, keepDims), 'float32');
+}
+
+export function preciseMean(x: Value, axes: number[]): Value {
+  if (x.dtype !== 'float32') return ops.reduceMean(x, axes, true);
+  return ops.cast(ops.reduceMean(ops.cast(x, 'float64'), axes, true), 'float32');
+}
+
 /** Sums g (the broadcast shape) down to `target`'s shape: leading axes dropped, size-1 axes kept. */
 export function unbroadcast(g: Value, target: Value): Value {
   let out = g;
   const lead = g.rank - target.rank;
-  if (lead > 0) out = ops.reduceSum(out, Array.from({ length: lead }, (_, i) => i), false);
+  if (lead > 0) out = preciseSum(out, Array.from({ length: lead }, (_, i) => i), false);
   const axes = target.shape.map((d, i) => (d === 1 && out.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
-  if (axes.length) out = ops.reduceSum(out, axes, true);
+  if (axes.length) out = preciseSum(out, axes, true);
   return out;
 }
 
@@ -76,11 +96,15 @@ const gatherRule: BackwardRule = (node, [g]) => {
   return [ops.mul(ops.unsqueeze(g!, [axis]), hit), null];
 };
 
-const layerNormRule: BackwardRule = (node, [g], needs) => {
+/**
+ * LayerNorm backward: dx = invStd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * scale, with
+ * the forward's saved mean and 1/std. Those are float32 (the op's stash type): a graph that is float64 throughout
+ * (gradient checks) recomputes them at full precision instead.
+ */
+const layerNormRule: BackwardRule = (node, [g], needs, context) => {
   const [x, scale] = node.inputs as Value[];
-  let [, mean, invStd] = node.outputs; // [..., 1], float32
-  if (x.dtype !== 'float32') {
-    // The saved statistics are float32; a float64 graph (gradient checks) recomputes them at full precision.
+  let [, mean, invStd] = node.outputs; // [..., 1]
+  if (x.dtype === 'float64' && !context.widened) {
     const eps = node.attributes.epsilon?.type === 'float' ? node.attributes.epsilon.value : 1e-5;
     mean = ops.reduceMean(x, [-1]);
     const centered = ops.sub(x, mean);
@@ -90,10 +114,10 @@ const layerNormRule: BackwardRule = (node, [g], needs) => {
   const xhat = ops.mul(ops.sub(x, mean), invStd); // [..., H]
   const gxhat = ops.mul(g!, scale); // [..., H]
   const gx = needs[0]
-    ? ops.mul(invStd, ops.sub(ops.sub(gxhat, ops.reduceMean(gxhat, [-1])), ops.mul(xhat, ops.reduceMean(ops.mul(gxhat, xhat), [-1]))))
+    ? ops.mul(invStd, ops.sub(ops.sub(gxhat, preciseMean(gxhat, [-1])), ops.mul(xhat, preciseMean(ops.mul(gxhat, xhat), [-1]))))
     : null;
-  const gscale = needs[1] ? ops.reduceSum(ops.mul(g!, xhat), rows, false) : null; // [H]
-  const gbias = needs[2] ? ops.reduceSum(g!, rows, false) : null; // [H]
+  const gscale = needs[1] ? preciseSum(ops.mul(g!, xhat), rows, false) : null; // [H]
+  const gbias = needs[2] ? preciseSum(g!, rows, false) : null; // [H]
   return [gx, gscale, gbias];
 };
 
@@ -175,7 +199,7 @@ export const BACKWARD_RULES: Record<string, BackwardRule> = {
   Softmax: (n, [g]) => {
     const y = n.outputs[0];
     const axis = intAttr(n, 'axis', -1);
-    return [ops.mul(y, ops.sub(g!, ops.reduceSum(ops.mul(g!, y), [axis], true)))];
+    return [ops.mul(y, ops.sub(g!, preciseSum(ops.mul(g!, y), [axis], true)))];
   },
   LogSoftmax: (n, [g]) => {
     const y = n.outputs[0];

@@ -46,7 +46,8 @@ export const less = (a: Value, b: Value) => binary('Less', a, b, 'bool');
 export const greater = (a: Value, b: Value) => binary('Greater', a, b, 'bool');
 export const and = (a: Value, b: Value) => (expectDtype('And', a, 'bool'), binary('And', a, b, 'bool'));
 export const not = (x: Value) => unary('Not', x, ['bool']);
-export const erf = (x: Value) => unary('Erf', x);
+/** onnxruntime has no float64 Erf kernel: float64 graphs evaluate it in float32. */
+export const erf = (x: Value) => (x.dtype === 'float64' ? cast(unary('Erf', cast(x, 'float32')), 'float64') : unary('Erf', x));
 export const tanh = (x: Value) => unary('Tanh', x);
 export const sqrt = (x: Value) => unary('Sqrt', x);
 export const exp = (x: Value) => unary('Exp', x);

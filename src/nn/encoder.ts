@@ -91,14 +91,14 @@ function encoderLayer(params: Params, config: ModelConfig, index: number, x: Val
 }
 
 /** (1 - mask) * float32 min, [B, 1, 1, T]: masks keys for every head and query (padded queries still compute). */
-function attentionMaskBias(mask: Value): Value {
-  const m = ops.cast(ops.unsqueeze(mask, [1, 2]), 'float32'); // [B, 1, 1, T]
-  return ops.mul(ops.sub(mask.graph.constFloat(1), m), MASKED);
+function attentionMaskBias(mask: Value, dtype: 'float32' | 'float64'): Value {
+  const m = ops.cast(ops.unsqueeze(mask, [1, 2]), dtype); // [B, 1, 1, T]
+  return ops.mul(ops.sub(mask.graph.constFloat(1, [], dtype), m), MASKED);
 }
 
 export function buildEncoder(params: Params, config: ModelConfig, inputs: EncoderInputs, dropout: Dropout = noDropout): EncoderOutputs {
   const positions = positionIds(inputs.inputIds.graph, config, inputs.inputIds);
-  const maskBias = attentionMaskBias(inputs.attentionMask);
+  const maskBias = attentionMaskBias(inputs.attentionMask, params.dtype);
   const hiddenStates = [embeddings(params, config, inputs, positions, dropout)];
   for (let i = 0; i < config.numHiddenLayers; i++) {
     hiddenStates.push(encoderLayer(params, config, i, hiddenStates[i], maskBias, dropout));

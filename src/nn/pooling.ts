@@ -4,9 +4,9 @@ import { ops, type Value } from '../graph/index.ts';
 export type Pooling = 'cls' | 'mean' | 'max';
 export const POOLINGS: Pooling[] = ['cls', 'mean', 'max'];
 
-/** [B, T] int64 mask -> [B, T, 1] float32 */
-function maskColumn(mask: Value): Value {
-  return ops.cast(ops.unsqueeze(mask, [2]), 'float32');
+/** [B, T] int64 mask -> [B, T, 1] of the hidden states' float type */
+function maskColumn(mask: Value, like: Value): Value {
+  return ops.cast(ops.unsqueeze(mask, [2]), like.dtype);
 }
 
 export function pool(hidden: Value, mask: Value, pooling: Pooling): Value {
@@ -15,14 +15,14 @@ export function pool(hidden: Value, mask: Value, pooling: Pooling): Value {
     case 'cls':
       return ops.gather(hidden, g.constInt64([0], []), 1); // [B, H]
     case 'mean': {
-      const m = maskColumn(mask); // [B, T, 1]
+      const m = maskColumn(mask, hidden); // [B, T, 1]
       const sum = ops.reduceSum(ops.mul(hidden, m), [1], false); // [B, H]
       const count = ops.max(ops.reduceSum(m, [1], false), 1e-9); // [B, 1]
       return ops.div(sum, count);
     }
     case 'max': {
       const real = ops.cast(ops.unsqueeze(mask, [2]), 'bool'); // [B, T, 1]
-      return ops.reduceMax(ops.where(real, hidden, g.constFloat(-1e9)), [1], false); // [B, H]
+      return ops.reduceMax(ops.where(real, hidden, g.scalarLike(hidden, -1e9)), [1], false); // [B, H]
     }
   }
 }

@@ -1,0 +1,111 @@
+// Training parity with the PyTorch fixtures: for every scenario of every fixture folder, one step graph (forward,
+// loss, backward, AdamW) run three times in onnxruntime-node, checked against the recorded loss, logits, gradients,
+// step losses, parameters after the steps and the forward after them, by the README's tolerance rule.
+import { describe, expect, it } from 'vitest';
+import { serializeGraph } from '../src/graph/index.ts';
+import { adamwScalarValues } from '../src/train/adamw.ts';
+import { buildStepGraph } from '../src/train/step-graph.ts';
+import { check, fixtureDirs, flatten, loadFixture, type Check, type Fixture } from './support/model-golden.ts';
+import { fixtureFeeds } from './support/model-probe.ts';
+import { runModel, type FeedSpec } from './support/ort.ts';
+
+const ENCODER = /^(embeddings|encoder|pooler)\./;
+
+function checkpointName(f: Fixture, name: string): string {
+  return ENCODER.test(name) ? `${f.golden.weights_prefix}${name}` : name;
+}
+
+/** A golden tensor: dense nested lists, or the row-sparse word embedding format. */
+function goldenTensor(entry: any, initial: Float32Array | undefined): Float32Array {
+  if (!(entry && entry.format === 'rows')) return flatten(entry).data;
+  const [V, H] = entry.shape;
+  const out = new Float32Array(V * H);
+  if (entry.other_rows !== 'zero') {
+    // Unlisted rows: the initial row times the decay factor, in float32, once per step.
+    const factor = Math.fround(entry.other_rows_factor_per_step);
+    for (let i = 0; i < out.length; i++) {
+      let x = initial![i];
+      for (let s = 0; s < entry.steps; s++) x = Math.fround(x * factor);
+      out[i] = x;
+    }
+  }
+  entry.row_ids.forEach((row: number, k: number) => out.set(flatten(entry.rows[k]).data, row * H));
+  return out;
+}
+
+for (const dir of fixtureDirs()) {
+  const f = loadFixture(dir);
+  const opt = f.golden.optimizer;
+  describe(`${f.name} training`, () => {
+    for (const scenario of f.golden.scenarios) {
+      it(scenario.name, async () => {
+        const tol = f.golden.fp32_vs_fp64_maxabs.scenarios[scenario.name];
+        const step = buildStepGraph({
+          config: f.config, weights: f.weights, head: scenario.head, pooling: scenario.pooling ?? undefined,
+          freeze: { embeddings: scenario.freeze.embeddings, layers: scenario.freeze.layers }, loss: 'cross_entropy',
+          adamw: { beta1: opt.betas[0], beta2: opt.betas[1], eps: opt.eps }, decayExclusions: false, maxGradNorm: null,
+          dropout: false, debugGradients: true,
+        });
+        // The trainable set is the fixture's, name for name; frozen and unused ones are not touched.
+        expect(step.trainable.map((n) => checkpointName(f, n)).sort()).toEqual([...scenario.trainable].sort());
+        const model = serializeGraph(step.graph);
+        const state = new Map<string, Float32Array>(step.trainable.map((n) => [n, f.weights.get(n)!.data.slice()]));
+        const moments = new Map<string, Float32Array>(step.trainable.flatMap((n) => [[`m.${n}`, new Float32Array(state.get(n)!.length)], [`v.${n}`, new Float32Array(state.get(n)!.length)]]));
+        const shapeOf = (n: string) => f.weights.get(n)!.shape;
+        const checks: Check[] = [];
+        const stepLosses: number[] = [];
+        let last: Record<string, { data: any }> = {};
+        for (let t = 1; t <= opt.steps + 1; t++) {
+          const feeds: Record<string, FeedSpec> = { ...fixtureFeeds(f, true) };
+          for (const n of step.trainable) {
+            feeds[n] = { data: state.get(n)!, dims: shapeOf(n) };
+            feeds[`m.${n}`] = { data: moments.get(`m.${n}`)!, dims: shapeOf(n) };
+            feeds[`v.${n}`] = { data: moments.get(`v.${n}`)!, dims: shapeOf(n) };
+          }
+          for (const [k, v] of Object.entries(adamwScalarValues(opt.lr, opt.weight_decay, { beta1: opt.betas[0], beta2: opt.betas[1], eps: opt.eps }, t))) {
+            feeds[k] = { data: Float32Array.of(v), dims: [] };
+          }
+          const out = await runModel(model, feeds, 'node');
+          last = out;
+          if (t === 1) {
+            checks.push(check('loss', out.loss.data as Float32Array, [Math.fround(scenario.loss)], tol.loss));
+            checks.push(check('logits', out.logits.data as Float32Array, flatten(scenario.logits).data, tol.logits));
+            checks.push(check('grad_last_hidden_state', out.grad_last_hidden_state.data as Float32Array, flatten(scenario.grad_last_hidden_state).data, tol.grad_last_hidden_state));
+            let maxGrad = 0;
+            for (const e of Object.values(scenario.grads)) for (const x of goldenTensor(e, undefined)) maxGrad = Math.max(maxGrad, Math.abs(x));
+            for (const n of step.trainable) {
+              const name = checkpointName(f, n);
+              const noise = scenario.zero_grad_in_exact_math.includes(name);
+              checks.push(check(`grads.${name}`, out[`grad.${n}`].data as Float32Array, goldenTensor(scenario.grads[name], undefined), tol.grads[name], noise ? 10 * maxGrad : undefined));
+            }
+          }
+          if (t <= opt.steps) {
+            stepLosses.push((out.loss.data as Float32Array)[0]);
+            for (const n of step.trainable) {
+              state.set(n, out[`new.${n}`].data as Float32Array);
+              moments.set(`m.${n}`, out[`new_m.${n}`].data as Float32Array);
+              moments.set(`v.${n}`, out[`new_v.${n}`].data as Float32Array);
+            }
+          }
+        }
+        checks.push(check('step_losses', stepLosses, scenario.step_losses.map(Math.fround), tol.step_losses));
+        checks.push(check('loss_after', last.loss.data as Float32Array, [Math.fround(scenario.loss_after)], tol.loss_after));
+        checks.push(check('logits_after', last.logits.data as Float32Array, flatten(scenario.logits_after).data, tol.logits_after));
+        for (const n of step.trainable) {
+          const name = checkpointName(f, n);
+          const expected = goldenTensor(scenario.params_after[name], f.weights.get(n)!.data);
+          const c = check(`params_after.${name}`, state.get(n)!, expected, tol.params_after[name]);
+          // Adam turns a noise gradient into a step of up to ~lr: the README's allowance for those parameters.
+          if (scenario.zero_grad_in_exact_math.includes(name)) {
+            c.allowed = 10 * tol.params_after[name] + opt.lr * opt.steps;
+            c.ok = c.maxAbs <= c.allowed;
+          }
+          checks.push(c);
+        }
+        const bad = checks.filter((c) => !c.ok);
+        expect(bad, JSON.stringify(bad.slice(0, 5))).toEqual([]);
+        expect(checks.length).toBeGreaterThan(2 * step.trainable.length);
+      });
+    }
+  });
+}
