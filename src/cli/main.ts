@@ -3,8 +3,8 @@
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   serve: { summary: 'serve the HTTP API on Node: serve [--port N] [--host H] [--models DIR]', load: () => import('./commands/serve.ts') },
   tokenize: { summary: 'tokenize "text" [--pair "text"] --model <id> [--json]', load: () => import('./commands/tokenize.ts') },
-  'init-model': { summary: 'init-model --arch bert|roberta --layers --hidden --heads --intermediate [--labels a,b] --tokenizer <dir> --seed N --out <dir>', load: () => import('./commands/init-model.ts') },
-  export: { summary: 'export <model-dir> [--task feature-extraction|sequence-classification] [--pooling cls|mean|max] [--out DIR]', load: () => import('./commands/export.ts') },
+  'init-model': { summary: 'init-model --arch bert|roberta|gpt2 --layers --hidden --heads --intermediate [--labels a,b] --tokenizer <dir> --seed N --out <dir>', load: () => import('./commands/init-model.ts') },
+  export: { summary: 'export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--out DIR]', load: () => import('./commands/export.ts') },
   models: { summary: 'models list | pull <id> [--revision R] | sync [--local] [<id>...]', load: () => import('./commands/models.ts') },
 };
 

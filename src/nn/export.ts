@@ -1,8 +1,10 @@
 // Export: a model folder -> onnx/model.onnx with Hugging Face Optimum's names and dynamic batch/sequence axes.
+// A GPT-2 folder goes to gpt2-folder.ts (text-generation); everything else is a BERT/RoBERTa encoder.
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
 import { readModelFolder, type ModelFolder } from './folder.ts';
+import { exportGpt2, isGpt2Folder } from './gpt2-folder.ts';
 import { buildInferenceGraph, headOf, type ExportSpec, type Task } from './model-graph.ts';
 import type { Pooling } from './pooling.ts';
 
@@ -25,6 +27,7 @@ export function exportSpecFor(folder: ModelFolder, options: ExportOptions): Expo
 }
 
 export function exportModel(dir: string, options: ExportOptions = {}): { file: string; spec: ExportSpec; bytes: number } {
+  if (isGpt2Folder(dir)) return exportGpt2(dir, options);
   const folder = readModelFolder(dir);
   const spec = exportSpecFor(folder, options);
   const bytes = serializeGraph(buildInferenceGraph(folder.weights, folder.config, spec), {

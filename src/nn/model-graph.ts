@@ -1,6 +1,6 @@
 // Inference graphs with the input and output names Hugging Face Optimum gives its exports, so transformers.js
 // and our own runtime load them alike: feature-extraction (last_hidden_state, and sentence_embedding when pooled)
-// and sequence-classification (logits).
+// and sequence-classification (logits). text-generation is GPT-2's (gpt2.ts); an encoder refuses it.
 import { Graph } from '../graph/index.ts';
 import type { ModelConfig } from './config.ts';
 import { buildEncoder, encoderInputs } from './encoder.ts';
@@ -9,7 +9,7 @@ import { Params } from './params.ts';
 import { l2Normalize, pool, type Pooling } from './pooling.ts';
 import type { NamedTensor } from './safetensors.ts';
 
-export type Task = 'feature-extraction' | 'sequence-classification';
+export type Task = 'feature-extraction' | 'sequence-classification' | 'text-generation';
 
 export interface ExportSpec {
   task: Task;
@@ -29,6 +29,7 @@ export function headOf(weights: Map<string, NamedTensor>): HeadKind | null {
 }
 
 export function buildInferenceGraph(weights: Map<string, NamedTensor>, config: ModelConfig, spec: ExportSpec): Graph {
+  if (spec.task === 'text-generation') throw new Error(`text-generation needs a causal LM (gpt2); a ${config.modelType} model exports feature-extraction or sequence-classification`);
   const g = new Graph(`${config.modelType}-${spec.task}`);
   const params = new Params(g, weights);
   const inputs = encoderInputs(g, config);

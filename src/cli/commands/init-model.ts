@@ -1,4 +1,5 @@
 // `edgeclass init-model`: a tiny deterministic random-weight model folder for tests and demos.
+import { initGpt2Model } from '../../nn/gpt2-init.ts';
 import { initModel } from '../../nn/init-model.ts';
 import { parseCommandArgs } from '../args.ts';
 
@@ -25,7 +26,8 @@ export async function run(args: string[]): Promise<number> {
   if (!values.tokenizer || !values.out) {
     process.stderr.write('usage: edgeclass init-model --arch bert|roberta --layers N --hidden N --heads N --intermediate N\n' +
       '  [--num-labels N | --labels a,b,c] [--head hf|project] [--pooling cls|mean|max] [--sentence-transformers [--normalize]]\n' +
-      '  [--multi-label] --tokenizer <dir> [--seed N] --out <dir>\n');
+      '  [--multi-label] --tokenizer <dir> [--seed N] --out <dir>\n' +
+      '       edgeclass init-model --arch gpt2 --layers N --hidden N --heads N [--intermediate N] --tokenizer <dir> [--seed N] --out <dir>\n');
     return 2;
   }
   const int = (name: string, v: string | undefined) => {
@@ -33,7 +35,8 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
     return n;
   };
-  if (values.arch !== 'bert' && values.arch !== 'roberta') throw new Error(`--arch must be bert or roberta, got '${values.arch}'`);
+  if (values.arch === 'gpt2') return initCausalLm(values, args.includes('--intermediate') || args.some((a) => a.startsWith('--intermediate=')), int);
+  if (values.arch !== 'bert' && values.arch !== 'roberta') throw new Error(`--arch must be bert or roberta (encoders), or gpt2 (a causal LM), got '${values.arch}'`);
   if (values.head !== 'hf' && values.head !== 'project') throw new Error(`--head must be hf or project, got '${values.head}'`);
   if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling)) throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
   const labels = values.labels ? values.labels.split(',').map((s) => s.trim())
@@ -57,5 +60,24 @@ export async function run(args: string[]): Promise<number> {
   });
   if (values.json) process.stdout.write(`${JSON.stringify({ dir: result.dir, onnx: result.onnx })}\n`);
   else process.stderr.write(`wrote ${result.dir} (${result.config.modelType}, ${result.config.numHiddenLayers} layers, hidden ${result.config.hiddenSize}, onnx: ${result.onnx})\n`);
+  return 0;
+}
+
+/** `--arch gpt2`: a GPT-2 causal LM (GPT2LMHeadModel) with the text-generation export; no labels, heads or pooling. */
+function initCausalLm(values: Record<string, string | boolean | undefined>, intermediateGiven: boolean, int: (name: string, v: string | undefined) => number): number {
+  for (const flag of ['num-labels', 'labels', 'pooling']) if (values[flag] !== undefined) throw new Error(`--${flag} does not apply to --arch gpt2 (a causal LM)`);
+  for (const flag of ['sentence-transformers', 'normalize', 'multi-label']) if (values[flag] === true) throw new Error(`--${flag} does not apply to --arch gpt2 (a causal LM)`);
+  const result = initGpt2Model({
+    layers: int('layers', values.layers as string),
+    hidden: int('hidden', values.hidden as string),
+    heads: int('heads', values.heads as string),
+    inner: intermediateGiven ? int('intermediate', values.intermediate as string) : undefined,
+    tokenizerDir: values.tokenizer as string,
+    seed: int('seed', values.seed as string),
+    std: values.std ? Number(values.std) : undefined,
+    out: values.out as string,
+  });
+  if (values.json) process.stdout.write(`${JSON.stringify({ dir: result.dir, onnx: result.onnx })}\n`);
+  else process.stderr.write(`wrote ${result.dir} (gpt2, ${result.config.nLayer} layers, hidden ${result.config.nEmbd}, onnx: ${result.onnx})\n`);
   return 0;
 }
