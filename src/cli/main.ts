@@ -5,6 +5,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   tokenize: { summary: 'tokenize "text" [--pair "text"] --model <id> [--json]', load: () => import('./commands/tokenize.ts') },
   'init-model': { summary: 'init-model --arch bert|roberta|gpt2 --layers --hidden --heads --intermediate [--labels a,b] --tokenizer <dir> --seed N --out <dir>', load: () => import('./commands/init-model.ts') },
   export: { summary: 'export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--out DIR]', load: () => import('./commands/export.ts') },
+  train: { summary: 'train --base <dir> --train <file> [--validation <file>] --out <dir> [--epochs ..] (see edgeclass train --help)', load: () => import('./commands/train.ts') },
   models: { summary: 'models list | pull <id> [--revision R] | sync [--local] [<id>...]', load: () => import('./commands/models.ts') },
 };
 

@@ -50,8 +50,11 @@ function dependencies(graph: Graph, target: Value): Set<Value> {
   return needed;
 }
 
+/** Sums gradient contributions; a widened backward may mix float32 and float64 ones, which meet in float64. */
 function sum(values: Value[]): Value {
-  return values.reduce((acc, v) => ops.add(acc, v));
+  const mixed = values.some((v) => v.dtype !== values[0].dtype);
+  const same = mixed ? values.map((v) => (v.dtype === 'float64' ? v : ops.cast(v, 'float64'))) : values;
+  return same.reduce((acc, v) => ops.add(acc, v));
 }
 
 /**

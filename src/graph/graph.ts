@@ -33,7 +33,8 @@ export interface Initializer {
 export class Value {
   constructor(
     readonly graph: Graph,
-    readonly name: string,
+    /** Unique in its graph; Graph.output may rename a node's result to the output name it is given. */
+    public name: string,
     readonly dtype: DType,
     readonly shape: Shape,
     /** The node that computes it; null for inputs and initializers. */
@@ -136,12 +137,21 @@ export class Graph {
     return node.outputs;
   }
 
-  /** Marks `value` as a graph output called `name` (through an Identity node when it has another name). */
+  /**
+   * Marks `value` as a graph output called `name`. A node's result is renamed (names are only resolved when the
+   * graph is serialized); inputs, initializers and values that are already outputs go through an Identity node.
+   */
   output(value: Value, name: string = value.name): Value {
     let out = value;
-    if (value.name !== name || this.inputs.includes(value) || this.initializers.has(value.name) || this.outputs.includes(value)) {
+    if (value.name !== name || !value.producer || this.outputs.includes(value)) {
       if (this.names.has(name)) throw new Error(`graph output '${name}': the name is taken`);
-      [out] = this.addNode('Identity', [value], [{ dtype: value.dtype, shape: value.shape }], {}, { outputNames: [name] });
+      if (value.producer && !this.outputs.includes(value)) {
+        this.names.delete(value.name);
+        this.names.add(name);
+        value.name = name;
+      } else {
+        [out] = this.addNode('Identity', [value], [{ dtype: value.dtype, shape: value.shape }], {}, { outputNames: [name] });
+      }
     }
     this.outputs.push(out);
     return out;

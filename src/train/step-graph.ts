@@ -31,6 +31,8 @@ export interface StepGraphSpec {
   dropout: boolean;
   /** Also output every gradient and d loss / d last_hidden_state (for parity tests). */
   debugGradients?: boolean;
+  /** 'gradients': forward + backward only, outputs `grad.<name>` (gradient accumulation runs the update apart). */
+  mode?: 'fused' | 'gradients';
   /** float64: the same step at reference precision (for checking the float32 one); float32 by default. */
   dtype?: 'float32' | 'float64';
   /**
@@ -54,6 +56,8 @@ export interface StepGraph {
   /** Trainable parameter names (canonical), in input order; each has inputs `name`, `m.name`, `v.name`. */
   trainable: string[];
   dropoutSites: DropoutSite[];
+  /** Nodes the backward pass added: it grows with the trainable layers only. */
+  backwardNodes: number;
 }
 
 /** Dropout whose keep-mask is a uint8 graph input, so the host decides the randomness (seed, step). */
@@ -96,7 +100,7 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   const trainable = params.used().filter(([name]) => !isFrozen(name, spec.freeze));
   const wrt = trainable.map(([, v]) => v);
   const wideBackward = (spec.backwardPrecision ?? 'float64') === 'float64' && dtype === 'float32';
-  const { grads: rawGrads } = gradients(loss, spec.debugGradients ? [...wrt, lastHiddenState] : wrt, wideBackward ? { precision: 'float64' } : {});
+  const { grads: rawGrads, backwardNodes } = gradients(loss, spec.debugGradients ? [...wrt, lastHiddenState] : wrt, wideBackward ? { precision: 'float64' } : {});
   // The optimizer state stays in the parameters' type: a float64 backward hands over rounded gradients.
   const grads = new Map([...rawGrads].map(([v, gv]) => [v, gv.dtype === v.dtype ? gv : ops.cast(gv, v.dtype)]));
   if (spec.debugGradients) {
@@ -105,6 +109,10 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   }
 
   let gradOf = (v: Value) => grads.get(v) ?? ops.mul(v, 0); // a parameter the loss does not reach: zero gradient
+  if (spec.mode === 'gradients') {
+    for (const [name, p] of trainable) g.output(gradOf(p), `grad.${name}`);
+    return { graph: g, trainable: trainable.map(([name]) => name), dropoutSites: sites, backwardNodes };
+  }
   if (spec.maxGradNorm !== null) {
     const squares = wrt.map((v) => ops.reduceSum(ops.mul(gradOf(v), gradOf(v)), v.shape.map((_, i) => i), false));
     const norm = ops.sqrt(squares.reduce((a, b) => ops.add(a, b)));
@@ -116,6 +124,11 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     gradOf = (v) => clipped.get(v)!;
   }
 
+  addAdamW(g, trainable, gradOf, spec, dtype);
+  return { graph: g, trainable: trainable.map(([name]) => name), dropoutSites: sites, backwardNodes };
+}
+
+function addAdamW(g: Graph, trainable: [string, Value][], gradOf: (v: Value) => Value, spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'debugGradients'>, dtype: 'float32' | 'float64'): void {
   const scalars = adamwScalarInputs(g, dtype);
   for (const [name, p] of trainable) {
     const grad = gradOf(p);
@@ -128,5 +141,35 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     g.output(next.m, `new_m.${name}`);
     g.output(next.v, `new_v.${name}`);
   }
-  return { graph: g, trainable: trainable.map(([name]) => name), dropoutSites: sites };
+}
+
+/** Clipping and AdamW over gradients fed as inputs `grad.<name>`: the update half of gradient accumulation. */
+export function buildUpdateGraph(params: { name: string; shape: number[] }[], spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'maxGradNorm'>): Graph {
+  const g = new Graph('train-update');
+  const trainable: [string, Value][] = params.map(({ name, shape }) => [name, g.input(name, 'float32', shape)]);
+  const grads = new Map(trainable.map(([name, p]) => [p, g.input(`grad.${name}`, 'float32', p.shape)]));
+  let gradOf = (p: Value) => grads.get(p)!;
+  if (spec.maxGradNorm !== null) {
+    const squares = trainable.map(([, p]) => ops.reduceSum(ops.mul(gradOf(p), gradOf(p)), p.shape.map((_, i) => i), false));
+    const norm = ops.sqrt(squares.reduce((a, b) => ops.add(a, b)));
+    g.output(norm, 'grad_norm');
+    const coef = ops.min(ops.div(g.scalarLike(norm, spec.maxGradNorm), ops.add(norm, 1e-6)), 1);
+    const clipped = new Map(trainable.map(([, p]) => [p, ops.mul(grads.get(p)!, coef)]));
+    gradOf = (p) => clipped.get(p)!;
+  }
+  addAdamW(g, trainable, gradOf, spec, 'float32');
+  return g;
+}
+
+/** Forward only, in eval mode, with the trainable parameters as inputs: logits for evaluation during training. */
+export function buildEvalGraph(spec: Pick<StepGraphSpec, 'config' | 'weights' | 'head' | 'pooling' | 'freeze'>): Graph {
+  const g = new Graph('train-eval');
+  const params = new Params(g, spec.weights, (name) => !isFrozen(name, spec.freeze));
+  const inputs = encoderInputs(g, spec.config);
+  const { lastHiddenState } = buildEncoder(params, spec.config, inputs);
+  const logits = spec.head === 'project'
+    ? projectHead(params, spec.config, lastHiddenState, inputs.attentionMask, spec.pooling ?? 'cls')
+    : hfSequenceClassificationHead(params, spec.config, lastHiddenState);
+  g.output(logits, 'logits');
+  return g;
 }
