@@ -13,3 +13,21 @@ export class RequestError extends Error {
     this.name = 'RequestError';
   }
 }
+
+/**
+ * Our failure, not the caller's: the inference runtime could not load a model's graph or failed while running it.
+ * The message (the runtime's own, prefixed with the model) is safe to show; the service answers 500 and goes on.
+ */
+export class InferenceError extends Error {
+  constructor(message: string, readonly modelId: string) {
+    super(message);
+    this.name = 'InferenceError';
+  }
+}
+
+/** Wraps whatever a runtime threw into an InferenceError that names the model and what was being done. */
+export function inferenceError(modelId: string, doing: string, err: unknown): InferenceError {
+  if (err instanceof InferenceError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new InferenceError(`inference failed: ${doing} model '${modelId}': ${reason}`, modelId);
+}

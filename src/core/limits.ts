@@ -6,26 +6,59 @@ export interface Limits {
   maxBodyBytes: number;
   /** Most inputs (texts or pairs) in one request (422 above it). */
   maxInputs: number;
-  /** Longest text, in characters (422 above it). */
+  /** Longest text, in characters (422 above it); also the longest classify label. */
   maxTextChars: number;
+  /** Most candidate labels in one classify request (422 above it). */
+  maxLabels: number;
+  /** Most (text, label) pairs one classify request may run, inputs x labels, for the nli strategy (422 above it). */
+  maxPairs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 2 * 1024 * 1024, maxInputs: 256, maxTextChars: 100_000 };
+export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 2 * 1024 * 1024, maxInputs: 256, maxTextChars: 100_000, maxLabels: 64, maxPairs: 2048 };
 
 const ENV_NAMES: Record<keyof Limits, string> = {
   maxBodyBytes: 'EDGECLASS_MAX_BODY_BYTES',
   maxInputs: 'EDGECLASS_MAX_INPUTS',
   maxTextChars: 'EDGECLASS_MAX_TEXT_CHARS',
+  maxLabels: 'EDGECLASS_MAX_LABELS',
+  maxPairs: 'EDGECLASS_MAX_PAIRS',
 };
 
 export function limitsFromEnv(env: Record<string, unknown>): Limits {
-  const limits = { ...DEFAULT_LIMITS };
-  for (const key of Object.keys(ENV_NAMES) as (keyof Limits)[]) {
-    const raw = env[ENV_NAMES[key]];
+  return readPositiveInts(env, DEFAULT_LIMITS, ENV_NAMES);
+}
+
+/** How inference runs: batch sizes (both runtimes) and onnxruntime-node threads. Not request limits: no errors. */
+export interface InferenceSettings {
+  /** Padded tokens per run (rows x longest row). */
+  maxBatchTokens: number;
+  /** Rows per run. */
+  maxBatchRows: number;
+  /** onnxruntime-node intra-op threads; 0: onnxruntime's default. */
+  ortThreads: number;
+}
+
+export const DEFAULT_INFERENCE_SETTINGS: InferenceSettings = { maxBatchTokens: 4096, maxBatchRows: 64, ortThreads: 0 };
+
+const INFERENCE_ENV_NAMES: Record<keyof InferenceSettings, string> = {
+  maxBatchTokens: 'EDGECLASS_MAX_BATCH_TOKENS',
+  maxBatchRows: 'EDGECLASS_MAX_BATCH_ROWS',
+  ortThreads: 'EDGECLASS_ORT_THREADS',
+};
+
+export function inferenceSettingsFromEnv(env: Record<string, unknown>): InferenceSettings {
+  return readPositiveInts(env, DEFAULT_INFERENCE_SETTINGS, INFERENCE_ENV_NAMES, ['ortThreads']);
+}
+
+function readPositiveInts<T extends object>(env: Record<string, unknown>, defaults: T, names: Record<keyof T, string>, zeroAllowed: (keyof T)[] = []): T {
+  const values = { ...defaults };
+  for (const key of Object.keys(names) as (keyof T)[]) {
+    const raw = env[names[key]];
     if (raw === undefined || raw === '') continue;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${ENV_NAMES[key]} must be a positive integer, got '${raw}'`);
-    limits[key] = value;
+    const min = zeroAllowed.includes(key) ? 0 : 1;
+    if (!Number.isInteger(value) || value < min) throw new Error(`${names[key]} must be a ${min ? 'positive' : 'non-negative'} integer, got '${raw}'`);
+    (values as Record<keyof T, number>)[key] = value;
   }
-  return limits;
+  return values;
 }

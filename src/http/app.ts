@@ -4,6 +4,8 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorResponse, handleError, validationError } from './errors.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
+import { registerClassifyRoutes } from './routes/classify.ts';
+import { registerEmbeddingsRoutes } from './routes/embeddings.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerTokenizeRoutes } from './routes/tokenize.ts';
 
@@ -27,6 +29,8 @@ export function createApp(resolveDeps: (c: Context) => AppDeps): App {
 
   app.get('/healthz', (c) => c.json({ status: 'ok', runtime: c.get('deps').runtime }));
   registerTokenizeRoutes(app);
+  registerEmbeddingsRoutes(app);
+  registerClassifyRoutes(app);
   registerModelRoutes(app);
 
   app.notFound((c) => errorResponse(c, 404, 'not_found_error', `no route for ${c.req.method} ${c.req.path}`));

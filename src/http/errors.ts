@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { RequestError, type ErrorKind } from '../core/errors.ts';
+import { InferenceError, RequestError, type ErrorKind } from '../core/errors.ts';
 
 export interface ErrorBody {
   error: { type: string; message: string; param: string | null };
@@ -59,6 +59,10 @@ export function validationError(c: Context, error: ZodError) {
 
 export function handleError(err: unknown, c: Context) {
   if (err instanceof RequestError) return errorResponse(c, STATUS[err.kind], TYPE[err.kind], err.message, err.param);
+  if (err instanceof InferenceError) {
+    console.error(JSON.stringify({ level: 'error', msg: 'inference failed', path: c.req.path, model: err.modelId, error: err.message }));
+    return errorResponse(c, 500, 'inference_error', err.message);
+  }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     if (status === 400) return errorResponse(c, 422, 'invalid_request_error', `${err.message}: the body must be a JSON object`);

@@ -1,10 +1,15 @@
 // The Node entry point: the same Hono app behind @hono/node-server, with models from a directory.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { limitsFromEnv, type Limits } from '../core/limits.ts';
+import { Classifier } from '../core/classify/classifier.ts';
+import { inferenceSettingsFromEnv, limitsFromEnv, type InferenceSettings, type Limits } from '../core/limits.ts';
+import { ModelRegistry } from '../core/model-registry.ts';
 import { TokenizerRegistry } from '../core/tokenizers.ts';
 import { createApp, type App } from '../http/app.ts';
 import type { AppDeps } from '../http/deps.ts';
+import { BatchingRunner } from '../inference/batcher.ts';
+import { createOrtNodeRuntime } from '../inference/ort-node.ts';
+import type { InferenceRuntime } from '../inference/runtime.ts';
 import { FsModelStore } from '../store/fs-store.ts';
 import type { ModelStore } from '../store/model-store.ts';
 import { PullingModelStore, type PullingOptions } from '../store/pulling-store.ts';
@@ -16,6 +21,10 @@ export interface NodeAppOptions {
   pull?: PullingOptions;
   /** Replaces the directory store altogether. */
   store?: ModelStore;
+  /** Batch sizes and threads; default from the environment (EDGECLASS_MAX_BATCH_TOKENS, ...). */
+  inference?: Partial<InferenceSettings>;
+  /** Replaces onnxruntime-node (tests use onnxruntime-web, or a runtime that fails on purpose). */
+  runtime?: () => InferenceRuntime | Promise<InferenceRuntime>;
 }
 
 function pullOptionsFromEnv(env: NodeJS.ProcessEnv): PullingOptions {
@@ -23,14 +32,26 @@ function pullOptionsFromEnv(env: NodeJS.ProcessEnv): PullingOptions {
   return { endpoint: env.HF_ENDPOINT || undefined, token: env.HF_TOKEN || undefined, offline };
 }
 
-export function createNodeApp(options: NodeAppOptions): App {
+/**
+ * The service's dependencies on Node: models from a directory, onnxruntime-node, and concurrent requests to a
+ * model merged into runs by the batcher. The app and the in-process benchmark use the same.
+ */
+export function createNodeDeps(options: NodeAppOptions): AppDeps {
   const store = options.store ?? new PullingModelStore(new FsModelStore(options.modelsDir), options.pull ?? pullOptionsFromEnv(process.env));
-  const deps: AppDeps = {
+  const tokenizers = new TokenizerRegistry(store);
+  const limits = options.limits ?? limitsFromEnv(process.env);
+  const settings = { ...inferenceSettingsFromEnv(process.env), ...options.inference };
+  const models = new ModelRegistry({
     store,
-    tokenizers: new TokenizerRegistry(store),
-    limits: options.limits ?? limitsFromEnv(process.env),
-    runtime: 'node',
-  };
+    tokenizers,
+    runtime: options.runtime ?? (() => createOrtNodeRuntime({ intraOpNumThreads: settings.ortThreads })),
+    runner: (session, spec) => new BatchingRunner(session, spec, { maxTokens: settings.maxBatchTokens, maxRows: settings.maxBatchRows }),
+  });
+  return { store, tokenizers, models, classifier: new Classifier(models, limits), limits, runtime: 'node' };
+}
+
+export function createNodeApp(options: NodeAppOptions): App {
+  const deps = createNodeDeps(options);
   return createApp(() => deps);
 }
 

@@ -1,0 +1,97 @@
+// The classify operation: checks the request against the limits and the chosen strategy, runs the strategy, then
+// ranks every input's labels by score (top_k). Knows nothing of HTTP: the route validates shapes and calls it.
+import { RequestError } from '../errors.ts';
+import type { Limits } from '../limits.ts';
+import type { ModelRegistry } from '../model-registry.ts';
+import { LabelEmbeddingCache } from './label-cache.ts';
+import { HIDDEN_STATES } from '../infer.ts';
+import { nliLabelIds } from './nli.ts';
+import { rank } from './scoring.ts';
+import { defaultStrategies, isUnavailable, type StrategyRegistry } from './strategies.ts';
+import type { ClassifyContext, ClassifyRequest, ClassifyResponse, StrategyOption } from './types.ts';
+
+const OPTIONS: readonly StrategyOption[] = ['hypothesis_template', 'multi_label', 'top_k', 'temperature', 'threshold'];
+
+export class Classifier {
+  private readonly context: ClassifyContext;
+
+  constructor(models: ModelRegistry, limits: Limits, readonly strategies: StrategyRegistry = defaultStrategies(), labelEmbeddings = new LabelEmbeddingCache()) {
+    this.context = { models, limits, labelEmbeddings };
+  }
+
+  async classify(request: ClassifyRequest): Promise<ClassifyResponse> {
+    const { limits } = this.context;
+    checkTexts(request.inputs, limits);
+    const name = request.strategy ?? (await this.defaultStrategy(request));
+    const strategy = this.strategies.get(name);
+    if (!strategy) {
+      throw new RequestError('invalid_request', `unknown strategy '${name}' (one of ${this.strategies.names().join(', ')})`, 'strategy');
+    }
+    if (isUnavailable(strategy)) throw new RequestError('invalid_request', strategy.unavailable, 'strategy');
+    for (const option of OPTIONS) {
+      if (request[option] !== undefined && !strategy.options.includes(option)) {
+        throw new RequestError('invalid_request', `${option} does not apply to strategy ${name}`, option);
+      }
+    }
+    let labels: string[] = [];
+    if (strategy.labels === 'forbidden') {
+      if (request.labels !== undefined) {
+        throw new RequestError('invalid_request', `strategy ${name} answers with the model's own labels (config id2label): leave labels out`, 'labels');
+      }
+    } else {
+      labels = checkLabels(request.labels, name, limits);
+    }
+    const output = await strategy.classify(this.context, { ...request, labels });
+    const topK = request.top_k ?? null;
+    return {
+      model: request.model,
+      strategy: name,
+      results: output.scores.map((scores) => rank(output.labels, scores, topK)),
+      usage: { tokens: output.tokens },
+    };
+  }
+
+  /**
+   * No strategy named: the model's own labels without candidate labels; with them, nli for an NLI model, embedding
+   * for a model that gives token embeddings.
+   */
+  private async defaultStrategy(request: ClassifyRequest): Promise<string> {
+    if (request.labels === undefined) return 'model';
+    const model = await this.context.models.get(request.model);
+    if (nliLabelIds(model)) return 'nli';
+    if (model.session.outputNames.some((name) => HIDDEN_STATES.includes(name))) return 'embedding';
+    throw new RequestError('invalid_request',
+      `model '${model.id}' is a classifier without an entailment label: leave labels out to classify with its own labels (strategy model)`, 'labels');
+  }
+}
+
+function checkTexts(inputs: readonly string[], limits: Limits): void {
+  if (inputs.length === 0) throw new RequestError('invalid_request', 'inputs must not be empty', 'inputs');
+  if (inputs.length > limits.maxInputs) {
+    throw new RequestError('invalid_request', `inputs has ${inputs.length} items; the limit is ${limits.maxInputs}`, 'inputs');
+  }
+  inputs.forEach((text, i) => {
+    if (text.length > limits.maxTextChars) {
+      throw new RequestError('invalid_request', `inputs[${i}] has ${text.length} characters; the limit is ${limits.maxTextChars}`, `inputs[${i}]`);
+    }
+  });
+}
+
+function checkLabels(labels: readonly string[] | undefined, strategy: string, limits: Limits): string[] {
+  if (labels === undefined || labels.length === 0) {
+    throw new RequestError('invalid_request', `strategy ${strategy} needs candidate labels: give labels, a non-empty list`, 'labels');
+  }
+  if (labels.length > limits.maxLabels) {
+    throw new RequestError('invalid_request', `labels has ${labels.length} items; the limit is ${limits.maxLabels}`, 'labels');
+  }
+  const seen = new Set<string>();
+  labels.forEach((label, j) => {
+    if (label.trim() === '') throw new RequestError('invalid_request', `labels[${j}] is empty`, `labels[${j}]`);
+    if (label.length > limits.maxTextChars) {
+      throw new RequestError('invalid_request', `labels[${j}] has ${label.length} characters; the limit is ${limits.maxTextChars}`, `labels[${j}]`);
+    }
+    if (seen.has(label)) throw new RequestError('invalid_request', `labels[${j}] repeats '${label}'`, `labels[${j}]`);
+    seen.add(label);
+  });
+  return [...labels];
+}

@@ -1,0 +1,68 @@
+// Zero-shot by natural language inference, with the semantics of Hugging Face's zero-shot-classification
+// pipeline: each (text, "This example is {label}.") pair goes through an NLI cross-encoder; single-label scores
+// are the softmax of the entailment logits across labels, multi-label (or one label) scores the softmax of
+// [contradiction, entailment] per label. Unlike the pipeline, all pairs of a request run in batches, and texts are
+// truncated `only_first`, so the hypothesis is never cut.
+import { countTokens, encodePair } from '../encode.ts';
+import { RequestError } from '../errors.ts';
+import { logitsOutput, runRows } from '../infer.ts';
+import type { LoadedModel } from '../model-registry.ts';
+import { checkTemplate, hypothesis, softmax } from './scoring.ts';
+import type { ClassifyStrategy } from './types.ts';
+
+export const NLI_TEMPLATE = 'This example is {}.';
+
+/**
+ * Logit indices, from config label2id as transformers reads them: entailment is the first label starting with
+ * "entail"; contradiction is "contradiction" (or "not_entailment"), else the pipeline's rule: the last index when
+ * entailment is 0, index 0 otherwise.
+ */
+export function nliLabelIds(model: LoadedModel): { entailment: number; contradiction: number } | null {
+  const { label2id, id2label } = model.config;
+  const count = id2label?.length ?? 0;
+  let entailment = -1;
+  for (const [name, id] of label2id) {
+    if (name.startsWith('entail')) {
+      entailment = id;
+      break;
+    }
+  }
+  if (entailment < 0 || count < 2) return null;
+  const contradiction = label2id.get('contradiction') ?? label2id.get('not_entailment') ?? (entailment === 0 ? count - 1 : 0);
+  return { entailment, contradiction };
+}
+
+export const nliStrategy: ClassifyStrategy = {
+  name: 'nli',
+  labels: 'required',
+  options: ['hypothesis_template', 'multi_label', 'top_k'],
+
+  async classify(ctx, request) {
+    const template = request.hypothesis_template ?? NLI_TEMPLATE;
+    checkTemplate(template);
+    const pairs = request.inputs.length * request.labels.length;
+    if (pairs > ctx.limits.maxPairs) {
+      throw new RequestError('invalid_request',
+        `strategy nli runs one (text, label) pair per input and label: ${request.inputs.length} x ${request.labels.length} = ${pairs} pairs; the limit is ${ctx.limits.maxPairs}`, 'labels');
+    }
+    const model = await ctx.models.get(request.model);
+    const ids = nliLabelIds(model);
+    if (!ids) {
+      throw new RequestError('unsupported_model',
+        `model '${model.id}' is not an NLI model: its config label2id has no entailment label (strategy nli needs one)`, 'model');
+    }
+    const output = logitsOutput(model);
+    const hypotheses = request.labels.map((label) => hypothesis(template, label));
+    const rows = request.inputs.flatMap((text, i) => hypotheses.map((h) => encodePair(model, text, h, `inputs[${i}]`)));
+    const outputs = await runRows(model, rows, [output]);
+    const L = hypotheses.length;
+    const perLabel = request.multi_label || L === 1;
+    const scores = request.inputs.map((_, i) => {
+      const logits = Array.from({ length: L }, (_, j) => outputs[i * L + j][output].data);
+      return perLabel
+        ? logits.map((l) => softmax([l[ids.contradiction], l[ids.entailment]])[1])
+        : softmax(logits.map((l) => l[ids.entailment]));
+    });
+    return { labels: request.labels, scores, tokens: countTokens(rows) };
+  },
+};

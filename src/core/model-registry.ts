@@ -1,0 +1,129 @@
+// Models ready to run, by id: config.json, the tokenizer (through the TokenizerRegistry), sentence-transformers'
+// pooling, and an inference session over onnx/model.onnx, all read from a ModelStore once per process or isolate.
+// Concurrent requests for a model share one load; a failed load is forgotten, so a model provided later is found.
+import type { InferenceRuntime, InferenceSession } from '../inference/runtime.ts';
+import type { FeedSpec, RowRunner } from '../inference/rows.ts';
+import { isValidModelId, type ModelStore } from '../store/model-store.ts';
+import { inferenceError, RequestError } from './errors.ts';
+import { parseServingConfig, positionLimit, type ServingConfig } from './model-config.ts';
+import { poolingFromSentenceTransformers, type Pooling } from './pooling.ts';
+import type { LoadedTokenizer, TokenizerRegistry } from './tokenizers.ts';
+
+export const ONNX_FILE = 'onnx/model.onnx';
+const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
+/** transformers' fallback when neither the tokenizer nor the config bounds the length. */
+const DEFAULT_MAX_LENGTH = 512;
+
+export interface SentenceTransformersInfo {
+  /** The Pooling module's mode; null when it is one edgeclass does not compute (e.g. weightedmean). */
+  pooling: Pooling | null;
+  normalize: boolean;
+}
+
+export interface LoadedModel {
+  id: string;
+  config: ServingConfig;
+  tokenizer: LoadedTokenizer;
+  session: InferenceSession;
+  runner: RowRunner;
+  /** The longest sequence, special tokens included, the model is given; longer inputs are truncated. */
+  maxLength: number;
+  sentenceTransformers: SentenceTransformersInfo | null;
+}
+
+export interface ModelRegistryOptions {
+  store: ModelStore;
+  tokenizers: TokenizerRegistry;
+  /** The inference runtime, made on first use (so a process that never infers never loads one). */
+  runtime: () => InferenceRuntime | Promise<InferenceRuntime>;
+  /** How a session's rows run: batched per request (workerd) or across requests (Node). */
+  runner: (session: InferenceSession, spec: FeedSpec) => RowRunner;
+}
+
+export class ModelRegistry {
+  private readonly cache = new Map<string, Promise<LoadedModel>>();
+  private runtime: Promise<InferenceRuntime> | null = null;
+
+  constructor(private readonly options: ModelRegistryOptions) {}
+
+  get store(): ModelStore {
+    return this.options.store;
+  }
+
+  get tokenizers(): TokenizerRegistry {
+    return this.options.tokenizers;
+  }
+
+  get(modelId: string): Promise<LoadedModel> {
+    let pending = this.cache.get(modelId);
+    if (!pending) {
+      pending = this.load(modelId);
+      this.cache.set(modelId, pending);
+      pending.catch(() => this.cache.delete(modelId));
+    }
+    return pending;
+  }
+
+  /** The inference runtime, created on the first call (strategies with their own graphs, e.g. llm, use it too). */
+  getRuntime(): Promise<InferenceRuntime> {
+    return (this.runtime ??= Promise.resolve().then(() => this.options.runtime()));
+  }
+
+  /** The ids whose sessions are loaded (or loading). */
+  loaded(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  private async load(id: string): Promise<LoadedModel> {
+    if (!isValidModelId(id)) {
+      throw new RequestError('invalid_request', `'${id}' is not a valid model id (expected e.g. 'bert-base-uncased' or 'org/name')`, 'model');
+    }
+    const { store, tokenizers } = this.options;
+    const configText = await store.readText(id, 'config.json');
+    // The tokenizer load says "not found, and how to provide it" for a model that is not there at all.
+    const tokenizer = await tokenizers.get(id);
+    if (configText === null) {
+      throw new RequestError('unsupported_model', `model '${id}' has no config.json, so it cannot run (only tokenize)`, 'model');
+    }
+    const config = parseServingConfig(id, configText);
+    const sentenceTransformers = await this.readSentenceTransformers(id);
+    const bytes = await store.readBytes(id, ONNX_FILE);
+    if (bytes === null) {
+      throw new RequestError('unsupported_model',
+        `model '${id}' has no ${ONNX_FILE}, so it can tokenize but not run: export one with \`edgeclass export <model dir>\` and provide it again`, 'model');
+    }
+    const runtime = await this.getRuntime();
+    let session: InferenceSession;
+    try {
+      session = await runtime.createSession(bytes);
+    } catch (err) {
+      throw inferenceError(id, `${runtime.name} could not load ${ONNX_FILE} of`, err);
+    }
+    const unknown = session.inputNames.filter((name) => !KNOWN_INPUTS.has(name));
+    if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
+      await session.release().catch(() => undefined);
+      throw new RequestError('unsupported_model',
+        `model '${id}': its graph takes ${session.inputNames.join(', ')}; edgeclass feeds input_ids, attention_mask and token_type_ids only`, 'model');
+    }
+    const limits = [tokenizer.settings.modelMaxLength, positionLimit(config)].filter((n): n is number => n !== null && n > 0);
+    const maxLength = limits.length ? Math.min(...limits) : DEFAULT_MAX_LENGTH;
+    const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
+    const runner = this.options.runner(session, { inputNames: session.inputNames, padId });
+    return { id, config, tokenizer, session, runner, maxLength, sentenceTransformers };
+  }
+
+  private async readSentenceTransformers(id: string): Promise<SentenceTransformersInfo | null> {
+    const modulesText = await this.options.store.readText(id, 'modules.json');
+    if (modulesText === null) return null;
+    try {
+      const modules = JSON.parse(modulesText) as { type?: string; path?: string }[];
+      const poolingModule = modules.find((m) => typeof m.type === 'string' && m.type.endsWith('.Pooling'));
+      if (!poolingModule) return null;
+      const configText = await this.options.store.readText(id, `${poolingModule.path || '1_Pooling'}/config.json`);
+      const pooling = configText === null ? null : poolingFromSentenceTransformers(JSON.parse(configText));
+      return { pooling, normalize: modules.some((m) => typeof m.type === 'string' && m.type.endsWith('.Normalize')) };
+    } catch {
+      return null;
+    }
+  }
+}

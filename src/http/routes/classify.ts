@@ -1,0 +1,23 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { App } from '../app.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { ClassifyRequestSchema, ClassifyResponseSchema } from '../schemas/classify.ts';
+
+const classifyRoute = createRoute({
+  method: 'post',
+  path: '/v1/classify',
+  summary: 'Classify texts: zero-shot (embedding, nli, llm) or with a fine-tuned classifier (model)',
+  request: { body: { required: true, content: { 'application/json': { schema: ClassifyRequestSchema } } } },
+  responses: {
+    200: { description: 'Per input, its labels by descending score.', content: { 'application/json': { schema: ClassifyResponseSchema } } },
+    ...errorResponses,
+  },
+});
+
+export function registerClassifyRoutes(app: App): void {
+  app.openapi(classifyRoute, async (c) => {
+    const { inputs, ...rest } = c.req.valid('json');
+    const response = await c.get('deps').classifier.classify({ ...rest, inputs: typeof inputs === 'string' ? [inputs] : inputs });
+    return c.json(response, 200);
+  });
+}

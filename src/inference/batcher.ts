@@ -1,0 +1,136 @@
+// Cross-request batching on Node, in the manner of text-embeddings-inference: every request's rows join one queue
+// per model; whenever the model is free, the rows queued so far are cut into a run under the token budget. While a
+// run computes (onnxruntime-node's run blocks the event loop), new requests queue up and form the next run, so the
+// batch size follows the load with no waiting timer: one request alone runs at once.
+import { buildFeeds, DEFAULT_BATCH_BUDGET, splitOutputs, type BatchBudget, type EncodedRow, type FeedSpec, type RowOutputs, type RowRunner } from './rows.ts';
+import type { InferenceSession } from './runtime.ts';
+
+interface Job {
+  results: RowOutputs[];
+  remaining: number;
+  outputs: readonly string[];
+  resolve(results: RowOutputs[]): void;
+  reject(err: unknown): void;
+  failed: boolean;
+}
+
+interface QueuedRow {
+  row: EncodedRow;
+  index: number;
+  job: Job;
+}
+
+export interface BatcherOptions extends BatchBudget {
+  /** Runs in flight at once: 1 for a session that computes on the calling thread. */
+  maxInFlight: number;
+}
+
+export class BatchingRunner implements RowRunner {
+  private readonly queue: QueuedRow[] = [];
+  private head = 0;
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly options: BatcherOptions;
+  /** Runs made and rows run, for tests and metrics. */
+  readonly stats = { runs: 0, rows: 0 };
+
+  constructor(private readonly session: InferenceSession, private readonly spec: FeedSpec, options: Partial<BatcherOptions> = {}) {
+    this.options = { ...DEFAULT_BATCH_BUDGET, maxInFlight: 1, ...options };
+  }
+
+  run(rows: readonly EncodedRow[], outputs: readonly string[]): Promise<RowOutputs[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const job: Job = { results: new Array(rows.length), remaining: rows.length, outputs, resolve, reject, failed: false };
+      // Longest first within a request, so the runs cut from a big request pad little.
+      const order = rows.map((_, i) => i).sort((a, b) => rows[b].ids.length - rows[a].ids.length || a - b);
+      for (const index of order) this.queue.push({ row: rows[index], index, job });
+      this.schedule();
+    });
+  }
+
+  /** Flushes after the current I/O phase, so requests that arrived together share a run. */
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.options.maxInFlight || this.pending() === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  private flush(): void {
+    while (this.inFlight < this.options.maxInFlight && this.pending() > 0) {
+      const batch = this.take();
+      if (batch.length === 0) continue;
+      this.inFlight++;
+      void this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
+    }
+  }
+
+  /** The oldest queued rows that fit the budget (rows of failed requests are dropped). */
+  private take(): QueuedRow[] {
+    const batch: QueuedRow[] = [];
+    let longest = 0;
+    while (this.head < this.queue.length) {
+      const next = this.queue[this.head];
+      if (next.job.failed) {
+        this.head++;
+        continue;
+      }
+      const widest = Math.max(longest, next.row.ids.length, 1);
+      if (batch.length > 0 && (batch.length + 1 > this.options.maxRows || (batch.length + 1) * widest > this.options.maxTokens)) break;
+      batch.push(next);
+      longest = widest;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: QueuedRow[]): Promise<void> {
+    try {
+      await this.compute(batch);
+    } catch (err) {
+      const jobs = [...new Set(batch.map((q) => q.job))];
+      if (jobs.length === 1) return fail(jobs[0], err);
+      // One request's bad row must not fail the others that shared its run: rerun each request's rows alone.
+      for (const job of jobs) {
+        try {
+          await this.compute(batch.filter((q) => q.job === job));
+        } catch (jobErr) {
+          fail(job, jobErr);
+        }
+      }
+    }
+  }
+
+  private async compute(batch: QueuedRow[]): Promise<void> {
+    const outputs = [...new Set(batch.flatMap((q) => q.job.outputs))];
+    const out = await this.session.run(buildFeeds(batch.map((q) => q.row), this.spec), outputs);
+    this.stats.runs++;
+    this.stats.rows += batch.length;
+    splitOutputs(out, batch.length).forEach((row, j) => {
+      const { job, index } = batch[j];
+      if (job.failed) return;
+      job.results[index] = row;
+      if (--job.remaining === 0) job.resolve(job.results);
+    });
+  }
+}
+
+function fail(job: Job, err: unknown): void {
+  if (job.failed) return;
+  job.failed = true;
+  job.reject(err);
+}

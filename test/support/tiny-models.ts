@@ -1,0 +1,68 @@
+// Tiny random-weight models (2 layers, hidden 32) made by init-model with the real tokenizers: what the classify
+// and embeddings tests, the workerd suite and the wrangler dev smoke test run. About 1.5 s for the set.
+import fs from 'node:fs';
+import path from 'node:path';
+import { serializeGraph } from '../../src/graph/index.ts';
+import { readModelFolder } from '../../src/nn/folder.ts';
+import { initModel, type InitModelOptions } from '../../src/nn/init-model.ts';
+import { buildInferenceGraph } from '../../src/nn/model-graph.ts';
+import { MODELS_DIR } from './paths.ts';
+
+export const NLI_LABELS = ['entailment', 'neutral', 'contradiction'];
+export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'];
+export const TOPIC_LABELS = ['sports', 'politics', 'science', 'business'];
+
+type Spec = Omit<InitModelOptions, 'tokenizerDir' | 'out' | 'layers' | 'hidden' | 'heads' | 'intermediate'>;
+
+/** Model id -> how it is made. */
+export const TINY_MODELS: Record<string, Spec> = {
+  'tiny-embed': { arch: 'bert', seed: 11, std: 0.3, sentenceTransformers: true, pooling: 'mean', normalize: true },
+  'tiny-embed-cls': { arch: 'roberta', seed: 12, std: 0.3, sentenceTransformers: true, pooling: 'cls' },
+  'tiny-nli': { arch: 'bert', seed: 13, std: 0.3, labels: NLI_LABELS },
+  'tiny-nli-roberta': { arch: 'roberta', seed: 14, std: 0.3, labels: NLI_LABELS },
+  'tiny-cls': { arch: 'bert', seed: 15, std: 0.3, labels: SENTIMENT_LABELS },
+  'tiny-multi': { arch: 'roberta', seed: 16, std: 0.3, labels: TOPIC_LABELS, problemType: 'multi_label_classification' },
+};
+
+/** A model that tokenizes but has no onnx/model.onnx. */
+export const NO_ONNX_MODEL = 'tiny-no-onnx';
+/** A model whose graph's vocabulary is cut to 1000 rows: any text with a token id above fails inside onnxruntime. */
+export const BROKEN_MODEL = 'tiny-broken';
+/** A model whose onnx/model.onnx is not ONNX at all: onnxruntime cannot load it. */
+export const CORRUPT_MODEL = 'tiny-corrupt';
+
+export function tokenizerDirOf(arch: 'bert' | 'roberta'): string {
+  return path.join(MODELS_DIR, arch === 'bert' ? 'bert-base-uncased' : 'roberta-base');
+}
+
+export function makeTinyModel(root: string, id: string, spec: Spec = TINY_MODELS[id]): string {
+  const out = path.join(root, id);
+  initModel({ layers: 2, hidden: 32, heads: 4, intermediate: 64, ...spec, tokenizerDir: tokenizerDirOf(spec.arch), out });
+  return out;
+}
+
+/** The models that fail in their own ways: no ONNX file, a run that fails in onnxruntime, bytes that are not ONNX. */
+export function makeFailingModel(root: string, id: typeof NO_ONNX_MODEL | typeof BROKEN_MODEL | typeof CORRUPT_MODEL): string {
+  const dir = makeTinyModel(root, id, { arch: 'bert', seed: 17, labels: SENTIMENT_LABELS });
+  if (id === NO_ONNX_MODEL) {
+    fs.rmSync(path.join(dir, 'onnx'), { recursive: true });
+  } else if (id === BROKEN_MODEL) {
+    const folder = readModelFolder(dir);
+    const VOCAB = 1000;
+    const table = folder.weights.get('embeddings.word_embeddings.weight')!;
+    folder.weights.set('embeddings.word_embeddings.weight', { shape: [VOCAB, table.shape[1]], data: table.data.slice(0, VOCAB * table.shape[1]) });
+    const graph = buildInferenceGraph(folder.weights, { ...folder.config, vocabSize: VOCAB }, { task: 'sequence-classification' });
+    fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), serializeGraph(graph));
+  } else {
+    fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), 'this is not an ONNX model');
+  }
+  return dir;
+}
+
+/** Every tiny model, and the failing ones, under `root`. */
+export function makeTinyModels(root: string): string {
+  fs.mkdirSync(root, { recursive: true });
+  for (const id of Object.keys(TINY_MODELS)) makeTinyModel(root, id);
+  for (const id of [NO_ONNX_MODEL, BROKEN_MODEL, CORRUPT_MODEL] as const) makeFailingModel(root, id);
+  return root;
+}
