@@ -189,11 +189,28 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const adamFeeds = (feeds: Record<string, HostTensor>, lr: number, t: number) => {
     for (const [k, v] of Object.entries(adamwScalarValues(lr, o.weightDecay, ADAMW, t))) feeds[k] = { data: Float32Array.of(v), dims: [] };
   };
+  // Double buffering: the graph writes the new parameters and moments into the spare buffers, then they swap.
+  const spare = new Map<string, Float32Array>();
+  const updateTargets = (): Record<string, HostTensor> => {
+    const into: Record<string, HostTensor> = {};
+    for (const n of step.trainable) {
+      const shape = weights.get(n)!.shape;
+      for (const [out, key] of [[`new.${n}`, n], [`new_m.${n}`, `m.${n}`], [`new_v.${n}`, `v.${n}`]]) {
+        let buffer = spare.get(key);
+        if (!buffer) spare.set(key, (buffer = new Float32Array(weights.get(n)!.data.length)));
+        into[out] = { data: buffer, dims: shape };
+      }
+    }
+    return into;
+  };
   const applyUpdate = (out: Record<string, HostTensor>) => {
     for (const n of step.trainable) {
-      weights.get(n)!.data = out[`new.${n}`].data as Float32Array;
-      moments.get(`m.${n}`)!.data = out[`new_m.${n}`].data as Float32Array;
-      moments.get(`v.${n}`)!.data = out[`new_v.${n}`].data as Float32Array;
+      for (const [name, key, holder] of [[`new.${n}`, n, weights], [`new_m.${n}`, `m.${n}`, moments], [`new_v.${n}`, `v.${n}`, moments]] as const) {
+        const t = holder.get(key)!;
+        const previous = t.data;
+        t.data = out[name].data as Float32Array;
+        spare.set(key, previous);
+      }
     }
   };
 
@@ -289,7 +306,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (accumulation === 1) {
         momentFeeds(feeds);
         adamFeeds(feeds, lr, state.globalStep + 1);
-        out = await stepSession.run(feeds);
+        out = await stepSession.run(feeds, updateTargets());
         applyUpdate(out);
         state.globalStep++;
       } else {
@@ -307,7 +324,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           momentFeeds(upd);
           adamFeeds(upd, lr, state.globalStep + 1);
           for (const [n, g] of gradSums) upd[`grad.${n}`] = { data: g, dims: weights.get(n)!.shape };
-          applyUpdate(await updateSession!.run(upd));
+          applyUpdate(await updateSession!.run(upd, updateTargets()));
           state.globalStep++;
           gradSums = null;
           microInStep = 0;
