@@ -13,6 +13,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/workerd/**/*.test.ts'],
+    // Tiny models for the classify/embeddings tests, and the Node app's answers to compare with.
+    globalSetup: ['test/workerd/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -17,6 +17,14 @@ function jsonFile(file: string): Response {
   return new Response(file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw, { headers: { 'content-type': 'application/json' } });
 }
 
+/** Files under `root` as '/'-separated relative paths. */
+function listFiles(root: string, prefix = ''): string[] {
+  return fs.readdirSync(path.join(root, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listFiles(root, rel) : [rel];
+  });
+}
+
 export async function fixturesService(request: Request): Promise<Response> {
   const url = new URL(request.url);
   const goldens = findTokenizeGoldens();
@@ -36,6 +44,18 @@ export async function fixturesService(request: Request): Promise<Response> {
     if (!g) return new Response('no such golden', { status: 404 });
     const { cases } = (await request.json()) as { cases: { id: string; output: unknown }[] };
     return Response.json(await judge(g, cases, url.searchParams.get('label') ?? 'workerd'));
+  }
+  // Tiny models made by the workerd suite's globalSetup (test/workerd/global-setup.ts), and Node's answers.
+  if (url.pathname === '/tiny-models') {
+    const root = process.env.EDGECLASS_TINY_MODELS_DIR;
+    if (!root) return new Response('no tiny models: the workerd globalSetup did not run', { status: 500 });
+    return Response.json({ files: listFiles(root), answers: JSON.parse(fs.readFileSync(path.join(root, 'node-answers.json'), 'utf8')) });
+  }
+  m = /^\/tiny-models\/(.+)$/.exec(url.pathname);
+  if (m && process.env.EDGECLASS_TINY_MODELS_DIR) {
+    const file = safeJoin(process.env.EDGECLASS_TINY_MODELS_DIR, decodeURIComponent(m[1]));
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
+    return new Response(fs.readFileSync(file));
   }
   m = /^\/models\/(.+)$/.exec(url.pathname);
   if (m) {

@@ -1,0 +1,59 @@
+// Smoke test over HTTP against `wrangler dev`: tiny models seeded into its local R2 with
+// `edgeclass models sync --local --persist-to`, every cross-runtime case answered by the Worker (onnxruntime-web
+// in workerd) within 1e-5 of the Node app's answer, an inference failure answered 500 with the Worker still up.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeApp } from '../src/runtime/node.ts';
+import { compareAnswers, INFERENCE_CASES } from './support/inference-cases.ts';
+import { BROKEN_MODEL, makeFailingModel, makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
+import { startWranglerDev, type WranglerDev } from './support/wrangler-dev.ts';
+
+const postJson = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+let root: string;
+let dev: WranglerDev;
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-smoke-'));
+  const models = path.join(root, 'models');
+  for (const id of Object.keys(TINY_MODELS)) makeTinyModel(models, id);
+  makeFailingModel(models, BROKEN_MODEL);
+  // Inference reads no safetensors: keep the upload small.
+  for (const id of fs.readdirSync(models)) fs.rmSync(path.join(models, id, 'model.safetensors'), { force: true });
+  dev = await startWranglerDev(models);
+}, 180_000);
+
+afterAll(() => {
+  dev?.stop();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('wrangler dev smoke test', () => {
+  it('answers every case within 1e-5 of the Node app', async () => {
+    const node = createNodeApp({ modelsDir: path.join(root, 'models'), pull: { offline: true } });
+    const diffs = [];
+    for (const c of INFERENCE_CASES) {
+      const expected = await (await node.request(c.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) })).json();
+      const res = await postJson(dev.url + c.path, c.body);
+      const body = await res.json();
+      expect(res.status, `${c.name}: ${JSON.stringify(body).slice(0, 300)}\n${dev.log().slice(-1000)}`).toBe(200);
+      diffs.push(compareAnswers(c, expected, body));
+    }
+    console.log(`wrangler dev vs Node, max |diff| per case:\n${diffs.map((d) => `  ${d.name}: ${d.problem ?? d.maxDiff.toExponential(2)}`).join('\n')}`);
+    for (const d of diffs) {
+      expect(d.problem, d.name).toBeNull();
+      expect(d.maxDiff, d.name).toBeLessThan(1e-5);
+    }
+  });
+
+  it('answers an inference failure with 500 and the error shape, then goes on answering', async () => {
+    const failed = await postJson(`${dev.url}/v1/classify`, { model: BROKEN_MODEL, inputs: 'zebra' });
+    expect(failed.status).toBe(500);
+    expect(((await failed.json()) as any).error).toMatchObject({ type: 'inference_error', message: expect.stringMatching(/out of data bounds/) });
+    const ok = await postJson(`${dev.url}/v1/classify`, { model: 'tiny-cls', inputs: ['still answering'] });
+    expect(ok.status).toBe(200);
+    expect(await (await fetch(`${dev.url}/healthz`)).json()).toEqual({ status: 'ok', runtime: 'workerd' });
+  });
+});
