@@ -100,11 +100,12 @@ export class Graph {
 
   /** A constant tensor (deduplicated by content), e.g. axes or a target shape. */
   constant(data: AnyTypedArray, shape: number[]): Value {
-    const key = `${dtypeOfArray(data)}:${shape.join('x')}:${Array.from(data as ArrayLike<number | bigint>, String).join(',')}`;
-    let v = key.length < 512 ? this.constants.get(key) : undefined;
+    // Small constants (axes, shapes, scalars) are shared; large ones are never equal in practice.
+    const key = data.length <= 64 ? `${dtypeOfArray(data)}:${shape.join('x')}:${Array.from(data as ArrayLike<number | bigint>, String).join(',')}` : null;
+    let v = key ? this.constants.get(key) : undefined;
     if (!v) {
       v = this.addInitializer(this.uniqueName('const'), data, shape, false);
-      if (key.length < 512) this.constants.set(key, v);
+      if (key) this.constants.set(key, v);
     }
     return v;
   }

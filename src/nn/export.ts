@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
+import { quantizeDynamicInt8 } from '../graph/quantize.ts';
 import { readModelFolder, type ModelFolder } from './folder.ts';
 import { exportGpt2, isGpt2Folder } from './gpt2-folder.ts';
 import { buildInferenceGraph, headOf, type ExportSpec, type Task } from './model-graph.ts';
@@ -14,6 +15,8 @@ export interface ExportOptions {
   normalize?: boolean;
   /** Folder to write onnx/ into; the model folder itself by default. */
   out?: string;
+  /** 'q8': also write onnx/model_quantized.onnx (dynamic int8 weights), the file transformers.js loads for q8. */
+  quantize?: 'q8' | null;
 }
 
 /** The graph spec for a folder: flags first, then what the folder says (sentence-transformers, edgeclass head). */
@@ -30,12 +33,16 @@ export function exportModel(dir: string, options: ExportOptions = {}): { file: s
   if (isGpt2Folder(dir)) return exportGpt2(dir, options);
   const folder = readModelFolder(dir);
   const spec = exportSpecFor(folder, options);
-  const bytes = serializeGraph(buildInferenceGraph(folder.weights, folder.config, spec), {
-    docString: `edgeclass export: ${spec.task}${spec.pooling ? `, ${spec.pooling} pooling` : ''}${spec.normalize ? ', normalized' : ''}`,
-  });
+  const docString = `edgeclass export: ${spec.task}${spec.pooling ? `, ${spec.pooling} pooling` : ''}${spec.normalize ? ', normalized' : ''}`;
+  const bytes = serializeGraph(buildInferenceGraph(folder.weights, folder.config, spec), { docString });
   const out = path.join(options.out ?? dir, 'onnx');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, 'model.onnx');
   fs.writeFileSync(file, bytes);
+  if (options.quantize === 'q8') {
+    const graph = buildInferenceGraph(folder.weights, folder.config, spec);
+    quantizeDynamicInt8(graph);
+    fs.writeFileSync(path.join(out, 'model_quantized.onnx'), serializeGraph(graph, { docString: `${docString}, dynamic int8 (q8)` }));
+  }
   return { file, spec, bytes: bytes.length };
 }

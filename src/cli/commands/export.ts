@@ -12,19 +12,20 @@ export async function run(args: string[]): Promise<number> {
   });
   const [dir] = positionals;
   if (!dir) {
-    process.stderr.write('usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR]\n');
+    process.stderr.write('usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8]\n');
     return 2;
   }
   if (values.task && values.task !== 'feature-extraction' && values.task !== 'sequence-classification' && values.task !== 'text-generation') {
     throw new Error(`--task must be feature-extraction, sequence-classification or text-generation (gpt2), got '${values.task}'`);
   }
   if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling)) throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
-  if (values.quantize) throw new Error('--quantize is not available yet');
+  if (values.quantize && values.quantize !== 'q8') throw new Error(`--quantize must be q8, got '${values.quantize}'`);
   const result = exportModel(dir, {
     task: values.task as 'feature-extraction' | 'sequence-classification' | 'text-generation' | undefined,
     pooling: values.pooling as 'cls' | 'mean' | 'max' | undefined,
     normalize: values.normalize,
     out: values.out,
+    quantize: values.quantize === 'q8' ? 'q8' : null,
   });
   process.stderr.write(`wrote ${result.file} (${result.spec.task}${result.spec.pooling ? `, ${result.spec.pooling} pooling` : ''}, ${(result.bytes / 1e6).toFixed(1)} MB)\n`);
   return 0;
