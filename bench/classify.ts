@@ -1,0 +1,122 @@
+// Throughput of edgeclass's classify core against transformers.js' pipelines, in one Node process, on the same
+// ONNX files (MiniLM-L6-shaped, random weights: bench/lib/classify-common.ts) and the same ~32-token AG News
+// texts, 5 labels.
+//
+//   npm run bench:classify [-- --rounds 5 --nli-texts 64 --embedding-texts 256 --workloads batch32,concurrent32]
+//
+// Strategies:
+// - nli: edgeclass `classifier.classify({strategy: 'nli'})` (every (text, label) pair of a call in batched runs)
+//   vs transformers.js `pipeline('zero-shot-classification')(texts, labels)` (one run per pair).
+// - embedding: edgeclass `classifier.classify({strategy: 'embedding'})` (label embeddings cached) vs
+//   transformers.js `pipeline('feature-extraction')(texts, {pooling: 'mean', normalize: true})` + cosine with label
+//   embeddings it computed once beforehand (cached as well) + softmax(20 cos), i.e. the same strategy.
+// Workloads (the same texts for both sides):
+// - batch32: calls of 32 texts, one after another. The headline RATIO.
+// - concurrent32: 32 calls of one text in flight at once (a server's view); edgeclass merges them into runs.
+// Each round runs both sides once per workload, alternating which goes first; the figure is the median of the
+// rounds' texts/s. Both sides use onnxruntime-node 1.30.0 with its default threads.
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { AppDeps } from '../src/http/deps.ts';
+import { createNodeDeps } from '../src/runtime/node.ts';
+import { EMBED_MODEL, ensureBenchModels, LABELS, NLI_MODEL, selectTexts } from './lib/classify-common.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    'nli-texts': { type: 'string', default: '64' },
+    'embedding-texts': { type: 'string', default: '256' },
+    workloads: { type: 'string', default: 'batch32,concurrent32' },
+    strategies: { type: 'string', default: 'nli,embedding' },
+  },
+});
+const rounds = Number(values.rounds);
+const workloads = values.workloads!.split(',');
+const strategies = values.strategies!.split(',') as ('nli' | 'embedding')[];
+
+interface Ranked { labels: string[]; scores: number[] }
+type Classify = (texts: string[]) => Promise<Ranked[]>;
+
+const modelsDir = ensureBenchModels();
+const transformers = await import('@huggingface/transformers');
+transformers.env.allowRemoteModels = false;
+transformers.env.localModelPath = modelsDir;
+transformers.env.useFSCache = false;
+const deps: AppDeps = createNodeDeps({ modelsDir, pull: { offline: true } });
+
+const EMBEDDING_TEMPLATE = 'This text is about {}.';
+
+async function sides(strategy: 'nli' | 'embedding'): Promise<{ edgeclass: Classify; transformersJs: Classify; dispose(): Promise<void> }> {
+  const model = strategy === 'nli' ? NLI_MODEL : EMBED_MODEL;
+  const edgeclass: Classify = async (texts) => (await deps.classifier.classify({ model, inputs: texts, labels: LABELS, strategy })).results;
+  if (strategy === 'nli') {
+    const pipe = await transformers.pipeline('zero-shot-classification', model, { dtype: 'fp32' });
+    const transformersJs: Classify = async (texts) => (await pipe(texts, LABELS)) as unknown as Ranked[];
+    return { edgeclass, transformersJs, dispose: () => pipe.dispose() };
+  }
+  const extractor = await transformers.pipeline('feature-extraction', model, { dtype: 'fp32' });
+  const labelVectors = (await extractor(LABELS.map((l) => EMBEDDING_TEMPLATE.replace('{}', l)), { pooling: 'mean', normalize: true })).tolist() as number[][];
+  const transformersJs: Classify = async (texts) => {
+    const vectors = (await extractor(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
+    return vectors.map((v) => {
+      const logits = labelVectors.map((l) => 20 * l.reduce((s, x, i) => s + x * v[i], 0));
+      const max = Math.max(...logits);
+      const exps = logits.map((x) => Math.exp(x - max));
+      const sum = exps.reduce((a, b) => a + b, 0);
+      const order = LABELS.map((_, i) => i).sort((a, b) => exps[b] - exps[a]);
+      return { labels: order.map((i) => LABELS[i]), scores: order.map((i) => exps[i] / sum) };
+    });
+  };
+  return { edgeclass, transformersJs, dispose: () => extractor.dispose() };
+}
+
+/** Runs the workload over `texts`; returns every text's result (in order) and texts/s. */
+async function pass(classify: Classify, texts: string[], workload: string): Promise<{ results: Ranked[]; textsPerSecond: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const results: Ranked[] = [];
+  const start = performance.now();
+  for (let i = 0; i < texts.length; i += 32) {
+    const chunk = texts.slice(i, i + 32);
+    if (workload === 'batch32') results.push(...(await classify(chunk)));
+    else results.push(...(await Promise.all(chunk.map(async (t) => (await classify([t]))[0]))));
+  }
+  return { results, textsPerSecond: texts.length / ((performance.now() - start) / 1000) };
+}
+
+function maxDiff(a: Ranked[], b: Ranked[]): number {
+  let max = 0;
+  a.forEach((r, i) => r.labels.forEach((label, j) => (max = Math.max(max, Math.abs(r.scores[j] - b[i].scores[b[i].labels.indexOf(label)])))));
+  return max;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const rows: string[] = [];
+const ratios: Record<string, number> = {};
+for (const strategy of strategies) {
+  const { texts, description } = await selectTexts(Number(values[strategy === 'nli' ? 'nli-texts' : 'embedding-texts']));
+  console.error(`${strategy}: ${description}`);
+  const s = await sides(strategy);
+  for (const workload of workloads) {
+    // Warm-up (session loads, label embeddings, JIT), and the check that both sides agree.
+    const [ours, theirs] = [await pass(s.edgeclass, texts, workload), await pass(s.transformersJs, texts, workload)];
+    const diff = maxDiff(ours.results, theirs.results);
+    const rates: Record<'edgeclass' | 'transformers.js', number[]> = { edgeclass: [], 'transformers.js': [] };
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? (['edgeclass', 'transformers.js'] as const) : (['transformers.js', 'edgeclass'] as const);
+      for (const side of order) rates[side].push((await pass(side === 'edgeclass' ? s.edgeclass : s.transformersJs, texts, workload)).textsPerSecond);
+      console.error(`  ${strategy} ${workload} round ${r + 1}: edgeclass ${rates.edgeclass.at(-1)!.toFixed(1)}, transformers.js ${rates['transformers.js'].at(-1)!.toFixed(1)} texts/s`);
+    }
+    const [a, b] = [median(rates.edgeclass), median(rates['transformers.js'])];
+    ratios[`classify-${strategy}${workload === 'batch32' ? '' : `-${workload}`}`] = a / b;
+    rows.push(`| ${strategy} | ${workload} | ${texts.length} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${Math.min(...rates.edgeclass).toFixed(1)}-${Math.max(...rates.edgeclass).toFixed(1)} | ${Math.min(...rates['transformers.js']).toFixed(1)}-${Math.max(...rates['transformers.js']).toFixed(1)} | ${diff.toExponential(1)} |`);
+  }
+  await s.dispose();
+}
+
+console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, onnxruntime-node 1.30.0, ${rounds} rounds, median texts/s; labels: ${LABELS.join(', ')}`);
+console.log('| strategy | workload | texts | edgeclass texts/s | transformers.js texts/s | ratio | edgeclass range | transformers.js range | max score diff |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const row of rows) console.log(row);
+const names = Object.keys(ratios).sort((a, b) => Number(!a.includes('-concurrent')) - Number(!b.includes('-concurrent')));
+for (const name of names) console.log(`RATIO ${name} ${ratios[name].toFixed(3)}`);
