@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createOrtNodeRuntime } from '../src/inference/ort-node.ts';
 import { createNodeApp } from '../src/runtime/node.ts';
 import { defineInferenceContract } from './support/inference-contract.ts';
 import { makeTinyModels } from './support/tiny-models.ts';
@@ -13,3 +14,24 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const app = createNodeApp({ modelsDir: root, pull: { offline: true } });
 defineInferenceContract(() => (p, init) => Promise.resolve(app.request(p, init)));
+
+describe('the inference runtime is loaded lazily', () => {
+  it('is not created by requests that do not infer, and once by those that do', async () => {
+    let created = 0;
+    const lazy = createNodeApp({
+      modelsDir: root,
+      pull: { offline: true },
+      runtime: () => {
+        created++;
+        return createOrtNodeRuntime();
+      },
+    });
+    const post = (p: string, body: unknown) => lazy.request(p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/v1/tokenize', { model: 'tiny-cls', inputs: 'no inference here' })).status).toBe(200);
+    expect((await lazy.request('/v1/models')).status).toBe(200);
+    expect((await post('/v1/classify', { model: 'tiny-no-onnx', inputs: 'x' })).status).toBe(422);
+    expect(created).toBe(0);
+    await Promise.all([post('/v1/classify', { model: 'tiny-cls', inputs: 'x' }), post('/v1/embeddings', { model: 'tiny-embed', input: 'x' })]);
+    expect(created).toBe(1);
+  });
+});
