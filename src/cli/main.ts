@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   export: { summary: 'export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--out DIR]', load: () => import('./commands/export.ts') },
   train: { summary: 'train --base <dir> --train <file> [--validation <file>] --out <dir> [--epochs ..] (see edgeclass train --help)', load: () => import('./commands/train.ts') },
   models: { summary: 'models list | pull <id> [--revision R] | sync [--local] [<id>...]', load: () => import('./commands/models.ts') },
+  worker: { summary: 'worker --edge <url> --secret <s> [--ep cpu|webgpu|cuda] [--work-dir DIR] [--poll-interval ms] [--port N]: the GPU worker', load: () => import('./commands/worker.ts') },
 };
 
 export function usage(): string {

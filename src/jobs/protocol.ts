@@ -69,7 +69,45 @@ export const WORKER_ROUTES = {
   resultFile: (jobId: string, file: string) => `/internal/worker/jobs/${jobId}/model/files/${file}`,
   /** POST CompleteRequest -> 200 { fine_tuned_model }. */
   complete: (jobId: string) => `/internal/worker/jobs/${jobId}/complete`,
+  /**
+   * Optional (added by the worker side; an edge without it answers 404 and the worker lets the lease expire):
+   * POST ReleaseRequest -> 204. The worker gives a running job back (it is shutting down): the edge ends the lease
+   * and queues the job again at once, to resume from its newest checkpoint.
+   */
+  release: (jobId: string) => `/internal/worker/jobs/${jobId}/release`,
 } as const;
+
+/**
+ * Names in paths (file names of checkpointFile, modelFile and resultFile, model ids of modelFile) are given as
+ * they are in the folder, `/` included ("onnx/model.onnx", "1_Pooling/config.json", "org/model"), with each
+ * segment percent-encoded and the `/` kept: encodePathName(). The signature covers the path exactly as sent
+ * (still encoded), with its query.
+ */
+export function encodePathName(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * The GET of a dataset file (WORKER_ROUTES.file) should name the uploaded file in this header (or in
+ * content-disposition's filename): its extension gives the format (.jsonl, .csv, .tsv). Without a name the worker
+ * goes by content-type (application/jsonl, text/csv, text/tab-separated-values), then by the content itself.
+ */
+export const FILE_NAME_HEADER = 'x-edgeclass-filename';
+
+/**
+ * Push (optional): a worker started with --port listens for POST WORKER_WAKE_PATH with a WakeRequest, signed with
+ * the same scheme as every other call; it answers 202 and claims at once (the claim decides which job it gets).
+ */
+export const WORKER_WAKE_PATH = '/wake';
+
+export interface WakeRequest {
+  job_id?: string | null;
+}
+
+export interface ReleaseRequest {
+  lease_id: string;
+  reason?: string;
+}
 
 export interface ClaimRequest {
   worker_id: string;
@@ -78,12 +116,20 @@ export interface ClaimRequest {
 
 export interface ClaimResponse {
   job: FineTuningJob;
+  /**
+   * expires_at: unix seconds, the edge's clock. The worker heartbeats every third of the lease, and stops training
+   * by itself when it could not renew the lease before it expired (the edge may have given the job to another).
+   */
   lease: { id: string; expires_at: number };
   /** 1-based; > 1 when the job is retried after a lost lease. */
   attempt: number;
   /** Files of the base model folder to fetch through modelFile(). */
   base_model_files: string[];
-  /** The newest registered checkpoint when the job is resumed: fetch its files through checkpointFile(). */
+  /**
+   * The newest registered checkpoint when the job is resumed: fetch its files through checkpointFile(). Its
+   * trainer_state.json names the best checkpoint so far (bestStep); the worker also fetches that one (same file
+   * names) to export the best weights, so the edge keeps the files of the newest and of the best checkpoint.
+   */
   resume_from: { step: number; files: string[] } | null;
 }
 
@@ -106,6 +152,35 @@ export interface JobEvent {
   message: string;
   data?: Record<string, unknown> | null;
   created_at: number;
+}
+
+/**
+ * What the worker puts in JobEvent.data (the edge may build progress webhooks from it):
+ * - message events: { phase: 'started' | 'resumed' | 'training_done' | 'uploading' | ..., attempt, worker_id,
+ *   resume_step? }
+ * - metrics events, every N optimizer steps: MetricsEventData
+ * - metrics events after each evaluation: EvaluationEventData
+ */
+export interface MetricsEventData {
+  step: number;
+  total_steps: number;
+  epoch: number;
+  /** The smoothed training loss (OpenAI's train_loss). */
+  train_loss: number;
+  learning_rate: number;
+  samples_per_second: number;
+  eta_seconds: number | null;
+  attempt: number;
+}
+
+export interface EvaluationEventData {
+  step: number;
+  epoch: number;
+  eval_loss: number;
+  eval_accuracy: number;
+  eval_macro_f1: number;
+  is_best: boolean;
+  attempt: number;
 }
 
 export interface EventsRequest {

@@ -62,6 +62,8 @@ export interface TrainOptions {
   onEvaluate?: (e: Evaluation) => void;
   onCheckpoint?: (c: { step: number; dir: string }) => void;
   signal?: AbortSignal;
+  /** false: a cancelled run returns as soon as the step in flight ends, without exporting (the GPU worker). */
+  exportOnCancel?: boolean;
 }
 
 export interface Progress {
@@ -162,6 +164,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   let best: Evaluation | null = null;
   let bestWeights: Map<string, NamedTensor> | null = null;
+  // A resumed run (maybe on another machine) reports the best evaluation of the run so far, from the history.
+  const bestEntry = state.bestStep === null ? undefined : state.logHistory.find((h) => h.step === state.bestStep && 'eval_loss' in h);
+  if (bestEntry) {
+    const metrics: Metrics = { loss: Number(bestEntry.eval_loss), accuracy: Number(bestEntry.eval_accuracy), macroF1: Number(bestEntry.eval_macro_f1), examples: validSet.length };
+    best = { step: state.bestStep!, epoch: Number(bestEntry.epoch), metrics, isBest: true };
+  }
   const metricName = o.metric ?? 'accuracy';
   const better = (a: number, b: number | null) => b === null || (metricName === 'loss' ? a < b : a > b);
 
@@ -354,6 +362,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (stoppedEarly) break;
   }
   await Promise.all([stepSession.release(), evalSession.release(), updateSession?.release()]);
+  if (cancelled && o.exportOnCancel === false) {
+    return { outDir: o.outDir, labels, steps: state.globalStep, best, history: state.logHistory, stoppedEarly, cancelled };
+  }
 
   // Export the best weights (the last ones when nothing was evaluated) as a servable folder.
   const bestDir = state.bestStep === null ? null : path.join(o.outDir, `checkpoint-${state.bestStep}`);
