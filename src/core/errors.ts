@@ -5,7 +5,12 @@ export type ErrorKind =
   | 'invalid_request' // malformed or contradictory input
   | 'model_not_found' // the model id names nothing the store has
   | 'unsupported_model' // the model exists but uses a pipeline edgeclass refuses
-  | 'too_large'; // a size limit was exceeded
+  | 'too_large' // a size limit was exceeded
+  | 'unauthenticated' // no API key, or one that is unknown or revoked
+  | 'not_found' // the thing named does not exist (or belongs to another key: the same answer, so nothing leaks)
+  | 'conflict' // the request contradicts the current state (an Idempotency-Key reused, a stale lease, a replay)
+  | 'not_implemented' // this runtime does not offer the operation (e.g. fine-tuning on Node)
+  | 'unavailable'; // the operation is not configured here (e.g. the worker API without a secret)
 
 export class RequestError extends Error {
   constructor(readonly kind: ErrorKind, message: string, readonly param: string | null = null) {

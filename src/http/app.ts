@@ -4,12 +4,33 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorResponse, handleError, validationError } from './errors.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
+import { guardFineTunedModels } from './model-access.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerClassifyRoutes } from './routes/classify.ts';
 import { registerEmbeddingsRoutes } from './routes/embeddings.ts';
+import { registerFileRoutes } from './routes/files.ts';
+import { registerFineTuningRoutes } from './routes/fine-tuning.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerTokenizeRoutes } from './routes/tokenize.ts';
+import { registerTriggerRoutes } from './routes/triggers.ts';
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.ts';
+import { registerWorkerRoutes } from './routes/worker-api.ts';
 
 export type App = OpenAPIHono<AppEnv>;
+
+/** Room for the multipart envelope around an uploaded file. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+const HOOK_BODY_BYTES = 26 * 1024 * 1024;
+
+/** JSON bodies get the request limit; dataset uploads and the worker's file uploads their own (fine-tuning config). */
+function bodyLimitOf(c: Context<AppEnv>): number {
+  const { limits, jobs } = c.get('deps');
+  if (jobs && c.req.path === '/v1/files') return jobs.config.maxFileBytes + MULTIPART_OVERHEAD_BYTES;
+  if (jobs && c.req.method === 'PUT' && c.req.path.startsWith('/internal/worker/')) return jobs.config.maxArtifactBytes;
+  // Trigger calls carry the caller's event: GitHub's payloads go up to 25 MB.
+  if (jobs && c.req.path.startsWith('/v1/hooks/')) return Math.max(limits.maxBodyBytes, HOOK_BODY_BYTES);
+  return limits.maxBodyBytes;
+}
 
 /** `resolveDeps` runs per request so workerd adapters can build dependencies from their bindings lazily. */
 export function createApp(resolveDeps: (c: Context) => AppDeps): App {
@@ -21,17 +42,26 @@ export function createApp(resolveDeps: (c: Context) => AppDeps): App {
     c.set('deps', resolveDeps(c));
     await next();
   });
-  app.use('*', (c, next) =>
-    bodyLimit({
-      maxSize: c.get('deps').limits.maxBodyBytes,
-      onError: (c) => errorResponse(c, 413, 'request_too_large', `the body exceeds ${c.get('deps').limits.maxBodyBytes} bytes`),
-    })(c, next));
+  app.use('*', (c, next) => {
+    const maxSize = bodyLimitOf(c);
+    return bodyLimit({
+      maxSize,
+      onError: (c) => errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`),
+    })(c, next);
+  });
+  app.use('*', guardFineTunedModels);
 
   app.get('/healthz', (c) => c.json({ status: 'ok', runtime: c.get('deps').runtime }));
   registerTokenizeRoutes(app);
   registerEmbeddingsRoutes(app);
   registerClassifyRoutes(app);
   registerModelRoutes(app);
+  registerApiKeyRoutes(app);
+  registerFileRoutes(app);
+  registerFineTuningRoutes(app);
+  registerTriggerRoutes(app);
+  registerWebhookEndpointRoutes(app);
+  registerWorkerRoutes(app);
 
   app.notFound((c) => errorResponse(c, 404, 'not_found_error', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError);

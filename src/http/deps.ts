@@ -5,6 +5,8 @@ import type { Limits } from '../core/limits.ts';
 import type { ModelRegistry } from '../core/model-registry.ts';
 import type { TokenizerRegistry } from '../core/tokenizers.ts';
 import type { ModelStore } from '../store/model-store.ts';
+import type { JobsConfig } from '../jobs/config.ts';
+import type { JobsContext } from '../jobs/context.ts';
 
 export interface AppDeps {
   store: ModelStore;
@@ -14,6 +16,22 @@ export interface AppDeps {
   limits: Limits;
   /** 'workerd' or 'node', reported by /healthz. */
   runtime: string;
+  /** Fine-tuning (files, jobs, triggers, the worker API): only where D1, R2 and a Queue are bound (workerd). */
+  jobs?: JobsProvider;
 }
 
-export type AppEnv = { Variables: { deps: AppDeps } };
+export interface JobsProvider {
+  config: JobsConfig;
+  /** The core's context for one request; `defer` runs work after the response (ctx.waitUntil). */
+  context(defer: (work: Promise<unknown>) => void): JobsContext;
+}
+
+/** Who a request is, once a route's auth middleware has run (src/http/auth.ts). */
+export interface RequestAuth {
+  jobs: JobsContext;
+  /** The API key's owner; '' for the admin token and for signed worker requests. */
+  owner: string;
+  keyId: string | null;
+}
+
+export type AppEnv = { Variables: { deps: AppDeps; auth: RequestAuth } };

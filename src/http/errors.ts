@@ -15,6 +15,11 @@ const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   model_not_found: 422,
   unsupported_model: 422,
   too_large: 413,
+  unauthenticated: 401,
+  not_found: 404,
+  conflict: 409,
+  not_implemented: 501,
+  unavailable: 503,
 };
 
 const TYPE: Record<ErrorKind, string> = {
@@ -22,6 +27,11 @@ const TYPE: Record<ErrorKind, string> = {
   model_not_found: 'model_not_found',
   unsupported_model: 'unsupported_model',
   too_large: 'request_too_large',
+  unauthenticated: 'authentication_error',
+  not_found: 'not_found_error',
+  conflict: 'conflict_error',
+  not_implemented: 'not_implemented',
+  unavailable: 'service_unavailable',
 };
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, type: string, message: string, param: string | null = null) {
@@ -58,7 +68,10 @@ export function validationError(c: Context, error: ZodError) {
 }
 
 export function handleError(err: unknown, c: Context) {
-  if (err instanceof RequestError) return errorResponse(c, STATUS[err.kind], TYPE[err.kind], err.message, err.param);
+  if (err instanceof RequestError) {
+    if (err.kind === 'unauthenticated') c.header('WWW-Authenticate', 'Bearer');
+    return errorResponse(c, STATUS[err.kind], TYPE[err.kind], err.message, err.param);
+  }
   if (err instanceof InferenceError) {
     console.error(JSON.stringify({ level: 'error', msg: 'inference failed', path: c.req.path, model: err.modelId, error: err.message }));
     return errorResponse(c, 500, 'inference_error', err.message);

@@ -12,9 +12,22 @@ import { DirectRunner } from '../inference/rows.ts';
 import { AssetsModelStore, LayeredModelStore } from '../store/assets-store.ts';
 import type { ModelStore } from '../store/model-store.ts';
 import { R2ModelStore } from '../store/r2-store.ts';
+import { jobsConfigFromEnv, type JobsConfig } from '../jobs/config.ts';
+import type { JobsContext, JobsMessage } from '../jobs/context.ts';
+import { handleQueueBatch, sweep } from '../jobs/dispatch.ts';
 
 export interface WorkerEnv {
   MODELS: R2Bucket;
+  /** Fine-tuning: jobs, keys, events, webhooks (migrations/). */
+  DB?: D1Database;
+  /** Fine-tuning: datasets, checkpoints, result files. */
+  FILES?: R2Bucket;
+  /** Fine-tuning: job dispatch and webhook retries (producer and consumer: this Worker). */
+  JOBS?: Queue<JobsMessage>;
+  EDGECLASS_ADMIN_KEY?: string;
+  EDGECLASS_WORKER_SECRET?: string;
+  EDGECLASS_WORKER_PUSH_URL?: string;
+  EDGECLASS_WEBHOOK_ALLOW_PRIVATE?: string;
   /** Static assets holding model folders (optional; wrangler.toml [assets] with run_worker_first = true). */
   ASSETS?: Fetcher;
   EDGECLASS_MAX_BODY_BYTES?: string;
@@ -27,6 +40,12 @@ export interface WorkerEnv {
 }
 
 let cached: { bucket: R2Bucket; deps: AppDeps } | null = null;
+
+/** The fine-tuning core's context over the bindings; null when D1, FILES or JOBS is not bound. */
+export function jobsContextFor(env: WorkerEnv, config: JobsConfig, defer: (work: Promise<unknown>) => void): JobsContext | null {
+  if (!env.DB || !env.FILES || !env.JOBS) return null;
+  return { db: env.DB, files: env.FILES, models: env.MODELS, queue: env.JOBS, config, now: () => Date.now(), defer };
+}
 
 export function depsFor(env: WorkerEnv): AppDeps {
   if (cached?.bucket !== env.MODELS) {
@@ -43,9 +62,13 @@ export function depsFor(env: WorkerEnv): AppDeps {
       // One thread per isolate: each request is batched on its own.
       runner: (session, spec) => new DirectRunner(session, spec, { maxTokens: settings.maxBatchTokens, maxRows: settings.maxBatchRows }),
     });
+    const jobsConfig = jobsConfigFromEnv(vars);
+    const jobs = env.DB && env.FILES && env.JOBS
+      ? { config: jobsConfig, context: (defer: (work: Promise<unknown>) => void) => jobsContextFor(env, jobsConfig, defer)! }
+      : undefined;
     cached = {
       bucket: env.MODELS,
-      deps: { store, tokenizers, models, classifier: new Classifier(models, limits), limits, runtime: 'workerd' },
+      deps: { store, tokenizers, models, classifier: new Classifier(models, limits), limits, runtime: 'workerd', jobs },
     };
   }
   return cached.deps;
@@ -53,4 +76,21 @@ export function depsFor(env: WorkerEnv): AppDeps {
 
 const app = createApp((c) => depsFor(c.env as WorkerEnv));
 
-export default app;
+function backgroundContext(env: WorkerEnv, ctx: ExecutionContext): JobsContext | null {
+  return jobsContextFor(env, jobsConfigFromEnv(env as unknown as Record<string, unknown>), (work) => ctx.waitUntil(work));
+}
+
+export default {
+  fetch: app.fetch,
+  /** The JOBS queue: job dispatch and webhook deliveries (src/jobs/dispatch.ts). */
+  async queue(batch: MessageBatch<JobsMessage>, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const jobs = backgroundContext(env, ctx);
+    if (!jobs) throw new Error('the JOBS queue delivered a batch, but DB or FILES is not bound');
+    await handleQueueBatch(jobs, batch);
+  },
+  /** The cron trigger: end jobs whose worker vanished, re-send lost webhook messages. */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const jobs = backgroundContext(env, ctx);
+    if (jobs) await sweep(jobs);
+  },
+} satisfies ExportedHandler<WorkerEnv, JobsMessage>;

@@ -21,9 +21,26 @@ export interface ModelStore {
   explainMissing?(modelId: string): string | null;
 }
 
-/** Model ids are Hugging Face ids: one or two path segments of [A-Za-z0-9._-], no '..'. */
+const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+/** `ft:<base>:<suffix>:<job id>`: a fine-tuned model (suffix may be empty, as OpenAI's `ft:base:org::id`). */
+const FINE_TUNED_ID = /^ft:([^:]+):([A-Za-z0-9._-]{0,64}):(ftjob-[A-Za-z0-9]{1,64})$/;
+
+/**
+ * Model ids are Hugging Face ids: one or two path segments of [A-Za-z0-9._-], no '..'; or fine-tuned ids
+ * `ft:<Hugging Face id>:<suffix>:<job id>`, where ':' appears only as those three separators. Either way an id has
+ * at most one '/', no empty, '.' or '..' segment, no backslash: safe to join into a path or a bucket key.
+ */
 export function isValidModelId(id: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/.test(id) && !id.includes('..') && id.length <= 200;
+  if (id.includes('..')) return false;
+  if (HUB_ID.test(id)) return id.length <= 200;
+  const ft = FINE_TUNED_ID.exec(id);
+  return ft !== null && HUB_ID.test(ft[1]) && ft[1].length <= 200;
+}
+
+/** A fine-tuned model id (`ft:...`), as made by a fine-tuning job; its parts, or null. */
+export function parseFineTunedModelId(id: string): { base: string; suffix: string; jobId: string } | null {
+  const ft = FINE_TUNED_ID.exec(id);
+  return ft && isValidModelId(id) ? { base: ft[1], suffix: ft[2], jobId: ft[3] } : null;
 }
 
 /**

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pullModel } from '../hub/index.ts';
 import type { FsModelStore } from './fs-store.ts';
-import type { ModelInfo, ModelStore } from './model-store.ts';
+import { parseFineTunedModelId, type ModelInfo, type ModelStore } from './model-store.ts';
 
 const RETRY_FAILED_PULL_AFTER_MS = 60_000;
 
@@ -52,7 +52,8 @@ export class PullingModelStore implements ModelStore {
   /** Pulls `modelId` if its folder is absent; true when a pull just brought it. One pull per id at a time. */
   private async pulled(modelId: string): Promise<boolean> {
     const folder = path.join(this.local.dir, modelId);
-    if (this.options.offline || existsSync(path.join(folder, 'tokenizer.json')) || existsSync(path.join(folder, 'config.json'))) return false;
+    // Fine-tuned models (ft:...) are made by this service's jobs, never found on the Hub.
+    if (this.options.offline || parseFineTunedModelId(modelId) || existsSync(path.join(folder, 'tokenizer.json')) || existsSync(path.join(folder, 'config.json'))) return false;
     const failure = this.failures.get(modelId);
     if (failure && Date.now() - failure.at < RETRY_FAILED_PULL_AFTER_MS) return false;
     let pending = this.pulls.get(modelId);

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../app.ts';
+import { modelVisibility } from '../model-access.ts';
 
 const ModelSchema = z.object({
   id: z.string(),
@@ -19,7 +20,8 @@ const listRoute = createRoute({
 
 export function registerModelRoutes(app: App): void {
   app.openapi(listRoute, async (c) => {
-    const models = await c.get('deps').store.list();
+    const visible = await modelVisibility(c);
+    const models = (await c.get('deps').store.list()).filter((m) => visible(m.id));
     const data = models.map((m) => {
       const hasOnnx = m.files.some((f) => f.startsWith('onnx/') && f.endsWith('.onnx'));
       return {

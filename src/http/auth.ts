@@ -1,0 +1,67 @@
+// Who may call what. User routes: `Authorization: Bearer <API key>` (hashed and looked up in D1). Key management:
+// the admin token (EDGECLASS_ADMIN_KEY). The worker API: an HMAC over each request with EDGECLASS_WORKER_SECRET
+// (src/jobs/protocol.ts). Each is a route middleware, run before the request is validated, so an unauthenticated
+// caller learns nothing about the body it sent.
+import type { Context, MiddlewareHandler } from 'hono';
+import { RequestError } from '../core/errors.ts';
+import type { JobsContext } from '../jobs/context.ts';
+import { authenticate, bearerToken, isAdminToken } from '../jobs/keys.ts';
+import { SIGNATURE_HEADERS, verifyRequest } from '../jobs/protocol.ts';
+import type { AppEnv } from './deps.ts';
+
+const EDGE_ONLY =
+  'fine-tuning runs at the edge: it needs D1, R2 and a Queue (run `npm start` or `wrangler dev`); `edgeclass serve` on Node serves tokenize, embeddings and classify only';
+
+/** The fine-tuning core's context for this request; 501 where the runtime has none (Node). */
+export function jobsContext(c: Context<AppEnv>): JobsContext {
+  const provider = c.get('deps').jobs;
+  if (!provider) throw new RequestError('not_implemented', EDGE_ONLY);
+  return provider.context((work) => {
+    const logged = work.catch((err) => console.error(JSON.stringify({ level: 'error', msg: 'deferred work failed', path: c.req.path, error: String(err) })));
+    try {
+      c.executionCtx.waitUntil(logged);
+    } catch {
+      // No execution context (Node, app.request in tests): the promise runs on by itself.
+    }
+  });
+}
+
+/** A user route: a valid API key. */
+export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const jobs = jobsContext(c);
+  const token = bearerToken(c.req.header('authorization'));
+  if (!token) throw new RequestError('unauthenticated', 'missing API key: send Authorization: Bearer <key>');
+  const principal = await authenticate(jobs, token);
+  if (!principal) throw new RequestError('unauthenticated', 'invalid API key');
+  c.set('auth', { jobs, owner: principal.owner, keyId: principal.keyId });
+  await next();
+};
+
+/** Key management: the admin token. */
+export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const jobs = jobsContext(c);
+  if (!jobs.config.adminKey) throw new RequestError('unavailable', 'key management is off: set the EDGECLASS_ADMIN_KEY secret');
+  const token = bearerToken(c.req.header('authorization'));
+  if (!token || !(await isAdminToken(jobs, token))) throw new RequestError('unauthenticated', 'this route needs the admin token (EDGECLASS_ADMIN_KEY) as Authorization: Bearer');
+  c.set('auth', { jobs, owner: '', keyId: null });
+  await next();
+};
+
+/**
+ * A worker route: x-edgeclass-timestamp within the tolerance and x-edgeclass-signature the HMAC of the method, the
+ * path as sent (with its query) and the body. Forged, stale or unsigned: 401.
+ */
+export const requireWorkerSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const jobs = jobsContext(c);
+  const secret = jobs.config.workerSecret;
+  if (!secret) throw new RequestError('unavailable', 'the worker API is off: set the EDGECLASS_WORKER_SECRET secret');
+  const timestamp = Number(c.req.header(SIGNATURE_HEADERS.timestamp));
+  const signature = c.req.header(SIGNATURE_HEADERS.signature) ?? '';
+  const url = new URL(c.req.url);
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  if (!signature || !(await verifyRequest(secret, c.req.method, url.pathname + url.search, body, timestamp, signature, Math.floor(jobs.now() / 1000)))) {
+    throw new RequestError('unauthenticated', 'invalid worker signature: sign the request with EDGECLASS_WORKER_SECRET (x-edgeclass-timestamp, x-edgeclass-signature)');
+  }
+  c.set('auth', { jobs, owner: '', keyId: null });
+  await next();
+};

@@ -1,0 +1,412 @@
+// Fine-tuning jobs as their owner sees them: create (validated completely before anything is queued, with
+// Idempotency-Key), list, get, cancel, events, checkpoints. The worker's side (claims, leases, completion) is in
+// leases.ts; both read and write the rows defined here.
+import { RequestError } from '../core/errors.ts';
+import { canonicalJson, sha256Hex } from './crypto.ts';
+import { checkTrainingSet, checkValidationLabels } from './datasets.ts';
+import { getFileRow, type FileRow } from './files.ts';
+import { checkAgainstModel, resolveHyperparameters, type HyperparametersInput } from './hyperparameters.ts';
+import { isId, newId } from './ids.ts';
+import { checkBaseModel, fineTunedModelId } from './models.ts';
+import { toPage, type Page, type PageRequest } from './pagination.ts';
+import type { FineTuningJob, Hyperparameters, JobEvent, JobStatus } from './protocol.ts';
+import { isTerminal, webhookTypeFor } from './state.ts';
+import { seconds, type JobsContext } from './context.ts';
+import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';
+import { prepareDelivery, sendDeliveries, type WebhookEventType } from './webhooks/deliveries.ts';
+import { isValidModelId } from '../store/model-store.ts';
+
+export interface JobRow {
+  id: string;
+  owner: string;
+  status: JobStatus;
+  model: string;
+  fine_tuned_model_id: string;
+  training_file: string;
+  validation_file: string | null;
+  hyperparameters: string;
+  suffix: string | null;
+  metadata: string | null;
+  webhook_endpoint_id: string | null;
+  trigger_id: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  result_files: string;
+  trained_tokens: number | null;
+  attempt: number;
+  max_attempts: number;
+  lease_id: string | null;
+  lease_worker: string | null;
+  lease_expires_at: number | null;
+  cancel_requested: number;
+  step: number | null;
+  total_steps: number | null;
+  estimated_finish: number | null;
+}
+
+/** A job row with its webhook endpoint's url (LEFT JOIN). */
+export type JobView = JobRow & { webhook_url: string | null; webhook_disabled_at: number | null };
+
+/** OpenAI's fine_tuning.job with edgeclass's additions. */
+export interface JobObject extends FineTuningJob {
+  webhook: { url: string; endpoint_id: string; disabled: boolean } | null;
+  organization_id: string;
+  method: { type: 'supervised'; supervised: { hyperparameters: Hyperparameters } };
+  integrations: [];
+  trigger_id: string | null;
+  /** A cancel was asked for while the job runs; it becomes cancelled when the worker stops. */
+  cancel_requested: boolean;
+  /** Attempts so far (a worker losing its lease costs one) and the most allowed. */
+  attempts: number;
+  max_attempts: number;
+  progress: { step: number; total_steps: number | null } | null;
+}
+
+export const JOB_SELECT = `SELECT jobs.*, e.url AS webhook_url, e.disabled_at AS webhook_disabled_at
+  FROM jobs LEFT JOIN webhook_endpoints e ON e.id = jobs.webhook_endpoint_id`;
+
+export function jobObject(row: JobView): JobObject {
+  const hyperparameters = JSON.parse(row.hyperparameters) as Hyperparameters;
+  return {
+    id: row.id,
+    object: 'fine_tuning.job',
+    created_at: seconds(row.created_at)!,
+    finished_at: seconds(row.finished_at),
+    model: row.model,
+    fine_tuned_model: row.status === 'succeeded' ? row.fine_tuned_model_id : null,
+    status: row.status,
+    training_file: row.training_file,
+    validation_file: row.validation_file,
+    hyperparameters,
+    result_files: JSON.parse(row.result_files) as string[],
+    trained_tokens: row.trained_tokens,
+    error: row.error === null ? null : (JSON.parse(row.error) as JobObject['error']),
+    seed: hyperparameters.seed,
+    suffix: row.suffix,
+    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
+    estimated_finish: row.status === 'running' ? seconds(row.estimated_finish) : null,
+    webhook: row.webhook_endpoint_id && row.webhook_url !== null
+      ? { url: row.webhook_url, endpoint_id: row.webhook_endpoint_id, disabled: row.webhook_disabled_at !== null }
+      : null,
+    organization_id: row.owner,
+    method: { type: 'supervised', supervised: { hyperparameters } },
+    integrations: [],
+    trigger_id: row.trigger_id,
+    cancel_requested: row.cancel_requested === 1 && !isTerminal(row.status),
+    attempts: row.attempt,
+    max_attempts: row.max_attempts,
+    progress: row.step === null ? null : { step: row.step, total_steps: row.total_steps },
+  };
+}
+
+// ---- events -----------------------------------------------------------------------------------------------
+
+export interface EventObject {
+  id: string;
+  object: 'fine_tuning.job.event';
+  created_at: number;
+  level: JobEvent['level'];
+  message: string;
+  data: Record<string, unknown> | null;
+  type: JobEvent['type'];
+}
+
+interface EventRow {
+  id: string;
+  job_id: string;
+  created_at: number;
+  level: JobEvent['level'];
+  type: JobEvent['type'];
+  message: string;
+  data: string | null;
+}
+
+/** An INSERT for one event (to batch with the change it tells of). `createdAt` in ms. */
+export function eventStatement(ctx: JobsContext, jobId: string, event: { level?: JobEvent['level']; type?: JobEvent['type']; message: string; data?: Record<string, unknown> | null; createdAt?: number }): D1PreparedStatement {
+  const at = event.createdAt ?? ctx.now();
+  return ctx.db.prepare('INSERT INTO job_events (id, job_id, created_at, level, type, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .bind(newId('event', at), jobId, at, event.level ?? 'info', event.type ?? 'message', event.message, event.data ? JSON.stringify(event.data) : null);
+}
+
+function eventObject(row: EventRow): EventObject {
+  return { id: row.id, object: 'fine_tuning.job.event', created_at: seconds(row.created_at)!, level: row.level, message: row.message, data: row.data === null ? null : JSON.parse(row.data), type: row.type };
+}
+
+// ---- checkpoints ------------------------------------------------------------------------------------------
+
+export interface CheckpointRow {
+  id: string;
+  job_id: string;
+  step: number;
+  epoch: number;
+  files: string;
+  metrics: string;
+  attempt: number;
+  created_at: number;
+}
+
+/** OpenAI's fine_tuning.job.checkpoint, plus epoch and files. */
+export interface CheckpointObject {
+  id: string;
+  object: 'fine_tuning.job.checkpoint';
+  created_at: number;
+  fine_tuned_model_checkpoint: string;
+  fine_tuning_job_id: string;
+  metrics: Record<string, number>;
+  step_number: number;
+  epoch: number;
+  files: string[];
+}
+
+export function checkpointObject(row: CheckpointRow, fineTunedModelId: string): CheckpointObject {
+  return {
+    id: row.id,
+    object: 'fine_tuning.job.checkpoint',
+    created_at: seconds(row.created_at)!,
+    fine_tuned_model_checkpoint: `${fineTunedModelId}:ckpt-step-${row.step}`,
+    fine_tuning_job_id: row.job_id,
+    metrics: { step: row.step, ...(JSON.parse(row.metrics) as Record<string, number>) },
+    step_number: row.step,
+    epoch: row.epoch,
+    files: JSON.parse(row.files) as string[],
+  };
+}
+
+// ---- webhooks of state changes ----------------------------------------------------------------------------
+
+/** The webhook data of a job event: its id and what a receiver acts on. */
+export function webhookData(row: JobRow, status: JobStatus, extra: Record<string, unknown> = {}): { id: string } & Record<string, unknown> {
+  return {
+    id: row.id,
+    status,
+    model: row.model,
+    fine_tuned_model: status === 'succeeded' ? row.fine_tuned_model_id : null,
+    metadata: row.metadata === null ? null : JSON.parse(row.metadata),
+    ...extra,
+  };
+}
+
+/** Delivery inserts for a job's webhook (none without an endpoint). */
+export function jobWebhook(ctx: JobsContext, row: JobRow, type: WebhookEventType, data: { id: string } & Record<string, unknown>): { ids: string[]; statements: D1PreparedStatement[] } {
+  if (!row.webhook_endpoint_id) return { ids: [], statements: [] };
+  const { id, insert } = prepareDelivery(ctx, row.webhook_endpoint_id, row.id, type, data);
+  return { ids: [id], statements: [insert] };
+}
+
+/** The webhook announcing that `row` reached `status` (running, succeeded, failed, cancelled). */
+export function statusWebhook(ctx: JobsContext, row: JobRow, status: JobStatus, extra: Record<string, unknown> = {}): { ids: string[]; statements: D1PreparedStatement[] } {
+  const type = webhookTypeFor(status);
+  return type ? jobWebhook(ctx, row, type, webhookData(row, status, extra)) : { ids: [], statements: [] };
+}
+
+// ---- reading ----------------------------------------------------------------------------------------------
+
+/** The owner's job; not_found for unknown ids and other owners' jobs alike. */
+export async function getJobView(ctx: JobsContext, owner: string, id: string): Promise<JobView> {
+  const row = isId('job', id) ? await ctx.db.prepare(`${JOB_SELECT} WHERE jobs.id = ? AND jobs.owner = ?`).bind(id, owner).first<JobView>() : null;
+  if (!row) throw new RequestError('not_found', `no fine-tuning job '${id}'`, 'fine_tuning_job_id');
+  return row;
+}
+
+export async function getJob(ctx: JobsContext, owner: string, id: string): Promise<JobObject> {
+  return jobObject(await getJobView(ctx, owner, id));
+}
+
+export async function listJobs(ctx: JobsContext, owner: string, page: PageRequest): Promise<Page<JobObject>> {
+  const sql = page.after
+    ? `${JOB_SELECT} WHERE jobs.owner = ? AND jobs.seq < (SELECT seq FROM jobs WHERE id = ? AND owner = ?) ORDER BY jobs.seq DESC LIMIT ?`
+    : `${JOB_SELECT} WHERE jobs.owner = ? ORDER BY jobs.seq DESC LIMIT ?`;
+  const args = page.after ? [owner, page.after, owner, page.limit + 1] : [owner, page.limit + 1];
+  const { results } = await ctx.db.prepare(sql).bind(...args).all<JobView>();
+  return toPage(results.map(jobObject), page.limit);
+}
+
+export async function listEvents(ctx: JobsContext, owner: string, jobId: string, page: PageRequest): Promise<Page<EventObject>> {
+  await getJobView(ctx, owner, jobId);
+  const sql = page.after
+    ? 'SELECT * FROM job_events WHERE job_id = ? AND seq < (SELECT seq FROM job_events WHERE id = ? AND job_id = ?) ORDER BY seq DESC LIMIT ?'
+    : 'SELECT * FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT ?';
+  const args = page.after ? [jobId, page.after, jobId, page.limit + 1] : [jobId, page.limit + 1];
+  const { results } = await ctx.db.prepare(sql).bind(...args).all<EventRow>();
+  return toPage(results.map(eventObject), page.limit);
+}
+
+export async function listCheckpoints(ctx: JobsContext, owner: string, jobId: string, page: PageRequest): Promise<Page<CheckpointObject>> {
+  const job = await getJobView(ctx, owner, jobId);
+  const sql = page.after
+    ? 'SELECT * FROM job_checkpoints WHERE job_id = ? AND step < (SELECT step FROM job_checkpoints WHERE id = ? AND job_id = ?) ORDER BY step DESC LIMIT ?'
+    : 'SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT ?';
+  const args = page.after ? [jobId, page.after, jobId, page.limit + 1] : [jobId, page.limit + 1];
+  const { results } = await ctx.db.prepare(sql).bind(...args).all<CheckpointRow>();
+  return toPage(results.map((r) => checkpointObject(r, job.fine_tuned_model_id)), page.limit);
+}
+
+// ---- creating ---------------------------------------------------------------------------------------------
+
+export interface CreateJobInput {
+  model: string;
+  training_file: string;
+  validation_file?: string | null;
+  hyperparameters?: HyperparametersInput;
+  seed?: number;
+  suffix?: string | null;
+  metadata?: Record<string, string> | null;
+  webhook?: WebhookInput | null;
+}
+
+export interface CreateJobOptions {
+  idempotencyKey?: string | null;
+  /** Jobs a trigger starts: its id, and its webhook endpoint (instead of input.webhook). */
+  triggerId?: string | null;
+  webhookEndpointId?: string | null;
+}
+
+export interface CreateJobResult {
+  job: JobObject;
+  /** false when an Idempotency-Key found the job made by an earlier request. */
+  created: boolean;
+  /** The generated webhook secret, shown this once. */
+  webhookSecret: string | null;
+}
+
+async function requestHash(input: CreateJobInput): Promise<string> {
+  return sha256Hex(canonicalJson(input));
+}
+
+/** The job an Idempotency-Key already made, or null; 409 when the key came with another request. */
+async function replayed(ctx: JobsContext, owner: string, key: string, hash: string): Promise<JobObject | null> {
+  const row = await ctx.db.prepare('SELECT request_hash, job_id FROM idempotency_keys WHERE owner = ? AND key = ?').bind(owner, key).first<{ request_hash: string; job_id: string }>();
+  if (!row) return null;
+  if (row.request_hash !== hash) {
+    throw new RequestError('conflict', `Idempotency-Key '${key}' was used with a different request (job ${row.job_id}); use a new key for a new job`, 'Idempotency-Key');
+  }
+  return getJob(ctx, owner, row.job_id);
+}
+
+function datasetFile(file: FileRow, param: string): FileRow {
+  if (file.purpose !== 'fine-tune' || file.labels === null) {
+    throw new RequestError('invalid_request', `${param}: ${file.id} has purpose '${file.purpose}'; upload the dataset with purpose 'fine-tune'`, param);
+  }
+  return file;
+}
+
+async function ownedDataset(ctx: JobsContext, owner: string, id: string, param: string): Promise<FileRow> {
+  try {
+    return datasetFile(await getFileRow(ctx, owner, id, param), param);
+  } catch (err) {
+    // A body naming a file that is not the caller's is invalid input (422), not a missing route resource.
+    if (err instanceof RequestError && err.kind === 'not_found') throw new RequestError('invalid_request', `${param}: no file '${id}'`, param);
+    throw err;
+  }
+}
+
+/**
+ * Validates everything a worker would trip on -- files, labels, base model, hyperparameters against its config,
+ * webhook target -- then writes the job, its first events, its endpoint and its Idempotency-Key in one D1 batch,
+ * and only then queues it. Bad input throws before anything is written or queued.
+ */
+export async function createJob(ctx: JobsContext, owner: string, input: CreateJobInput, options: CreateJobOptions = {}): Promise<CreateJobResult> {
+  const hash = await requestHash(input);
+  if (options.idempotencyKey) {
+    const job = await replayed(ctx, owner, options.idempotencyKey, hash);
+    if (job) return { job, created: false, webhookSecret: null };
+  }
+
+  const training = await ownedDataset(ctx, owner, input.training_file, 'training_file');
+  checkTrainingSet({ examples: training.examples ?? 0, labels: JSON.parse(training.labels!), multiLabel: training.multi_label === 1 }, ctx.config.minTrainingExamples, 'training_file');
+  let validation: FileRow | null = null;
+  if (input.validation_file) {
+    validation = await ownedDataset(ctx, owner, input.validation_file, 'validation_file');
+    if ((validation.multi_label === 1) !== (training.multi_label === 1)) {
+      throw new RequestError('invalid_request', 'validation_file: one file is multi-label and the other is not', 'validation_file');
+    }
+    checkValidationLabels(JSON.parse(training.labels!), JSON.parse(validation.labels!), 'validation_file');
+  }
+  const config = await checkBaseModel(ctx, input.model);
+  const hyperparameters = resolveHyperparameters(input.hyperparameters, input.seed);
+  checkAgainstModel(hyperparameters, config);
+
+  const now = ctx.now();
+  const id = newId('job', now);
+  const suffix = input.suffix ?? null;
+  const ftId = fineTunedModelId(input.model, suffix, id);
+  if (!isValidModelId(ftId)) throw new RequestError('invalid_request', `suffix: '${suffix}' does not make a valid model id (${ftId})`, 'suffix');
+
+  const statements: D1PreparedStatement[] = [];
+  let endpointId = options.webhookEndpointId ?? null;
+  let webhookSecret: string | null = null;
+  if (!endpointId && input.webhook) {
+    const endpoint = prepareEndpoint(ctx, owner, input.webhook, 'webhook');
+    statements.push(endpoint.insert);
+    endpointId = endpoint.row.id;
+    if (endpoint.generated) webhookSecret = endpoint.secret;
+  }
+  statements.push(ctx.db.prepare(`INSERT INTO jobs (id, owner, status, model, fine_tuned_model_id, training_file, validation_file, hyperparameters,
+      suffix, metadata, webhook_endpoint_id, trigger_id, created_at, max_attempts)
+      VALUES (?, ?, 'validating_files', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .bind(id, owner, input.model, ftId, training.id, validation?.id ?? null, JSON.stringify(hyperparameters), suffix,
+      input.metadata ? JSON.stringify(input.metadata) : null, endpointId, options.triggerId ?? null, now, ctx.config.maxAttempts));
+  statements.push(eventStatement(ctx, id, { message: `Created fine-tuning job: ${id}`, createdAt: now }));
+  statements.push(eventStatement(ctx, id, {
+    message: `Validated training file: ${training.id} (${training.examples} examples, labels: ${(JSON.parse(training.labels!) as string[]).slice(0, 20).join(', ')})`
+      + (validation ? `; validation file: ${validation.id} (${validation.examples} examples)` : ''),
+    createdAt: now,
+  }));
+  if (options.idempotencyKey) {
+    statements.push(ctx.db.prepare('INSERT INTO idempotency_keys (owner, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)')
+      .bind(owner, options.idempotencyKey, hash, id, now));
+  }
+  try {
+    await ctx.db.batch(statements);
+  } catch (err) {
+    // Two requests with one Idempotency-Key at once: the batch (a transaction) of the second failed as a whole.
+    if (options.idempotencyKey && /UNIQUE/i.test(String(err))) {
+      const job = await replayed(ctx, owner, options.idempotencyKey, hash);
+      if (job) return { job, created: false, webhookSecret: null };
+    }
+    throw err;
+  }
+  try {
+    await ctx.queue.send({ type: 'dispatch', job_id: id });
+  } catch (err) {
+    // The job is safe in D1: after EDGECLASS_DISPATCH_GRACE_SECONDS a worker's claim takes it anyway.
+    console.error(JSON.stringify({ level: 'warn', msg: 'could not queue a job; claims will take it after the grace period', job: id, error: String(err) }));
+  }
+  return { job: await getJob(ctx, owner, id), created: true, webhookSecret };
+}
+
+// ---- cancelling -------------------------------------------------------------------------------------------
+
+/**
+ * validating_files or queued: cancelled now. running: cancel_requested, the worker stops at its next heartbeat.
+ * Already cancelled: unchanged. succeeded or failed: 409.
+ */
+export async function cancelJob(ctx: JobsContext, owner: string, id: string): Promise<JobObject> {
+  const row = await getJobView(ctx, owner, id);
+  const now = ctx.now();
+  if (row.status === 'validating_files' || row.status === 'queued') {
+    const changed = await ctx.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('validating_files', 'queued') RETURNING id")
+      .bind(now, id).first<{ id: string }>();
+    if (changed) {
+      // The event and the webhook only when this request made the change (a claim may have come first).
+      const webhook = statusWebhook(ctx, row, 'cancelled');
+      await ctx.db.batch([eventStatement(ctx, id, { message: 'Job cancelled before it started' }), ...webhook.statements]);
+      await sendDeliveries(ctx, webhook.ids);
+      return getJob(ctx, owner, id);
+    }
+    return cancelJob(ctx, owner, id); // it moved on meanwhile: decide again
+  }
+  if (row.status === 'running') {
+    if (row.cancel_requested === 0) {
+      await ctx.db.batch([
+        ctx.db.prepare("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running'").bind(id),
+        eventStatement(ctx, id, { message: 'Cancellation requested; the worker stops at its next heartbeat' }),
+      ]);
+    }
+    return getJob(ctx, owner, id);
+  }
+  if (row.status === 'cancelled') return jobObject(row);
+  throw new RequestError('conflict', `job ${id} already ${row.status}; only a job that has not finished can be cancelled`, 'fine_tuning_job_id');
+}

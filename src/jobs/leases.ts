@@ -1,0 +1,336 @@
+// The worker's side of a job (src/jobs/protocol.ts): claims and leases, heartbeats, events, checkpoints, result
+// files, completion. Lease rules, all enforced by conditional UPDATEs in D1 (each statement is atomic):
+// - a claim takes the oldest queued job, or a running one whose lease expired while attempts remain (resumed from
+//   its newest registered checkpoint), and writes a fresh lease id: at most one live lease per job;
+// - a heartbeat with the current lease id extends it (and answers cancel_requested); any request with another
+//   lease id gets 409 -- the worker that lost its lease must stop;
+// - a running job whose lease expired with no attempts left fails (or, if a cancel was asked for, is cancelled):
+//   the sweep, run before every claim and by the cron trigger.
+import { RequestError } from '../core/errors.ts';
+import { storeFile } from './files.ts';
+import { newId } from './ids.ts';
+import {
+  checkpointObject, eventStatement, jobObject, JOB_SELECT, jobWebhook, statusWebhook, webhookData,
+  type CheckpointRow, type JobRow, type JobView,
+} from './jobs.ts';
+import { baseModelFilesForTraining, checkFilePath, deleteModelFolder, SERVABLE_FILES } from './models.ts';
+import type { ClaimRequest, ClaimResponse, CheckpointRequest, CompleteRequest, EventsRequest, HeartbeatRequest, HeartbeatResponse, JobEvent } from './protocol.ts';
+import { wakeWorker } from './wake.ts';
+import { isTerminal } from './state.ts';
+import { seconds, type JobsContext } from './context.ts';
+import { sendDeliveries } from './webhooks/deliveries.ts';
+
+/** Most events in one request, and the longest message, kept as sent otherwise. */
+export const MAX_EVENTS_PER_REQUEST = 500;
+const MAX_MESSAGE_CHARS = 4000;
+const MAX_EVENT_DATA_CHARS = 32_000;
+
+export function checkpointKey(jobId: string, step: number, file: string): string {
+  return `checkpoints/${jobId}/${step}/${file}`;
+}
+
+async function jobView(ctx: JobsContext, jobId: string): Promise<JobView> {
+  const row = await ctx.db.prepare(`${JOB_SELECT} WHERE jobs.id = ?`).bind(jobId).first<JobView>();
+  if (!row) throw new RequestError('not_found', `no fine-tuning job '${jobId}'`, 'job_id');
+  return row;
+}
+
+/** The job, if `leaseId` is its live lease; 409 otherwise (lost to another claim, expired and failed, finished). */
+export async function requireLease(ctx: JobsContext, jobId: string, leaseId: string | null | undefined): Promise<JobView> {
+  const row = await jobView(ctx, jobId);
+  if (!leaseId || row.lease_id !== leaseId || row.status !== 'running') {
+    const why = row.status !== 'running' ? `the job is ${row.status}` : 'another worker holds it now';
+    throw new RequestError('conflict', `lease ${leaseId ?? '(none)'} is not the live lease of ${jobId}: ${why}; stop working on it`, 'lease_id');
+  }
+  return row;
+}
+
+// ---- sweep ------------------------------------------------------------------------------------------------
+
+/**
+ * Ends running jobs whose lease expired and that cannot go on: cancelled when a cancel was asked for, failed when
+ * no attempts are left. Returns how many it ended.
+ */
+export async function expireLeases(ctx: JobsContext): Promise<number> {
+  const now = ctx.now();
+  const ended = await ctx.db.batch<JobRow>([
+    ctx.db.prepare(`UPDATE jobs SET status = 'cancelled', finished_at = ?
+        WHERE status = 'running' AND lease_expires_at < ? AND cancel_requested = 1 RETURNING *`).bind(now, now),
+    ctx.db.prepare(`UPDATE jobs SET status = 'failed', finished_at = ?, error = ?
+        WHERE status = 'running' AND lease_expires_at < ? AND attempt >= max_attempts RETURNING *`)
+      .bind(now, JSON.stringify({ code: 'worker_lost', message: 'the worker stopped heartbeating and no attempts are left', param: null }), now),
+  ]);
+  const statements: D1PreparedStatement[] = [];
+  const deliveries: string[] = [];
+  const rows = ended.flatMap((r) => r.results);
+  for (const row of rows) {
+    const message = row.status === 'cancelled'
+      ? 'Job cancelled (the worker stopped before it could confirm)'
+      : `Job failed: the worker stopped heartbeating (lease expired) and all ${row.max_attempts} attempts are used`;
+    statements.push(eventStatement(ctx, row.id, { level: row.status === 'failed' ? 'error' : 'info', message }));
+    const webhook = statusWebhook(ctx, row, row.status, row.status === 'failed' ? { error: JSON.parse(row.error!) } : {});
+    statements.push(...webhook.statements);
+    deliveries.push(...webhook.ids);
+  }
+  if (statements.length) await ctx.db.batch(statements);
+  await sendDeliveries(ctx, deliveries);
+  for (const row of rows) ctx.defer(deleteModelFolder(ctx.models, row.fine_tuned_model_id));
+  return rows.length;
+}
+
+// ---- claim ------------------------------------------------------------------------------------------------
+
+export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise<ClaimResponse | null> {
+  await expireLeases(ctx);
+  const now = ctx.now();
+  const leaseId = newId('lease', now);
+  const expires = now + ctx.config.leaseSeconds * 1000;
+  const graceStart = now - ctx.config.dispatchGraceSeconds * 1000;
+  const claimable = `(status = 'queued'
+      OR (status = 'validating_files' AND created_at <= ?)
+      OR (status = 'running' AND lease_expires_at < ? AND attempt < max_attempts AND cancel_requested = 0))`;
+  // Find the oldest candidate, then take it with an UPDATE that checks the same condition: if another claim took
+  // it in between, the UPDATE changes nothing and we look again. (Two steps to know what the job was before.)
+  let row: JobRow | null = null;
+  let previous: JobRow['status'] = 'queued';
+  for (let tries = 0; row === null && tries < 5; tries++) {
+    const candidate = await ctx.db.prepare(`SELECT id, status FROM jobs WHERE ${claimable} ORDER BY seq LIMIT 1`).bind(graceStart, now).first<{ id: string; status: JobRow['status'] }>();
+    if (!candidate) return null;
+    previous = candidate.status;
+    row = await ctx.db.prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_id = ?, lease_worker = ?,
+          lease_expires_at = ?, started_at = COALESCE(started_at, ?)
+        WHERE id = ? AND ${claimable} RETURNING *`)
+      .bind(leaseId, request.worker_id, expires, now, candidate.id, graceStart, now).first<JobRow>();
+  }
+  if (!row) return null;
+
+  const checkpoint = await ctx.db.prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1').bind(row.id).first<CheckpointRow>();
+  const statements: D1PreparedStatement[] = [];
+  let deliveries: string[] = [];
+  const where = `worker ${request.worker_id} (${request.execution_provider})`;
+  if (row.attempt === 1) {
+    statements.push(eventStatement(ctx, row.id, { message: `Fine-tuning job started on ${where}`, data: { attempt: 1, worker_id: request.worker_id, execution_provider: request.execution_provider } }));
+    const webhook = statusWebhook(ctx, row, 'running');
+    statements.push(...webhook.statements);
+    deliveries = webhook.ids;
+  } else {
+    const from = checkpoint ? `resumes from the checkpoint at step ${checkpoint.step}` : 'starts over (no checkpoint was registered)';
+    const why = previous === 'running' ? "The previous worker's lease expired" : 'The previous worker released the job';
+    statements.push(eventStatement(ctx, row.id, {
+      level: previous === 'running' ? 'warn' : 'info',
+      message: `${why}; attempt ${row.attempt} of ${row.max_attempts} on ${where} ${from}`,
+      data: { attempt: row.attempt, worker_id: request.worker_id, resume_from_step: checkpoint?.step ?? null },
+    }));
+  }
+  await ctx.db.batch(statements);
+  await sendDeliveries(ctx, deliveries);
+
+  return {
+    job: jobObject(await jobView(ctx, row.id)),
+    lease: { id: leaseId, expires_at: seconds(expires)! },
+    attempt: row.attempt,
+    base_model_files: await baseModelFilesForTraining(ctx.models, row.model),
+    resume_from: checkpoint ? { step: checkpoint.step, files: JSON.parse(checkpoint.files) as string[] } : null,
+  };
+}
+
+// ---- heartbeat --------------------------------------------------------------------------------------------
+
+export async function heartbeat(ctx: JobsContext, jobId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+  const row = await requireLease(ctx, jobId, request.lease_id);
+  const now = ctx.now();
+  const expires = now + ctx.config.leaseSeconds * 1000;
+  const step = request.step ?? row.step;
+  const total = request.total_steps ?? row.total_steps;
+  // Remaining time at the pace so far (since the first start; a resumed job's estimate includes its downtime).
+  const estimate = step && total && row.started_at !== null && step <= total ? Math.round(now + ((now - row.started_at) * (total - step)) / step) : row.estimated_finish;
+  const updated = await ctx.db.prepare(`UPDATE jobs SET lease_expires_at = ?, step = ?, total_steps = ?, estimated_finish = ?
+      WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING cancel_requested`)
+    .bind(expires, step, total, estimate, jobId, request.lease_id).first<{ cancel_requested: number }>();
+  if (!updated) return heartbeat(ctx, jobId, request); // changed since we read it: requireLease says how
+  return { expires_at: seconds(expires)!, cancel_requested: updated.cancel_requested === 1 };
+}
+
+/** POST WORKER_ROUTES.release(jobId): the worker side's addition to the protocol (its ReleaseRequest). */
+export interface ReleaseRequest {
+  lease_id: string;
+  reason?: string;
+}
+
+// ---- release ----------------------------------------------------------------------------------------------
+
+/**
+ * The worker gives the job back (it is shutting down): the lease ends and the job is queued again at once, to
+ * resume from its newest checkpoint. A release is not a failure: it does not use up an attempt. If a cancel was
+ * asked for, the job is cancelled instead.
+ */
+export async function releaseJob(ctx: JobsContext, jobId: string, request: ReleaseRequest, workerId: string | null): Promise<void> {
+  const row = await requireLease(ctx, jobId, request.lease_id);
+  const now = ctx.now();
+  const cancel = row.cancel_requested === 1;
+  const updated = await (cancel
+    ? ctx.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *")
+      .bind(now, jobId, request.lease_id)
+    : ctx.db.prepare("UPDATE jobs SET status = 'queued', lease_id = NULL, lease_expires_at = NULL, max_attempts = max_attempts + 1 WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *")
+      .bind(jobId, request.lease_id)
+  ).first<JobRow>();
+  if (!updated) return releaseJob(ctx, jobId, request, workerId); // changed meanwhile: requireLease says how
+  const reason = request.reason ? ` (${request.reason.slice(0, 500)})` : '';
+  const webhook = cancel ? statusWebhook(ctx, updated, 'cancelled') : { ids: [], statements: [] };
+  await ctx.db.batch([
+    eventStatement(ctx, jobId, {
+      message: cancel ? `Job cancelled: the worker stopped${reason}` : `Worker ${workerId ?? row.lease_worker} released the job${reason}; it is queued again`,
+    }),
+    ...webhook.statements,
+  ]);
+  await sendDeliveries(ctx, webhook.ids);
+  if (cancel) ctx.defer(deleteModelFolder(ctx.models, row.fine_tuned_model_id));
+  else ctx.defer(wakeWorker(ctx, jobId));
+}
+
+// ---- events -----------------------------------------------------------------------------------------------
+
+function clip(data: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (!data) return null;
+  const text = JSON.stringify(data);
+  return text.length <= MAX_EVENT_DATA_CHARS ? data : { truncated: true, excerpt: text.slice(0, 1000) };
+}
+
+export async function addEvents(ctx: JobsContext, jobId: string, request: EventsRequest): Promise<void> {
+  await requireLease(ctx, jobId, request.lease_id);
+  if (request.events.length > MAX_EVENTS_PER_REQUEST) {
+    throw new RequestError('invalid_request', `events: ${request.events.length} in one request; the limit is ${MAX_EVENTS_PER_REQUEST}`, 'events');
+  }
+  const now = ctx.now();
+  const statements = request.events.map((e: JobEvent) => {
+    // The worker's time, unless it is off by more than a day (then ours).
+    const at = Number.isFinite(e.created_at) && Math.abs(e.created_at * 1000 - now) < 86_400_000 ? Math.round(e.created_at * 1000) : now;
+    return eventStatement(ctx, jobId, { level: e.level, type: e.type, message: e.message.slice(0, MAX_MESSAGE_CHARS), data: clip(e.data), createdAt: at });
+  });
+  if (statements.length) await ctx.db.batch(statements);
+}
+
+// ---- checkpoints ------------------------------------------------------------------------------------------
+
+export async function putCheckpointFile(ctx: JobsContext, jobId: string, step: number, file: string, leaseId: string | null, bytes: Uint8Array): Promise<void> {
+  checkFilePath(file);
+  await requireLease(ctx, jobId, leaseId);
+  await ctx.files.put(checkpointKey(jobId, step, file), bytes);
+}
+
+export async function getCheckpointFile(ctx: JobsContext, jobId: string, step: number, file: string): Promise<R2ObjectBody> {
+  checkFilePath(file);
+  await jobView(ctx, jobId);
+  const object = await ctx.files.get(checkpointKey(jobId, step, file));
+  if (!object) throw new RequestError('not_found', `no checkpoint file ${file} at step ${step} of ${jobId}`, 'file');
+  return object;
+}
+
+/** Registers a checkpoint whose files are uploaded; the next attempt resumes from the newest. Announced by a
+ * fine_tuning.job.progress webhook. */
+export async function registerCheckpoint(ctx: JobsContext, jobId: string, request: CheckpointRequest): Promise<void> {
+  const row = await requireLease(ctx, jobId, request.lease_id);
+  if (!request.files.length) throw new RequestError('invalid_request', 'files: a checkpoint needs at least one file', 'files');
+  request.files.forEach((f, i) => checkFilePath(f, `files[${i}]`));
+  const heads = await Promise.all(request.files.map((f) => ctx.files.head(checkpointKey(jobId, request.step, f))));
+  const missing = request.files.filter((_, i) => heads[i] === null);
+  if (missing.length) throw new RequestError('invalid_request', `files: not uploaded for step ${request.step}: ${missing.join(', ')}`, 'files');
+  const now = ctx.now();
+  const id = newId('checkpoint', now);
+  const checkpoint: CheckpointRow = { id, job_id: jobId, step: request.step, epoch: request.epoch, files: JSON.stringify(request.files), metrics: JSON.stringify(request.metrics ?? {}), attempt: row.attempt, created_at: now };
+  const webhook = jobWebhook(ctx, row, 'fine_tuning.job.progress', webhookData(row, 'running', {
+    checkpoint: checkpointObject(checkpoint, row.fine_tuned_model_id).id,
+    step: request.step,
+    epoch: request.epoch,
+    total_steps: row.total_steps,
+    metrics: request.metrics ?? {},
+  }));
+  await ctx.db.batch([
+    ctx.db.prepare(`INSERT INTO job_checkpoints (id, job_id, step, epoch, files, metrics, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (job_id, step) DO UPDATE SET id = excluded.id, epoch = excluded.epoch, files = excluded.files, metrics = excluded.metrics,
+        attempt = excluded.attempt, created_at = excluded.created_at`)
+      .bind(id, jobId, request.step, request.epoch, checkpoint.files, checkpoint.metrics, row.attempt, now),
+    eventStatement(ctx, jobId, { type: 'metrics', message: `Checkpoint saved at step ${request.step} (epoch ${request.epoch})`, data: { step: request.step, epoch: request.epoch, ...request.metrics } }),
+    ...webhook.statements,
+  ]);
+  await sendDeliveries(ctx, webhook.ids);
+}
+
+// ---- the fine-tuned model ---------------------------------------------------------------------------------
+
+export async function putResultFile(ctx: JobsContext, jobId: string, file: string, leaseId: string | null, bytes: Uint8Array): Promise<void> {
+  checkFilePath(file);
+  const row = await requireLease(ctx, jobId, leaseId);
+  await ctx.models.put(`${row.fine_tuned_model_id}/${file}`, bytes);
+}
+
+export interface CompleteResult {
+  fine_tuned_model: string | null;
+  status: CompleteRequest['status'];
+}
+
+/**
+ * Ends the job as the worker says. succeeded: the uploaded folder must be servable (config.json, tokenizer.json,
+ * onnx/model.onnx), then it is registered as ft:<base>:<suffix>:<job id>. Repeating a completion that already
+ * happened with the same lease answers the same (the worker may not have seen the first answer).
+ */
+export async function completeJob(ctx: JobsContext, jobId: string, request: CompleteRequest): Promise<CompleteResult> {
+  const current = await jobView(ctx, jobId);
+  if (isTerminal(current.status) && current.lease_id === request.lease_id && current.status === request.status) {
+    return { status: current.status, fine_tuned_model: current.status === 'succeeded' ? current.fine_tuned_model_id : null };
+  }
+  const row = await requireLease(ctx, jobId, request.lease_id);
+  const now = ctx.now();
+  let status = request.status;
+  const files = request.files ?? [];
+  if (status === 'succeeded') {
+    files.forEach((f, i) => checkFilePath(f, `files[${i}]`));
+    const needed = SERVABLE_FILES.filter((f) => !files.includes(f));
+    if (needed.length) throw new RequestError('invalid_request', `files: a fine-tuned model needs ${needed.join(', ')}`, 'files');
+    const heads = await Promise.all(files.map((f) => ctx.models.head(`${row.fine_tuned_model_id}/${f}`)));
+    const missing = files.filter((_, i) => heads[i] === null);
+    if (missing.length) throw new RequestError('invalid_request', `files: not uploaded: ${missing.join(', ')}`, 'files');
+  }
+  // A worker that stops for a cancel may report it as cancelled; a cancel asked for that arrives as 'failed' is
+  // still the user's cancel.
+  if (status === 'failed' && row.cancel_requested === 1) status = 'cancelled';
+
+  const error = status === 'failed' ? { code: request.error?.code ?? 'training_failed', message: request.error?.message ?? 'the worker reported a failure', param: null } : null;
+  const resultFiles: string[] = [];
+  const statements: D1PreparedStatement[] = [];
+  if (status === 'succeeded' || request.metrics) {
+    const checkpoints = await ctx.db.prepare('SELECT step, epoch, metrics FROM job_checkpoints WHERE job_id = ? ORDER BY step').bind(jobId).all<{ step: number; epoch: number; metrics: string }>();
+    const summary = {
+      job_id: jobId,
+      status,
+      fine_tuned_model: status === 'succeeded' ? row.fine_tuned_model_id : null,
+      metrics: request.metrics ?? {},
+      trained_tokens: request.trained_tokens ?? null,
+      files,
+      checkpoints: checkpoints.results.map((c) => ({ step: c.step, epoch: c.epoch, metrics: JSON.parse(c.metrics) })),
+    };
+    const file = await storeFile(ctx, row.owner, 'fine-tune-results', `${jobId}-results.json`, new TextEncoder().encode(JSON.stringify(summary, null, 2)), null);
+    resultFiles.push(file.id);
+  }
+  const updated = await ctx.db.prepare(`UPDATE jobs SET status = ?, finished_at = ?, error = ?, result_files = ?, trained_tokens = ?, estimated_finish = NULL
+      WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *`)
+    .bind(status, now, error ? JSON.stringify(error) : null, JSON.stringify(resultFiles), request.trained_tokens ?? null, jobId, request.lease_id).first<JobRow>();
+  if (!updated) return completeJob(ctx, jobId, request); // changed meanwhile: answer from the new state
+
+  const messages: Record<CompleteRequest['status'], string> = {
+    succeeded: `The job has successfully completed. New fine-tuned model created: ${row.fine_tuned_model_id}`,
+    failed: `Job failed: ${error?.message}`,
+    cancelled: 'Job cancelled',
+  };
+  statements.push(eventStatement(ctx, jobId, { level: status === 'failed' ? 'error' : 'info', message: messages[status], data: request.metrics ? { metrics: request.metrics } : null }));
+  const webhook = statusWebhook(ctx, updated, status, {
+    ...(error ? { error } : {}),
+    ...(request.metrics ? { metrics: request.metrics } : {}),
+    result_files: resultFiles,
+  });
+  statements.push(...webhook.statements);
+  await ctx.db.batch(statements);
+  await sendDeliveries(ctx, webhook.ids);
+  if (status !== 'succeeded') ctx.defer(deleteModelFolder(ctx.models, row.fine_tuned_model_id));
+  return { status, fine_tuned_model: status === 'succeeded' ? row.fine_tuned_model_id : null };
+}

@@ -1,0 +1,72 @@
+// Model folders in the MODELS bucket (`<model id>/<file>`, the layout R2ModelStore serves): the checks a base
+// model must pass before a job is queued, the files a worker fetches, and the fine-tuned folder a job writes.
+import { RequestError } from '../core/errors.ts';
+import { ModelConfigError, parseModelConfig, type ModelConfig } from '../nn/config.ts';
+import { isValidModelFilePath, isValidModelId } from '../store/model-store.ts';
+import type { JobsContext } from './context.ts';
+
+/** What training reads from a base model folder. */
+export const TRAINABLE_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'];
+/** What serving a fine-tuned model needs. */
+export const SERVABLE_FILES = ['config.json', 'tokenizer.json', 'onnx/model.onnx'];
+
+/** `ft:<base>:<suffix>:<job id>` (an empty suffix gives `ft:<base>::<job id>`, as OpenAI's). */
+export function fineTunedModelId(base: string, suffix: string | null, jobId: string): string {
+  return `ft:${base}:${suffix ?? ''}:${jobId}`;
+}
+
+/** The base model's parsed config; 422 when the folder lacks what training needs or is not BERT/RoBERTa. */
+export async function checkBaseModel(ctx: JobsContext, modelId: string, param = 'model'): Promise<ModelConfig> {
+  if (!isValidModelId(modelId) || modelId.startsWith('ft:')) {
+    throw new RequestError('model_not_found', `${param}: '${modelId}' is not a base model id (a Hugging Face id such as bert-base-uncased)`, param);
+  }
+  const heads = await Promise.all(TRAINABLE_FILES.map((file) => ctx.models.head(`${modelId}/${file}`)));
+  const missing = TRAINABLE_FILES.filter((_, i) => heads[i] === null);
+  if (missing.length === TRAINABLE_FILES.length) {
+    throw new RequestError('model_not_found', `${param}: unknown base model '${modelId}': upload its folder to the MODELS bucket (edgeclass models sync ${modelId})`, param);
+  }
+  if (missing.length) {
+    throw new RequestError('model_not_found', `${param}: the base model '${modelId}' cannot be fine-tuned: its folder lacks ${missing.join(', ')}`, param);
+  }
+  const config = await ctx.models.get(`${modelId}/config.json`);
+  try {
+    return parseModelConfig(JSON.parse(await config!.text()));
+  } catch (err) {
+    if (err instanceof ModelConfigError || err instanceof SyntaxError) {
+      throw new RequestError('unsupported_model', `${param}: '${modelId}' cannot be fine-tuned here (BERT and RoBERTa encoders): ${err.message}`, param);
+    }
+    throw err;
+  }
+}
+
+/** Hidden files and partial uploads are not part of a folder (as the stores list them). */
+function isListable(file: string): boolean {
+  return !file.split('/').some((segment) => segment.startsWith('.')) && !file.endsWith('.incomplete');
+}
+
+/** Every file of a model folder, relative paths, sorted. */
+export async function listModelFiles(bucket: R2Bucket, modelId: string): Promise<string[]> {
+  const prefix = `${modelId}/`;
+  const files: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor });
+    files.push(...page.objects.map((o) => o.key.slice(prefix.length)).filter(isListable));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor !== undefined);
+  return files.sort();
+}
+
+/** The base model files a worker fetches: everything but the ONNX graphs (training reads the safetensors). */
+export async function baseModelFilesForTraining(bucket: R2Bucket, modelId: string): Promise<string[]> {
+  return (await listModelFiles(bucket, modelId)).filter((f) => !f.startsWith('onnx/'));
+}
+
+export async function deleteModelFolder(bucket: R2Bucket, modelId: string): Promise<void> {
+  const files = await listModelFiles(bucket, modelId);
+  for (let i = 0; i < files.length; i += 1000) await bucket.delete(files.slice(i, i + 1000).map((f) => `${modelId}/${f}`));
+}
+
+export function checkFilePath(file: string, param = 'file'): void {
+  if (!isValidModelFilePath(file)) throw new RequestError('invalid_request', `${param}: '${file.slice(0, 200)}' is not a relative file path`, param);
+}

@@ -1,0 +1,306 @@
+// The worker protocol (src/jobs/protocol.ts) at the edge, driven by a scripted GPU worker that signs its requests
+// with the real signing function: HMAC checks, claims and leases in D1 (never two live leases for one job),
+// heartbeats, events, checkpoints, lease expiry and re-claim with resume_from, bounded attempts, release, cancel,
+// completion -- and the fine-tuned model served by POST /v1/classify in workerd from R2.
+import { env } from 'cloudflare:test';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SIGNATURE_HEADERS, signRequest, WORKER_ROUTES } from '../../src/jobs/protocol.ts';
+import {
+  BASE, call, edge, edgeWith, FakeWorker, newKey, seedBase, seedTinyModel, trainingFile, waitQueued, WORKER_SECRET, type Fetch,
+} from './jobs-client.ts';
+import { fixture } from './fixtures.ts';
+
+/** Jobs of earlier tests in this file must not be claimed by the next one. */
+async function drain(): Promise<void> {
+  await env.DB!.prepare("UPDATE jobs SET status = 'cancelled' WHERE status IN ('validating_files', 'queued', 'running')").run();
+}
+
+async function queuedJob(key: string, body: object = {}, f: Fetch = edge): Promise<any> {
+  const res = await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(key, 20), ...body }, {}, f);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  await waitQueued(key, res.body.id);
+  return res.body;
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What a servable fine-tuned folder holds: the tiny-cls classifier's files (config, tokenizer, ONNX graph). */
+const SERVED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+
+beforeAll(async () => {
+  await seedBase();
+  await seedTinyModel('tiny-cls'); // the same classifier under its own id: what the fine-tuned model must match
+});
+
+beforeEach(drain);
+
+describe('worker authentication', () => {
+  it('answers only requests signed with EDGECLASS_WORKER_SECRET, fresh, for this method, path and body', async () => {
+    const worker = new FakeWorker('w-auth');
+    const body = { worker_id: 'w-auth', execution_provider: 'cpu' };
+    expect((await worker.request('POST', WORKER_ROUTES.claim, body)).status).toBe(204);
+    const unsigned = await worker.request('POST', WORKER_ROUTES.claim, body, { sign: false });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error.type).toBe('authentication_error');
+    expect((await new FakeWorker('w-forger', edge, 'not-the-secret').request('POST', WORKER_ROUTES.claim, body)).status).toBe(401);
+    expect((await worker.request('POST', WORKER_ROUTES.claim, body, { timestamp: Math.floor(Date.now() / 1000) - 400 })).status).toBe(401);
+    expect((await worker.request('POST', WORKER_ROUTES.claim, body, { tamper: true })).status).toBe(401);
+    // A signature made for another route does not open this one.
+    const ts = Math.floor(Date.now() / 1000);
+    const payload = bytes(JSON.stringify(body));
+    const elsewhere = await signRequest(WORKER_SECRET, 'POST', WORKER_ROUTES.heartbeat('ftjob-x'), payload, ts);
+    const replayed = await edge(WORKER_ROUTES.claim, {
+      method: 'POST', body: payload,
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADERS.timestamp]: String(ts), [SIGNATURE_HEADERS.signature]: elsewhere },
+    });
+    expect(replayed.status).toBe(401);
+    expect((await worker.request('GET', WORKER_ROUTES.file('file-whatever'), undefined, { sign: false })).status).toBe(401);
+  });
+
+  it('without EDGECLASS_WORKER_SECRET the worker API is off (503)', async () => {
+    const res = await new FakeWorker('w', edgeWith({ workerSecret: null })).request('POST', WORKER_ROUTES.claim, { worker_id: 'w', execution_provider: 'cpu' });
+    expect(res.status).toBe(503);
+  });
+});
+
+describe('a job from claim to a served fine-tuned model', () => {
+  it('claims, heartbeats, reports, checkpoints, uploads, completes; the ft model classifies as the trainer made it', async () => {
+    const { key, owner } = await newKey();
+    const other = await newKey();
+    const job = await queuedJob(key, { suffix: 'sst', hyperparameters: { n_epochs: 1 } });
+    const worker = new FakeWorker('gpu-1');
+
+    const claim = (await worker.claim())!;
+    expect(claim.job).toMatchObject({ id: job.id, status: 'running', model: BASE, training_file: job.training_file });
+    expect(claim.attempt).toBe(1);
+    expect(claim.resume_from).toBeNull();
+    expect(claim.base_model_files).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']));
+    expect(claim.base_model_files.some((f) => f.startsWith('onnx/'))).toBe(false);
+    expect(claim.lease.expires_at).toBeGreaterThan(Date.now() / 1000);
+    const lease = claim.lease.id;
+    // One live lease: nobody else gets the job.
+    expect(await new FakeWorker('gpu-2').claim()).toBeNull();
+
+    // What the worker fetches: the dataset (with its name), the base model's files.
+    const dataset = await worker.request('GET', WORKER_ROUTES.file(job.training_file));
+    expect(dataset.status).toBe(200);
+    expect(dataset.headers.get('x-edgeclass-filename')).toBe('train.tsv');
+    expect(dataset.body).toContain('sentence\tlabel');
+    const tokenizer = await worker.request('GET', WORKER_ROUTES.modelFile(BASE, 'tokenizer_config.json'));
+    expect(tokenizer.status).toBe(200);
+    expect(tokenizer.body).toEqual(await (await fixture('/tiny-models/tiny-cls/tokenizer_config.json')).json());
+    expect((await worker.request('GET', WORKER_ROUTES.modelFile(BASE, 'nope.bin'))).status).toBe(404);
+
+    const beat = await worker.heartbeat(job.id, lease, 5, 20);
+    expect(beat.status).toBe(200);
+    expect(beat.body.cancel_requested).toBe(false);
+    const running = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
+    expect(running).toMatchObject({ status: 'running', progress: { step: 5, total_steps: 20 }, attempts: 1 });
+    expect(running.estimated_finish).toBeTypeOf('number');
+
+    expect((await worker.events(job.id, lease, [
+      { type: 'metrics', message: 'step 10: loss 0.61', data: { step: 10, total_steps: 20, train_loss: 0.61 } },
+      { type: 'metrics', message: 'evaluation at step 10', data: { step: 10, eval_accuracy: 0.75, is_best: true } },
+    ])).status).toBe(204);
+
+    const state = bytes('{"step": 10}');
+    expect((await worker.putCheckpointFile(job.id, lease, 10, 'trainer_state.json', state)).status).toBe(204);
+    expect((await worker.putCheckpointFile(job.id, lease, 10, 'model/model.safetensors', bytes('weights'))).status).toBe(204);
+    const missing = await worker.registerCheckpoint(job.id, { lease_id: lease, step: 10, epoch: 0.5, files: ['trainer_state.json', 'optimizer.bin'], metrics: {} });
+    expect(missing.status).toBe(422);
+    expect((await worker.registerCheckpoint(job.id, { lease_id: lease, step: 10, epoch: 0.5, files: ['trainer_state.json', 'model/model.safetensors'], metrics: { eval_accuracy: 0.75 } })).status).toBe(204);
+    expect((await worker.request('GET', WORKER_ROUTES.checkpointFile(job.id, 10, 'trainer_state.json'))).body).toEqual({ step: 10 });
+
+    const checkpoints = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints`)).body;
+    expect(checkpoints.data).toHaveLength(1);
+    expect(checkpoints.data[0]).toMatchObject({
+      object: 'fine_tuning.job.checkpoint', fine_tuning_job_id: job.id, step_number: 10, epoch: 0.5,
+      fine_tuned_model_checkpoint: `ft:${BASE}:sst:${job.id}:ckpt-step-10`, metrics: { step: 10, eval_accuracy: 0.75 },
+    });
+
+    // A succeeded completion needs a servable folder.
+    const early = await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES });
+    expect(early.status).toBe(422);
+    for (const file of SERVED_FILES) {
+      const res = await worker.putResultFile(job.id, lease, file, new Uint8Array(await (await fixture(`/tiny-models/tiny-cls/${file}`)).arrayBuffer()));
+      expect(res.status, file).toBe(204);
+    }
+    // A model that is not registered yet is nobody's model.
+    const ftId = `ft:${BASE}:sst:${job.id}`;
+    expect((await call(key, 'POST', '/v1/classify', { model: ftId, inputs: 'x', strategy: 'model' })).status).toBe(422);
+
+    const done = await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES, trained_tokens: 1234, metrics: { eval_accuracy: 0.8 } });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body).toEqual({ status: 'succeeded', fine_tuned_model: ftId });
+    // The worker may repeat a completion whose answer it lost: the same answer.
+    expect((await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES })).body).toEqual(done.body);
+    expect((await worker.heartbeat(job.id, lease)).status).toBe(409);
+
+    const finished = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
+    expect(finished).toMatchObject({ status: 'succeeded', fine_tuned_model: ftId, trained_tokens: 1234, error: null, estimated_finish: null });
+    expect(finished.result_files).toHaveLength(1);
+    const results = (await call(key, 'GET', `/v1/files/${finished.result_files[0]}/content`)).body;
+    expect(results).toMatchObject({ job_id: job.id, fine_tuned_model: ftId, metrics: { eval_accuracy: 0.8 }, checkpoints: [{ step: 10 }] });
+    const messages = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.map((e: any) => e.message);
+    expect(messages[0]).toBe(`The job has successfully completed. New fine-tuned model created: ${ftId}`);
+    expect(messages).toContain('evaluation at step 10');
+    expect(messages).toContain('Fine-tuning job started on worker gpu-1 (cpu)');
+
+    // Served from R2 in workerd, to its owner only, with the same predictions as the classifier it is.
+    const inputs = ['a warm and funny film', 'dull, long and badly acted'];
+    const served = await call(key, 'POST', '/v1/classify', { model: ftId, inputs, strategy: 'model' });
+    expect(served.status, JSON.stringify(served.body)).toBe(200);
+    const reference = await call(null, 'POST', '/v1/classify', { model: 'tiny-cls', inputs, strategy: 'model' });
+    expect(served.body.results).toEqual(reference.body.results);
+    expect(served.body.model).toBe(ftId);
+    expect((await call(null, 'POST', '/v1/classify', { model: ftId, inputs, strategy: 'model' })).status).toBe(401);
+    const foreign = await call(other.key, 'POST', '/v1/classify', { model: ftId, inputs, strategy: 'model' });
+    expect(foreign.status).toBe(422);
+    expect(foreign.body.error.type).toBe('model_not_found');
+    const listed = async (k: string | null) => (await call(k, 'GET', '/v1/models')).body.data.map((m: any) => m.id);
+    expect(await listed(key)).toContain(ftId);
+    expect(await listed(null)).not.toContain(ftId);
+    expect(await listed(other.key)).not.toContain(ftId);
+    expect(owner).toMatch(/^proj_/);
+  });
+});
+
+describe('leases', () => {
+  it('an expired lease is re-claimed by another worker, resuming from the newest checkpoint; the old holder gets 409', async () => {
+    const fast = edgeWith({ leaseSeconds: 1 });
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const a = new FakeWorker('worker-a', fast);
+    const b = new FakeWorker('worker-b', fast);
+    const first = (await a.claim())!;
+    const leaseA = first.lease.id;
+    for (const step of [4, 8]) {
+      await a.putCheckpointFile(job.id, leaseA, step, 'trainer_state.json', bytes(`{"step": ${step}}`));
+      expect((await a.registerCheckpoint(job.id, { lease_id: leaseA, step, epoch: step / 10, files: ['trainer_state.json'], metrics: { train_loss: 1 / step } })).status).toBe(204);
+    }
+    expect(await b.claim()).toBeNull(); // still held
+    await sleep(1300); // worker-a "died": no heartbeat for longer than the lease
+    const second = (await b.claim())!;
+    expect(second.job.id).toBe(job.id);
+    expect(second.attempt).toBe(2);
+    expect(second.lease.id).not.toBe(leaseA);
+    expect(second.resume_from).toEqual({ step: 8, files: ['trainer_state.json'] });
+    // The dead worker wakes up: every write with its lease is refused.
+    expect((await a.heartbeat(job.id, leaseA)).status).toBe(409);
+    expect((await a.events(job.id, leaseA, [{ message: 'still here' }])).status).toBe(409);
+    expect((await a.putCheckpointFile(job.id, leaseA, 9, 'trainer_state.json', bytes('{}'))).status).toBe(409);
+    expect((await a.registerCheckpoint(job.id, { lease_id: leaseA, step: 9, epoch: 1, files: ['trainer_state.json'], metrics: {} })).status).toBe(409);
+    expect((await a.putResultFile(job.id, leaseA, 'config.json', bytes('{}'))).status).toBe(409);
+    const stale = await a.complete(job.id, { lease_id: leaseA, status: 'failed', error: { code: 'x', message: 'y' } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.param).toBe('lease_id');
+    expect((await b.heartbeat(job.id, second.lease.id)).status).toBe(200);
+    const events = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data;
+    expect(events[0]).toMatchObject({ level: 'warn', message: "The previous worker's lease expired; attempt 2 of 3 on worker worker-b (cpu) resumes from the checkpoint at step 8" });
+  });
+
+  it('attempts are bounded: after the last lease expires the job fails (worker_lost)', async () => {
+    const fast = edgeWith({ leaseSeconds: 1, maxAttempts: 2 });
+    const { key } = await newKey();
+    const job = await queuedJob(key, {}, fast);
+    const worker = new FakeWorker('flaky', fast);
+    expect((await worker.claim())!.attempt).toBe(1);
+    await sleep(1200);
+    expect((await worker.claim())!.attempt).toBe(2);
+    await sleep(1200);
+    expect(await worker.claim()).toBeNull();
+    const failed = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2, max_attempts: 2, error: { code: 'worker_lost' } });
+  });
+
+  it('a heartbeat keeps the lease alive past its first expiry', async () => {
+    const fast = edgeWith({ leaseSeconds: 1 });
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const worker = new FakeWorker('steady', fast);
+    const claim = (await worker.claim())!;
+    for (let i = 0; i < 4; i++) {
+      await sleep(400);
+      expect((await worker.heartbeat(job.id, claim.lease.id, i)).status).toBe(200);
+    }
+    expect(await new FakeWorker('other', fast).claim()).toBeNull();
+  });
+
+  it('a released job is queued again at once and does not use up an attempt', async () => {
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const a = new FakeWorker('leaving');
+    const claim = (await a.claim())!;
+    await a.putCheckpointFile(job.id, claim.lease.id, 3, 'trainer_state.json', bytes('{}'));
+    await a.registerCheckpoint(job.id, { lease_id: claim.lease.id, step: 3, epoch: 0.1, files: ['trainer_state.json'], metrics: {} });
+    const released = await a.request('POST', `/internal/worker/jobs/${job.id}/release`, { lease_id: claim.lease.id, reason: 'SIGTERM' });
+    expect(released.status).toBe(204);
+    const queued = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
+    expect(queued).toMatchObject({ status: 'queued', attempts: 1, max_attempts: 4 });
+    expect((await a.heartbeat(job.id, claim.lease.id)).status).toBe(409);
+    const next = (await new FakeWorker('arriving').claim())!;
+    expect(next).toMatchObject({ attempt: 2, resume_from: { step: 3 } });
+  });
+
+  it('a job whose dispatch message was lost is claimed after the grace period', async () => {
+    const { key } = await newKey();
+    const res = await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(key, 20) });
+    // As if the queue had lost the message: still validating_files, created long ago.
+    await env.DB!.prepare("UPDATE jobs SET status = 'validating_files', created_at = created_at - 60000 WHERE id = ?").bind(res.body.id).run();
+    const claim = (await new FakeWorker('sweeper').claim())!;
+    expect(claim.job.id).toBe(res.body.id);
+  });
+});
+
+describe('cancel and failure', () => {
+  it('cancelling a running job reaches the worker at its heartbeat; it completes as cancelled', async () => {
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const worker = new FakeWorker('gpu-c');
+    const claim = (await worker.claim())!;
+    await worker.putResultFile(job.id, claim.lease.id, 'config.json', bytes('{}'));
+    const asked = await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
+    expect(asked.body).toMatchObject({ status: 'running', cancel_requested: true });
+    expect((await worker.heartbeat(job.id, claim.lease.id)).body.cancel_requested).toBe(true);
+    expect((await worker.complete(job.id, { lease_id: claim.lease.id, status: 'cancelled' })).body).toEqual({ status: 'cancelled', fine_tuned_model: null });
+    const cancelled = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancel_requested: false, fine_tuned_model: null });
+    expect((await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`)).status).toBe(200);
+  });
+
+  it('a cancel asked of a worker that then vanishes is completed by the sweep', async () => {
+    const fast = edgeWith({ leaseSeconds: 1 });
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const worker = new FakeWorker('gone', fast);
+    await worker.claim();
+    await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
+    await sleep(1200);
+    expect(await worker.claim()).toBeNull(); // the claim's sweep ends it instead of handing it out
+    expect((await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body.status).toBe('cancelled');
+  });
+
+  it('a failure reported by the worker fails the job with its error; succeeded jobs cannot be cancelled', async () => {
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const worker = new FakeWorker('gpu-f');
+    const claim = (await worker.claim())!;
+    await worker.putResultFile(job.id, claim.lease.id, 'config.json', bytes('{}'));
+    const res = await worker.complete(job.id, { lease_id: claim.lease.id, status: 'failed', error: { code: 'out_of_memory', message: 'CUDA out of memory' } });
+    expect(res.body).toEqual({ status: 'failed', fine_tuned_model: null });
+    const failed = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'out_of_memory', message: 'CUDA out of memory', param: null } });
+    expect((await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`)).status).toBe(409);
+    // The partial model folder is removed (after the response).
+    const ftId = `ft:${BASE}::${job.id}`;
+    await sleep(200);
+    expect(await env.MODELS.head(`${ftId}/config.json`)).toBeNull();
+  });
+
+  it('unknown jobs are 404 to the worker too', async () => {
+    const worker = new FakeWorker('w404');
+    expect((await worker.heartbeat('ftjob-00000000000000000000000000', 'lease_x')).status).toBe(404);
+    expect((await worker.request('GET', WORKER_ROUTES.file('file-00000000000000000000000000'))).status).toBe(404);
+  });
+});
