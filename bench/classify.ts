@@ -13,8 +13,9 @@
 // Workloads (the same texts for both sides):
 // - batch32: calls of 32 texts, one after another. The headline RATIO.
 // - concurrent32: 32 calls of one text in flight at once (a server's view); edgeclass merges them into runs.
-// Each round runs both sides once per workload, alternating which goes first; the figure is the median of the
-// rounds' texts/s. Both sides use onnxruntime-node 1.30.0 with its default threads.
+// Each round runs the texts once on both sides, interleaved chunk by chunk (32 texts) with the first side
+// alternating, so both see the same load on a shared machine; the figure is the median of the rounds' texts/s.
+// Both sides use onnxruntime-node 1.30.0 with its default threads. The load average is printed per round.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../src/http/deps.ts';
@@ -36,6 +37,8 @@ const strategies = values.strategies!.split(',') as ('nli' | 'embedding')[];
 
 interface Ranked { labels: string[]; scores: number[] }
 type Classify = (texts: string[]) => Promise<Ranked[]>;
+type Side = 'edgeclass' | 'transformers.js';
+const SIDES: Side[] = ['edgeclass', 'transformers.js'];
 
 const modelsDir = ensureBenchModels();
 const transformers = await import('@huggingface/transformers');
@@ -70,17 +73,29 @@ async function sides(strategy: 'nli' | 'embedding'): Promise<{ edgeclass: Classi
   return { edgeclass, transformersJs, dispose: () => extractor.dispose() };
 }
 
-/** Runs the workload over `texts`; returns every text's result (in order) and texts/s. */
-async function pass(classify: Classify, texts: string[], workload: string): Promise<{ results: Ranked[]; textsPerSecond: number }> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const results: Ranked[] = [];
-  const start = performance.now();
-  for (let i = 0; i < texts.length; i += 32) {
-    const chunk = texts.slice(i, i + 32);
-    if (workload === 'batch32') results.push(...(await classify(chunk)));
-    else results.push(...(await Promise.all(chunk.map(async (t) => (await classify([t]))[0]))));
+/** One chunk of the workload (32 texts): one call of 32 texts, or 32 one-text calls in flight at once. */
+async function chunk(classify: Classify, texts: string[], workload: string): Promise<Ranked[]> {
+  if (workload === 'batch32') return classify(texts);
+  return Promise.all(texts.map(async (t) => (await classify([t]))[0]));
+}
+
+/**
+ * One round over `texts`, the two sides interleaved chunk by chunk (which goes first alternates), so that both see
+ * the same machine: this one is shared, and other work comes and goes within seconds. Returns each side's results
+ * and texts/s over its own chunks' time.
+ */
+async function round(sides: Record<Side, Classify>, texts: string[], workload: string, r: number) {
+  const results: Record<Side, Ranked[]> = { edgeclass: [], 'transformers.js': [] };
+  const seconds: Record<Side, number> = { edgeclass: 0, 'transformers.js': 0 };
+  for (let i = 0, k = r; i < texts.length; i += 32, k++) {
+    const part = texts.slice(i, i + 32);
+    for (const side of k % 2 === 0 ? SIDES : [...SIDES].reverse()) {
+      const start = performance.now();
+      results[side].push(...(await chunk(sides[side], part, workload)));
+      seconds[side] += (performance.now() - start) / 1000;
+    }
   }
-  return { results, textsPerSecond: texts.length / ((performance.now() - start) / 1000) };
+  return { results, rates: { edgeclass: texts.length / seconds.edgeclass, 'transformers.js': texts.length / seconds['transformers.js'] } };
 }
 
 function maxDiff(a: Ranked[], b: Ranked[]): number {
@@ -99,13 +114,14 @@ for (const strategy of strategies) {
   const s = await sides(strategy);
   for (const workload of workloads) {
     // Warm-up (session loads, label embeddings, JIT), and the check that both sides agree.
-    const [ours, theirs] = [await pass(s.edgeclass, texts, workload), await pass(s.transformersJs, texts, workload)];
-    const diff = maxDiff(ours.results, theirs.results);
-    const rates: Record<'edgeclass' | 'transformers.js', number[]> = { edgeclass: [], 'transformers.js': [] };
+    const warm = await round({ edgeclass: s.edgeclass, 'transformers.js': s.transformersJs }, texts, workload, 0);
+    const diff = maxDiff(warm.results.edgeclass, warm.results['transformers.js']);
+    const rates: Record<Side, number[]> = { edgeclass: [], 'transformers.js': [] };
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? (['edgeclass', 'transformers.js'] as const) : (['transformers.js', 'edgeclass'] as const);
-      for (const side of order) rates[side].push((await pass(side === 'edgeclass' ? s.edgeclass : s.transformersJs, texts, workload)).textsPerSecond);
-      console.error(`  ${strategy} ${workload} round ${r + 1}: edgeclass ${rates.edgeclass.at(-1)!.toFixed(1)}, transformers.js ${rates['transformers.js'].at(-1)!.toFixed(1)} texts/s`);
+      (globalThis as { gc?: () => void }).gc?.();
+      const { rates: rr } = await round({ edgeclass: s.edgeclass, 'transformers.js': s.transformersJs }, texts, workload, r);
+      for (const side of SIDES) rates[side].push(rr[side]);
+      console.error(`  ${strategy} ${workload} round ${r + 1}: edgeclass ${rr.edgeclass.toFixed(1)}, transformers.js ${rr['transformers.js'].toFixed(1)} texts/s (load ${os.loadavg()[0].toFixed(1)})`);
     }
     const [a, b] = [median(rates.edgeclass), median(rates['transformers.js'])];
     ratios[`classify-${strategy}${workload === 'batch32' ? '' : `-${workload}`}`] = a / b;
@@ -114,7 +130,7 @@ for (const strategy of strategies) {
   await s.dispose();
 }
 
-console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, onnxruntime-node 1.30.0, ${rounds} rounds, median texts/s; labels: ${LABELS.join(', ')}`);
+console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, onnxruntime-node 1.30.0, ${rounds} rounds, median texts/s; labels: ${LABELS.join(', ')}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| strategy | workload | texts | edgeclass texts/s | transformers.js texts/s | ratio | edgeclass range | transformers.js range | max score diff |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) console.log(row);
