@@ -7,5 +7,7 @@ export default defineConfig({
     exclude: ['test/workerd/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The apps under test would print a JSON line per request (src/http/observe.ts).
+    env: { EDGECLASS_REQUEST_LOG: 'off' },
   },
 });

@@ -22,6 +22,8 @@ export default defineConfig({
       miniflare: {
         serviceBindings: { FIXTURES: fixturesService },
         bindings: {
+          // One JSON line per request (src/http/observe.ts) would bury the test output.
+          EDGECLASS_REQUEST_LOG: 'off',
           ...JOBS_TEST_VARS,
           EDGECLASS_WORKER_PUSH_URL: `${inject('webhookReceiverUrl')}/push`,
           WEBHOOK_RECEIVER_URL: inject('webhookReceiverUrl'),

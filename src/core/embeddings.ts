@@ -2,7 +2,7 @@
 // and L2-normalize. Pooling defaults to the model's sentence-transformers Pooling module (mean without one);
 // normalization defaults to on, as text-embeddings-inference and OpenAI's embeddings.
 import type { EncodedRow } from '../inference/rows.ts';
-import { countTokens, encodeText } from './encode.ts';
+import { countTokens, encodeRows, encodeText } from './encode.ts';
 import { RequestError } from './errors.ts';
 import { hiddenStatesOutput, runRows } from './infer.ts';
 import type { Limits } from './limits.ts';
@@ -69,7 +69,7 @@ export async function embedRows(model: LoadedModel, rows: readonly EncodedRow[],
 /** `param(i)` names input i in errors (`input[2]`). */
 export async function embedTexts(model: LoadedModel, texts: readonly string[], options: EmbeddingOptions, param: (i: number) => string): Promise<EmbeddingsResult> {
   const resolved = resolveEmbeddingOptions(model, options);
-  const rows = texts.map((text, i) => encodeText(model, text, param(i)));
+  const rows = encodeRows(model, () => texts.map((text, i) => encodeText(model, text, param(i))));
   return { embeddings: await embedRows(model, rows, resolved), tokens: countTokens(rows), options: resolved };
 }
 

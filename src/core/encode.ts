@@ -5,6 +5,7 @@ import { TokenizationError, type EncodeOptions } from '../tokenizer/index.ts';
 import type { EncodedRow } from '../inference/rows.ts';
 import { RequestError } from './errors.ts';
 import type { LoadedModel } from './model-registry.ts';
+import { secondsSince } from './telemetry.ts';
 
 function options(model: LoadedModel, strategy: 'longest_first' | 'only_first'): EncodeOptions {
   return {
@@ -32,6 +33,15 @@ function encode(model: LoadedModel, text: string, pair: string | null, opts: Enc
     if (err instanceof TokenizationError) throw new RequestError('invalid_request', `${param}: ${err.message}`, param);
     throw err;
   }
+}
+
+/** A request's rows, encoded by `encodeAll`; the time it took goes to the model's telemetry (tokenization). */
+export function encodeRows(model: LoadedModel, encodeAll: () => EncodedRow[]): EncodedRow[] {
+  if (!model.telemetry) return encodeAll();
+  const start = performance.now();
+  const rows = encodeAll();
+  model.telemetry.tokenization(model.id, secondsSince(start), countTokens(rows));
+  return rows;
 }
 
 /** Tokens the model reads for these rows: the `usage` figure. */

@@ -7,6 +7,7 @@ import { isValidModelId, type ModelStore } from '../store/model-store.ts';
 import { inferenceError, RequestError } from './errors.ts';
 import { parseServingConfig, positionLimit, type ServingConfig } from './model-config.ts';
 import { poolingFromSentenceTransformers, type Pooling } from './pooling.ts';
+import type { Telemetry } from './telemetry.ts';
 import type { LoadedTokenizer, TokenizerRegistry } from './tokenizers.ts';
 
 export const ONNX_FILE = 'onnx/model.onnx';
@@ -29,6 +30,8 @@ export interface LoadedModel {
   /** The longest sequence, special tokens included, the model is given; longer inputs are truncated. */
   maxLength: number;
   sentenceTransformers: SentenceTransformersInfo | null;
+  /** Where tokenization times go (Node's metrics); null where nothing listens. */
+  telemetry: Telemetry | null;
 }
 
 export interface ModelRegistryOptions {
@@ -37,7 +40,9 @@ export interface ModelRegistryOptions {
   /** The inference runtime, made on first use (so a process that never infers never loads one). */
   runtime: () => InferenceRuntime | Promise<InferenceRuntime>;
   /** How a session's rows run: batched per request (workerd) or across requests (Node). */
-  runner: (session: InferenceSession, spec: FeedSpec) => RowRunner;
+  runner: (session: InferenceSession, spec: FeedSpec, modelId: string) => RowRunner;
+  /** Metrics (src/core/telemetry.ts); none by default. */
+  telemetry?: Telemetry;
 }
 
 export class ModelRegistry {
@@ -108,8 +113,8 @@ export class ModelRegistry {
     const limits = [tokenizer.settings.modelMaxLength, positionLimit(config)].filter((n): n is number => n !== null && n > 0);
     const maxLength = limits.length ? Math.min(...limits) : DEFAULT_MAX_LENGTH;
     const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
-    const runner = this.options.runner(session, { inputNames: session.inputNames, padId });
-    return { id, config, tokenizer, session, runner, maxLength, sentenceTransformers };
+    const runner = this.options.runner(session, { inputNames: session.inputNames, padId }, id);
+    return { id, config, tokenizer, session, runner, maxLength, sentenceTransformers, telemetry: this.options.telemetry ?? null };
   }
 
   private async readSentenceTransformers(id: string): Promise<SentenceTransformersInfo | null> {

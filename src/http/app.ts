@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errorResponse, handleError, validationError } from './errors.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
+import { observeRequests, type RequestLog } from './observe.ts';
 import { guardFineTunedModels } from './model-access.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerClassifyRoutes } from './routes/classify.ts';
@@ -11,7 +12,9 @@ import { registerEmbeddingsRoutes } from './routes/embeddings.ts';
 import { registerFileRoutes } from './routes/files.ts';
 import { registerFineTuningRoutes } from './routes/fine-tuning.ts';
 import { registerModelRoutes } from './routes/models.ts';
+import { registerServiceRoutes } from './routes/service.ts';
 import { registerTokenizeRoutes } from './routes/tokenize.ts';
+import { registerWebRoutes } from './routes/web.ts';
 import { registerTriggerRoutes } from './routes/triggers.ts';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { registerWorkerRoutes } from './routes/worker-api.ts';
@@ -32,12 +35,18 @@ function bodyLimitOf(c: Context<AppEnv>): number {
   return limits.maxBodyBytes;
 }
 
+export interface AppOptions {
+  /** One JSON line per request (src/http/observe.ts); default console.log, null for none. */
+  requestLog?: RequestLog;
+}
+
 /** `resolveDeps` runs per request so workerd adapters can build dependencies from their bindings lazily. */
-export function createApp(resolveDeps: (c: Context) => AppDeps): App {
+export function createApp(resolveDeps: (c: Context) => AppDeps, options: AppOptions = {}): App {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => (result.success ? undefined : validationError(c, result.error)),
   });
 
+  app.use('*', observeRequests(options.requestLog === undefined ? (line) => console.log(line) : options.requestLog));
   app.use('*', async (c, next) => {
     c.set('deps', resolveDeps(c));
     await next();
@@ -51,7 +60,7 @@ export function createApp(resolveDeps: (c: Context) => AppDeps): App {
   });
   app.use('*', guardFineTunedModels);
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', runtime: c.get('deps').runtime }));
+  registerServiceRoutes(app);
   registerTokenizeRoutes(app);
   registerEmbeddingsRoutes(app);
   registerClassifyRoutes(app);
@@ -62,6 +71,8 @@ export function createApp(resolveDeps: (c: Context) => AppDeps): App {
   registerTriggerRoutes(app);
   registerWebhookEndpointRoutes(app);
   registerWorkerRoutes(app);
+  // The OpenAPI document (of every route above), its reference page, the playground.
+  registerWebRoutes(app);
 
   app.notFound((c) => errorResponse(c, 404, 'not_found_error', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError);

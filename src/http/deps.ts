@@ -4,6 +4,7 @@ import type { Classifier } from '../core/classify/classifier.ts';
 import type { Limits } from '../core/limits.ts';
 import type { ModelRegistry } from '../core/model-registry.ts';
 import type { TokenizerRegistry } from '../core/tokenizers.ts';
+import type { MetricsTelemetry } from '../core/telemetry.ts';
 import type { ModelStore } from '../store/model-store.ts';
 import type { JobsConfig } from '../jobs/config.ts';
 import type { JobsContext } from '../jobs/context.ts';
@@ -16,6 +17,8 @@ export interface AppDeps {
   limits: Limits;
   /** 'workerd' or 'node', reported by /healthz. */
   runtime: string;
+  /** Metrics: where requests, tokenization and runs are reported, and GET /metrics's exposition (Node only). */
+  telemetry?: MetricsTelemetry;
   /** Fine-tuning (files, jobs, triggers, the worker API): only where D1, R2 and a Queue are bound (workerd). */
   jobs?: JobsProvider;
 }

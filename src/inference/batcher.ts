@@ -12,6 +12,8 @@ interface Job {
   resolve(results: RowOutputs[]): void;
   reject(err: unknown): void;
   failed: boolean;
+  /** performance.now() when the request's rows joined the queue; null once its first run started. */
+  enqueuedAt: number | null;
 }
 
 interface QueuedRow {
@@ -23,6 +25,24 @@ interface QueuedRow {
 export interface BatcherOptions extends BatchBudget {
   /** Runs in flight at once: 1 for a session that computes on the calling thread. */
   maxInFlight: number;
+  /** Metrics: each request's wait for its first run, and each run (src/core/telemetry.ts). */
+  observer?: BatchObserver;
+}
+
+/** What the batcher reports for metrics (src/core/telemetry.ts). */
+export interface BatchObserver {
+  /** A request's wait from joining the queue to the start of the run that takes its first row. */
+  queue(seconds: number): void;
+  batch(observation: BatchObservation): void;
+}
+
+export interface BatchObservation {
+  /** Rows in the run. */
+  rows: number;
+  /** Padded tokens fed: rows x the longest row. */
+  paddedTokens: number;
+  /** session.run, end to end. */
+  seconds: number;
 }
 
 export class BatchingRunner implements RowRunner {
@@ -41,7 +61,7 @@ export class BatchingRunner implements RowRunner {
   run(rows: readonly EncodedRow[], outputs: readonly string[]): Promise<RowOutputs[]> {
     if (rows.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const job: Job = { results: new Array(rows.length), remaining: rows.length, outputs, resolve, reject, failed: false };
+      const job: Job = { results: new Array(rows.length), remaining: rows.length, outputs, resolve, reject, failed: false, enqueuedAt: performance.now() };
       // Longest first within a request, so the runs cut from a big request pad little.
       const order = rows.map((_, i) => i).sort((a, b) => rows[b].ids.length - rows[a].ids.length || a - b);
       for (const index of order) this.queue.push({ row: rows[index], index, job });
@@ -117,9 +137,20 @@ export class BatchingRunner implements RowRunner {
 
   private async compute(batch: QueuedRow[]): Promise<void> {
     const outputs = [...new Set(batch.flatMap((q) => q.job.outputs))];
-    const out = await this.session.run(buildFeeds(batch.map((q) => q.row), this.spec), outputs);
+    const observer = this.options.observer;
+    const started = performance.now();
+    if (observer) {
+      for (const { job } of batch) {
+        if (job.enqueuedAt === null) continue;
+        observer.queue((started - job.enqueuedAt) / 1000);
+        job.enqueuedAt = null;
+      }
+    }
+    const feeds = buildFeeds(batch.map((q) => q.row), this.spec);
+    const out = await this.session.run(feeds, outputs);
     this.stats.runs++;
     this.stats.rows += batch.length;
+    observer?.batch({ rows: batch.length, paddedTokens: feeds.input_ids.data.length, seconds: (performance.now() - started) / 1000 });
     splitOutputs(out, batch.length).forEach((row, j) => {
       const { job, index } = batch[j];
       if (job.failed) return;

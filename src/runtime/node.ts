@@ -13,6 +13,8 @@ import type { InferenceRuntime } from '../inference/runtime.ts';
 import { FsModelStore } from '../store/fs-store.ts';
 import type { ModelStore } from '../store/model-store.ts';
 import { PullingModelStore, type PullingOptions } from '../store/pulling-store.ts';
+import { requestLogIsOff, type RequestLog } from '../http/observe.ts';
+import { PrometheusTelemetry } from './prometheus.ts';
 
 export interface NodeAppOptions {
   modelsDir: string;
@@ -25,6 +27,15 @@ export interface NodeAppOptions {
   inference?: Partial<InferenceSettings>;
   /** Replaces onnxruntime-node (tests use onnxruntime-web, or a runtime that fails on purpose). */
   runtime?: () => InferenceRuntime | Promise<InferenceRuntime>;
+  /** Prometheus metrics at GET /metrics (default: on, one registry per app); false: none (/metrics answers 501). */
+  metrics?: boolean;
+  /** One JSON line per request; default: stdout, unless EDGECLASS_REQUEST_LOG is off. */
+  requestLog?: RequestLog;
+}
+
+/** EDGECLASS_REQUEST_LOG=off silences the request log (the test suites set it); else one line per request on stdout. */
+export function requestLogFromEnv(env: NodeJS.ProcessEnv): RequestLog {
+  return requestLogIsOff(env.EDGECLASS_REQUEST_LOG) ? null : (line) => process.stdout.write(`${line}\n`);
 }
 
 function pullOptionsFromEnv(env: NodeJS.ProcessEnv): PullingOptions {
@@ -41,18 +52,24 @@ export function createNodeDeps(options: NodeAppOptions): AppDeps {
   const tokenizers = new TokenizerRegistry(store);
   const limits = options.limits ?? limitsFromEnv(process.env);
   const settings = { ...inferenceSettingsFromEnv(process.env), ...options.inference };
+  const telemetry = options.metrics === false ? undefined : new PrometheusTelemetry();
   const models = new ModelRegistry({
     store,
     tokenizers,
     runtime: options.runtime ?? (() => createOrtNodeRuntime({ intraOpNumThreads: settings.ortThreads })),
-    runner: (session, spec) => new BatchingRunner(session, spec, { maxTokens: settings.maxBatchTokens, maxRows: settings.maxBatchRows }),
+    runner: (session, spec, modelId) => new BatchingRunner(session, spec, {
+      maxTokens: settings.maxBatchTokens,
+      maxRows: settings.maxBatchRows,
+      observer: telemetry && { queue: (s) => telemetry.queue(modelId, s), batch: (b) => telemetry.batch(modelId, b) },
+    }),
+    telemetry,
   });
-  return { store, tokenizers, models, classifier: new Classifier(models, limits), limits, runtime: 'node' };
+  return { store, tokenizers, models, classifier: new Classifier(models, limits), limits, runtime: 'node', telemetry };
 }
 
 export function createNodeApp(options: NodeAppOptions): App {
   const deps = createNodeDeps(options);
-  return createApp(() => deps);
+  return createApp(() => deps, { requestLog: options.requestLog === undefined ? requestLogFromEnv(process.env) : options.requestLog });
 }
 
 export interface RunningServer {

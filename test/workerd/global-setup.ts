@@ -9,7 +9,7 @@ import { makeTinyModels } from '../support/tiny-models.ts';
 
 export default async function setup(): Promise<() => void> {
   const root = makeTinyModels(fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-workerd-models-')));
-  const app = createNodeApp({ modelsDir: root, pull: { offline: true } });
+  const app = createNodeApp({ modelsDir: root, pull: { offline: true }, requestLog: null });
   const answers = [];
   for (const c of INFERENCE_CASES) {
     const res = await app.request(c.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) });

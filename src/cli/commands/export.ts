@@ -9,10 +9,11 @@ export async function run(args: string[]): Promise<number> {
     normalize: { type: 'boolean' },
     out: { type: 'string' },
     quantize: { type: 'string' },
+    json: { type: 'boolean', default: false },
   });
   const [dir] = positionals;
   if (!dir) {
-    process.stderr.write('usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8]\n');
+    process.stderr.write('usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8] [--json]\n');
     return 2;
   }
   if (values.task && values.task !== 'feature-extraction' && values.task !== 'sequence-classification' && values.task !== 'text-generation') {
@@ -27,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
     out: values.out,
     quantize: values.quantize === 'q8' ? 'q8' : null,
   });
+  if (values.json) process.stdout.write(`${JSON.stringify({ file: result.file, bytes: result.bytes, task: result.spec.task, pooling: result.spec.pooling ?? null })}\n`);
   process.stderr.write(`wrote ${result.file} (${result.spec.task}${result.spec.pooling ? `, ${result.spec.pooling} pooling` : ''}, ${(result.bytes / 1e6).toFixed(1)} MB)\n`);
   return 0;
 }

@@ -22,7 +22,7 @@ const REMOTE_UPLOAD_CONCURRENCY = 4;
 
 const USAGE = `usage:
   edgeclass models list [--models DIR] [--json]
-  edgeclass models pull <id> [--revision R] [--models DIR]
+  edgeclass models pull <id> [--revision R] [--models DIR] [--json]
   edgeclass models sync [--local] [--persist-to DIR] [--bucket NAME] [--models DIR] [<id> ...]
 
 The models directory is --models, else EDGECLASS_MODELS_DIR, else ./models.
@@ -98,6 +98,7 @@ async function pullCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     revision: { type: 'string', default: 'main' },
     models: { type: 'string' },
+    json: { type: 'boolean', default: false },
   });
   if (positionals.length !== 1) throw new UsageError('pull takes exactly one model id');
   const [modelId] = positionals;
@@ -112,6 +113,10 @@ async function pullCommand(args: string[]): Promise<number> {
   progress.finish();
   const downloaded = result.files.filter((f) => f.downloaded).length;
   const bytes = result.files.reduce((sum, f) => sum + f.size, 0);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ model: modelId, revision: result.revision, commit: result.commit ?? null, dir: result.dir, files: result.files })}\n`);
+    return 0;
+  }
   process.stdout.write(
     `pulled ${modelId}@${result.commit ?? result.revision} into ${result.dir}: ` +
       `${result.files.length} files (${formatBytes(bytes)}), ${downloaded} downloaded, ${result.files.length - downloaded} unchanged\n`,

@@ -3,7 +3,7 @@
 // similarity to each label: softmax(cos / temperature) across labels (temperature 0.05, i.e. similarities x 20,
 // as sentence-transformers' contrastive training scales them), or with multi_label an independent
 // sigmoid((cos - threshold) / temperature) per label. Label embeddings are cached per model.
-import { countTokens, encodeText } from '../encode.ts';
+import { countTokens, encodeRows, encodeText } from '../encode.ts';
 import { embedRows, resolveEmbeddingOptions } from '../embeddings.ts';
 import { LabelEmbeddingCache } from './label-cache.ts';
 import { checkTemplate, dot, hypothesis, sigmoid, softmax } from './scoring.ts';
@@ -23,7 +23,7 @@ export const embeddingStrategy: ClassifyStrategy = {
     checkTemplate(template);
     const model = await ctx.models.get(request.model);
     const options = resolveEmbeddingOptions(model, { normalize: true });
-    const textRows = request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`));
+    const textRows = encodeRows(model, () => request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`)));
 
     const keys = request.labels.map((label) => LabelEmbeddingCache.key(model.id, options.pooling, hypothesis(template, label)));
     const labelVectors = keys.map((key) => ctx.labelEmbeddings.get(key));

@@ -1,7 +1,7 @@
 // A fine-tuned sequence classifier, as Hugging Face's text-classification pipeline: softmax over the logits, or
 // an independent sigmoid per label when config problem_type is multi_label_classification (or the model has a
 // single label, or the request says multi_label). Labels are the model's own (config id2label).
-import { countTokens, encodeText } from '../encode.ts';
+import { countTokens, encodeRows, encodeText } from '../encode.ts';
 import { logitsOutput, runRows } from '../infer.ts';
 import { sigmoid, softmax } from './scoring.ts';
 import type { ClassifyStrategy } from './types.ts';
@@ -14,7 +14,7 @@ export const modelStrategy: ClassifyStrategy = {
   async classify(ctx, request) {
     const model = await ctx.models.get(request.model);
     const output = logitsOutput(model);
-    const rows = request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`));
+    const rows = encodeRows(model, () => request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`)));
     const outputs = await runRows(model, rows, [output]);
     const width = outputs[0]?.[output].data.length ?? 0;
     const labels = model.config.id2label?.length === width ? model.config.id2label : Array.from({ length: width }, (_, i) => `LABEL_${i}`);

@@ -3,7 +3,7 @@
 // are the softmax of the entailment logits across labels, multi-label (or one label) scores the softmax of
 // [contradiction, entailment] per label. Unlike the pipeline, all pairs of a request run in batches, and texts are
 // truncated `only_first`, so the hypothesis is never cut.
-import { countTokens, encodePair } from '../encode.ts';
+import { countTokens, encodePair, encodeRows } from '../encode.ts';
 import { RequestError } from '../errors.ts';
 import { logitsOutput, runRows } from '../infer.ts';
 import type { LoadedModel } from '../model-registry.ts';
@@ -53,7 +53,7 @@ export const nliStrategy: ClassifyStrategy = {
     }
     const output = logitsOutput(model);
     const hypotheses = request.labels.map((label) => hypothesis(template, label));
-    const rows = request.inputs.flatMap((text, i) => hypotheses.map((h) => encodePair(model, text, h, `inputs[${i}]`)));
+    const rows = encodeRows(model, () => request.inputs.flatMap((text, i) => hypotheses.map((h) => encodePair(model, text, h, `inputs[${i}]`))));
     const outputs = await runRows(model, rows, [output]);
     const L = hypotheses.length;
     const perLabel = request.multi_label || L === 1;

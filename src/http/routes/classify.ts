@@ -6,8 +6,19 @@ import { ClassifyRequestSchema, ClassifyResponseSchema } from '../schemas/classi
 const classifyRoute = createRoute({
   method: 'post',
   path: '/v1/classify',
+  tags: ['Inference'],
   summary: 'Classify texts: zero-shot (embedding, nli, llm) or with a fine-tuned classifier (model)',
-  request: { body: { required: true, content: { 'application/json': { schema: ClassifyRequestSchema } } } },
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: ClassifyRequestSchema,
+          example: { model: 'tiny-nli', inputs: ['The team won the final in overtime.'], labels: ['sports', 'business', 'science'], strategy: 'nli' },
+        },
+      },
+    },
+  },
   responses: {
     200: { description: 'Per input, its labels by descending score.', content: { 'application/json': { schema: ClassifyResponseSchema } } },
     ...errorResponses,

@@ -8,8 +8,14 @@ import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from '../schemas/em
 const embeddingsRoute = createRoute({
   method: 'post',
   path: '/v1/embeddings',
+  tags: ['Inference'],
   summary: 'Sentence embeddings (OpenAI-compatible, plus pooling and normalize)',
-  request: { body: { required: true, content: { 'application/json': { schema: EmbeddingsRequestSchema } } } },
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: EmbeddingsRequestSchema, example: { model: 'tiny-embed', input: ['Here is some text', 'And more'], dimensions: 32 } } },
+    },
+  },
   responses: {
     200: { description: 'One embedding per input, in order.', content: { 'application/json': { schema: EmbeddingsResponseSchema } } },
     ...errorResponses,

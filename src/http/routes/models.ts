@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../app.ts';
+import { serverErrorResponse } from '../schemas/common.ts';
 import { modelVisibility } from '../model-access.ts';
 
 const ModelSchema = z.object({
@@ -14,8 +15,9 @@ const ModelListSchema = z.object({ object: z.literal('list'), data: z.array(Mode
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/models',
+  tags: ['Models'],
   summary: 'Models this service can use, with what each can do',
-  responses: { 200: { description: 'The models.', content: { 'application/json': { schema: ModelListSchema } } } },
+  responses: { 200: { description: 'The models.', content: { 'application/json': { schema: ModelListSchema } } }, ...serverErrorResponse },
 });
 
 export function registerModelRoutes(app: App): void {

@@ -3,6 +3,7 @@ import { RequestError } from '../../core/errors.ts';
 import { detokenize } from '../../core/detokenize.ts';
 import { resolveInputs, tokenize, type ResolvedInput } from '../../core/tokenize.ts';
 import type { Limits } from '../../core/limits.ts';
+import { secondsSince } from '../../core/telemetry.ts';
 import type { App } from '../app.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { DetokenizeRequestSchema, DetokenizeResponseSchema, TokenizeRequestSchema, TokenizeResponseSchema } from '../schemas/tokenize.ts';
@@ -10,8 +11,25 @@ import { DetokenizeRequestSchema, DetokenizeResponseSchema, TokenizeRequestSchem
 const tokenizeRoute = createRoute({
   method: 'post',
   path: '/v1/tokenize',
+  tags: ['Tokenizer'],
   summary: 'Tokenize texts or text pairs with Hugging Face semantics',
-  request: { body: { required: true, content: { 'application/json': { schema: TokenizeRequestSchema } } } },
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: TokenizeRequestSchema,
+          examples: {
+            pair: { summary: "The seed's text pair", value: { model: 'bert-base-uncased', inputs: ['Here is some text to encode', 'Here is some more text to encode'] } },
+            tokens: {
+              summary: 'Tokens, offsets and sequence ids of a batch',
+              value: { model: 'bert-base-uncased', inputs: [['Here is some text'], ['a text', 'its pair']], return_tokens: true, return_offsets_mapping: true, return_sequence_ids: true },
+            },
+          },
+        },
+      },
+    },
+  },
   responses: {
     200: { description: 'One encoding row per input (and per overflow window).', content: { 'application/json': { schema: TokenizeResponseSchema } } },
     ...errorResponses,
@@ -21,8 +39,11 @@ const tokenizeRoute = createRoute({
 const detokenizeRoute = createRoute({
   method: 'post',
   path: '/v1/detokenize',
+  tags: ['Tokenizer'],
   summary: 'Decode token ids back to text',
-  request: { body: { required: true, content: { 'application/json': { schema: DetokenizeRequestSchema } } } },
+  request: {
+    body: { required: true, content: { 'application/json': { schema: DetokenizeRequestSchema, example: { model: 'bert-base-uncased', ids: [101, 2182, 2003, 2070, 3793, 102] } } } },
+  },
   responses: {
     200: { description: '{text} for one id list, {texts} for a list of them.', content: { 'application/json': { schema: DetokenizeResponseSchema } } },
     ...errorResponses,
@@ -46,11 +67,13 @@ function checkInputLimits(inputs: ResolvedInput[], limits: Limits, batch: boolea
 export function registerTokenizeRoutes(app: App): void {
   app.openapi(tokenizeRoute, async (c) => {
     const { model, inputs, ...options } = c.req.valid('json');
-    const { tokenizers, limits } = c.get('deps');
+    const { tokenizers, limits, telemetry } = c.get('deps');
     const { items, batch } = resolveInputs(inputs);
     checkInputLimits(items, limits, batch);
     const loaded = await tokenizers.get(model);
+    const start = performance.now();
     const result = tokenize(loaded, items, options, batch);
+    telemetry?.tokenization(model, secondsSince(start), result.tokens);
     return c.json({
       model,
       encodings: result.encodings,

@@ -12,10 +12,35 @@ export const ErrorSchema = z
 
 export const ModelId = z.string().min(1).openapi({ example: 'bert-base-uncased', description: 'A Hugging Face model id.' });
 
-/** The error responses every JSON route can give. */
+const errorExample = (type: string, message: string, param: string | null = null) => ({ error: { type, message, param } });
+
+/** The error responses every JSON route can give, each with an example. */
 export const errorResponses = {
-  413: { description: 'The body is larger than the configured limit.', content: { 'application/json': { schema: ErrorSchema } } },
-  415: { description: 'The body is not JSON.', content: { 'application/json': { schema: ErrorSchema } } },
-  422: { description: 'Malformed JSON, a wrong type, an unknown model, or an invalid option combination.', content: { 'application/json': { schema: ErrorSchema } } },
-  500: { description: 'An internal error; the message says what failed.', content: { 'application/json': { schema: ErrorSchema } } },
+  413: {
+    description: 'The body is larger than the configured limit.',
+    content: { 'application/json': { schema: ErrorSchema, example: errorExample('request_too_large', 'the body exceeds 2097152 bytes') } },
+  },
+  415: {
+    description: 'The body is not JSON.',
+    content: { 'application/json': { schema: ErrorSchema, example: errorExample('invalid_request_error', 'Content-Type must be application/json') } },
+  },
+  422: {
+    description: 'Malformed JSON, a wrong type, an unknown model, or an invalid option combination.',
+    content: {
+      'application/json': {
+        schema: ErrorSchema,
+        examples: {
+          invalid: { summary: 'A field with a wrong type', value: errorExample('invalid_request_error', 'inputs[3]: Invalid input', 'inputs[3]') },
+          unknown_model: { summary: 'A model the service does not have', value: errorExample('model_not_found', "model 'no-such-model' was not found in the models directory", 'model') },
+        },
+      },
+    },
+  },
+  500: {
+    description: 'An internal error; the message says what failed.',
+    content: { 'application/json': { schema: ErrorSchema, example: errorExample('inference_error', "inference failed: running model 'tiny-nli': ...") } },
+  },
 } as const;
+
+/** The one error a read-only route can give. */
+export const serverErrorResponse = { 500: errorResponses[500] } as const;
