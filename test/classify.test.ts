@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrategyRegistry, defaultStrategies } from '../src/core/classify/strategies.ts';
 import { Classifier } from '../src/core/classify/classifier.ts';
 import { createEmbeddings } from '../src/core/embeddings.ts';
+import { exportModel } from '../src/nn/export.ts';
 import type { BatchingRunner } from '../src/inference/batcher.ts';
 import { createNodeDeps } from '../src/runtime/node.ts';
 import type { AppDeps } from '../src/http/deps.ts';
@@ -34,13 +35,13 @@ const softmax = (xs: number[]) => {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Logits of one sequence (or pair), tokenized by our tokenizer and run alone in onnxruntime-node. */
-async function logitsAlone(modelId: string, text: string, pair: string | null, truncation: 'only_first' | 'longest_first' = 'longest_first'): Promise<number[]> {
+async function logitsAlone(modelId: string, text: string, pair: string | null, truncation: 'only_first' | 'longest_first' = 'longest_first', file = 'onnx/model.onnx'): Promise<number[]> {
   const loaded = await deps.tokenizers.get(modelId);
   const e = loaded.tokenizer.encode(text, pair, { truncation: { maxLength: 512, strategy: truncation, stride: 0, side: 'right' } });
   const ints = (xs: number[]) => ({ data: BigInt64Array.from(xs, BigInt), dims: [1, xs.length] });
   const feeds: Record<string, { data: BigInt64Array; dims: number[] }> = { input_ids: ints(e.ids), attention_mask: ints(e.attentionMask) };
   if (loaded.settings.hasTokenTypeIds) feeds.token_type_ids = ints(e.typeIds);
-  const out = await runModel(new Uint8Array(fs.readFileSync(path.join(root, modelId, 'onnx/model.onnx'))), feeds, 'node');
+  const out = await runModel(new Uint8Array(fs.readFileSync(path.join(root, modelId, file))), feeds, 'node');
   return Array.from(out.logits.data as Float32Array);
 }
 
@@ -176,5 +177,22 @@ describe('the classifier', () => {
     await expect(deps.models.get('later')).rejects.toThrow(/no tokenizer.json/);
     makeTinyModel(root, 'later', TINY_MODELS['tiny-cls']);
     expect((await deps.models.get('later')).id).toBe('later');
+  });
+});
+
+describe('q8 models', () => {
+  it('with dtype q8, serves onnx/model_quantized.onnx where a folder has one, onnx/model.onnx where not', async () => {
+    makeTinyModel(root, 'tiny-cls-q8', TINY_MODELS['tiny-cls']);
+    exportModel(path.join(root, 'tiny-cls-q8'), { quantize: 'q8' });
+    const q8 = createNodeDeps({ modelsDir: root, pull: { offline: true }, dtype: 'q8' });
+    expect((await q8.models.get('tiny-cls-q8')).onnxFile).toBe('onnx/model_quantized.onnx');
+    expect((await q8.models.get('tiny-nli')).onnxFile).toBe('onnx/model.onnx');
+    expect((await deps.models.get('tiny-cls-q8')).onnxFile).toBe('onnx/model.onnx');
+    const labels = ['negative', 'neutral', 'positive'];
+    const quantized = byLabel((await q8.classifier.classify({ model: 'tiny-cls-q8', inputs: [TEXTS[0]] })).results[0], labels);
+    const full = byLabel((await deps.classifier.classify({ model: 'tiny-cls-q8', inputs: [TEXTS[0]] })).results[0], labels);
+    expectClose(quantized, softmax(await logitsAlone('tiny-cls-q8', TEXTS[0], null, 'longest_first', 'onnx/model_quantized.onnx')));
+    expectClose(full, softmax(await logitsAlone('tiny-cls-q8', TEXTS[0], null)));
+    expect(Math.max(...quantized.map((q, i) => Math.abs(q - full[i])))).toBeGreaterThan(1e-6);
   });
 });

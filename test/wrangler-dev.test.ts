@@ -1,12 +1,14 @@
 // Smoke test over HTTP against `wrangler dev`: tiny models seeded into its local R2 with
 // `edgeclass models sync --local --persist-to`, every cross-runtime case answered by the Worker (onnxruntime-web
-// in workerd) within 1e-5 of the Node app's answer, an inference failure answered 500 with the Worker still up.
+// in workerd) within 1e-5 of the Node app's answer, a q8 graph too (both sides with EDGECLASS_MODEL_DTYPE=q8), an
+// inference failure answered 500 with the Worker still up.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportModel } from '../src/nn/export.ts';
 import { createNodeApp } from '../src/runtime/node.ts';
-import { compareAnswers, INFERENCE_CASES } from './support/inference-cases.ts';
+import { compareAnswers, INFERENCE_CASES, type InferenceCase } from './support/inference-cases.ts';
 import { BROKEN_MODEL, makeFailingModel, makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
 import { startWranglerDev, type WranglerDev } from './support/wrangler-dev.ts';
 
@@ -20,9 +22,11 @@ beforeAll(async () => {
   const models = path.join(root, 'models');
   for (const id of Object.keys(TINY_MODELS)) makeTinyModel(models, id);
   makeFailingModel(models, BROKEN_MODEL);
+  // A folder with onnx/model_quantized.onnx too: served by both sides with EDGECLASS_MODEL_DTYPE=q8.
+  exportModel(makeTinyModel(models, 'tiny-nli-q8', TINY_MODELS['tiny-nli']), { quantize: 'q8' });
   // Inference reads no safetensors: keep the upload small.
   for (const id of fs.readdirSync(models)) fs.rmSync(path.join(models, id, 'model.safetensors'), { force: true });
-  dev = await startWranglerDev(models);
+  dev = await startWranglerDev(models, { vars: { EDGECLASS_MODEL_DTYPE: 'q8' } });
 }, 180_000);
 
 afterAll(() => {
@@ -32,15 +36,21 @@ afterAll(() => {
 
 describe('wrangler dev smoke test', () => {
   it('answers every case within 1e-5 of the Node app', async () => {
-    const node = createNodeApp({ modelsDir: path.join(root, 'models'), pull: { offline: true } });
+    const node = createNodeApp({ modelsDir: path.join(root, 'models'), pull: { offline: true }, dtype: 'q8' });
     const diffs = [];
-    for (const c of INFERENCE_CASES) {
+    const q8Case: InferenceCase = { name: 'nli with the q8 graph (onnx/model_quantized.onnx)', path: '/v1/classify', body: { model: 'tiny-nli-q8', inputs: ['The match ended in a draw.', 'Stocks fell.'], labels: ['sports', 'business', 'science'] } };
+    for (const c of [...INFERENCE_CASES, q8Case]) {
       const expected = await (await node.request(c.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) })).json();
       const res = await postJson(dev.url + c.path, c.body);
       const body = await res.json();
       expect(res.status, `${c.name}: ${JSON.stringify(body).slice(0, 300)}\n${dev.log().slice(-1000)}`).toBe(200);
       diffs.push(compareAnswers(c, expected, body));
     }
+    // The Worker did serve the q8 graph: the fp32 graph's answer is farther off.
+    const fp32 = createNodeApp({ modelsDir: path.join(root, 'models'), pull: { offline: true }, dtype: 'fp32' });
+    const fp32Answer = await (await fp32.request(q8Case.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(q8Case.body) })).json();
+    const q8Answer = await (await postJson(dev.url + q8Case.path, q8Case.body)).json();
+    expect(compareAnswers(q8Case, fp32Answer, q8Answer).maxDiff).toBeGreaterThan(1e-5);
     console.log(`wrangler dev vs Node, max |diff| per case:\n${diffs.map((d) => `  ${d.name}: ${d.problem ?? d.maxDiff.toExponential(2)}`).join('\n')}`);
     for (const d of diffs) {
       expect(d.problem, d.name).toBeNull();

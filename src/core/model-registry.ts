@@ -11,6 +11,22 @@ import type { Telemetry } from './telemetry.ts';
 import type { LoadedTokenizer, TokenizerRegistry } from './tokenizers.ts';
 
 export const ONNX_FILE = 'onnx/model.onnx';
+
+/**
+ * Which graph of a folder is served: fp32 `onnx/model.onnx`, or with q8 `onnx/model_quantized.onnx` (dynamic int8
+ * weights: what `edgeclass export --quantize q8` writes and transformers.js loads for dtype q8, a quarter of the
+ * size, the one that fits a Worker's memory) where the folder has one, `onnx/model.onnx` where it does not.
+ */
+export type ModelDtype = 'fp32' | 'q8';
+const ONNX_FILES: Record<ModelDtype, string[]> = { fp32: [ONNX_FILE], q8: ['onnx/model_quantized.onnx', ONNX_FILE] };
+
+/** EDGECLASS_MODEL_DTYPE: fp32 (default) or q8. */
+export function modelDtypeFromEnv(env: Record<string, unknown>): ModelDtype {
+  const raw = env.EDGECLASS_MODEL_DTYPE;
+  if (raw === undefined || raw === '' || raw === 'fp32') return 'fp32';
+  if (raw === 'q8') return 'q8';
+  throw new Error(`EDGECLASS_MODEL_DTYPE must be fp32 or q8, got '${String(raw)}'`);
+}
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 /** transformers' fallback when neither the tokenizer nor the config bounds the length. */
 const DEFAULT_MAX_LENGTH = 512;
@@ -32,6 +48,8 @@ export interface LoadedModel {
   sentenceTransformers: SentenceTransformersInfo | null;
   /** Where tokenization times go (Node's metrics); null where nothing listens. */
   telemetry: Telemetry | null;
+  /** The graph served: onnx/model.onnx, or onnx/model_quantized.onnx with dtype q8. */
+  onnxFile: string;
 }
 
 export interface ModelRegistryOptions {
@@ -43,6 +61,8 @@ export interface ModelRegistryOptions {
   runner: (session: InferenceSession, spec: FeedSpec, modelId: string) => RowRunner;
   /** Metrics (src/core/telemetry.ts); none by default. */
   telemetry?: Telemetry;
+  /** fp32 (default) or q8: which ONNX file of a folder is served. */
+  dtype?: ModelDtype;
 }
 
 export class ModelRegistry {
@@ -92,7 +112,13 @@ export class ModelRegistry {
     }
     const config = parseServingConfig(id, configText);
     const sentenceTransformers = await this.readSentenceTransformers(id);
-    const bytes = await store.readBytes(id, ONNX_FILE);
+    let bytes: Uint8Array | null = null;
+    let onnxFile = ONNX_FILE;
+    for (const file of ONNX_FILES[this.options.dtype ?? 'fp32']) {
+      bytes = await store.readBytes(id, file);
+      onnxFile = file;
+      if (bytes !== null) break;
+    }
     if (bytes === null) {
       throw new RequestError('unsupported_model',
         `model '${id}' has no ${ONNX_FILE}, so it can tokenize but not run: export one with \`edgeclass export <model dir>\` and provide it again`, 'model');
@@ -102,7 +128,7 @@ export class ModelRegistry {
     try {
       session = await runtime.createSession(bytes);
     } catch (err) {
-      throw inferenceError(id, `${runtime.name} could not load ${ONNX_FILE} of`, err);
+      throw inferenceError(id, `${runtime.name} could not load ${onnxFile} of`, err);
     }
     const unknown = session.inputNames.filter((name) => !KNOWN_INPUTS.has(name));
     if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
@@ -114,7 +140,7 @@ export class ModelRegistry {
     const maxLength = limits.length ? Math.min(...limits) : DEFAULT_MAX_LENGTH;
     const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
     const runner = this.options.runner(session, { inputNames: session.inputNames, padId }, id);
-    return { id, config, tokenizer, session, runner, maxLength, sentenceTransformers, telemetry: this.options.telemetry ?? null };
+    return { id, config, tokenizer, session, runner, maxLength, sentenceTransformers, telemetry: this.options.telemetry ?? null, onnxFile };
   }
 
   private async readSentenceTransformers(id: string): Promise<SentenceTransformersInfo | null> {

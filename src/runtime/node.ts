@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Classifier } from '../core/classify/classifier.ts';
 import { inferenceSettingsFromEnv, limitsFromEnv, type InferenceSettings, type Limits } from '../core/limits.ts';
-import { ModelRegistry } from '../core/model-registry.ts';
+import { ModelRegistry, modelDtypeFromEnv, type ModelDtype } from '../core/model-registry.ts';
 import { TokenizerRegistry } from '../core/tokenizers.ts';
 import { createApp, type App } from '../http/app.ts';
 import type { AppDeps } from '../http/deps.ts';
@@ -25,6 +25,8 @@ export interface NodeAppOptions {
   store?: ModelStore;
   /** Batch sizes and threads; default from the environment (EDGECLASS_MAX_BATCH_TOKENS, ...). */
   inference?: Partial<InferenceSettings>;
+  /** fp32 or q8 (onnx/model_quantized.onnx where a folder has one); default EDGECLASS_MODEL_DTYPE, else fp32. */
+  dtype?: ModelDtype;
   /** Replaces onnxruntime-node (tests use onnxruntime-web, or a runtime that fails on purpose). */
   runtime?: () => InferenceRuntime | Promise<InferenceRuntime>;
   /** Prometheus metrics at GET /metrics (default: on, one registry per app); false: none (/metrics answers 501). */
@@ -57,6 +59,7 @@ export function createNodeDeps(options: NodeAppOptions): AppDeps {
     store,
     tokenizers,
     runtime: options.runtime ?? (() => createOrtNodeRuntime({ intraOpNumThreads: settings.ortThreads })),
+    dtype: options.dtype ?? modelDtypeFromEnv(process.env),
     runner: (session, spec, modelId) => new BatchingRunner(session, spec, {
       maxTokens: settings.maxBatchTokens,
       maxRows: settings.maxBatchRows,

@@ -4,7 +4,7 @@
 // infers, never by the others.
 import { Classifier } from '../core/classify/classifier.ts';
 import { inferenceSettingsFromEnv, limitsFromEnv } from '../core/limits.ts';
-import { ModelRegistry } from '../core/model-registry.ts';
+import { ModelRegistry, modelDtypeFromEnv } from '../core/model-registry.ts';
 import { TokenizerRegistry } from '../core/tokenizers.ts';
 import { createApp } from '../http/app.ts';
 import type { AppDeps } from '../http/deps.ts';
@@ -37,6 +37,8 @@ export interface WorkerEnv {
   EDGECLASS_MAX_PAIRS?: string;
   EDGECLASS_MAX_BATCH_TOKENS?: string;
   EDGECLASS_MAX_BATCH_ROWS?: string;
+  /** fp32 (default) or q8: serve onnx/model_quantized.onnx where a model folder has one. */
+  EDGECLASS_MODEL_DTYPE?: string;
 }
 
 let cached: { bucket: R2Bucket; deps: AppDeps } | null = null;
@@ -59,6 +61,7 @@ export function depsFor(env: WorkerEnv): AppDeps {
       store,
       tokenizers,
       runtime: async () => (await import('../inference/ort-web-workerd.ts')).createWorkerdRuntime(),
+      dtype: modelDtypeFromEnv(vars),
       // One thread per isolate: each request is batched on its own.
       runner: (session, spec) => new DirectRunner(session, spec, { maxTokens: settings.maxBatchTokens, maxRows: settings.maxBatchRows }),
     });
