@@ -1,0 +1,218 @@
+// Shared by bench/train.ts, bench/lib/train-worker.ts and bench/lib/train-profile.ts: the training-step cases, the
+// step graph each one builds, the host-side training state and one timed step done as src/train/trainer.ts does it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { serializeGraph } from '../../src/graph/serialize.ts';
+import { parseModelConfig, type ModelConfig } from '../../src/nn/config.ts';
+import { initWeights, mulberry32 } from '../../src/nn/init.ts';
+import type { NamedTensor } from '../../src/nn/safetensors.ts';
+import { adamwScalarValues, type AdamWHyper } from '../../src/train/adamw.ts';
+import { fillKeepMask, streamFor } from '../../src/train/rng.ts';
+import type { GraphSession, HostTensor } from '../../src/train/session.ts';
+import { buildStepGraph, type StepGraph, type StepGraphSpec } from '../../src/train/step-graph.ts';
+import { MODELS_DIR } from './infer-common.ts';
+
+export interface TrainCase {
+  name: 'A' | 'B' | 'C';
+  title: string;
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  batch: number;
+  seq: number;
+  freeze: { embeddings: boolean; layers: number };
+  /** torch 1.13 CPU, 2 threads, measured on this VM before (the lower end of the range), ms. */
+  referenceTorchMs: number;
+  referenceRange: string;
+}
+
+export const CASES: Record<TrainCase['name'], TrainCase> = {
+  A: {
+    name: 'A', title: '4 layers, hidden 256, 4 heads, intermediate 1024, batch 16 x 128, full fine-tune',
+    layers: 4, hidden: 256, heads: 4, intermediate: 1024, batch: 16, seq: 128, freeze: { embeddings: false, layers: 0 },
+    referenceTorchMs: 945, referenceRange: '945-1061 ms',
+  },
+  B: {
+    name: 'B', title: 'A with the embeddings and the first 2 layers frozen',
+    layers: 4, hidden: 256, heads: 4, intermediate: 1024, batch: 16, seq: 128, freeze: { embeddings: true, layers: 2 },
+    referenceTorchMs: 259, referenceRange: '259-342 ms',
+  },
+  C: {
+    name: 'C', title: 'bert-base shape (12 layers, hidden 768, 12 heads, intermediate 3072), batch 8 x 128, full fine-tune',
+    layers: 12, hidden: 768, heads: 12, intermediate: 3072, batch: 8, seq: 128, freeze: { embeddings: false, layers: 0 },
+    referenceTorchMs: 4200, referenceRange: '4.2-6.0 s',
+  },
+};
+
+export type Precision = 'float64' | 'float32';
+
+export const ADAMW: AdamWHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+export const LEARNING_RATE = 5e-5;
+export const WEIGHT_DECAY = 0.01;
+export const SEED = 0;
+export const VOCAB = 30522;
+
+export function caseConfig(c: TrainCase): ModelConfig {
+  return parseModelConfig({
+    model_type: 'bert', vocab_size: VOCAB, hidden_size: c.hidden, num_hidden_layers: c.layers, num_attention_heads: c.heads,
+    intermediate_size: c.intermediate, max_position_embeddings: 512, type_vocab_size: 2, id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
+  });
+}
+
+/** The spec the trainer would build for this case (project head, cls pooling, clipping 1.0, train-mode dropout). */
+export function caseSpec(c: TrainCase, precision: Precision, weights?: Map<string, NamedTensor>): StepGraphSpec {
+  const config = caseConfig(c);
+  return {
+    config, weights: weights ?? initWeights(config, { seed: SEED, head: 'project' }), head: 'project', pooling: 'cls', freeze: c.freeze,
+    loss: 'cross_entropy', adamw: ADAMW, decayExclusions: true, maxGradNorm: 1.0, dropout: true,
+    // The trainer leaves backwardPrecision unset unless asked: float64 is buildStepGraph's default.
+    ...(precision === 'float32' ? { backwardPrecision: 'float32' as const } : {}),
+  };
+}
+
+export interface CaseInputs {
+  /** Row-major [batch, seq]: [CLS] + ordinary vocabulary ids + [SEP]. */
+  inputIds: number[];
+  labels: number[];
+}
+
+/**
+ * Deterministic inputs: ids as bench/infer.ts draws them (mulberry32(seed) over bert-base-uncased's ordinary tokens,
+ * [CLS] first, [SEP] last; without the tokenizer folder, ids 1996..30521 with [CLS] 101 and [SEP] 102), full
+ * attention, token type 0, labels 0/1 from the same generator.
+ */
+export function caseInputs(c: TrainCase, seed = 1): CaseInputs {
+  const tokenizer = path.join(MODELS_DIR, 'bert-base-uncased', 'tokenizer.json');
+  let ordinary: number[];
+  let cls = 101;
+  let sep = 102;
+  if (fs.existsSync(tokenizer)) {
+    const vocab = (JSON.parse(fs.readFileSync(tokenizer, 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab;
+    ordinary = Object.entries(vocab).filter(([tok]) => !/^\[.*\]$/.test(tok)).map(([, id]) => id).sort((a, b) => a - b);
+    cls = vocab['[CLS]']!;
+    sep = vocab['[SEP]']!;
+  } else {
+    ordinary = Array.from({ length: VOCAB - 1996 }, (_, i) => 1996 + i);
+  }
+  const rand = mulberry32(seed);
+  const inputIds: number[] = [];
+  for (let b = 0; b < c.batch; b++) {
+    inputIds.push(cls);
+    for (let t = 0; t < c.seq - 2; t++) inputIds.push(ordinary[Math.floor(rand() * ordinary.length)]!);
+    inputIds.push(sep);
+  }
+  const labels = Array.from({ length: c.batch }, () => (rand() < 0.5 ? 0 : 1));
+  return { inputIds, labels };
+}
+
+export interface BuiltStep {
+  step: StepGraph;
+  model: Uint8Array;
+  weights: Map<string, NamedTensor>;
+  initMs: number;
+  buildMs: number;
+  serializeMs: number;
+}
+
+export function buildCase(c: TrainCase, precision: Precision): BuiltStep {
+  const t0 = performance.now();
+  const weights = initWeights(caseConfig(c), { seed: SEED, head: 'project' });
+  const t1 = performance.now();
+  const step = buildStepGraph(caseSpec(c, precision, weights));
+  const t2 = performance.now();
+  const model = serializeGraph(step.graph);
+  const t3 = performance.now();
+  return { step, model, weights, initMs: t1 - t0, buildMs: t2 - t1, serializeMs: t3 - t2 };
+}
+
+export interface StepTiming {
+  /** The whole step: feeds, masks, session.run, swapping the outputs into the state. */
+  totalMs: number;
+  maskMs: number;
+  runMs: number;
+  loss: number;
+}
+
+/**
+ * The host side of training as src/train/trainer.ts keeps it: every trainable weight and its Adam moments, fed each
+ * step and replaced by the step's outputs (no copies: the output arrays become the state).
+ */
+export class TrainState {
+  readonly weights: Map<string, NamedTensor>;
+  readonly moments = new Map<string, NamedTensor>();
+  private readonly ids: BigInt64Array;
+  private readonly mask: BigInt64Array;
+  private readonly types: BigInt64Array;
+  private readonly labels: BigInt64Array;
+  globalStep = 0;
+
+  constructor(readonly c: TrainCase, readonly step: StepGraph, weights: Map<string, NamedTensor>, inputs: CaseInputs) {
+    this.weights = new Map([...weights].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
+    for (const n of step.trainable) {
+      const { shape, data } = this.weights.get(n)!;
+      this.moments.set(`m.${n}`, { shape, data: new Float32Array(data.length) });
+      this.moments.set(`v.${n}`, { shape, data: new Float32Array(data.length) });
+    }
+    this.ids = BigInt64Array.from(inputs.inputIds, (x) => BigInt(x));
+    this.mask = new BigInt64Array(this.ids.length).fill(1n);
+    this.types = new BigInt64Array(this.ids.length);
+    this.labels = BigInt64Array.from(inputs.labels, (x) => BigInt(x));
+  }
+
+  /** Feeds for the next step (trainer: tensorFeeds + labels + paramFeeds + dropoutFeeds + momentFeeds + adamFeeds). */
+  feeds(): { feeds: Record<string, HostTensor>; maskMs: number } {
+    const { batch, seq } = this.c;
+    const dims = [batch, seq];
+    const feeds: Record<string, HostTensor> = {
+      input_ids: { data: this.ids, dims }, attention_mask: { data: this.mask, dims }, token_type_ids: { data: this.types, dims },
+      labels: { data: this.labels, dims: [batch] },
+    };
+    for (const n of this.step.trainable) feeds[n] = { data: this.weights.get(n)!.data, dims: this.weights.get(n)!.shape };
+    const t0 = performance.now();
+    const random = streamFor(SEED, 'dropout', this.globalStep);
+    for (const site of this.step.dropoutSites) {
+      const d = site.shape.map((x) => (x === 'batch_size' ? batch : x === 'sequence_length' ? seq : Number(x)));
+      const m = new Uint8Array(d.reduce((a, b) => a * b, 1));
+      fillKeepMask(m, site.p, random);
+      feeds[site.input] = { data: m, dims: d };
+    }
+    const maskMs = performance.now() - t0;
+    for (const [k, t] of this.moments) feeds[k] = { data: t.data, dims: t.shape };
+    for (const [k, v] of Object.entries(adamwScalarValues(LEARNING_RATE, WEIGHT_DECAY, ADAMW, this.globalStep + 1))) feeds[k] = { data: Float32Array.of(v), dims: [] };
+    return { feeds, maskMs };
+  }
+
+  /** The trainer's applyUpdate. */
+  apply(out: Record<string, HostTensor>): void {
+    for (const n of this.step.trainable) {
+      this.weights.get(n)!.data = out[`new.${n}`]!.data as Float32Array;
+      this.moments.get(`m.${n}`)!.data = out[`new_m.${n}`]!.data as Float32Array;
+      this.moments.get(`v.${n}`)!.data = out[`new_v.${n}`]!.data as Float32Array;
+    }
+    this.globalStep++;
+  }
+
+  /** One timed training step. */
+  async run(session: GraphSession): Promise<StepTiming> {
+    const t0 = performance.now();
+    const { feeds, maskMs } = this.feeds();
+    const t1 = performance.now();
+    const out = await session.run(feeds);
+    const t2 = performance.now();
+    this.apply(out);
+    const loss = (out.loss!.data as Float32Array)[0]!;
+    return { totalMs: performance.now() - t0, maskMs, runMs: t2 - t1, loss };
+  }
+}
+
+/** Bytes of the step's outputs (new weights and moments, loss, logits, grad_norm) and of its per-step feeds. */
+export function stepBytes(state: TrainState): { trainableParams: number; outputBytes: number; maskBytes: number } {
+  let params = 0;
+  for (const n of state.step.trainable) params += state.weights.get(n)!.data.length;
+  let maskBytes = 0;
+  for (const site of state.step.dropoutSites) {
+    maskBytes += site.shape.map((x) => (x === 'batch_size' ? state.c.batch : x === 'sequence_length' ? state.c.seq : Number(x))).reduce((a, b) => a * b, 1);
+  }
+  return { trainableParams: params, outputBytes: params * 3 * 4, maskBytes };
+}

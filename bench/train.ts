@@ -1,0 +1,297 @@
+// Training-step latency: one optimizer step (forward, loss, backward, gradient clipping, AdamW) of edgeclass's fused
+// step graph in onnxruntime-node against PyTorch CPU on the same shapes, in the same run.
+//
+//   npm run bench:train            (= tsx bench/train.ts)
+//   npx tsx bench/train.ts [--cases A,B,C] [--rounds N] [--quick] [--quiet-wait S] [--keep]
+//
+// Cases (BERT, vocabulary 30522, 512 positions, 2 token types, 2 labels, edgeclass's 'project' head with cls pooling,
+// cross-entropy, dropout 0.1 in train mode, clipping at global norm 1.0, AdamW with weight decay 0.01 except biases and
+// LayerNorm weights):
+//   A  4 layers, hidden 256, 4 heads, intermediate 1024, batch 16 x 128 tokens, full fine-tune
+//   B  A with the embeddings and the first 2 layers frozen
+//   C  bert-base shape (12 layers, hidden 768, 12 heads, intermediate 3072), batch 8 x 128 tokens, full fine-tune
+// Inputs: [CLS] + deterministic random ordinary bert-base-uncased ids + [SEP], full attention, token type 0.
+//
+// Runners, each a persistent child process holding one case's state (so its peak RSS is its own):
+//   edgeclass float64 backward  bench/lib/train-worker.ts: buildStepGraph with the default backwardPrecision (the
+//                               trainer's default), createGraphSession(cpu, 2 intra-op threads). One timed step =
+//                               the trainer's feeds (weights, moments, fresh dropout masks from fillKeepMask, AdamW
+//                               scalars) + session.run + swapping the outputs into the state (its applyUpdate).
+//   edgeclass float32 backward  the same with backwardPrecision 'float32'.
+//   PyTorch                     bench/train_torch.py in /usr/bin/python3, torch.set_num_threads(2): zero_grad +
+//                               forward + loss.backward + clip_grad_norm_ + AdamW.step.
+// Measuring as bench/infer.ts does (bench/lib/infer-common.ts measure()): warm-up steps per runner (2; 1 for C), then
+// rounds in which the runners take turns, one step each (10 rounds for A and B, 5 for C, fewer where the warm-up says
+// they would overrun the case's time budget), each round after a short wait (--quiet-wait, 3 s) for the CPUs to be
+// idle; more rounds (within a deadline) while a runner has too few steps taken while other processes left the CPUs
+// alone. Figures: median, min, max of a runner's quiet steps where it has enough of them, else of all its steps.
+// Graph building, serialization and session creation are timed and printed apart, with each runner's peak RSS.
+//
+// Output ends with, and nothing after:
+//   RATIO train-A <edgeclass (float64 backward) median / PyTorch median>
+//   RATIO train-B <...>
+//   RATIO train-C <...>
+// Without torch in /usr/bin/python3 the denominators are the figures measured on this VM before (torch 1.13 CPU,
+// 2 threads, lower ends: A 945 ms, B 259 ms, C 4200 ms), and the output says so.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, measure, probeTorch, QUIET_CORES, Runner, stats, SYSTEM_PYTHON, type MeasureLog, type Plan } from './lib/infer-common.ts';
+import { caseInputs, CASES, LEARNING_RATE, VOCAB, WEIGHT_DECAY, type TrainCase } from './lib/train-cases.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WORKER = path.join(HERE, 'lib', 'train-worker.ts');
+const TORCH_SCRIPT = path.join(HERE, 'train_torch.py');
+
+const argv = process.argv.slice(2);
+const opt = (name: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
+const quick = argv.includes('--quick');
+const keep = argv.includes('--keep');
+const caseNames = (opt('cases') ?? 'A,B,C').split(',').map((s) => s.trim().toUpperCase());
+for (const n of caseNames) if (!(n in CASES)) throw new Error(`--cases: unknown case '${n}' (A, B, C)`);
+const roundsArg = opt('rounds') === undefined ? null : Number(opt('rounds'));
+if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1)) throw new Error('--rounds wants a positive integer');
+const quietMs = Number(opt('quiet-wait') ?? (quick ? 0 : 3)) * 1000;
+
+const log = (s: string) => process.stderr.write(s + '\n');
+const started = performance.now();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-bench-train-'));
+
+// Steps per runner on this VM, quiet to busy: A ~1-6 s, B ~0.3-3 s, C ~5-55 s (PyTorch's slow down most when other
+// processes take the CPUs). Rounds: `rounds` at most, fewer when the warm-up steps say they would not fit the case's
+// budget (never under minRounds); then more (up to maxRounds, within deadlineMs) while a runner has fewer than
+// minQuiet steps taken on a quiet machine. Case C runs its runners one at a time ("solo", the budget split between
+// them): an edgeclass step of the bert-base shape peaks at about 12 GiB of RSS, two of them do not fit beside PyTorch
+// in this VM's 24 GiB. About 6 minutes on a quiet machine, 12 on a busy one.
+type TrainPlan = Plan & { solo: boolean; minRounds: number; budgetMs: number };
+const PLANS: Record<string, Omit<TrainPlan, 'caseName'>> = {
+  A: { warmup: 2, rounds: roundsArg ?? (quick ? 2 : 10), minRounds: quick ? 2 : 4, budgetMs: 150_000, perRound: 1, maxRounds: quick ? 2 : Math.max(roundsArg ?? 0, 16), minQuiet: 6, deadlineMs: 150_000, solo: false },
+  B: { warmup: 2, rounds: roundsArg ?? (quick ? 2 : 10), minRounds: quick ? 2 : 4, budgetMs: 75_000, perRound: 1, maxRounds: quick ? 2 : Math.max(roundsArg ?? 0, 16), minQuiet: 6, deadlineMs: 75_000, solo: false },
+  C: { warmup: 1, rounds: roundsArg ?? (quick ? 1 : 5), minRounds: quick ? 1 : 3, budgetMs: 270_000, perRound: 1, maxRounds: quick ? 1 : Math.max(roundsArg ?? 0, 5), minQuiet: 3, deadlineMs: 0, solo: true },
+};
+
+interface EdgeReady {
+  createMs: number; initMs: number; buildMs: number; serializeMs: number; modelBytes: number; nodes: number; backwardNodes: number;
+  trainableTensors: number; trainableParams: number; outputBytes: number; maskBytes: number; dropoutSites: number; rssAfterCreateMiB: number;
+}
+interface EdgeDump { steps: { totalMs: number; maskMs: number; runMs: number; loss: number }[]; maxRssMiB: number }
+interface TorchDump { losses: number[]; maxRssMiB: number }
+
+interface CaseResult {
+  c: TrainCase;
+  plan: TrainPlan;
+  runners: Runner[];
+  f64: Runner | null;
+  f32: Runner | null;
+  torch: Runner | null;
+  dumps: Map<Runner, EdgeDump | TorchDump>;
+  log: MeasureLog | null;
+  notes: string[];
+}
+
+const torchProbe = probeTorch();
+const notes: string[] = [];
+if (!torchProbe.ok) {
+  notes.push(`PyTorch: not measured: ${torchProbe.reason}; ratios use the reference figures (torch 1.13 CPU, 2 threads, lower ends: ` +
+    `${caseNames.map((n) => `${n} ${CASES[n as 'A'].referenceTorchMs} ms`).join(', ')})`);
+}
+
+async function tryStart(list: Runner[], caseNotes: string[], make: () => Runner, what: string): Promise<Runner | null> {
+  log(`  starting ${what}`);
+  const r = make();
+  try {
+    await r.start();
+    list.push(r);
+    return r;
+  } catch (err) {
+    caseNotes.push(`${what}: not measured (${err instanceof Error ? err.message : String(err)})`);
+    await r.quit();
+    return null;
+  }
+}
+
+const results: CaseResult[] = [];
+for (const name of caseNames) {
+  const c = CASES[name as 'A'];
+  const plan: TrainPlan = { caseName: c.name, ...PLANS[c.name]! };
+  log(`case ${c.name}: ${c.title}`);
+  const inputs = caseInputs(c);
+  const caseFile = path.join(tmp, `case-${c.name}.json`);
+  fs.writeFileSync(caseFile, JSON.stringify({ ...c, vocab: VOCAB, input_ids: inputs.inputIds, labels: inputs.labels, lr: LEARNING_RATE, weight_decay: WEIGHT_DECAY }));
+  const runners: Runner[] = [];
+  const caseNotes: string[] = [];
+  const edge = (label: string, precision: string) => () =>
+    new Runner(label, `edgeclass ${precision} backward`, 2, process.execPath, ['--import', 'tsx', WORKER, '--case', c.name, '--precision', precision, '--threads', '2']);
+  const makers: { make: () => Runner; what: string; slot: 'f64' | 'f32' | 'torch' }[] = [
+    { make: edge(`edgeclass-f64-${c.name}`, 'float64'), what: 'edgeclass, float64 backward (default)', slot: 'f64' },
+    { make: edge(`edgeclass-f32-${c.name}`, 'float32'), what: 'edgeclass, float32 backward', slot: 'f32' },
+  ];
+  if (torchProbe.ok) {
+    makers.push({ make: () => new Runner(`torch-${c.name}`, 'PyTorch', 2, SYSTEM_PYTHON, [TORCH_SCRIPT, '--case', caseFile, '--threads', '2']), what: 'PyTorch 2 threads', slot: 'torch' });
+  }
+  const slots: Record<string, Runner | null> = { f64: null, f32: null, torch: null };
+  const logs: MeasureLog[] = [];
+  const dumps = new Map<Runner, EdgeDump | TorchDump>();
+  /** Starts the runners one after the other (graph building and session creation are timed without a neighbour),
+   *  measures them together (taking turns), and collects their step details. */
+  const group = async (list: typeof makers) => {
+    const live: Runner[] = [];
+    for (const m of list) {
+      const r = await tryStart(live, caseNotes, m.make, m.what);
+      slots[m.slot] = r;
+    }
+    if (!live.length) return;
+    runners.push(...live);
+    try {
+      // Warm-up (untimed for the figures), then as many rounds as the budget allows.
+      log(`  warming up ${live.map((r) => r.label).join(', ')}: ${plan.warmup} step(s) each`);
+      let roundMs = 0;
+      for (const r of live) {
+        const { times } = await r.run(c.name, plan.warmup, false);
+        roundMs += times.at(-1) ?? 0;
+      }
+      const budget = plan.solo ? plan.budgetMs / list.length : plan.budgetMs;
+      const rounds = Math.max(plan.minRounds, Math.min(plan.rounds, Math.floor(budget / Math.max(roundMs, 1))));
+      if (rounds < plan.rounds) caseNotes.push(`${live.map((r) => r.label).join(', ')}: ${rounds} rounds instead of ${plan.rounds} (last warm-up round took ${fmt(roundMs)} ms, budget ${fmt(budget / 1000)} s)`);
+      const p: Plan = { ...plan, warmup: 0, rounds, maxRounds: rounds < plan.rounds ? rounds : plan.maxRounds };
+      log(`  measuring ${c.name} (${live.map((r) => r.label).join(', ')}): >= ${rounds} rounds of one step per runner`);
+      logs.push(await measure(live, p, (s) => log(`  ${s.trim()}`), quietMs));
+    } catch (err) {
+      caseNotes.push(`measuring stopped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    for (const r of live) {
+      const file = path.join(tmp, `${r.label}.json`);
+      try {
+        await r.request({ cmd: 'dump', case: c.name, file });
+        dumps.set(r, JSON.parse(fs.readFileSync(file, 'utf8')));
+      } catch (err) {
+        caseNotes.push(`${r.label}: no step details (${err instanceof Error ? err.message : String(err)})`);
+      }
+      await r.quit();
+    }
+  };
+  if (plan.solo) for (const m of makers) await group([m]);
+  else await group(makers);
+  const mlog: MeasureLog | null = logs.length
+    ? logs.reduce((a, b) => ({ rounds: a.rounds + b.rounds, waitedMs: a.waitedMs + b.waitedMs, loudRounds: a.loudRounds + b.loudRounds, ms: a.ms + b.ms }))
+    : null;
+  const { f64, f32, torch } = slots;
+  results.push({ c, plan, runners, f64, f32, torch, dumps, log: mlog, notes: caseNotes });
+}
+
+// ---- report ----
+const ortVersion = results.flatMap((r) => r.runners).find((r) => r.runtime.startsWith('edgeclass'))?.ready.version ?? 'onnxruntime-node ?';
+const torchVersion = results.flatMap((r) => r.runners).find((r) => r.runtime === 'PyTorch')?.ready.version;
+const totalS = (performance.now() - started) / 1000;
+console.log('training step latency: edgeclass fused step graph (onnxruntime-node, cpu, 2 intra-op threads) vs PyTorch CPU (2 threads)');
+console.log(`command: npx tsx bench/train.ts ${argv.join(' ')}`.trimEnd());
+console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
+  `load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${totalS.toFixed(0)} s in all`);
+console.log(`versions: edgeclass 0.1.0 (working tree), ${ortVersion}${torchVersion ? `, ${torchVersion} (${SYSTEM_PYTHON})` : ''}`);
+for (const n of notes) console.log(`note: ${n}`);
+
+/** Figures of a runner: its quiet steps where it has plan.minQuiet of them, else all. */
+function figures(r: Runner, plan: Plan): { s: ReturnType<typeof stats>; basis: 'quiet' | 'all' } {
+  const quiet = r.times(plan.caseName, 'quiet');
+  return quiet.length >= plan.minQuiet ? { s: stats(quiet), basis: 'quiet' } : { s: stats(r.times(plan.caseName)), basis: 'all' };
+}
+/** Medians of two runners on one footing: quiet steps if both have enough, else all steps of both. */
+function pair(a: Runner, b: Runner, plan: Plan): [number, number, 'quiet' | 'all'] {
+  const fa = figures(a, plan);
+  const fb = figures(b, plan);
+  if (fa.basis === 'quiet' && fb.basis === 'quiet') return [fa.s.median, fb.s.median, 'quiet'];
+  return [stats(a.times(plan.caseName)).median, stats(b.times(plan.caseName)).median, 'all'];
+}
+const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+const median = (xs: number[]) => stats(xs).median;
+
+for (const res of results) {
+  const { c, plan } = res;
+  console.log('');
+  console.log(`case ${c.name}: ${c.title}`);
+  for (const r of [res.f64, res.f32]) {
+    if (!r) continue;
+    const e = r.ready as unknown as EdgeReady;
+    console.log(`  ${r.label}: init weights ${fmt(e.initMs)} ms, build graph ${fmt(e.buildMs)} ms (${e.nodes} nodes, ${e.backwardNodes} backward), ` +
+      `serialize ${fmt(e.serializeMs)} ms (${(e.modelBytes / 2 ** 20).toFixed(1)} MiB), session create ${fmt(e.createMs)} ms; ` +
+      `${e.trainableTensors} trainable tensors, ${(e.trainableParams / 1e6).toFixed(2)} M parameters; outputs ${(e.outputBytes / 2 ** 20).toFixed(0)} MiB a step, ` +
+      `dropout masks ${(e.maskBytes / 2 ** 20).toFixed(1)} MiB a step (${e.dropoutSites} sites)`);
+  }
+  if (res.torch) {
+    const t = res.torch.ready as unknown as { loadMs: number; trainableTensors: number; trainableParams: number };
+    console.log(`  ${res.torch.label}: setup ${fmt(t.loadMs)} ms; ${t.trainableTensors} trainable tensors, ${(t.trainableParams / 1e6).toFixed(2)} M parameters`);
+  }
+  for (const n of res.notes) console.log(`  note: ${n}`);
+  if (res.log) {
+    console.log(`  ${plan.warmup} warm-up + ${res.log.rounds} rounds x ${plan.perRound} step per runner (${plan.solo ? 'one runner at a time' : 'runners taking turns'}) in ${(res.log.ms / 1000).toFixed(0)} s; ` +
+      `waited ${(res.log.waitedMs / 1000).toFixed(0)} s for idle CPUs, ${res.log.loudRounds} round(s) started busy`);
+  }
+  console.log('');
+  console.log('| case | runner | median ms | min | max | steps (quiet/all) | from | others\' CPU | masks ms | session.run ms | rest ms | peak RSS MiB | loss (first, last) |');
+  console.log('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
+  for (const r of res.runners) {
+    const { s, basis } = figures(r, plan);
+    const others = r.othersMean(c.name);
+    const d = res.dumps.get(r);
+    let masks = '-';
+    let run = '-';
+    let rest = '-';
+    let losses: number[] = [];
+    if (d && 'steps' in d) {
+      const timed = d.steps.slice(plan.warmup);
+      masks = fmt(median(timed.map((x) => x.maskMs)));
+      run = fmt(median(timed.map((x) => x.runMs)));
+      rest = fmt(median(timed.map((x) => x.totalMs - x.runMs - x.maskMs)));
+      losses = d.steps.map((x) => x.loss);
+    } else if (d && 'losses' in d) {
+      losses = d.losses;
+    }
+    const peak = d ? d.maxRssMiB.toFixed(0) : '-';
+    const lossText = losses.length ? `${losses[0]!.toFixed(4)}, ${losses.at(-1)!.toFixed(4)}` : '-';
+    console.log(`| ${c.name} | ${r.runtime} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(max(r.times(c.name)))} | ${r.times(c.name, 'quiet').length}/${r.times(c.name).length} | ` +
+      `${basis} | ${others === null ? '?' : others.toFixed(2)} | ${masks} | ${run} | ${rest} | ${peak} | ${lossText} |`);
+  }
+}
+console.log('');
+console.log(`from: the steps the figures come from: "quiet" = steps during which processes outside this benchmark used < ${QUIET_CORES} cores, ` +
+  `"all" = every timed step (too few quiet ones). others' CPU: mean cores other processes used while the runner was timed (2 = both). ` +
+  `masks / session.run / rest: medians of the edgeclass step's parts (rest = building the feed objects + swapping the outputs in). ` +
+  `The loss moves with dropout and the updates; PyTorch draws its own weights and masks.`);
+console.log('');
+
+const basisText = torchProbe.ok ? `PyTorch ${torchVersion?.replace('torch ', '') ?? '?'} 2 threads, measured in this run` : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
+console.log(`ratio basis: ${basisText}; RATIO = edgeclass (default float64 backward) / PyTorch, goal <= 0.8`);
+const ratios: string[] = [];
+const busy = results.flatMap((res) => res.runners.map((r) => r.othersMean(res.c.name))).filter((x): x is number => x !== null);
+if (busy.length && Math.max(...busy) > 0.5) {
+  console.log(`warning: other processes used up to ${Math.max(...busy).toFixed(2)} of the 2 cores while steps were timed. PyTorch's OpenMP threads ` +
+    `slow down far more than ONNX Runtime's when the CPUs are taken, so these in-run ratios flatter edgeclass; compare with the ratios to the reference figures.`);
+}
+for (const res of results) {
+  const { c, plan } = res;
+  const ratioOf = (r: Runner | null): { value: number; text: string } => {
+    if (!r) return { value: NaN, text: 'not measured' };
+    if (!res.torch) {
+      const m = figures(r, plan).s.median;
+      return { value: m / c.referenceTorchMs, text: `${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / reference ${c.referenceTorchMs} ms)` };
+    }
+    const [a, b, basis] = pair(r, res.torch, plan);
+    return { value: a / b, text: `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} steps)` };
+  };
+  const d64 = ratioOf(res.f64);
+  const d32 = ratioOf(res.f32);
+  console.log(`ratio train-${c.name} float64 backward (default): ${d64.text}`);
+  console.log(`ratio train-${c.name} float32 backward: ${d32.text} (informational)`);
+  if (res.torch) {
+    // PyTorch's OpenMP threads slow down far more than ONNX Runtime's when other processes take the CPUs, so on a busy
+    // machine the in-run ratio flatters edgeclass: the reference figure is the steadier yardstick then.
+    const m = res.f64 ? figures(res.f64, plan).s.median : NaN;
+    console.log(`ratio train-${c.name} float64 backward vs the reference figure: ${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / ${c.referenceTorchMs} ms, ` +
+      `torch 1.13 measured before on this VM: ${c.referenceRange}) (informational)`);
+  }
+  ratios.push(`RATIO train-${c.name} ${Number.isFinite(d64.value) ? d64.value.toFixed(3) : 'NaN'}`);
+}
+if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
+else log(`kept ${tmp}`);
+for (const line of ratios) console.log(line);

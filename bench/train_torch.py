@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""PyTorch anchor for bench/train.ts: one training step of the same BERT shapes, timed like the edgeclass runners.
+
+Run by bench/train.ts with Debian's /usr/bin/python3 (python3-torch); not a project dependency.
+
+    /usr/bin/python3 bench/train_torch.py --case FILE --threads N
+
+FILE (written by bench/train.ts): JSON with name, layers, hidden, heads, intermediate, vocab, batch, seq, input_ids
+(row-major [batch, seq]), labels, freeze {embeddings, layers}, lr, weight_decay. attention_mask is all ones,
+token_type_ids all zeros. Serves bench/lib/infer-common.ts's line protocol on stdin/stdout, one JSON object a line:
+
+    -> {"cmd": "run", "case": "A", "n": 1}      <- {"ok": true, "times": [ms, ...]}
+    -> {"cmd": "dump", "case": "A", "file": F}  <- {"ok": true}   (F: JSON with losses and peak RSS)
+    -> {"cmd": "quit"}
+
+The model is Hugging Face's BertModel written out with torch.nn.functional, as bench/infer_torch.py's (eager
+attention, post-LN, erf GELU, additive float32-min mask), in train mode: dropout 0.1 after the embeddings, on the
+attention probabilities, after the attention output projection and after the FFN output; then edgeclass's 'project'
+head with cls pooling (h[:, 0] -> dropout 0.1 -> Linear(H, 2)) and cross-entropy. Weights: N(0, 0.02) for matrices
+and embeddings (torch.manual_seed(0)), zero biases, LayerNorm 1/0, as transformers' _init_weights; no pooler (the
+project head does not use it). Frozen parameters (embeddings, the first N layers) have requires_grad False, so autograd
+stops below the lowest trainable layer, like edgeclass's backward.
+
+One timed step: optimizer.zero_grad(set_to_none=True) + forward + loss.backward() + clip_grad_norm_(trainable, 1.0)
++ optimizer.step(), with torch.optim.AdamW(betas (0.9, 0.999), eps 1e-8, weight decay 0.01 except on biases and
+LayerNorm weights, the Hugging Face Trainer's grouping; torch's default implementation for the version).
+"""
+import argparse
+import json
+import math
+import resource
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+class Bert:
+    def __init__(self, spec):
+        self.H = spec['hidden']
+        self.nh = spec['heads']
+        self.L = spec['layers']
+        self.eps = 1e-12
+        self.p = 0.1
+        H, I = self.H, spec['intermediate']
+        g = torch.Generator().manual_seed(0)
+        shapes = {
+            'embeddings.word_embeddings.weight': (spec['vocab'], H),
+            'embeddings.position_embeddings.weight': (512, H),
+            'embeddings.token_type_embeddings.weight': (2, H),
+            'embeddings.LayerNorm.weight': (H,), 'embeddings.LayerNorm.bias': (H,),
+        }
+        for i in range(self.L):
+            p = f'encoder.layer.{i}'
+            for name in ('attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense'):
+                shapes[f'{p}.{name}.weight'] = (H, H)
+                shapes[f'{p}.{name}.bias'] = (H,)
+            shapes[f'{p}.attention.output.LayerNorm.weight'] = (H,)
+            shapes[f'{p}.attention.output.LayerNorm.bias'] = (H,)
+            shapes[f'{p}.intermediate.dense.weight'] = (I, H)
+            shapes[f'{p}.intermediate.dense.bias'] = (I,)
+            shapes[f'{p}.output.dense.weight'] = (H, I)
+            shapes[f'{p}.output.dense.bias'] = (H,)
+            shapes[f'{p}.output.LayerNorm.weight'] = (H,)
+            shapes[f'{p}.output.LayerNorm.bias'] = (H,)
+        shapes['project_head.classifier.weight'] = (2, H)
+        shapes['project_head.classifier.bias'] = (2,)
+        self.w = {}
+        for name, shape in shapes.items():
+            if name.endswith('LayerNorm.weight'):
+                t = torch.ones(shape)
+            elif name.endswith('.bias'):
+                t = torch.zeros(shape)
+            else:
+                t = torch.empty(shape).normal_(0.0, 0.02, generator=g)
+            if name == 'embeddings.word_embeddings.weight':
+                t[0].zero_()  # padding row
+            self.w[name] = t
+        frozen_layers = spec['freeze']['layers']
+        for name, t in self.w.items():
+            frozen = (spec['freeze']['embeddings'] and name.startswith('embeddings.')) or (
+                name.startswith('encoder.layer.') and int(name.split('.')[2]) < frozen_layers)
+            t.requires_grad_(not frozen)
+
+    def trainable(self):
+        return [(n, t) for n, t in self.w.items() if t.requires_grad]
+
+    def ln(self, x, prefix):
+        return F.layer_norm(x, (self.H,), self.w[prefix + '.weight'], self.w[prefix + '.bias'], self.eps)
+
+    def linear(self, x, prefix):
+        return F.linear(x, self.w[prefix + '.weight'], self.w[prefix + '.bias'])
+
+    def drop(self, x):
+        return F.dropout(x, self.p, training=True)
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        w, H, nh = self.w, self.H, self.nh
+        hd = H // nh
+        B, T = input_ids.shape
+        positions = torch.arange(T, dtype=torch.long).unsqueeze(0).expand(B, T)
+        x = (F.embedding(input_ids, w['embeddings.word_embeddings.weight'])
+             + F.embedding(token_type_ids, w['embeddings.token_type_embeddings.weight'])
+             + F.embedding(positions, w['embeddings.position_embeddings.weight']))
+        x = self.drop(self.ln(x, 'embeddings.LayerNorm'))
+        bias = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * torch.finfo(torch.float32).min
+        scale = 1.0 / math.sqrt(hd)
+        for i in range(self.L):
+            p = f'encoder.layer.{i}'
+            q = self.linear(x, p + '.attention.self.query').view(B, T, nh, hd).transpose(1, 2)
+            k = self.linear(x, p + '.attention.self.key').view(B, T, nh, hd).transpose(1, 2)
+            v = self.linear(x, p + '.attention.self.value').view(B, T, nh, hd).transpose(1, 2)
+            scores = torch.matmul(q, k.transpose(-1, -2)) * scale + bias
+            probs = self.drop(torch.softmax(scores, dim=-1))
+            ctx = torch.matmul(probs, v).transpose(1, 2).reshape(B, T, H)
+            attended = self.ln(self.drop(self.linear(ctx, p + '.attention.output.dense')) + x, p + '.attention.output.LayerNorm')
+            inner = F.gelu(self.linear(attended, p + '.intermediate.dense'))
+            x = self.ln(self.drop(self.linear(inner, p + '.output.dense')) + attended, p + '.output.LayerNorm')
+        pooled = self.drop(x[:, 0])
+        return self.linear(pooled, 'project_head.classifier')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--case', required=True)
+    ap.add_argument('--threads', type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+
+    t0 = time.perf_counter()
+    with open(args.case) as f:
+        spec = json.load(f)
+    model = Bert(spec)
+    B, T = spec['batch'], spec['seq']
+    ids = torch.tensor(spec['input_ids'], dtype=torch.long).view(B, T)
+    feeds = (ids, torch.ones_like(ids), torch.zeros_like(ids))
+    labels = torch.tensor(spec['labels'], dtype=torch.long)
+    trainable = model.trainable()
+    no_decay = lambda n: n.endswith('.bias') or n.endswith('LayerNorm.weight')
+    groups = [
+        {'params': [t for n, t in trainable if not no_decay(n)], 'weight_decay': spec['weight_decay']},
+        {'params': [t for n, t in trainable if no_decay(n)], 'weight_decay': 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=spec['lr'], betas=(0.9, 0.999), eps=1e-8)
+    params = [t for _, t in trainable]
+    load_ms = (time.perf_counter() - t0) * 1e3
+    losses = []
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        logits = model.forward(*feeds)
+        loss = F.cross_entropy(logits, labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        return loss.item()
+
+    def reply(obj):
+        sys.stdout.write(json.dumps(obj) + '\n')
+        sys.stdout.flush()
+
+    reply({'ready': True, 'loadMs': load_ms, 'version': f'torch {torch.__version__}', 'threads': torch.get_num_threads(),
+           'trainableTensors': len(params), 'trainableParams': sum(t.numel() for t in params)})
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        msg = json.loads(line)
+        try:
+            if msg['cmd'] == 'quit':
+                reply({'ok': True})
+                break
+            if msg['cmd'] == 'run':
+                times = []
+                for _ in range(msg['n']):
+                    t = time.perf_counter()
+                    loss = step()
+                    times.append((time.perf_counter() - t) * 1e3)
+                    if not math.isfinite(loss):
+                        raise ValueError(f'loss is {loss}')
+                    losses.append(loss)
+                reply({'ok': True, 'times': times})
+            elif msg['cmd'] == 'dump':
+                with open(msg['file'], 'w') as f:
+                    json.dump({'losses': losses, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, f)
+                reply({'ok': True})
+            else:
+                reply({'ok': False, 'error': f'unknown command {msg["cmd"]}'})
+        except Exception as err:  # report to the parent instead of dying silently
+            reply({'ok': False, 'error': f'{type(err).__name__}: {err}'})
+
+
+if __name__ == '__main__':
+    main()
