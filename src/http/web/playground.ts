@@ -365,10 +365,10 @@ export const PLAYGROUND_JS = String.raw`
       var body = $('jobs-table').tBodies[0];
       if (!append) body.textContent = '';
       list.data.forEach(function (job) {
-        var progress = job.progress && job.progress.total_steps ? Math.round((100 * job.progress.step) / job.progress.total_steps) + '%' : '';
+        var progress = job.status === 'succeeded' ? '100%' : job.progress && job.progress.total_steps ? Math.round((100 * job.progress.step) / job.progress.total_steps) + '%' : '';
         var row = el('tr', { 'data-job-id': job.id }, [
           el('td', { class: 'mono', text: job.id }), el('td', {}, [statusBadge(job.status)]), el('td', { text: job.model }),
-          el('td', { class: 'mono', text: job.fine_tuned_model || '' }), el('td', { text: progress }), el('td', { text: when(job.created_at) }),
+          el('td', { class: 'mono', text: job.fine_tuned_model || '' }), el('td', { text: progress }), el('td', { class: 'time', text: when(job.created_at) }),
         ]);
         row.addEventListener('click', function () { openJob(job.id); });
         body.appendChild(row);
@@ -387,7 +387,7 @@ export const PLAYGROUND_JS = String.raw`
   $('jobs-form').addEventListener('submit', function (event) { event.preventDefault(); loadJobs(false); });
   $('jobs-more').addEventListener('click', function () { loadJobs(true); });
 
-  /** Every event of a job (pages of 100, newest first from the API), oldest first. */
+  /** Every event of a job (pages of 100, newest first from the API), oldest first: the API's order, reversed. */
   function allEvents(id) {
     var events = [];
     function page(after, left) {
@@ -397,13 +397,7 @@ export const PLAYGROUND_JS = String.raw`
         return list.has_more && left > 1 ? page(list.last_id, left - 1) : events;
       });
     }
-    return page(null, 50).then(function (all) {
-      return all.slice().sort(function (a, b) { return a.created_at - b.created_at || (stepOf(a) - stepOf(b)); });
-    });
-  }
-
-  function stepOf(event) {
-    return event.data && typeof event.data.step === 'number' ? event.data.step : 0;
+    return page(null, 50).then(function (all) { return all.slice().reverse(); });
   }
 
   function openJob(id) {
@@ -438,7 +432,7 @@ export const PLAYGROUND_JS = String.raw`
     var body = $('job-events').tBodies[0];
     body.textContent = '';
     events.slice().reverse().forEach(function (e) {
-      body.appendChild(el('tr', {}, [el('td', { text: when(e.created_at) }), el('td', { class: 'level-' + e.level, text: e.level }), el('td', { text: e.type }), el('td', { text: e.message })]));
+      body.appendChild(el('tr', {}, [el('td', { class: 'time', text: when(e.created_at) }), el('td', { class: 'level-' + e.level, text: e.level }), el('td', { text: e.type }), el('td', { text: e.message })]));
     });
   }
 
@@ -459,11 +453,13 @@ export const PLAYGROUND_JS = String.raw`
     return node;
   }
 
-  function niceTicks(lo, hi, count) {
+  /** Round tick values between lo and hi, about count of them; whole numbers only when integer is set (steps). */
+  function niceTicks(lo, hi, count, integer) {
     if (!(hi > lo)) { hi = lo + 1; }
     var raw = (hi - lo) / count;
     var mag = Math.pow(10, Math.floor(Math.log10(raw)));
-    var step = [1, 2, 2.5, 5, 10].map(function (m) { return m * mag; }).find(function (s) { return s >= raw; });
+    if (integer && mag < 1) mag = 1;
+    var step = (integer ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10]).map(function (m) { return m * mag; }).find(function (s) { return s >= raw; }) || 10 * mag;
     var ticks = [];
     for (var v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toFixed(10)));
     return ticks;
@@ -500,17 +496,21 @@ export const PLAYGROUND_JS = String.raw`
     var xMax = Math.max.apply(null, all.map(function (p) { return p[0]; }));
     if (xMax === xMin) xMax = xMin + 1;
     var losses = points.map(function (p) { return p[1]; });
-    var yMax = losses.length ? Math.max.apply(null, losses) * 1.05 : 1;
-    var yMin = 0;
+    var lo = losses.length ? Math.min.apply(null, losses) : 0;
+    var hi = losses.length ? Math.max.apply(null, losses) : 1;
+    var pad = (hi - lo || Math.abs(hi) * 0.05 || 0.5) * 0.15;
+    var yMax = hi + pad;
+    // From zero while the losses span much of it; zoomed in on a flat stretch (a run that barely moves).
+    var yMin = lo - pad < (hi - lo) * 2 ? 0 : lo - pad;
     var x = function (v) { return L + ((v - xMin) / (xMax - xMin)) * (W - L - R); };
     var y = function (v) { return T + (1 - (v - yMin) / (yMax - yMin)) * (H - T - B); };
     var yAcc = function (v) { return T + (1 - v) * (H - T - B); };
     var chart = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'loss and accuracy by step' });
-    niceTicks(yMin, yMax, 5).forEach(function (t) {
+    niceTicks(yMin, yMax, 5, false).forEach(function (t) {
       chart.appendChild(svg('line', { class: 'grid', x1: L, x2: W - R, y1: y(t), y2: y(t) }));
       chart.appendChild(svg('text', { x: L - 6, y: y(t) + 4, 'text-anchor': 'end' }, String(t)));
     });
-    niceTicks(xMin, xMax, 8).forEach(function (t) {
+    niceTicks(xMin, xMax, 8, true).forEach(function (t) {
       chart.appendChild(svg('line', { class: 'grid', x1: x(t), x2: x(t), y1: T, y2: H - B }));
       chart.appendChild(svg('text', { x: x(t), y: H - B + 15, 'text-anchor': 'middle' }, String(t)));
     });

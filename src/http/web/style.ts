@@ -77,7 +77,7 @@ details > summary { cursor: pointer; color: var(--muted); margin: 6px 0; }
 
 /* Fine-tunes */
 table.jobs tr { cursor: pointer; }
-table.jobs td.mono { white-space: nowrap; }
+table.jobs td.mono, td.time { white-space: nowrap; }
 table.jobs tr:hover td, table.jobs tr.selected td { background: #f3f6ff; }
 .status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 11.5px; font-weight: 600; background: var(--special); }
 .status.succeeded { background: #d3f9d8; color: var(--good); }
