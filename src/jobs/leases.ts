@@ -5,7 +5,8 @@
 // - a heartbeat with the current lease id extends it (and answers cancel_requested); any request with another
 //   lease id gets 409 -- the worker that lost its lease must stop;
 // - a running job whose lease expired with no attempts left fails (or, if a cancel was asked for, is cancelled):
-//   the sweep, run before every claim and by the cron trigger.
+//   the sweep, run before every claim and by the cron trigger (claims also re-send webhooks whose queue message was
+//   lost, at most every 30 s: wrangler dev fires no cron).
 import { RequestError } from '../core/errors.ts';
 import { storeFile } from './files.ts';
 import { newId } from './ids.ts';
@@ -14,11 +15,13 @@ import {
   type CheckpointRow, type JobRow, type JobView,
 } from './jobs.ts';
 import { baseModelFilesForTraining, checkFilePath, deleteModelFolder, SERVABLE_FILES } from './models.ts';
-import type { ClaimRequest, ClaimResponse, CheckpointRequest, CompleteRequest, EventsRequest, HeartbeatRequest, HeartbeatResponse, JobEvent } from './protocol.ts';
+import type {
+  ClaimRequest, ClaimResponse, CheckpointRequest, CompleteRequest, EventsRequest, HeartbeatRequest, HeartbeatResponse, JobEvent, ReleaseRequest,
+} from './protocol.ts';
 import { wakeWorker } from './wake.ts';
 import { isTerminal } from './state.ts';
 import { seconds, type JobsContext } from './context.ts';
-import { sendDeliveries } from './webhooks/deliveries.ts';
+import { resendOverdueDeliveriesSoon, sendDeliveries } from './webhooks/deliveries.ts';
 
 /** Most events in one request, and the longest message, kept as sent otherwise. */
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -82,6 +85,7 @@ export async function expireLeases(ctx: JobsContext): Promise<number> {
 
 export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise<ClaimResponse | null> {
   await expireLeases(ctx);
+  resendOverdueDeliveriesSoon(ctx);
   const now = ctx.now();
   const leaseId = newId('lease', now);
   const expires = now + ctx.config.leaseSeconds * 1000;
@@ -149,12 +153,6 @@ export async function heartbeat(ctx: JobsContext, jobId: string, request: Heartb
     .bind(expires, step, total, estimate, jobId, request.lease_id).first<{ cancel_requested: number }>();
   if (!updated) return heartbeat(ctx, jobId, request); // changed since we read it: requireLease says how
   return { expires_at: seconds(expires)!, cancel_requested: updated.cancel_requested === 1 };
-}
-
-/** POST WORKER_ROUTES.release(jobId): the worker side's addition to the protocol (its ReleaseRequest). */
-export interface ReleaseRequest {
-  lease_id: string;
-  reason?: string;
 }
 
 // ---- release ----------------------------------------------------------------------------------------------

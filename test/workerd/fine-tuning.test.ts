@@ -1,10 +1,10 @@
 // The fine-tuning API in workerd with local D1, R2 and Queues: API keys, dataset files, jobs (validation before
 // anything is queued, Idempotency-Key, pagination, isolation between keys, cancel), the error shape.
 import { env } from 'cloudflare:test';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/jobs/crypto.ts';
 import {
-  ADMIN_KEY, BASE, call, edgeWith, newKey, seedBase, seedTinyModel, sentimentTsv, trainingFile, upload, waitFor, waitQueued,
+  ADMIN_KEY, BASE, call, edgeWith, newKey, seedBase, seedTinyModel, sentimentTsv, settleQueue, trainingFile, upload, waitFor, waitQueued,
 } from './jobs-client.ts';
 
 function expectError(res: { status: number; body: any }, status: number, param?: string | null) {
@@ -22,6 +22,7 @@ async function jobCount(owner: string): Promise<number> {
 beforeAll(async () => {
   await seedBase();
 });
+afterAll(() => settleQueue());
 
 describe('API keys', () => {
   it('the admin token creates a key, shown once; D1 keeps only its SHA-256', async () => {

@@ -120,6 +120,20 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
   }
 }
 
+/**
+ * Waits until this file's queue traffic is over -- no job waiting for its dispatch message, no webhook delivery
+ * pending -- and then for messages in flight: a consumer batch that outlives its test file disturbs the next one.
+ */
+export async function settleQueue(timeoutMs = 30_000): Promise<void> {
+  await waitFor('the JOBS queue to settle', async () => {
+    const row = await env.DB!.prepare(`SELECT
+        (SELECT count(*) FROM jobs WHERE status = 'validating_files') AS dispatching,
+        (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS delivering`).first<{ dispatching: number; delivering: number }>();
+    return row!.dispatching === 0 && row!.delivering === 0;
+  }, timeoutMs, 200);
+  await new Promise((r) => setTimeout(r, 1500));
+}
+
 /** Waits until the queue consumer has moved the job to queued. */
 export async function waitQueued(key: string, jobId: string): Promise<void> {
   await waitFor(`${jobId} queued`, async () => (await call(key, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body.status === 'queued');

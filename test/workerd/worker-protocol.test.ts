@@ -3,10 +3,10 @@
 // heartbeats, events, checkpoints, lease expiry and re-claim with resume_from, bounded attempts, release, cancel,
 // completion -- and the fine-tuned model served by POST /v1/classify in workerd from R2.
 import { env } from 'cloudflare:test';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADERS, signRequest, WORKER_ROUTES } from '../../src/jobs/protocol.ts';
 import {
-  BASE, call, edge, edgeWith, FakeWorker, newKey, seedBase, seedTinyModel, trainingFile, waitQueued, WORKER_SECRET, type Fetch,
+  BASE, call, edge, edgeWith, FakeWorker, newKey, seedBase, seedTinyModel, settleQueue, trainingFile, waitQueued, WORKER_SECRET, type Fetch,
 } from './jobs-client.ts';
 import { fixture } from './fixtures.ts';
 
@@ -32,6 +32,7 @@ beforeAll(async () => {
   await seedBase();
   await seedTinyModel('tiny-cls'); // the same classifier under its own id: what the fine-tuned model must match
 });
+afterAll(() => settleQueue());
 
 beforeEach(drain);
 

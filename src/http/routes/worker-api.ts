@@ -6,7 +6,7 @@ import { getFileRowById, readFileBody } from '../../jobs/files.ts';
 import {
   addEvents, claimJob, completeJob, getCheckpointFile, heartbeat, putCheckpointFile, putResultFile, registerCheckpoint, releaseJob,
 } from '../../jobs/leases.ts';
-import { SIGNATURE_HEADERS } from '../../jobs/protocol.ts';
+import { FILE_NAME_HEADER, SIGNATURE_HEADERS } from '../../jobs/protocol.ts';
 import { isValidModelFilePath, isValidModelId } from '../../store/model-store.ts';
 import type { App } from '../app.ts';
 import { requireWorkerSignature } from '../auth.ts';
@@ -120,9 +120,6 @@ const releaseRoute = createRoute({
 function objectResponse(object: R2ObjectBody, headers: Record<string, string> = {}): Response {
   return new Response(object.body, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(object.size), ...headers } });
 }
-
-/** The dataset's name for the worker (the worker side's FILE_NAME_HEADER in protocol.ts): its extension gives the format. */
-const FILE_NAME_HEADER = 'x-edgeclass-filename';
 
 const FORMAT_TYPES: Record<string, string> = { jsonl: 'application/jsonl', csv: 'text/csv', tsv: 'text/tab-separated-values' };
 

@@ -208,6 +208,20 @@ export async function resendOverdueDeliveries(ctx: JobsContext): Promise<number>
   return results.length;
 }
 
+const RESEND_CHECK_EVERY_MS = 30_000;
+let lastResendCheck = 0;
+
+/**
+ * resendOverdueDeliveries at most every 30 s per isolate, after the response: the worker's claim polls call it, so
+ * deliveries whose messages a restart lost go out again even where no cron fires (wrangler dev).
+ */
+export function resendOverdueDeliveriesSoon(ctx: JobsContext): void {
+  const now = ctx.now();
+  if (now - lastResendCheck < RESEND_CHECK_EVERY_MS) return;
+  lastResendCheck = now;
+  ctx.defer(resendOverdueDeliveries(ctx));
+}
+
 export async function listDeliveries(ctx: JobsContext, jobId: string): Promise<DeliveryObject[]> {
   const { results } = await ctx.db.prepare('SELECT * FROM webhook_deliveries WHERE job_id = ? ORDER BY seq DESC LIMIT 200').bind(jobId).all<DeliveryRow>();
   return results.map(deliveryObject);
