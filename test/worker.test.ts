@@ -185,6 +185,7 @@ describe('edgeclass worker against the protocol', () => {
     const first409 = edge.calls.find((c) => c.worker === a.worker.id && c.status === 409)!;
     expect(a.phases.at(-1)!.phase).toBe('stopped');
     expect(a.phases.at(-1)!.at - first409.at).toBeLessThan(1000);
+    console.log(`lease lost: training stopped ${a.phases.at(-1)!.at - first409.at} ms after the first 409`);
     expect(edge.calls.filter((c) => c.worker === a.worker.id && c.at > first409.at + 1000)).toEqual([]);
     const resumeStep = Math.max(...edge.jobs.get(job.job.id)!.checkpoints.keys());
 
@@ -224,6 +225,7 @@ describe('edgeclass worker against the protocol', () => {
     const stopped = phases.find((p) => p.phase === 'stopped')!.at;
     const completed = edge.calls.find((c) => c.path.endsWith('/complete'))!.at;
     expect(stopped - cancelledAt).toBeLessThan(1500);
+    console.log(`cancel: training stopped ${stopped - cancelledAt} ms after the cancel, completed after ${completed - cancelledAt} ms (heartbeat every 200 ms)`);
     expect(completed - cancelledAt).toBeLessThan(3000);
     expect(j.events.at(-1)).toMatchObject({ type: 'message', data: { phase: 'cancelled' } });
   });
@@ -243,6 +245,7 @@ describe('edgeclass worker against the protocol', () => {
     const leaseA = edge.jobs.get(job.job.id)!.lease!;
     expect(aStopped).toBeLessThanOrEqual(leaseA.expiresAtMs);
     expect(aStopped - lastRenewal).toBeLessThan(2000 + 500);
+    console.log(`partition: training stopped ${leaseA.expiresAtMs - aStopped} ms before the lease expired (2 s lease)`);
 
     const b = await startWorker(edge, { maxJobs: 1 });
     await until('training on B', () => b.phases.some((p) => p.phase === 'training'));
@@ -250,6 +253,7 @@ describe('edgeclass worker against the protocol', () => {
     expect(bStarted).toBeGreaterThan(aStopped);
     const j = edge.jobs.get(job.job.id)!;
     expect(j.leases[1].from).toBeGreaterThanOrEqual(leaseA.expiresAtMs);
+    console.log(`partition: the next worker started training ${bStarted - aStopped} ms after the first stopped`);
     edge.cancel(job.job.id);
     await b.worker.done();
     expect(b.outcomes).toEqual([{ status: 'cancelled' }]);

@@ -91,7 +91,11 @@ export class CheckpointUploader {
 
   private async pump(): Promise<void> {
     for (let next = this.pending.shift(); next; next = this.pending.shift()) {
-      if (this.o.lease.lost.aborted) return;
+      // Stopped (cancel, lost lease, shutdown): a checkpoint would be of no use any more.
+      if (this.o.lease.stop.aborted) {
+        fs.rmSync(next.dir, { recursive: true, force: true });
+        continue;
+      }
       try {
         await this.upload(next);
         this.uploaded.push(next.step);
@@ -100,7 +104,7 @@ export class CheckpointUploader {
           this.o.lease.end('lease_lost', err.message);
           return;
         }
-        if (!this.o.lease.lost.aborted) this.o.log.warn('checkpoint upload failed; training goes on', { step: next.step, error: errorMessage(err) });
+        if (!this.o.lease.stop.aborted) this.o.log.warn('checkpoint upload failed; training goes on', { step: next.step, error: errorMessage(err) });
       } finally {
         fs.rmSync(next.dir, { recursive: true, force: true });
       }
@@ -115,10 +119,10 @@ export class CheckpointUploader {
     for (const file of files) {
       const body = fs.readFileSync(path.join(dir, file));
       bytes += body.length;
-      await client.putCheckpointFile(jobId, step, file, body, { lease: lease.id, signal: lease.lost });
+      await client.putCheckpointFile(jobId, step, file, body, { lease: lease.id, signal: lease.stop });
     }
     const { epoch, metrics } = this.o.describe(step);
-    await client.postCheckpoint(jobId, { lease_id: lease.id, step, epoch, files, metrics }, { signal: lease.lost });
+    await client.postCheckpoint(jobId, { lease_id: lease.id, step, epoch, files, metrics }, { signal: lease.stop });
     this.o.log.info('checkpoint uploaded', { step, files: files.length, bytes, ms: Date.now() - started });
   }
 }

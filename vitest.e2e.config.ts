@@ -1,0 +1,12 @@
+// The end-to-end suite: the real system on loopback (wrangler dev, `edgeclass worker` processes, a webhook
+// receiver). One file at a time, after the other suites (npm test), so that its timings are its own.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.e2e.test.ts'],
+    fileParallelism: false,
+    testTimeout: 600_000,
+    hookTimeout: 300_000,
+  },
+});
