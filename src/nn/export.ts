@@ -17,6 +17,8 @@ export interface ExportOptions {
   out?: string;
   /** 'q8': also write onnx/model_quantized.onnx (dynamic int8 weights), the file transformers.js loads for q8. */
   quantize?: 'q8' | null;
+  /** Called before each stage (the CLI's progress bar): `done` of `total` stages are finished. */
+  onStage?: (stage: string, done: number, total: number) => void;
 }
 
 /** The graph spec for a folder: flags first, then what the folder says (sentence-transformers, edgeclass head). */
@@ -31,18 +33,24 @@ export function exportSpecFor(folder: ModelFolder, options: ExportOptions): Expo
 
 export function exportModel(dir: string, options: ExportOptions = {}): { file: string; spec: ExportSpec; bytes: number } {
   if (isGpt2Folder(dir)) return exportGpt2(dir, options);
+  const total = options.quantize === 'q8' ? 4 : 2;
+  options.onStage?.('reading the folder', 0, total);
   const folder = readModelFolder(dir);
   const spec = exportSpecFor(folder, options);
   const docString = `edgeclass export: ${spec.task}${spec.pooling ? `, ${spec.pooling} pooling` : ''}${spec.normalize ? ', normalized' : ''}`;
+  options.onStage?.('building and writing onnx/model.onnx', 1, total);
   const bytes = serializeGraph(buildInferenceGraph(folder.weights, folder.config, spec), { docString });
   const out = path.join(options.out ?? dir, 'onnx');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, 'model.onnx');
   fs.writeFileSync(file, bytes);
   if (options.quantize === 'q8') {
+    options.onStage?.('quantizing weights to int8', 2, total);
     const graph = buildInferenceGraph(folder.weights, folder.config, spec);
     quantizeDynamicInt8(graph);
+    options.onStage?.('writing onnx/model_quantized.onnx', 3, total);
     fs.writeFileSync(path.join(out, 'model_quantized.onnx'), serializeGraph(graph, { docString: `${docString}, dynamic int8 (q8)` }));
   }
+  options.onStage?.('done', total, total);
   return { file, spec, bytes: bytes.length };
 }

@@ -1,6 +1,7 @@
 // `edgeclass export <model-dir>`: onnx/model.onnx with Optimum's input and output names.
 import { exportModel } from '../../nn/export.ts';
 import { parseCommandArgs } from '../args.ts';
+import { ProgressBar } from '../progress.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -21,13 +22,16 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling)) throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
   if (values.quantize && values.quantize !== 'q8') throw new Error(`--quantize must be q8, got '${values.quantize}'`);
+  const bar = new ProgressBar();
   const result = exportModel(dir, {
     task: values.task as 'feature-extraction' | 'sequence-classification' | 'text-generation' | undefined,
     pooling: values.pooling as 'cls' | 'mean' | 'max' | undefined,
     normalize: values.normalize,
     out: values.out,
     quantize: values.quantize === 'q8' ? 'q8' : null,
+    onStage: (stage, done, total) => bar.update(done, total, stage, true),
   });
+  bar.done();
   if (values.json) process.stdout.write(`${JSON.stringify({ file: result.file, bytes: result.bytes, task: result.spec.task, pooling: result.spec.pooling ?? null })}\n`);
   process.stderr.write(`wrote ${result.file} (${result.spec.task}${result.spec.pooling ? `, ${result.spec.pooling} pooling` : ''}, ${(result.bytes / 1e6).toFixed(1)} MB)\n`);
   return 0;
