@@ -37,7 +37,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, measure, probeTorch, QUIET_CORES, Runner, stats, SYSTEM_PYTHON, type MeasureLog, type Plan } from './lib/infer-common.ts';
+import { fmt, isQuiet, measure, probeTorch, QUIET_CORES, Runner, stats, SYSTEM_PYTHON, type MeasureLog, type Plan } from './lib/infer-common.ts';
 import { caseInputs, CASES, LEARNING_RATE, VOCAB, WEIGHT_DECAY, type TrainCase } from './lib/train-cases.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -63,7 +63,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-bench-train-'));
 // budget (never under minRounds); then more (up to maxRounds, within deadlineMs) while a runner has fewer than
 // minQuiet steps taken on a quiet machine. Case C runs its runners one at a time ("solo", the budget split between
 // them): an edgeclass step of the bert-base shape peaks at about 12 GiB of RSS, two of them do not fit beside PyTorch
-// in this VM's 24 GiB. About 6 minutes on a quiet machine, 12 on a busy one.
+// in this VM's 24 GiB. About 3 minutes on a quiet machine, 8 to 12 on a busy one.
 type TrainPlan = Plan & { solo: boolean; minRounds: number; budgetMs: number };
 const PLANS: Record<string, Omit<TrainPlan, 'caseName'>> = {
   A: { warmup: 2, rounds: roundsArg ?? (quick ? 2 : 10), minRounds: quick ? 2 : 4, budgetMs: 150_000, perRound: 1, maxRounds: quick ? 2 : Math.max(roundsArg ?? 0, 16), minQuiet: 6, deadlineMs: 150_000, solo: false },
@@ -239,7 +239,9 @@ for (const res of results) {
     let rest = '-';
     let losses: number[] = [];
     if (d && 'steps' in d) {
-      const timed = d.steps.slice(plan.warmup);
+      // The worker's steps: the warm-up ones, then one per recorded batch; the parts of the steps the figures use.
+      const quietFlags = (r.batches.get(c.name) ?? []).flatMap((b) => b.times.map(() => isQuiet(b)));
+      const timed = d.steps.slice(plan.warmup).filter((_, i) => basis === 'all' || quietFlags[i]);
       masks = fmt(median(timed.map((x) => x.maskMs)));
       run = fmt(median(timed.map((x) => x.runMs)));
       rest = fmt(median(timed.map((x) => x.totalMs - x.runMs - x.maskMs)));

@@ -115,11 +115,13 @@ export interface BuiltStep {
   serializeMs: number;
 }
 
-export function buildCase(c: TrainCase, precision: Precision): BuiltStep {
+/** rewrite: an experiment's change to the built graph before it is serialized (bench/lib/train-profile.ts). */
+export function buildCase(c: TrainCase, precision: Precision, rewrite?: (step: StepGraph) => void): BuiltStep {
   const t0 = performance.now();
   const weights = initWeights(caseConfig(c), { seed: SEED, head: 'project' });
   const t1 = performance.now();
   const step = buildStepGraph(caseSpec(c, precision, weights));
+  rewrite?.(step);
   const t2 = performance.now();
   const model = serializeGraph(step.graph);
   const t3 = performance.now();

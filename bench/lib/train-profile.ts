@@ -5,7 +5,8 @@
 // Also: JS-side session.run time against ORT's own model_run time (the binding's share: wrapping the feeds and copying
 // the outputs into JS buffers), and the cost of a plain copy of that many bytes.
 //
-//   npx tsx bench/lib/train-profile.ts [--case A] [--precision float64,float32] [--warmup 2] [--steps 3] [--json FILE]
+//   npx tsx bench/lib/train-profile.ts [--case A] [--precision float64,float32[,float32-f32sums]] [--warmup 2] [--steps 3]
+//     [--prealloc N] [--json FILE]
 //
 // Sessions are made as createGraphSession makes them (cpu, graphOptimizationLevel 'all', 2 intra-op threads), plus
 // profiling. Profiling adds a little time per kernel; read the shares, not the absolute figures.
@@ -13,7 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Graph } from '../../src/graph/graph.ts';
+import type { Graph, Node, Value } from '../../src/graph/graph.ts';
+import type { StepGraph } from '../../src/train/step-graph.ts';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, stepBytes, TrainState, VOCAB, type Precision } from './train-cases.ts';
 
@@ -21,7 +23,10 @@ const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback);
 const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 if (!c) throw new Error('--case A|B|C');
-const precisions = opt('precision', 'float64,float32').split(',') as Precision[];
+// float32-f32sums: the float32 backward with its float64-accumulated sums (grad-rules preciseSum/preciseMean:
+// Cast to float64 -> ReduceSum/ReduceMean -> Cast to float32) rewritten to reduce in float32, to price them.
+type Variant = Precision | 'float32-f32sums';
+const precisions = opt('precision', 'float64,float32').split(',') as Variant[];
 const warmup = Number(opt('warmup', '2'));
 const steps = Number(opt('steps', '3'));
 const jsonOut = argv.indexOf('--json') >= 0 ? opt('json', '') : null;
@@ -55,6 +60,34 @@ function phases(graph: Graph, backwardNodes: number): Map<string, Phase> {
   return out;
 }
 
+/** Cast(float32 -> float64) -> ReduceSum|ReduceMean -> Cast(-> float32) becomes a float32 reduction; returns how many. */
+function float32Sums(step: StepGraph): number {
+  const g = step.graph;
+  const consumers = new Map<Value, Node[]>();
+  for (const n of g.nodes) for (const v of n.inputs) if (v) consumers.set(v, [...(consumers.get(v) ?? []), n]);
+  const isCast = (n: Node | null | undefined, to: number) => n?.opType === 'Cast' && n.attributes.to?.type === 'int' && n.attributes.to.value === to;
+  const DOUBLE = 11;
+  const FLOAT = 1;
+  const drop = new Set<Node>();
+  let count = 0;
+  for (const r of g.nodes) {
+    if (r.opType !== 'ReduceSum' && r.opType !== 'ReduceMean') continue;
+    const wide = r.inputs[0];
+    const widen = wide?.producer;
+    if (!wide || !widen || !isCast(widen, DOUBLE) || widen.inputs[0]?.dtype !== 'float32') continue;
+    const users = consumers.get(r.outputs[0]!) ?? [];
+    if (users.length !== 1 || !isCast(users[0], FLOAT) || g.outputs.includes(r.outputs[0]!)) continue;
+    r.inputs[0] = widen.inputs[0]!;
+    (r.outputs[0] as { dtype: string }).dtype = 'float32'; // the Cast after it is now float32 -> float32
+    if ((consumers.get(wide) ?? []).length === 1 && !g.outputs.includes(wide)) drop.add(widen);
+    count++;
+  }
+  const kept = g.nodes.filter((n) => !drop.has(n));
+  g.nodes.length = 0;
+  g.nodes.push(...kept);
+  return count;
+}
+
 interface KernelEvent { name: string; dur: number; ts: number; args: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[]; mem_arena_held?: string } }
 interface SessionEvent { name: string; dur: number; ts: number }
 
@@ -79,7 +112,8 @@ const f1 = (x: number) => x.toFixed(1);
 const report: Record<string, unknown> = { case: c.name, warmup, steps, machine: `${os.cpus()[0]?.model} x ${os.cpus().length}`, loadavg: os.loadavg() };
 
 for (const precision of precisions) {
-  const built = buildCase(c, precision);
+  let rewritten = 0;
+  const built = precision === 'float32-f32sums' ? buildCase(c, 'float32', (s) => (rewritten = float32Sums(s))) : buildCase(c, precision);
   const phaseOf = phases(built.step.graph, built.step.backwardNodes);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-train-profile-'));
   const session = await ort.InferenceSession.create(built.model, {
@@ -158,6 +192,7 @@ for (const precision of precisions) {
 
   console.log('');
   console.log(`== case ${c.name} (${c.title}), backward ${precision}: ${steps} profiled steps after ${warmup} warm-up (load average ${os.loadavg()[0]!.toFixed(2)})`);
+  if (rewritten) console.log(`(${rewritten} float64-accumulated reductions rewritten to float32 ones)`);
   console.log(`step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + feeds/apply ${f1((total - mask - jsRun) / steps)}`);
   console.log(`session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs copied out) ${f1(jsRun / steps - perStep(modelRun))}`);
   console.log(`  (a plain JS copy of the ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of new weights and moments into fresh buffers: ${f1(Math.min(...copyTimes))} ms)`);
@@ -200,8 +235,8 @@ for (const precision of precisions) {
 
 if (prealloc > 0) {
   // Plain steps against steps that hand session.run preallocated output buffers for new.* / new_m.* / new_v.*
-  // (two sets, alternating, so no output aliases the input it replaces), taking turns, without profiling.
-  const precision = precisions[0]!;
+  // (two sets, alternating, so no output aliases the input it replaces), taking turns with plain steps, without profiling.
+  const precision = precisions[0] === 'float32-f32sums' ? 'float32' : precisions[0]!;
   const built = buildCase(c, precision);
   const session = await ort.InferenceSession.create(built.model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 2 });
   const plain = new TrainState(c, built.step, built.weights, caseInputs(c));
@@ -226,21 +261,35 @@ if (prealloc > 0) {
     },
     release: async () => {},
   };
+  // A second plain state is the control: how far two plain runs of the same steps drift apart (ORT's kernels need
+  // not be bitwise deterministic across runs with 2 threads).
+  const control = new TrainState(c, built.step, built.weights, caseInputs(c));
   const a: number[] = [];
   const b: number[] = [];
+  let driftPre = 0;
+  let driftControl = 0;
   for (let i = 0; i < prealloc + 1; i++) {
     const x = await plain.run(gs);
     const y = await pre.run(preSession);
+    const z = await control.run(gs);
+    driftPre = Math.max(driftPre, Math.abs(x.loss - y.loss));
+    driftControl = Math.max(driftControl, Math.abs(x.loss - z.loss));
     if (i === 0) continue; // warm-up
     a.push(x.runMs);
     b.push(y.runMs);
-    if (Math.abs(x.loss - y.loss) > 1e-6) throw new Error(`preallocated outputs changed the loss: ${x.loss} vs ${y.loss}`);
   }
+  const sample = built.step.trainable[0]!;
+  let weightDiff = 0;
+  const wa = plain.weights.get(sample)!.data;
+  const wb = pre.weights.get(sample)!.data;
+  for (let i = 0; i < wa.length; i++) weightDiff = Math.max(weightDiff, Math.abs(wa[i]! - wb[i]!));
+  console.log(`loss drift over ${prealloc + 1} steps: preallocated vs plain ${driftPre.toExponential(2)}, plain vs plain (control) ${driftControl.toExponential(2)}; ` +
+    `max |weight diff| of ${sample} preallocated vs plain ${weightDiff.toExponential(2)}`);
   const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
   console.log('');
-  console.log(`preallocated outputs (case ${c.name}, ${precision} backward, ${prealloc} steps each, taking turns, same losses): session.run median ` +
+  console.log(`preallocated outputs (case ${c.name}, ${precision} backward, ${prealloc} steps each, taking turns, losses compared above): session.run median ` +
     `${f1(med(a))} ms plain vs ${f1(med(b))} ms with new.*/new_m.*/new_v.* written into preallocated buffers`);
-  report.prealloc = { plainRunMs: a, preallocRunMs: b };
+  report.prealloc = { plainRunMs: a, preallocRunMs: b, driftPre, driftControl, weightDiff };
   await session.release();
 }
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(report, null, 2));
