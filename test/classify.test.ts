@@ -138,10 +138,10 @@ describe('the classifier', () => {
     await expect(deps.classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'] })).rejects.toThrow(/leave labels out/);
   });
 
-  it('takes a strategy plugged into the registry under the llm name, with its own options', async () => {
+  it('takes a strategy plugged into the registry, replacing the one of its name, with its own options', async () => {
     const strategies: StrategyRegistry = defaultStrategies();
-    await expect(new Classifier(deps.models, deps.limits, strategies).classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'], strategy: 'llm' }))
-      .rejects.toThrow('strategy llm is not available yet');
+    await expect(new Classifier(deps.models, deps.limits, { strategies }).classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'], strategy: 'llm' }))
+      .rejects.toThrow(/'tiny-cls' is not a causal language model .*no remote LLM is configured/);
     strategies.register({
       name: 'llm',
       labels: 'required',
@@ -150,7 +150,7 @@ describe('the classifier', () => {
         return { labels: request.labels, scores: request.inputs.map(() => request.labels.map((_, j) => j / 10)), tokens: 7 };
       },
     });
-    const classifier = new Classifier(deps.models, deps.limits, strategies);
+    const classifier = new Classifier(deps.models, deps.limits, { strategies });
     expect(await classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x', 'y', 'z'], strategy: 'llm', top_k: 2 }))
       .toEqual({ model: 'tiny-cls', strategy: 'llm', results: [{ labels: ['z', 'y'], scores: [0.2, 0.1] }], usage: { tokens: 7 } });
     await expect(classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'], strategy: 'llm', multi_label: true })).rejects.toThrow('multi_label does not apply to strategy llm');

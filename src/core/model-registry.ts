@@ -27,6 +27,8 @@ export function modelDtypeFromEnv(env: Record<string, unknown>): ModelDtype {
   if (raw === 'q8') return 'q8';
   throw new Error(`EDGECLASS_MODEL_DTYPE must be fp32 or q8, got '${String(raw)}'`);
 }
+/** config model_type values of decoder-only LMs: strategy llm scores labels with them (./causal-lms.ts). */
+export const CAUSAL_LM_TYPES: ReadonlySet<string> = new Set(['gpt2']);
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 /** transformers' fallback when neither the tokenizer nor the config bounds the length. */
 const DEFAULT_MAX_LENGTH = 512;
@@ -111,25 +113,12 @@ export class ModelRegistry {
       throw new RequestError('unsupported_model', `model '${id}' has no config.json, so it cannot run (only tokenize)`, 'model');
     }
     const config = parseServingConfig(id, configText);
-    const sentenceTransformers = await this.readSentenceTransformers(id);
-    let bytes: Uint8Array | null = null;
-    let onnxFile = ONNX_FILE;
-    for (const file of ONNX_FILES[this.options.dtype ?? 'fp32']) {
-      bytes = await store.readBytes(id, file);
-      onnxFile = file;
-      if (bytes !== null) break;
-    }
-    if (bytes === null) {
+    if (config.modelType !== null && CAUSAL_LM_TYPES.has(config.modelType)) {
       throw new RequestError('unsupported_model',
-        `model '${id}' has no ${ONNX_FILE}, so it can tokenize but not run: export one with \`edgeclass export <model dir>\` and provide it again`, 'model');
+        `model '${id}' is a causal language model (${config.modelType}): it serves /v1/classify with strategy llm, not encoder pipelines`, 'model');
     }
-    const runtime = await this.getRuntime();
-    let session: InferenceSession;
-    try {
-      session = await runtime.createSession(bytes);
-    } catch (err) {
-      throw inferenceError(id, `${runtime.name} could not load ${onnxFile} of`, err);
-    }
+    const sentenceTransformers = await this.readSentenceTransformers(id);
+    const { session, file: onnxFile } = await this.openGraph(id);
     const unknown = session.inputNames.filter((name) => !KNOWN_INPUTS.has(name));
     if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
       await session.release().catch(() => undefined);
@@ -141,6 +130,30 @@ export class ModelRegistry {
     const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
     const runner = this.options.runner(session, { inputNames: session.inputNames, padId }, id);
     return { id, config, tokenizer, session, runner, maxLength, sentenceTransformers, telemetry: this.options.telemetry ?? null, onnxFile };
+  }
+
+  /**
+   * A session over the model's graph (onnx/model.onnx, or the q8 one with dtype q8), for the encoder pipelines
+   * here and for the causal LMs of strategy llm (./causal-lms.ts).
+   */
+  async openGraph(id: string): Promise<{ session: InferenceSession; file: string }> {
+    let bytes: Uint8Array | null = null;
+    let file = ONNX_FILE;
+    for (const candidate of ONNX_FILES[this.options.dtype ?? 'fp32']) {
+      bytes = await this.options.store.readBytes(id, candidate);
+      file = candidate;
+      if (bytes !== null) break;
+    }
+    if (bytes === null) {
+      throw new RequestError('unsupported_model',
+        `model '${id}' has no ${ONNX_FILE}, so it can tokenize but not run: export one with \`edgeclass export <model dir>\` and provide it again`, 'model');
+    }
+    const runtime = await this.getRuntime();
+    try {
+      return { session: await runtime.createSession(bytes), file };
+    } catch (err) {
+      throw inferenceError(id, `${runtime.name} could not load ${file} of`, err);
+    }
   }
 
   private async readSentenceTransformers(id: string): Promise<SentenceTransformersInfo | null> {

@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { InferenceError, RequestError, type ErrorKind } from '../core/errors.ts';
+import { UpstreamError } from '../core/llm/errors.ts';
 
 export interface ErrorBody {
   error: { type: string; message: string; param: string | null };
@@ -75,6 +76,10 @@ export function handleError(err: unknown, c: Context) {
   if (err instanceof InferenceError) {
     console.error(JSON.stringify({ level: 'error', msg: 'inference failed', path: c.req.path, model: err.modelId, error: err.message }));
     return errorResponse(c, 500, 'inference_error', err.message);
+  }
+  if (err instanceof UpstreamError) {
+    console.error(JSON.stringify({ level: 'error', msg: 'upstream failed', path: c.req.path, failure: err.failure, status: err.upstreamStatus, error: err.message }));
+    return errorResponse(c, err.status, err.type, err.message);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;

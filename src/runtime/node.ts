@@ -2,6 +2,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Classifier } from '../core/classify/classifier.ts';
+import type { RemoteLlm } from '../core/llm/chat.ts';
+import { remoteLlmFromEnv } from '../core/llm/from-env.ts';
 import { inferenceSettingsFromEnv, limitsFromEnv, type InferenceSettings, type Limits } from '../core/limits.ts';
 import { ModelRegistry, modelDtypeFromEnv, type ModelDtype } from '../core/model-registry.ts';
 import { TokenizerRegistry } from '../core/tokenizers.ts';
@@ -33,6 +35,8 @@ export interface NodeAppOptions {
   metrics?: boolean;
   /** One JSON line per request; default: stdout, unless EDGECLASS_REQUEST_LOG is off. */
   requestLog?: RequestLog;
+  /** Strategy llm's chat endpoint; default from the environment (EDGECLASS_LLM_*, src/core/llm/from-env.ts). */
+  remoteLlm?: RemoteLlm | null;
 }
 
 /** EDGECLASS_REQUEST_LOG=off silences the request log (the test suites set it); else one line per request on stdout. */
@@ -67,7 +71,8 @@ export function createNodeDeps(options: NodeAppOptions): AppDeps {
     }),
     telemetry,
   });
-  return { store, tokenizers, models, classifier: new Classifier(models, limits), limits, runtime: 'node', telemetry };
+  const remoteLlm = options.remoteLlm === undefined ? remoteLlmFromEnv(process.env) : options.remoteLlm;
+  return { store, tokenizers, models, classifier: new Classifier(models, limits, { remoteLlm }), limits, runtime: 'node', telemetry };
 }
 
 export function createNodeApp(options: NodeAppOptions): App {

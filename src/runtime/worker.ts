@@ -3,6 +3,8 @@
 // tokenizers and inference sessions load once per isolate. onnxruntime-web is imported by the first request that
 // infers, never by the others.
 import { Classifier } from '../core/classify/classifier.ts';
+import { remoteLlmFromEnv } from '../core/llm/from-env.ts';
+import type { WorkersAiBinding } from '../core/llm/workers-ai.ts';
 import { inferenceSettingsFromEnv, limitsFromEnv } from '../core/limits.ts';
 import { ModelRegistry, modelDtypeFromEnv } from '../core/model-registry.ts';
 import { TokenizerRegistry } from '../core/tokenizers.ts';
@@ -39,9 +41,20 @@ export interface WorkerEnv {
   EDGECLASS_MAX_BATCH_ROWS?: string;
   /** fp32 (default) or q8: serve onnx/model_quantized.onnx where a model folder has one. */
   EDGECLASS_MODEL_DTYPE?: string;
+  /** Workers AI (wrangler.toml [ai] binding = "AI"): strategy llm's chat model when no base URL is set. */
+  AI?: WorkersAiBinding;
+  /** Strategy llm's remote side (src/core/llm/from-env.ts); EDGECLASS_LLM_API_KEY is a secret. */
+  EDGECLASS_LLM_PROVIDER?: string;
+  EDGECLASS_LLM_BASE_URL?: string;
+  EDGECLASS_LLM_API_KEY?: string;
+  EDGECLASS_LLM_MODELS?: string;
+  EDGECLASS_LLM_RESPONSE_FORMAT?: string;
+  EDGECLASS_LLM_TIMEOUT_MS?: string;
+  EDGECLASS_LLM_RETRIES?: string;
 }
 
-let cached: { bucket: R2Bucket; deps: AppDeps } | null = null;
+/** The deps of this isolate, and the bindings they were made from (tests call the handler with other ones). */
+let cached: { bucket: R2Bucket; ai: WorkersAiBinding | undefined; deps: AppDeps } | null = null;
 
 /** The fine-tuning core's context over the bindings; null when D1, FILES or JOBS is not bound. */
 export function jobsContextFor(env: WorkerEnv, config: JobsConfig, defer: (work: Promise<unknown>) => void): JobsContext | null {
@@ -50,7 +63,7 @@ export function jobsContextFor(env: WorkerEnv, config: JobsConfig, defer: (work:
 }
 
 export function depsFor(env: WorkerEnv): AppDeps {
-  if (cached?.bucket !== env.MODELS) {
+  if (cached?.bucket !== env.MODELS || cached.ai !== env.AI) {
     const vars = env as unknown as Record<string, unknown>;
     const r2 = new R2ModelStore(env.MODELS);
     const store: ModelStore = env.ASSETS ? new LayeredModelStore([new AssetsModelStore(env.ASSETS), r2]) : r2;
@@ -69,9 +82,11 @@ export function depsFor(env: WorkerEnv): AppDeps {
     const jobs = env.DB && env.FILES && env.JOBS
       ? { config: jobsConfig, context: (defer: (work: Promise<unknown>) => void) => jobsContextFor(env, jobsConfig, defer)! }
       : undefined;
+    const classifier = new Classifier(models, limits, { remoteLlm: remoteLlmFromEnv(vars, env.AI) });
     cached = {
       bucket: env.MODELS,
-      deps: { store, tokenizers, models, classifier: new Classifier(models, limits), limits, runtime: 'workerd', jobs },
+      ai: env.AI,
+      deps: { store, tokenizers, models, classifier, limits, runtime: 'workerd', jobs },
     };
   }
   return cached.deps;

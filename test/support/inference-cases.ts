@@ -29,6 +29,8 @@ export const INFERENCE_CASES: InferenceCase[] = [
   { name: 'embedding zero-shot multi-label', path: '/v1/classify', body: { model: 'tiny-embed-cls', inputs: TEXTS, labels: TOPICS, multi_label: true, temperature: 0.1, threshold: 0.8 } },
   { name: 'model softmax top_k 2', path: '/v1/classify', body: { model: 'tiny-cls', inputs: TEXTS, top_k: 2 } },
   { name: 'model multi-label', path: '/v1/classify', body: { model: 'tiny-multi', inputs: TEXTS } },
+  { name: 'llm local single-label (gpt2)', path: '/v1/classify', body: { model: 'tiny-gpt2', inputs: TEXTS, labels: TOPICS, strategy: 'llm' } },
+  { name: 'llm local multi-label top_k 3 (gpt2)', path: '/v1/classify', body: { model: 'tiny-gpt2', inputs: TEXTS, labels: TOPICS, multi_label: true, top_k: 3 } },
 ];
 
 export interface CaseDiff {

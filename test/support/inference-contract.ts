@@ -136,8 +136,25 @@ export function defineInferenceContract(getFetch: () => Fetch) {
       await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', temperature: 0.1 }), 422, 'temperature');
     });
 
-    it('strategy llm answers 422 until it is available; unknown strategies are refused', async () => {
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'llm' }), 422, 'strategy', /strategy llm is not available yet/);
+    it('llm (local causal LM): label probabilities or p(yes) per label; the default for a causal LM with labels', async () => {
+      const single = await ok(await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: TEXTS, labels: TOPICS }));
+      expect(single.strategy).toBe('llm');
+      expect(single.usage.tokens).toBeGreaterThan(TEXTS.length * 20);
+      for (const r of single.results) {
+        expectRanked(r, TOPICS);
+        expect(Math.abs(r.scores.reduce((a: number, b: number) => a + b, 0) - 1)).toBeLessThan(1e-6);
+      }
+      const multi = await ok(await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: TEXTS[0], labels: TOPICS, strategy: 'llm', multi_label: true, top_k: 2 }));
+      expect(multi.results[0].labels).toHaveLength(2);
+      for (const s of multi.results[0].scores) expect(s > 0 && s < 1).toBe(true);
+      await expectError(await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: 'x', labels: ['a'], strategy: 'llm', hypothesis_template: 'It is {}.' }), 422, 'hypothesis_template');
+      await expectError(await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: 'x', labels: ['a'], strategy: 'nli' }), 422, 'model', /causal language model/);
+      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-gpt2', input: 'x' }), 422, 'model', /causal language model \(gpt2\).*strategy llm/);
+    });
+
+    it('llm refuses encoders, and remote names when no remote LLM is configured; unknown strategies are refused', async () => {
+      await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'llm' }), 422, 'model', /'tiny-cls' is not a causal language model/);
+      await expectError(await post(f, '/v1/classify', { model: 'gpt-4o-mini', inputs: 'x', labels: ['a'], strategy: 'llm' }), 422, 'model', /no remote LLM is configured/);
       await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'magic' }), 422, 'strategy');
     });
   });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../../src/graph/index.ts';
 import { readModelFolder } from '../../src/nn/folder.ts';
+import { initGpt2Model } from '../../src/nn/gpt2-init.ts';
 import { initModel, type InitModelOptions } from '../../src/nn/init-model.ts';
 import { buildInferenceGraph } from '../../src/nn/model-graph.ts';
 import { MODELS_DIR } from './paths.ts';
@@ -23,6 +24,13 @@ export const TINY_MODELS: Record<string, Spec> = {
   'tiny-cls': { arch: 'bert', seed: 15, std: 0.3, labels: SENTIMENT_LABELS },
   'tiny-multi': { arch: 'roberta', seed: 16, std: 0.3, labels: TOPIC_LABELS, problemType: 'multi_label_classification' },
 };
+
+/** A tiny GPT-2 (the RoBERTa byte-level BPE as a GPT-2 tokenizer, 128 positions): strategy llm's local model. */
+export const TINY_GPT2 = 'tiny-gpt2';
+
+export function makeTinyGpt2(root: string, id = TINY_GPT2): string {
+  return initGpt2Model({ layers: 2, hidden: 32, heads: 4, positions: 128, tokenizerDir: tokenizerDirOf('roberta'), seed: 21, std: 0.3, out: path.join(root, id) }).dir;
+}
 
 /** A model that tokenizes but has no onnx/model.onnx. */
 export const NO_ONNX_MODEL = 'tiny-no-onnx';
@@ -63,6 +71,7 @@ export function makeFailingModel(root: string, id: typeof NO_ONNX_MODEL | typeof
 export function makeTinyModels(root: string): string {
   fs.mkdirSync(root, { recursive: true });
   for (const id of Object.keys(TINY_MODELS)) makeTinyModel(root, id);
+  makeTinyGpt2(root);
   for (const id of [NO_ONNX_MODEL, BROKEN_MODEL, CORRUPT_MODEL] as const) makeFailingModel(root, id);
   return root;
 }

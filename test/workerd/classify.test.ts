@@ -24,9 +24,11 @@ beforeAll(async () => {
 
 describe('classify and embeddings in workerd match Node (1e-5)', () => {
   it('lists the tiny models', async () => {
-    const body = (await (await edgeFetch('/v1/models')).json()) as { data: { id: string; capabilities: { classify: boolean } }[] };
+    const body = (await (await edgeFetch('/v1/models')).json()) as { data: { id: string; capabilities: { embeddings: boolean; classify: boolean } }[] };
     expect(body.data.find((m) => m.id === 'tiny-nli')?.capabilities.classify).toBe(true);
     expect(body.data.find((m) => m.id === 'tiny-no-onnx')?.capabilities.classify).toBe(false);
+    // A causal LM classifies (strategy llm) but gives no embeddings.
+    expect(body.data.find((m) => m.id === 'tiny-gpt2')?.capabilities).toEqual({ tokenize: true, embeddings: false, classify: true });
   });
 
   INFERENCE_CASES.forEach((c, i) => {

@@ -1,11 +1,13 @@
 // The remote llm strategy through a Workers AI binding, inside workerd: the client and the strategy use only what
 // the Workers runtime has (timers, AbortController, JSON). The binding is a stand-in with the documented
 // run(model, inputs) -> { response } interface (Workers AI cannot run offline; the one stand-in allowed).
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { classifyWithRemoteLlm } from '../../src/core/classify/llm-remote.ts';
 import { UpstreamError } from '../../src/core/llm/errors.ts';
 import { chatClientFromEnv } from '../../src/core/llm/from-env.ts';
 import type { WorkersAiBinding } from '../../src/core/llm/workers-ai.ts';
+import worker, { type WorkerEnv } from '../../src/runtime/worker.ts';
 
 const LABELS = ['billing', 'bug report', 'feature request'];
 
@@ -41,5 +43,34 @@ describe('llm strategy with the Workers AI binding (workerd)', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.status).toBe(504);
     expect(err.toErrorBody()).toEqual({ error: { type: 'upstream_error', message: expect.stringMatching(/50 ms/), param: null } });
+  });
+});
+
+describe('POST /v1/classify strategy llm through the AI binding (workerd)', () => {
+  const MODEL = '@cf/meta/llama-3.1-8b-instruct';
+  /** The Worker's own fetch handler, with the stand-in bound as AI and the model listed. */
+  async function classify(ai: WorkersAiBinding, body: unknown): Promise<{ status: number; body: any }> {
+    const ctx = createExecutionContext();
+    const bindings = { ...(env as unknown as WorkerEnv), AI: ai, EDGECLASS_LLM_MODELS: MODEL, EDGECLASS_LLM_RETRIES: '0' };
+    const res = await worker.fetch(new Request('http://edge/v1/classify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }), bindings, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('forwards a listed model to the binding and ranks its choice first; usage is the binding\'s tokens', async () => {
+    const ai = standIn((inputs) => ({ response: { label: String(inputs.messages[1].content).includes('charged') ? 'billing' : 'bug report' }, usage: { prompt_tokens: 40, completion_tokens: 6, total_tokens: 46 } }));
+    const { status, body } = await classify(ai, { model: MODEL, inputs: ['I was charged twice', 'It crashes'], labels: LABELS });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.strategy).toBe('llm');
+    expect(body.results.map((r: { labels: string[] }) => r.labels[0])).toEqual(['billing', 'bug report']);
+    expect(body.usage).toEqual({ tokens: 92 });
+    expect(ai.calls.map((c) => c.model)).toEqual([MODEL, MODEL]);
+  });
+
+  it('an answer off the labels twice is a 502 upstream_error', async () => {
+    const ai = standIn(() => ({ response: '{"label": "complaint"}' }));
+    const { status, body } = await classify(ai, { model: MODEL, inputs: 'x', labels: LABELS, strategy: 'llm' });
+    expect(status).toBe(502);
+    expect(body.error).toEqual({ type: 'upstream_error', message: expect.stringMatching(/unusable twice/), param: null });
   });
 });

@@ -7,16 +7,28 @@ import { LabelEmbeddingCache } from './label-cache.ts';
 import { HIDDEN_STATES } from '../infer.ts';
 import { nliLabelIds } from './nli.ts';
 import { rank } from './scoring.ts';
-import { defaultStrategies, isUnavailable, type StrategyRegistry } from './strategies.ts';
+import { CausalLmRegistry } from '../causal-lms.ts';
+import type { RemoteLlm } from '../llm/chat.ts';
+import { isRemoteLlm } from './llm.ts';
+import { defaultStrategies, type StrategyRegistry } from './strategies.ts';
 import type { ClassifyContext, ClassifyRequest, ClassifyResponse, StrategyOption } from './types.ts';
 
 const OPTIONS: readonly StrategyOption[] = ['hypothesis_template', 'multi_label', 'top_k', 'temperature', 'threshold'];
 
+export interface ClassifierOptions {
+  /** The strategies by name; defaultStrategies() when absent. */
+  strategies?: StrategyRegistry;
+  /** Strategy llm's chat endpoint (remoteLlmFromEnv); none when absent. */
+  remoteLlm?: RemoteLlm | null;
+}
+
 export class Classifier {
   private readonly context: ClassifyContext;
+  readonly strategies: StrategyRegistry;
 
-  constructor(models: ModelRegistry, limits: Limits, readonly strategies: StrategyRegistry = defaultStrategies(), labelEmbeddings = new LabelEmbeddingCache()) {
-    this.context = { models, limits, labelEmbeddings };
+  constructor(models: ModelRegistry, limits: Limits, options: ClassifierOptions = {}) {
+    this.strategies = options.strategies ?? defaultStrategies();
+    this.context = { models, limits, labelEmbeddings: new LabelEmbeddingCache(), causalLms: new CausalLmRegistry(models), remoteLlm: options.remoteLlm ?? null };
   }
 
   async classify(request: ClassifyRequest): Promise<ClassifyResponse> {
@@ -27,7 +39,6 @@ export class Classifier {
     if (!strategy) {
       throw new RequestError('invalid_request', `unknown strategy '${name}' (one of ${this.strategies.names().join(', ')})`, 'strategy');
     }
-    if (isUnavailable(strategy)) throw new RequestError('invalid_request', strategy.unavailable, 'strategy');
     for (const option of OPTIONS) {
       if (request[option] !== undefined && !strategy.options.includes(option)) {
         throw new RequestError('invalid_request', `${option} does not apply to strategy ${name}`, option);
@@ -52,11 +63,13 @@ export class Classifier {
   }
 
   /**
-   * No strategy named: the model's own labels without candidate labels; with them, nli for an NLI model, embedding
-   * for a model that gives token embeddings.
+   * No strategy named: the model's own labels without candidate labels; with them, llm for a remote LLM or a local
+   * causal LM, nli for an NLI model, embedding for a model that gives token embeddings.
    */
   private async defaultStrategy(request: ClassifyRequest): Promise<string> {
     if (request.labels === undefined) return 'model';
+    const { remoteLlm, causalLms } = this.context;
+    if (isRemoteLlm(remoteLlm, request.model) || (await causalLms.causalType(request.model)) !== null) return 'llm';
     const model = await this.context.models.get(request.model);
     if (nliLabelIds(model)) return 'nli';
     if (model.session.outputNames.some((name) => HIDDEN_STATES.includes(name))) return 'embedding';

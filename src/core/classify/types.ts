@@ -1,5 +1,7 @@
 // The classify operation's request, result and strategy interface. A strategy turns (inputs, labels) into one
 // score per label per input; ranking, top_k and the answer's shape are common (./classify.ts).
+import type { CausalLmRegistry } from '../causal-lms.ts';
+import type { RemoteLlm } from '../llm/chat.ts';
 import type { Limits } from '../limits.ts';
 import type { ModelRegistry } from '../model-registry.ts';
 import type { LabelEmbeddingCache } from './label-cache.ts';
@@ -27,6 +29,10 @@ export interface ClassifyContext {
   models: ModelRegistry;
   limits: Limits;
   labelEmbeddings: LabelEmbeddingCache;
+  /** Strategy llm's local models (causal LMs in the store). */
+  causalLms: CausalLmRegistry;
+  /** Strategy llm's chat endpoint and the model names it serves; null when none is configured. */
+  remoteLlm: RemoteLlm | null;
 }
 
 export interface StrategyOutput {

@@ -25,8 +25,22 @@ export interface ChatResponse {
   /** The assistant's message: text, or an already parsed object (Workers AI in JSON mode). */
   content: string | Record<string, unknown>;
   finishReason: string | null;
+  /** Prompt and completion tokens, when the upstream reports them (OpenAI's usage.total_tokens). */
+  totalTokens: number | null;
 }
 
 export interface ChatClient {
   complete(request: ChatRequest): Promise<ChatResponse>;
+}
+
+/** A chat endpoint and the upstream model names /v1/classify may forward to it (EDGECLASS_LLM_MODELS). */
+export interface RemoteLlm {
+  client: ChatClient;
+  models: ReadonlySet<string>;
+}
+
+/** usage.total_tokens (OpenAI's name, which Workers AI uses too), when it is a count. */
+export function tokensOf(usage: unknown): number | null {
+  const total = (usage as { total_tokens?: unknown } | null | undefined)?.total_tokens;
+  return Number.isInteger(total) && (total as number) >= 0 ? (total as number) : null;
 }

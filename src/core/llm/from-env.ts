@@ -7,7 +7,8 @@
 //   EDGECLASS_LLM_RESPONSE_FORMAT json_schema | json_object | none: what the endpoint supports
 //   EDGECLASS_LLM_TIMEOUT_MS      per attempt, default 30000
 //   EDGECLASS_LLM_RETRIES         retries after the first attempt, default 2
-import type { ChatClient } from './chat.ts';
+//   EDGECLASS_LLM_MODELS          the upstream model names /v1/classify may forward to (remoteLlmFromEnv)
+import type { ChatClient, RemoteLlm } from './chat.ts';
 import { OpenAiChatClient, type ResponseFormatSupport } from './openai.ts';
 import { WorkersAiChatClient, type WorkersAiBinding } from './workers-ai.ts';
 
@@ -37,4 +38,17 @@ export function chatClientFromEnv(env: Record<string, unknown>, ai?: WorkersAiBi
   const apiKey = str('EDGECLASS_LLM_API_KEY') ?? str('OPENAI_API_KEY');
   if (!baseUrl && !apiKey) return null;
   return new OpenAiChatClient({ baseUrl: baseUrl ?? 'https://api.openai.com/v1', apiKey, timeoutMs, retry, responseFormat: format as ResponseFormatSupport | undefined });
+}
+
+/**
+ * The remote side of strategy llm: the chat client, and EDGECLASS_LLM_MODELS, a comma-separated list of the
+ * upstream model names requests may name (e.g. "gpt-4o-mini,@cf/meta/llama-3.1-8b-instruct"). The list is the
+ * operator's choice of what the service spends money on, and it keeps a remote name from ever being looked up in
+ * the model store (or pulled from the Hub). Null when no client is configured.
+ */
+export function remoteLlmFromEnv(env: Record<string, unknown>, ai?: WorkersAiBinding | null): RemoteLlm | null {
+  const client = chatClientFromEnv(env, ai);
+  if (!client) return null;
+  const raw = typeof env.EDGECLASS_LLM_MODELS === 'string' ? env.EDGECLASS_LLM_MODELS : '';
+  return { client, models: new Set(raw.split(',').map((m) => m.trim()).filter(Boolean)) };
 }

@@ -2,7 +2,7 @@
 // that speak its protocol (vLLM, llama.cpp, Ollama, gateways). `Authorization: Bearer <key>` from a secret, a
 // timeout per attempt (the body read included), bounded retries with backoff on network errors, timeouts, 408,
 // 429 and 5xx, honouring Retry-After. Uses only fetch, so it runs in workerd and on Node alike.
-import type { ChatClient, ChatRequest, ChatResponse } from './chat.ts';
+import { tokensOf, type ChatClient, type ChatRequest, type ChatResponse } from './chat.ts';
 import { UpstreamError } from './errors.ts';
 import { backoffMs, CancelledError, DEFAULT_RETRY, retryAfterMs, sleep, TimeoutError, withTimeout, type RetryPolicy } from './retry.ts';
 
@@ -100,7 +100,7 @@ export class OpenAiChatClient implements ChatClient {
     if (!message || typeof message !== 'object') throw new UpstreamError('bad_response', 'the chat endpoint\'s reply has no choices[0].message', reply.status);
     // A refusal comes with content null; it is read as an (unusable) answer so the caller can correct or fail.
     const content = typeof message.content === 'string' ? message.content : typeof message.refusal === 'string' ? message.refusal : '';
-    return { content, finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null };
+    return { content, finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null, totalTokens: tokensOf(json.usage) };
   }
 
   /** The upstream's own error message, short, without our key. */

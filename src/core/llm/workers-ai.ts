@@ -3,7 +3,7 @@
 // (response_format { type: "json_schema", json_schema }) possibly the parsed object. The binding has no abort
 // signal, so a timeout stops waiting rather than the call; thrown errors (capacity, network) are retried with
 // backoff, a bounded number of times.
-import type { ChatClient, ChatRequest, ChatResponse } from './chat.ts';
+import { tokensOf, type ChatClient, type ChatRequest, type ChatResponse } from './chat.ts';
 import { UpstreamError } from './errors.ts';
 import { backoffMs, CancelledError, DEFAULT_RETRY, sleep, TimeoutError, withTimeout, type RetryPolicy } from './retry.ts';
 
@@ -64,9 +64,10 @@ function read(result: unknown): ChatResponse {
   if (typeof result !== 'object' || result === null || !('response' in result)) {
     throw new UpstreamError('bad_response', 'Workers AI returned no "response" (is the model a text-generation model?)');
   }
-  const response = (result as { response: unknown }).response;
-  if (typeof response === 'string') return { content: response, finishReason: null };
-  if (typeof response === 'object' && response !== null && !Array.isArray(response)) return { content: response as Record<string, unknown>, finishReason: null };
+  const { response, usage } = result as { response: unknown; usage?: unknown };
+  const totalTokens = tokensOf(usage);
+  if (typeof response === 'string') return { content: response, finishReason: null, totalTokens };
+  if (typeof response === 'object' && response !== null && !Array.isArray(response)) return { content: response as Record<string, unknown>, finishReason: null, totalTokens };
   // null (e.g. the model only made tool calls) or a number: an unusable answer the caller may correct.
-  return { content: response === null || response === undefined ? '' : JSON.stringify(response), finishReason: null };
+  return { content: response === null || response === undefined ? '' : JSON.stringify(response), finishReason: null, totalTokens };
 }

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { App } from '../app.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { errorResponses, upstreamErrorResponses } from '../schemas/common.ts';
 import { ClassifyRequestSchema, ClassifyResponseSchema } from '../schemas/classify.ts';
 
 const classifyRoute = createRoute({
@@ -22,6 +22,7 @@ const classifyRoute = createRoute({
   responses: {
     200: { description: 'Per input, its labels by descending score.', content: { 'application/json': { schema: ClassifyResponseSchema } } },
     ...errorResponses,
+    ...upstreamErrorResponses,
   },
 });
 

@@ -14,7 +14,7 @@ export const ClassifyRequestSchema = z
       example: ['business', 'sports', 'science', 'politics'],
     }),
     strategy: z.enum(['embedding', 'nli', 'model', 'llm']).optional().openapi({
-      description: 'Default: model without labels; with labels, nli for an NLI model (an entailment label in config label2id), else embedding.',
+      description: 'Default: model without labels; with labels, llm for a remote LLM (EDGECLASS_LLM_MODELS) or a local causal LM, nli for an NLI model (an entailment label in config label2id), else embedding.',
     }),
     hypothesis_template: z.string().optional().openapi({
       description: 'The sentence a label becomes; {} is replaced by the label. Default: "This example is {}." (nli), "This text is about {}." (embedding).',

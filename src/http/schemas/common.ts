@@ -42,5 +42,17 @@ export const errorResponses = {
   },
 } as const;
 
+/** Strategy llm's remote model failed: unreachable, refusing, or answering unusably (502), or too slow (504). */
+export const upstreamErrorResponses = {
+  502: {
+    description: 'The remote LLM (strategy llm) failed or answered unusably twice.',
+    content: { 'application/json': { schema: ErrorSchema, example: errorExample('upstream_error', "the model's answer for inputs[0] was unusable twice (...)") } },
+  },
+  504: {
+    description: 'The remote LLM (strategy llm) did not answer in time.',
+    content: { 'application/json': { schema: ErrorSchema, example: errorExample('upstream_error', 'the chat endpoint did not answer within 30000 ms (3 attempts)') } },
+  },
+} as const;
+
 /** The one error a read-only route can give. */
 export const serverErrorResponse = { 500: errorResponses[500] } as const;

@@ -1,0 +1,76 @@
+// Causal language models (GPT-2 style) ready to score, by id, for the local side of strategy llm. They live in the
+// same model store as the encoders and run on the same inference runtime, but take other inputs (position_ids, no
+// token types) and give next-token logits, so they are loaded here rather than by the encoder pipelines'
+// ModelRegistry. Concurrent requests share one load; a failed load is forgotten.
+import { parseGpt2Config } from '../nn/gpt2-config.ts';
+import { createGpt2CausalLm, type CausalLm } from './classify/llm-local.ts';
+import { inferenceError, RequestError } from './errors.ts';
+import { CAUSAL_LM_TYPES, type ModelRegistry } from './model-registry.ts';
+import type { ModelStore } from '../store/model-store.ts';
+
+/** The config's model_type when the store has the model and it is a causal LM; null otherwise (never throws). */
+export async function causalLmType(store: ModelStore, id: string): Promise<string | null> {
+  try {
+    const text = await store.readText(id, 'config.json');
+    const type = text === null ? null : (JSON.parse(text) as { model_type?: unknown }).model_type;
+    return typeof type === 'string' && CAUSAL_LM_TYPES.has(type) ? type : null;
+  } catch {
+    return null;
+  }
+}
+
+export class CausalLmRegistry {
+  private readonly cache = new Map<string, Promise<CausalLm>>();
+
+  constructor(private readonly models: ModelRegistry) {}
+
+  causalType(id: string): Promise<string | null> {
+    return causalLmType(this.models.store, id);
+  }
+
+  get(id: string): Promise<CausalLm> {
+    let pending = this.cache.get(id);
+    if (!pending) {
+      pending = this.load(id);
+      this.cache.set(id, pending);
+      pending.catch(() => this.cache.delete(id));
+    }
+    return pending;
+  }
+
+  private async load(id: string): Promise<CausalLm> {
+    // The tokenizer load answers "not found, and how to provide it" for a model that is not there at all.
+    const { tokenizer } = await this.models.tokenizers.get(id);
+    const text = await this.models.store.readText(id, 'config.json');
+    let configJson: unknown;
+    try {
+      configJson = text === null ? null : JSON.parse(text);
+    } catch {
+      configJson = null;
+    }
+    const type = (configJson as { model_type?: unknown } | null)?.model_type;
+    if (typeof type !== 'string' || !CAUSAL_LM_TYPES.has(type)) {
+      throw new RequestError('unsupported_model',
+        `model '${id}' is not a causal language model (config model_type ${JSON.stringify(type ?? null)}); strategy llm scores labels with ${[...CAUSAL_LM_TYPES].join(', ')} models, or forwards to a remote LLM`, 'model');
+    }
+    try {
+      parseGpt2Config(configJson);
+    } catch (err) {
+      throw new RequestError('unsupported_model', `model '${id}': config.json is not a valid GPT-2 config: ${err instanceof Error ? err.message : String(err)}`, 'model');
+    }
+    const { session } = await this.models.openGraph(id);
+    if (!session.outputNames.includes('logits') || !session.inputNames.includes('input_ids')) {
+      await session.release().catch(() => undefined);
+      throw new RequestError('unsupported_model',
+        `model '${id}': its graph takes ${session.inputNames.join(', ')} and gives ${session.outputNames.join(', ')}; a causal LM takes input_ids and gives logits`, 'model');
+    }
+    return createGpt2CausalLm(configJson, tokenizer, async (feeds) => {
+      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, { type: 'int64' as const, data: f.data, dims: f.dims }]));
+      try {
+        return await session.run(tensors, ['logits']);
+      } catch (err) {
+        throw inferenceError(id, 'running', err);
+      }
+    }, { inputNames: session.inputNames });
+  }
+}
