@@ -42,7 +42,9 @@ export async function fixturesService(request: Request): Promise<Response> {
   if (m && request.method === 'POST') {
     const g = goldens.find((x) => x.tokenizer === m![1]);
     if (!g) return new Response('no such golden', { status: 404 });
-    const { cases } = (await request.json()) as { cases: { id: string; output: unknown }[] };
+    const raw = Buffer.from(await request.arrayBuffer());
+    const text = (request.headers.get('content-encoding') === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
+    const { cases } = JSON.parse(text) as { cases: { id: string; output: unknown }[] };
     return Response.json(await judge(g, cases, url.searchParams.get('label') ?? 'workerd'));
   }
   // Tiny models made by the workerd suite's globalSetup (test/workerd/global-setup.ts), and Node's answers.
