@@ -81,19 +81,38 @@ const matmulRule: BackwardRule = (node, [g], needs) => {
   return [ga, gb];
 };
 
-/** Gather backward. axis 0 (embedding tables): scatter-add rows; other axes: a scalar index (e.g. [CLS]). */
+/**
+ * The gradient of an embedding table [V, ...rest] read by Gather(table, indices): each row of g summed into the
+ * table row of its index. Not ScatterND with reduction add: onnxruntime's CPU kernel adds update slices on several
+ * threads without synchronization, and rows sharing an index (a repeated token, one position across a batch) lose
+ * updates (measured at 2 threads: sums up to 35% off, different on every run). Race-free and deterministic instead:
+ * sort the rows by index (Unique + TopK), prefix-sum them in float64 (CumSum), take each distinct index's sum as
+ * the difference of two prefix sums, and write the distinct rows (ScatterND without reduction: no two updates
+ * share a row). The table's dtype is kept (a widened backward writes float32 rows, half the traffic over [V, H]).
+ */
+function embeddingGrad(data: Value, indices: Value, g: Value): Value {
+  const rest = data.shape.slice(1).map((d) => (typeof d === 'number' ? d : 0));
+  if (rest.includes(0)) throw new Error(`Gather backward: the table ${data} needs static row dims`);
+  const flat = ops.reshape(ops.cast(indices, 'int64'), [-1]); // [N]
+  const rows = ops.cast(ops.reshape(g, [-1, ...rest]), 'float64'); // [N, ...rest]
+  const { values, inverse, counts } = ops.unique(flat); // [U], [N], [U]
+  const order = ops.topK(inverse, ops.shapeOf(flat), flat.shape[0], false).indices; // [N]: rows grouped by index, ascending
+  const prefix = ops.cumSum(ops.gather(rows, order), 0); // [N, ...rest]
+  const zeroRow = ops.constantOfShape(data.graph.constInt64([1, ...rest]), [1, ...rest], 0, 'float64'); // [1, ...rest]
+  const padded = ops.concat([zeroRow, prefix], 0); // [N + 1, ...rest]: padded[i] = sum of the first i sorted rows
+  const ends = ops.cumSum(counts, 0); // [U]
+  const sums = ops.sub(ops.gather(padded, ends), ops.gather(padded, ops.sub(ends, counts))); // [U, ...rest]
+  const dtype = data.dtype === 'float64' ? 'float64' : 'float32';
+  const zeros = ops.constantOfShape(ops.shapeOf(data), data.shape, 0, dtype); // [V, ...rest]
+  return ops.scatterND(zeros, ops.unsqueeze(values, [-1]), ops.cast(sums, dtype));
+}
+
+/** Gather backward. axis 0 (embedding tables): a race-free scatter-add of rows; other axes: a scalar index (e.g. [CLS]). */
 const gatherRule: BackwardRule = (node, [g], _needs, context) => {
   const data = node.inputs[0]!;
   const indices = node.inputs[1]!;
   const axis = intAttr(node, 'axis', 0);
-  if (axis === 0) {
-    // Embedding rows sum only the few occurrences of their token: a widened backward scatters in float32, which
-    // halves the traffic over the [V, H] table.
-    const narrow = context.widened ? ops.cast(g!, 'float32') : g!;
-    const zeros = ops.constantOfShape(ops.shapeOf(data), data.shape, 0, narrow.dtype === 'float64' ? 'float64' : 'float32'); // data's shape
-    const idx = indices.rank === 0 ? ops.unsqueeze(indices, [0]) : ops.unsqueeze(indices, [-1]); // [..., 1]
-    return [ops.scatterNDAdd(zeros, ops.cast(idx, 'int64'), narrow), null];
-  }
+  if (axis === 0) return [embeddingGrad(data, indices, g!), null];
   if (indices.rank !== 0) throw new Error(`Gather backward: only scalar indices are supported on axis ${axis}`);
   const hit = floatMask(ops.equal(ops.positionsAlong(data, axis), ops.cast(indices, 'int64')), g!); // [1, .., T, .., 1]
   return [ops.mul(ops.unsqueeze(g!, [axis]), hit), null];

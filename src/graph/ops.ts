@@ -286,11 +286,36 @@ export function constantOfShape(shape: Value, like: Shape, value: number, dtype:
     { value: { type: 'tensor', value: { data, dims: [1] } } })[0];
 }
 
-/** data with `updates` added at `indices` ([..., k] int64 index tuples), ScatterND with reduction add. */
-export function scatterNDAdd(data: Value, indices: Value, updates: Value): Value {
+/** data with `updates` written at `indices` ([..., k] int64 index tuples), which must not repeat: ScatterND. */
+export function scatterND(data: Value, indices: Value, updates: Value): Value {
   expectDtype('ScatterND', indices, 'int64');
-  return data.graph.addNode('ScatterND', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }],
-    { reduction: { type: 'string', value: 'add' } })[0];
+  sameDtype('ScatterND', data, updates);
+  return data.graph.addNode('ScatterND', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }])[0];
+}
+
+/**
+ * The distinct values of a 1-D tensor, ascending (Unique, sorted): `values` [U], `inverse` [N] (the slot of values
+ * each element is) and `counts` [U]. U is known only at run time: a fresh symbolic dim.
+ */
+export function unique(x: Value): { values: Value; inverse: Value; counts: Value } {
+  if (x.rank !== 1) throw new Error(`Unique: ${x} must be 1-D`);
+  const u = `unique_${x.graph.nodes.length}`;
+  const [values, , inverse, counts] = x.graph.addNode('Unique', [x], [
+    { dtype: x.dtype, shape: [u] },
+    { dtype: 'int64', shape: [u] },
+    { dtype: 'int64', shape: x.shape },
+    { dtype: 'int64', shape: [u] },
+  ], { sorted: int(1) });
+  return { values, inverse, counts };
+}
+
+/** The k smallest (or largest) entries of a 1-D tensor, sorted, and their positions: TopK; `k` is an int64 [1]. */
+export function topK(x: Value, k: Value, like: Dim, largest: boolean): { values: Value; indices: Value } {
+  if (x.rank !== 1) throw new Error(`TopK: ${x} must be 1-D`);
+  expectDtype('TopK', k, 'int64');
+  const [values, indices] = x.graph.addNode('TopK', [x, k], [{ dtype: x.dtype, shape: [like] }, { dtype: 'int64', shape: [like] }],
+    { axis: int(0), largest: int(largest ? 1 : 0), sorted: int(1) });
+  return { values, indices };
 }
 
 /** Index of the first maximum along `axis` (torch.max's choice), kept as a size-1 axis. */

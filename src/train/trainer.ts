@@ -1,7 +1,9 @@
 // The fine-tuning loop: data -> batches -> one step graph per optimizer step (or gradients + update when
 // accumulating) -> evaluation, early stopping, checkpoints, exact resume -> the best model exported as a Hugging
 // Face folder with onnx/model.onnx. Deterministic for a seed: data order and dropout masks are functions of
-// (seed, epoch, step), and a resume continues from the checkpointed state.
+// (seed, epoch, step), a resume continues from the checkpointed state, and the step graph has no kernel whose
+// result depends on thread timing (the embedding backward avoids ScatterND's racy add: src/graph/grad-rules.ts),
+// so runs on the same machine and thread count agree bit for bit.
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
