@@ -3,7 +3,8 @@
 // `events --follow` polls until the job ends, with a progress bar of its steps.
 import { parseCommandArgs } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
-import { callService, formatTable, formatTime, SERVICE_OPTIONS, serviceTarget, type ServiceTarget } from '../service-client.ts';
+import { callService, formatTime, SERVICE_OPTIONS, serviceTarget, type ServiceTarget } from '../service-client.ts';
+import { formatTable } from '../table.ts';
 
 const USAGE = `usage:
   edgeclass jobs list [--limit N] [--after ID]

@@ -11,6 +11,7 @@ import { pullModel, type PullProgress } from '../../hub/index.ts';
 import { FsModelStore, resolveModelsDir } from '../../store/fs-store.ts';
 import type { ModelInfo } from '../../store/model-store.ts';
 import { parseCommandArgs } from '../args.ts';
+import { formatTable } from '../table.ts';
 
 /** The bucket wrangler.toml binds as MODELS. */
 const DEFAULT_BUCKET = 'edgeclass-models';
@@ -84,12 +85,6 @@ async function listCommand(args: string[]): Promise<number> {
   }
   process.stdout.write(formatTable(['MODEL', 'FILES'], models.map((m) => [m.id, m.files.join(', ')])));
   return 0;
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, column) => Math.max(h.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
-  return [header, ...rows].map(line).join('\n') + '\n';
 }
 
 // ---- pull ----
