@@ -33,8 +33,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { initModel } from '../src/nn/init-model.ts';
 import {
-  MODEL_SHAPE, MODELS_DIR, QUIET_CORES, Runner, fmt, makeCase, maxAbsDiff, measure, probeTorch, readFloat32, stats, type BenchCase,
-  type MeasureLog, type Plan,
+  MODEL_SHAPE, MODELS_DIR, QUIET_CORES, Runner, figures, fmt, makeCase, maxAbsDiff, measure, pairMedians, probeTorch, readFloat32,
+  tryStartRunner, type BenchCase, type MeasureLog, type Plan,
 } from './lib/infer-common.ts';
 
 /** torch 1.13 CPU, 2 threads, measured on this VM before this benchmark could run torch itself (lower ends). */
@@ -76,18 +76,10 @@ const runners: Runner[] = [];
 const notes: string[] = [];
 async function tryStart(make: () => Runner, what: string): Promise<Runner | null> {
   log(`starting ${what}`);
-  const r = make();
-  try {
-    await r.start();
-    // One run of the small case: a runner that starts but cannot run (e.g. wasm threads) is reported, not fatal.
-    await r.run('1x32', 1, false);
-    runners.push(r);
-    return r;
-  } catch (err) {
-    notes.push(`${what}: not measured (${err instanceof Error ? err.message : String(err)})`);
-    await r.quit();
-    return null;
-  }
+  // One run of the small case: a runner that starts but cannot run (e.g. wasm threads) is reported, not fatal.
+  const r = await tryStartRunner(make, what, notes, (started) => started.run('1x32', 1, false));
+  if (r) runners.push(r);
+  return r;
 }
 
 const node2 = await tryStart(() => Runner.ort('ort-node-2t', 'node', 2, made.onnx, casesFile), 'onnxruntime-node 2 threads');
@@ -121,19 +113,6 @@ for (const r of runners) {
 for (const r of runners) await r.quit();
 
 // ---- report ----
-/** A runner's figures for a case: its quiet runs where it has plan.minQuiet of them, else all its runs. */
-function figures(r: Runner, plan: Plan): { s: ReturnType<typeof stats>; basis: 'quiet' | 'all' } {
-  const quiet = r.times(plan.caseName, 'quiet');
-  return quiet.length >= plan.minQuiet ? { s: stats(quiet), basis: 'quiet' } : { s: stats(r.times(plan.caseName)), basis: 'all' };
-}
-/** Medians of two runners on one footing: quiet runs if both have enough, else all runs of both. */
-function pair(a: Runner, b: Runner, plan: Plan): [number, number, 'quiet' | 'all'] {
-  const fa = figures(a, plan);
-  const fb = figures(b, plan);
-  if (fa.basis === 'quiet' && fb.basis === 'quiet') return [fa.s.median, fb.s.median, 'quiet'];
-  return [stats(a.times(plan.caseName)).median, stats(b.times(plan.caseName)).median, 'all'];
-}
-
 const totalS = (performance.now() - started) / 1000;
 console.log(`inference latency: MiniLM-L6-shaped BERT (layers ${MODEL_SHAPE.layers}, hidden ${MODEL_SHAPE.hidden}, heads ${MODEL_SHAPE.heads}, ` +
   `intermediate ${MODEL_SHAPE.intermediate}, vocab ${made.config.vocabSize} from bert-base-uncased, random weights seed ${MODEL_SHAPE.seed})`);
@@ -182,7 +161,7 @@ function ratio(r: Runner, plan: Plan, over: Runner | null = torch2): string {
     const ref = REFERENCE_TORCH_MS[plan.caseName]!;
     return `${(f.s.median / ref).toFixed(3)} (${fmt(f.s.median)} / ${ref} ms reference, ${f.basis} runs)`;
   }
-  const [a, b, basis] = pair(r, over, plan);
+  const [a, b, basis] = pairMedians(r, over, plan);
   return `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} runs)`;
 }
 const basis = torch2 ? `PyTorch ${torch2.ready.version.replace('torch ', '')} 2 threads, measured in this run` : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
@@ -197,6 +176,6 @@ for (const plan of plans) {
 if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
 else log(`kept ${tmp}`);
 for (const plan of plans) {
-  const value = torch2 ? (() => { const [a, b] = pair(node2, torch2, plan); return a / b; })() : figures(node2, plan).s.median / REFERENCE_TORCH_MS[plan.caseName]!;
+  const value = torch2 ? (() => { const [a, b] = pairMedians(node2, torch2, plan); return a / b; })() : figures(node2, plan).s.median / REFERENCE_TORCH_MS[plan.caseName]!;
   console.log(`RATIO infer-${plan.caseName} ${value.toFixed(3)}`);
 }

@@ -15,19 +15,21 @@ line protocol as bench/lib/infer-worker.ts on stdin/stdout, one JSON object per 
     -> {"cmd": "quit"}
 
 The forward is Hugging Face's BertModel (eager attention, post-LN, erf GELU, additive float32-min mask) written out
-with torch.nn.functional, in eval semantics (no dropout) under torch.inference_mode(). No pooler: the exported
-feature-extraction graph has none either.
+with torch.nn.functional (bench/lib/torch_bert.py), in eval semantics (no dropout) under torch.inference_mode(). No
+pooler: the exported feature-extraction graph has none either.
 """
 import argparse
 import json
-import math
+import os
 import struct
 import sys
 import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+from torch_bert import BertEncoder, reply, serve  # noqa: E402
 
 DTYPES = {'F32': np.float32, 'F16': np.float16, 'F64': np.float64, 'I64': np.int64, 'I32': np.int32}
 
@@ -54,45 +56,6 @@ def read_safetensors(path):
     return out
 
 
-class Bert:
-    def __init__(self, weights, config):
-        self.w = weights
-        self.hidden = config['hidden_size']
-        self.heads = config['num_attention_heads']
-        self.layers = config['num_hidden_layers']
-        self.eps = config.get('layer_norm_eps', 1e-12)
-
-    def ln(self, x, prefix):
-        return F.layer_norm(x, (self.hidden,), self.w[prefix + '.weight'], self.w[prefix + '.bias'], self.eps)
-
-    def linear(self, x, prefix):
-        return F.linear(x, self.w[prefix + '.weight'], self.w[prefix + '.bias'])
-
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        w, H, nh = self.w, self.hidden, self.heads
-        hd = H // nh
-        B, T = input_ids.shape
-        positions = torch.arange(T, dtype=torch.long).unsqueeze(0).expand(B, T)
-        x = (F.embedding(input_ids, w['embeddings.word_embeddings.weight'])
-             + F.embedding(token_type_ids, w['embeddings.token_type_embeddings.weight'])
-             + F.embedding(positions, w['embeddings.position_embeddings.weight']))
-        x = self.ln(x, 'embeddings.LayerNorm')
-        bias = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * torch.finfo(torch.float32).min
-        scale = 1.0 / math.sqrt(hd)
-        for i in range(self.layers):
-            p = f'encoder.layer.{i}'
-            q = self.linear(x, p + '.attention.self.query').view(B, T, nh, hd).transpose(1, 2)
-            k = self.linear(x, p + '.attention.self.key').view(B, T, nh, hd).transpose(1, 2)
-            v = self.linear(x, p + '.attention.self.value').view(B, T, nh, hd).transpose(1, 2)
-            scores = torch.matmul(q, k.transpose(-1, -2)) * scale + bias
-            probs = torch.softmax(scores, dim=-1)
-            ctx = torch.matmul(probs, v).transpose(1, 2).reshape(B, T, H)
-            attended = self.ln(self.linear(ctx, p + '.attention.output.dense') + x, p + '.attention.output.LayerNorm')
-            inner = F.gelu(self.linear(attended, p + '.intermediate.dense'))
-            x = self.ln(self.linear(inner, p + '.output.dense') + attended, p + '.output.LayerNorm')
-        return x
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--model', required=True)
@@ -105,7 +68,8 @@ def main():
     t0 = time.perf_counter()
     with open(f'{args.model}/config.json') as f:
         config = json.load(f)
-    model = Bert(read_safetensors(f'{args.model}/model.safetensors'), config)
+    model = BertEncoder(read_safetensors(f'{args.model}/model.safetensors'), config['hidden_size'], config['num_attention_heads'],
+                        config['num_hidden_layers'], config.get('layer_norm_eps', 1e-12))
     with open(args.cases) as f:
         cases = {}
         for c in json.load(f)['cases']:
@@ -113,39 +77,25 @@ def main():
             cases[c['name']] = (ids, torch.ones_like(ids), torch.zeros_like(ids))
     load_ms = (time.perf_counter() - t0) * 1e3
 
-    def reply(obj):
-        sys.stdout.write(json.dumps(obj) + '\n')
-        sys.stdout.flush()
-
     reply({'ready': True, 'loadMs': load_ms, 'version': f'torch {torch.__version__}', 'threads': torch.get_num_threads(),
            'numpy': np.__version__})
+    def run(msg):
+        feeds = cases[msg['case']]
+        times = []
+        for _ in range(msg['n']):
+            t = time.perf_counter()
+            model.encode(*feeds)
+            times.append((time.perf_counter() - t) * 1e3)
+        return {'ok': True, 'times': times}
+
+    def dump(msg):
+        out = model.encode(*cases[msg['case']]).contiguous().numpy().astype('<f4')
+        with open(msg['file'], 'wb') as f:
+            f.write(out.tobytes())
+        return {'ok': True, 'dims': list(out.shape)}
+
     with torch.inference_mode():
-        for line in sys.stdin:
-            line = line.strip()
-            if not line:
-                continue
-            msg = json.loads(line)
-            try:
-                if msg['cmd'] == 'quit':
-                    reply({'ok': True})
-                    break
-                feeds = cases[msg['case']]
-                if msg['cmd'] == 'run':
-                    times = []
-                    for _ in range(msg['n']):
-                        t = time.perf_counter()
-                        model.forward(*feeds)
-                        times.append((time.perf_counter() - t) * 1e3)
-                    reply({'ok': True, 'times': times})
-                elif msg['cmd'] == 'dump':
-                    out = model.forward(*feeds).contiguous().numpy().astype('<f4')
-                    with open(msg['file'], 'wb') as f:
-                        f.write(out.tobytes())
-                    reply({'ok': True, 'dims': list(out.shape)})
-                else:
-                    reply({'ok': False, 'error': f'unknown command {msg["cmd"]}'})
-            except Exception as err:  # report to the parent instead of dying silently
-                reply({'ok': False, 'error': f'{type(err).__name__}: {err}'})
+        serve({'run': run, 'dump': dump})
 
 
 if __name__ == '__main__':

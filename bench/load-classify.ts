@@ -6,13 +6,11 @@
 //   npm run bench:load-classify [-- --duration 10 --connections 1,8 --targets node,wrangler --strategies nli,embedding]
 //
 // On a 2-core machine the servers and the load generator share the cores (and other work on the machine shows).
-import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, startWranglerDev, WRANGLER_ENV } from '../test/support/wrangler-dev.ts';
-import { EMBED_MODEL, ensureBenchModels, LABELS, NLI_MODEL, REPO_ROOT, selectTexts } from './lib/classify-common.ts';
+import { startNodeServe, startWranglerDev } from '../test/support/servers.ts';
+import { EMBED_MODEL, ensureBenchModels, LABELS, NLI_MODEL, selectTexts } from './lib/classify-common.ts';
+import { load } from './lib/load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,44 +25,6 @@ const duration = Number(values.duration);
 const concurrencies = values.connections!.split(',').map(Number);
 const textsPerRequest = Number(values.texts);
 
-async function waitHealthy(url: string, child: ChildProcess, seconds = 90): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not become healthy in ${seconds} s`);
-}
-
-async function startNode(modelsDir: string): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), 'serve', '--port', String(port), '--models', modelsDir], { env: WRANGLER_ENV, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url, child);
-  return { url, stop: () => child.kill('SIGTERM') };
-}
-
-interface LoadResult { p50: number; p99: number; rps: number; non2xx: number; errors: number }
-
-function load(url: string, bodies: string[], seconds: number, connections: number): Promise<LoadResult> {
-  let next = 0;
-  return new Promise((resolve, reject) => {
-    autocannon({
-      url: `${url}/v1/classify`,
-      connections,
-      duration: seconds,
-      timeout: 60,
-      requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req: any) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
-    }, (err: Error | null, r: any) => {
-      if (err) return reject(err);
-      resolve({ p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, non2xx: r.non2xx, errors: r.errors });
-    });
-  });
-}
-
 const modelsDir = ensureBenchModels();
 const { texts, description } = await selectTexts(256);
 const strategies = values.strategies!.split(',') as ('nli' | 'embedding')[];
@@ -74,13 +34,13 @@ const bodiesFor = (strategy: 'nli' | 'embedding') => Array.from({ length: Math.f
 
 const rows: string[] = [];
 for (const target of values.targets!.split(',')) {
-  const server = target === 'node' ? await startNode(modelsDir) : await startWranglerDev(modelsDir, { timeoutMs: 180_000 });
+  const server = target === 'node' ? await startNodeServe(modelsDir) : await startWranglerDev(modelsDir, { timeoutMs: 180_000 });
   try {
     for (const strategy of strategies) {
       const bodies = bodiesFor(strategy);
       for (const connections of concurrencies) {
-        await load(server.url, bodies, 3, connections); // warm-up: model load, label embeddings, JIT
-        const r = await load(server.url, bodies, duration, connections);
+        await load(`${server.url}/v1/classify`, bodies, 3, connections, { timeout: 60 }); // warm-up: model load, label embeddings, JIT
+        const r = await load(`${server.url}/v1/classify`, bodies, duration, connections, { timeout: 60 });
         if (r.non2xx || r.errors) throw new Error(`${target} ${strategy}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         rows.push(`| ${target} | ${strategy} | ${connections} | ${textsPerRequest} | ${r.p50} | ${r.p99} | ${r.rps.toFixed(1)} | ${(r.rps * textsPerRequest).toFixed(1)} |`);
         console.error(rows.at(-1));

@@ -37,7 +37,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, isQuiet, measure, probeTorch, QUIET_CORES, Runner, stats, SYSTEM_PYTHON, type MeasureLog, type Plan } from './lib/infer-common.ts';
+import {
+  figures, fmt, isQuiet, measure, pairMedians, probeTorch, QUIET_CORES, Runner, stats, SYSTEM_PYTHON, tryStartRunner, type MeasureLog, type Plan,
+} from './lib/infer-common.ts';
 import { caseInputs, CASES, LEARNING_RATE, VOCAB, WEIGHT_DECAY, type TrainCase } from './lib/train-cases.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -99,16 +101,9 @@ if (!torchProbe.ok) {
 
 async function tryStart(list: Runner[], caseNotes: string[], make: () => Runner, what: string): Promise<Runner | null> {
   log(`  starting ${what}`);
-  const r = make();
-  try {
-    await r.start();
-    list.push(r);
-    return r;
-  } catch (err) {
-    caseNotes.push(`${what}: not measured (${err instanceof Error ? err.message : String(err)})`);
-    await r.quit();
-    return null;
-  }
+  const r = await tryStartRunner(make, what, caseNotes);
+  if (r) list.push(r);
+  return r;
 }
 
 const results: CaseResult[] = [];
@@ -191,18 +186,6 @@ console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os
 console.log(`versions: edgeclass 0.1.0 (working tree), ${ortVersion}${torchVersion ? `, ${torchVersion} (${SYSTEM_PYTHON})` : ''}`);
 for (const n of notes) console.log(`note: ${n}`);
 
-/** Figures of a runner: its quiet steps where it has plan.minQuiet of them, else all. */
-function figures(r: Runner, plan: Plan): { s: ReturnType<typeof stats>; basis: 'quiet' | 'all' } {
-  const quiet = r.times(plan.caseName, 'quiet');
-  return quiet.length >= plan.minQuiet ? { s: stats(quiet), basis: 'quiet' } : { s: stats(r.times(plan.caseName)), basis: 'all' };
-}
-/** Medians of two runners on one footing: quiet steps if both have enough, else all steps of both. */
-function pair(a: Runner, b: Runner, plan: Plan): [number, number, 'quiet' | 'all'] {
-  const fa = figures(a, plan);
-  const fb = figures(b, plan);
-  if (fa.basis === 'quiet' && fb.basis === 'quiet') return [fa.s.median, fb.s.median, 'quiet'];
-  return [stats(a.times(plan.caseName)).median, stats(b.times(plan.caseName)).median, 'all'];
-}
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 const median = (xs: number[]) => stats(xs).median;
 
@@ -278,7 +261,7 @@ for (const res of results) {
       const m = figures(r, plan).s.median;
       return { value: m / c.referenceTorchMs, text: `${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / reference ${c.referenceTorchMs} ms)` };
     }
-    const [a, b, basis] = pair(r, res.torch, plan);
+    const [a, b, basis] = pairMedians(r, res.torch, plan);
     return { value: a / b, text: `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} steps)` };
   };
   const d64 = ratioOf(res.f64);

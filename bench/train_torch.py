@@ -13,13 +13,13 @@ token_type_ids all zeros. Serves bench/lib/infer-common.ts's line protocol on st
     -> {"cmd": "dump", "case": "A", "file": F}  <- {"ok": true}   (F: JSON with losses and peak RSS)
     -> {"cmd": "quit"}
 
-The model is Hugging Face's BertModel written out with torch.nn.functional, as bench/infer_torch.py's (eager
-attention, post-LN, erf GELU, additive float32-min mask), in train mode: dropout 0.1 after the embeddings, on the
-attention probabilities, after the attention output projection and after the FFN output; then edgeclass's 'project'
-head with cls pooling (h[:, 0] -> dropout 0.1 -> Linear(H, 2)) and cross-entropy. Weights: N(0, 0.02) for matrices
-and embeddings (torch.manual_seed(0)), zero biases, LayerNorm 1/0, as transformers' _init_weights; no pooler (the
-project head does not use it). Frozen parameters (embeddings, the first N layers) have requires_grad False, so autograd
-stops below the lowest trainable layer, like edgeclass's backward.
+The model is Hugging Face's BertModel written out with torch.nn.functional, bench/lib/torch_bert.py's encoder as in
+bench/infer_torch.py (eager attention, post-LN, erf GELU, additive float32-min mask), in train mode: dropout 0.1 after
+the embeddings, on the attention probabilities, after the attention output projection and after the FFN output; then
+edgeclass's 'project' head with cls pooling (h[:, 0] -> dropout 0.1 -> Linear(H, 2)) and cross-entropy. Weights:
+N(0, 0.02) for matrices and embeddings (torch.manual_seed(0)), zero biases, LayerNorm 1/0, as transformers'
+_init_weights; no pooler (the project head does not use it). Frozen parameters (embeddings, the first N layers) have
+requires_grad False, so autograd stops below the lowest trainable layer, like edgeclass's backward.
 
 One timed step: optimizer.zero_grad(set_to_none=True) + forward + loss.backward() + clip_grad_norm_(trainable, 1.0)
 + optimizer.step(), with torch.optim.AdamW(betas (0.9, 0.999), eps 1e-8, weight decay 0.01 except on biases and
@@ -28,6 +28,7 @@ LayerNorm weights, the Hugging Face Trainer's grouping; torch's default implemen
 import argparse
 import json
 import math
+import os
 import resource
 import sys
 import time
@@ -35,14 +36,13 @@ import time
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+from torch_bert import BertEncoder, reply, serve  # noqa: E402
 
-class Bert:
+
+class Bert(BertEncoder):
     def __init__(self, spec):
-        self.H = spec['hidden']
-        self.nh = spec['heads']
-        self.L = spec['layers']
-        self.eps = 1e-12
-        self.p = 0.1
+        super().__init__({}, spec['hidden'], spec['heads'], spec['layers'], eps=1e-12, dropout=0.1)
         H, I = self.H, spec['intermediate']
         g = torch.Generator().manual_seed(0)
         shapes = {
@@ -86,37 +86,8 @@ class Bert:
     def trainable(self):
         return [(n, t) for n, t in self.w.items() if t.requires_grad]
 
-    def ln(self, x, prefix):
-        return F.layer_norm(x, (self.H,), self.w[prefix + '.weight'], self.w[prefix + '.bias'], self.eps)
-
-    def linear(self, x, prefix):
-        return F.linear(x, self.w[prefix + '.weight'], self.w[prefix + '.bias'])
-
-    def drop(self, x):
-        return F.dropout(x, self.p, training=True)
-
     def forward(self, input_ids, attention_mask, token_type_ids):
-        w, H, nh = self.w, self.H, self.nh
-        hd = H // nh
-        B, T = input_ids.shape
-        positions = torch.arange(T, dtype=torch.long).unsqueeze(0).expand(B, T)
-        x = (F.embedding(input_ids, w['embeddings.word_embeddings.weight'])
-             + F.embedding(token_type_ids, w['embeddings.token_type_embeddings.weight'])
-             + F.embedding(positions, w['embeddings.position_embeddings.weight']))
-        x = self.drop(self.ln(x, 'embeddings.LayerNorm'))
-        bias = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * torch.finfo(torch.float32).min
-        scale = 1.0 / math.sqrt(hd)
-        for i in range(self.L):
-            p = f'encoder.layer.{i}'
-            q = self.linear(x, p + '.attention.self.query').view(B, T, nh, hd).transpose(1, 2)
-            k = self.linear(x, p + '.attention.self.key').view(B, T, nh, hd).transpose(1, 2)
-            v = self.linear(x, p + '.attention.self.value').view(B, T, nh, hd).transpose(1, 2)
-            scores = torch.matmul(q, k.transpose(-1, -2)) * scale + bias
-            probs = self.drop(torch.softmax(scores, dim=-1))
-            ctx = torch.matmul(probs, v).transpose(1, 2).reshape(B, T, H)
-            attended = self.ln(self.drop(self.linear(ctx, p + '.attention.output.dense')) + x, p + '.attention.output.LayerNorm')
-            inner = F.gelu(self.linear(attended, p + '.intermediate.dense'))
-            x = self.ln(self.drop(self.linear(inner, p + '.output.dense')) + attended, p + '.output.LayerNorm')
+        x = self.encode(input_ids, attention_mask, token_type_ids)
         pooled = self.drop(x[:, 0])
         return self.linear(pooled, 'project_head.classifier')
 
@@ -157,39 +128,25 @@ def main():
         optimizer.step()
         return loss.item()
 
-    def reply(obj):
-        sys.stdout.write(json.dumps(obj) + '\n')
-        sys.stdout.flush()
-
     reply({'ready': True, 'loadMs': load_ms, 'version': f'torch {torch.__version__}', 'threads': torch.get_num_threads(),
            'trainableTensors': len(params), 'trainableParams': sum(t.numel() for t in params)})
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        msg = json.loads(line)
-        try:
-            if msg['cmd'] == 'quit':
-                reply({'ok': True})
-                break
-            if msg['cmd'] == 'run':
-                times = []
-                for _ in range(msg['n']):
-                    t = time.perf_counter()
-                    loss = step()
-                    times.append((time.perf_counter() - t) * 1e3)
-                    if not math.isfinite(loss):
-                        raise ValueError(f'loss is {loss}')
-                    losses.append(loss)
-                reply({'ok': True, 'times': times})
-            elif msg['cmd'] == 'dump':
-                with open(msg['file'], 'w') as f:
-                    json.dump({'losses': losses, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, f)
-                reply({'ok': True})
-            else:
-                reply({'ok': False, 'error': f'unknown command {msg["cmd"]}'})
-        except Exception as err:  # report to the parent instead of dying silently
-            reply({'ok': False, 'error': f'{type(err).__name__}: {err}'})
+    def run(msg):
+        times = []
+        for _ in range(msg['n']):
+            t = time.perf_counter()
+            loss = step()
+            times.append((time.perf_counter() - t) * 1e3)
+            if not math.isfinite(loss):
+                raise ValueError(f'loss is {loss}')
+            losses.append(loss)
+        return {'ok': True, 'times': times}
+
+    def dump(msg):
+        with open(msg['file'], 'w') as f:
+            json.dump({'losses': losses, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, f)
+        return {'ok': True}
+
+    serve({'run': run, 'dump': dump})
 
 
 if __name__ == '__main__':

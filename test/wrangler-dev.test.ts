@@ -10,7 +10,7 @@ import { exportModel } from '../src/nn/export.ts';
 import { createNodeApp } from '../src/runtime/node.ts';
 import { compareAnswers, INFERENCE_CASES, type InferenceCase } from './support/inference-cases.ts';
 import { BROKEN_MODEL, makeFailingModel, makeTinyGpt2, makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
-import { startWranglerDev, type WranglerDev } from './support/wrangler-dev.ts';
+import { startWranglerDev, type WranglerDev } from './support/servers.ts';
 
 const postJson = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

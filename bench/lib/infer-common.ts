@@ -1,6 +1,6 @@
-// Shared by bench/infer.ts and bench/lib/infer-variants.ts: the benchmark's cases, the persistent runner processes
-// (bench/lib/infer-worker.ts for ONNX Runtime, bench/infer_torch.py for PyTorch) and their line protocol, the
-// interleaved measuring loop and the statistics.
+// Shared by bench/infer.ts, bench/train.ts and bench/lib/infer-variants.ts: the benchmark's cases, the persistent
+// runner processes (bench/lib/infer-worker.ts and bench/lib/train-worker.ts for ONNX Runtime, bench/infer_torch.py and
+// bench/train_torch.py for PyTorch) and their line protocol, the interleaved measuring loop and the statistics.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -251,6 +251,23 @@ export async function measure(runners: Runner[], plan: Plan, log: (s: string) =>
   return out;
 }
 
+/**
+ * Starts a runner and, where given, `check`s it (e.g. one run of the small case); a runner that cannot start or run
+ * is stopped and noted in `notes` (`what: not measured (why)`), and null comes back: not fatal.
+ */
+export async function tryStartRunner(make: () => Runner, what: string, notes: string[], check?: (r: Runner) => Promise<unknown>): Promise<Runner | null> {
+  const r = make();
+  try {
+    await r.start();
+    if (check) await check(r);
+    return r;
+  } catch (err) {
+    notes.push(`${what}: not measured (${err instanceof Error ? err.message : String(err)})`);
+    await r.quit();
+    return null;
+  }
+}
+
 export interface Stats { median: number; min: number; p90: number; mean: number; n: number }
 
 export function stats(xs: number[]): Stats {
@@ -260,6 +277,20 @@ export function stats(xs: number[]): Stats {
   const mid = s.length >> 1;
   const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { median, min: s[0]!, p90: q(0.9), mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
+}
+
+/** A runner's figures for a case: its quiet runs where it has plan.minQuiet of them, else all its runs. */
+export function figures(r: Runner, plan: Plan): { s: Stats; basis: 'quiet' | 'all' } {
+  const quiet = r.times(plan.caseName, 'quiet');
+  return quiet.length >= plan.minQuiet ? { s: stats(quiet), basis: 'quiet' } : { s: stats(r.times(plan.caseName)), basis: 'all' };
+}
+
+/** Medians of two runners on one footing: quiet runs if both have enough, else all runs of both. */
+export function pairMedians(a: Runner, b: Runner, plan: Plan): [number, number, 'quiet' | 'all'] {
+  const fa = figures(a, plan);
+  const fb = figures(b, plan);
+  if (fa.basis === 'quiet' && fb.basis === 'quiet') return [fa.s.median, fb.s.median, 'quiet'];
+  return [stats(a.times(plan.caseName)).median, stats(b.times(plan.caseName)).median, 'all'];
 }
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {

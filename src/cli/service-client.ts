@@ -55,13 +55,6 @@ export async function callService<T>(target: ServiceTarget, method: 'GET' | 'POS
   return data as T;
 }
 
-/** A fixed-width table: each column as wide as its widest cell, the last one unpadded. */
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, column) => Math.max(h.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  return [header, ...rows].map(line).join('\n') + '\n';
-}
-
 /** Unix seconds as `2026-11-26 12:00:00` (UTC). */
 export function formatTime(seconds: number | null | undefined): string {
   return seconds ? new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19) : '-';

@@ -21,7 +21,8 @@ import { Tokenizer } from '../../src/tokenizer/index.ts';
 import { parseDataset } from '../../src/train/data.ts';
 import { evaluateFolder } from '../../src/train/evaluate.ts';
 import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
-import { freePort, prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
+import { freePort } from '../support/servers.ts';
+import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 
 const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');

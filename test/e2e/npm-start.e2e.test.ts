@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initModel } from '../../src/nn/init-model.ts';
 import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
-import { E2E_ENV, freePort } from './support/processes.ts';
+import { freePort, SERVER_ENV } from '../support/servers.ts';
 
 const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-npm-start-'));
@@ -26,7 +26,7 @@ describe('npm start', () => {
     const models = path.join(root, 'models');
     initModel({ arch: 'bert', layers: 1, hidden: 16, heads: 2, intermediate: 32, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 2, out: path.join(models, 'tiny-start') });
     const port = await freePort();
-    const env: Record<string, string | undefined> = { ...E2E_ENV, PORT: String(port), EDGECLASS_MODELS_DIR: models, EDGECLASS_STATE_DIR: path.join(root, 'state') };
+    const env: Record<string, string | undefined> = { ...SERVER_ENV, PORT: String(port), EDGECLASS_MODELS_DIR: models, EDGECLASS_STATE_DIR: path.join(root, 'state') };
     delete env.EDGECLASS_WORKER_SECRET;
     delete env.EDGECLASS_ADMIN_KEY;
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/start.mjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -12,7 +12,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initModel } from '../../src/nn/init-model.ts';
 import { MODELS_DIR, REPO_ROOT, TEST_OUT_DIR } from '../support/paths.ts';
-import { E2E_ENV, freePort, prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
+import { freePort, SERVER_ENV } from '../support/servers.ts';
+import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 
 const CHROMIUM = process.env.EDGECLASS_CHROMIUM ?? '/usr/bin/chromium';
 const available = fs.existsSync(CHROMIUM) || Boolean(process.env.CI);
@@ -53,7 +54,7 @@ async function upload(name: string, rows: string[]): Promise<string> {
 /** `edgeclass <args>` against the edge, with the key in EDGECLASS_API_KEY. */
 function edgeclass(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args, '--url', edge!.url], { env: { ...E2E_ENV, EDGECLASS_API_KEY: apiKey }, timeout: 60_000 },
+    execFile(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args, '--url', edge!.url], { env: { ...SERVER_ENV, EDGECLASS_API_KEY: apiKey }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
 }

@@ -1,9 +1,10 @@
 // `edgeclass jobs list | show <id> | events <id> [--follow] | cancel <id>`: the fine-tuning jobs of an API key
 // on a running edge service (GET/POST /v1/fine_tuning/jobs...). --json prints the API's answers as they are;
 // `events --follow` polls until the job ends, with a progress bar of its steps.
-import { parseCommandArgs } from '../args.ts';
+import { parseCommandArgs, runSubcommand, UsageError } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
-import { callService, formatTable, formatTime, SERVICE_OPTIONS, serviceTarget, type ServiceTarget } from '../service-client.ts';
+import { callService, formatTime, SERVICE_OPTIONS, serviceTarget, type ServiceTarget } from '../service-client.ts';
+import { formatTable } from '../table.ts';
 
 const USAGE = `usage:
   edgeclass jobs list [--limit N] [--after ID]
@@ -36,33 +37,8 @@ interface List<T> { data: T[]; has_more: boolean; last_id: string | null }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-class UsageError extends Error {}
-
-export async function run(args: string[]): Promise<number> {
-  const [subcommand, ...rest] = args;
-  try {
-    switch (subcommand) {
-      case 'list': return await listJobs(rest);
-      case 'show': return await showJob(rest);
-      case 'events': return await jobEvents(rest);
-      case 'cancel': return await cancelJob(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return subcommand === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown subcommand '${subcommand}'`);
-    }
-  } catch (err) {
-    const isParseError = String((err as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS');
-    if (err instanceof UsageError || isParseError) {
-      process.stderr.write(`edgeclass jobs: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+export function run(args: string[]): Promise<number> {
+  return runSubcommand('jobs', USAGE, { list: listJobs, show: showJob, events: jobEvents, cancel: cancelJob }, args);
 }
 
 function progressOf(job: Job): string {

@@ -10,7 +10,8 @@ import { Readable } from 'node:stream';
 import { pullModel, type PullProgress } from '../../hub/index.ts';
 import { FsModelStore, resolveModelsDir } from '../../store/fs-store.ts';
 import type { ModelInfo } from '../../store/model-store.ts';
-import { parseCommandArgs } from '../args.ts';
+import { parseCommandArgs, runSubcommand, UsageError } from '../args.ts';
+import { formatTable } from '../table.ts';
 
 /** The bucket wrangler.toml binds as MODELS. */
 const DEFAULT_BUCKET = 'edgeclass-models';
@@ -31,37 +32,8 @@ pull honours HF_ENDPOINT and HF_TOKEN. sync uploads each file as <id>/<file> to 
 else with \`wrangler r2 object put --remote\`.
 `;
 
-/** Thrown for a malformed command line: usage is printed and the exit code is 2. */
-class UsageError extends Error {}
-
-export async function run(args: string[]): Promise<number> {
-  const [subcommand, ...rest] = args;
-  try {
-    switch (subcommand) {
-      case 'list':
-        return await listCommand(rest);
-      case 'pull':
-        return await pullCommand(rest);
-      case 'sync':
-        return await syncCommand(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return subcommand === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown subcommand '${subcommand}'`);
-    }
-  } catch (err) {
-    // node:util's parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
-    const isParseError = String((err as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS');
-    if (err instanceof UsageError || isParseError) {
-      process.stderr.write(`edgeclass models: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
+export function run(args: string[]): Promise<number> {
+  return runSubcommand('models', USAGE, { list: listCommand, pull: pullCommand, sync: syncCommand }, args);
 }
 
 // ---- list ----
@@ -84,12 +56,6 @@ async function listCommand(args: string[]): Promise<number> {
   }
   process.stdout.write(formatTable(['MODEL', 'FILES'], models.map((m) => [m.id, m.files.join(', ')])));
   return 0;
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, column) => Math.max(h.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ');
-  return [header, ...rows].map(line).join('\n') + '\n';
 }
 
 // ---- pull ----

@@ -30,20 +30,15 @@ const TAGS = [
 
 type OpenApiDocument = ReturnType<App['getOpenAPI31Document']>;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
-/** Keys of Hono's RouteConfig that are not OpenAPI: they leak when a route is given to registerPath as is. */
-const ROUTE_ONLY_KEYS = ['middleware', 'hide'];
-
 /**
- * Two rules of the specification the generator does not enforce: a path parameter is `required: true` (it is
- * not for a z.coerce schema, whose input may be anything), and an operation has only OpenAPI's keys (routes
- * documented through `openAPIRegistry.registerPath`, like the worker API's `{file{.+}}` paths, bring Hono's).
+ * A rule of the specification the generator does not enforce: a path parameter is `required: true` (it is not for
+ * a z.coerce schema, whose input may be anything).
  */
 function conform(doc: OpenApiDocument): OpenApiDocument {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const operation = item?.[method] as Record<string, unknown> | undefined;
       if (!operation) continue;
-      for (const key of ROUTE_ONLY_KEYS) delete operation[key];
       for (const parameter of (operation.parameters ?? []) as { in?: string; required?: boolean }[]) {
         if (parameter.in === 'path') parameter.required = true;
       }

@@ -32,9 +32,13 @@ const errors = {
 const JobParam = z.object({ job_id: z.string().max(100) });
 const noContent = { 204: { description: 'Done.' } };
 
-/** A route whose last parameter is a path with slashes (`{file{.+}}` for Hono): documented as `{file}`. */
+/**
+ * A route whose last parameter is a path with slashes (`{file{.+}}` for Hono): documented as `{file}`, by hand,
+ * without the keys that are Hono's and not OpenAPI's (as app.openapi() leaves them out), then served hidden.
+ */
 function wildcard<R extends RouteConfig>(app: App, route: R): R {
-  app.openAPIRegistry.registerPath({ ...route, path: route.path.replace(/\{(\w+)\{\.\+\}\}/g, '{$1}') });
+  const { middleware: _middleware, hide: _hide, ...operation } = route;
+  app.openAPIRegistry.registerPath({ ...operation, path: route.path.replace(/\{(\w+)\{\.\+\}\}/g, '{$1}') });
   return { ...route, hide: true };
 }
 

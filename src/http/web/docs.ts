@@ -1,29 +1,16 @@
 // The API reference at /docs: a small page that renders /openapi.json (operations by tag, parameters, request
 // and response schemas with their examples) and sends requests from the page ("Try it"). Self-contained: no CDN,
 // no framework, so it works offline and weighs a few KB in the Worker. Same string rules as the playground script.
+import { pageHtml } from './page.ts';
 
-export const DOCS_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>edgeclass API reference</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/edgeclass.css">
-</head>
-<body>
-<header class="top">
-  <h1>edgeclass <small>API reference</small></h1>
-  <span class="links"><a href="/">Playground</a> &middot; <a href="/openapi.json">openapi.json</a></span>
-</header>
-<main class="docs">
-  <nav class="toc" id="toc" aria-label="operations"></nav>
-  <div id="content"><p class="muted">Loading /openapi.json...</p></div>
-</main>
-<script src="/static/docs.js"></script>
-</body>
-</html>
-`;
+export const DOCS_HTML = pageHtml({
+  name: 'API reference',
+  other: { href: '/', label: 'Playground' },
+  mainClass: 'docs',
+  main: `  <nav class="toc" id="toc" aria-label="operations"></nav>
+  <div id="content"><p class="muted">Loading /openapi.json...</p></div>`,
+  script: '/static/docs.js',
+});
 
 export const DOCS_JS = String.raw`
 'use strict';

@@ -3,28 +3,18 @@
 // /v1/fine_tuning/jobs...), so it works against the Worker and the Node server alike. The script is a string served
 // at /static/playground.js: it is written without backquotes or dollar-brace so it can live in String.raw, and
 // test/web-pages.test.ts checks that it parses.
+import { pageHtml } from './page.ts';
 
-export const PLAYGROUND_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>edgeclass playground</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/edgeclass.css">
-</head>
-<body>
-<header class="top">
-  <h1>edgeclass <small>playground</small></h1>
-  <nav role="tablist">
+export const PLAYGROUND_HTML = pageHtml({
+  name: 'playground',
+  headerExtra: `  <nav role="tablist">
     <button role="tab" id="tab-tokenize" aria-selected="true" aria-controls="panel-tokenize">Tokenize</button>
     <button role="tab" id="tab-classify" aria-selected="false" aria-controls="panel-classify">Classify</button>
     <button role="tab" id="tab-finetunes" aria-selected="false" aria-controls="panel-finetunes">Fine-tunes</button>
   </nav>
-  <span class="links"><a href="/docs">API reference</a> &middot; <a href="/openapi.json">openapi.json</a></span>
-</header>
-<main>
-
+`,
+  other: { href: '/docs', label: 'API reference' },
+  main: `
 <section id="panel-tokenize" role="tabpanel" aria-labelledby="tab-tokenize">
   <div class="panel">
     <form id="tokenize-form" class="grid">
@@ -120,12 +110,9 @@ The stock market rallied after the earnings reports.</textarea>
     <div class="events"><table class="data" id="job-events"><thead><tr><th>time</th><th>level</th><th>type</th><th>message</th></tr></thead><tbody></tbody></table></div>
   </div>
 </section>
-
-</main>
-<script src="/static/playground.js"></script>
-</body>
-</html>
-`;
+`,
+  script: '/static/playground.js',
+});
 
 export const PLAYGROUND_JS = String.raw`
 'use strict';

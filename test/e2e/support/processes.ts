@@ -4,29 +4,11 @@
 // stopped by pid, never by name.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { REPO_ROOT } from '../../support/paths.ts';
-
-export const E2E_ENV = {
-  ...process.env, HF_HUB_OFFLINE: '1', WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-};
-const WRANGLER = path.join(REPO_ROOT, 'node_modules/wrangler/bin/wrangler.js');
-const CLI = path.join(REPO_ROOT, 'bin/edgeclass.mjs');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { CLI, killGroup, SERVER_ENV, spawnWranglerDev, waitHealthy, WRANGLER } from '../../support/servers.ts';
 
 function run(args: string[], what: string): void {
-  const r = spawnSync(process.execPath, args, { env: E2E_ENV, cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, args, { env: SERVER_ENV, cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stdout}\n${r.stderr}`);
 }
 
@@ -34,12 +16,6 @@ function run(args: string[], what: string): void {
 export function prepareEdgeState(persist: string, modelsDir: string): void {
   run([WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], 'wrangler d1 migrations apply');
   run([CLI, 'models', 'sync', '--local', '--models', modelsDir, '--persist-to', persist], 'edgeclass models sync --local');
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch { /* gone */ }
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -54,18 +30,16 @@ export interface EdgeDev {
   stop(): Promise<void>;
 }
 
+/**
+ * wrangler dev on a given port over a persist folder that outlives it (prepareEdgeState's), so that a restart on
+ * the same port finds the same D1, R2 and Queue state; stop() waits until wrangler is gone and the port is free.
+ */
 export async function startEdge(o: { persist: string; port: number; vars: Record<string, string>; timeoutMs?: number }): Promise<EdgeDev> {
-  const inspector = await freePort();
-  const vars = Object.entries(o.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-  const child = spawn(process.execPath, [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(o.port), '--inspector-port', String(inspector),
-    '--persist-to', o.persist, '--log-level', 'warn', ...vars], { env: E2E_ENV, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
+  const { child, log } = await spawnWranglerDev({ port: o.port, persist: o.persist, vars: o.vars });
   const edge: EdgeDev = {
     url: `http://127.0.0.1:${o.port}`,
     port: o.port,
-    log: () => output,
+    log,
     stop: async () => {
       killGroup(child, 'SIGTERM');
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
@@ -82,16 +56,13 @@ export async function startEdge(o: { persist: string; port: number; vars: Record
       }
     },
   };
-  const deadline = Date.now() + (o.timeoutMs ?? 120_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}: ${output.slice(-3000)}`);
-    try {
-      if ((await fetch(`${edge.url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) return edge;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitHealthy(edge.url, child, { name: 'wrangler dev', timeoutMs: o.timeoutMs ?? 120_000, log });
+  } catch (err) {
+    await edge.stop();
+    throw err;
   }
-  await edge.stop();
-  throw new Error(`wrangler dev did not answer /healthz in time: ${output.slice(-3000)}`);
+  return edge;
 }
 
 export interface WorkerLine {
@@ -119,7 +90,7 @@ export interface WorkerProcess {
 export function startWorker(o: { name: string; edge: string; secret: string; workDir: string; args?: string[] }): WorkerProcess {
   fs.mkdirSync(o.workDir, { recursive: true });
   const child = spawn(process.execPath, [CLI, 'worker', '--edge', o.edge, '--work-dir', o.workDir, '--worker-id', o.name, ...(o.args ?? [])],
-    { env: { ...E2E_ENV, EDGECLASS_WORKER_SECRET: o.secret }, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    { env: { ...SERVER_ENV, EDGECLASS_WORKER_SECRET: o.secret }, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const lines: WorkerLine[] = [];
   let raw = '';
   let pending = '';
