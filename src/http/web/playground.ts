@@ -2,7 +2,7 @@
 // one). Everything it shows comes from the public API (/v1/models, /v1/tokenize, /v1/classify,
 // /v1/fine_tuning/jobs...), so it works against the Worker and the Node server alike. The script is a string served
 // at /static/playground.js: it is written without backquotes or dollar-brace so it can live in String.raw, and
-// test/web-pages.test.ts checks that it parses.
+// the browser tests (test/playground-e2e.test.ts, headless Chromium) run it.
 import { pageHtml } from './page.ts';
 
 export const PLAYGROUND_HTML = pageHtml({
