@@ -2,6 +2,7 @@
 // same model store as the encoders and run on the same inference runtime, but take other inputs (position_ids, no
 // token types) and give next-token logits, so they are loaded here rather than by the encoder pipelines'
 // ModelRegistry. Concurrent requests share one load; a failed load is forgotten.
+import { LoadOnce } from './load-once.ts';
 import { parseGpt2Config } from '../nn/gpt2-config.ts';
 import { createGpt2CausalLm, type CausalLm } from './classify/llm-local.ts';
 import { inferenceError, RequestError } from './errors.ts';
@@ -20,7 +21,7 @@ export async function causalLmType(store: ModelStore, id: string): Promise<strin
 }
 
 export class CausalLmRegistry {
-  private readonly cache = new Map<string, Promise<CausalLm>>();
+  private readonly cache = new LoadOnce<CausalLm>((id) => this.load(id));
 
   constructor(private readonly models: ModelRegistry) {}
 
@@ -29,13 +30,7 @@ export class CausalLmRegistry {
   }
 
   get(id: string): Promise<CausalLm> {
-    let pending = this.cache.get(id);
-    if (!pending) {
-      pending = this.load(id);
-      this.cache.set(id, pending);
-      pending.catch(() => this.cache.delete(id));
-    }
-    return pending;
+    return this.cache.get(id);
   }
 
   private async load(id: string): Promise<CausalLm> {

@@ -1,6 +1,7 @@
 // Models ready to run, by id: config.json, the tokenizer (through the TokenizerRegistry), sentence-transformers'
 // pooling, and an inference session over onnx/model.onnx, all read from a ModelStore once per process or isolate.
 // Concurrent requests for a model share one load; a failed load is forgotten, so a model provided later is found.
+import { LoadOnce } from './load-once.ts';
 import type { InferenceRuntime, InferenceSession } from '../inference/runtime.ts';
 import type { FeedSpec, RowRunner } from '../inference/rows.ts';
 import { isValidModelId, type ModelStore } from '../store/model-store.ts';
@@ -68,7 +69,7 @@ export interface ModelRegistryOptions {
 }
 
 export class ModelRegistry {
-  private readonly cache = new Map<string, Promise<LoadedModel>>();
+  private readonly cache = new LoadOnce<LoadedModel>((id) => this.load(id));
   private runtime: Promise<InferenceRuntime> | null = null;
 
   constructor(private readonly options: ModelRegistryOptions) {}
@@ -82,13 +83,7 @@ export class ModelRegistry {
   }
 
   get(modelId: string): Promise<LoadedModel> {
-    let pending = this.cache.get(modelId);
-    if (!pending) {
-      pending = this.load(modelId);
-      this.cache.set(modelId, pending);
-      pending.catch(() => this.cache.delete(modelId));
-    }
-    return pending;
+    return this.cache.get(modelId);
   }
 
   /** The inference runtime, created on the first call (strategies with their own graphs, e.g. llm, use it too). */
@@ -98,7 +93,7 @@ export class ModelRegistry {
 
   /** The ids whose sessions are loaded (or loading). */
   loaded(): string[] {
-    return [...this.cache.keys()];
+    return this.cache.keys();
   }
 
   private async load(id: string): Promise<LoadedModel> {

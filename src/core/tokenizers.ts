@@ -1,6 +1,7 @@
 // Tokenizers by model id: read tokenizer.json and tokenizer_config.json from a ModelStore once per process or
 // isolate, then serve them from memory. Settings that Python's transformers reads from tokenizer_config.json
 // (model_max_length, pad token, sides, clean-up) travel with the tokenizer.
+import { LoadOnce } from './load-once.ts';
 import { Tokenizer } from '../tokenizer/index.ts';
 import { isValidModelId, type ModelStore } from '../store/model-store.ts';
 import { RequestError } from './errors.ts';
@@ -33,19 +34,12 @@ const WITHOUT_TOKEN_TYPES = new Set(['Roberta', 'XLMRoberta', 'DistilBert', 'GPT
 const NO_LIMIT = 1e20;
 
 export class TokenizerRegistry {
-  private readonly cache = new Map<string, Promise<LoadedTokenizer>>();
+  private readonly cache = new LoadOnce<LoadedTokenizer>((id) => this.load(id));
 
   constructor(private readonly store: ModelStore) {}
 
   get(modelId: string): Promise<LoadedTokenizer> {
-    let pending = this.cache.get(modelId);
-    if (!pending) {
-      pending = this.load(modelId);
-      this.cache.set(modelId, pending);
-      // A failed load is not remembered: the model may be provided later.
-      pending.catch(() => this.cache.delete(modelId));
-    }
-    return pending;
+    return this.cache.get(modelId);
   }
 
   private async load(id: string): Promise<LoadedTokenizer> {
