@@ -133,7 +133,8 @@ describe('edgeclass worker against the protocol', () => {
     edge.fault = ({ path: p }) => (p.endsWith('/complete') ? null : ++n % 9 === 0 ? { status: 503 } : n % 13 === 0 ? 'drop' : null);
     const { jobs } = edge;
     const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: HP, suffix: 'sst2' });
-    const { worker, logs, outcomes } = await startWorker(edge, { maxJobs: 1 });
+    // Heartbeats every 300 ms: at the default third of the 6 s lease, a job done within 2 s (a fast run) has none.
+    const { worker, logs, outcomes } = await startWorker(edge, { maxJobs: 1, heartbeatIntervalMs: 300 });
     await worker.done();
     expect(outcomes).toEqual([{ status: 'succeeded', fineTunedModel: `ft:tiny-base:sst2:${job.job.id}` }]);
     const j = jobs.get(job.job.id)!;
