@@ -1,7 +1,8 @@
 // The GPU worker (src/worker) against a stand-in edge that keeps the protocol's contract (test/support/fake-edge.ts):
 // a job from claim to completion through injected 503s and dropped connections; an exact resume on another worker
-// after a lost lease; cancel; a partitioned worker stopping by itself before its lease expires; bad inputs; signed
-// push wake-ups and a shutdown that gives the job back; and the `edgeclass worker` command itself.
+// after a lost lease; cancel; a partitioned worker, and one whose heartbeats hang, stopping by itself before its
+// lease expires; bad inputs; signed push wake-ups and a shutdown that gives the job back; and the `edgeclass worker`
+// command itself.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -132,7 +133,8 @@ describe('edgeclass worker against the protocol', () => {
     edge.fault = ({ path: p }) => (p.endsWith('/complete') ? null : ++n % 9 === 0 ? { status: 503 } : n % 13 === 0 ? 'drop' : null);
     const { jobs } = edge;
     const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: HP, suffix: 'sst2' });
-    const { worker, logs, outcomes } = await startWorker(edge, { maxJobs: 1 });
+    // Heartbeats every 300 ms: at the default third of the 6 s lease, a job done within 2 s (a fast run) has none.
+    const { worker, logs, outcomes } = await startWorker(edge, { maxJobs: 1, heartbeatIntervalMs: 300 });
     await worker.done();
     expect(outcomes).toEqual([{ status: 'succeeded', fineTunedModel: `ft:tiny-base:sst2:${job.job.id}` }]);
     const j = jobs.get(job.job.id)!;
@@ -257,6 +259,28 @@ describe('edgeclass worker against the protocol', () => {
     edge.cancel(job.job.id);
     await b.worker.done();
     expect(b.outcomes).toEqual([{ status: 'cancelled' }]);
+  });
+
+  it('requests held up past the lease (the edge restarting) do not keep a worker training: it stops before the expiry', async () => {
+    const edge = await fakeEdge({ leaseSeconds: 2 });
+    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: { ...HP, n_epochs: 50, eval_steps: 10 } });
+    let held = '';
+    // Held, then answered (409: the lease expired meanwhile), as wrangler dev answers what arrived while it restarted.
+    edge.fault = ({ worker }) => (worker !== null && worker === held ? { holdMs: 6000 } : null);
+    const a = await startWorker(edge, { maxJobs: 1 });
+    await until('training on A', () => a.phases.some((p) => p.phase === 'training') && edge.jobs.get(job.job.id)!.checkpoints.size > 0);
+    held = a.worker.id;
+    await a.worker.done();
+    expect(a.outcomes).toMatchObject([{ status: 'lease_lost' }]);
+    const aStopped = a.phases.find((p) => p.phase === 'stopped')!.at;
+    const leaseA = edge.jobs.get(job.job.id)!.lease!;
+    console.log(`held requests: training stopped ${leaseA.expiresAtMs - aStopped} ms before the lease expired (2 s lease)`);
+    expect(aStopped).toBeLessThanOrEqual(leaseA.expiresAtMs);
+    const b = await startWorker(edge, { maxJobs: 1 });
+    await until('training on B', () => b.phases.some((p) => p.phase === 'training'));
+    expect(b.phases.find((p) => p.phase === 'training')!.at).toBeGreaterThan(aStopped);
+    edge.cancel(job.job.id);
+    await b.worker.done();
   });
 
   it('fails the job with a clear error on a malformed dataset, or a base model it cannot train', async () => {

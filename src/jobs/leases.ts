@@ -3,7 +3,10 @@
 // - a claim takes the oldest queued job, or a running one whose lease expired while attempts remain (resumed from
 //   its newest registered checkpoint), and writes a fresh lease id: at most one live lease per job;
 // - a heartbeat with the current lease id extends it (and answers cancel_requested); any request with another
-//   lease id gets 409 -- the worker that lost its lease must stop;
+//   lease id, or with a lease that has expired, gets 409 -- the worker that lost its lease must stop. An expired
+//   lease is dead even before another worker claims the job: its worker stopped by itself before the expiry (see
+//   src/worker/lease.ts), so a late heartbeat (held up, e.g., by wrangler dev restarting) must not revive a lease
+//   nobody works under any more, nor may a late upload land after the job became claimable;
 // - a running job whose lease expired with no attempts left fails (or, if a cancel was asked for, is cancelled):
 //   the sweep, run before every claim and by the cron trigger (claims also re-send webhooks whose queue message was
 //   lost, at most every 30 s: wrangler dev fires no cron).
@@ -38,11 +41,16 @@ async function jobView(ctx: JobsContext, jobId: string): Promise<JobView> {
   return row;
 }
 
-/** The job, if `leaseId` is its live lease; 409 otherwise (lost to another claim, expired and failed, finished). */
+/** The lease is unexpired at `now` (ms). */
+function leaseLive(row: Pick<JobRow, 'lease_expires_at'>, now: number): boolean {
+  return row.lease_expires_at !== null && row.lease_expires_at >= now;
+}
+
+/** The job, if `leaseId` is its live lease; 409 otherwise (lost to another claim, expired, finished). */
 export async function requireLease(ctx: JobsContext, jobId: string, leaseId: string | null | undefined): Promise<JobView> {
   const row = await jobView(ctx, jobId);
-  if (!leaseId || row.lease_id !== leaseId || row.status !== 'running') {
-    const why = row.status !== 'running' ? `the job is ${row.status}` : 'another worker holds it now';
+  if (!leaseId || row.lease_id !== leaseId || row.status !== 'running' || !leaseLive(row, ctx.now())) {
+    const why = row.status !== 'running' ? `the job is ${row.status}` : row.lease_id !== leaseId ? 'another worker holds it now' : 'the lease expired';
     throw new RequestError('conflict', `lease ${leaseId ?? '(none)'} is not the live lease of ${jobId}: ${why}; stop working on it`, 'lease_id');
   }
   return row;
@@ -149,8 +157,8 @@ export async function heartbeat(ctx: JobsContext, jobId: string, request: Heartb
   // Remaining time at the pace so far (since the first start; a resumed job's estimate includes its downtime).
   const estimate = step && total && row.started_at !== null && step <= total ? Math.round(now + ((now - row.started_at) * (total - step)) / step) : row.estimated_finish;
   const updated = await ctx.db.prepare(`UPDATE jobs SET lease_expires_at = ?, step = ?, total_steps = ?, estimated_finish = ?
-      WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING cancel_requested`)
-    .bind(expires, step, total, estimate, jobId, request.lease_id).first<{ cancel_requested: number }>();
+      WHERE id = ? AND lease_id = ? AND status = 'running' AND lease_expires_at >= ? RETURNING cancel_requested`)
+    .bind(expires, step, total, estimate, jobId, request.lease_id, now).first<{ cancel_requested: number }>();
   if (!updated) return heartbeat(ctx, jobId, request); // changed since we read it: requireLease says how
   return { expires_at: seconds(expires)!, cancel_requested: updated.cancel_requested === 1 };
 }

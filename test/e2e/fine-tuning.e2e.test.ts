@@ -32,6 +32,10 @@ const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const LEASE_SECONDS = 8;
 const MAX_FILE_BYTES = 1 << 20;
+// Webhook retries every few seconds for about a minute and a half: longer than the receiver stays down in the fault
+// test however slow the machine (two lease expiries and a resume: 15-20 s at load 20), so that what was sent
+// meanwhile arrives once it is back rather than running out of retries.
+const WEBHOOK_RETRY_SCHEDULE = [1, 2, 2, 3, 3, 4, ...Array<number>(16).fill(5)].join(',');
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-e2e-'));
 const persist = path.join(root, 'persist');
@@ -55,7 +59,7 @@ function vars(allowPrivate: boolean): Record<string, string> {
     EDGECLASS_LEASE_SECONDS: String(LEASE_SECONDS),
     EDGECLASS_MAX_ATTEMPTS: '6',
     EDGECLASS_MAX_FILE_BYTES: String(MAX_FILE_BYTES),
-    EDGECLASS_WEBHOOK_RETRY_SCHEDULE: '1,2,2,3,3,4,5,5,5,5',
+    EDGECLASS_WEBHOOK_RETRY_SCHEDULE: WEBHOOK_RETRY_SCHEDULE,
     ...(allowPrivate ? { EDGECLASS_WEBHOOK_ALLOW_PRIVATE: '1' } : {}),
   };
 }
@@ -148,6 +152,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const w of workers) w.kill('SIGKILL');
+  // EDGECLASS_E2E_LOGS=<folder>: the workers' logs and wrangler dev's output are kept there (what a failure needs).
+  const dump = process.env.EDGECLASS_E2E_LOGS;
+  if (dump) {
+    fs.mkdirSync(dump, { recursive: true });
+    for (const w of workers) fs.writeFileSync(path.join(dump, `${w.name}.log`), w.stderr());
+    if (edge) fs.writeFileSync(path.join(dump, 'edge.log'), edge.log());
+  }
   await receiver?.close();
   await edge?.stop();
   fs.rmSync(root, { recursive: true, force: true });
@@ -374,28 +385,55 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
       const page = await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/checkpoints?limit=1`);
       return page.status === 200 && page.body.data.length ? (page.body.data[0].step_number ?? page.body.data[0].step) as number : 0;
     };
+    // The attempt's first step is at the edge (its metrics event; every resume is checked against it below).
+    const reported = (attempt: number) => until(`attempt ${attempt} to report its first step`, async () =>
+      (await allEvents(jobId)).some((e) => e.type === 'metrics' && e.data?.attempt === attempt && typeof e.data?.train_loss === 'number'), 180_000, 1000);
     const kills: { worker: string; attempt: number; at: number; checkpoint: number }[] = [];
     let spare = 3;
+    /** Kills the runner of `attempt` once it has reported and registered a checkpoint after `afterStep`; returns the
+     * newest checkpoint seen before the kill. */
     const killRunner = async (attempt: number, afterStep: number) => {
       const runner = await until(`attempt ${attempt} to train`, () => runnerOf(attempt));
+      await reported(attempt);
       const step = await until(`a checkpoint after step ${afterStep} in attempt ${attempt}`, async () => ((await newestCheckpoint()) > afterStep ? newestCheckpoint() : null));
       runner.kill('SIGKILL');
       await runner.exit;
       kills.push({ worker: runner.name, attempt, at: Date.now(), checkpoint: step });
-      note(`killed ${runner.name} (attempt ${attempt}) with the newest checkpoint at step ${step}`);
+      note(`killed ${runner.name} (attempt ${attempt}); the newest checkpoint seen before the kill was at step ${step}`);
       spawnWorker(`w${spare++}`); // keep two workers up
       return step;
     };
+    /**
+     * The newest checkpoint registered before `attempt` was claimed: what it must resume from. Read from the edge's
+     * own order of events once the claim is there, not from what the test saw before the kill: the runner goes on
+     * between that look and its death (on a loaded machine, long enough to register the next checkpoint; evaluations
+     * at 15, 30... follow checkpoints at 13, 26... by two steps), and requests it sent just before are still handled.
+     */
+    const resumePoint = async (attempt: number, seenBeforeKill: number) => {
+      const isClaim = (e: any) => e.data?.attempt === attempt && 'resume_from_step' in e.data;
+      const events = await until(`attempt ${attempt} to be claimed`, async () => {
+        const all = await allEvents(jobId);
+        return all.some(isClaim) ? all : null;
+      }, 180_000, 1000);
+      const registered = events.slice(0, events.findIndex(isClaim)).map((e) => /^Checkpoint saved at step (\d+)/.exec(e.message)).filter((m) => m !== null);
+      const step = Math.max(0, ...registered.map((m) => Number(m[1])));
+      expect(step).toBeGreaterThanOrEqual(seenBeforeKill); // nothing registered before the kill is lost
+      note(`attempt ${attempt} claimed; the newest checkpoint registered before it: step ${step}`);
+      return step;
+    };
 
-    const first = await killRunner(1, 10);
+    const seen1 = await killRunner(1, 10);
     await receiver.down();
     const receiverDownAt = Date.now();
     note('webhook receiver down');
-    const second = await killRunner(2, first);
+    const first = await resumePoint(2, seen1);
+    const seen2 = await killRunner(2, first);
+    const second = await resumePoint(3, seen2);
     await until('attempt 3 to train', () => runnerOf(3));
     await receiver.bringUp();
     note(`webhook receiver up again after ${((Date.now() - receiverDownAt) / 1000).toFixed(1)} s`);
     await until('a checkpoint in attempt 3', async () => (await newestCheckpoint()) > second);
+    await reported(3);
     const restartAt = Date.now();
     await edge!.stop();
     edge = await startEdge({ persist, port: edgePort, vars: vars(true) });
@@ -414,6 +452,7 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     const resumes = events.filter((e) => e.data?.phase === 'resumed');
     expect(resumes.length).toBeGreaterThanOrEqual(2);
     expect(resumes[0].data.resume_step).toBe(first);
+    expect(resumes.find((e) => e.data.attempt === 3)?.data.resume_step).toBe(second);
     expect(resumes.map((e) => e.data.attempt)).toEqual(expect.arrayContaining([2, 3]));
     const attempts = Math.max(...events.filter((e) => typeof e.data?.attempt === 'number').map((e) => e.data.attempt));
     expect(attempts).toBeGreaterThanOrEqual(3);
@@ -422,11 +461,13 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
       expect(firstMetric?.data.step).toBe(r.data.resume_step + 1);
     }
 
-    // Never two runners at once: per worker process, from its claim to its end (or its kill), no overlap.
+    // Never two runners at once: per worker process, from its claim to its end (or its kill), no overlap. Times are
+    // the workers' own (their log lines' ts), not when this process got round to reading the lines.
+    const logged = (l: { ts: string }) => Date.parse(l.ts);
     const runs = workers.flatMap((w) => w.lines.filter((l) => l.msg === 'job claimed' && l.job_id === jobId).map((claim) => {
-      const end = w.lines.find((l) => l.msg === 'job ended' && l.job_id === jobId && l.attempt === claim.attempt)?.at
-        ?? kills.find((k) => k.worker === w.name && k.attempt === claim.attempt)?.at;
-      return { worker: w.name, attempt: claim.attempt as number, from: claim.at, to: end ?? Infinity };
+      const ended = w.lines.find((l) => l.msg === 'job ended' && l.job_id === jobId && l.attempt === claim.attempt);
+      const end = ended ? logged(ended) : kills.find((k) => k.worker === w.name && k.attempt === claim.attempt)?.at;
+      return { worker: w.name, attempt: claim.attempt as number, from: logged(claim), to: end ?? Infinity };
     })).sort((x, y) => x.from - y.from);
     note(`runs: ${JSON.stringify(runs.map((r) => ({ ...r, from: r.from - started, to: r.to - started })))}`);
     expect(runs.length).toBe(attempts);

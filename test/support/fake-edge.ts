@@ -2,7 +2,8 @@
 // GPU worker's unit tests only (the end-to-end test runs the real edge in wrangler dev). It keeps the contract as
 // the edge must: every request verified with verifyRequest (401 otherwise), exclusive leases that expire, 409 on
 // a lease that is not the caller's, checkpoints registered only once their files are there, resume from the
-// newest registered checkpoint, bounded attempts. Faults are injected per request (503, dropped connections) and
+// newest registered checkpoint, bounded attempts. Faults are injected per request (503, dropped connections, held
+// requests) and
 // every request is recorded with the worker and lease that made it.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,8 +37,11 @@ export interface RecordedCall {
   lease: string | null;
 }
 
-/** What to do with a request before the edge looks at it: nothing, a status, or a dropped connection. */
-export type Fault = null | { status: number } | 'drop';
+/**
+ * What to do with a request before the edge looks at it: nothing, a status, a dropped connection, or holding it
+ * and then handling it as usual (what wrangler dev does with the requests that arrive while it restarts).
+ */
+export type Fault = null | { status: number } | 'drop' | { holdMs: number };
 
 export interface FakeEdge {
   url: string;
@@ -131,7 +135,8 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
         req.socket.destroy();
         return;
       }
-      if (fault) return reply(fault.status, { error: { type: 'server_error', message: 'injected fault' } });
+      if (fault && 'holdMs' in fault) await new Promise((r) => setTimeout(r, fault.holdMs));
+      else if (fault) return reply(fault.status, { error: { type: 'server_error', message: 'injected fault' } });
       const ok = await verifyRequest(o.secret, method, raw, body, Number(req.headers[SIGNATURE_HEADERS.timestamp]), String(req.headers[SIGNATURE_HEADERS.signature] ?? ''));
       if (!ok) return reply(401, { error: { type: 'authentication_error', message: 'bad signature' } });
       const text = () => JSON.parse(new TextDecoder().decode(body));

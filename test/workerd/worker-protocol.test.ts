@@ -201,6 +201,25 @@ describe('leases', () => {
     expect(events[0]).toMatchObject({ level: 'warn', message: "The previous worker's lease expired; attempt 2 of 3 on worker worker-b (cpu) resumes from the checkpoint at step 8" });
   });
 
+  it('an expired lease is dead before anyone re-claims the job: a late heartbeat or write gets 409 and revives nothing', async () => {
+    const fast = edgeWith({ leaseSeconds: 1 });
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const late = new FakeWorker('late', fast);
+    const claim = (await late.claim())!;
+    await late.putCheckpointFile(job.id, claim.lease.id, 2, 'trainer_state.json', bytes('{"step": 2}'));
+    expect((await late.registerCheckpoint(job.id, { lease_id: claim.lease.id, step: 2, epoch: 0.1, files: ['trainer_state.json'], metrics: {} })).status).toBe(204);
+    await sleep(1300); // held up (an edge restarting) past the lease: its worker stopped by itself before the expiry
+    const heartbeat = await late.heartbeat(job.id, claim.lease.id);
+    expect(heartbeat.status).toBe(409);
+    expect((heartbeat.body as unknown as { error: { message: string } }).error.message).toContain('the lease expired');
+    expect((await late.events(job.id, claim.lease.id, [{ message: 'late' }])).status).toBe(409);
+    expect((await late.putCheckpointFile(job.id, claim.lease.id, 3, 'trainer_state.json', bytes('{}'))).status).toBe(409);
+    expect((await late.registerCheckpoint(job.id, { lease_id: claim.lease.id, step: 3, epoch: 0.2, files: ['trainer_state.json'], metrics: {} })).status).toBe(409);
+    // Still claimable at once: the late heartbeat did not extend the lease.
+    expect(await new FakeWorker('next', fast).claim()).toMatchObject({ attempt: 2, resume_from: { step: 2 } });
+  });
+
   it('attempts are bounded: after the last lease expires the job fails (worker_lost)', async () => {
     const fast = edgeWith({ leaseSeconds: 1, maxAttempts: 2 });
     const { key } = await newKey();
