@@ -241,6 +241,10 @@ export async function registerCheckpoint(ctx: JobsContext, jobId: string, reques
   const heads = await Promise.all(request.files.map((f) => ctx.files.head(checkpointKey(jobId, request.step, f))));
   const missing = request.files.filter((_, i) => heads[i] === null);
   if (missing.length) throw new RequestError('invalid_request', `files: not uploaded for step ${request.step}: ${missing.join(', ')}`, 'files');
+  // The worker retries a call whose answer it lost (e.g. across an edge restart): the same attempt registering the
+  // same step and files again is that retry, already recorded and announced once.
+  const known = await ctx.db.prepare('SELECT attempt, files FROM job_checkpoints WHERE job_id = ? AND step = ?').bind(jobId, request.step).first<{ attempt: number; files: string }>();
+  if (known && known.attempt === row.attempt && known.files === JSON.stringify(request.files)) return;
   const now = ctx.now();
   const id = newId('checkpoint', now);
   const checkpoint: CheckpointRow = { id, job_id: jobId, step: request.step, epoch: request.epoch, files: JSON.stringify(request.files), metrics: JSON.stringify(request.metrics ?? {}), attempt: row.attempt, created_at: now };

@@ -110,7 +110,12 @@ describe('a job from claim to a served fine-tuned model', () => {
     expect((await worker.putCheckpointFile(job.id, lease, 10, 'model/model.safetensors', bytes('weights'))).status).toBe(204);
     const missing = await worker.registerCheckpoint(job.id, { lease_id: lease, step: 10, epoch: 0.5, files: ['trainer_state.json', 'optimizer.bin'], metrics: {} });
     expect(missing.status).toBe(422);
-    expect((await worker.registerCheckpoint(job.id, { lease_id: lease, step: 10, epoch: 0.5, files: ['trainer_state.json', 'model/model.safetensors'], metrics: { eval_accuracy: 0.75 } })).status).toBe(204);
+    const register = { lease_id: lease, step: 10, epoch: 0.5, files: ['trainer_state.json', 'model/model.safetensors'], metrics: { eval_accuracy: 0.75 } };
+    expect((await worker.registerCheckpoint(job.id, register)).status).toBe(204);
+    // The same call again (a retry after a lost answer): one checkpoint and one event (written with the webhook).
+    expect((await worker.registerCheckpoint(job.id, register)).status).toBe(204);
+    const saved = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.filter((e: any) => e.message.startsWith('Checkpoint saved at step 10'));
+    expect(saved).toHaveLength(1);
     expect((await worker.request('GET', WORKER_ROUTES.checkpointFile(job.id, 10, 'trainer_state.json'))).body).toEqual({ step: 10 });
 
     const checkpoints = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints`)).body;
