@@ -21,6 +21,10 @@ export function createOrtNodeRuntime(options: OrtNodeOptions = {}): InferenceRun
         graphOptimizationLevel: 'all',
         // Fatal only: a failed run reaches the caller as an exception, which the service logs once, as JSON.
         logSeverityLevel: 4,
+        // ORT fuses each residual Add + LayerNormalization into SkipLayerNormalization, whose CPU kernel is 3-4x
+        // slower than the two ops it replaces on AVX-512 (bench/RESULTS.md, the inference profile): about 6 % of a
+        // forward. The unfused pair computes the same sums (results agree within float32 rounding).
+        extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
         ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       });
       return wrapOrtSession(session, Tensor);
