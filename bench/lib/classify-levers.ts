@@ -4,7 +4,7 @@
 // median over rounds of the per-round ratios).
 //
 //   node --expose-gc --import tsx bench/lib/classify-levers.ts [--rounds 5] [--strategies nli,embedding]
-//     [--workloads batch32] [--variants before,noskip,buckets,workers] [--overhead 32]
+//     [--workloads batch32] [--variants before,noskip,buckets,workers] [--overhead 16] [--settle 100]
 //
 // Variants (each its own sessions):
 // - before: the code before this work: one session on the main thread, onnxruntime's default threads,
@@ -35,8 +35,11 @@ const { values } = parseArgs({
     strategies: { type: 'string', default: 'nli,embedding' },
     variants: { type: 'string', default: 'before,noskip,buckets,workers' },
     overhead: { type: 'string', default: String(DEFAULT_RUN_OVERHEAD_TOKENS) },
+    settle: { type: 'string', default: '100' },
   },
 });
+// Untimed, before each chunk: the previous side's onnxruntime thread pool spins for ~35 ms after its last run.
+const settle = () => new Promise((resolve) => setTimeout(resolve, Number(values.settle)));
 const overhead = Number(values.overhead);
 const FUSED = { extra: {} };
 
@@ -91,6 +94,7 @@ for (const strategy of values.strategies!.split(',') as ('nli' | 'embedding')[])
         const part = texts.slice(i, i + 32);
         const order = sideNames.map((_, j) => sideNames[(j + k) % sideNames.length]);
         for (const side of order) {
+          await settle();
           const start = performance.now();
           results[side].push(...(await chunk(sides[side], part, workload)));
           seconds[side] += (performance.now() - start) / 1000;
@@ -114,7 +118,7 @@ for (const strategy of values.strategies!.split(',') as ('nli' | 'embedding')[])
   }
   await other.dispose();
 }
-console.log(`${os.cpus().length} cores, node ${process.version}, ${values.rounds} rounds, overhead ${overhead} tokens, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`${os.cpus().length} cores, node ${process.version}, ${values.rounds} rounds, overhead ${overhead} tokens, settle ${values.settle} ms, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| strategy | workload | variant | texts/s | transformers.js texts/s | ratio (median of rounds) | per-round ratios |');
 console.log('|---|---|---|---:|---:|---:|---|');
 for (const line of lines) console.log(line);
