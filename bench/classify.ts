@@ -15,12 +15,18 @@
 // - concurrent32: 32 calls of one text in flight at once (a server's view); edgeclass merges them into runs.
 // Each round runs the texts once on both sides, interleaved chunk by chunk (32 texts) with the first side
 // alternating, so both see the same load on a shared machine; the figure is the median of the rounds' texts/s.
-// Both sides use onnxruntime-node 1.30.0 with its default threads. The load average is printed per round.
+// Both sides use onnxruntime-node 1.30.0: transformers.js with its defaults (one session, onnxruntime's default
+// intra-op threads), edgeclass with the defaults it ships (src/inference/ort-node.ts: sessions in worker threads,
+// EDGECLASS_ORT_WORKERS x EDGECLASS_ORT_THREADS, which this bench leaves to the environment like the service does).
+// The load average is printed per round.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../src/http/deps.ts';
+import { inferenceSettingsFromEnv } from '../src/core/limits.ts';
+import { ortParallelism } from '../src/inference/ort-node.ts';
 import { createNodeDeps } from '../src/runtime/node.ts';
 import { EMBED_MODEL, ensureBenchModels, LABELS, NLI_MODEL, selectTexts } from './lib/classify-common.ts';
+import { chunk, loadTransformers, maxDiff, median, transformersJsSide, type Classify, type Ranked } from './lib/classify-transformers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,48 +41,18 @@ const rounds = Number(values.rounds);
 const workloads = values.workloads!.split(',');
 const strategies = values.strategies!.split(',') as ('nli' | 'embedding')[];
 
-interface Ranked { labels: string[]; scores: number[] }
-type Classify = (texts: string[]) => Promise<Ranked[]>;
 type Side = 'edgeclass' | 'transformers.js';
 const SIDES: Side[] = ['edgeclass', 'transformers.js'];
 
 const modelsDir = ensureBenchModels();
-const transformers = await import('@huggingface/transformers');
-transformers.env.allowRemoteModels = false;
-transformers.env.localModelPath = modelsDir;
-transformers.env.useFSCache = false;
+const transformers = await loadTransformers(modelsDir);
 const deps: AppDeps = createNodeDeps({ modelsDir, pull: { offline: true } });
-
-const EMBEDDING_TEMPLATE = 'This text is about {}.';
 
 async function sides(strategy: 'nli' | 'embedding'): Promise<{ edgeclass: Classify; transformersJs: Classify; dispose(): Promise<void> }> {
   const model = strategy === 'nli' ? NLI_MODEL : EMBED_MODEL;
   const edgeclass: Classify = async (texts) => (await deps.classifier.classify({ model, inputs: texts, labels: LABELS, strategy })).results;
-  if (strategy === 'nli') {
-    const pipe = await transformers.pipeline('zero-shot-classification', model, { dtype: 'fp32' });
-    const transformersJs: Classify = async (texts) => (await pipe(texts, LABELS)) as unknown as Ranked[];
-    return { edgeclass, transformersJs, dispose: () => pipe.dispose() };
-  }
-  const extractor = await transformers.pipeline('feature-extraction', model, { dtype: 'fp32' });
-  const labelVectors = (await extractor(LABELS.map((l) => EMBEDDING_TEMPLATE.replace('{}', l)), { pooling: 'mean', normalize: true })).tolist() as number[][];
-  const transformersJs: Classify = async (texts) => {
-    const vectors = (await extractor(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
-    return vectors.map((v) => {
-      const logits = labelVectors.map((l) => 20 * l.reduce((s, x, i) => s + x * v[i], 0));
-      const max = Math.max(...logits);
-      const exps = logits.map((x) => Math.exp(x - max));
-      const sum = exps.reduce((a, b) => a + b, 0);
-      const order = LABELS.map((_, i) => i).sort((a, b) => exps[b] - exps[a]);
-      return { labels: order.map((i) => LABELS[i]), scores: order.map((i) => exps[i] / sum) };
-    });
-  };
-  return { edgeclass, transformersJs, dispose: () => extractor.dispose() };
-}
-
-/** One chunk of the workload (32 texts): one call of 32 texts, or 32 one-text calls in flight at once. */
-async function chunk(classify: Classify, texts: string[], workload: string): Promise<Ranked[]> {
-  if (workload === 'batch32') return classify(texts);
-  return Promise.all(texts.map(async (t) => (await classify([t]))[0]));
+  const other = await transformersJsSide(transformers, strategy, model);
+  return { edgeclass, transformersJs: other.classify, dispose: other.dispose };
 }
 
 /**
@@ -97,14 +73,6 @@ async function round(sides: Record<Side, Classify>, texts: string[], workload: s
   }
   return { results, rates: { edgeclass: texts.length / seconds.edgeclass, 'transformers.js': texts.length / seconds['transformers.js'] } };
 }
-
-function maxDiff(a: Ranked[], b: Ranked[]): number {
-  let max = 0;
-  a.forEach((r, i) => r.labels.forEach((label, j) => (max = Math.max(max, Math.abs(r.scores[j] - b[i].scores[b[i].labels.indexOf(label)])))));
-  return max;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const rows: string[] = [];
 const ratios: Record<string, number> = {};
@@ -130,7 +98,8 @@ for (const strategy of strategies) {
   await s.dispose();
 }
 
-console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, onnxruntime-node 1.30.0, ${rounds} rounds, median texts/s; labels: ${LABELS.join(', ')}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+const ort = ortParallelism(inferenceSettingsFromEnv(process.env), os.availableParallelism());
+console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, onnxruntime-node 1.30.0 (edgeclass: ${ort.workers} worker(s) x ${ort.threads} thread(s)), ${rounds} rounds, median texts/s; labels: ${LABELS.join(', ')}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('| strategy | workload | texts | edgeclass texts/s | transformers.js texts/s | ratio | edgeclass range | transformers.js range | max score diff |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) console.log(row);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchingRunner } from '../src/inference/batcher.ts';
 import { buildFeeds, DirectRunner, planBatches, splitOutputs, type EncodedRow } from '../src/inference/rows.ts';
 import type { FloatTensor, InferenceSession, Tensor } from '../src/inference/runtime.ts';
+import { bucketByLength, rowsPerRun, splitByTokens } from '../src/inference/split.ts';
 
 const row = (length: number, first = 1): EncodedRow => ({ ids: Array.from({ length }, (_, i) => first + i), typeIds: null });
 const SPEC = { inputNames: ['input_ids', 'attention_mask'], padId: 0 };
@@ -12,13 +13,20 @@ const SPEC = { inputNames: ['input_ids', 'attention_mask'], padId: 0 };
  * A session whose output per row is [sum of ids, real length, padded length]: enough to check that every row got
  * its own result and how runs were padded. Ids of 666 fail the run, as an out-of-range id fails a real graph.
  */
-function fakeSession(): InferenceSession & { runs: number[][] } {
+function fakeSession(concurrentRuns?: number): InferenceSession & { runs: number[][]; peak: number } {
   const runs: number[][] = [];
-  return {
+  let inFlight = 0;
+  const session = {
     inputNames: SPEC.inputNames,
     outputNames: ['out'],
+    concurrentRuns,
     runs,
+    peak: 0,
     async run(feeds: Record<string, Tensor>): Promise<Record<string, FloatTensor>> {
+      session.peak = Math.max(session.peak, ++inFlight);
+      // Runs that were started together overlap, as runs in worker threads do.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight--;
       const [B, T] = feeds.input_ids.dims;
       const ids = feeds.input_ids.data as BigInt64Array;
       const mask = feeds.attention_mask.data as BigInt64Array;
@@ -40,6 +48,7 @@ function fakeSession(): InferenceSession & { runs: number[][] } {
     },
     async release() {},
   };
+  return session;
 }
 
 const sumOf = (r: EncodedRow) => r.ids.reduce((a, b) => a + b, 0);
@@ -62,6 +71,39 @@ describe('planBatches', () => {
     expect(Array.from(rows[1].x.data)).toEqual([4, 5, 6]);
     expect(rows[1].x.dims).toEqual([3]);
     expect(rows[1].x.data.buffer).toBe(data.buffer);
+  });
+});
+
+describe('splitting rows over concurrent runs', () => {
+  const budget = { maxTokens: 4096, maxRows: 64 };
+
+  it('rowsPerRun: whole rounds of equal runs over the slots, under the budget; one slot fills the budget', () => {
+    expect(rowsPerRun(160, 45, budget, 2)).toBe(40); // 3 runs by rows -> 4 (2 rounds of 2)
+    expect(rowsPerRun(32, 36, budget, 2)).toBe(16);
+    expect(rowsPerRun(1, 36, budget, 2)).toBe(1);
+    expect(rowsPerRun(100, 200, budget, 2)).toBe(17); // 20,000 tokens -> 5 runs by tokens -> 6
+    expect(rowsPerRun(160, 45, budget, 1)).toBe(64);
+  });
+
+  it('splitByTokens: consecutive groups of about equal tokens, never an empty one', () => {
+    expect(splitByTokens([36, 36, 35, 34, 33, 30, 29, 28], 2)).toEqual([4, 4]);
+    expect(splitByTokens([90, 10, 10, 10, 10, 10, 10, 10, 10, 10], 2)).toEqual([1, 9]);
+    expect(splitByTokens([5, 4], 3)).toEqual([1, 1]);
+    expect(splitByTokens([9, 1, 1], 3)).toEqual([1, 1, 1]);
+    expect(splitByTokens([7], 1)).toEqual([1]);
+    expect(splitByTokens([], 2)).toEqual([]);
+  });
+
+  it('bucketByLength: a run per length when runs are free, one run when they cost more than the padding saved', () => {
+    const lengths = [36, 36, 34, 34, 30, 30];
+    // Padded tokens: 216 in one run, 4 x 36 + 2 x 30 = 204 in two, 200 in three.
+    expect(bucketByLength(lengths, 0.5, budget)).toEqual([2, 2, 2]);
+    expect(bucketByLength(lengths, 7, budget)).toEqual([4, 2]);
+    expect(bucketByLength(lengths, 13, budget)).toEqual([6]);
+    expect(bucketByLength(lengths, Infinity, budget)).toEqual([6]);
+    // The budget still cuts: at most 2 rows a run here, and a row over the token budget alone.
+    expect(bucketByLength(lengths, 1000, { maxTokens: 4096, maxRows: 2 })).toEqual([2, 2, 2]);
+    expect(bucketByLength([50, 4, 4], 1000, { maxTokens: 16, maxRows: 8 })).toEqual([1, 2]);
   });
 });
 
@@ -105,6 +147,25 @@ describe('BatchingRunner', () => {
     expect((await good)[0].out.data[0]).toBe(6);
     expect((await alsoGood)[0].out.data[0]).toBe(sumOf(row(5, 20)));
     expect((await runner.run([row(1, 41)], ['out']))[0].out.data[0]).toBe(41);
+  });
+
+  it('several slots: the queue is shared out in equal runs of rows of about equal length, computed at once', async () => {
+    const session = fakeSession(2);
+    const runner = new BatchingRunner(session, SPEC, { maxTokens: 1000, maxRows: 64, maxInFlight: 2, runOverheadTokens: 1000 });
+    const lengths = [4, 9, 5, 8, 6, 7, 3, 10];
+    const requests = lengths.map((n, i) => [row(n, i * 100)]);
+    const results = await Promise.all(requests.map((rows) => runner.run(rows, ['out'])));
+    results.forEach((out, i) => expect(out[0].out.data[0]).toBe(sumOf(requests[i][0])));
+    expect(session.runs).toEqual([[10, 9, 8], [7, 6, 5, 4, 3]]);
+    expect(session.peak).toBe(2);
+  });
+
+  it('a slot splits its rows by length where a run costs less than the padding it saves', async () => {
+    const session = fakeSession();
+    const runner = new BatchingRunner(session, SPEC, { maxTokens: 1000, maxRows: 64, runOverheadTokens: 2 });
+    const out = await runner.run([row(2), row(10), row(2), row(10), row(2)], ['out']);
+    expect(out.map((o) => o.out.data[1])).toEqual([2, 10, 2, 10, 2]);
+    expect(session.runs).toEqual([[10, 10], [2, 2, 2]]);
   });
 
   it('a request with no rows answers at once', async () => {

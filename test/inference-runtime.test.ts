@@ -1,11 +1,11 @@
 // The InferenceRuntime interface over onnxruntime-node and onnxruntime-web (WASM, loaded as in workerd: a
 // precompiled module and a wrapped WebAssembly.instantiate): same graph, same numbers; failures are errors the
-// caller can catch, after which the runtime still works.
+// caller can catch, after which the runtime still works; onnxruntime-node's sessions in worker threads likewise.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrtNodeRuntime } from '../src/inference/ort-node.ts';
+import { createOrtNodeRuntime, ortParallelism } from '../src/inference/ort-node.ts';
 import { buildFeeds } from '../src/inference/rows.ts';
 import type { InferenceRuntime, InferenceSession } from '../src/inference/runtime.ts';
 import { createOrtWebRuntimeForNode } from './support/ort-web-node.ts';
@@ -36,6 +36,7 @@ describe('InferenceRuntime adapters', () => {
   const runtimes: Record<string, InferenceRuntime> = {};
   beforeAll(() => {
     runtimes.node = createOrtNodeRuntime({ intraOpNumThreads: 1 });
+    runtimes['node-workers'] = createOrtNodeRuntime({ intraOpNumThreads: 1, workers: 2 });
     runtimes.web = createOrtWebRuntimeForNode();
   });
 
@@ -62,7 +63,29 @@ describe('InferenceRuntime adapters', () => {
     await web.release();
   });
 
-  for (const name of ['node', 'web']) {
+  it('onnxruntime-node in worker threads: the same logits as on the calling thread, two runs at once', async () => {
+    const [inThread, pooled] = await Promise.all([runtimes.node.createSession(nliBytes), runtimes['node-workers'].createSession(nliBytes)]);
+    expect(pooled.inputNames).toEqual(inThread.inputNames);
+    expect(pooled.outputNames).toEqual(['logits']);
+    expect(pooled.concurrentRuns).toBe(2);
+    expect(inThread.concurrentRuns).toBeUndefined();
+    const expected = Array.from(await logits(inThread));
+    // More runs than workers: the rest wait for a free worker, and every run gets its own answer.
+    const all = await Promise.all(Array.from({ length: 5 }, () => logits(pooled)));
+    for (const l of all) expect(Array.from(l)).toEqual(expected);
+    await Promise.all([inThread.release(), pooled.release()]);
+    await expect(pooled.run(buildFeeds(ROWS, SPEC))).rejects.toThrow(/released/);
+  });
+
+  it('ortParallelism: a single-thread worker per core by default (at most 4), else what the settings say', () => {
+    expect(ortParallelism({ ortThreads: 0, ortWorkers: 0 }, 2)).toEqual({ workers: 2, threads: 1 });
+    expect(ortParallelism({ ortThreads: 0, ortWorkers: 0 }, 16)).toEqual({ workers: 4, threads: 4 });
+    expect(ortParallelism({ ortThreads: 2, ortWorkers: 0 }, 2)).toEqual({ workers: 1, threads: 2 });
+    expect(ortParallelism({ ortThreads: 0, ortWorkers: 1 }, 2)).toEqual({ workers: 1, threads: 2 });
+    expect(ortParallelism({ ortThreads: 3, ortWorkers: 3 }, 2)).toEqual({ workers: 3, threads: 3 });
+  });
+
+  for (const name of ['node', 'node-workers', 'web']) {
     it(`${name}: bytes that are not ONNX are refused with the runtime's message`, async () => {
       await expect(runtimes[name].createSession(new TextEncoder().encode('not a model'))).rejects.toThrow(/protobuf parsing failed/);
     });

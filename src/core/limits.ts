@@ -34,20 +34,23 @@ export interface InferenceSettings {
   maxBatchTokens: number;
   /** Rows per run. */
   maxBatchRows: number;
-  /** onnxruntime-node intra-op threads; 0: onnxruntime's default. */
+  /** onnxruntime-node intra-op threads per session; 0: the cores shared out over the sessions. */
   ortThreads: number;
+  /** onnxruntime-node sessions per model, each in a worker thread, running at once; 0: as many as threads allow. */
+  ortWorkers: number;
 }
 
-export const DEFAULT_INFERENCE_SETTINGS: InferenceSettings = { maxBatchTokens: 4096, maxBatchRows: 64, ortThreads: 0 };
+export const DEFAULT_INFERENCE_SETTINGS: InferenceSettings = { maxBatchTokens: 4096, maxBatchRows: 64, ortThreads: 0, ortWorkers: 0 };
 
 const INFERENCE_ENV_NAMES: Record<keyof InferenceSettings, string> = {
   maxBatchTokens: 'EDGECLASS_MAX_BATCH_TOKENS',
   maxBatchRows: 'EDGECLASS_MAX_BATCH_ROWS',
   ortThreads: 'EDGECLASS_ORT_THREADS',
+  ortWorkers: 'EDGECLASS_ORT_WORKERS',
 };
 
 export function inferenceSettingsFromEnv(env: Record<string, unknown>): InferenceSettings {
-  return readPositiveInts(env, DEFAULT_INFERENCE_SETTINGS, INFERENCE_ENV_NAMES, ['ortThreads']);
+  return readPositiveInts(env, DEFAULT_INFERENCE_SETTINGS, INFERENCE_ENV_NAMES, ['ortThreads', 'ortWorkers']);
 }
 
 function readPositiveInts<T extends object>(env: Record<string, unknown>, defaults: T, names: Record<keyof T, string>, zeroAllowed: (keyof T)[] = []): T {

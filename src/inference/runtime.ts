@@ -20,6 +20,8 @@ export interface FloatTensor {
 export interface InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Runs that compute at once when started together (sessions in worker threads); absent: 1. */
+  readonly concurrentRuns?: number;
   /** Runs the graph; only the outputs named are fetched (all when omitted). */
   run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, FloatTensor>>;
   release(): Promise<void>;

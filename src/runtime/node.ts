@@ -1,6 +1,7 @@
 // The Node entry point: the same Hono app behind @hono/node-server, with models from a directory.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { Classifier } from '../core/classify/classifier.ts';
 import type { RemoteLlm } from '../core/llm/chat.ts';
 import { remoteLlmFromEnv } from '../core/llm/from-env.ts';
@@ -10,7 +11,7 @@ import { TokenizerRegistry } from '../core/tokenizers.ts';
 import { createApp, type App } from '../http/app.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { BatchingRunner } from '../inference/batcher.ts';
-import { createOrtNodeRuntime } from '../inference/ort-node.ts';
+import { createOrtNodeRuntime, ortParallelism } from '../inference/ort-node.ts';
 import type { InferenceRuntime } from '../inference/runtime.ts';
 import { FsModelStore } from '../store/fs-store.ts';
 import type { ModelStore } from '../store/model-store.ts';
@@ -62,11 +63,15 @@ export function createNodeDeps(options: NodeAppOptions): AppDeps {
   const models = new ModelRegistry({
     store,
     tokenizers,
-    runtime: options.runtime ?? (() => createOrtNodeRuntime({ intraOpNumThreads: settings.ortThreads })),
+    runtime: options.runtime ?? (() => {
+      const { workers, threads } = ortParallelism(settings, os.availableParallelism());
+      return createOrtNodeRuntime({ workers, intraOpNumThreads: threads });
+    }),
     dtype: options.dtype ?? modelDtypeFromEnv(process.env),
     runner: (session, spec, modelId) => new BatchingRunner(session, spec, {
       maxTokens: settings.maxBatchTokens,
       maxRows: settings.maxBatchRows,
+      maxInFlight: session.concurrentRuns ?? 1,
       observer: telemetry && { queue: (s) => telemetry.queue(modelId, s), batch: (b) => telemetry.batch(modelId, b) },
     }),
     telemetry,
