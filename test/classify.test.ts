@@ -157,14 +157,20 @@ describe('the classifier', () => {
   });
 
   it('merges concurrent requests into shared runs on Node, with the results each gets alone', async () => {
-    const model = await deps.models.get('tiny-nli');
+    // One session, so the count of runs does not depend on the machine's cores (the default is a worker session
+    // per core); how queued rows are shared out over several sessions is test/batcher.test.ts's.
+    const one = createNodeDeps({ modelsDir: root, pull: { offline: true }, inference: { ortWorkers: 1 } });
+    const model = await one.models.get('tiny-nli');
     const runner = model.runner as BatchingRunner;
-    const alone = await Promise.all(TEXTS.map(async (t) => (await deps.classifier.classify({ model: 'tiny-nli', inputs: [t], labels: LABELS })).results[0]));
+    const alone = await Promise.all(TEXTS.map(async (t) => (await one.classifier.classify({ model: 'tiny-nli', inputs: [t], labels: LABELS })).results[0]));
     const before = { ...runner.stats };
-    const together = await Promise.all(Array.from({ length: 12 }, (_, k) => deps.classifier.classify({ model: 'tiny-nli', inputs: [TEXTS[k % 3]], labels: LABELS })));
+    const together = await Promise.all(Array.from({ length: 12 }, (_, k) => one.classifier.classify({ model: 'tiny-nli', inputs: [TEXTS[k % 3]], labels: LABELS })));
     const runs = runner.stats.runs - before.runs;
     expect(runner.stats.rows - before.rows).toBe(12 * LABELS.length);
-    expect(runs).toBeLessThan(4);
+    // 12 requests, 36 rows: the first request's rows run on their own, the others queue meanwhile and share the
+    // next dispatch, which splits its rows into one run per length (3 texts, 3 lengths here) where that saves
+    // padding. Without merging there would be 12 runs or more.
+    expect(runs).toBeLessThanOrEqual(2 * 3);
     together.forEach((r, k) => {
       expect(r.results[0].labels).toEqual(alone[k % 3].labels);
       expectClose(r.results[0].scores, alone[k % 3].scores, 1e-6);
