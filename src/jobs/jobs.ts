@@ -124,10 +124,12 @@ interface EventRow {
 }
 
 /** An INSERT for one event (to batch with the change it tells of). `createdAt` in ms. */
-export function eventStatement(ctx: JobsContext, jobId: string, event: { level?: JobEvent['level']; type?: JobEvent['type']; message: string; data?: Record<string, unknown> | null; createdAt?: number }): D1PreparedStatement {
+/** An event row; one with a `clientId` (the worker's name for it) already recorded for the job is skipped. */
+export function eventStatement(ctx: JobsContext, jobId: string, event: { level?: JobEvent['level']; type?: JobEvent['type']; message: string; data?: Record<string, unknown> | null; createdAt?: number; clientId?: string }): D1PreparedStatement {
   const at = event.createdAt ?? ctx.now();
-  return ctx.db.prepare('INSERT INTO job_events (id, job_id, created_at, level, type, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .bind(newId('event', at), jobId, at, event.level ?? 'info', event.type ?? 'message', event.message, event.data ? JSON.stringify(event.data) : null);
+  return ctx.db.prepare(`INSERT INTO job_events (id, job_id, created_at, level, type, message, data, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (job_id, client_id) DO NOTHING`)
+    .bind(newId('event', at), jobId, at, event.level ?? 'info', event.type ?? 'message', event.message, event.data ? JSON.stringify(event.data) : null, event.clientId ?? null);
 }
 
 function eventObject(row: EventRow): EventObject {

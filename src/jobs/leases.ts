@@ -211,7 +211,7 @@ export async function addEvents(ctx: JobsContext, jobId: string, request: Events
   const statements = request.events.map((e: JobEvent) => {
     // The worker's time, unless it is off by more than a day (then ours).
     const at = Number.isFinite(e.created_at) && Math.abs(e.created_at * 1000 - now) < 86_400_000 ? Math.round(e.created_at * 1000) : now;
-    return eventStatement(ctx, jobId, { level: e.level, type: e.type, message: e.message.slice(0, MAX_MESSAGE_CHARS), data: clip(e.data), createdAt: at });
+    return eventStatement(ctx, jobId, { level: e.level, type: e.type, message: e.message.slice(0, MAX_MESSAGE_CHARS), data: clip(e.data), createdAt: at, clientId: e.id });
   });
   if (statements.length) await ctx.db.batch(statements);
 }

@@ -146,6 +146,8 @@ export interface HeartbeatResponse {
 }
 
 export interface JobEvent {
+  /** The worker's name for the event, unique within the job: a retried post of it is recorded once. */
+  id?: string;
   /** 'message' or 'metrics' (OpenAI's event types). */
   type: 'message' | 'metrics';
   level: 'info' | 'warn' | 'error';

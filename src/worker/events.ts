@@ -1,5 +1,6 @@
 // Job events, batched: pushed as they happen, sent at most once a second (or when many are waiting) in order, one
-// request at a time. Events that fail to go out stay queued for the next send; a 409 ends the lease.
+// request at a time. Events that fail to go out stay queued for the next send (named, so a post whose answer was
+// lost and is sent again is recorded once); a 409 ends the lease.
 import type { JobEvent } from '../jobs/protocol.ts';
 import { LeaseLostError, type EdgeClient } from './edge-client.ts';
 import type { LeaseKeeper } from './lease.ts';
@@ -9,6 +10,8 @@ const MAX_QUEUED = 2000;
 
 export class EventSink {
   private queue: JobEvent[] = [];
+  /** Names events `<lease>.<n>`: a post retried after a lost answer is recorded once by the edge. */
+  private counter = 0;
   private sending: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   sent = 0;
@@ -24,7 +27,7 @@ export class EventSink {
 
   push(event: Omit<JobEvent, 'created_at'>): void {
     if (this.lease.lost.aborted) return;
-    this.queue.push({ ...event, created_at: Math.floor(Date.now() / 1000) });
+    this.queue.push({ ...event, id: `${this.lease.id}.${this.counter++}`, created_at: Math.floor(Date.now() / 1000) });
     if (this.queue.length > MAX_QUEUED) {
       // The edge has been away for long: drop the oldest metrics, keep messages.
       const i = this.queue.findIndex((e) => e.type === 'metrics');

@@ -105,6 +105,15 @@ describe('a job from claim to a served fine-tuned model', () => {
       { type: 'metrics', message: 'evaluation at step 10', data: { step: 10, eval_accuracy: 0.75, is_best: true } },
     ])).status).toBe(204);
 
+    // Named events posted twice (a retry after a lost answer) are recorded once; unnamed ones as often as sent.
+    const named = [{ id: `${lease}.0`, message: 'named event' }, { id: `${lease}.1`, message: 'another named event' }];
+    expect((await worker.events(job.id, lease, named)).status).toBe(204);
+    expect((await worker.events(job.id, lease, [...named, { id: `${lease}.2`, message: 'named event' }, { message: 'unnamed' }, { message: 'unnamed' }])).status).toBe(204);
+    const recorded = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.map((e: any) => e.message);
+    expect(recorded.filter((m: string) => m === 'named event')).toHaveLength(2);
+    expect(recorded.filter((m: string) => m === 'another named event')).toHaveLength(1);
+    expect(recorded.filter((m: string) => m === 'unnamed')).toHaveLength(2);
+
     const state = bytes('{"step": 10}');
     expect((await worker.putCheckpointFile(job.id, lease, 10, 'trainer_state.json', state)).status).toBe(204);
     expect((await worker.putCheckpointFile(job.id, lease, 10, 'model/model.safetensors', bytes('weights'))).status).toBe(204);

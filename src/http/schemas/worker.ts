@@ -32,6 +32,7 @@ export const HeartbeatResponseSchema = z
   .openapi('WorkerHeartbeatResponse');
 
 const EventInput = z.object({
+  id: z.string().min(1).max(200).optional().openapi({ description: 'The worker\'s name for the event, unique within the job: a retried post of it is recorded once.' }),
   type: z.enum(['message', 'metrics']),
   level: z.enum(['info', 'warn', 'error']),
   message: z.string().max(100_000),
