@@ -95,6 +95,12 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
   await expireLeases(ctx);
   resendOverdueDeliveriesSoon(ctx);
   const now = ctx.now();
+  if (request.claim_id) {
+    // A retry of a claim that took a job but whose answer was lost: the same lease again, nothing recorded twice.
+    const taken = await ctx.db.prepare(`SELECT * FROM jobs WHERE lease_claim_id = ? AND lease_worker = ? AND status = 'running' AND lease_expires_at >= ?`)
+      .bind(request.claim_id, request.worker_id, now).first<JobRow>();
+    if (taken) return claimResponse(ctx, taken, taken.lease_id!, taken.lease_expires_at!);
+  }
   const leaseId = newId('lease', now);
   const expires = now + ctx.config.leaseSeconds * 1000;
   const graceStart = now - ctx.config.dispatchGraceSeconds * 1000;
@@ -110,9 +116,9 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
     if (!candidate) return null;
     previous = candidate.status;
     row = await ctx.db.prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_id = ?, lease_worker = ?,
-          lease_expires_at = ?, started_at = COALESCE(started_at, ?)
+          lease_expires_at = ?, lease_claim_id = ?, started_at = COALESCE(started_at, ?)
         WHERE id = ? AND ${claimable} RETURNING *`)
-      .bind(leaseId, request.worker_id, expires, now, candidate.id, graceStart, now).first<JobRow>();
+      .bind(leaseId, request.worker_id, expires, request.claim_id ?? null, now, candidate.id, graceStart, now).first<JobRow>();
   }
   if (!row) return null;
 
@@ -136,13 +142,19 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
   }
   await ctx.db.batch(statements);
   await sendDeliveries(ctx, deliveries);
+  return claimResponse(ctx, row, leaseId, expires, checkpoint);
+}
 
+/** What a claim answers: the job, its lease, and the newest checkpoint to resume from. */
+async function claimResponse(ctx: JobsContext, row: JobRow, leaseId: string, expires: number, checkpoint?: CheckpointRow | null): Promise<ClaimResponse> {
+  const resume = checkpoint !== undefined ? checkpoint
+    : await ctx.db.prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1').bind(row.id).first<CheckpointRow>();
   return {
     job: jobObject(await jobView(ctx, row.id)),
     lease: { id: leaseId, expires_at: seconds(expires)! },
     attempt: row.attempt,
     base_model_files: await baseModelFilesForTraining(ctx.models, row.model),
-    resume_from: checkpoint ? { step: checkpoint.step, files: JSON.parse(checkpoint.files) as string[] } : null,
+    resume_from: resume ? { step: resume.step, files: JSON.parse(resume.files) as string[] } : null,
   };
 }
 

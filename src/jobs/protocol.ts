@@ -112,6 +112,8 @@ export interface ReleaseRequest {
 export interface ClaimRequest {
   worker_id: string;
   execution_provider: 'cpu' | 'webgpu' | 'cuda';
+  /** The worker's name for this claim, kept while it retries the call: a retry gets the lease the first try took. */
+  claim_id?: string;
 }
 
 export interface ClaimResponse {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClaimResponse } from '../jobs/protocol.ts';
 import type { ExecutionProvider } from '../train/session.ts';
 import { EdgeClient, EdgeHttpError, sleep } from './edge-client.ts';
@@ -140,11 +140,15 @@ export class GpuWorker {
   private async run(): Promise<void> {
     const stop = this.stopController.signal;
     let failures = 0;
+    // Kept until a claim is answered: if the edge took a job for us but the answer was lost, asking again under the
+    // same name gets that lease back instead of leaving the job leased to nobody.
+    let claimId = randomUUID();
     while (!stop.aborted && (this.o.maxJobs === undefined || this.jobsDone < this.o.maxJobs)) {
       let claim: ClaimResponse | null;
       try {
-        claim = await this.client.claim({ worker_id: this.id, execution_provider: this.o.executionProvider ?? 'cpu' }, { signal: stop, deadline: Date.now() + 10_000 });
+        claim = await this.client.claim({ worker_id: this.id, execution_provider: this.o.executionProvider ?? 'cpu', claim_id: claimId }, { signal: stop, deadline: Date.now() + 10_000 });
         failures = 0;
+        claimId = randomUUID();
       } catch (err) {
         if (stop.aborted) break;
         failures++;

@@ -188,8 +188,8 @@ export class FakeWorker {
     return answer(await this.f(path, { method, headers, body: method === 'GET' ? undefined : sent }));
   }
 
-  async claim(): Promise<ClaimResponse | null> {
-    const res = await this.request('POST', WORKER_ROUTES.claim, { worker_id: this.id, execution_provider: 'cpu' });
+  async claim(claimId?: string): Promise<ClaimResponse | null> {
+    const res = await this.request('POST', WORKER_ROUTES.claim, { worker_id: this.id, execution_provider: 'cpu', ...(claimId ? { claim_id: claimId } : {}) });
     if (res.status === 204) return null;
     if (res.status !== 200) throw new Error(`claim: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;

@@ -72,9 +72,16 @@ describe('a job from claim to a served fine-tuned model', () => {
     const job = await queuedJob(key, { suffix: 'sst', hyperparameters: { n_epochs: 1 } });
     const worker = new FakeWorker('gpu-1');
 
-    const claim = (await worker.claim())!;
+    const claim = (await worker.claim('claim-1'))!;
     expect(claim.job).toMatchObject({ id: job.id, status: 'running', model: BASE, training_file: job.training_file });
     expect(claim.attempt).toBe(1);
+    // The same claim again (its answer lost): the same lease and attempt, and the start recorded once.
+    const again = (await worker.claim('claim-1'))!;
+    expect(again).toMatchObject({ lease: claim.lease, attempt: 1, job: { id: job.id } });
+    expect(await worker.claim('claim-2')).toBeNull();
+    expect(await new FakeWorker('gpu-2').claim('claim-1')).toBeNull();
+    const starts = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.filter((e: any) => e.message.startsWith('Fine-tuning job started'));
+    expect(starts).toHaveLength(1);
     expect(claim.resume_from).toBeNull();
     expect(claim.base_model_files).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']));
     expect(claim.base_model_files.some((f) => f.startsWith('onnx/'))).toBe(false);

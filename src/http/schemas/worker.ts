@@ -6,6 +6,7 @@ export const ClaimRequestSchema = z
   .object({
     worker_id: z.string().min(1).max(200),
     execution_provider: z.enum(['cpu', 'webgpu', 'cuda']),
+    claim_id: z.string().min(1).max(200).optional().openapi({ description: 'The worker\'s name for this claim, kept while it retries: a retry gets the lease the first try took.' }),
   })
   .openapi('WorkerClaimRequest');
 
