@@ -18,6 +18,15 @@ export type LinearKind = 'transpose' | 'pretransposed' | 'gemm';
 export type AttentionKind = 'matmul' | 'mha' | 'attention';
 export interface VariantSpec { linear: LinearKind; attention: AttentionKind }
 
+/** The graph variants the profiling and timing scripts compare with the export: [name, linear, attention]. */
+export const VARIANTS: [string, LinearKind, AttentionKind][] = [
+  ['pretransposed', 'pretransposed', 'matmul'],
+  ['gemm2d', 'gemm', 'matmul'],
+  ['mha', 'transpose', 'mha'],
+  ['attention', 'transpose', 'attention'],
+  ['gemm2d+attention', 'gemm', 'attention'],
+];
+
 const MASKED = -3.4028234663852886e38;
 
 function transposed(data: Float32Array, rows: number, cols: number): Float32Array {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readModelFolder } from '../../src/nn/folder.ts';
 import { initModel } from '../../src/nn/init-model.ts';
-import { buildVariant, type AttentionKind, type LinearKind } from './infer-graphs.ts';
+import { buildVariant, VARIANTS } from './infer-graphs.ts';
 import { MODEL_SHAPE, MODELS_DIR, fmt, makeCase, type BenchCase } from './infer-common.ts';
 
 const argv = process.argv.slice(2);
@@ -30,13 +30,6 @@ const made = initModel({ ...MODEL_SHAPE, tokenizerDir, out: path.join(tmp, 'mode
 const tokenizerJson = JSON.parse(fs.readFileSync(path.join(tokenizerDir, 'tokenizer.json'), 'utf8'));
 const cases: BenchCase[] = [makeCase(tokenizerJson, 1, 32, 1), makeCase(tokenizerJson, 32, 128, 2)];
 
-const VARIANTS: [string, LinearKind, AttentionKind][] = [
-  ['pretransposed', 'pretransposed', 'matmul'],
-  ['gemm2d', 'gemm', 'matmul'],
-  ['mha', 'transpose', 'mha'],
-  ['attention', 'transpose', 'attention'],
-  ['gemm2d+attention', 'gemm', 'attention'],
-];
 // [name, file, extra session options]: the export as is, and with ORT's SkipLayerNormFusion turned off.
 const NO_SKIP_LN = { extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } } };
 const files: [string, string, Record<string, unknown>][] = [['export', made.onnx, {}], ['export no-skip-ln-fusion', made.onnx, NO_SKIP_LN]];

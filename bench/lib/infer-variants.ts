@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readModelFolder } from '../../src/nn/folder.ts';
 import { initModel } from '../../src/nn/init-model.ts';
-import { buildVariant, type AttentionKind, type LinearKind } from './infer-graphs.ts';
+import { buildVariant, VARIANTS } from './infer-graphs.ts';
 import { MODEL_SHAPE, MODELS_DIR, Runner, fmt, makeCase, maxAbsDiff, measure, probeTorch, stats, type Plan } from './infer-common.ts';
 
 const argv = process.argv.slice(2);
@@ -29,13 +29,6 @@ const cases = [makeCase(tokenizerJson, 1, 32, 1), makeCase(tokenizerJson, 32, 12
 const casesFile = path.join(tmp, 'cases.json');
 fs.writeFileSync(casesFile, JSON.stringify({ cases }));
 
-const VARIANTS: [string, LinearKind, AttentionKind][] = [
-  ['pretransposed', 'pretransposed', 'matmul'],
-  ['gemm2d', 'gemm', 'matmul'],
-  ['mha', 'transpose', 'mha'],
-  ['attention', 'transpose', 'attention'],
-  ['gemm2d+attention', 'gemm', 'attention'],
-];
 const only = value('only')?.split(',');
 const files = new Map<string, string>([['export', made.onnx]]);
 const folder = readModelFolder(modelDir);
