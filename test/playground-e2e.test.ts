@@ -8,17 +8,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_AVAILABLE, launchChromium } from './support/chromium.ts';
 import { EventListSchema, JobListSchema, JobSchema } from '../src/http/schemas/fine-tuning.ts';
 import { startNodeServer, type RunningServer } from '../src/runtime/node.ts';
 import { eventsPage, FIXTURE_EVENTS, FIXTURE_JOB, FIXTURE_JOB_ID, FIXTURE_JOB_LIST } from './support/jobs-fixture.ts';
 import { MODELS_DIR, TEST_OUT_DIR } from './support/paths.ts';
 import { makeTinyModel } from './support/tiny-models.ts';
 
-const CHROMIUM = process.env.EDGECLASS_CHROMIUM ?? '/usr/bin/chromium';
-/** .ci/run installs Debian's chromium; elsewhere the test says it is skipped rather than failing. */
-const available = fs.existsSync(CHROMIUM) || Boolean(process.env.CI);
 const SCREENSHOTS = path.join(TEST_OUT_DIR, 'screenshots');
 
 // The seed notebook's pair and what bert-base-uncased makes of it.
@@ -33,20 +31,14 @@ let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
 
-describe.skipIf(!available)('the playground in headless Chromium', () => {
+describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     fs.symlinkSync(path.join(MODELS_DIR, 'bert-base-uncased'), path.join(root, 'bert-base-uncased'));
     makeTinyModel(root, 'tiny-nli');
     server = await startNodeServer({ modelsDir: path.join(root), port: 0, pull: { offline: true }, requestLog: null });
     // A fresh profile each run; no network but loopback is needed or wanted.
-    context = await chromium.launchPersistentContext(path.join(root, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? await context.newPage();
+    ({ context, page } = await launchChromium(path.join(root, 'profile')));
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(msg.text()); });
   }, 120_000);

@@ -8,15 +8,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_AVAILABLE, launchChromium } from '../support/chromium.ts';
 import { initModel } from '../../src/nn/init-model.ts';
 import { MODELS_DIR, REPO_ROOT, TEST_OUT_DIR } from '../support/paths.ts';
 import { freePort, SERVER_ENV } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 
-const CHROMIUM = process.env.EDGECLASS_CHROMIUM ?? '/usr/bin/chromium';
-const available = fs.existsSync(CHROMIUM) || Boolean(process.env.CI);
 const SCREENSHOTS = path.join(TEST_OUT_DIR, 'screenshots');
 const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
 const BASE = 'tiny-bert';
@@ -59,7 +58,7 @@ function edgeclass(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-describe.skipIf(!available)('the playground on wrangler dev, with a job trained by a GPU worker', () => {
+describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job trained by a GPU worker', () => {
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const models = path.join(root, 'models');
@@ -87,13 +86,7 @@ describe.skipIf(!available)('the playground on wrangler dev, with a job trained 
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-    context = await chromium.launchPersistentContext(path.join(root, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? await context.newPage();
+    ({ context, page } = await launchChromium(path.join(root, 'profile')));
   }, 300_000);
 
   afterAll(async () => {
