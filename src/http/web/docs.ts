@@ -1,7 +1,7 @@
 // The API reference at /docs: a small page that renders /openapi.json (operations by tag, parameters, request
 // and response schemas with their examples) and sends requests from the page ("Try it"). Self-contained: no CDN,
 // no framework, so it works offline and weighs a few KB in the Worker. Same string rules as the playground script.
-import { pageHtml } from './page.ts';
+import { DOM_HELPERS_JS, pageHtml } from './page.ts';
 
 export const DOCS_HTML = pageHtml({
   name: 'API reference',
@@ -15,19 +15,7 @@ export const DOCS_HTML = pageHtml({
 export const DOCS_JS = String.raw`
 'use strict';
 (function () {
-  var $ = function (id) { return document.getElementById(id); };
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'class') node.className = attrs[k];
-      else if (k === 'text') node.textContent = attrs[k];
-      else if (k.indexOf('data-') === 0 || k === 'href' || k === 'id' || k === 'for') node.setAttribute(k, attrs[k]);
-      else node[k] = attrs[k];
-    });
-    (children || []).forEach(function (c) { if (c != null) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
-    return node;
-  }
-
+${DOM_HELPERS_JS}
   var doc = null;
   var METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 

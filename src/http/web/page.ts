@@ -38,3 +38,22 @@ ${p.main}
 </html>
 `;
 }
+
+/**
+ * What both page scripts start with, inside their IIFE: $ (an element by id) and el(tag, attrs, children), which
+ * builds an element (class and text by property, data-*, href, id, for, title and style as attributes, anything
+ * else as a property) and appends its children (strings as text).
+ */
+export const DOM_HELPERS_JS = String.raw`  var $ = function (id) { return document.getElementById(id); };
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'class') node.className = attrs[k];
+      else if (k === 'text') node.textContent = attrs[k];
+      else if (k.indexOf('data-') === 0 || ['href', 'id', 'for', 'title', 'style'].indexOf(k) >= 0) node.setAttribute(k, attrs[k]);
+      else node[k] = attrs[k];
+    });
+    (children || []).forEach(function (c) { if (c != null) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return node;
+  }
+`;

@@ -3,7 +3,7 @@
 // /v1/fine_tuning/jobs...), so it works against the Worker and the Node server alike. The script is a string served
 // at /static/playground.js: it is written without backquotes or dollar-brace so it can live in String.raw, and
 // the browser tests (test/playground-e2e.test.ts, headless Chromium) run it.
-import { pageHtml } from './page.ts';
+import { DOM_HELPERS_JS, pageHtml } from './page.ts';
 
 export const PLAYGROUND_HTML = pageHtml({
   name: 'playground',
@@ -117,20 +117,7 @@ The stock market rallied after the earnings reports.</textarea>
 export const PLAYGROUND_JS = String.raw`
 'use strict';
 (function () {
-  var $ = function (id) { return document.getElementById(id); };
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'class') node.className = attrs[k];
-      else if (k === 'text') node.textContent = attrs[k];
-      else if (k.indexOf('data-') === 0 || k === 'title' || k === 'style') node.setAttribute(k, attrs[k]);
-      else node[k] = attrs[k];
-    });
-    (children || []).forEach(function (c) { if (c != null) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
-    return node;
-  }
-
+${DOM_HELPERS_JS}
   // ---- API calls: the error shape is {"error": {"type", "message", "param"}} --------------------------------
   function api(method, path, body, headers) {
     var init = { method: method, headers: Object.assign({}, headers || {}) };
