@@ -9,12 +9,26 @@ import { inferenceError, RequestError } from './errors.ts';
 import { CAUSAL_LM_TYPES, type ModelRegistry } from './model-registry.ts';
 import type { ModelStore } from '../store/model-store.ts';
 
+/** A model's config.json parsed, or null when it has none or it is not JSON. */
+async function readConfigJson(store: ModelStore, id: string): Promise<unknown> {
+  const text = await store.readText(id, 'config.json');
+  try {
+    return text === null ? null : JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** A parsed config's model_type when it names a causal LM, else null. */
+function causalTypeOf(configJson: unknown): string | null {
+  const type = (configJson as { model_type?: unknown } | null)?.model_type;
+  return typeof type === 'string' && CAUSAL_LM_TYPES.has(type) ? type : null;
+}
+
 /** The config's model_type when the store has the model and it is a causal LM; null otherwise (never throws). */
 export async function causalLmType(store: ModelStore, id: string): Promise<string | null> {
   try {
-    const text = await store.readText(id, 'config.json');
-    const type = text === null ? null : (JSON.parse(text) as { model_type?: unknown }).model_type;
-    return typeof type === 'string' && CAUSAL_LM_TYPES.has(type) ? type : null;
+    return causalTypeOf(await readConfigJson(store, id));
   } catch {
     return null;
   }
@@ -29,6 +43,11 @@ export class CausalLmRegistry {
     return causalLmType(this.models.store, id);
   }
 
+  /** Whether the model is loaded or loading here (so it is a causal LM, as far as anyone knows yet). */
+  isLoaded(id: string): boolean {
+    return this.cache.has(id);
+  }
+
   get(id: string): Promise<CausalLm> {
     return this.cache.get(id);
   }
@@ -36,15 +55,9 @@ export class CausalLmRegistry {
   private async load(id: string): Promise<CausalLm> {
     // The tokenizer load answers "not found, and how to provide it" for a model that is not there at all.
     const { tokenizer } = await this.models.tokenizers.get(id);
-    const text = await this.models.store.readText(id, 'config.json');
-    let configJson: unknown;
-    try {
-      configJson = text === null ? null : JSON.parse(text);
-    } catch {
-      configJson = null;
-    }
-    const type = (configJson as { model_type?: unknown } | null)?.model_type;
-    if (typeof type !== 'string' || !CAUSAL_LM_TYPES.has(type)) {
+    const configJson = await readConfigJson(this.models.store, id);
+    if (causalTypeOf(configJson) === null) {
+      const type = (configJson as { model_type?: unknown } | null)?.model_type;
       throw new RequestError('unsupported_model',
         `model '${id}' is not a causal language model (config model_type ${JSON.stringify(type ?? null)}); strategy llm scores labels with ${[...CAUSAL_LM_TYPES].join(', ')} models, or forwards to a remote LLM`, 'model');
     }

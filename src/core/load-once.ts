@@ -15,6 +15,11 @@ export class LoadOnce<T> {
     return pending;
   }
 
+  /** Whether `key` is loaded or loading. */
+  has(key: string): boolean {
+    return this.pending.has(key);
+  }
+
   /** The keys loaded or loading. */
   keys(): string[] {
     return [...this.pending.keys()];

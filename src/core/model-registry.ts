@@ -91,6 +91,11 @@ export class ModelRegistry {
     return (this.runtime ??= Promise.resolve().then(() => this.options.runtime()));
   }
 
+  /** Whether the model's session is loaded (or loading). */
+  isLoaded(modelId: string): boolean {
+    return this.cache.has(modelId);
+  }
+
   /** The ids whose sessions are loaded (or loading). */
   loaded(): string[] {
     return this.cache.keys();

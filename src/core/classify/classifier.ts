@@ -68,8 +68,10 @@ export class Classifier {
    */
   private async defaultStrategy(request: ClassifyRequest): Promise<string> {
     if (request.labels === undefined) return 'model';
-    const { remoteLlm, causalLms } = this.context;
-    if (isRemoteLlm(remoteLlm, request.model) || (await causalLms.causalType(request.model)) !== null) return 'llm';
+    const { remoteLlm, causalLms, models } = this.context;
+    if (isRemoteLlm(remoteLlm, request.model) || causalLms.isLoaded(request.model)) return 'llm';
+    // Only a model neither registry has loaded needs its config read to tell (once, not on every request).
+    if (!models.isLoaded(request.model) && (await causalLms.causalType(request.model)) !== null) return 'llm';
     const model = await this.context.models.get(request.model);
     if (nliLabelIds(model)) return 'nli';
     if (model.session.outputNames.some((name) => HIDDEN_STATES.includes(name))) return 'embedding';
