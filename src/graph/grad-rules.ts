@@ -108,7 +108,7 @@ function embeddingGrad(data: Value, indices: Value, g: Value): Value {
 }
 
 /** Gather backward. axis 0 (embedding tables): a race-free scatter-add of rows; other axes: a scalar index (e.g. [CLS]). */
-const gatherRule: BackwardRule = (node, [g], _needs, context) => {
+const gatherRule: BackwardRule = (node, [g]) => {
   const data = node.inputs[0]!;
   const indices = node.inputs[1]!;
   const axis = intAttr(node, 'axis', 0);
