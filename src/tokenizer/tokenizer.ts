@@ -88,9 +88,9 @@ export class Tokenizer {
   encode(text: string, pair: string | null = null, options: EncodeOptions = {}): Encoding {
     const addSpecialTokens = options.addSpecialTokens ?? true;
     let first = this.encodeSequence(text, 0);
-    // Both sequences start with type id 0 and the post-processor assigns the template's; the pair's overflowing
-    // windows keep 0, as in the reference semantics (golden-fulltok overlay).
-    let second = pair === null || pair === undefined ? null : this.encodeSequence(pair, 0);
+    // The pair starts with type id 1, as Rust's encode() gives it. The post-processor retypes the two main
+    // encodings only, so the pair's overflowing windows keep 1 wherever the template does not retype them.
+    let second = pair === null || pair === undefined ? null : this.encodeSequence(pair, 1);
     if (options.truncation) [first, second] = this.truncate(first, second, options.truncation, addSpecialTokens);
     const encoding = this.postProcess(first, second, addSpecialTokens);
     if (options.padding) padEncodings([encoding], options.padding);
