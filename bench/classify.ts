@@ -26,7 +26,15 @@ import { inferenceSettingsFromEnv } from '../src/core/limits.ts';
 import { ortParallelism } from '../src/inference/ort-node.ts';
 import { createNodeDeps } from '../src/runtime/node.ts';
 import { EMBED_MODEL, ensureBenchModels, LABELS, NLI_MODEL, selectTexts } from './lib/classify-common.ts';
-import { chunk, loadTransformers, maxDiff, median, transformersJsSide, type Classify, type Ranked } from './lib/classify-transformers.ts';
+import {
+  chunk,
+  loadTransformers,
+  maxDiff,
+  median,
+  transformersJsSide,
+  type Classify,
+  type Ranked,
+} from './lib/classify-transformers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,9 +56,12 @@ const modelsDir = ensureBenchModels();
 const transformers = await loadTransformers(modelsDir);
 const deps: AppDeps = createNodeDeps({ modelsDir, pull: { offline: true } });
 
-async function sides(strategy: 'nli' | 'embedding'): Promise<{ edgeclass: Classify; transformersJs: Classify; dispose(): Promise<void> }> {
+async function sides(
+  strategy: 'nli' | 'embedding',
+): Promise<{ edgeclass: Classify; transformersJs: Classify; dispose(): Promise<void> }> {
   const model = strategy === 'nli' ? NLI_MODEL : EMBED_MODEL;
-  const edgeclass: Classify = async (texts) => (await deps.classifier.classify({ model, inputs: texts, labels: LABELS, strategy })).results;
+  const edgeclass: Classify = async (texts) =>
+    (await deps.classifier.classify({ model, inputs: texts, labels: LABELS, strategy })).results;
   const other = await transformersJsSide(transformers, strategy, model);
   return { edgeclass, transformersJs: other.classify, dispose: other.dispose };
 }
@@ -71,13 +82,21 @@ async function round(sides: Record<Side, Classify>, texts: string[], workload: s
       seconds[side] += (performance.now() - start) / 1000;
     }
   }
-  return { results, rates: { edgeclass: texts.length / seconds.edgeclass, 'transformers.js': texts.length / seconds['transformers.js'] } };
+  return {
+    results,
+    rates: {
+      edgeclass: texts.length / seconds.edgeclass,
+      'transformers.js': texts.length / seconds['transformers.js'],
+    },
+  };
 }
 
 const rows: string[] = [];
 const ratios: Record<string, number> = {};
 for (const strategy of strategies) {
-  const { texts, description } = await selectTexts(Number(values[strategy === 'nli' ? 'nli-texts' : 'embedding-texts']));
+  const { texts, description } = await selectTexts(
+    Number(values[strategy === 'nli' ? 'nli-texts' : 'embedding-texts']),
+  );
   console.error(`${strategy}: ${description}`);
   const s = await sides(strategy);
   for (const workload of workloads) {
@@ -87,21 +106,39 @@ for (const strategy of strategies) {
     const rates: Record<Side, number[]> = { edgeclass: [], 'transformers.js': [] };
     for (let r = 0; r < rounds; r++) {
       (globalThis as { gc?: () => void }).gc?.();
-      const { rates: rr } = await round({ edgeclass: s.edgeclass, 'transformers.js': s.transformersJs }, texts, workload, r);
+      const { rates: rr } = await round(
+        { edgeclass: s.edgeclass, 'transformers.js': s.transformersJs },
+        texts,
+        workload,
+        r,
+      );
       for (const side of SIDES) rates[side].push(rr[side]);
-      console.error(`  ${strategy} ${workload} round ${r + 1}: edgeclass ${rr.edgeclass.toFixed(1)}, transformers.js ${rr['transformers.js'].toFixed(1)} texts/s (load ${os.loadavg()[0].toFixed(1)})`);
+      console.error(
+        `  ${strategy} ${workload} round ${r + 1}: edgeclass ${rr.edgeclass.toFixed(1)}, transformers.js ${rr['transformers.js'].toFixed(1)} texts/s (load ${os.loadavg()[0].toFixed(1)})`,
+      );
     }
     const [a, b] = [median(rates.edgeclass), median(rates['transformers.js'])];
     ratios[`classify-${strategy}${workload === 'batch32' ? '' : `-${workload}`}`] = a / b;
-    rows.push(`| ${strategy} | ${workload} | ${texts.length} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${Math.min(...rates.edgeclass).toFixed(1)}-${Math.max(...rates.edgeclass).toFixed(1)} | ${Math.min(...rates['transformers.js']).toFixed(1)}-${Math.max(...rates['transformers.js']).toFixed(1)} | ${diff.toExponential(1)} |`);
+    rows.push(
+      `| ${strategy} | ${workload} | ${texts.length} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${Math.min(...rates.edgeclass).toFixed(1)}-${Math.max(...rates.edgeclass).toFixed(1)} | ${Math.min(...rates['transformers.js']).toFixed(1)}-${Math.max(...rates['transformers.js']).toFixed(1)} | ${diff.toExponential(1)} |`,
+    );
   }
   await s.dispose();
 }
 
 const ort = ortParallelism(inferenceSettingsFromEnv(process.env), os.availableParallelism());
-console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, onnxruntime-node 1.30.0 (edgeclass: ${ort.workers} worker(s) x ${ort.threads} thread(s)), ${rounds} rounds, median texts/s; labels: ${LABELS.join(', ')}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| strategy | workload | texts | edgeclass texts/s | transformers.js texts/s | ratio | edgeclass range | transformers.js range | max score diff |');
+console.log(
+  `${os.cpus().length} cores (${os.cpus()[0]?.model}), node ${process.version}, onnxruntime-node 1.30.0 (edgeclass: ${ort.workers} worker(s) x ${ort.threads} thread(s)), ${rounds} rounds, median texts/s; labels: ${LABELS.join(', ')}; load average at the end ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  '| strategy | workload | texts | edgeclass texts/s | transformers.js texts/s | ratio | edgeclass range | transformers.js range | max score diff |',
+);
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) console.log(row);
-const names = Object.keys(ratios).sort((a, b) => Number(!a.includes('-concurrent')) - Number(!b.includes('-concurrent')));
+const names = Object.keys(ratios).sort(
+  (a, b) => Number(!a.includes('-concurrent')) - Number(!b.includes('-concurrent')),
+);
 for (const name of names) console.log(`RATIO ${name} ${ratios[name].toFixed(3)}`);

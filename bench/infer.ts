@@ -33,8 +33,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { initModel } from '../src/nn/init-model.ts';
 import {
-  MODEL_SHAPE, MODELS_DIR, QUIET_CORES, Runner, figures, fmt, makeCase, maxAbsDiff, measure, pairMedians, probeTorch, readFloat32,
-  tryStartRunner, type BenchCase, type MeasureLog, type Plan,
+  MODEL_SHAPE,
+  MODELS_DIR,
+  QUIET_CORES,
+  Runner,
+  figures,
+  fmt,
+  makeCase,
+  maxAbsDiff,
+  measure,
+  pairMedians,
+  probeTorch,
+  readFloat32,
+  tryStartRunner,
+  type BenchCase,
+  type MeasureLog,
+  type Plan,
 } from './lib/infer-common.ts';
 
 /** torch 1.13 CPU, 2 threads, measured on this VM before this benchmark could run torch itself (lower ends). */
@@ -44,7 +58,8 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const keep = argv.includes('--keep');
 const roundsArg = argv.indexOf('--rounds') >= 0 ? Number(argv[argv.indexOf('--rounds') + 1]) : null;
-if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1)) throw new Error('--rounds wants a positive integer');
+if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1))
+  throw new Error('--rounds wants a positive integer');
 const quietArg = argv.indexOf('--quiet-wait') >= 0 ? Number(argv[argv.indexOf('--quiet-wait') + 1]) : null;
 const quietMs = (quietArg ?? (quick ? 0 : 5)) * 1000;
 
@@ -67,8 +82,24 @@ fs.writeFileSync(casesFile, JSON.stringify({ cases }));
 
 // About 1.5 s per round for 1x32 and 12 s (idle machine) to 25 s (busy) per round for 32x128.
 const plans: Plan[] = [
-  { caseName: '1x32', warmup: 10, rounds: roundsArg ?? (quick ? 3 : 8), perRound: 10, maxRounds: quick ? 3 : 30, minQuiet: 30, deadlineMs: 45_000 },
-  { caseName: '32x128', warmup: 1, rounds: roundsArg ?? (quick ? 2 : 5), perRound: 1, maxRounds: quick ? 2 : 12, minQuiet: 5, deadlineMs: 180_000 },
+  {
+    caseName: '1x32',
+    warmup: 10,
+    rounds: roundsArg ?? (quick ? 3 : 8),
+    perRound: 10,
+    maxRounds: quick ? 3 : 30,
+    minQuiet: 30,
+    deadlineMs: 45_000,
+  },
+  {
+    caseName: '32x128',
+    warmup: 1,
+    rounds: roundsArg ?? (quick ? 2 : 5),
+    perRound: 1,
+    maxRounds: quick ? 2 : 12,
+    minQuiet: 5,
+    deadlineMs: 180_000,
+  },
 ];
 
 const torch = probeTorch();
@@ -82,17 +113,28 @@ async function tryStart(make: () => Runner, what: string): Promise<Runner | null
   return r;
 }
 
-const node2 = await tryStart(() => Runner.ort('ort-node-2t', 'node', 2, made.onnx, casesFile), 'onnxruntime-node 2 threads');
-const node1 = await tryStart(() => Runner.ort('ort-node-1t', 'node', 1, made.onnx, casesFile), 'onnxruntime-node 1 thread');
+const node2 = await tryStart(
+  () => Runner.ort('ort-node-2t', 'node', 2, made.onnx, casesFile),
+  'onnxruntime-node 2 threads',
+);
+const node1 = await tryStart(
+  () => Runner.ort('ort-node-1t', 'node', 1, made.onnx, casesFile),
+  'onnxruntime-node 1 thread',
+);
 const web1 = await tryStart(() => Runner.ort('ort-web-1t', 'web', 1, made.onnx, casesFile), 'onnxruntime-web 1 thread');
-const web2 = await tryStart(() => Runner.ort('ort-web-2t', 'web', 2, made.onnx, casesFile), 'onnxruntime-web 2 threads');
+const web2 = await tryStart(
+  () => Runner.ort('ort-web-2t', 'web', 2, made.onnx, casesFile),
+  'onnxruntime-web 2 threads',
+);
 let torch2: Runner | null = null;
 let torch1: Runner | null = null;
 if (torch.ok) {
   torch2 = await tryStart(() => Runner.torch('torch-2t', 2, modelDir, casesFile), 'PyTorch 2 threads');
   torch1 = await tryStart(() => Runner.torch('torch-1t', 1, modelDir, casesFile), 'PyTorch 1 thread');
 } else {
-  notes.push(`PyTorch: not measured: ${torch.reason}; ratios use the reference figures (torch 1.13 CPU, 2 threads: 1x32 ${REFERENCE_TORCH_MS['1x32']} ms, 32x128 ${REFERENCE_TORCH_MS['32x128']} ms)`);
+  notes.push(
+    `PyTorch: not measured: ${torch.reason}; ratios use the reference figures (torch 1.13 CPU, 2 threads: 1x32 ${REFERENCE_TORCH_MS['1x32']} ms, 32x128 ${REFERENCE_TORCH_MS['32x128']} ms)`,
+  );
 }
 if (!node2) throw new Error(`onnxruntime-node 2 threads could not run the model: ${notes.join('; ')}`);
 
@@ -114,34 +156,49 @@ for (const r of runners) await r.quit();
 
 // ---- report ----
 const totalS = (performance.now() - started) / 1000;
-console.log(`inference latency: MiniLM-L6-shaped BERT (layers ${MODEL_SHAPE.layers}, hidden ${MODEL_SHAPE.hidden}, heads ${MODEL_SHAPE.heads}, ` +
-  `intermediate ${MODEL_SHAPE.intermediate}, vocab ${made.config.vocabSize} from bert-base-uncased, random weights seed ${MODEL_SHAPE.seed})`);
+console.log(
+  `inference latency: MiniLM-L6-shaped BERT (layers ${MODEL_SHAPE.layers}, hidden ${MODEL_SHAPE.hidden}, heads ${MODEL_SHAPE.heads}, ` +
+    `intermediate ${MODEL_SHAPE.intermediate}, vocab ${made.config.vocabSize} from bert-base-uncased, random weights seed ${MODEL_SHAPE.seed})`,
+);
 console.log(`command: npx tsx bench/infer.ts ${argv.join(' ')}`.trimEnd());
-console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${totalS.toFixed(0)} s in all`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} at the end, ${totalS.toFixed(0)} s in all`,
+);
 console.log(`initModel + export: ${fmt(initMs)} ms (onnx/model.onnx ${(onnxBytes / 2 ** 20).toFixed(1)} MiB)`);
 for (const r of runners) {
-  console.log(`runner ${r.label}: ${r.ready.version}, ${r.ready.threads} thread(s), ` +
-    `${r.ready.createMs !== undefined ? `session create ${fmt(r.ready.createMs)} ms, ` : ''}load ${fmt(r.ready.loadMs)} ms`);
+  console.log(
+    `runner ${r.label}: ${r.ready.version}, ${r.ready.threads} thread(s), ` +
+      `${r.ready.createMs !== undefined ? `session create ${fmt(r.ready.createMs)} ms, ` : ''}load ${fmt(r.ready.loadMs)} ms`,
+  );
 }
 for (const n of notes) console.log(`note: ${n}`);
 console.log('');
-console.log('| case | runtime | threads | median ms | min | p90 | runs (quiet/all) | from | others\' CPU |');
+console.log("| case | runtime | threads | median ms | min | p90 | runs (quiet/all) | from | others' CPU |");
 console.log('|---|---|---:|---:|---:|---:|---:|---|---:|');
 for (const plan of plans) {
   for (const r of runners) {
     const { s, basis } = figures(r, plan);
     const others = r.othersMean(plan.caseName);
-    console.log(`| ${plan.caseName} | ${r.runtime} | ${r.threads} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.p90)} | ` +
-      `${r.times(plan.caseName, 'quiet').length}/${r.times(plan.caseName).length} | ${basis} | ${others === null ? '?' : others.toFixed(2)} |`);
+    console.log(
+      `| ${plan.caseName} | ${r.runtime} | ${r.threads} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.p90)} | ` +
+        `${r.times(plan.caseName, 'quiet').length}/${r.times(plan.caseName).length} | ${basis} | ${others === null ? '?' : others.toFixed(2)} |`,
+    );
   }
 }
 console.log('');
-console.log(`from: the runs the figures come from: "quiet" = runs in batches during which processes outside this benchmark used < ${QUIET_CORES} cores, ` +
-  `"all" = every timed run (too few quiet ones). others' CPU: mean cores those processes used while the runner was timed (2 = both cores).`);
+console.log(
+  `from: the runs the figures come from: "quiet" = runs in batches during which processes outside this benchmark used < ${QUIET_CORES} cores, ` +
+    `"all" = every timed run (too few quiet ones). others' CPU: mean cores those processes used while the runner was timed (2 = both cores).`,
+);
 for (const plan of plans) {
   const m = measureLogs.get(plan.caseName)!;
-  console.log(`${plan.caseName}: ${plan.warmup} warm-up + ${m.rounds} rounds x ${plan.perRound} runs per runner (runners taking turns) in ${(m.ms / 1000).toFixed(0)} s; ` +
-    `waited ${(m.waitedMs / 1000).toFixed(0)} s for idle CPUs before rounds, ${m.loudRounds} round(s) started busy`);
+  console.log(
+    `${plan.caseName}: ${plan.warmup} warm-up + ${m.rounds} rounds x ${plan.perRound} runs per runner (runners taking turns) in ${(m.ms / 1000).toFixed(0)} s; ` +
+      `waited ${(m.waitedMs / 1000).toFixed(0)} s for idle CPUs before rounds, ${m.loudRounds} round(s) started busy`,
+  );
 }
 console.log('');
 
@@ -151,7 +208,9 @@ let scale = 0;
 for (const x of refOut) scale = Math.max(scale, Math.abs(x));
 for (const r of runners) {
   if (r === reference) continue;
-  console.log(`agreement 1x32 last_hidden_state: ${r.label} vs ${reference.label} max |diff| ${maxAbsDiff(outputs.get(r.label)!, refOut).toExponential(2)} (max |value| ${scale.toFixed(2)})`);
+  console.log(
+    `agreement 1x32 last_hidden_state: ${r.label} vs ${reference.label} max |diff| ${maxAbsDiff(outputs.get(r.label)!, refOut).toExponential(2)} (max |value| ${scale.toFixed(2)})`,
+  );
 }
 
 /** x / PyTorch 2 threads (or the reference figure), on a common footing; with the footing named. */
@@ -164,18 +223,36 @@ function ratio(r: Runner, plan: Plan, over: Runner | null = torch2): string {
   const [a, b, basis] = pairMedians(r, over, plan);
   return `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} runs)`;
 }
-const basis = torch2 ? `PyTorch ${torch2.ready.version.replace('torch ', '')} 2 threads, measured in this run` : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
-console.log(`ratio basis: ${basis}; RATIO = onnxruntime-node 2 threads / PyTorch 2 threads (same thread count each side)`);
+const basis = torch2
+  ? `PyTorch ${torch2.ready.version.replace('torch ', '')} 2 threads, measured in this run`
+  : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
+console.log(
+  `ratio basis: ${basis}; RATIO = onnxruntime-node 2 threads / PyTorch 2 threads (same thread count each side)`,
+);
 for (const plan of plans) {
   const c = plan.caseName;
   console.log(`ratio node-2t infer-${c} ${ratio(node2, plan)}`);
-  if (web1) console.log(`ratio web-1t infer-${c} ${ratio(web1, plan)} (onnxruntime-web 1 thread / PyTorch 2 threads, informational)`);
-  if (web2) console.log(`ratio web-2t infer-${c} ${ratio(web2, plan)} (onnxruntime-web 2 threads / PyTorch 2 threads, informational)`);
-  if (node1 && torch1) console.log(`ratio node-1t infer-${c} ${ratio(node1, plan, torch1)} (onnxruntime-node 1 thread / PyTorch 1 thread, informational)`);
+  if (web1)
+    console.log(
+      `ratio web-1t infer-${c} ${ratio(web1, plan)} (onnxruntime-web 1 thread / PyTorch 2 threads, informational)`,
+    );
+  if (web2)
+    console.log(
+      `ratio web-2t infer-${c} ${ratio(web2, plan)} (onnxruntime-web 2 threads / PyTorch 2 threads, informational)`,
+    );
+  if (node1 && torch1)
+    console.log(
+      `ratio node-1t infer-${c} ${ratio(node1, plan, torch1)} (onnxruntime-node 1 thread / PyTorch 1 thread, informational)`,
+    );
 }
 if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
 else log(`kept ${tmp}`);
 for (const plan of plans) {
-  const value = torch2 ? (() => { const [a, b] = pairMedians(node2, torch2, plan); return a / b; })() : figures(node2, plan).s.median / REFERENCE_TORCH_MS[plan.caseName]!;
+  const value = torch2
+    ? (() => {
+        const [a, b] = pairMedians(node2, torch2, plan);
+        return a / b;
+      })()
+    : figures(node2, plan).s.median / REFERENCE_TORCH_MS[plan.caseName]!;
   console.log(`RATIO infer-${plan.caseName} ${value.toFixed(3)}`);
 }

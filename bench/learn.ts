@@ -16,24 +16,78 @@ const modelsDir = path.resolve(process.env.EDGECLASS_MODELS_DIR ?? shared('model
 const sst2 = path.join(path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? shared('datasets')), 'sst2');
 const { values } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '3' }, 'batch-size': { type: 'string', default: '64' }, 'learning-rate': { type: 'string', default: '1e-3' },
-    hidden: { type: 'string', default: '128' }, layers: { type: 'string', default: '2' }, heads: { type: 'string', default: '2' },
-    'max-length': { type: 'string', default: '64' }, pooling: { type: 'string', default: 'mean' }, seed: { type: 'string', default: '1' },
-    'warmup-ratio': { type: 'string', default: '0.06' }, 'budget-minutes': { type: 'string', default: '15' },
+    epochs: { type: 'string', default: '3' },
+    'batch-size': { type: 'string', default: '64' },
+    'learning-rate': { type: 'string', default: '1e-3' },
+    hidden: { type: 'string', default: '128' },
+    layers: { type: 'string', default: '2' },
+    heads: { type: 'string', default: '2' },
+    'max-length': { type: 'string', default: '64' },
+    pooling: { type: 'string', default: 'mean' },
+    seed: { type: 'string', default: '1' },
+    'warmup-ratio': { type: 'string', default: '0.06' },
+    'budget-minutes': { type: 'string', default: '15' },
   },
 });
 const cli = path.join(root, 'bin/edgeclass.mjs');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-learn-'));
 const started = Date.now();
 const hidden = Number(values.hidden);
-const init = spawnSync(process.execPath, [cli, 'init-model', '--arch', 'bert', '--layers', values.layers!, '--hidden', values.hidden!, '--heads', values.heads!,
-  '--intermediate', String(hidden * 4), '--tokenizer', path.join(modelsDir, 'bert-base-uncased'), '--seed', values.seed!, '--out', path.join(work, 'base')], { encoding: 'utf8' });
+const init = spawnSync(
+  process.execPath,
+  [
+    cli,
+    'init-model',
+    '--arch',
+    'bert',
+    '--layers',
+    values.layers!,
+    '--hidden',
+    values.hidden!,
+    '--heads',
+    values.heads!,
+    '--intermediate',
+    String(hidden * 4),
+    '--tokenizer',
+    path.join(modelsDir, 'bert-base-uncased'),
+    '--seed',
+    values.seed!,
+    '--out',
+    path.join(work, 'base'),
+  ],
+  { encoding: 'utf8' },
+);
 if (init.status !== 0) throw new Error(init.stderr);
 
-const args = [cli, 'train', '--base', path.join(work, 'base'), '--train', path.join(sst2, 'train.tsv'), '--validation', path.join(sst2, 'dev.tsv'),
-  '--test', path.join(sst2, 'test.tsv'), '--out', path.join(work, 'out'), '--epochs', values.epochs!, '--batch-size', values['batch-size']!,
-  '--learning-rate', values['learning-rate']!, '--max-length', values['max-length']!, '--pooling', values.pooling!, '--warmup-ratio', values['warmup-ratio']!,
-  '--seed', values.seed!, '--json'];
+const args = [
+  cli,
+  'train',
+  '--base',
+  path.join(work, 'base'),
+  '--train',
+  path.join(sst2, 'train.tsv'),
+  '--validation',
+  path.join(sst2, 'dev.tsv'),
+  '--test',
+  path.join(sst2, 'test.tsv'),
+  '--out',
+  path.join(work, 'out'),
+  '--epochs',
+  values.epochs!,
+  '--batch-size',
+  values['batch-size']!,
+  '--learning-rate',
+  values['learning-rate']!,
+  '--max-length',
+  values['max-length']!,
+  '--pooling',
+  values.pooling!,
+  '--warmup-ratio',
+  values['warmup-ratio']!,
+  '--seed',
+  values.seed!,
+  '--json',
+];
 console.log(`$ edgeclass ${args.slice(1).join(' ').replaceAll(work, '<tmp>')}`);
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 const curve: Record<string, number>[] = [];
@@ -45,7 +99,9 @@ child.stderr.on('data', (d: Buffer) => {
     if (m >= 0) {
       const e = JSON.parse(line.slice(m));
       curve.push(e);
-      console.log(`epoch ${e.epoch}  step ${e.step}  ${e.elapsed_s}s  dev loss ${e.loss.toFixed(4)}  dev accuracy ${(e.accuracy * 100).toFixed(2)}%  macro-F1 ${(e.macroF1 * 100).toFixed(2)}%${e.is_best ? '  (best)' : ''}`);
+      console.log(
+        `epoch ${e.epoch}  step ${e.step}  ${e.elapsed_s}s  dev loss ${e.loss.toFixed(4)}  dev accuracy ${(e.accuracy * 100).toFixed(2)}%  macro-F1 ${(e.macroF1 * 100).toFixed(2)}%${e.is_best ? '  (best)' : ''}`,
+      );
     }
   }
 });
@@ -54,8 +110,12 @@ if (code !== 0) throw new Error(`edgeclass train exited with ${code}`);
 const summary = JSON.parse(stdout);
 const minutes = (Date.now() - started) / 60000;
 fs.rmSync(work, { recursive: true, force: true });
-console.log(`model: bert, ${values.layers} layers, hidden ${values.hidden}, ${values.heads} heads, intermediate ${hidden * 4}, random init (seed ${values.seed}); ${os.cpus().length} cores`);
-console.log(`best dev accuracy ${(summary.best.metrics.accuracy * 100).toFixed(2)}% at step ${summary.best.step}; test accuracy ${(summary.test.accuracy * 100).toFixed(2)}% (${summary.test.examples} sentences), macro-F1 ${(summary.test.macroF1 * 100).toFixed(2)}%`);
+console.log(
+  `model: bert, ${values.layers} layers, hidden ${values.hidden}, ${values.heads} heads, intermediate ${hidden * 4}, random init (seed ${values.seed}); ${os.cpus().length} cores`,
+);
+console.log(
+  `best dev accuracy ${(summary.best.metrics.accuracy * 100).toFixed(2)}% at step ${summary.best.step}; test accuracy ${(summary.test.accuracy * 100).toFixed(2)}% (${summary.test.examples} sentences), macro-F1 ${(summary.test.macroF1 * 100).toFixed(2)}%`,
+);
 console.log(`wall time ${minutes.toFixed(1)} min (budget ${values['budget-minutes']} min)`);
 console.log(`RATIO learn-sst2-accuracy ${(summary.test.accuracy / 0.78).toFixed(3)}`);
 console.log(`RATIO learn-sst2-minutes ${(minutes / Number(values['budget-minutes'])).toFixed(3)}`);

@@ -28,13 +28,20 @@ const textsPerRequest = Number(values.texts);
 const modelsDir = ensureBenchModels();
 const { texts, description } = await selectTexts(256);
 const strategies = values.strategies!.split(',') as ('nli' | 'embedding')[];
-const bodiesFor = (strategy: 'nli' | 'embedding') => Array.from({ length: Math.floor(texts.length / textsPerRequest) }, (_, i) => JSON.stringify({
-  model: strategy === 'nli' ? NLI_MODEL : EMBED_MODEL, inputs: texts.slice(i * textsPerRequest, (i + 1) * textsPerRequest), labels: LABELS, strategy,
-}));
+const bodiesFor = (strategy: 'nli' | 'embedding') =>
+  Array.from({ length: Math.floor(texts.length / textsPerRequest) }, (_, i) =>
+    JSON.stringify({
+      model: strategy === 'nli' ? NLI_MODEL : EMBED_MODEL,
+      inputs: texts.slice(i * textsPerRequest, (i + 1) * textsPerRequest),
+      labels: LABELS,
+      strategy,
+    }),
+  );
 
 const rows: string[] = [];
 for (const target of values.targets!.split(',')) {
-  const server = target === 'node' ? await startNodeServe(modelsDir) : await startWranglerDev(modelsDir, { timeoutMs: 180_000 });
+  const server =
+    target === 'node' ? await startNodeServe(modelsDir) : await startWranglerDev(modelsDir, { timeoutMs: 180_000 });
   try {
     for (const strategy of strategies) {
       const bodies = bodiesFor(strategy);
@@ -42,7 +49,9 @@ for (const target of values.targets!.split(',')) {
         await load(`${server.url}/v1/classify`, bodies, 3, connections, { timeout: 60 }); // warm-up: model load, label embeddings, JIT
         const r = await load(`${server.url}/v1/classify`, bodies, duration, connections, { timeout: 60 });
         if (r.non2xx || r.errors) throw new Error(`${target} ${strategy}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        rows.push(`| ${target} | ${strategy} | ${connections} | ${textsPerRequest} | ${r.p50} | ${r.p99} | ${r.rps.toFixed(1)} | ${(r.rps * textsPerRequest).toFixed(1)} |`);
+        rows.push(
+          `| ${target} | ${strategy} | ${connections} | ${textsPerRequest} | ${r.p50} | ${r.p99} | ${r.rps.toFixed(1)} | ${(r.rps * textsPerRequest).toFixed(1)} |`,
+        );
         console.error(rows.at(-1));
       }
     }
@@ -50,6 +59,10 @@ for (const target of values.targets!.split(',')) {
     server.stop();
   }
 }
-console.log(`${description}; ${LABELS.length} labels; ${duration} s per case after a 3 s warm-up; ${os.cpus().length} cores, node ${process.version}`);
-console.log('| server | strategy | connections | texts/request | p50 ms | p99 ms | requests/s | texts/s |\n|---|---|---:|---:|---:|---:|---:|---:|');
+console.log(
+  `${description}; ${LABELS.length} labels; ${duration} s per case after a 3 s warm-up; ${os.cpus().length} cores, node ${process.version}`,
+);
+console.log(
+  '| server | strategy | connections | texts/request | p50 ms | p99 ms | requests/s | texts/s |\n|---|---|---:|---:|---:|---:|---:|---:|',
+);
 for (const r of rows) console.log(r);

@@ -25,7 +25,9 @@ const concurrencies = values.connections!.split(',').map(Number);
 const { texts } = loadDataset(null);
 const payloads: Record<string, string[]> = {
   '1 text': texts.slice(0, 512).map((t) => JSON.stringify({ model: values.model, inputs: t })),
-  '32 texts': Array.from({ length: 64 }, (_, i) => JSON.stringify({ model: values.model, inputs: texts.slice(i * 32, i * 32 + 32).map((t) => [t]) })),
+  '32 texts': Array.from({ length: 64 }, (_, i) =>
+    JSON.stringify({ model: values.model, inputs: texts.slice(i * 32, i * 32 + 32).map((t) => [t]) }),
+  ),
 };
 
 const rows: string[] = [];
@@ -39,14 +41,17 @@ for (const target of values.targets!.split(',')) {
         const r = await load(`${server.url}/v1/tokenize`, bodies, duration, connections);
         if (r.non2xx || r.errors) throw new Error(`${target} ${payload}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         rows.push(`| ${target} | ${connections} | ${payload} | ${r.p50} | ${r.p99} | ${Math.round(r.rps)} |`);
-        if (payload === '1 text') ratios.push(`RATIO tokenize-p99-1text-${target}-c${connections} ${(r.p99 / 10).toFixed(2)}`);
+        if (payload === '1 text')
+          ratios.push(`RATIO tokenize-p99-1text-${target}-c${connections} ${(r.p99 / 10).toFixed(2)}`);
       }
     }
   } finally {
     server.stop();
   }
 }
-console.log(`model ${values.model}, ${duration} s per case after a 2 s warm-up, ${os.cpus().length} cores, node ${process.version}`);
+console.log(
+  `model ${values.model}, ${duration} s per case after a 2 s warm-up, ${os.cpus().length} cores, node ${process.version}`,
+);
 console.log('| server | connections | per request | p50 ms | p99 ms | requests/s |\n|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log('(RATIO tokenize-p99-1text-<server>-c<connections> = p99 / the 10 ms goal; below 1 meets it)');

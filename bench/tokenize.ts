@@ -21,7 +21,14 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  MODELS_DIR, REFERENCE_VARIANT, REPO_ROOT, RESULT_PREFIX, TOKENIZERS, VARIANTS, loadDataset, median,
+  MODELS_DIR,
+  REFERENCE_VARIANT,
+  REPO_ROOT,
+  RESULT_PREFIX,
+  TOKENIZERS,
+  VARIANTS,
+  loadDataset,
+  median,
   type WorkerResult,
 } from './lib/tokenize-common.ts';
 
@@ -56,8 +63,12 @@ function parseArgs(argv: string[]): Options {
   const list = (name: string, all: readonly string[]): string[] => {
     const v = value(name);
     if (v === undefined) return [...all];
-    const picked = v.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const p of picked) if (!all.includes(p)) throw new Error(`--${name}: unknown '${p}' (known: ${all.join(', ')})`);
+    const picked = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const p of picked)
+      if (!all.includes(p)) throw new Error(`--${name}: unknown '${p}' (known: ${all.join(', ')})`);
     return picked;
   };
   const options = {
@@ -65,7 +76,10 @@ function parseArgs(argv: string[]): Options {
     warmup: int('warmup', quick ? 1 : 2),
     passes: int('passes', quick ? 3 : 5),
     limit,
-    variants: list('variants', VARIANTS.map((v) => v.name)),
+    variants: list(
+      'variants',
+      VARIANTS.map((v) => v.name),
+    ),
     tokenizers: list('tokenizers', TOKENIZERS),
     quick,
   };
@@ -80,16 +94,36 @@ interface ChildOutcome {
 
 function runChild(variant: string, tokenizer: string, o: Options): Promise<ChildOutcome> {
   const args = [
-    '--expose-gc', '--import', 'tsx', WORKER,
-    '--variant', variant, '--tokenizer', tokenizer,
-    '--warmup', String(o.warmup), '--passes', String(o.passes), '--limit', o.limit === null ? 'all' : String(o.limit),
+    '--expose-gc',
+    '--import',
+    'tsx',
+    WORKER,
+    '--variant',
+    variant,
+    '--tokenizer',
+    tokenizer,
+    '--warmup',
+    String(o.warmup),
+    '--passes',
+    String(o.passes),
+    '--limit',
+    o.limit === null ? 'all' : String(o.limit),
   ];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; process.stdout.write(d); });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      process.stdout.write(d);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -105,7 +139,11 @@ function runChild(variant: string, tokenizer: string, o: Options): Promise<Child
   });
 }
 
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
@@ -116,15 +154,20 @@ async function main(): Promise<void> {
 
   console.log('# edgeclass tokenizer throughput');
   console.log(`date: ${started.toISOString()}`);
-  console.log(`machine: ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.arch()}, Node ${process.version}`);
+  console.log(
+    `machine: ${cpus.length} CPU(s) (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.arch()}, Node ${process.version}`,
+  );
   console.log(`load average at start (1/5/15 min): ${loadavg()} (other processes on the machine skew the figures)`);
   console.log(`command: npx tsx bench/tokenize.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
   console.log(`dataset: ${dataset.description}`);
   console.log(`models: ${MODELS_DIR}`);
-  console.log(`per child: ${o.warmup} warm-up pass(es) + ${o.passes} timed passes over ${dataset.texts.length} texts; fresh tokenizer ` +
-    'objects built (untimed) and a GC run (untimed) before every pass; tokens = sum of len(input_ids) incl. special tokens');
+  console.log(
+    `per child: ${o.warmup} warm-up pass(es) + ${o.passes} timed passes over ${dataset.texts.length} texts; fresh tokenizer ` +
+      'objects built (untimed) and a GC run (untimed) before every pass; tokens = sum of len(input_ids) incl. special tokens',
+  );
   console.log('variants:');
-  for (const v of VARIANTS.filter((v) => o.variants.includes(v.name))) console.log(`  ${v.name.padEnd(20)} ${v.library}: ${v.what}`);
+  for (const v of VARIANTS.filter((v) => o.variants.includes(v.name)))
+    console.log(`  ${v.name.padEnd(20)} ${v.library}: ${v.what}`);
   console.log('');
 
   const results = new Map<string, WorkerResult>();
@@ -164,12 +207,20 @@ async function main(): Promise<void> {
       const differing: number[] = [];
       for (let i = 0; i < r.lengths.length; i++) if (r.lengths[i] !== ref.lengths[i]) differing.push(i);
       const delta = r.tokensPerPass - ref.tokensPerPass;
-      countNotes.set(key(variant, tokenizer), { delta: delta === 0 ? '0' : (delta > 0 ? `+${delta}` : String(delta)), differing: String(differing.length) });
-      const status = differing.length === 0 ? 'same as reference' : `MISMATCH: ${differing.length} text(s) differ, total ${delta > 0 ? '+' : ''}${delta}`;
+      countNotes.set(key(variant, tokenizer), {
+        delta: delta === 0 ? '0' : delta > 0 ? `+${delta}` : String(delta),
+        differing: String(differing.length),
+      });
+      const status =
+        differing.length === 0
+          ? 'same as reference'
+          : `MISMATCH: ${differing.length} text(s) differ, total ${delta > 0 ? '+' : ''}${delta}`;
       console.log(`  ${tokenizer.padEnd(18)} ${variant.padEnd(20)} ${String(r.tokensPerPass).padStart(9)}  ${status}`);
       for (const i of differing.slice(0, 3)) {
         const text = dataset.texts[i]!;
-        console.log(`      text #${i + 1} (line ${i + 1}): ${r.lengths[i]} vs ${ref.lengths[i]} ids: ${JSON.stringify(text.length > 90 ? `${text.slice(0, 90)}...` : text)}`);
+        console.log(
+          `      text #${i + 1} (line ${i + 1}): ${r.lengths[i]} vs ${ref.lengths[i]} ids: ${JSON.stringify(text.length > 90 ? `${text.slice(0, 90)}...` : text)}`,
+        );
       }
     }
   }
@@ -178,7 +229,9 @@ async function main(): Promise<void> {
   // The table.
   console.log('## Results (tokens/s: median of the timed passes; min/max of the same passes)');
   console.log('');
-  console.log('| tokenizer | variant | library | median tokens/s | min | max | tokens/pass | vs Rust ref | texts differing | build ms (median) |');
+  console.log(
+    '| tokenizer | variant | library | median tokens/s | min | max | tokens/pass | vs Rust ref | texts differing | build ms (median) |',
+  );
   console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const tokenizer of o.tokenizers) {
     for (const variant of o.variants) {
@@ -188,8 +241,10 @@ async function main(): Promise<void> {
         continue;
       }
       const note = countNotes.get(key(variant, tokenizer))!;
-      console.log(`| ${tokenizer} | ${variant} | ${r.libraryVersion} | ${fmtInt(r.medianTokensPerSec)} | ${fmtInt(r.minTokensPerSec)} | ` +
-        `${fmtInt(r.maxTokensPerSec)} | ${fmtInt(r.tokensPerPass)} | ${note.delta} | ${note.differing} | ${median(r.constructMs).toFixed(0)} |`);
+      console.log(
+        `| ${tokenizer} | ${variant} | ${r.libraryVersion} | ${fmtInt(r.medianTokensPerSec)} | ${fmtInt(r.minTokensPerSec)} | ` +
+          `${fmtInt(r.maxTokensPerSec)} | ${fmtInt(r.tokensPerPass)} | ${note.delta} | ${note.differing} | ${median(r.constructMs).toFixed(0)} |`,
+      );
     }
   }
   console.log('');
@@ -199,16 +254,18 @@ async function main(): Promise<void> {
   const ratioLines: string[] = [];
   const explain: string[] = [];
   for (const tokenizer of o.tokenizers) {
-    const pick = (kind: 'edgeclass' | 'anchor') => VARIANTS
-      .filter((v) => v.kind === kind && o.variants.includes(v.name))
-      .map((v) => results.get(key(v.name, tokenizer)))
-      .filter((r): r is WorkerResult => r !== undefined)
-      .sort((a, b) => b.medianTokensPerSec - a.medianTokensPerSec)[0];
+    const pick = (kind: 'edgeclass' | 'anchor') =>
+      VARIANTS.filter((v) => v.kind === kind && o.variants.includes(v.name))
+        .map((v) => results.get(key(v.name, tokenizer)))
+        .filter((r): r is WorkerResult => r !== undefined)
+        .sort((a, b) => b.medianTokensPerSec - a.medianTokensPerSec)[0];
     const best = pick('edgeclass');
     const anchor = pick('anchor');
     if (best && anchor) {
       const ratio = best.medianTokensPerSec / anchor.medianTokensPerSec;
-      explain.push(`ratio ${tokenizer}: ${best.variant} ${fmtInt(best.medianTokensPerSec)} / ${anchor.variant} ${fmtInt(anchor.medianTokensPerSec)} tokens/s`);
+      explain.push(
+        `ratio ${tokenizer}: ${best.variant} ${fmtInt(best.medianTokensPerSec)} / ${anchor.variant} ${fmtInt(anchor.medianTokensPerSec)} tokens/s`,
+      );
       ratioLines.push(`RATIO tokenize-${tokenizer} ${ratio.toFixed(3)}`);
     } else {
       explain.push(`ratio ${tokenizer}: n/a (${best ? 'no anchor result' : 'no edgeclass result'})`);
@@ -223,6 +280,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -38,7 +38,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  figures, fmt, isQuiet, measure, pairMedians, probeTorch, QUIET_CORES, Runner, stats, SYSTEM_PYTHON, tryStartRunner, type MeasureLog, type Plan,
+  figures,
+  fmt,
+  isQuiet,
+  measure,
+  pairMedians,
+  probeTorch,
+  QUIET_CORES,
+  Runner,
+  stats,
+  SYSTEM_PYTHON,
+  tryStartRunner,
+  type MeasureLog,
+  type Plan,
 } from './lib/infer-common.ts';
 import { caseInputs, CASES, LEARNING_RATE, VOCAB, WEIGHT_DECAY, type TrainCase } from './lib/train-cases.ts';
 
@@ -53,7 +65,8 @@ const keep = argv.includes('--keep');
 const caseNames = (opt('cases') ?? 'A,B,C').split(',').map((s) => s.trim().toUpperCase());
 for (const n of caseNames) if (!(n in CASES)) throw new Error(`--cases: unknown case '${n}' (A, B, C)`);
 const roundsArg = opt('rounds') === undefined ? null : Number(opt('rounds'));
-if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1)) throw new Error('--rounds wants a positive integer');
+if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1))
+  throw new Error('--rounds wants a positive integer');
 const quietMs = Number(opt('quiet-wait') ?? (quick ? 0 : 3)) * 1000;
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -68,17 +81,64 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-bench-train-'));
 // in this VM's 24 GiB. About 3 minutes on a quiet machine, 8 to 12 on a busy one.
 type TrainPlan = Plan & { solo: boolean; minRounds: number; budgetMs: number };
 const PLANS: Record<string, Omit<TrainPlan, 'caseName'>> = {
-  A: { warmup: 2, rounds: roundsArg ?? (quick ? 2 : 10), minRounds: quick ? 2 : 4, budgetMs: 150_000, perRound: 1, maxRounds: quick ? 2 : Math.max(roundsArg ?? 0, 16), minQuiet: 6, deadlineMs: 150_000, solo: false },
-  B: { warmup: 2, rounds: roundsArg ?? (quick ? 2 : 10), minRounds: quick ? 2 : 4, budgetMs: 75_000, perRound: 1, maxRounds: quick ? 2 : Math.max(roundsArg ?? 0, 16), minQuiet: 6, deadlineMs: 75_000, solo: false },
-  C: { warmup: 1, rounds: roundsArg ?? (quick ? 1 : 5), minRounds: quick ? 1 : 3, budgetMs: 270_000, perRound: 1, maxRounds: quick ? 1 : Math.max(roundsArg ?? 0, 5), minQuiet: 3, deadlineMs: 0, solo: true },
+  A: {
+    warmup: 2,
+    rounds: roundsArg ?? (quick ? 2 : 10),
+    minRounds: quick ? 2 : 4,
+    budgetMs: 150_000,
+    perRound: 1,
+    maxRounds: quick ? 2 : Math.max(roundsArg ?? 0, 16),
+    minQuiet: 6,
+    deadlineMs: 150_000,
+    solo: false,
+  },
+  B: {
+    warmup: 2,
+    rounds: roundsArg ?? (quick ? 2 : 10),
+    minRounds: quick ? 2 : 4,
+    budgetMs: 75_000,
+    perRound: 1,
+    maxRounds: quick ? 2 : Math.max(roundsArg ?? 0, 16),
+    minQuiet: 6,
+    deadlineMs: 75_000,
+    solo: false,
+  },
+  C: {
+    warmup: 1,
+    rounds: roundsArg ?? (quick ? 1 : 5),
+    minRounds: quick ? 1 : 3,
+    budgetMs: 270_000,
+    perRound: 1,
+    maxRounds: quick ? 1 : Math.max(roundsArg ?? 0, 5),
+    minQuiet: 3,
+    deadlineMs: 0,
+    solo: true,
+  },
 };
 
 interface EdgeReady {
-  createMs: number; initMs: number; buildMs: number; serializeMs: number; modelBytes: number; nodes: number; backwardNodes: number;
-  trainableTensors: number; trainableParams: number; outputBytes: number; maskBytes: number; dropoutSites: number; rssAfterCreateMiB: number;
+  createMs: number;
+  initMs: number;
+  buildMs: number;
+  serializeMs: number;
+  modelBytes: number;
+  nodes: number;
+  backwardNodes: number;
+  trainableTensors: number;
+  trainableParams: number;
+  outputBytes: number;
+  maskBytes: number;
+  dropoutSites: number;
+  rssAfterCreateMiB: number;
 }
-interface EdgeDump { steps: { totalMs: number; maskMs: number; runMs: number; loss: number }[]; maxRssMiB: number }
-interface TorchDump { losses: number[]; maxRssMiB: number }
+interface EdgeDump {
+  steps: { totalMs: number; maskMs: number; runMs: number; loss: number }[];
+  maxRssMiB: number;
+}
+interface TorchDump {
+  losses: number[];
+  maxRssMiB: number;
+}
 
 interface CaseResult {
   c: TrainCase;
@@ -95,8 +155,10 @@ interface CaseResult {
 const torchProbe = probeTorch();
 const notes: string[] = [];
 if (!torchProbe.ok) {
-  notes.push(`PyTorch: not measured: ${torchProbe.reason}; ratios use the reference figures (torch 1.13 CPU, 2 threads, lower ends: ` +
-    `${caseNames.map((n) => `${n} ${CASES[n as 'A'].referenceTorchMs} ms`).join(', ')})`);
+  notes.push(
+    `PyTorch: not measured: ${torchProbe.reason}; ratios use the reference figures (torch 1.13 CPU, 2 threads, lower ends: ` +
+      `${caseNames.map((n) => `${n} ${CASES[n as 'A'].referenceTorchMs} ms`).join(', ')})`,
+  );
 }
 
 async function tryStart(list: Runner[], caseNotes: string[], make: () => Runner, what: string): Promise<Runner | null> {
@@ -113,17 +175,48 @@ for (const name of caseNames) {
   log(`case ${c.name}: ${c.title}`);
   const inputs = caseInputs(c);
   const caseFile = path.join(tmp, `case-${c.name}.json`);
-  fs.writeFileSync(caseFile, JSON.stringify({ ...c, vocab: VOCAB, input_ids: inputs.inputIds, labels: inputs.labels, lr: LEARNING_RATE, weight_decay: WEIGHT_DECAY }));
+  fs.writeFileSync(
+    caseFile,
+    JSON.stringify({
+      ...c,
+      vocab: VOCAB,
+      input_ids: inputs.inputIds,
+      labels: inputs.labels,
+      lr: LEARNING_RATE,
+      weight_decay: WEIGHT_DECAY,
+    }),
+  );
   const runners: Runner[] = [];
   const caseNotes: string[] = [];
   const edge = (label: string, precision: string) => () =>
-    new Runner(label, `edgeclass ${precision} backward`, 2, process.execPath, ['--import', 'tsx', WORKER, '--case', c.name, '--precision', precision, '--threads', '2']);
+    new Runner(label, `edgeclass ${precision} backward`, 2, process.execPath, [
+      '--import',
+      'tsx',
+      WORKER,
+      '--case',
+      c.name,
+      '--precision',
+      precision,
+      '--threads',
+      '2',
+    ]);
   const makers: { make: () => Runner; what: string; slot: 'f64' | 'f32' | 'torch' }[] = [
     { make: edge(`edgeclass-f64-${c.name}`, 'float64'), what: 'edgeclass, float64 backward (default)', slot: 'f64' },
     { make: edge(`edgeclass-f32-${c.name}`, 'float32'), what: 'edgeclass, float32 backward', slot: 'f32' },
   ];
   if (torchProbe.ok) {
-    makers.push({ make: () => new Runner(`torch-${c.name}`, 'PyTorch', 2, SYSTEM_PYTHON, [TORCH_SCRIPT, '--case', caseFile, '--threads', '2']), what: 'PyTorch 2 threads', slot: 'torch' });
+    makers.push({
+      make: () =>
+        new Runner(`torch-${c.name}`, 'PyTorch', 2, SYSTEM_PYTHON, [
+          TORCH_SCRIPT,
+          '--case',
+          caseFile,
+          '--threads',
+          '2',
+        ]),
+      what: 'PyTorch 2 threads',
+      slot: 'torch',
+    });
   }
   const slots: Record<string, Runner | null> = { f64: null, f32: null, torch: null };
   const logs: MeasureLog[] = [];
@@ -148,7 +241,10 @@ for (const name of caseNames) {
       }
       const budget = plan.solo ? plan.budgetMs / list.length : plan.budgetMs;
       const rounds = Math.max(plan.minRounds, Math.min(plan.rounds, Math.floor(budget / Math.max(roundMs, 1))));
-      if (rounds < plan.rounds) caseNotes.push(`${live.map((r) => r.label).join(', ')}: ${rounds} rounds instead of ${plan.rounds} (last warm-up round took ${fmt(roundMs)} ms, budget ${fmt(budget / 1000)} s)`);
+      if (rounds < plan.rounds)
+        caseNotes.push(
+          `${live.map((r) => r.label).join(', ')}: ${rounds} rounds instead of ${plan.rounds} (last warm-up round took ${fmt(roundMs)} ms, budget ${fmt(budget / 1000)} s)`,
+        );
       const p: Plan = { ...plan, warmup: 0, rounds, maxRounds: rounds < plan.rounds ? rounds : plan.maxRounds };
       log(`  measuring ${c.name} (${live.map((r) => r.label).join(', ')}): >= ${rounds} rounds of one step per runner`);
       logs.push(await measure(live, p, (s) => log(`  ${s.trim()}`), quietMs));
@@ -169,21 +265,37 @@ for (const name of caseNames) {
   if (plan.solo) for (const m of makers) await group([m]);
   else await group(makers);
   const mlog: MeasureLog | null = logs.length
-    ? logs.reduce((a, b) => ({ rounds: a.rounds + b.rounds, waitedMs: a.waitedMs + b.waitedMs, loudRounds: a.loudRounds + b.loudRounds, ms: a.ms + b.ms }))
+    ? logs.reduce((a, b) => ({
+        rounds: a.rounds + b.rounds,
+        waitedMs: a.waitedMs + b.waitedMs,
+        loudRounds: a.loudRounds + b.loudRounds,
+        ms: a.ms + b.ms,
+      }))
     : null;
   const { f64, f32, torch } = slots;
   results.push({ c, plan, runners, f64, f32, torch, dumps, log: mlog, notes: caseNotes });
 }
 
 // ---- report ----
-const ortVersion = results.flatMap((r) => r.runners).find((r) => r.runtime.startsWith('edgeclass'))?.ready.version ?? 'onnxruntime-node ?';
+const ortVersion =
+  results.flatMap((r) => r.runners).find((r) => r.runtime.startsWith('edgeclass'))?.ready.version ??
+  'onnxruntime-node ?';
 const torchVersion = results.flatMap((r) => r.runners).find((r) => r.runtime === 'PyTorch')?.ready.version;
 const totalS = (performance.now() - started) / 1000;
-console.log('training step latency: edgeclass fused step graph (onnxruntime-node, cpu, 2 intra-op threads) vs PyTorch CPU (2 threads)');
+console.log(
+  'training step latency: edgeclass fused step graph (onnxruntime-node, cpu, 2 intra-op threads) vs PyTorch CPU (2 threads)',
+);
 console.log(`command: npx tsx bench/train.ts ${argv.join(' ')}`.trimEnd());
-console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
-  `load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${totalS.toFixed(0)} s in all`);
-console.log(`versions: edgeclass 0.1.0 (working tree), ${ortVersion}${torchVersion ? `, ${torchVersion} (${SYSTEM_PYTHON})` : ''}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
+    `load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} at the end, ${totalS.toFixed(0)} s in all`,
+);
+console.log(
+  `versions: edgeclass 0.1.0 (working tree), ${ortVersion}${torchVersion ? `, ${torchVersion} (${SYSTEM_PYTHON})` : ''}`,
+);
 for (const n of notes) console.log(`note: ${n}`);
 
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
@@ -196,22 +308,30 @@ for (const res of results) {
   for (const r of [res.f64, res.f32]) {
     if (!r) continue;
     const e = r.ready as unknown as EdgeReady;
-    console.log(`  ${r.label}: init weights ${fmt(e.initMs)} ms, build graph ${fmt(e.buildMs)} ms (${e.nodes} nodes, ${e.backwardNodes} backward), ` +
-      `serialize ${fmt(e.serializeMs)} ms (${(e.modelBytes / 2 ** 20).toFixed(1)} MiB), session create ${fmt(e.createMs)} ms; ` +
-      `${e.trainableTensors} trainable tensors, ${(e.trainableParams / 1e6).toFixed(2)} M parameters; outputs ${(e.outputBytes / 2 ** 20).toFixed(0)} MiB a step, ` +
-      `dropout masks ${(e.maskBytes / 2 ** 20).toFixed(1)} MiB a step (${e.dropoutSites} sites)`);
+    console.log(
+      `  ${r.label}: init weights ${fmt(e.initMs)} ms, build graph ${fmt(e.buildMs)} ms (${e.nodes} nodes, ${e.backwardNodes} backward), ` +
+        `serialize ${fmt(e.serializeMs)} ms (${(e.modelBytes / 2 ** 20).toFixed(1)} MiB), session create ${fmt(e.createMs)} ms; ` +
+        `${e.trainableTensors} trainable tensors, ${(e.trainableParams / 1e6).toFixed(2)} M parameters; outputs ${(e.outputBytes / 2 ** 20).toFixed(0)} MiB a step, ` +
+        `dropout masks ${(e.maskBytes / 2 ** 20).toFixed(1)} MiB a step (${e.dropoutSites} sites)`,
+    );
   }
   if (res.torch) {
     const t = res.torch.ready as unknown as { loadMs: number; trainableTensors: number; trainableParams: number };
-    console.log(`  ${res.torch.label}: setup ${fmt(t.loadMs)} ms; ${t.trainableTensors} trainable tensors, ${(t.trainableParams / 1e6).toFixed(2)} M parameters`);
+    console.log(
+      `  ${res.torch.label}: setup ${fmt(t.loadMs)} ms; ${t.trainableTensors} trainable tensors, ${(t.trainableParams / 1e6).toFixed(2)} M parameters`,
+    );
   }
   for (const n of res.notes) console.log(`  note: ${n}`);
   if (res.log) {
-    console.log(`  ${plan.warmup} warm-up + ${res.log.rounds} rounds x ${plan.perRound} step per runner (${plan.solo ? 'one runner at a time' : 'runners taking turns'}) in ${(res.log.ms / 1000).toFixed(0)} s; ` +
-      `waited ${(res.log.waitedMs / 1000).toFixed(0)} s for idle CPUs, ${res.log.loudRounds} round(s) started busy`);
+    console.log(
+      `  ${plan.warmup} warm-up + ${res.log.rounds} rounds x ${plan.perRound} step per runner (${plan.solo ? 'one runner at a time' : 'runners taking turns'}) in ${(res.log.ms / 1000).toFixed(0)} s; ` +
+        `waited ${(res.log.waitedMs / 1000).toFixed(0)} s for idle CPUs, ${res.log.loudRounds} round(s) started busy`,
+    );
   }
   console.log('');
-  console.log('| case | runner | median ms | min | max | steps (quiet/all) | from | others\' CPU | masks ms | session.run ms | rest ms | peak RSS MiB | loss (first, last) |');
+  console.log(
+    "| case | runner | median ms | min | max | steps (quiet/all) | from | others' CPU | masks ms | session.run ms | rest ms | peak RSS MiB | loss (first, last) |",
+  );
   console.log('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
   for (const r of res.runners) {
     const { s, basis } = figures(r, plan);
@@ -234,24 +354,34 @@ for (const res of results) {
     }
     const peak = d ? d.maxRssMiB.toFixed(0) : '-';
     const lossText = losses.length ? `${losses[0]!.toFixed(4)}, ${losses.at(-1)!.toFixed(4)}` : '-';
-    console.log(`| ${c.name} | ${r.runtime} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(max(r.times(c.name)))} | ${r.times(c.name, 'quiet').length}/${r.times(c.name).length} | ` +
-      `${basis} | ${others === null ? '?' : others.toFixed(2)} | ${masks} | ${run} | ${rest} | ${peak} | ${lossText} |`);
+    console.log(
+      `| ${c.name} | ${r.runtime} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(max(r.times(c.name)))} | ${r.times(c.name, 'quiet').length}/${r.times(c.name).length} | ` +
+        `${basis} | ${others === null ? '?' : others.toFixed(2)} | ${masks} | ${run} | ${rest} | ${peak} | ${lossText} |`,
+    );
   }
 }
 console.log('');
-console.log(`from: the steps the figures come from: "quiet" = steps during which processes outside this benchmark used < ${QUIET_CORES} cores, ` +
-  `"all" = every timed step (too few quiet ones). others' CPU: mean cores other processes used while the runner was timed (2 = both). ` +
-  `masks / session.run / rest: medians of the edgeclass step's parts (rest = building the feed objects + swapping the outputs in). ` +
-  `The loss moves with dropout and the updates; PyTorch draws its own weights and masks.`);
+console.log(
+  `from: the steps the figures come from: "quiet" = steps during which processes outside this benchmark used < ${QUIET_CORES} cores, ` +
+    `"all" = every timed step (too few quiet ones). others' CPU: mean cores other processes used while the runner was timed (2 = both). ` +
+    `masks / session.run / rest: medians of the edgeclass step's parts (rest = building the feed objects + swapping the outputs in). ` +
+    `The loss moves with dropout and the updates; PyTorch draws its own weights and masks.`,
+);
 console.log('');
 
-const basisText = torchProbe.ok ? `PyTorch ${torchVersion?.replace('torch ', '') ?? '?'} 2 threads, measured in this run` : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
+const basisText = torchProbe.ok
+  ? `PyTorch ${torchVersion?.replace('torch ', '') ?? '?'} 2 threads, measured in this run`
+  : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
 console.log(`ratio basis: ${basisText}; RATIO = edgeclass (default float64 backward) / PyTorch, goal <= 0.8`);
 const ratios: string[] = [];
-const busy = results.flatMap((res) => res.runners.map((r) => r.othersMean(res.c.name))).filter((x): x is number => x !== null);
+const busy = results
+  .flatMap((res) => res.runners.map((r) => r.othersMean(res.c.name)))
+  .filter((x): x is number => x !== null);
 if (busy.length && Math.max(...busy) > 0.5) {
-  console.log(`warning: other processes used up to ${Math.max(...busy).toFixed(2)} of the 2 cores while steps were timed. PyTorch's OpenMP threads ` +
-    `slow down far more than ONNX Runtime's when the CPUs are taken, so these in-run ratios flatter edgeclass; compare with the ratios to the reference figures.`);
+  console.log(
+    `warning: other processes used up to ${Math.max(...busy).toFixed(2)} of the 2 cores while steps were timed. PyTorch's OpenMP threads ` +
+      `slow down far more than ONNX Runtime's when the CPUs are taken, so these in-run ratios flatter edgeclass; compare with the ratios to the reference figures.`,
+  );
 }
 for (const res of results) {
   const { c, plan } = res;
@@ -259,7 +389,10 @@ for (const res of results) {
     if (!r) return { value: NaN, text: 'not measured' };
     if (!res.torch) {
       const m = figures(r, plan).s.median;
-      return { value: m / c.referenceTorchMs, text: `${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / reference ${c.referenceTorchMs} ms)` };
+      return {
+        value: m / c.referenceTorchMs,
+        text: `${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / reference ${c.referenceTorchMs} ms)`,
+      };
     }
     const [a, b, basis] = pairMedians(r, res.torch, plan);
     return { value: a / b, text: `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} steps)` };
@@ -272,8 +405,10 @@ for (const res of results) {
     // PyTorch's OpenMP threads slow down far more than ONNX Runtime's when other processes take the CPUs, so on a busy
     // machine the in-run ratio flatters edgeclass: the reference figure is the steadier yardstick then.
     const m = res.f64 ? figures(res.f64, plan).s.median : NaN;
-    console.log(`ratio train-${c.name} float64 backward vs the reference figure: ${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / ${c.referenceTorchMs} ms, ` +
-      `torch 1.13 measured before on this VM: ${c.referenceRange}) (informational)`);
+    console.log(
+      `ratio train-${c.name} float64 backward vs the reference figure: ${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / ${c.referenceTorchMs} ms, ` +
+        `torch 1.13 measured before on this VM: ${c.referenceRange}) (informational)`,
+    );
   }
   ratios.push(`RATIO train-${c.name} ${Number.isFinite(d64.value) ? d64.value.toFixed(3) : 'NaN'}`);
 }

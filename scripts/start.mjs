@@ -50,7 +50,10 @@ function devSecrets() {
   const kept = fs.existsSync(KEEP_FILE) ? JSON.parse(fs.readFileSync(KEEP_FILE, 'utf8')) : {};
   const values = {};
   const from = {};
-  for (const [name, prefix] of [['EDGECLASS_WORKER_SECRET', 'wsec_'], ['EDGECLASS_ADMIN_KEY', 'admin_']]) {
+  for (const [name, prefix] of [
+    ['EDGECLASS_WORKER_SECRET', 'wsec_'],
+    ['EDGECLASS_ADMIN_KEY', 'admin_'],
+  ]) {
     if (process.env[name]) [values[name], from[name]] = [process.env[name], 'the environment'];
     else if (devVars[name]) [values[name], from[name]] = [devVars[name], '.dev.vars'];
     else if (kept[name]) [values[name], from[name]] = [kept[name], KEEP_FILE];
@@ -75,9 +78,18 @@ function freePort() {
   });
 }
 
-const sync = spawnSync(process.execPath, [cli, 'models', 'sync', '--local', ...persist], { cwd: root, env, stdio: 'inherit' });
+const sync = spawnSync(process.execPath, [cli, 'models', 'sync', '--local', ...persist], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 if (sync.status !== 0) say('seeding the local R2 bucket failed (see above); starting anyway');
-const migrate = spawnSync(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', ...persist], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const migrate = spawnSync(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', ...persist], {
+  cwd: root,
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8',
+});
 if (migrate.status !== 0) {
   process.stderr.write(migrate.stdout ?? '');
   say('applying the D1 migrations failed (see above); starting anyway');
@@ -112,12 +124,25 @@ function track(name, child) {
       process.exitCode = code || 1;
       stopAll();
     }
-    if ([...children.values()].every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(process.exitCode ?? 0);
+    if ([...children.values()].every((c) => c.exitCode !== null || c.signalCode !== null))
+      process.exit(process.exitCode ?? 0);
   });
 }
 
-const edge = spawn(process.execPath, [wrangler, 'dev', '--ip', host, '--port', port, ...persist, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
-  { cwd: root, env, stdio: 'inherit' });
+const edge = spawn(
+  process.execPath,
+  [
+    wrangler,
+    'dev',
+    '--ip',
+    host,
+    '--port',
+    port,
+    ...persist,
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ],
+  { cwd: root, env, stdio: 'inherit' },
+);
 track('wrangler dev', edge);
 process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
@@ -127,7 +152,9 @@ const deadline = Date.now() + 120_000;
 while (!stopping) {
   try {
     if ((await fetch(`${edgeUrl}/healthz`)).ok) break;
-  } catch { /* not up yet */ }
+  } catch {
+    /* not up yet */
+  }
   if (Date.now() > deadline) {
     say('wrangler dev did not answer /healthz within 120 s; starting the worker anyway');
     break;
@@ -135,18 +162,37 @@ while (!stopping) {
   await new Promise((r) => setTimeout(r, 300));
 }
 if (!stopping) {
-  const worker = spawn(process.execPath, [cli, 'worker', '--edge', edgeUrl, '--port', String(wakePort), '--work-dir', path.join(stateDir, 'worker'),
-    // Jobs are pushed to it (EDGECLASS_WORKER_PUSH_URL); polling only catches a missed push.
-    '--poll-interval', process.env.EDGECLASS_WORKER_POLL_MS ?? '10000',
-    ...(process.env.EDGECLASS_WORKER_EP ? ['--ep', process.env.EDGECLASS_WORKER_EP] : [])],
-  { cwd: root, env: { ...env, EDGECLASS_WORKER_SECRET: secrets.EDGECLASS_WORKER_SECRET }, stdio: 'inherit' });
+  const worker = spawn(
+    process.execPath,
+    [
+      cli,
+      'worker',
+      '--edge',
+      edgeUrl,
+      '--port',
+      String(wakePort),
+      '--work-dir',
+      path.join(stateDir, 'worker'),
+      // Jobs are pushed to it (EDGECLASS_WORKER_PUSH_URL); polling only catches a missed push.
+      '--poll-interval',
+      process.env.EDGECLASS_WORKER_POLL_MS ?? '10000',
+      ...(process.env.EDGECLASS_WORKER_EP ? ['--ep', process.env.EDGECLASS_WORKER_EP] : []),
+    ],
+    { cwd: root, env: { ...env, EDGECLASS_WORKER_SECRET: secrets.EDGECLASS_WORKER_SECRET }, stdio: 'inherit' },
+  );
   track('edgeclass worker', worker);
   // The cron trigger (wrangler.toml [triggers]) does not fire in wrangler dev: tick it every minute, as in production
   // (the sweep ends jobs whose worker vanished and re-sends webhooks whose queue message a restart lost).
   setInterval(() => {
-    fetch(`${edgeUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`).then((r) => r.body?.cancel(), () => {});
+    fetch(`${edgeUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`).then(
+      (r) => r.body?.cancel(),
+      () => {},
+    );
   }, 60_000).unref();
   say(`edge API on ${edgeUrl}; GPU worker on it (wake-ups on http://${host}:${wakePort}/wake)`);
-  const admin = secretsFrom.EDGECLASS_ADMIN_KEY === KEEP_FILE ? `${secrets.EDGECLASS_ADMIN_KEY} (kept in ${KEEP_FILE.startsWith(root + path.sep) ? path.relative(root, KEEP_FILE) : KEEP_FILE})` : `from ${secretsFrom.EDGECLASS_ADMIN_KEY}`;
+  const admin =
+    secretsFrom.EDGECLASS_ADMIN_KEY === KEEP_FILE
+      ? `${secrets.EDGECLASS_ADMIN_KEY} (kept in ${KEEP_FILE.startsWith(root + path.sep) ? path.relative(root, KEEP_FILE) : KEEP_FILE})`
+      : `from ${secretsFrom.EDGECLASS_ADMIN_KEY}`;
   say(`admin token, to create API keys (POST /v1/api_keys): ${admin}`);
 }

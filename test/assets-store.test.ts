@@ -27,13 +27,20 @@ function memoryStore(files: Record<string, string>, models: ModelInfo[] = []): M
 
 describe('AssetsModelStore', () => {
   it('reads <prefix>/<id>/<file>, null for 404, and refuses unsafe paths before fetching', async () => {
-    const assets = fakeAssets({ '/models/org/name/config.json': '{"a":1}', '/models/org/name/onnx/model.onnx': 'BYTES' });
+    const assets = fakeAssets({
+      '/models/org/name/config.json': '{"a":1}',
+      '/models/org/name/onnx/model.onnx': 'BYTES',
+    });
     const store = new AssetsModelStore(assets, '/models');
     expect(await store.readText('org/name', 'config.json')).toBe('{"a":1}');
     expect(new TextDecoder().decode((await store.readBytes('org/name', 'onnx/model.onnx'))!)).toBe('BYTES');
     expect(await store.readText('org/name', 'tokenizer.json')).toBeNull();
     await expect(store.readText('org/name', '../../secret')).rejects.toThrow(/invalid file path/);
-    expect(assets.asked).toEqual(['/models/org/name/config.json', '/models/org/name/onnx/model.onnx', '/models/org/name/tokenizer.json']);
+    expect(assets.asked).toEqual([
+      '/models/org/name/config.json',
+      '/models/org/name/onnx/model.onnx',
+      '/models/org/name/tokenizer.json',
+    ]);
     expect(await store.list()).toEqual([]);
   });
 
@@ -46,7 +53,10 @@ describe('AssetsModelStore', () => {
 describe('LayeredModelStore', () => {
   it('takes each file from the first store that has it and lists the union', async () => {
     const assets = memoryStore({ 'm/config.json': 'from assets' });
-    const r2 = memoryStore({ 'm/config.json': 'from r2', 'm/onnx/model.onnx': 'big' }, [{ id: 'm', files: ['config.json', 'onnx/model.onnx'] }, { id: 'a', files: [] }]);
+    const r2 = memoryStore({ 'm/config.json': 'from r2', 'm/onnx/model.onnx': 'big' }, [
+      { id: 'm', files: ['config.json', 'onnx/model.onnx'] },
+      { id: 'a', files: [] },
+    ]);
     const store = new LayeredModelStore([assets, r2]);
     expect(await store.readText('m', 'config.json')).toBe('from assets');
     expect(await store.readText('m', 'onnx/model.onnx')).toBe('big');

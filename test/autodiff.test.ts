@@ -8,8 +8,14 @@ import { gradcheck, type GradInput } from './support/gradcheck.ts';
 
 type Case = [string, (xs: Value[]) => Value, GradInput[], ('float32' | 'float64')?];
 
-const ids = (values: number[], shape: number[]): GradInput => ({ shape, constant: { data: BigInt64Array.from(values, BigInt) } });
-const positive = (shape: number[]): GradInput => ({ shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => 0.5 + (i % 7) * 0.3) });
+const ids = (values: number[], shape: number[]): GradInput => ({
+  shape,
+  constant: { data: BigInt64Array.from(values, BigInt) },
+});
+const positive = (shape: number[]): GradInput => ({
+  shape,
+  data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => 0.5 + (i % 7) * 0.3),
+});
 
 const CASES: Case[] = [
   ['Add with broadcasting', ([a, b]) => ops.add(a, b), [{ shape: [2, 3, 4] }, { shape: [4] }]],
@@ -35,15 +41,31 @@ const CASES: Case[] = [
   ['Reshape', ([a]) => ops.reshape(a, [0, 0, 2, 2]), [{ shape: [2, 3, 4] }]],
   ['Unsqueeze / Squeeze', ([a]) => ops.squeeze(ops.mul(ops.unsqueeze(a, [1]), 2), [1]), [{ shape: [3, 4] }]],
   ['Expand', ([a, b]) => ops.mul(ops.expand(a, ops.shapeOf(b), b.shape), b), [{ shape: [1, 4] }, { shape: [3, 4] }]],
-  ['Gather rows with repeats (embedding)', ([t, i]) => ops.gather(t, i), [{ shape: [5, 3] }, ids([1, 3, 1, 0, 1, 4], [2, 3])]],
-  ['Gather a scalar index on axis 1 ([CLS])', ([h]) => ops.gather(h, h.graph.constInt64([0], []), 1), [{ shape: [2, 4, 3] }]],
+  [
+    'Gather rows with repeats (embedding)',
+    ([t, i]) => ops.gather(t, i),
+    [{ shape: [5, 3] }, ids([1, 3, 1, 0, 1, 4], [2, 3])],
+  ],
+  [
+    'Gather a scalar index on axis 1 ([CLS])',
+    ([h]) => ops.gather(h, h.graph.constInt64([0], []), 1),
+    [{ shape: [2, 4, 3] }],
+  ],
   ['Softmax', ([a]) => ops.softmax(a, -1), [{ shape: [2, 5] }]],
   ['LogSoftmax', ([a]) => ops.logSoftmax(a, -1), [{ shape: [2, 5] }]],
-  ['LayerNormalization', ([x, s, b]) => ops.layerNorm(x, s, b, 1e-5).y, [{ shape: [2, 3, 6] }, { shape: [6] }, { shape: [6] }]],
+  [
+    'LayerNormalization',
+    ([x, s, b]) => ops.layerNorm(x, s, b, 1e-5).y,
+    [{ shape: [2, 3, 6] }, { shape: [6] }, { shape: [6] }],
+  ],
   ['ReduceSum', ([a]) => ops.reduceSum(a, [1], false), [{ shape: [2, 3, 4] }]],
   ['ReduceMean', ([a]) => ops.reduceMean(a, [0, 2], true), [{ shape: [2, 3, 4] }]],
   ['ReduceMax', ([a]) => ops.reduceMax(a, [1], false), [{ shape: [2, 5, 3] }]],
-  ['SoftmaxCrossEntropyLoss', ([s, l]) => ops.softmaxCrossEntropyLoss(s, l).loss, [{ shape: [4, 3] }, ids([0, 2, 1, 2], [4])]],
+  [
+    'SoftmaxCrossEntropyLoss',
+    ([s, l]) => ops.softmaxCrossEntropyLoss(s, l).loss,
+    [{ shape: [4, 3] }, ids([0, 2, 1, 2], [4])],
+  ],
   ['Cast float64 -> float64 chain', ([a]) => ops.cast(ops.mul(a, a), 'float64'), [{ shape: [4] }]],
 ];
 

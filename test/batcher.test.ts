@@ -6,7 +6,10 @@ import { buildFeeds, DirectRunner, planBatches, splitOutputs, type EncodedRow } 
 import type { FloatTensor, InferenceSession, Tensor } from '../src/inference/runtime.ts';
 import { bucketByLength, rowsPerRun, splitByTokens } from '../src/inference/split.ts';
 
-const row = (length: number, first = 1): EncodedRow => ({ ids: Array.from({ length }, (_, i) => first + i), typeIds: null });
+const row = (length: number, first = 1): EncodedRow => ({
+  ids: Array.from({ length }, (_, i) => first + i),
+  typeIds: null,
+});
 const SPEC = { inputNames: ['input_ids', 'attention_mask'], padId: 0 };
 
 /**
@@ -58,11 +61,18 @@ describe('planBatches', () => {
     const rows = [row(3), row(10), row(4), row(50), row(9), row(2)];
     const plan = planBatches(rows, { maxTokens: 30, maxRows: 2 });
     expect(plan).toEqual([[3], [1, 4], [2, 0], [5]]);
-    for (const batch of plan.slice(1)) expect(batch.length * Math.max(...batch.map((i) => rows[i].ids.length))).toBeLessThanOrEqual(30);
+    for (const batch of plan.slice(1))
+      expect(batch.length * Math.max(...batch.map((i) => rows[i].ids.length))).toBeLessThanOrEqual(30);
   });
 
   it('buildFeeds pads right with the pad id and masks padding; splitOutputs cuts rows without copying', () => {
-    const feeds = buildFeeds([{ ids: [5, 6, 7], typeIds: [0, 0, 1] }, { ids: [8], typeIds: [0] }], { inputNames: ['input_ids', 'attention_mask', 'token_type_ids'], padId: 1 });
+    const feeds = buildFeeds(
+      [
+        { ids: [5, 6, 7], typeIds: [0, 0, 1] },
+        { ids: [8], typeIds: [0] },
+      ],
+      { inputNames: ['input_ids', 'attention_mask', 'token_type_ids'], padId: 1 },
+    );
     expect(Array.from(feeds.input_ids.data as BigInt64Array, Number)).toEqual([5, 6, 7, 8, 1, 1]);
     expect(Array.from(feeds.attention_mask.data as BigInt64Array, Number)).toEqual([1, 1, 1, 1, 0, 0]);
     expect(Array.from(feeds.token_type_ids.data as BigInt64Array, Number)).toEqual([0, 0, 1, 0, 0, 0]);
@@ -113,7 +123,10 @@ describe('DirectRunner', () => {
     const rows = [row(3), row(10, 7), row(4), row(9, 2)];
     const out = await new DirectRunner(session, SPEC, { maxTokens: 20, maxRows: 8 }).run(rows, ['out']);
     expect(out.map((o) => o.out.data[0])).toEqual(rows.map(sumOf));
-    expect(session.runs).toEqual([[10, 9], [4, 3]]);
+    expect(session.runs).toEqual([
+      [10, 9],
+      [4, 3],
+    ]);
   });
 });
 
@@ -151,12 +164,20 @@ describe('BatchingRunner', () => {
 
   it('several slots: the queue is shared out in equal runs of rows of about equal length, computed at once', async () => {
     const session = fakeSession(2);
-    const runner = new BatchingRunner(session, SPEC, { maxTokens: 1000, maxRows: 64, maxInFlight: 2, runOverheadTokens: 1000 });
+    const runner = new BatchingRunner(session, SPEC, {
+      maxTokens: 1000,
+      maxRows: 64,
+      maxInFlight: 2,
+      runOverheadTokens: 1000,
+    });
     const lengths = [4, 9, 5, 8, 6, 7, 3, 10];
     const requests = lengths.map((n, i) => [row(n, i * 100)]);
     const results = await Promise.all(requests.map((rows) => runner.run(rows, ['out'])));
     results.forEach((out, i) => expect(out[0].out.data[0]).toBe(sumOf(requests[i][0])));
-    expect(session.runs).toEqual([[10, 9, 8], [7, 6, 5, 4, 3]]);
+    expect(session.runs).toEqual([
+      [10, 9, 8],
+      [7, 6, 5, 4, 3],
+    ]);
     expect(session.peak).toBe(2);
   });
 
@@ -165,7 +186,10 @@ describe('BatchingRunner', () => {
     const runner = new BatchingRunner(session, SPEC, { maxTokens: 1000, maxRows: 64, runOverheadTokens: 2 });
     const out = await runner.run([row(2), row(10), row(2), row(10), row(2)], ['out']);
     expect(out.map((o) => o.out.data[1])).toEqual([2, 10, 2, 10, 2]);
-    expect(session.runs).toEqual([[10, 10], [2, 2, 2]]);
+    expect(session.runs).toEqual([
+      [10, 10],
+      [2, 2, 2],
+    ]);
   });
 
   it('a request with no rows answers at once', async () => {

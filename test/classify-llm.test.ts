@@ -19,7 +19,11 @@ import { makeTinyGpt2, makeTinyModel, TINY_GPT2 } from './support/tiny-models.ts
 
 const KEY = 'sk-test-edgeclass-llm-route-0123456789';
 const REMOTE = 'gpt-4o-mini';
-const TEXTS = ['The match ended in a late winner for the home side.', 'Shares fell sharply after the earnings report.', 'A new phone was announced today.'];
+const TEXTS = [
+  'The match ended in a late winner for the home side.',
+  'Shares fell sharply after the earnings report.',
+  'A new phone was announced today.',
+];
 const LABELS = ['sports', 'business', 'science and technology'];
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-classify-llm-'));
@@ -54,14 +58,27 @@ describe('strategy llm, local causal LM', () => {
     const dir = path.join(root, TINY_GPT2);
     const session = await openSession(fs.readFileSync(path.join(dir, 'onnx', 'model.onnx')));
     const tokenizer = Tokenizer.fromJson(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')));
-    const lm = createGpt2CausalLm(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')), tokenizer, session.run, { inputNames: session.inputNames });
+    const lm = createGpt2CausalLm(
+      JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')),
+      tokenizer,
+      session.run,
+      { inputNames: session.inputNames },
+    );
     for (const multiLabel of [false, true]) {
       const expected = await classifyWithLocalLm(lm, TEXTS, LABELS, { multiLabel });
-      const { status, body } = await classify({ model: TINY_GPT2, inputs: TEXTS, labels: LABELS, strategy: 'llm', multi_label: multiLabel });
+      const { status, body } = await classify({
+        model: TINY_GPT2,
+        inputs: TEXTS,
+        labels: LABELS,
+        strategy: 'llm',
+        multi_label: multiLabel,
+      });
       expect(status, JSON.stringify(body)).toBe(200);
       expect(body.strategy).toBe('llm');
       body.results.forEach((r: { labels: string[]; scores: number[] }, i: number) => {
-        r.labels.forEach((label, j) => expect(Math.abs(r.scores[j] - expected[i][LABELS.indexOf(label)])).toBeLessThan(1e-6));
+        r.labels.forEach((label, j) =>
+          expect(Math.abs(r.scores[j] - expected[i][LABELS.indexOf(label)])).toBeLessThan(1e-6),
+        );
         expect(r.scores).toEqual([...r.scores].sort((a, b) => b - a));
       });
     }
@@ -77,15 +94,20 @@ describe('strategy llm, local causal LM', () => {
 });
 
 describe('strategy llm, remote chat endpoint', () => {
-  it('forwards a listed model with the key; scores 1 for the chosen label; usage is the upstream\'s tokens', async () => {
+  it("forwards a listed model with the key; scores 1 for the chosen label; usage is the upstream's tokens", async () => {
     upstream.requests.length = 0;
-    upstream.setReply((body) => ({ content: JSON.stringify({ label: askedText(body).includes('Shares') ? 'business' : 'sports' }) }));
+    upstream.setReply((body) => ({
+      content: JSON.stringify({ label: askedText(body).includes('Shares') ? 'business' : 'sports' }),
+    }));
     const { status, body } = await classify({ model: REMOTE, inputs: TEXTS.slice(0, 2), labels: LABELS });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body).toEqual({
       model: REMOTE,
       strategy: 'llm',
-      results: [{ labels: ['sports', 'business', 'science and technology'], scores: [1, 0, 0] }, { labels: ['business', 'sports', 'science and technology'], scores: [1, 0, 0] }],
+      results: [
+        { labels: ['sports', 'business', 'science and technology'], scores: [1, 0, 0] },
+        { labels: ['business', 'sports', 'science and technology'], scores: [1, 0, 0] },
+      ],
       usage: { tokens: 30 },
     });
     expect(upstream.requests.map((r) => r.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`]);
@@ -94,17 +116,30 @@ describe('strategy llm, remote chat endpoint', () => {
 
   it('multi_label and top_k', async () => {
     upstream.setReply(() => ({ content: '{"labels": ["science and technology", "business"]}' }));
-    const { body } = await classify({ model: REMOTE, inputs: TEXTS[2], labels: LABELS, strategy: 'llm', multi_label: true, top_k: 2 });
+    const { body } = await classify({
+      model: REMOTE,
+      inputs: TEXTS[2],
+      labels: LABELS,
+      strategy: 'llm',
+      multi_label: true,
+      top_k: 2,
+    });
     expect(body.results).toEqual([{ labels: ['business', 'science and technology'], scores: [1, 1] }]);
   });
 
   it('corrects one off-label answer; two unusable answers are a 502 upstream_error naming the input', async () => {
     upstream.setReply(inOrder({ content: '{"label": "weather"}' }, { content: '{"label": "business"}' }));
-    expect((await classify({ model: REMOTE, inputs: TEXTS[1], labels: LABELS })).body.results[0].labels[0]).toBe('business');
+    expect((await classify({ model: REMOTE, inputs: TEXTS[1], labels: LABELS })).body.results[0].labels[0]).toBe(
+      'business',
+    );
     upstream.setReply(inOrder({ content: 'I think it is sports' }, { content: '{"label": "weather"}' }));
     const bad = await classify({ model: REMOTE, inputs: ['x', TEXTS[0]], labels: LABELS });
     expect(bad.status).toBe(502);
-    expect(bad.body.error).toEqual({ type: 'upstream_error', message: expect.stringMatching(/inputs\[0\].*unusable twice/), param: null });
+    expect(bad.body.error).toEqual({
+      type: 'upstream_error',
+      message: expect.stringMatching(/inputs\[0\].*unusable twice/),
+      param: null,
+    });
   });
 
   it('an upstream error is 502, a slow upstream 504; the key never shows', async () => {

@@ -35,11 +35,22 @@ const softmax = (xs: number[]) => {
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Logits of one sequence (or pair), tokenized by our tokenizer and run alone in onnxruntime-node. */
-async function logitsAlone(modelId: string, text: string, pair: string | null, truncation: 'only_first' | 'longest_first' = 'longest_first', file = 'onnx/model.onnx'): Promise<number[]> {
+async function logitsAlone(
+  modelId: string,
+  text: string,
+  pair: string | null,
+  truncation: 'only_first' | 'longest_first' = 'longest_first',
+  file = 'onnx/model.onnx',
+): Promise<number[]> {
   const loaded = await deps.tokenizers.get(modelId);
-  const e = loaded.tokenizer.encode(text, pair, { truncation: { maxLength: 512, strategy: truncation, stride: 0, side: 'right' } });
+  const e = loaded.tokenizer.encode(text, pair, {
+    truncation: { maxLength: 512, strategy: truncation, stride: 0, side: 'right' },
+  });
   const ints = (xs: number[]) => ({ data: BigInt64Array.from(xs, BigInt), dims: [1, xs.length] });
-  const feeds: Record<string, { data: BigInt64Array; dims: number[] }> = { input_ids: ints(e.ids), attention_mask: ints(e.attentionMask) };
+  const feeds: Record<string, { data: BigInt64Array; dims: number[] }> = {
+    input_ids: ints(e.ids),
+    attention_mask: ints(e.attentionMask),
+  };
   if (loaded.settings.hasTokenTypeIds) feeds.token_type_ids = ints(e.typeIds);
   const out = await runModel(new Uint8Array(fs.readFileSync(path.join(root, modelId, file))), feeds, 'node');
   return Array.from(out.logits.data as Float32Array);
@@ -60,25 +71,41 @@ describe.each(['tiny-nli', 'tiny-nli-roberta'])('strategy nli (%s)', (model) => 
   it('single-label: softmax of the entailment logits across labels', async () => {
     const { results } = await deps.classifier.classify({ model, inputs: TEXTS, labels: LABELS, strategy: 'nli' });
     for (const [i, text] of TEXTS.entries()) {
-      const entail = await Promise.all(LABELS.map(async (l) => (await logitsAlone(model, text, `This example is ${l}.`))[0]));
+      const entail = await Promise.all(
+        LABELS.map(async (l) => (await logitsAlone(model, text, `This example is ${l}.`))[0]),
+      );
       expectClose(byLabel(results[i], LABELS), softmax(entail));
     }
   });
 
-  it('multi_label: softmax of [contradiction, entailment] per label, with the request\'s template', async () => {
-    const { results } = await deps.classifier.classify({ model, inputs: TEXTS, labels: LABELS, strategy: 'nli', multi_label: true, hypothesis_template: 'It is about {}!' });
+  it("multi_label: softmax of [contradiction, entailment] per label, with the request's template", async () => {
+    const { results } = await deps.classifier.classify({
+      model,
+      inputs: TEXTS,
+      labels: LABELS,
+      strategy: 'nli',
+      multi_label: true,
+      hypothesis_template: 'It is about {}!',
+    });
     for (const [i, text] of TEXTS.entries()) {
-      const expected = await Promise.all(LABELS.map(async (l) => {
-        const logits = await logitsAlone(model, text, `It is about ${l}!`);
-        return softmax([logits[2], logits[0]])[1];
-      }));
+      const expected = await Promise.all(
+        LABELS.map(async (l) => {
+          const logits = await logitsAlone(model, text, `It is about ${l}!`);
+          return softmax([logits[2], logits[0]])[1];
+        }),
+      );
       expectClose(byLabel(results[i], LABELS), expected);
     }
   });
 
   it('one label scores alone (as the pipeline does), and a text too long keeps its hypothesis (only_first)', async () => {
     const long = Array(700).fill('word').join(' ');
-    const { results, usage } = await deps.classifier.classify({ model, inputs: [long], labels: ['sports'], strategy: 'nli' });
+    const { results, usage } = await deps.classifier.classify({
+      model,
+      inputs: [long],
+      labels: ['sports'],
+      strategy: 'nli',
+    });
     const logits = await logitsAlone(model, long, 'This example is sports.', 'only_first');
     expectClose(results[0].scores, [softmax([logits[2], logits[0]])[1]]);
     expect(usage.tokens).toBe(512);
@@ -89,23 +116,48 @@ describe('strategy embedding', () => {
   it('softmax(cos / 0.05) against "This text is about {}." embeddings; sigmoid((cos - threshold) / T) with multi_label', async () => {
     const model = 'tiny-embed';
     const texts = await createEmbeddings(deps.models, deps.limits, { model, input: TEXTS });
-    const labels = await createEmbeddings(deps.models, deps.limits, { model, input: LABELS.map((l) => `This text is about ${l}.`) });
+    const labels = await createEmbeddings(deps.models, deps.limits, {
+      model,
+      input: LABELS.map((l) => `This text is about ${l}.`),
+    });
     const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
     const single = await deps.classifier.classify({ model, inputs: TEXTS, labels: LABELS, strategy: 'embedding' });
-    const multi = await deps.classifier.classify({ model, inputs: TEXTS, labels: LABELS, strategy: 'embedding', multi_label: true, temperature: 0.1, threshold: 0.9 });
+    const multi = await deps.classifier.classify({
+      model,
+      inputs: TEXTS,
+      labels: LABELS,
+      strategy: 'embedding',
+      multi_label: true,
+      temperature: 0.1,
+      threshold: 0.9,
+    });
     TEXTS.forEach((_, i) => {
       const sims = labels.embeddings.map((l) => cos(texts.embeddings[i], l));
       expectClose(byLabel(single.results[i], LABELS), softmax(sims.map((s) => s * 20)));
-      expectClose(byLabel(multi.results[i], LABELS), sims.map((s) => sigmoid((s - 0.9) / 0.1)));
+      expectClose(
+        byLabel(multi.results[i], LABELS),
+        sims.map((s) => sigmoid((s - 0.9) / 0.1)),
+      );
     });
   });
 
   it('caches label embeddings per model: a second request reads only its texts', async () => {
     const model = 'tiny-embed-cls';
-    const first = await deps.classifier.classify({ model, inputs: ['alpha'], labels: ['x', 'y'], strategy: 'embedding' });
-    const second = await deps.classifier.classify({ model, inputs: ['alpha'], labels: ['y', 'x', 'z'], strategy: 'embedding' });
+    const first = await deps.classifier.classify({
+      model,
+      inputs: ['alpha'],
+      labels: ['x', 'y'],
+      strategy: 'embedding',
+    });
+    const second = await deps.classifier.classify({
+      model,
+      inputs: ['alpha'],
+      labels: ['y', 'x', 'z'],
+      strategy: 'embedding',
+    });
     const textTokens = (await createEmbeddings(deps.models, deps.limits, { model, input: 'alpha' })).tokens;
-    const zTokens = (await createEmbeddings(deps.models, deps.limits, { model, input: 'This text is about z.' })).tokens;
+    const zTokens = (await createEmbeddings(deps.models, deps.limits, { model, input: 'This text is about z.' }))
+      .tokens;
     expect(second.usage.tokens).toBe(textTokens + zTokens);
     expect(first.usage.tokens).toBeGreaterThan(textTokens);
   });
@@ -118,15 +170,24 @@ describe('strategy model', () => {
       const probs = softmax(await logitsAlone('tiny-cls', text, null));
       const order = [0, 1, 2].sort((a, b) => probs[b] - probs[a]).slice(0, 2);
       expect(results[i].labels).toEqual(order.map((j) => ['negative', 'neutral', 'positive'][j]));
-      expectClose(results[i].scores, order.map((j) => probs[j]));
+      expectClose(
+        results[i].scores,
+        order.map((j) => probs[j]),
+      );
     }
   });
 
   it('sigmoid per label for problem_type multi_label_classification, or when the request says multi_label', async () => {
     const multi = await deps.classifier.classify({ model: 'tiny-multi', inputs: [TEXTS[0]] });
-    expectClose(byLabel(multi.results[0], ['sports', 'politics', 'science', 'business']), (await logitsAlone('tiny-multi', TEXTS[0], null)).map(sigmoid));
+    expectClose(
+      byLabel(multi.results[0], ['sports', 'politics', 'science', 'business']),
+      (await logitsAlone('tiny-multi', TEXTS[0], null)).map(sigmoid),
+    );
     const forced = await deps.classifier.classify({ model: 'tiny-cls', inputs: [TEXTS[0]], multi_label: true });
-    expectClose(byLabel(forced.results[0], ['negative', 'neutral', 'positive']), (await logitsAlone('tiny-cls', TEXTS[0], null)).map(sigmoid));
+    expectClose(
+      byLabel(forced.results[0], ['negative', 'neutral', 'positive']),
+      (await logitsAlone('tiny-cls', TEXTS[0], null)).map(sigmoid),
+    );
   });
 });
 
@@ -134,26 +195,54 @@ describe('the classifier', () => {
   it('picks a strategy: model without labels, nli for an NLI model, embedding for an embedding model', async () => {
     expect((await deps.classifier.classify({ model: 'tiny-cls', inputs: ['a'] })).strategy).toBe('model');
     expect((await deps.classifier.classify({ model: 'tiny-nli', inputs: ['a'], labels: ['x'] })).strategy).toBe('nli');
-    expect((await deps.classifier.classify({ model: 'tiny-embed', inputs: ['a'], labels: ['x'] })).strategy).toBe('embedding');
-    await expect(deps.classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'] })).rejects.toThrow(/leave labels out/);
+    expect((await deps.classifier.classify({ model: 'tiny-embed', inputs: ['a'], labels: ['x'] })).strategy).toBe(
+      'embedding',
+    );
+    await expect(deps.classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'] })).rejects.toThrow(
+      /leave labels out/,
+    );
   });
 
   it('takes a strategy plugged into the registry, replacing the one of its name, with its own options', async () => {
     const strategies: StrategyRegistry = defaultStrategies();
-    await expect(new Classifier(deps.models, deps.limits, { strategies }).classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'], strategy: 'llm' }))
-      .rejects.toThrow(/'tiny-cls' is not a causal language model .*no remote LLM is configured/);
+    await expect(
+      new Classifier(deps.models, deps.limits, { strategies }).classify({
+        model: 'tiny-cls',
+        inputs: ['a'],
+        labels: ['x'],
+        strategy: 'llm',
+      }),
+    ).rejects.toThrow(/'tiny-cls' is not a causal language model .*no remote LLM is configured/);
     strategies.register({
       name: 'llm',
       labels: 'required',
       options: ['top_k'],
       async classify(_ctx, request) {
-        return { labels: request.labels, scores: request.inputs.map(() => request.labels.map((_, j) => j / 10)), tokens: 7 };
+        return {
+          labels: request.labels,
+          scores: request.inputs.map(() => request.labels.map((_, j) => j / 10)),
+          tokens: 7,
+        };
       },
     });
     const classifier = new Classifier(deps.models, deps.limits, { strategies });
-    expect(await classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x', 'y', 'z'], strategy: 'llm', top_k: 2 }))
-      .toEqual({ model: 'tiny-cls', strategy: 'llm', results: [{ labels: ['z', 'y'], scores: [0.2, 0.1] }], usage: { tokens: 7 } });
-    await expect(classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'], strategy: 'llm', multi_label: true })).rejects.toThrow('multi_label does not apply to strategy llm');
+    expect(
+      await classifier.classify({
+        model: 'tiny-cls',
+        inputs: ['a'],
+        labels: ['x', 'y', 'z'],
+        strategy: 'llm',
+        top_k: 2,
+      }),
+    ).toEqual({
+      model: 'tiny-cls',
+      strategy: 'llm',
+      results: [{ labels: ['z', 'y'], scores: [0.2, 0.1] }],
+      usage: { tokens: 7 },
+    });
+    await expect(
+      classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'], strategy: 'llm', multi_label: true }),
+    ).rejects.toThrow('multi_label does not apply to strategy llm');
   });
 
   it('merges concurrent requests into shared runs on Node, with the results each gets alone', async () => {
@@ -162,9 +251,17 @@ describe('the classifier', () => {
     const one = createNodeDeps({ modelsDir: root, pull: { offline: true }, inference: { ortWorkers: 1 } });
     const model = await one.models.get('tiny-nli');
     const runner = model.runner as BatchingRunner;
-    const alone = await Promise.all(TEXTS.map(async (t) => (await one.classifier.classify({ model: 'tiny-nli', inputs: [t], labels: LABELS })).results[0]));
+    const alone = await Promise.all(
+      TEXTS.map(
+        async (t) => (await one.classifier.classify({ model: 'tiny-nli', inputs: [t], labels: LABELS })).results[0],
+      ),
+    );
     const before = { ...runner.stats };
-    const together = await Promise.all(Array.from({ length: 12 }, (_, k) => one.classifier.classify({ model: 'tiny-nli', inputs: [TEXTS[k % 3]], labels: LABELS })));
+    const together = await Promise.all(
+      Array.from({ length: 12 }, (_, k) =>
+        one.classifier.classify({ model: 'tiny-nli', inputs: [TEXTS[k % 3]], labels: LABELS }),
+      ),
+    );
     const runs = runner.stats.runs - before.runs;
     expect(runner.stats.rows - before.rows).toBe(12 * LABELS.length);
     // 12 requests, 36 rows: the first request's rows run on their own, the others queue meanwhile and share the
@@ -195,9 +292,18 @@ describe('q8 models', () => {
     expect((await q8.models.get('tiny-nli')).onnxFile).toBe('onnx/model.onnx');
     expect((await deps.models.get('tiny-cls-q8')).onnxFile).toBe('onnx/model.onnx');
     const labels = ['negative', 'neutral', 'positive'];
-    const quantized = byLabel((await q8.classifier.classify({ model: 'tiny-cls-q8', inputs: [TEXTS[0]] })).results[0], labels);
-    const full = byLabel((await deps.classifier.classify({ model: 'tiny-cls-q8', inputs: [TEXTS[0]] })).results[0], labels);
-    expectClose(quantized, softmax(await logitsAlone('tiny-cls-q8', TEXTS[0], null, 'longest_first', 'onnx/model_quantized.onnx')));
+    const quantized = byLabel(
+      (await q8.classifier.classify({ model: 'tiny-cls-q8', inputs: [TEXTS[0]] })).results[0],
+      labels,
+    );
+    const full = byLabel(
+      (await deps.classifier.classify({ model: 'tiny-cls-q8', inputs: [TEXTS[0]] })).results[0],
+      labels,
+    );
+    expectClose(
+      quantized,
+      softmax(await logitsAlone('tiny-cls-q8', TEXTS[0], null, 'longest_first', 'onnx/model_quantized.onnx')),
+    );
     expectClose(full, softmax(await logitsAlone('tiny-cls-q8', TEXTS[0], null)));
     expect(Math.max(...quantized.map((q, i) => Math.abs(q - full[i])))).toBeGreaterThan(1e-6);
   });

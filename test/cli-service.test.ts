@@ -16,14 +16,27 @@ import { makeTinyModel } from './support/tiny-models.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-cli-service-'));
 let server: RunningServer;
-let jobsApi: { url: string; close(): Promise<void>; requests: { method: string; url: string; auth: string | undefined }[] };
+let jobsApi: {
+  url: string;
+  close(): Promise<void>;
+  requests: { method: string; url: string; auth: string | undefined }[];
+};
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function edgeclass(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args], { env: { ...process.env, EDGECLASS_API_KEY: '', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args],
+      { env: { ...process.env, EDGECLASS_API_KEY: '', ...env }, timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -37,20 +50,28 @@ function startJobsApi(): Promise<typeof jobsApi> {
       res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'fixture-1' });
       res.end(JSON.stringify(body));
     };
-    if (req.headers.authorization !== 'Bearer ec_test') return send(401, { error: { type: 'authentication_error', message: 'missing or invalid API key', param: null } });
+    if (req.headers.authorization !== 'Bearer ec_test')
+      return send(401, { error: { type: 'authentication_error', message: 'missing or invalid API key', param: null } });
     if (url.pathname === '/v1/fine_tuning/jobs') return send(200, FIXTURE_JOB_LIST);
     if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}`) return send(200, FIXTURE_JOB);
-    if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}/events`) return send(200, eventsPage(Number(url.searchParams.get('limit') ?? 20), url.searchParams.get('after')));
+    if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}/events`)
+      return send(200, eventsPage(Number(url.searchParams.get('limit') ?? 20), url.searchParams.get('after')));
     if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}/cancel` && req.method === 'POST') {
-      return send(409, { error: { type: 'conflict_error', message: `job ${FIXTURE_JOB_ID} already succeeded`, param: null } });
+      return send(409, {
+        error: { type: 'conflict_error', message: `job ${FIXTURE_JOB_ID} already succeeded`, param: null },
+      });
     }
     return send(404, { error: { type: 'not_found_error', message: 'no such job', param: null } });
   });
-  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((done) => srv.close(() => done())),
-  })));
+  return new Promise((resolve) =>
+    srv.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+        requests,
+        close: () => new Promise<void>((done) => srv.close(() => done())),
+      }),
+    ),
+  );
 }
 
 beforeAll(async () => {
@@ -68,7 +89,16 @@ afterAll(async () => {
 
 describe('edgeclass tokenize', () => {
   it("prints the seed's pair as a table: token, id, type id, attention mask", async () => {
-    const r = await edgeclass(['tokenize', 'Here is some text to encode', '--pair', 'Here is some more text to encode', '--model', 'bert-base-uncased', '--models', root]);
+    const r = await edgeclass([
+      'tokenize',
+      'Here is some text to encode',
+      '--pair',
+      'Here is some more text to encode',
+      '--model',
+      'bert-base-uncased',
+      '--models',
+      root,
+    ]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0].split(/\s+/)).toEqual(['token', 'id', 'type_id', 'attention_mask']);
@@ -80,7 +110,19 @@ describe('edgeclass tokenize', () => {
 
 describe('edgeclass classify', () => {
   it('prints bars per input, and the API answer with --json', async () => {
-    const args = ['classify', 'The team won the final.', 'Stocks fell.', '--model', 'tiny-nli', '--labels', 'sports,business', '--strategy', 'nli', '--url', server.url];
+    const args = [
+      'classify',
+      'The team won the final.',
+      'Stocks fell.',
+      '--model',
+      'tiny-nli',
+      '--labels',
+      'sports,business',
+      '--strategy',
+      'nli',
+      '--url',
+      server.url,
+    ];
     const text = await edgeclass(args);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('tiny-nli (strategy nli');
@@ -96,7 +138,20 @@ describe('edgeclass classify', () => {
   it('classifies a file in batches with a progress bar', async () => {
     const file = path.join(root, 'texts.txt');
     fs.writeFileSync(file, ['one', 'two', '', 'three', 'four', 'five'].join('\n'));
-    const r = await edgeclass(['classify', '--file', file, '--batch-size', '2', '--model', 'tiny-nli', '--labels', 'a,b,c', '--url', server.url, '--json']);
+    const r = await edgeclass([
+      'classify',
+      '--file',
+      file,
+      '--batch-size',
+      '2',
+      '--model',
+      'tiny-nli',
+      '--labels',
+      'a,b,c',
+      '--url',
+      server.url,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).results).toHaveLength(5);
     expect(r.stderr).toContain('5/5 texts');
@@ -115,7 +170,9 @@ describe('edgeclass jobs', () => {
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0].split(/\s{2,}/)).toEqual(['ID', 'STATUS', 'MODEL', 'FINE-TUNED MODEL', 'PROGRESS', 'CREATED']);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual(FIXTURE_JOB_LIST.data.map((j) => [j.id, j.status]));
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual(
+      FIXTURE_JOB_LIST.data.map((j) => [j.id, j.status]),
+    );
     const json = await edgeclass(['jobs', 'list', '--url', jobsApi.url, '--api-key', 'ec_test', '--json']);
     expect(JSON.parse(json.stdout)).toEqual(FIXTURE_JOB_LIST);
     expect(jobsApi.requests.every((r) => r.auth === 'Bearer ec_test')).toBe(true);
@@ -125,9 +182,24 @@ describe('edgeclass jobs', () => {
     const show = await edgeclass(['jobs', 'show', FIXTURE_JOB_ID, '--url', jobsApi.url, '--api-key', 'ec_test']);
     expect(show.stdout).toMatch(/^status\s+succeeded$/m);
     expect(show.stdout).toContain(`ft:tiny-sst2:sentiment:${FIXTURE_JOB_ID}`);
-    const follow = await edgeclass(['jobs', 'events', FIXTURE_JOB_ID, '--follow', '--limit', '10', '--url', jobsApi.url, '--api-key', 'ec_test', '--json']);
+    const follow = await edgeclass([
+      'jobs',
+      'events',
+      FIXTURE_JOB_ID,
+      '--follow',
+      '--limit',
+      '10',
+      '--url',
+      jobsApi.url,
+      '--api-key',
+      'ec_test',
+      '--json',
+    ]);
     expect(follow.code).toBe(0);
-    const events = follow.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const events = follow.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.id)).toEqual([...FIXTURE_EVENTS].reverse().map((e) => e.id));
     expect(follow.stderr).toContain(`job ${FIXTURE_JOB_ID} succeeded`);
   });

@@ -36,7 +36,14 @@ function feeds(ids: number[][], mask: number[][]) {
 }
 
 /** Max |ours - reference| over every position of every row, and the largest |reference|. */
-async function compare(bytes: Uint8Array, weights: Parameters<typeof referenceLogits>[0], config: Gpt2Config, ids: number[][], mask: number[][], backend: Backend) {
+async function compare(
+  bytes: Uint8Array,
+  weights: Parameters<typeof referenceLogits>[0],
+  config: Gpt2Config,
+  ids: number[][],
+  mask: number[][],
+  backend: Backend,
+) {
   const { feeds: f, positions } = feeds(ids, mask);
   const out = await runModel(bytes, f, backend);
   const V = config.vocabSize;
@@ -47,10 +54,12 @@ async function compare(bytes: Uint8Array, weights: Parameters<typeof referenceLo
   let maxRef = 0;
   ids.forEach((row, b) => {
     const ref = referenceLogits(weights, config, row, mask[b], positions[b]);
-    ref.forEach((logits, t) => logits.forEach((r, v) => {
-      maxDiff = Math.max(maxDiff, Math.abs(ours[(b * T + t) * V + v] - r));
-      maxRef = Math.max(maxRef, Math.abs(r));
-    }));
+    ref.forEach((logits, t) =>
+      logits.forEach((r, v) => {
+        maxDiff = Math.max(maxDiff, Math.abs(ours[(b * T + t) * V + v] - r));
+        maxRef = Math.max(maxRef, Math.abs(r));
+      }),
+    );
   });
   return { maxDiff, maxRef, ours };
 }
@@ -75,7 +84,10 @@ describe('gpt2 text-generation graph', () => {
       const rightMask = encoded.map((e) => [...e.map(() => 1), ...new Array(T - e.length).fill(0)]);
       const left = encoded.map((e) => [...new Array(T - e.length).fill(1), ...e]);
       const leftMask = encoded.map((e) => [...new Array(T - e.length).fill(0), ...e.map(() => 1)]);
-      for (const [ids, mask] of [[right, rightMask], [left, leftMask]]) {
+      for (const [ids, mask] of [
+        [right, rightMask],
+        [left, leftMask],
+      ]) {
         const { maxDiff, maxRef } = await compare(bytes, weights, config, ids, mask, backend);
         expect(maxRef).toBeGreaterThan(0.5); // the random model's logits are not all near zero
         expect(maxDiff).toBeLessThan(2e-5);
@@ -97,7 +109,9 @@ describe('gpt2 text-generation graph', () => {
       const want = alone.subarray(t * V, (t + 1) * V);
       for (const got of [at(1, 5 + t), at(2, t)]) {
         let m = 0;
-        got.forEach((x, v) => { m = Math.max(m, Math.abs(x - want[v])); });
+        got.forEach((x, v) => {
+          m = Math.max(m, Math.abs(x - want[v]));
+        });
         expect(m).toBeLessThan(1e-5);
       }
     }
@@ -105,11 +119,30 @@ describe('gpt2 text-generation graph', () => {
 
   it('writes the folder GPT2LMHeadModel.save_pretrained writes, with a GPT-2-style tokenizer', () => {
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: 50265, n_embd: 32, n_layer: 2, n_head: 4,
-      n_positions: 512, activation_function: 'gelu_new', bos_token_id: 0, eos_token_id: 2, tie_word_embeddings: true });
-    expect(JSON.parse(readFileSync(path.join(dir, 'generation_config.json'), 'utf8'))).toMatchObject({ bos_token_id: 0, eos_token_id: 2 });
+    expect(config).toMatchObject({
+      model_type: 'gpt2',
+      architectures: ['GPT2LMHeadModel'],
+      vocab_size: 50265,
+      n_embd: 32,
+      n_layer: 2,
+      n_head: 4,
+      n_positions: 512,
+      activation_function: 'gelu_new',
+      bos_token_id: 0,
+      eos_token_id: 2,
+      tie_word_embeddings: true,
+    });
+    expect(JSON.parse(readFileSync(path.join(dir, 'generation_config.json'), 'utf8'))).toMatchObject({
+      bos_token_id: 0,
+      eos_token_id: 2,
+    });
     const tc = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
-    expect(tc).toMatchObject({ tokenizer_class: 'GPT2Tokenizer', bos_token: '<s>', eos_token: '</s>', model_max_length: 512 });
+    expect(tc).toMatchObject({
+      tokenizer_class: 'GPT2Tokenizer',
+      bos_token: '<s>',
+      eos_token: '</s>',
+      model_max_length: 512,
+    });
     // GPT-2 adds no special tokens; the vocabulary and merges are roberta-base's.
     expect(tokenizer.encode('Hello world').ids).toEqual([31414, 232]);
     const { weights } = readGpt2Folder(dir);
@@ -120,7 +153,15 @@ describe('gpt2 text-generation graph', () => {
   });
 
   it('is deterministic for a seed; c_proj weights get the 1/sqrt(2 n_layer) scaled init', () => {
-    const c = parseGpt2Config({ model_type: 'gpt2', vocab_size: 50, n_positions: 16, n_embd: 8, n_layer: 4, n_head: 2, initializer_range: 0.5 });
+    const c = parseGpt2Config({
+      model_type: 'gpt2',
+      vocab_size: 50,
+      n_positions: 16,
+      n_embd: 8,
+      n_layer: 4,
+      n_head: 2,
+      initializer_range: 0.5,
+    });
     const a = initGpt2Weights(c, { seed: 9 });
     const b = initGpt2Weights(c, { seed: 9 });
     for (const [k, t] of a) expect(Buffer.from(t.data.buffer).equals(Buffer.from(b.get(k)!.data.buffer))).toBe(true);
@@ -135,20 +176,45 @@ describe('gpt2 text-generation graph', () => {
 
   it.each([
     ['untied lm_head, n_inner 24, erf gelu', { tie_word_embeddings: false, n_inner: 24, activation_function: 'gelu' }],
-    ['scale_attn_by_inverse_layer_idx, gelu_pytorch_tanh', { scale_attn_by_inverse_layer_idx: true, activation_function: 'gelu_pytorch_tanh' }],
+    [
+      'scale_attn_by_inverse_layer_idx, gelu_pytorch_tanh',
+      { scale_attn_by_inverse_layer_idx: true, activation_function: 'gelu_pytorch_tanh' },
+    ],
     ['unscaled attention, 3 layers', { scale_attn_weights: false, n_layer: 3 }],
   ])('config variant: %s', async (_, extra) => {
-    const config = parseGpt2Config({ model_type: 'gpt2', vocab_size: 97, n_positions: 20, n_embd: 16, n_layer: 2, n_head: 2, initializer_range: 0.3, ...extra });
+    const config = parseGpt2Config({
+      model_type: 'gpt2',
+      vocab_size: 97,
+      n_positions: 20,
+      n_embd: 16,
+      n_layer: 2,
+      n_head: 2,
+      initializer_range: 0.3,
+      ...extra,
+    });
     const weights = initGpt2Weights(config, { seed: 4 });
     const bytes = serializeGraph(buildGpt2LmGraph(weights, config));
-    const ids = [[5, 17, 80, 3, 44, 9], [2, 96, 11, 0, 0, 0]];
-    const mask = [[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]];
+    const ids = [
+      [5, 17, 80, 3, 44, 9],
+      [2, 96, 11, 0, 0, 0],
+    ];
+    const mask = [
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0, 0],
+    ];
     const { maxDiff } = await compare(bytes, weights, config, ids, mask, 'node');
     expect(maxDiff).toBeLessThan(2e-5);
   });
 
   it('reads GPT2Model names, old mask buffers and a tied lm_head copy', () => {
-    const config = parseGpt2Config({ model_type: 'gpt2', vocab_size: 11, n_positions: 4, n_embd: 4, n_layer: 1, n_head: 1 });
+    const config = parseGpt2Config({
+      model_type: 'gpt2',
+      vocab_size: 11,
+      n_positions: 4,
+      n_embd: 4,
+      n_layer: 1,
+      n_head: 1,
+    });
     const weights = initGpt2Weights(config, { seed: 1 });
     const bare = new Map([...weights].map(([k, t]) => [k.replace(/^transformer\./, ''), t]));
     bare.set('h.0.attn.bias', { shape: [1, 1, 4, 4], data: new Float32Array(16) });
@@ -160,8 +226,20 @@ describe('gpt2 text-generation graph', () => {
 
   it('parses GPT2Config with its class defaults and round-trips', () => {
     const c = parseGpt2Config({ model_type: 'gpt2' });
-    expect(c).toMatchObject({ vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12, nInner: null, activationFunction: 'gelu_new',
-      layerNormEpsilon: 1e-5, bosTokenId: 50256, eosTokenId: 50256, tieWordEmbeddings: true, scaleAttnWeights: true });
+    expect(c).toMatchObject({
+      vocabSize: 50257,
+      nPositions: 1024,
+      nEmbd: 768,
+      nLayer: 12,
+      nHead: 12,
+      nInner: null,
+      activationFunction: 'gelu_new',
+      layerNormEpsilon: 1e-5,
+      bosTokenId: 50256,
+      eosTokenId: 50256,
+      tieWordEmbeddings: true,
+      scaleAttnWeights: true,
+    });
     expect(parseGpt2Config(JSON.parse(JSON.stringify(toHfGpt2ConfigJson(c))))).toEqual(c);
     const odd = parseGpt2Config({ model_type: 'gpt2', bos_token_id: null, custom: { a: 1 }, n_ctx: 1024 });
     expect(odd.bosTokenId).toBeUndefined();
@@ -175,29 +253,74 @@ describe('gpt2 text-generation graph', () => {
 
 describe('init-model --arch gpt2 / export --task text-generation', () => {
   const run = promisify(execFile);
-  const cli = (...args: string[]) => run(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args], { env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+  const cli = (...args: string[]) =>
+    run(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args], {
+      env: { ...process.env, HF_HUB_OFFLINE: '1' },
+    });
 
   it('makes the same folder twice for a seed, and export rewrites the same graph', async () => {
     const [a, b] = [path.join(root, 'cli-a'), path.join(root, 'cli-b')];
     for (const out of [a, b]) {
-      await cli('init-model', '--arch', 'gpt2', '--layers', '1', '--hidden', '16', '--heads', '2', '--tokenizer', ROBERTA, '--seed', '11', '--out', out);
+      await cli(
+        'init-model',
+        '--arch',
+        'gpt2',
+        '--layers',
+        '1',
+        '--hidden',
+        '16',
+        '--heads',
+        '2',
+        '--tokenizer',
+        ROBERTA,
+        '--seed',
+        '11',
+        '--out',
+        out,
+      );
     }
-    expect(readFileSync(path.join(a, 'model.safetensors')).equals(readFileSync(path.join(b, 'model.safetensors')))).toBe(true);
+    expect(
+      readFileSync(path.join(a, 'model.safetensors')).equals(readFileSync(path.join(b, 'model.safetensors'))),
+    ).toBe(true);
     const first = readFileSync(path.join(a, 'onnx/model.onnx'));
     const elsewhere = path.join(root, 'cli-exported');
     await cli('export', a, '--task', 'text-generation', '--out', elsewhere);
     expect(readFileSync(path.join(elsewhere, 'onnx/model.onnx')).equals(first)).toBe(true);
-    expect(JSON.parse(readFileSync(path.join(a, 'config.json'), 'utf8'))).toMatchObject({ n_layer: 1, n_embd: 16, n_head: 2, n_inner: null });
+    expect(JSON.parse(readFileSync(path.join(a, 'config.json'), 'utf8'))).toMatchObject({
+      n_layer: 1,
+      n_embd: 16,
+      n_head: 2,
+      n_inner: null,
+    });
   });
 
   it('refuses what does not apply', async () => {
-    const labels = await cli('init-model', '--arch', 'gpt2', '--labels', 'a,b', '--tokenizer', ROBERTA, '--out', path.join(root, 'x')).catch((e) => e);
+    const labels = await cli(
+      'init-model',
+      '--arch',
+      'gpt2',
+      '--labels',
+      'a,b',
+      '--tokenizer',
+      ROBERTA,
+      '--out',
+      path.join(root, 'x'),
+    ).catch((e) => e);
     expect(labels.code).toBe(1);
     expect(labels.stderr).toMatch(/--labels does not apply to --arch gpt2/);
     const dir = path.join(root, 'tiny');
     expect(() => exportModel(dir, { task: 'feature-extraction' })).toThrow(/text-generation only/);
     const bert = path.join(root, 'bert');
-    initModel({ arch: 'bert', layers: 1, hidden: 8, heads: 2, intermediate: 16, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 1, out: bert });
+    initModel({
+      arch: 'bert',
+      layers: 1,
+      hidden: 8,
+      heads: 2,
+      intermediate: 16,
+      tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+      seed: 1,
+      out: bert,
+    });
     expect(() => exportModel(bert, { task: 'text-generation' })).toThrow(/needs a causal LM/);
   });
 });

@@ -24,7 +24,15 @@ beforeAll(async () => {
   transformers.env.allowLocalModels = true;
   transformers.env.localModelPath = root;
   transformers.env.useFSCache = false;
-  initGpt2Model({ layers: 2, hidden: 32, heads: 4, tokenizerDir: path.join(MODELS_DIR, 'roberta-base'), seed: 13, std: 0.2, out: path.join(root, 'tiny-gpt2') });
+  initGpt2Model({
+    layers: 2,
+    hidden: 32,
+    heads: 4,
+    tokenizerDir: path.join(MODELS_DIR, 'roberta-base'),
+    seed: 13,
+    std: 0.2,
+    out: path.join(root, 'tiny-gpt2'),
+  });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -48,13 +56,21 @@ describe('transformers.js parity (gpt2, AutoModelForCausalLM)', () => {
 
       const session = await openSession(new Uint8Array(readFileSync(path.join(dir, 'onnx/model.onnx'))), backend);
       const ourTokenizer = Tokenizer.fromJson(JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')));
-      const lm = createGpt2CausalLm(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')), ourTokenizer, session.run,
-        { inputNames: session.inputNames, prependBos: false });
+      const lm = createGpt2CausalLm(
+        JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')),
+        ourTokenizer,
+        session.run,
+        { inputNames: session.inputNames, prependBos: false },
+      );
       const ours = await lm.logits(TEXTS.map((t) => lm.encode(t)));
       await session.release();
 
       // transformers.js pads on the right with the pad token; our rows are the same ids, padded alike.
-      const theirIds = (encoded.input_ids.tolist() as bigint[][]).map((row, b) => row.slice(0, Number((encoded.attention_mask.tolist() as bigint[][])[b].reduce((a, m) => a + m, 0n))).map(Number));
+      const theirIds = (encoded.input_ids.tolist() as bigint[][]).map((row, b) =>
+        row
+          .slice(0, Number((encoded.attention_mask.tolist() as bigint[][])[b].reduce((a, m) => a + m, 0n)))
+          .map(Number),
+      );
       expect(theirIds).toEqual(TEXTS.map((t) => lm.encode(t)));
       expect(ours.dims).toEqual(theirs.dims);
       const a = ours.data;
@@ -64,7 +80,8 @@ describe('transformers.js parity (gpt2, AutoModelForCausalLM)', () => {
       let maxDiff = 0;
       let maxAbs = 0;
       for (let row = 0; row < B; row++) {
-        for (let t = 0; t < lengths[row]; t++) { // real positions; padded ones have no meaning (and differ by pad id)
+        for (let t = 0; t < lengths[row]; t++) {
+          // real positions; padded ones have no meaning (and differ by pad id)
           for (let v = 0; v < V; v++) {
             const i = (row * T + t) * V + v;
             maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));

@@ -20,7 +20,9 @@ describe('shape inference', () => {
   it('rejects mismatches with a message naming the values', () => {
     const g = new Graph();
     const x = g.input('x', 'float32', [2, 3]);
-    expect(() => ops.matmul(x, g.input('y', 'float32', [4, 5]))).toThrow(/inner dimensions differ: x: float32\[2, 3\] x y/);
+    expect(() => ops.matmul(x, g.input('y', 'float32', [4, 5]))).toThrow(
+      /inner dimensions differ: x: float32\[2, 3\] x y/,
+    );
     expect(() => ops.add(x, g.input('z', 'float32', [4]))).toThrow(/do not broadcast/);
     expect(() => ops.add(x, g.input('i', 'int64', [3]))).toThrow(/int64/);
     expect(() => ops.reshape(x, [4, 2])).toThrow(/6 elements/);
@@ -42,10 +44,14 @@ describe('emitted graphs run in onnxruntime-node and onnxruntime-web', () => {
 
   for (const backend of BACKENDS) {
     it(backend, async () => {
-      const out = await runModel(bytes, {
-        x: { data: Float32Array.from([1, 2, 3, -1, 0, 1]), dims: [2, 3] },
-        ids: { data: BigInt64Array.from([0n, 1n]), dims: [2] },
-      }, backend);
+      const out = await runModel(
+        bytes,
+        {
+          x: { data: Float32Array.from([1, 2, 3, -1, 0, 1]), dims: [2, 3] },
+          ids: { data: BigInt64Array.from([0n, 1n]), dims: [2] },
+        },
+        backend,
+      );
       expect(out.probs.dims).toEqual([2, 3]);
       const p = Array.from(out.probs.data as Float32Array);
       expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 6);

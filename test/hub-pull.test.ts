@@ -10,7 +10,15 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HubError, defaultFileFilter, gitBlobSha1, pullModel, readRevisionRecord, type PullOptions, type PullProgress } from '../src/hub/index.ts';
+import {
+  HubError,
+  defaultFileFilter,
+  gitBlobSha1,
+  pullModel,
+  readRevisionRecord,
+  type PullOptions,
+  type PullProgress,
+} from '../src/hub/index.ts';
 
 import { MODELS_DIR as sharedModelsDir } from './support/paths.ts';
 import { COMMIT, startFakeHub, type FakeHub } from './support/fake-hub.ts';
@@ -29,7 +37,14 @@ describe('pullModel against a local Hub', () => {
   });
 
   const pull = (overrides: Partial<PullOptions> = {}) =>
-    pullModel({ modelId: 'bert-base-uncased', modelsDir, endpoint: hub!.endpoint, env: {}, retryDelayMs: 5, ...overrides });
+    pullModel({
+      modelId: 'bert-base-uncased',
+      modelsDir,
+      endpoint: hub!.endpoint,
+      env: {},
+      retryDelayMs: 5,
+      ...overrides,
+    });
 
   const expectIdenticalTo = async (modelId: string, files: string[]) => {
     for (const file of files) {
@@ -54,7 +69,10 @@ describe('pullModel against a local Hub', () => {
     const tokenizer = await readFile(path.join(sharedModelsDir, 'bert-base-uncased', 'tokenizer.json'));
     const config = await readFile(path.join(sharedModelsDir, 'bert-base-uncased', 'config.json'));
     expect(record).toMatchObject({ modelId: 'bert-base-uncased', revision: 'main', commit: COMMIT });
-    expect(record!.files['tokenizer.json']).toEqual({ etag: createHash('sha256').update(tokenizer).digest('hex'), size: tokenizer.length });
+    expect(record!.files['tokenizer.json']).toEqual({
+      etag: createHash('sha256').update(tokenizer).digest('hex'),
+      size: tokenizer.length,
+    });
     expect(record!.files['config.json']).toEqual({ etag: gitBlobSha1(config), size: config.length });
 
     for (const file of files) {
@@ -63,7 +81,9 @@ describe('pullModel against a local Hub', () => {
     }
     // LFS bytes came from the redirect target, after a HEAD that did not follow it.
     expect(hub.requests.some((r) => r.method === 'HEAD' && r.path.endsWith('/resolve/main/tokenizer.json'))).toBe(true);
-    expect(hub.requests.some((r) => r.method === 'GET' && r.path === '/cdn/bert-base-uncased/-/tokenizer.json')).toBe(true);
+    expect(hub.requests.some((r) => r.method === 'GET' && r.path === '/cdn/bert-base-uncased/-/tokenizer.json')).toBe(
+      true,
+    );
   });
 
   it('keeps unchanged files on a second pull of the same revision', async () => {
@@ -79,7 +99,9 @@ describe('pullModel against a local Hub', () => {
     hub = await startFakeHub({ dropConnection: { file: 'tokenizer.json', afterBytes: 100_000 } });
     await pull();
     await expectIdenticalTo('bert-base-uncased', ['tokenizer.json']);
-    const tokenizerGets = hub.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/tokenizer.json') && r.path.startsWith('/cdn/'));
+    const tokenizerGets = hub.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith('/tokenizer.json') && r.path.startsWith('/cdn/'),
+    );
     expect(tokenizerGets.length).toBe(2);
     expect(tokenizerGets[0].range).toBeUndefined();
     const resumedFrom = Number(/^bytes=(\d+)-$/.exec(tokenizerGets[1].range ?? '')?.[1]);
@@ -113,7 +135,9 @@ describe('pullModel against a local Hub', () => {
     const result = await pull({ env: { HF_TOKEN: 'hf_test_token' } });
     expect(result.commit).toBe(COMMIT);
     await expectIdenticalTo('bert-base-uncased', ['config.json', 'tokenizer.json']);
-    const authorizedHubRequests = hub.requests.filter((r) => r.server === 'hub' && r.authorization === 'Bearer hf_test_token');
+    const authorizedHubRequests = hub.requests.filter(
+      (r) => r.server === 'hub' && r.authorization === 'Bearer hf_test_token',
+    );
     const cdnRequests = hub.requests.filter((r) => r.server === 'cdn');
     expect(authorizedHubRequests.length).toBeGreaterThan(0);
     expect(cdnRequests.length).toBeGreaterThan(0);
@@ -125,7 +149,12 @@ describe('pullModel against a local Hub', () => {
     const saved = process.env.HF_TOKEN;
     process.env.HF_TOKEN = 'hf_env_token';
     try {
-      const result = await pullModel({ modelId: 'bert-base-uncased', modelsDir, endpoint: hub.endpoint, retryDelayMs: 5 });
+      const result = await pullModel({
+        modelId: 'bert-base-uncased',
+        modelsDir,
+        endpoint: hub.endpoint,
+        retryDelayMs: 5,
+      });
       expect(result.files.length).toBe(3);
     } finally {
       if (saved === undefined) delete process.env.HF_TOKEN;
@@ -135,7 +164,9 @@ describe('pullModel against a local Hub', () => {
 
   it('says clearly when the model or the revision does not exist', async () => {
     hub = await startFakeHub();
-    await expect(pull({ modelId: 'nobody/nothing' })).rejects.toThrow(/model 'nobody\/nothing' was not found on http:\/\/127\.0\.0\.1:\d+/);
+    await expect(pull({ modelId: 'nobody/nothing' })).rejects.toThrow(
+      /model 'nobody\/nothing' was not found on http:\/\/127\.0\.0\.1:\d+/,
+    );
     await expect(pull({ revision: 'v9' })).rejects.toThrow(/revision 'v9' of model 'bert-base-uncased' does not exist/);
     expect(existsSync(path.join(modelsDir, 'nobody'))).toBe(false);
   });
@@ -147,33 +178,63 @@ describe('pullModel against a local Hub', () => {
     await new Promise((resolve) => closed.close(resolve));
     const started = Date.now();
     const failure = pullModel({ modelId: 'bert-base-uncased', modelsDir, endpoint, env: {}, retryDelayMs: 1000 });
-    await expect(failure).rejects.toThrow(/Hub at http:\/\/127\.0\.0\.1:\d+ is unreachable .*ECONNREFUSED.*HF_ENDPOINT/);
+    await expect(failure).rejects.toThrow(
+      /Hub at http:\/\/127\.0\.0\.1:\d+ is unreachable .*ECONNREFUSED.*HF_ENDPOINT/,
+    );
     expect(Date.now() - started).toBeLessThan(900);
   });
 
   it('pulls another layout (roberta-base: merges.txt, LFS vocab.json)', async () => {
     hub = await startFakeHub();
     const result = await pull({ modelId: 'roberta-base', revision: COMMIT });
-    expect(result.files.map((f) => f.file)).toEqual(['config.json', 'merges.txt', 'tokenizer.json', 'tokenizer_config.json', 'vocab.json']);
-    await expectIdenticalTo('roberta-base', result.files.map((f) => f.file));
+    expect(result.files.map((f) => f.file)).toEqual([
+      'config.json',
+      'merges.txt',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.json',
+    ]);
+    await expectIdenticalTo(
+      'roberta-base',
+      result.files.map((f) => f.file),
+    );
   });
 });
 
 describe('defaultFileFilter', () => {
   it('takes what tokenizers, ONNX sessions and the trainer read', () => {
     const kept = [
-      'config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'vocab.json', 'merges.txt',
-      'special_tokens_map.json', 'model.safetensors', 'onnx/model.onnx', 'onnx/model_quantized.onnx',
-      'onnx/model.onnx_data', '1_Pooling/config.json', 'modules.json', 'sentence_bert_config.json',
-      'config_sentence_transformers.json', 'README.md',
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.txt',
+      'vocab.json',
+      'merges.txt',
+      'special_tokens_map.json',
+      'model.safetensors',
+      'onnx/model.onnx',
+      'onnx/model_quantized.onnx',
+      'onnx/model.onnx_data',
+      '1_Pooling/config.json',
+      'modules.json',
+      'sentence_bert_config.json',
+      'config_sentence_transformers.json',
+      'README.md',
     ];
     for (const file of kept) expect(defaultFileFilter(file), file).toBe(true);
   });
 
   it('leaves out framework-specific weights and git files', () => {
     const dropped = [
-      'pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack', 'rust_model.ot', '.gitattributes',
-      '2_Dense/pytorch_model.bin', 'training_args.bin', 'openvino/openvino_model.xml', 'coreml/model.mlpackage/x',
+      'pytorch_model.bin',
+      'tf_model.h5',
+      'flax_model.msgpack',
+      'rust_model.ot',
+      '.gitattributes',
+      '2_Dense/pytorch_model.bin',
+      'training_args.bin',
+      'openvino/openvino_model.xml',
+      'coreml/model.mlpackage/x',
     ];
     for (const file of dropped) expect(defaultFileFilter(file), file).toBe(false);
   });

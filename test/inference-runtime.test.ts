@@ -50,7 +50,10 @@ describe('InferenceRuntime adapters', () => {
   });
 
   it('node and web give the same logits (1e-5), with the names of the graph', async () => {
-    const [node, web] = await Promise.all([runtimes.node.createSession(nliBytes), runtimes.web.createSession(nliBytes)]);
+    const [node, web] = await Promise.all([
+      runtimes.node.createSession(nliBytes),
+      runtimes.web.createSession(nliBytes),
+    ]);
     for (const s of [node, web]) {
       expect(s.inputNames).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
       expect(s.outputNames).toEqual(['logits']);
@@ -64,7 +67,10 @@ describe('InferenceRuntime adapters', () => {
   });
 
   it('onnxruntime-node in worker threads: the same logits as on the calling thread, two runs at once', async () => {
-    const [inThread, pooled] = await Promise.all([runtimes.node.createSession(nliBytes), runtimes['node-workers'].createSession(nliBytes)]);
+    const [inThread, pooled] = await Promise.all([
+      runtimes.node.createSession(nliBytes),
+      runtimes['node-workers'].createSession(nliBytes),
+    ]);
     expect(pooled.inputNames).toEqual(inThread.inputNames);
     expect(pooled.outputNames).toEqual(['logits']);
     expect(pooled.concurrentRuns).toBe(2);
@@ -87,12 +93,16 @@ describe('InferenceRuntime adapters', () => {
 
   for (const name of ['node', 'node-workers', 'web']) {
     it(`${name}: bytes that are not ONNX are refused with the runtime's message`, async () => {
-      await expect(runtimes[name].createSession(new TextEncoder().encode('not a model'))).rejects.toThrow(/protobuf parsing failed/);
+      await expect(runtimes[name].createSession(new TextEncoder().encode('not a model'))).rejects.toThrow(
+        /protobuf parsing failed/,
+      );
     });
 
     it(`${name}: a failed run is an error, and the session runs again afterwards`, async () => {
       const dir = makeFailingModel(path.join(root, name), BROKEN_MODEL);
-      const session = await runtimes[name].createSession(new Uint8Array(fs.readFileSync(path.join(dir, 'onnx/model.onnx'))));
+      const session = await runtimes[name].createSession(
+        new Uint8Array(fs.readFileSync(path.join(dir, 'onnx/model.onnx'))),
+      );
       const feeds = (id: number) => buildFeeds([{ ids: [101, id, 102], typeIds: [0, 0, 0] }], SPEC);
       await expect(session.run(feeds(5000))).rejects.toThrow(/out of data bounds/);
       const ok = await session.run(feeds(500));

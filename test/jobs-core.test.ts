@@ -34,20 +34,62 @@ function thrown(fn: () => unknown): RequestError {
 describe('webhook and dataset URL targets', () => {
   it('refuses loopback, private, link-local and reserved hosts in every spelling', () => {
     const refused = [
-      '127.0.0.1', '127.1.2.3', '10.0.0.1', '10.255.255.255', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.64.0.1',
-      '0.0.0.0', '224.0.0.1', '255.255.255.255', '198.18.0.1', 'localhost', 'LOCALHOST', 'api.localhost', 'printer.local', 'metadata.google.internal',
-      '[::1]', '[::]', '[fe80::1]', '[fc00::1]', '[fd12:3456::1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::ffff:a00:1]', '[64:ff9b::a00:1]',
-      '[2002:c0a8:101::1]', '[ff02::1]', '[fe80::1%25eth0]',
+      '127.0.0.1',
+      '127.1.2.3',
+      '10.0.0.1',
+      '10.255.255.255',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '198.18.0.1',
+      'localhost',
+      'LOCALHOST',
+      'api.localhost',
+      'printer.local',
+      'metadata.google.internal',
+      '[::1]',
+      '[::]',
+      '[fe80::1]',
+      '[fc00::1]',
+      '[fd12:3456::1]',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '[::ffff:a00:1]',
+      '[64:ff9b::a00:1]',
+      '[2002:c0a8:101::1]',
+      '[ff02::1]',
+      '[fe80::1%25eth0]',
     ];
     for (const host of refused) expect(privateHostReason(host), host).not.toBeNull();
-    for (const host of ['example.com', '8.8.8.8', '172.32.0.1', '192.169.0.1', '100.128.0.1', '[2606:4700::1111]', '[::ffff:8.8.8.8]', '[2002:808:808::1]']) {
+    for (const host of [
+      'example.com',
+      '8.8.8.8',
+      '172.32.0.1',
+      '192.169.0.1',
+      '100.128.0.1',
+      '[2606:4700::1111]',
+      '[::ffff:8.8.8.8]',
+      '[2002:808:808::1]',
+    ]) {
       expect(privateHostReason(host), host).toBeNull();
     }
   });
 
   it('reads URLs as the WHATWG parser does (decimal, hex and octal IPv4 become dotted) before checking', () => {
     const strict = { allowPrivate: false };
-    for (const url of ['http://2130706433/', 'http://0x7f000001/', 'http://0177.0.0.1/', 'http://127.1/', 'http://[0:0:0:0:0:ffff:127.0.0.1]/', 'https://10.0.0.1:8443/hook']) {
+    for (const url of [
+      'http://2130706433/',
+      'http://0x7f000001/',
+      'http://0177.0.0.1/',
+      'http://127.1/',
+      'http://[0:0:0:0:0:ffff:127.0.0.1]/',
+      'https://10.0.0.1:8443/hook',
+    ]) {
       const err = thrown(() => checkTargetUrl(url, strict, 'webhook.url'));
       expect(err.param, url).toBe('webhook.url');
       expect(err.message).toContain('EDGECLASS_WEBHOOK_ALLOW_PRIVATE');
@@ -62,7 +104,8 @@ describe('webhook and dataset URL targets', () => {
 
 describe('Standard Webhooks signatures', () => {
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-  const body = '{"id":"evt_1","object":"event","type":"fine_tuning.job.succeeded","created_at":1,"data":{"id":"ftjob-1"}}';
+  const body =
+    '{"id":"evt_1","object":"event","type":"fine_tuning.job.succeeded","created_at":1,"data":{"id":"ftjob-1"}}';
 
   it('what edgeclass signs, standardwebhooks verifies; and the other way round', async () => {
     const ts = Math.floor(Date.now() / 1000);
@@ -70,7 +113,9 @@ describe('Standard Webhooks signatures', () => {
     expect(() => new Webhook(secret).verify(body, headers)).not.toThrow();
     expect(headers['webhook-signature']).toBe(new Webhook(secret).sign('evt_1', new Date(ts * 1000), body));
     const theirs = new Webhook(secret).sign('msg_2', new Date(ts * 1000), body);
-    expect(await verifyWebhook(secret, { id: 'msg_2', timestamp: String(ts), signature: theirs }, body, 300)).toBeNull();
+    expect(
+      await verifyWebhook(secret, { id: 'msg_2', timestamp: String(ts), signature: theirs }, body, 300),
+    ).toBeNull();
   });
 
   it('rotation: one signature per secret, either verifies', async () => {
@@ -88,8 +133,12 @@ describe('Standard Webhooks signatures', () => {
     const check = (h: { id?: string | null; timestamp?: string | null; signature?: string | null }, b = body) =>
       verifyWebhook(secret, { id: 'm', timestamp: String(now), signature: sig, ...h }, b, 300, now);
     expect(await check({})).toBeNull();
-    expect(await verifyWebhook(secret, { id: 'm', timestamp: String(now), signature: sig }, body, 300, now + 301)).toBe('stale');
-    expect(await verifyWebhook(secret, { id: 'm', timestamp: String(now), signature: sig }, body, 300, now - 301)).toBe('stale');
+    expect(await verifyWebhook(secret, { id: 'm', timestamp: String(now), signature: sig }, body, 300, now + 301)).toBe(
+      'stale',
+    );
+    expect(await verifyWebhook(secret, { id: 'm', timestamp: String(now), signature: sig }, body, 300, now - 301)).toBe(
+      'stale',
+    );
     expect(await check({}, `${body} `)).toBe('bad_signature');
     expect(await check({ id: 'other' })).toBe('bad_signature');
     expect(await check({ signature: null })).toBe('missing_headers');
@@ -100,8 +149,16 @@ describe('Standard Webhooks signatures', () => {
 
   it("GitHub's X-Hub-Signature-256, on GitHub's documented example", async () => {
     // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
-    expect(await githubSignature("It's a Secret to Everybody", 'Hello, World!')).toBe('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
-    expect(await verifyGithubSignature("It's a Secret to Everybody", 'SHA256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17', 'Hello, World!')).toBe(true);
+    expect(await githubSignature("It's a Secret to Everybody", 'Hello, World!')).toBe(
+      'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
+    expect(
+      await verifyGithubSignature(
+        "It's a Secret to Everybody",
+        'SHA256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17',
+        'Hello, World!',
+      ),
+    ).toBe(true);
     expect(await verifyGithubSignature("It's a Secret to Everybody", 'sha256=00', 'Hello, World!')).toBe(false);
     expect(await verifyGithubSignature('x', null, 'Hello')).toBe(false);
   });
@@ -123,13 +180,31 @@ describe('ids and fine-tuned model ids', () => {
 
   it('accepts ft:<base>:<suffix>:<job id> without weakening the traversal checks', () => {
     const job = newId('job');
-    for (const id of [fineTunedModelId('bert-base-uncased', 'sst', job), fineTunedModelId('org/model', null, job), `ft:m:a.b-c_d:${job}`]) {
+    for (const id of [
+      fineTunedModelId('bert-base-uncased', 'sst', job),
+      fineTunedModelId('org/model', null, job),
+      `ft:m:a.b-c_d:${job}`,
+    ]) {
       expect(isValidModelId(id), id).toBe(true);
       expect(() => assertSafeModelPath(id, 'onnx/model.onnx')).not.toThrow();
     }
     expect(parseFineTunedModelId(`ft:org/model::${job}`)).toEqual({ base: 'org/model', suffix: '', jobId: job });
-    for (const id of [`ft:..:x:${job}`, `ft:a/../b:x:${job}`, `ft:a:x/y:${job}`, `ft:a:x:${job}/..`, `ft:a:b:c:${job}`, 'ft:a:b:notajob', `ft:/abs:x:${job}`,
-      `ft:a\\b:x:${job}`, `ft:a:..:${job}`, `x:ft:a:b:${job}`, `ft:a/b/c:x:${job}`, 'a:b', 'C:', 'org/model:tag']) {
+    for (const id of [
+      `ft:..:x:${job}`,
+      `ft:a/../b:x:${job}`,
+      `ft:a:x/y:${job}`,
+      `ft:a:x:${job}/..`,
+      `ft:a:b:c:${job}`,
+      'ft:a:b:notajob',
+      `ft:/abs:x:${job}`,
+      `ft:a\\b:x:${job}`,
+      `ft:a:..:${job}`,
+      `x:ft:a:b:${job}`,
+      `ft:a/b/c:x:${job}`,
+      'a:b',
+      'C:',
+      'org/model:tag',
+    ]) {
       expect(isValidModelId(id), id).toBe(false);
       expect(parseFineTunedModelId(id), id).toBeNull();
     }
@@ -140,21 +215,38 @@ describe('ids and fine-tuned model ids', () => {
 
 describe('hyperparameters', () => {
   const bert = parseModelConfig({ model_type: 'bert', num_hidden_layers: 4, max_position_embeddings: 128 });
-  const roberta = parseModelConfig({ model_type: 'roberta', num_hidden_layers: 2, max_position_embeddings: 130, pad_token_id: 1 });
+  const roberta = parseModelConfig({
+    model_type: 'roberta',
+    num_hidden_layers: 2,
+    max_position_embeddings: 130,
+    pad_token_id: 1,
+  });
 
   it('fills the defaults of edgeclass train; "auto" means the default; seed may be given at the top', () => {
     expect(resolveHyperparameters(undefined)).toEqual(DEFAULT_HYPERPARAMETERS);
-    expect(resolveHyperparameters({ n_epochs: 'auto', batch_size: 8, pooling: 'max' })).toEqual({ ...DEFAULT_HYPERPARAMETERS, batch_size: 8, pooling: 'max' });
+    expect(resolveHyperparameters({ n_epochs: 'auto', batch_size: 8, pooling: 'max' })).toEqual({
+      ...DEFAULT_HYPERPARAMETERS,
+      batch_size: 8,
+      pooling: 'max',
+    });
     expect(resolveHyperparameters({}, 7).seed).toBe(7);
     expect(thrown(() => resolveHyperparameters({ seed: 1 }, 2)).param).toBe('seed');
   });
 
   it("checks frozen layers and max_length against the base model's config", () => {
-    expect(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, num_frozen_layers: 4, max_length: 128 }, bert)).not.toThrow();
-    expect(thrown(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, num_frozen_layers: 5 }, bert)).param).toBe('hyperparameters.num_frozen_layers');
-    expect(thrown(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, max_length: 129 }, bert)).param).toBe('hyperparameters.max_length');
+    expect(() =>
+      checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, num_frozen_layers: 4, max_length: 128 }, bert),
+    ).not.toThrow();
+    expect(thrown(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, num_frozen_layers: 5 }, bert)).param).toBe(
+      'hyperparameters.num_frozen_layers',
+    );
+    expect(thrown(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, max_length: 129 }, bert)).param).toBe(
+      'hyperparameters.max_length',
+    );
     expect(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, max_length: 128 }, roberta)).not.toThrow();
-    expect(thrown(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, max_length: 129 }, roberta)).param).toBe('hyperparameters.max_length');
+    expect(thrown(() => checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, max_length: 129 }, roberta)).param).toBe(
+      'hyperparameters.max_length',
+    );
   });
 });
 
@@ -168,7 +260,9 @@ describe('the rest of the core', () => {
   });
 
   it('canonical JSON ignores key order and undefined fields', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 1 }], c: undefined } })).toBe(canonicalJson({ a: { d: [1, { e: 1, f: 2 }] }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 1 }], c: undefined } })).toBe(
+      canonicalJson({ a: { d: [1, { e: 1, f: 2 }] }, b: 1 }),
+    );
     expect(canonicalJson({ a: 1 })).not.toBe(canonicalJson({ a: '1' }));
   });
 
@@ -179,13 +273,18 @@ describe('the rest of the core', () => {
     expect(isTerminal('cancelled')).toBe(true);
   });
 
-  it('validates datasets with the trainer\'s parser', () => {
+  it("validates datasets with the trainer's parser", () => {
     const ok = validateDataset(new TextEncoder().encode('text,label\nfine,pos\nbad,neg\n'), 'a.csv');
     expect(ok).toMatchObject({ format: 'csv', examples: 2, labels: ['neg', 'pos'], multiLabel: false });
     expect(thrown(() => validateDataset(new TextEncoder().encode('x'), 'a.parquet')).message).toContain('format');
-    expect(thrown(() => checkTrainingSet({ examples: 3, labels: ['a', 'b'], multiLabel: false }, 10, 'training_file')).message).toContain('at least 10');
+    expect(
+      thrown(() => checkTrainingSet({ examples: 3, labels: ['a', 'b'], multiLabel: false }, 10, 'training_file'))
+        .message,
+    ).toContain('at least 10');
     expect(() => checkValidationLabels(['neg', 'pos'], ['pos', '1'], 'validation_file')).not.toThrow();
-    expect(thrown(() => checkValidationLabels(['neg', 'pos'], ['maybe'], 'validation_file')).param).toBe('validation_file');
+    expect(thrown(() => checkValidationLabels(['neg', 'pos'], ['maybe'], 'validation_file')).param).toBe(
+      'validation_file',
+    );
   });
 });
 
@@ -194,9 +293,20 @@ describe('fine-tuning on Node', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-node-jobs-'));
     try {
       const app = createNodeApp({ modelsDir: dir, pull: { offline: true } });
-      for (const [method, route] of [['GET', '/v1/fine_tuning/jobs'], ['POST', '/v1/fine_tuning/jobs'], ['GET', '/v1/files'], ['POST', '/v1/triggers'],
-        ['POST', '/v1/hooks/trig_00000000000000000000000000'], ['POST', '/v1/api_keys'], ['POST', '/internal/worker/claim']] as const) {
-        const res = await app.request(route, { method, headers: { authorization: 'Bearer ec_x', 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      for (const [method, route] of [
+        ['GET', '/v1/fine_tuning/jobs'],
+        ['POST', '/v1/fine_tuning/jobs'],
+        ['GET', '/v1/files'],
+        ['POST', '/v1/triggers'],
+        ['POST', '/v1/hooks/trig_00000000000000000000000000'],
+        ['POST', '/v1/api_keys'],
+        ['POST', '/internal/worker/claim'],
+      ] as const) {
+        const res = await app.request(route, {
+          method,
+          headers: { authorization: 'Bearer ec_x', 'content-type': 'application/json' },
+          body: method === 'POST' ? '{}' : undefined,
+        });
         expect(res.status, `${method} ${route}`).toBe(501);
         const body = (await res.json()) as { error: { type: string; message: string } };
         expect(body.error.type).toBe('not_implemented');
@@ -205,8 +315,17 @@ describe('fine-tuning on Node', () => {
       expect((await app.request('/healthz')).status).toBe(200);
       // The routes are in the OpenAPI document (wildcard file paths as {file}).
       const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'edgeclass', version: '1' } });
-      for (const route of ['/v1/files', '/v1/fine_tuning/jobs', '/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel', '/v1/triggers', '/v1/hooks/{trigger_id}',
-        '/v1/api_keys', '/internal/worker/claim', '/internal/worker/jobs/{job_id}/model/files/{file}', '/internal/worker/models/{model_file}']) {
+      for (const route of [
+        '/v1/files',
+        '/v1/fine_tuning/jobs',
+        '/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel',
+        '/v1/triggers',
+        '/v1/hooks/{trigger_id}',
+        '/v1/api_keys',
+        '/internal/worker/claim',
+        '/internal/worker/jobs/{job_id}/model/files/{file}',
+        '/internal/worker/models/{model_file}',
+      ]) {
         expect(doc.paths?.[route], route).toBeDefined();
       }
       expect(JSON.stringify(doc.paths)).not.toContain('{.+}');

@@ -11,7 +11,10 @@ import { evaluateFolder } from '../src/train/evaluate.ts';
 import { train } from '../src/train/trainer.ts';
 import { MODELS_DIR, REPO_ROOT } from './support/paths.ts';
 
-const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
+const SST2 = path.resolve(
+  process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
+  'sst2',
+);
 export const SMOKE_THRESHOLD = 0.75;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-smoke-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -19,16 +22,44 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 describe('learning smoke (SST-2)', () => {
   it(`a tiny BERT beats ${SMOKE_THRESHOLD * 100}% on the SST-2 test set after a short training`, async () => {
     const base = path.join(root, 'base');
-    initModel({ arch: 'bert', layers: 1, hidden: 64, heads: 2, intermediate: 256, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 1, out: base });
+    initModel({
+      arch: 'bert',
+      layers: 1,
+      hidden: 64,
+      heads: 2,
+      intermediate: 256,
+      tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+      seed: 1,
+      out: base,
+    });
     const read = (f: string) => parseDataset(fs.readFileSync(path.join(SST2, f), 'utf8'), 'tsv');
     const started = Date.now();
     const result = await train({
-      base, train: read('train.tsv').slice(0, 16_000), validation: read('dev.tsv').slice(0, 1000), epochs: 1, batchSize: 64,
-      learningRate: 2e-3, maxLength: 48, numFrozenLayers: 0, freezeEmbeddings: false, pooling: 'mean', warmupRatio: 0.06,
-      weightDecay: 0.01, seed: 1, outDir: path.join(root, 'out'),
+      base,
+      train: read('train.tsv').slice(0, 16_000),
+      validation: read('dev.tsv').slice(0, 1000),
+      epochs: 1,
+      batchSize: 64,
+      learningRate: 2e-3,
+      maxLength: 48,
+      numFrozenLayers: 0,
+      freezeEmbeddings: false,
+      pooling: 'mean',
+      warmupRatio: 0.06,
+      weightDecay: 0.01,
+      seed: 1,
+      outDir: path.join(root, 'out'),
     });
     const test = await evaluateFolder(result.outDir, read('test.tsv'), { maxLength: 48 });
-    console.log(JSON.stringify({ smoke: 'sst2', steps: result.steps, dev: result.best?.metrics.accuracy, test: test.accuracy, seconds: (Date.now() - started) / 1000 }));
+    console.log(
+      JSON.stringify({
+        smoke: 'sst2',
+        steps: result.steps,
+        dev: result.best?.metrics.accuracy,
+        test: test.accuracy,
+        seconds: (Date.now() - started) / 1000,
+      }),
+    );
     expect(test.examples).toBe(872);
     expect(test.accuracy).toBeGreaterThan(SMOKE_THRESHOLD);
   }, 600_000);

@@ -6,15 +6,29 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyWithLocalLm, createGpt2CausalLm, scoreContinuations, type CausalLm, type SessionRun } from '../src/core/classify/llm-local.ts';
-import { DEFAULT_MULTI_LABEL_TEMPLATE, DEFAULT_SINGLE_LABEL_TEMPLATE, renderTemplate } from '../src/core/classify/llm-prompt.ts';
+import {
+  classifyWithLocalLm,
+  createGpt2CausalLm,
+  scoreContinuations,
+  type CausalLm,
+  type SessionRun,
+} from '../src/core/classify/llm-local.ts';
+import {
+  DEFAULT_MULTI_LABEL_TEMPLATE,
+  DEFAULT_SINGLE_LABEL_TEMPLATE,
+  renderTemplate,
+} from '../src/core/classify/llm-prompt.ts';
 import { RequestError } from '../src/core/errors.ts';
 import { initGpt2Model } from '../src/nn/gpt2-init.ts';
 import { Tokenizer } from '../src/tokenizer/index.ts';
 import { MODELS_DIR } from './support/paths.ts';
 import { openSession, type OrtSession } from './support/ort-session.ts';
 
-const INPUTS = ['The match ended in a late winner for the home side.', 'Shares fell sharply after the earnings report.', 'A new phone was announced today.'];
+const INPUTS = [
+  'The match ended in a late winner for the home side.',
+  'Shares fell sharply after the earnings report.',
+  'A new phone was announced today.',
+];
 const LABELS = ['sports', 'business', 'science and technology', 'world news'];
 
 let root: string;
@@ -56,7 +70,16 @@ const softmax = (x: number[]) => {
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'edgeclass-llm-local-'));
   const dir = path.join(root, 'tiny-gpt2');
-  initGpt2Model({ layers: 2, hidden: 32, heads: 4, positions: 128, tokenizerDir: path.join(MODELS_DIR, 'roberta-base'), seed: 21, std: 0.3, out: dir });
+  initGpt2Model({
+    layers: 2,
+    hidden: 32,
+    heads: 4,
+    positions: 128,
+    tokenizerDir: path.join(MODELS_DIR, 'roberta-base'),
+    seed: 21,
+    std: 0.3,
+    out: dir,
+  });
   configJson = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   tokenizer = Tokenizer.fromJson(JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')));
   session = await openSession(new Uint8Array(readFileSync(path.join(dir, 'onnx/model.onnx'))));
@@ -67,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('local llm scoring', () => {
-  it('single-label: the softmax of each label\'s summed log-likelihood, computed directly from the logits', async () => {
+  it("single-label: the softmax of each label's summed log-likelihood, computed directly from the logits", async () => {
     const lm = lmWith();
     const scores = await classifyWithLocalLm(lm, INPUTS, LABELS, { multiLabel: false });
     expect(scores).toHaveLength(INPUTS.length);
@@ -122,14 +145,19 @@ describe('local llm scoring', () => {
     }
   });
 
-  it('length normalisation divides each label\'s log-likelihood by its token count', async () => {
+  it("length normalisation divides each label's log-likelihood by its token count", async () => {
     const lm = lmWith();
     const scores = await classifyWithLocalLm(lm, [INPUTS[0]], LABELS, { multiLabel: false, lengthNormalize: true });
-    const prompt = [0, ...lm.encode(renderTemplate(DEFAULT_SINGLE_LABEL_TEMPLATE, { text: INPUTS[0], labels: LABELS }))];
-    const means = await Promise.all(LABELS.map(async (l) => {
-      const target = lm.encode(` ${l}`);
-      return (await direct(lm, prompt, target)) / target.length;
-    }));
+    const prompt = [
+      0,
+      ...lm.encode(renderTemplate(DEFAULT_SINGLE_LABEL_TEMPLATE, { text: INPUTS[0], labels: LABELS })),
+    ];
+    const means = await Promise.all(
+      LABELS.map(async (l) => {
+        const target = lm.encode(` ${l}`);
+        return (await direct(lm, prompt, target)) / target.length;
+      }),
+    );
     softmax(means).forEach((want, j) => expect(Math.abs(scores[0][j] - want)).toBeLessThan(1e-5));
   });
 
@@ -140,24 +168,32 @@ describe('local llm scoring', () => {
     runs = [];
     const [got] = await scoreContinuations(lm, [{ prompt, targets }]);
     expect(runs).toEqual([[1, prompt.length + targets[0].length - 1]]); // all four read one row
-    for (const [k, t] of targets.entries()) expect(Math.abs(got[k] - await direct(lm, prompt, t))).toBeLessThan(1e-5);
+    for (const [k, t] of targets.entries()) expect(Math.abs(got[k] - (await direct(lm, prompt, t)))).toBeLessThan(1e-5);
   });
 
-  it('uses a caller\'s template, and refuses templates without {text} (or {label} for multi-label)', async () => {
+  it("uses a caller's template, and refuses templates without {text} (or {label} for multi-label)", async () => {
     const lm = lmWith();
     const template = 'Topic of "{text}" among {labels}? It is';
     const scores = await classifyWithLocalLm(lm, [INPUTS[1]], LABELS, { multiLabel: false, promptTemplate: template });
     const prompt = [0, ...lm.encode(`Topic of "${INPUTS[1]}" among ${LABELS.join(', ')}? It is`)];
     const want = softmax(await Promise.all(LABELS.map((l) => direct(lm, prompt, lm.encode(` ${l}`)))));
     want.forEach((w, j) => expect(Math.abs(scores[0][j] - w)).toBeLessThan(1e-5));
-    await expect(classifyWithLocalLm(lm, ['x'], LABELS, { multiLabel: false, promptTemplate: 'no placeholder' })).rejects.toThrow(/must contain \{text\}/);
-    await expect(classifyWithLocalLm(lm, ['x'], LABELS, { multiLabel: true, promptTemplate: '{text} {labels}' })).rejects.toThrow(/must contain \{label\}/);
-    await expect(classifyWithLocalLm(lm, ['x'], ['ok', ' '], { multiLabel: false })).rejects.toBeInstanceOf(RequestError);
-    await expect(classifyWithLocalLm(lm, ['x'], ['ok', 'ok '], { multiLabel: false })).rejects.toThrow(/labels\[1\] repeats labels\[0\]/);
+    await expect(
+      classifyWithLocalLm(lm, ['x'], LABELS, { multiLabel: false, promptTemplate: 'no placeholder' }),
+    ).rejects.toThrow(/must contain \{text\}/);
+    await expect(
+      classifyWithLocalLm(lm, ['x'], LABELS, { multiLabel: true, promptTemplate: '{text} {labels}' }),
+    ).rejects.toThrow(/must contain \{label\}/);
+    await expect(classifyWithLocalLm(lm, ['x'], ['ok', ' '], { multiLabel: false })).rejects.toBeInstanceOf(
+      RequestError,
+    );
+    await expect(classifyWithLocalLm(lm, ['x'], ['ok', 'ok '], { multiLabel: false })).rejects.toThrow(
+      /labels\[1\] repeats labels\[0\]/,
+    );
     await expect(classifyWithLocalLm(lm, ['x'], [], { multiLabel: false })).rejects.toThrow(/at least one label/);
   });
 
-  it('cuts a long input at its end so prompt and label fit the model\'s positions', async () => {
+  it("cuts a long input at its end so prompt and label fit the model's positions", async () => {
     const lm = lmWith();
     runs = [];
     const long = 'word '.repeat(400);

@@ -20,9 +20,25 @@ const fast = { baseDelayMs: 5, maxDelayMs: 20 };
 let server: FakeOpenAi;
 const client = (o: Partial<ConstructorParameters<typeof OpenAiChatClient>[0]> = {}) =>
   new OpenAiChatClient({ baseUrl: server.baseUrl, apiKey: KEY, timeoutMs: 2000, retry: fast, ...o });
-const classify = (inputs: string[], o: { multiLabel?: boolean; timeoutMs?: number; retries?: number } = {}, c: ChatClient = client(), labels = LABELS) =>
-  classifyWithRemoteLlm(c, inputs, labels, { multiLabel: o.multiLabel ?? false, model: 'gpt-test', timeoutMs: o.timeoutMs, retries: o.retries });
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected an UpstreamError'); }, (e) => e as UpstreamError);
+const classify = (
+  inputs: string[],
+  o: { multiLabel?: boolean; timeoutMs?: number; retries?: number } = {},
+  c: ChatClient = client(),
+  labels = LABELS,
+) =>
+  classifyWithRemoteLlm(c, inputs, labels, {
+    multiLabel: o.multiLabel ?? false,
+    model: 'gpt-test',
+    timeoutMs: o.timeoutMs,
+    retries: o.retries,
+  });
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected an UpstreamError');
+    },
+    (e) => e as UpstreamError,
+  );
 
 beforeAll(async () => {
   server = await startFakeOpenAi({ apiKey: KEY, reply: () => ({ content: '{"label": "positive"}' }) });
@@ -36,8 +52,13 @@ afterAll(() => server.close());
 
 describe('remote llm over the OpenAI protocol', () => {
   it('sends the labels, temperature 0, JSON mode and the key; a valid answer scores 1 for its label', async () => {
-    server.setReply((body) => ({ content: JSON.stringify({ label: askedText(body).includes('awful') ? 'negative' : 'positive' }) }));
-    expect(await classify(['I loved it', 'an awful film'])).toEqual([[1, 0, 0], [0, 1, 0]]);
+    server.setReply((body) => ({
+      content: JSON.stringify({ label: askedText(body).includes('awful') ? 'negative' : 'positive' }),
+    }));
+    expect(await classify(['I loved it', 'an awful film'])).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(server.requests).toHaveLength(2);
     const { authorization, body } = server.requests[0];
     expect(authorization).toBe(`Bearer ${KEY}`);
@@ -51,7 +72,9 @@ describe('remote llm over the OpenAI protocol', () => {
 
   it('constrains decoding with a json_schema enum where the endpoint supports it', async () => {
     server.setReply(() => ({ content: '{"labels": ["neutral", "positive"]}' }));
-    expect(await classify(['meh'], { multiLabel: true }, client({ responseFormat: 'json_schema' }))).toEqual([[1, 0, 1]]);
+    expect(await classify(['meh'], { multiLabel: true }, client({ responseFormat: 'json_schema' }))).toEqual([
+      [1, 0, 1],
+    ]);
     const rf = server.requests[0].body.response_format!;
     expect(rf.type).toBe('json_schema');
     expect(rf.json_schema!.strict).toBe(true);
@@ -100,11 +123,18 @@ describe('remote llm over the OpenAI protocol', () => {
     expect(err.failure).toBe('bad_answer');
     expect(server.requests).toHaveLength(2);
     server.setReply(() => ({ content: '{"labels": ["positive", "sarcastic"]}' }));
-    expect((await failure(classify(['good'], { multiLabel: true }))).message).toMatch(/"sarcastic" is not one of the labels/);
+    expect((await failure(classify(['good'], { multiLabel: true }))).message).toMatch(
+      /"sarcastic" is not one of the labels/,
+    );
   });
 
   it('500 then success: the transport retries', async () => {
-    server.setReply(inOrder({ status: 500, message: 'The server had an error while processing your request.' }, { content: '{"label": "neutral"}' }));
+    server.setReply(
+      inOrder(
+        { status: 500, message: 'The server had an error while processing your request.' },
+        { content: '{"label": "neutral"}' },
+      ),
+    );
     expect(await classify(['x'])).toEqual([[0, 0, 1]]);
     expect(server.requests).toHaveLength(2);
   });
@@ -128,21 +158,32 @@ describe('remote llm over the OpenAI protocol', () => {
     expect(server.requests).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(1400);
     server.requests.length = 0;
-    server.setReply(inOrder({ delayMs: 1500, then: { content: '{"label": "negative"}' } }, { content: '{"label": "positive"}' }));
+    server.setReply(
+      inOrder({ delayMs: 1500, then: { content: '{"label": "negative"}' } }, { content: '{"label": "positive"}' }),
+    );
     expect(await classify(['x'], { timeoutMs: 150 })).toEqual([[1, 0, 0]]);
   });
 
   it('429 with Retry-After: waits as asked, then succeeds', async () => {
-    server.setReply(inOrder({ status: 429, message: 'Rate limit reached', headers: { 'retry-after': '1' } }, { content: '{"label": "positive"}' }));
+    server.setReply(
+      inOrder(
+        { status: 429, message: 'Rate limit reached', headers: { 'retry-after': '1' } },
+        { content: '{"label": "positive"}' },
+      ),
+    );
     const started = Date.now();
     expect(await classify(['x'])).toEqual([[1, 0, 0]]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     server.requests.length = 0;
-    server.setReply(inOrder({ status: 429, headers: { 'retry-after-ms': '200' } }, { content: '{"label": "neutral"}' }));
+    server.setReply(
+      inOrder({ status: 429, headers: { 'retry-after-ms': '200' } }, { content: '{"label": "neutral"}' }),
+    );
     const again = Date.now();
     expect(await classify(['x'])).toEqual([[0, 0, 1]]);
     expect(Date.now() - again).toBeGreaterThanOrEqual(190);
-    expect(retryAfterMs(new Headers({ 'retry-after': new Date(Date.now() + 3000).toUTCString() }))).toBeGreaterThan(1000);
+    expect(retryAfterMs(new Headers({ 'retry-after': new Date(Date.now() + 3000).toUTCString() }))).toBeGreaterThan(
+      1000,
+    );
   });
 
   it('a wrong key is not retried, and the error does not echo the key', async () => {
@@ -170,16 +211,21 @@ describe('remote llm over the OpenAI protocol', () => {
   });
 
   it('keeps the input order with many inputs in flight', async () => {
-    server.setReply((body) => ({ delayMs: Number(askedText(body)) % 7, then: { content: JSON.stringify({ label: LABELS[Number(askedText(body)) % 3] }) } }));
+    server.setReply((body) => ({
+      delayMs: Number(askedText(body)) % 7,
+      then: { content: JSON.stringify({ label: LABELS[Number(askedText(body)) % 3] }) },
+    }));
     const inputs = Array.from({ length: 20 }, (_, i) => String(i));
     const scores = await classify(inputs);
     scores.forEach((row, i) => expect(row.indexOf(1)).toBe(i % 3));
   });
 
   it('a failed input loses the request at once: calls still in flight are cancelled', async () => {
-    server.setReply((body) => (askedText(body) === 'slow'
-      ? { delayMs: 3000, then: { content: '{"label": "positive"}' } }
-      : { content: '{"label": "not a label"}' }));
+    server.setReply((body) =>
+      askedText(body) === 'slow'
+        ? { delayMs: 3000, then: { content: '{"label": "positive"}' } }
+        : { content: '{"label": "not a label"}' },
+    );
     const started = Date.now();
     const err = await failure(classify(['slow', 'bad', 'slow', 'slow', 'slow', 'slow'], { timeoutMs: 5000 }));
     expect(err.failure).toBe('bad_answer');
@@ -191,11 +237,17 @@ describe('remote llm over the OpenAI protocol', () => {
 
   it('the client from the environment reads the key from its secret', async () => {
     server.setReply(() => ({ content: '{"label": "positive"}' }));
-    const c = chatClientFromEnv({ EDGECLASS_LLM_BASE_URL: server.baseUrl, EDGECLASS_LLM_API_KEY: KEY, EDGECLASS_LLM_RETRIES: '0' });
+    const c = chatClientFromEnv({
+      EDGECLASS_LLM_BASE_URL: server.baseUrl,
+      EDGECLASS_LLM_API_KEY: KEY,
+      EDGECLASS_LLM_RETRIES: '0',
+    });
     expect(await classify(['x'], {}, c!)).toEqual([[1, 0, 0]]);
     expect(server.requests[0].authorization).toBe(`Bearer ${KEY}`);
     expect(chatClientFromEnv({})).toBeNull();
-    expect(() => chatClientFromEnv({ EDGECLASS_LLM_API_KEY: 'k', EDGECLASS_LLM_TIMEOUT_MS: 'soon' })).toThrow(/EDGECLASS_LLM_TIMEOUT_MS/);
+    expect(() => chatClientFromEnv({ EDGECLASS_LLM_API_KEY: 'k', EDGECLASS_LLM_TIMEOUT_MS: 'soon' })).toThrow(
+      /EDGECLASS_LLM_TIMEOUT_MS/,
+    );
   });
 });
 
@@ -243,7 +295,11 @@ function fakeAi(answer: (inputs: any, n: number) => unknown | Promise<unknown>) 
 describe('remote llm through the Workers AI binding (stand-in binding)', () => {
   const MODEL = '@cf/meta/llama-3.1-8b-instruct';
   const run = (binding: WorkersAiBinding, inputs: string[], multiLabel = false, timeoutMs?: number) =>
-    classifyWithRemoteLlm(new WorkersAiChatClient(binding, { retry: fast }), inputs, LABELS, { multiLabel, model: MODEL, timeoutMs });
+    classifyWithRemoteLlm(new WorkersAiChatClient(binding, { retry: fast }), inputs, LABELS, {
+      multiLabel,
+      model: MODEL,
+      timeoutMs,
+    });
 
   it('calls run(model, { messages, max_tokens, temperature, response_format }) and reads { response }', async () => {
     const ai = fakeAi(() => ({ response: '{"label": "negative"}' }));
@@ -253,7 +309,10 @@ describe('remote llm through the Workers AI binding (stand-in binding)', () => {
     expect(inputs.temperature).toBe(0);
     expect(inputs.max_tokens).toBeGreaterThan(0);
     expect(inputs.messages.map((m: { role: string }) => m.role)).toEqual(['system', 'user']);
-    expect(inputs.response_format).toEqual({ type: 'json_schema', json_schema: expect.objectContaining({ required: ['label'] }) });
+    expect(inputs.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: expect.objectContaining({ required: ['label'] }),
+    });
     expect(inputs.response_format.json_schema.properties.label.enum).toEqual(LABELS);
   });
 
@@ -276,7 +335,9 @@ describe('remote llm through the Workers AI binding (stand-in binding)', () => {
       return { response: '{"label": "neutral"}' };
     });
     expect(await run(flaky.binding, ['x'])).toEqual([[0, 0, 1]]);
-    const down = fakeAi(() => { throw new Error('3040: Capacity temporarily exceeded'); });
+    const down = fakeAi(() => {
+      throw new Error('3040: Capacity temporarily exceeded');
+    });
     const err = await failure(run(down.binding, ['x']));
     expect(down.calls).toHaveLength(3);
     expect(err.message).toMatch(/3040/);

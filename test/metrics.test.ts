@@ -17,7 +17,12 @@ const logLines: string[] = [];
 beforeAll(async () => {
   fs.symlinkSync(path.join(MODELS_DIR, 'bert-base-uncased'), path.join(root, 'bert-base-uncased'));
   makeTinyModel(root, 'tiny-nli');
-  server = await startNodeServer({ modelsDir: root, port: 0, pull: { offline: true }, requestLog: (line) => logLines.push(line) });
+  server = await startNodeServer({
+    modelsDir: root,
+    port: 0,
+    pull: { offline: true },
+    requestLog: (line) => logLines.push(line),
+  });
 });
 
 afterAll(async () => {
@@ -55,24 +60,40 @@ function value(s: Scrape, name: string, labels: Record<string, string> = {}): nu
 
 function load(pathname: string, body: unknown, amount: number, connections: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({
-      url: `${server.url}${pathname}`, amount, connections, timeout: 60,
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-    }, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon(
+      {
+        url: `${server.url}${pathname}`,
+        amount,
+        connections,
+        timeout: 60,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
   });
 }
 
 describe('GET /metrics under load', () => {
   it('counts every request of a tokenize load run, with its latency and tokenization', async () => {
     const N = 300;
-    const body = { model: 'bert-base-uncased', inputs: ['Here is some text to encode', 'Here is some more text to encode'] };
-    await fetch(`${server.url}/v1/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }); // load the tokenizer
+    const body = {
+      model: 'bert-base-uncased',
+      inputs: ['Here is some text to encode', 'Here is some more text to encode'],
+    };
+    await fetch(`${server.url}/v1/tokenize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }); // load the tokenizer
     const before = await scrape();
     const result = await load('/v1/tokenize', body, N, 8);
     expect(result.non2xx).toBe(0);
     expect(result.errors).toBe(0);
     const after = await scrape();
-    const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      value(after, name, labels) - value(before, name, labels);
     const route = { method: 'POST', route: '/v1/tokenize', status: '200' };
     expect(delta('edgeclass_request_count', route)).toBe(N);
     expect(delta('edgeclass_request_duration_seconds_count', route)).toBe(N);
@@ -80,7 +101,9 @@ describe('GET /metrics under load', () => {
     expect(delta('edgeclass_request_duration_seconds_sum', route)).toBeGreaterThan(0);
     expect(delta('edgeclass_request_tokenization_duration_seconds_count', { model: 'bert-base-uncased' })).toBe(N);
     expect(delta('edgeclass_request_input_length_sum', { model: 'bert-base-uncased' })).toBe(18 * N);
-    console.log(`tokenize: ${N} requests, ${result.requests.average} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+    console.log(
+      `tokenize: ${N} requests, ${result.requests.average} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+    );
   });
 
   it('reports queue waits, runs and batch sizes of a classify load run', async () => {
@@ -103,16 +126,28 @@ describe('GET /metrics under load', () => {
     expect(runs).toBeLessThanOrEqual(N);
     expect(delta('edgeclass_batch_inference_duration_seconds_count', model)).toBe(runs);
     expect(delta('edgeclass_batch_inference_tokens_sum', model)).toBeGreaterThanOrEqual(N * labels.length);
-    console.log(`classify: ${N} requests in ${runs} runs (${(N * labels.length / runs).toFixed(1)} rows a run), p50 ${result.latency.p50} ms`);
+    console.log(
+      `classify: ${N} requests in ${runs} runs (${((N * labels.length) / runs).toFixed(1)} rows a run), p50 ${result.latency.p50} ms`,
+    );
   });
 
   it('labels unmatched paths by one series, and errors by their status', async () => {
     const before = await scrape();
     await fetch(`${server.url}/no/such/${Math.random()}`);
-    await fetch(`${server.url}/v1/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": 1}' });
+    await fetch(`${server.url}/v1/tokenize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model": 1}',
+    });
     const after = await scrape();
-    expect(value(after, 'edgeclass_request_count', { route: 'unmatched', status: '404' }) - value(before, 'edgeclass_request_count', { route: 'unmatched', status: '404' })).toBe(1);
-    expect(value(after, 'edgeclass_request_count', { route: '/v1/tokenize', status: '422' }) - value(before, 'edgeclass_request_count', { route: '/v1/tokenize', status: '422' })).toBe(1);
+    expect(
+      value(after, 'edgeclass_request_count', { route: 'unmatched', status: '404' }) -
+        value(before, 'edgeclass_request_count', { route: 'unmatched', status: '404' }),
+    ).toBe(1);
+    expect(
+      value(after, 'edgeclass_request_count', { route: '/v1/tokenize', status: '422' }) -
+        value(before, 'edgeclass_request_count', { route: '/v1/tokenize', status: '422' }),
+    ).toBe(1);
     expect([...after.keys()].some((k) => k.includes('/no/such'))).toBe(false);
   });
 
@@ -134,7 +169,11 @@ describe('request ids and the request log', () => {
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const odd = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'two words "quoted"' } });
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const error = await fetch(`${server.url}/v1/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'bad-body-1' }, body: '{' });
+    const error = await fetch(`${server.url}/v1/tokenize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'bad-body-1' },
+      body: '{',
+    });
     expect(error.status).toBe(422);
     expect(error.headers.get('x-request-id')).toBe('bad-body-1');
   });
@@ -144,7 +183,14 @@ describe('request ids and the request log', () => {
     await fetch(`${server.url}/v1/models`, { headers: { 'x-request-id': 'log-line-1' } });
     const lines = logLines.map((l) => JSON.parse(l)).filter((l) => l.request_id === 'log-line-1');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', msg: 'request', method: 'GET', path: '/v1/models', route: '/v1/models', status: 200 });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'request',
+      method: 'GET',
+      path: '/v1/models',
+      route: '/v1/models',
+      status: 200,
+    });
     expect(lines[0].duration_ms).toBeGreaterThan(0);
   });
 });

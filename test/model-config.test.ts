@@ -6,9 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { headDim, ModelConfigError, parseModelConfig, toHfConfigJson, type ModelConfig } from '../src/nn/config.ts';
 import { MODELS_DIR, REPO_ROOT } from './support/paths.ts';
 
-const GOLDEN_DIR = path.resolve(process.env.EDGECLASS_MODEL_GOLDEN_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'golden', 'model'));
+const GOLDEN_DIR = path.resolve(
+  process.env.EDGECLASS_MODEL_GOLDEN_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'golden', 'model'),
+);
 const subdirsWith = (dir: string, file: string) =>
-  fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, file))).sort() : [];
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((d) => fs.existsSync(path.join(dir, d, file)))
+        .sort()
+    : [];
 const fixtures = subdirsWith(GOLDEN_DIR, 'golden.json');
 const models = subdirsWith(MODELS_DIR, 'config.json');
 const readJson = (...p: string[]) => JSON.parse(fs.readFileSync(path.join(...p), 'utf8'));
@@ -40,13 +47,29 @@ describe('model fixture configs', () => {
       expect(c.hiddenAct).toBe('gelu');
       expect(c.problemType).toBe('single_label_classification');
       expect(c.classifierDropout).toBeNull();
-      expect(c.architectures).toEqual([c.modelType === 'bert' ? 'BertForSequenceClassification' : 'RobertaForSequenceClassification']);
+      expect(c.architectures).toEqual([
+        c.modelType === 'bert' ? 'BertForSequenceClassification' : 'RobertaForSequenceClassification',
+      ]);
       expect(headDim(c) * c.numAttentionHeads).toBe(c.hiddenSize);
       if (c.modelType === 'bert') {
-        expect(c).toMatchObject({ layerNormEps: 1e-12, padTokenId: 0, typeVocabSize: 2, vocabSize: 30522, maxPositionEmbeddings: 64 });
+        expect(c).toMatchObject({
+          layerNormEps: 1e-12,
+          padTokenId: 0,
+          typeVocabSize: 2,
+          vocabSize: 30522,
+          maxPositionEmbeddings: 64,
+        });
         expect(c.bosTokenId).toBeUndefined();
       } else {
-        expect(c).toMatchObject({ layerNormEps: 1e-5, padTokenId: 1, typeVocabSize: 1, vocabSize: 50265, maxPositionEmbeddings: 66, bosTokenId: 0, eosTokenId: 2 });
+        expect(c).toMatchObject({
+          layerNormEps: 1e-5,
+          padTokenId: 1,
+          typeVocabSize: 1,
+          vocabSize: 50265,
+          maxPositionEmbeddings: 66,
+          bosTokenId: 0,
+          eosTokenId: 2,
+        });
       }
       // The README's table of sizes, from golden.json's copy of the config.
       expect(golden.config.hidden_size).toBe(c.hiddenSize);
@@ -74,7 +97,8 @@ describe('shared model configs', () => {
       expect(c.modelType).toBe(raw.model_type);
       expect(c.hiddenSize).toBe(raw.hidden_size);
       // No labels in a pretrained MLM config: PretrainedConfig's two default labels.
-      if (raw.id2label === undefined && raw.num_labels === undefined) expect(c.id2label).toEqual(['LABEL_0', 'LABEL_1']);
+      if (raw.id2label === undefined && raw.num_labels === undefined)
+        expect(c.id2label).toEqual(['LABEL_0', 'LABEL_1']);
       expect(roundTrip(c)).toEqual(c);
     });
   }
@@ -82,13 +106,25 @@ describe('shared model configs', () => {
   it('reads bert-base-uncased and roberta-base as published', () => {
     if (models.includes('bert-base-uncased')) {
       const c = parseModelConfig(readJson(MODELS_DIR, 'bert-base-uncased', 'config.json'));
-      expect(c).toMatchObject({ vocabSize: 30522, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072 });
+      expect(c).toMatchObject({
+        vocabSize: 30522,
+        hiddenSize: 768,
+        numHiddenLayers: 12,
+        numAttentionHeads: 12,
+        intermediateSize: 3072,
+      });
       expect(headDim(c)).toBe(64);
       expect(c.extra.gradient_checkpointing).toBe(false);
     }
     if (models.includes('roberta-base')) {
       const c = parseModelConfig(readJson(MODELS_DIR, 'roberta-base', 'config.json'));
-      expect(c).toMatchObject({ vocabSize: 50265, maxPositionEmbeddings: 514, typeVocabSize: 1, layerNormEps: 1e-5, padTokenId: 1 });
+      expect(c).toMatchObject({
+        vocabSize: 50265,
+        maxPositionEmbeddings: 514,
+        typeVocabSize: 1,
+        layerNormEps: 1e-5,
+        padTokenId: 1,
+      });
       expect(c.architectures).toEqual(['RobertaForMaskedLM']);
     }
   });
@@ -120,13 +156,26 @@ describe('parseModelConfig: defaults', () => {
 
   it('fills a bare RoBERTa config with RobertaConfig defaults (BERT sizes, RoBERTa vocabulary and tokens)', () => {
     const c = parseModelConfig({ model_type: 'roberta' });
-    expect(c).toMatchObject({ vocabSize: 50265, padTokenId: 1, bosTokenId: 0, eosTokenId: 2, typeVocabSize: 2, layerNormEps: 1e-12, maxPositionEmbeddings: 512 });
+    expect(c).toMatchObject({
+      vocabSize: 50265,
+      padTokenId: 1,
+      bosTokenId: 0,
+      eosTokenId: 2,
+      typeVocabSize: 2,
+      layerNormEps: 1e-12,
+      maxPositionEmbeddings: 512,
+    });
   });
 
   it('derives labels from id2label, else num_labels', () => {
     expect(parseModelConfig({ model_type: 'bert', num_labels: 3 }).id2label).toEqual(['LABEL_0', 'LABEL_1', 'LABEL_2']);
     // Keys in any order, as strings; label2id is derived, so an inconsistent one is ignored and rebuilt.
-    const c = parseModelConfig({ model_type: 'bert', id2label: { '1': 'pos', '0': 'neg' }, label2id: { bogus: 7 }, num_labels: 2 });
+    const c = parseModelConfig({
+      model_type: 'bert',
+      id2label: { '1': 'pos', '0': 'neg' },
+      label2id: { bogus: 7 },
+      num_labels: 2,
+    });
     expect(c.id2label).toEqual(['neg', 'pos']);
     expect(toHfConfigJson(c)).toMatchObject({ id2label: { '0': 'neg', '1': 'pos' }, label2id: { neg: 0, pos: 1 } });
     expect(toHfConfigJson(c)).not.toHaveProperty('num_labels');
@@ -174,21 +223,51 @@ describe('parseModelConfig: errors name the field', () => {
     ['a string size', { model_type: 'bert', vocab_size: '30522' }, 'vocab_size', /integer >= 1, got "30522"/],
     ['a fractional size', { model_type: 'bert', intermediate_size: 3072.5 }, 'intermediate_size', /integer/],
     ['zero heads', { model_type: 'bert', num_attention_heads: 0 }, 'num_attention_heads', /integer >= 1, got 0/],
-    ['heads that do not divide hidden', { model_type: 'bert', hidden_size: 100, num_attention_heads: 12 }, 'hidden_size', /\(100\) must be a multiple of num_attention_heads \(12\)/],
+    [
+      'heads that do not divide hidden',
+      { model_type: 'bert', hidden_size: 100, num_attention_heads: 12 },
+      'hidden_size',
+      /\(100\) must be a multiple of num_attention_heads \(12\)/,
+    ],
     ['a negative eps', { model_type: 'bert', layer_norm_eps: -1 }, 'layer_norm_eps', /positive number/],
     ['a dropout above 1', { model_type: 'bert', hidden_dropout_prob: 1.5 }, 'hidden_dropout_prob', /probability/],
-    ['a string classifier dropout', { model_type: 'bert', classifier_dropout: 'x' }, 'classifier_dropout', /probability/],
-    ['a pad id outside the vocabulary', { model_type: 'bert', vocab_size: 10, pad_token_id: 10 }, 'pad_token_id', /below vocab_size/],
+    [
+      'a string classifier dropout',
+      { model_type: 'bert', classifier_dropout: 'x' },
+      'classifier_dropout',
+      /probability/,
+    ],
+    [
+      'a pad id outside the vocabulary',
+      { model_type: 'bert', vocab_size: 10, pad_token_id: 10 },
+      'pad_token_id',
+      /below vocab_size/,
+    ],
     ['a bad bos id', { model_type: 'roberta', bos_token_id: -1 }, 'bos_token_id', /non-negative integer or null/],
-    ['id2label with a gap', { model_type: 'bert', id2label: { '0': 'a', '2': 'c' } }, 'id2label', /ids 0\.\.1, got "2"/],
+    [
+      'id2label with a gap',
+      { model_type: 'bert', id2label: { '0': 'a', '2': 'c' } },
+      'id2label',
+      /ids 0\.\.1, got "2"/,
+    ],
     ['id2label with a non-numeric key', { model_type: 'bert', id2label: { zero: 'a' } }, 'id2label', /got "zero"/],
     ['id2label as an array', { model_type: 'bert', id2label: ['a', 'b'] }, 'id2label', /must be an object/],
     ['an empty id2label', { model_type: 'bert', id2label: {} }, 'id2label', /at least one label/],
     ['a non-string label', { model_type: 'bert', id2label: { '0': 1 } }, 'id2label.0', /must be a string/],
-    ['num_labels disagreeing with id2label', { model_type: 'bert', num_labels: 3, id2label: { '0': 'a', '1': 'b' } }, 'num_labels', /\(3\) disagrees/],
+    [
+      'num_labels disagreeing with id2label',
+      { model_type: 'bert', num_labels: 3, id2label: { '0': 'a', '1': 'b' } },
+      'num_labels',
+      /\(3\) disagrees/,
+    ],
     ['num_labels zero', { model_type: 'bert', num_labels: 0 }, 'num_labels', /positive integer/],
     ['an unknown problem type', { model_type: 'bert', problem_type: 'ranking' }, 'problem_type', /got "ranking"/],
-    ['architectures as a string', { model_type: 'bert', architectures: 'BertModel' }, 'architectures', /array of strings/],
+    [
+      'architectures as a string',
+      { model_type: 'bert', architectures: 'BertModel' },
+      'architectures',
+      /array of strings/,
+    ],
   ];
   for (const [what, json, field, message] of cases) {
     it(`refuses ${what}`, () => {

@@ -41,16 +41,28 @@ for (const dir of fixtureDirs()) {
       it(scenario.name, async () => {
         const tol = f.golden.fp32_vs_fp64_maxabs.scenarios[scenario.name];
         const step = buildStepGraph({
-          config: f.config, weights: f.weights, head: scenario.head, pooling: scenario.pooling ?? undefined,
-          freeze: { embeddings: scenario.freeze.embeddings, layers: scenario.freeze.layers }, loss: 'cross_entropy',
-          adamw: { beta1: opt.betas[0], beta2: opt.betas[1], eps: opt.eps }, decayExclusions: false, maxGradNorm: null,
-          dropout: false, debugGradients: true,
+          config: f.config,
+          weights: f.weights,
+          head: scenario.head,
+          pooling: scenario.pooling ?? undefined,
+          freeze: { embeddings: scenario.freeze.embeddings, layers: scenario.freeze.layers },
+          loss: 'cross_entropy',
+          adamw: { beta1: opt.betas[0], beta2: opt.betas[1], eps: opt.eps },
+          decayExclusions: false,
+          maxGradNorm: null,
+          dropout: false,
+          debugGradients: true,
         });
         // The trainable set is the fixture's, name for name; frozen and unused ones are not touched.
         expect(step.trainable.map((n) => checkpointName(f, n)).sort()).toEqual([...scenario.trainable].sort());
         const model = serializeGraph(step.graph);
         const state = new Map<string, Float32Array>(step.trainable.map((n) => [n, f.weights.get(n)!.data.slice()]));
-        const moments = new Map<string, Float32Array>(step.trainable.flatMap((n) => [[`m.${n}`, new Float32Array(state.get(n)!.length)], [`v.${n}`, new Float32Array(state.get(n)!.length)]]));
+        const moments = new Map<string, Float32Array>(
+          step.trainable.flatMap((n) => [
+            [`m.${n}`, new Float32Array(state.get(n)!.length)],
+            [`v.${n}`, new Float32Array(state.get(n)!.length)],
+          ]),
+        );
         const shapeOf = (n: string) => f.weights.get(n)!.shape;
         const checks: Check[] = [];
         const stepLosses: number[] = [];
@@ -62,7 +74,9 @@ for (const dir of fixtureDirs()) {
             feeds[`m.${n}`] = { data: moments.get(`m.${n}`)!, dims: shapeOf(n) };
             feeds[`v.${n}`] = { data: moments.get(`v.${n}`)!, dims: shapeOf(n) };
           }
-          for (const [k, v] of Object.entries(adamwScalarValues(opt.lr, opt.weight_decay, { beta1: opt.betas[0], beta2: opt.betas[1], eps: opt.eps }, t))) {
+          for (const [k, v] of Object.entries(
+            adamwScalarValues(opt.lr, opt.weight_decay, { beta1: opt.betas[0], beta2: opt.betas[1], eps: opt.eps }, t),
+          )) {
             feeds[k] = { data: Float32Array.of(v), dims: [] };
           }
           const out = await runModel(model, feeds, 'node');
@@ -70,13 +84,29 @@ for (const dir of fixtureDirs()) {
           if (t === 1) {
             checks.push(check('loss', out.loss.data as Float32Array, [Math.fround(scenario.loss)], tol.loss));
             checks.push(check('logits', out.logits.data as Float32Array, flatten(scenario.logits).data, tol.logits));
-            checks.push(check('grad_last_hidden_state', out.grad_last_hidden_state.data as Float32Array, flatten(scenario.grad_last_hidden_state).data, tol.grad_last_hidden_state));
+            checks.push(
+              check(
+                'grad_last_hidden_state',
+                out.grad_last_hidden_state.data as Float32Array,
+                flatten(scenario.grad_last_hidden_state).data,
+                tol.grad_last_hidden_state,
+              ),
+            );
             let maxGrad = 0;
-            for (const e of Object.values(scenario.grads)) for (const x of goldenTensor(e, undefined)) maxGrad = Math.max(maxGrad, Math.abs(x));
+            for (const e of Object.values(scenario.grads))
+              for (const x of goldenTensor(e, undefined)) maxGrad = Math.max(maxGrad, Math.abs(x));
             for (const n of step.trainable) {
               const name = checkpointName(f, n);
               const noise = scenario.zero_grad_in_exact_math.includes(name);
-              checks.push(check(`grads.${name}`, out[`grad.${n}`].data as Float32Array, goldenTensor(scenario.grads[name], undefined), tol.grads[name], noise ? 10 * maxGrad : undefined));
+              checks.push(
+                check(
+                  `grads.${name}`,
+                  out[`grad.${n}`].data as Float32Array,
+                  goldenTensor(scenario.grads[name], undefined),
+                  tol.grads[name],
+                  noise ? 10 * maxGrad : undefined,
+                ),
+              );
             }
           }
           if (t <= opt.steps) {
@@ -89,8 +119,17 @@ for (const dir of fixtureDirs()) {
           }
         }
         checks.push(check('step_losses', stepLosses, scenario.step_losses.map(Math.fround), tol.step_losses));
-        checks.push(check('loss_after', last.loss.data as Float32Array, [Math.fround(scenario.loss_after)], tol.loss_after));
-        checks.push(check('logits_after', last.logits.data as Float32Array, flatten(scenario.logits_after).data, tol.logits_after));
+        checks.push(
+          check('loss_after', last.loss.data as Float32Array, [Math.fround(scenario.loss_after)], tol.loss_after),
+        );
+        checks.push(
+          check(
+            'logits_after',
+            last.logits.data as Float32Array,
+            flatten(scenario.logits_after).data,
+            tol.logits_after,
+          ),
+        );
         for (const n of step.trainable) {
           const name = checkpointName(f, n);
           const expected = goldenTensor(scenario.params_after[name], f.weights.get(n)!.data);

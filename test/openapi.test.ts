@@ -15,7 +15,11 @@ type Operation = {
   requestBody?: { content?: Record<string, { example?: unknown; examples?: unknown; schema?: unknown }> };
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
 };
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, any> } };
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, any> };
+};
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 /** Routes that cannot fail in a way the caller could act on. */
@@ -28,15 +32,23 @@ function openApiPath(honoPath: string): string {
 
 /** "METHOD /path" of every route the router serves (middleware, registered for all methods, left out). */
 function servedRoutes(app: App): Set<string> {
-  return new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toUpperCase()} ${openApiPath(r.path)}`));
+  return new Set(
+    app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toUpperCase()} ${openApiPath(r.path)}`),
+  );
 }
 
 function documentedRoutes(doc: Document): Set<string> {
-  return new Set(Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`)));
+  return new Set(
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`),
+    ),
+  );
 }
 
 function operations(doc: Document): [string, Operation][] {
-  return Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => [`${m.toUpperCase()} ${path}`, item[m]] as [string, Operation]));
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((m) => [`${m.toUpperCase()} ${path}`, item[m]] as [string, Operation]),
+  );
 }
 
 let app: App;
@@ -47,7 +59,7 @@ beforeAll(async () => {
   const res = await app.request('/openapi.json');
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('application/json');
-  doc = await res.json() as Document;
+  doc = (await res.json()) as Document;
 });
 
 describe('GET /openapi.json', () => {
@@ -73,10 +85,24 @@ describe('GET /openapi.json', () => {
       served.delete(openApiPath(page));
     }
     const documented = documentedRoutes(doc);
-    expect([...served].filter((r) => !documented.has(r)), 'served but not documented').toEqual([]);
-    expect([...documented].filter((r) => !served.has(r)), 'documented but not served').toEqual([]);
+    expect(
+      [...served].filter((r) => !documented.has(r)),
+      'served but not documented',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((r) => !served.has(r)),
+      'documented but not served',
+    ).toEqual([]);
     // The services of the README, at least.
-    for (const route of ['POST /v1/tokenize', 'POST /v1/detokenize', 'POST /v1/embeddings', 'POST /v1/classify', 'GET /v1/models', 'GET /healthz', 'GET /metrics']) {
+    for (const route of [
+      'POST /v1/tokenize',
+      'POST /v1/detokenize',
+      'POST /v1/embeddings',
+      'POST /v1/classify',
+      'GET /v1/models',
+      'GET /healthz',
+      'GET /metrics',
+    ]) {
       expect(documented.has(route), route).toBe(true);
     }
   });
@@ -86,7 +112,10 @@ describe('GET /openapi.json', () => {
       expect(op.summary, name).toBeTruthy();
       expect(op.tags?.length, `${name} has a tag`).toBeGreaterThan(0);
       const codes = Object.keys(op.responses);
-      expect(codes.some((c) => c.startsWith('2')), `${name} has a 2xx`).toBe(true);
+      expect(
+        codes.some((c) => c.startsWith('2')),
+        `${name} has a 2xx`,
+      ).toBe(true);
       if (WITHOUT_ERRORS.has(name)) continue;
       const errors = codes.filter((c) => /^[45]/.test(c));
       expect(errors.length, `${name} documents its errors`).toBeGreaterThan(0);
@@ -102,8 +131,12 @@ describe('GET /openapi.json', () => {
   it('shows a whole request for each core service, and examples of the error shape', () => {
     const media = (path: string) => doc.paths[path].post.requestBody?.content?.['application/json'];
     expect(media('/v1/tokenize')?.examples).toBeDefined();
-    for (const path of ['/v1/detokenize', '/v1/embeddings', '/v1/classify']) expect(media(path)?.example, path).toBeDefined();
-    const errors = doc.paths['/v1/classify'].post.responses as Record<string, { content?: Record<string, { example?: unknown; examples?: unknown }> }>;
+    for (const path of ['/v1/detokenize', '/v1/embeddings', '/v1/classify'])
+      expect(media(path)?.example, path).toBeDefined();
+    const errors = doc.paths['/v1/classify'].post.responses as Record<
+      string,
+      { content?: Record<string, { example?: unknown; examples?: unknown }> }
+    >;
     for (const code of ['413', '415', '422', '500']) {
       const json = errors[code].content?.['application/json'];
       expect(json?.example ?? json?.examples, code).toBeDefined();

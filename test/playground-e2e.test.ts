@@ -40,7 +40,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     // A fresh profile each run; no network but loopback is needed or wanted.
     ({ context, page } = await launchChromium(path.join(root, 'profile')));
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => { if (msg.type() === 'error') pageErrors.push(msg.text()); });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageErrors.push(msg.text());
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -62,8 +64,26 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     expect(await read('data-id')).toEqual(IDS);
     expect(await read('data-type-id')).toEqual(TYPE_IDS);
     expect(await read('data-mask')).toEqual(IDS.map(() => 1));
-    expect(await chips.locator('.t').allTextContents()).toEqual(
-      ['[CLS]', 'here', 'is', 'some', 'text', 'to', 'en', '##code', '[SEP]', 'here', 'is', 'some', 'more', 'text', 'to', 'en', '##code', '[SEP]']);
+    expect(await chips.locator('.t').allTextContents()).toEqual([
+      '[CLS]',
+      'here',
+      'is',
+      'some',
+      'text',
+      'to',
+      'en',
+      '##code',
+      '[SEP]',
+      'here',
+      'is',
+      'some',
+      'more',
+      'text',
+      'to',
+      'en',
+      '##code',
+      '[SEP]',
+    ]);
     // Special tokens marked, sequences coloured apart.
     const classes = await chips.evaluateAll((nodes) => nodes.map((n) => n.className));
     expect(classes.map((c, i) => (c.includes('special') ? i : -1)).filter((i) => i >= 0)).toEqual([0, 8, 17]);
@@ -71,7 +91,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     expect(classes.filter((c) => c.includes('seq1'))).toHaveLength(8);
     expect(await page.textContent('#tok-summary')).toContain('18 tokens');
     // The table prints the seed's lines.
-    expect(await page.locator('#tok-table tbody tr').first().textContent()).toContain("Token with ID 101, corresponding to '[CLS]' - attention_mask=1, token_type_id=0");
+    expect(await page.locator('#tok-table tbody tr').first().textContent()).toContain(
+      "Token with ID 101, corresponding to '[CLS]' - attention_mask=1, token_type_id=0",
+    );
 
     // Hovering a token marks its characters: "##code" of sequence A, "more" of sequence B.
     await chips.nth(7).hover();
@@ -88,16 +110,21 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     await expect.poll(() => page.locator('#cls-model option').allTextContents()).toContain('tiny-nli');
     await page.selectOption('#cls-model', 'tiny-nli');
     await page.selectOption('#cls-strategy', 'nli');
-    await page.fill('#cls-inputs', 'The team won the final in overtime.\nThe stock market rallied after the earnings reports.');
+    await page.fill(
+      '#cls-inputs',
+      'The team won the final in overtime.\nThe stock market rallied after the earnings reports.',
+    );
     await page.fill('#cls-labels', 'sports, business, science');
     await page.click('#cls-submit');
     const bars = page.locator('#cls-results .bar-row');
     await expect.poll(() => bars.count()).toBe(6);
-    const results = await page.locator('#cls-results .result').evaluateAll((blocks) => blocks.map((b) => ({
-      labels: [...b.querySelectorAll('.bar-row')].map((r) => r.getAttribute('data-label')),
-      scores: [...b.querySelectorAll('.bar-row')].map((r) => Number(r.getAttribute('data-score'))),
-      widths: [...b.querySelectorAll('.bar')].map((bar) => bar.getBoundingClientRect().width),
-    })));
+    const results = await page.locator('#cls-results .result').evaluateAll((blocks) =>
+      blocks.map((b) => ({
+        labels: [...b.querySelectorAll('.bar-row')].map((r) => r.getAttribute('data-label')),
+        scores: [...b.querySelectorAll('.bar-row')].map((r) => Number(r.getAttribute('data-score'))),
+        widths: [...b.querySelectorAll('.bar')].map((bar) => bar.getBoundingClientRect().width),
+      })),
+    );
     expect(results).toHaveLength(2);
     for (const r of results) {
       expect([...r.labels].sort()).toEqual(['business', 'science', 'sports']);
@@ -120,13 +147,18 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     await page.route('**/v1/fine_tuning/jobs**', (route) => {
       const url = new URL(route.request().url());
       auth.push(route.request().headers().authorization ?? '');
-      const json = (body: unknown) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+      const json = (body: unknown) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
       if (url.pathname === '/v1/fine_tuning/jobs') return json(FIXTURE_JOB_LIST);
       if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}`) return json(FIXTURE_JOB);
       if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}/events`) {
         return json(eventsPage(Number(url.searchParams.get('limit') ?? 20), url.searchParams.get('after')));
       }
-      return route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { type: 'not_found_error', message: 'no such job', param: null } }) });
+      return route.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { type: 'not_found_error', message: 'no such job', param: null } }),
+      });
     });
     await page.click('#tab-finetunes');
     await page.fill('#jobs-key', 'ec_test_key');
@@ -136,8 +168,11 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     expect(await rows.locator('.status').allTextContents()).toEqual(['queued', 'running', 'succeeded']);
     await rows.nth(2).click();
     await expect.poll(() => page.locator('#job-chart svg path[data-series]').count()).toBe(3);
-    const series = await page.locator('#job-chart svg path[data-series]').evaluateAll((paths) =>
-      Object.fromEntries(paths.map((p) => [p.getAttribute('data-series'), Number(p.getAttribute('data-points'))])));
+    const series = await page
+      .locator('#job-chart svg path[data-series]')
+      .evaluateAll((paths) =>
+        Object.fromEntries(paths.map((p) => [p.getAttribute('data-series'), Number(p.getAttribute('data-points'))])),
+      );
     // Training loss at step 1 and every 2 steps to 40; evaluations at 10, 20, 30, 40.
     expect(series).toEqual({ train_loss: 21, eval_loss: 4, eval_accuracy: 4 });
     expect(await page.locator('#job-events tbody tr').count()).toBe(FIXTURE_EVENTS.length);
@@ -163,6 +198,8 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     expect(await tokenize.locator('form.try .muted').last().textContent()).toMatch(/^200 OK/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'docs-try-it.png') });
     // No script errors; the only failed loads are the jobs requests the Node server refuses on purpose.
-    expect(pageErrors.filter((e) => !/Failed to load resource: the server responded with a status of (501|404)/.test(e))).toEqual([]);
+    expect(
+      pageErrors.filter((e) => !/Failed to load resource: the server responded with a status of (501|404)/.test(e)),
+    ).toEqual([]);
   });
 });

@@ -31,7 +31,9 @@ describe('pull on first use', () => {
     ]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
-    expect(((await a.json()) as any).encodings[0].input_ids).toEqual([101, 2182, 2003, 2070, 3793, 2000, 4372, 16044, 102]);
+    expect(((await a.json()) as any).encodings[0].input_ids).toEqual([
+      101, 2182, 2003, 2070, 3793, 2000, 4372, 16044, 102,
+    ]);
     expect(existsSync(path.join(modelsDir, 'bert-base-uncased', 'tokenizer.json'))).toBe(true);
     expect(logs).toHaveLength(1);
     const fileLists = hub.requests.filter((r) => r.path.startsWith('/api/models/bert-base-uncased'));
@@ -40,7 +42,11 @@ describe('pull on first use', () => {
 
   it('an unknown model answers 422 with the reason and how to provide it', async () => {
     const app = createNodeApp({ modelsDir, pull: { endpoint: hub.endpoint, log: () => {} } });
-    const res = await app.request('/v1/tokenize', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'org/absent', inputs: 'x' }) });
+    const res = await app.request('/v1/tokenize', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'org/absent', inputs: 'x' }),
+    });
     expect(res.status).toBe(422);
     const { error } = (await res.json()) as any;
     expect(error.param).toBe('model');
@@ -50,7 +56,11 @@ describe('pull on first use', () => {
 
   it('HF_HUB_OFFLINE turns pulling off', async () => {
     const app = createNodeApp({ modelsDir, pull: { endpoint: hub.endpoint, offline: true } });
-    const res = await app.request('/v1/tokenize', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'roberta-base', inputs: 'x' }) });
+    const res = await app.request('/v1/tokenize', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'roberta-base', inputs: 'x' }),
+    });
     expect(res.status).toBe(422);
     expect(((await res.json()) as any).error.message).toMatch(/HF_HUB_OFFLINE/);
   });

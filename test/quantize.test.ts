@@ -30,7 +30,9 @@ describe('q8 export against the fixtures', () => {
       for (const backend of BACKENDS) {
         const out = await runModel(small, fixtureFeeds(f, false), backend);
         const err = maxAbs(out.logits.data as Float32Array, golden);
-        console.log(`q8 ${f.name} ${backend}: max |logit error| ${err.toExponential(2)} (max |logit| ${scale.toFixed(3)})`);
+        console.log(
+          `q8 ${f.name} ${backend}: max |logit error| ${err.toExponential(2)} (max |logit| ${scale.toFixed(3)})`,
+        );
         // int8 weights and activations: a few percent of the logit scale, never more.
         expect(err).toBeLessThan(0.05 * scale + 0.01);
       }

@@ -14,9 +14,14 @@ import {
 } from '../src/nn/weights.ts';
 import { REPO_ROOT } from './support/paths.ts';
 
-const GOLDEN_DIR = path.resolve(process.env.EDGECLASS_MODEL_GOLDEN_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'golden', 'model'));
+const GOLDEN_DIR = path.resolve(
+  process.env.EDGECLASS_MODEL_GOLDEN_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'golden', 'model'),
+);
 const fixtures = fs.existsSync(GOLDEN_DIR)
-  ? fs.readdirSync(GOLDEN_DIR).filter((d) => fs.existsSync(path.join(GOLDEN_DIR, d, 'golden.json'))).sort()
+  ? fs
+      .readdirSync(GOLDEN_DIR)
+      .filter((d) => fs.existsSync(path.join(GOLDEN_DIR, d, 'golden.json')))
+      .sort()
   : [];
 
 // golden.json floats are shortest round-trip decimals of float32 values.
@@ -96,7 +101,9 @@ describe('model fixtures', () => {
       const golden = JSON.parse(fs.readFileSync(path.join(dir, 'golden.json'), 'utf8'));
       const config = parseModelConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')));
       const modelBytes = new Uint8Array(fs.readFileSync(path.join(dir, golden.files?.weights ?? 'model.safetensors')));
-      const headBytes = new Uint8Array(fs.readFileSync(path.join(dir, golden.files?.project_head ?? 'project_head.safetensors')));
+      const headBytes = new Uint8Array(
+        fs.readFileSync(path.join(dir, golden.files?.project_head ?? 'project_head.safetensors')),
+      );
       const C = golden.num_labels as number;
       const H = config.hiddenSize;
 
@@ -111,7 +118,12 @@ describe('model fixtures', () => {
         const heads: Record<string, number[]> =
           config.modelType === 'bert'
             ? { 'classifier.weight': [C, H], 'classifier.bias': [C] }
-            : { 'classifier.dense.weight': [H, H], 'classifier.dense.bias': [H], 'classifier.out_proj.weight': [C, H], 'classifier.out_proj.bias': [C] };
+            : {
+                'classifier.dense.weight': [H, H],
+                'classifier.dense.bias': [H],
+                'classifier.out_proj.weight': [C, H],
+                'classifier.out_proj.bias': [C],
+              };
         const expected = new Map<string, number[]>(Object.entries(heads));
         for (const w of expectedEncoderWeights(config)) {
           // BertForSequenceClassification has a pooler, RobertaForSequenceClassification none.
@@ -199,7 +211,8 @@ describe('readSafetensors: dtypes', () => {
     const t = tensors.get('h')!;
     expect(t.shape).toEqual([256, 256]);
     for (const h of all) {
-      if (!Object.is(t.data[h], f16Reference(h))) throw new Error(`F16 0x${h.toString(16)}: got ${t.data[h]}, want ${f16Reference(h)}`);
+      if (!Object.is(t.data[h], f16Reference(h)))
+        throw new Error(`F16 0x${h.toString(16)}: got ${t.data[h]}, want ${f16Reference(h)}`);
     }
     const named = (h: number) => t.data[h];
     expect(named(0x3c00)).toBe(1);
@@ -220,9 +233,12 @@ describe('readSafetensors: dtypes', () => {
 
   it('converts every BF16 bit pattern exactly (the top half of a float32)', () => {
     const all = Array.from({ length: 65536 }, (_, i) => i);
-    const t = readSafetensors(makeFile([{ name: 'b', dtype: 'BF16', shape: [65536], bytes: u16le(all) }])).tensors.get('b')!;
+    const t = readSafetensors(makeFile([{ name: 'b', dtype: 'BF16', shape: [65536], bytes: u16le(all) }])).tensors.get(
+      'b',
+    )!;
     const bits = bitsOf(t.data);
-    for (const b of all) if (bits[b] !== b * 65536) throw new Error(`BF16 0x${b.toString(16)}: got bits 0x${bits[b]!.toString(16)}`);
+    for (const b of all)
+      if (bits[b] !== b * 65536) throw new Error(`BF16 0x${b.toString(16)}: got bits 0x${bits[b]!.toString(16)}`);
     expect(t.data[0x3f80]).toBe(1);
     expect(t.data[0xc000]).toBe(-2);
     expect(t.data[0x7f80]).toBe(Infinity);
@@ -230,12 +246,29 @@ describe('readSafetensors: dtypes', () => {
   });
 
   it('rounds F64 to the nearest float32 like Math.fround, aligned or not', () => {
-    const values = [1 / 3, -0, 0.1, 1e300, -1e300, 1e-50, 2 ** -150, 3 * 2 ** -150, NaN, -Infinity, 3.4028235677973366e38, 16777217];
+    const values = [
+      1 / 3,
+      -0,
+      0.1,
+      1e300,
+      -1e300,
+      1e-50,
+      2 ** -150,
+      3 * 2 ** -150,
+      NaN,
+      -Infinity,
+      3.4028235677973366e38,
+      16777217,
+    ];
     const check = (t: NamedTensor) => {
       expect(t.shape).toEqual([values.length]);
       values.forEach((v, i) => expect(Object.is(t.data[i], Math.fround(v)), `${v}`).toBe(true));
     };
-    check(readSafetensors(makeFile([{ name: 'd', dtype: 'F64', shape: [values.length], bytes: f64le(values) }])).tensors.get('d')!);
+    check(
+      readSafetensors(
+        makeFile([{ name: 'd', dtype: 'F64', shape: [values.length], bytes: f64le(values) }]),
+      ).tensors.get('d')!,
+    );
     // A 2-byte tensor first puts the F64 data at an odd offset: the DataView path.
     const odd = readSafetensors(
       makeFile([
@@ -309,21 +342,61 @@ describe('readSafetensors: corrupt files', () => {
     ['absurd header size', () => rawFile(good, new Uint8Array(8), 2 ** 40), /exceeds the 100000000-byte limit/],
     ['bad JSON', () => rawFile('{"a":{"dtype":"F32",', new Uint8Array(8)), /not valid UTF-8 JSON/],
     ['JSON that is not an object', () => rawFile('[1,2]', new Uint8Array(0)), /not an object/],
-    ['offsets outside the data', () => rawFile('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', new Uint8Array(8)), /"a".*outside the 8-byte data section/],
-    ['offsets that end before they begin', () => rawFile('{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}', new Uint8Array(8)), /end before they begin/],
-    ['shape that disagrees with the byte length', () => rawFile('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', new Uint8Array(8)), /"a": shape \[3\] of F32 needs 12 bytes but data_offsets span 8/],
+    [
+      'offsets outside the data',
+      () => rawFile('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', new Uint8Array(8)),
+      /"a".*outside the 8-byte data section/,
+    ],
+    [
+      'offsets that end before they begin',
+      () => rawFile('{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}', new Uint8Array(8)),
+      /end before they begin/,
+    ],
+    [
+      'shape that disagrees with the byte length',
+      () => rawFile('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', new Uint8Array(8)),
+      /"a": shape \[3\] of F32 needs 12 bytes but data_offsets span 8/,
+    ],
     [
       'overlapping tensors',
-      () => rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Uint8Array(8)),
+      () =>
+        rawFile(
+          '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}',
+          new Uint8Array(8),
+        ),
       /"b".*overlap/,
     ],
-    ['a gap between tensors', () => rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Uint8Array(8)), /gap of 4 bytes/],
+    [
+      'a gap between tensors',
+      () => rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Uint8Array(8)),
+      /gap of 4 bytes/,
+    ],
     ['trailing bytes', () => rawFile(good, new Uint8Array(12)), /4 bytes after the last tensor/],
-    ['an unknown dtype', () => rawFile('{"a":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}}', new Uint8Array(16)), /"a" has unknown dtype "F128"/],
-    ['a missing dtype', () => rawFile('{"a":{"shape":[2],"data_offsets":[0,8]}}', new Uint8Array(8)), /"a": dtype is missing/],
-    ['a negative dimension', () => rawFile('{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}', new Uint8Array(8)), /"a": shape must be/],
-    ['bad data_offsets', () => rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}}', new Uint8Array(8)), /"a": data_offsets must be/],
-    ['non-string metadata', () => rawFile('{"__metadata__":{"step":3}}', new Uint8Array(0)), /"__metadata__\.step" is not a string/],
+    [
+      'an unknown dtype',
+      () => rawFile('{"a":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}}', new Uint8Array(16)),
+      /"a" has unknown dtype "F128"/,
+    ],
+    [
+      'a missing dtype',
+      () => rawFile('{"a":{"shape":[2],"data_offsets":[0,8]}}', new Uint8Array(8)),
+      /"a": dtype is missing/,
+    ],
+    [
+      'a negative dimension',
+      () => rawFile('{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}', new Uint8Array(8)),
+      /"a": shape must be/,
+    ],
+    [
+      'bad data_offsets',
+      () => rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}}', new Uint8Array(8)),
+      /"a": data_offsets must be/,
+    ],
+    [
+      'non-string metadata',
+      () => rawFile('{"__metadata__":{"step":3}}', new Uint8Array(0)),
+      /"__metadata__\.step" is not a string/,
+    ],
   ];
   for (const [what, file, message] of cases) {
     it(`rejects ${what}`, () => {
@@ -336,7 +409,9 @@ describe('readSafetensors: corrupt files', () => {
 describe('writeSafetensors', () => {
   it('round-trips bit for bit, NaN payloads and -0 included', () => {
     const special = new Float32Array(8);
-    bitsOf(special).set([0x7fc00001, 0xff800001, 0x80000000, 0x00000001, 0x7f7fffff, 0x7f800000, 0x3eaaaaab, 0xbf800000]);
+    bitsOf(special).set([
+      0x7fc00001, 0xff800001, 0x80000000, 0x00000001, 0x7f7fffff, 0x7f800000, 0x3eaaaaab, 0xbf800000,
+    ]);
     const tensors = new Map<string, NamedTensor>([
       ['s', { shape: [2, 4], data: special }],
       ['empty', { shape: [3, 0], data: new Float32Array(0) }],
@@ -377,15 +452,22 @@ describe('writeSafetensors', () => {
   });
 
   it('refuses inconsistent tensors', () => {
-    expect(() => writeSafetensors({ w: { shape: [2, 2], data: new Float32Array(3) } })).toThrow(/"w": shape \[2, 2\] has 4 elements but data has 3/);
+    expect(() => writeSafetensors({ w: { shape: [2, 2], data: new Float32Array(3) } })).toThrow(
+      /"w": shape \[2, 2\] has 4 elements but data has 3/,
+    );
     expect(() => writeSafetensors({ w: { shape: [1.5], data: new Float32Array(1) } })).toThrow(/"w": shape/);
-    expect(() => writeSafetensors({ __metadata__: { shape: [0], data: new Float32Array(0) } })).toThrow(/cannot be a tensor name/);
+    expect(() => writeSafetensors({ __metadata__: { shape: [0], data: new Float32Array(0) } })).toThrow(
+      /cannot be a tensor name/,
+    );
   });
 
   it('reads a 128 MB checkpoint without copying it', () => {
     const big = new Float32Array(32 * 1024 * 1024);
     big[big.length - 1] = 7;
-    const bytes = writeSafetensors({ big: { shape: [32 * 1024, 1024], data: big }, small: { shape: [1], data: Float32Array.of(1) } });
+    const bytes = writeSafetensors({
+      big: { shape: [32 * 1024, 1024], data: big },
+      small: { shape: [1], data: Float32Array.of(1) },
+    });
     const start = performance.now();
     const { tensors } = readSafetensors(bytes);
     const ms = performance.now() - start;
@@ -397,8 +479,22 @@ describe('writeSafetensors', () => {
 });
 
 describe('checkpoint names', () => {
-  const cfg = parseModelConfig({ model_type: 'bert', vocab_size: 10, hidden_size: 4, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 8, max_position_embeddings: 6 });
-  const encoder = () => new Map(expectedEncoderWeights(cfg).map((w) => [w.name, { shape: w.shape, data: new Float32Array(w.shape.reduce((a, b) => a * b, 1)) }]));
+  const cfg = parseModelConfig({
+    model_type: 'bert',
+    vocab_size: 10,
+    hidden_size: 4,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    intermediate_size: 8,
+    max_position_embeddings: 6,
+  });
+  const encoder = () =>
+    new Map(
+      expectedEncoderWeights(cfg).map((w) => [
+        w.name,
+        { shape: w.shape, data: new Float32Array(w.shape.reduce((a, b) => a * b, 1)) },
+      ]),
+    );
 
   it('lists every BertModel parameter with its shape', () => {
     const list = expectedEncoderWeights(cfg);
@@ -416,7 +512,12 @@ describe('checkpoint names', () => {
     const bare = encoder();
     const prefixed = new Map([...bare].map(([n, t]) => [`bert.${n}`, t]));
     prefixed.set('classifier.weight', { shape: [2, 4], data: new Float32Array(8) });
-    const tf = new Map([...bare].map(([n, t]) => [n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), t]));
+    const tf = new Map(
+      [...bare].map(([n, t]) => [
+        n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'),
+        t,
+      ]),
+    );
     for (const variant of [bare, prefixed, tf]) {
       const c = canonicalWeightNames(variant, 'bert');
       validateEncoderWeights(c, cfg);
@@ -432,7 +533,9 @@ describe('checkpoint names', () => {
     const m = encoder();
     m.set('bert.embeddings.LayerNorm.weight', m.get('embeddings.LayerNorm.weight')!);
     expect(() => canonicalWeightNames(m, 'bert')).toThrow(WeightsError);
-    expect(() => canonicalWeightNames(m, 'bert')).toThrow(/"embeddings\.LayerNorm\.weight" and "bert\.embeddings\.LayerNorm\.weight"/);
+    expect(() => canonicalWeightNames(m, 'bert')).toThrow(
+      /"embeddings\.LayerNorm\.weight" and "bert\.embeddings\.LayerNorm\.weight"/,
+    );
     const g = new Map([
       ['embeddings.LayerNorm.weight', { shape: [4], data: new Float32Array(4) }],
       ['embeddings.LayerNorm.gamma', { shape: [4], data: new Float32Array(4) }],

@@ -38,12 +38,17 @@ describe('hostile inputs finish quickly', () => {
     ['100,000 CJK ideographs', '中'.repeat(100_000)],
     ['alternating special tokens', '<s>[CLS]</s>[SEP]<mask>'.repeat(5_000)],
   ];
-  for (const [id, json] of [['roberta-base', roberta], ['bert-base-uncased', bert]] as const) {
+  for (const [id, json] of [
+    ['roberta-base', roberta],
+    ['bert-base-uncased', bert],
+  ] as const) {
     const tokenizer = Tokenizer.fromJson(json);
     for (const [what, text] of cases) {
       it(`${id}: ${what}`, () => {
         const t0 = performance.now();
-        const e = tokenizer.encode(text, null, { truncation: { maxLength: 512, strategy: 'longest_first', stride: 0, side: 'right' } });
+        const e = tokenizer.encode(text, null, {
+          truncation: { maxLength: 512, strategy: 'longest_first', stride: 0, side: 'right' },
+        });
         expect(e.ids.length).toBeLessThanOrEqual(512);
         expect(performance.now() - t0).toBeLessThan(3000);
       });

@@ -13,18 +13,35 @@ import { train, type TrainOptions } from '../src/train/trainer.ts';
 import { readSafetensors } from '../src/nn/safetensors.ts';
 import { MODELS_DIR, REPO_ROOT } from './support/paths.ts';
 
-const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
+const SST2 = path.resolve(
+  process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
+  'sst2',
+);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-train-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('datasets', () => {
   it('reads TSV with and without a header, CSV with quotes, JSONL with pairs and multi-label', () => {
     expect(parseDataset('sentence\tlabel\nthe film rocks\t1\nbad\t0\n', 'tsv')).toEqual([
-      { text: 'the film rocks', pair: null, label: '1' }, { text: 'bad', pair: null, label: '0' }]);
-    expect(parseDataset('A nice day\tWorld\nSome stock\tBusiness\n', 'tsv')[1]).toEqual({ text: 'Some stock', pair: null, label: 'Business' });
-    expect(parseDataset('premise,hypothesis,label\n"a, b","c ""d""",entailment\n', 'csv')).toEqual([{ text: 'a, b', pair: 'c "d"', label: 'entailment' }]);
-    const jsonl = parseDataset('{"text": "x", "text_pair": "y", "label": 2}\n\n{"text": "z", "labels": ["a", "b"]}\n', 'jsonl');
-    expect(jsonl).toEqual([{ text: 'x', pair: 'y', label: '2' }, { text: 'z', pair: null, label: ['a', 'b'] }]);
+      { text: 'the film rocks', pair: null, label: '1' },
+      { text: 'bad', pair: null, label: '0' },
+    ]);
+    expect(parseDataset('A nice day\tWorld\nSome stock\tBusiness\n', 'tsv')[1]).toEqual({
+      text: 'Some stock',
+      pair: null,
+      label: 'Business',
+    });
+    expect(parseDataset('premise,hypothesis,label\n"a, b","c ""d""",entailment\n', 'csv')).toEqual([
+      { text: 'a, b', pair: 'c "d"', label: 'entailment' },
+    ]);
+    const jsonl = parseDataset(
+      '{"text": "x", "text_pair": "y", "label": 2}\n\n{"text": "z", "labels": ["a", "b"]}\n',
+      'jsonl',
+    );
+    expect(jsonl).toEqual([
+      { text: 'x', pair: 'y', label: '2' },
+      { text: 'z', pair: null, label: ['a', 'b'] },
+    ]);
     expect(labelSet(parseDataset('text\tlabel\na\t2\nb\t0\n', 'tsv'))).toEqual(['0', '1', '2']);
     expect(labelSet(parseDataset('text\tlabel\na\tpos\nb\tneg\n', 'tsv'))).toEqual(['neg', 'pos']);
   });
@@ -40,11 +57,31 @@ describe('datasets', () => {
 
 describe('backward graph size', () => {
   it('a 4-layer model with embeddings and 2 layers frozen has the backward of a 2-layer model with embeddings frozen', () => {
-    const config = (layers: number) => parseModelConfig({ model_type: 'bert', vocab_size: 100, hidden_size: 16, num_hidden_layers: layers, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32, id2label: { 0: 'a', 1: 'b' } });
+    const config = (layers: number) =>
+      parseModelConfig({
+        model_type: 'bert',
+        vocab_size: 100,
+        hidden_size: 16,
+        num_hidden_layers: layers,
+        num_attention_heads: 2,
+        intermediate_size: 32,
+        max_position_embeddings: 32,
+        id2label: { 0: 'a', 1: 'b' },
+      });
     const build = (layers: number, frozen: number) => {
       const c = config(layers);
-      return buildStepGraph({ config: c, weights: initWeights(c, { seed: 1, head: 'project' }), head: 'project', pooling: 'mean', freeze: { embeddings: true, layers: frozen },
-        loss: 'cross_entropy', adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, decayExclusions: true, maxGradNorm: 1, dropout: true });
+      return buildStepGraph({
+        config: c,
+        weights: initWeights(c, { seed: 1, head: 'project' }),
+        head: 'project',
+        pooling: 'mean',
+        freeze: { embeddings: true, layers: frozen },
+        loss: 'cross_entropy',
+        adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+        decayExclusions: true,
+        maxGradNorm: 1,
+        dropout: true,
+      });
     };
     const deep = build(4, 2);
     const shallow = build(2, 0);
@@ -59,14 +96,37 @@ describe('training loop', () => {
   let examples: RawExample[];
   let validation: RawExample[];
   const options = (outDir: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
-    base, train: examples, validation, epochs: 2, batchSize: 16, learningRate: 2e-3, maxLength: 32, numFrozenLayers: 0,
-    freezeEmbeddings: false, pooling: 'mean', warmupRatio: 0.1, weightDecay: 0.01, seed: 7, outDir, checkpointEvery: 5, ...extra,
+    base,
+    train: examples,
+    validation,
+    epochs: 2,
+    batchSize: 16,
+    learningRate: 2e-3,
+    maxLength: 32,
+    numFrozenLayers: 0,
+    freezeEmbeddings: false,
+    pooling: 'mean',
+    warmupRatio: 0.1,
+    weightDecay: 0.01,
+    seed: 7,
+    outDir,
+    checkpointEvery: 5,
+    ...extra,
   });
   const weightsOf = (dir: string) => fs.readFileSync(path.join(dir, 'model.safetensors'));
 
   beforeAll(() => {
     base = path.join(root, 'base');
-    initModel({ arch: 'bert', layers: 1, hidden: 16, heads: 2, intermediate: 32, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 3, out: base });
+    initModel({
+      arch: 'bert',
+      layers: 1,
+      hidden: 16,
+      heads: 2,
+      intermediate: 32,
+      tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+      seed: 3,
+      out: base,
+    });
     const all = parseDataset(fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8'), 'tsv');
     examples = all.slice(0, 160);
     validation = all.slice(1000, 1060);
@@ -78,7 +138,10 @@ describe('training loop', () => {
     expect(a.steps).toBe(20);
     expect(weightsOf(path.join(root, 'a')).equals(weightsOf(path.join(root, 'b')))).toBe(true);
     expect(fs.existsSync(path.join(root, 'a', 'onnx', 'model.onnx'))).toBe(true);
-    expect(JSON.parse(fs.readFileSync(path.join(root, 'a', 'config.json'), 'utf8')).id2label).toEqual({ 0: '0', 1: '1' });
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'a', 'config.json'), 'utf8')).id2label).toEqual({
+      0: '0',
+      1: '1',
+    });
   });
 
   it('resumes exactly: stopped after 7 steps and resumed, it ends where an uninterrupted run ends', async () => {
@@ -86,14 +149,28 @@ describe('training loop', () => {
     await train(options(full, { evalEvery: 1000, earlyStoppingPatience: null }));
     const part = path.join(root, 'part');
     const controller = new AbortController();
-    const stopped = await train(options(part, { signal: controller.signal, onProgress: (p) => { if (p.step === 7) controller.abort(); } }));
+    const stopped = await train(
+      options(part, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.step === 7) controller.abort();
+        },
+      }),
+    );
     expect(stopped.cancelled).toBe(true);
     const resumed = await train(options(part, { resumeFrom: 'latest' }));
     expect(resumed.steps).toBe(20);
-    const last = (dir: string) => readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'checkpoint-20', 'model.safetensors')))).tensors;
+    const last = (dir: string) =>
+      readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'checkpoint-20', 'model.safetensors')))).tensors;
     const x = last(full);
     const y = last(part);
-    for (const [name, t] of x) expect(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(y.get(name)!.data.buffer, y.get(name)!.data.byteOffset, y.get(name)!.data.byteLength)), name).toBe(true);
+    for (const [name, t] of x)
+      expect(
+        Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
+          Buffer.from(y.get(name)!.data.buffer, y.get(name)!.data.byteOffset, y.get(name)!.data.byteLength),
+        ),
+        name,
+      ).toBe(true);
   });
 
   it('accumulates gradients and learns something on SST-2 phrases', async () => {

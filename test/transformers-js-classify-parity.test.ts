@@ -12,7 +12,12 @@ import { createOrtWebRuntimeForNode } from './support/ort-web-node.ts';
 import { makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
 
 // Short enough that neither side truncates.
-const TEXTS = ['The match ended in a draw after extra time.', 'Stocks fell sharply as oil prices rose on Monday.', 'A new telescope sees distant galaxies.', 'ok'];
+const TEXTS = [
+  'The match ended in a draw after extra time.',
+  'Stocks fell sharply as oil prices rose on Monday.',
+  'A new telescope sees distant galaxies.',
+  'ok',
+];
 const LABELS = ['sports', 'business', 'science and technology', 'world news'];
 
 let root: string;
@@ -34,7 +39,11 @@ afterAll(() => {
 });
 
 /** Compares {label: score} maps, records the worst difference under `name`. */
-function compare(name: string, ours: { labels: string[]; scores: number[] }, theirs: { labels: string[]; scores: number[] }) {
+function compare(
+  name: string,
+  ours: { labels: string[]; scores: number[] },
+  theirs: { labels: string[]; scores: number[] },
+) {
   expect(ours.labels).toEqual(theirs.labels);
   let max = 0;
   ours.scores.forEach((s, i) => (max = Math.max(max, Math.abs(s - theirs.scores[i]))));
@@ -45,7 +54,11 @@ function compare(name: string, ours: { labels: string[]; scores: number[] }, the
 describe.each(['onnxruntime-node', 'onnxruntime-web'])('transformers.js parity of the core on %s', (runtimeName) => {
   let deps: AppDeps;
   beforeAll(() => {
-    deps = createNodeDeps({ modelsDir: root, pull: { offline: true }, ...(runtimeName === 'onnxruntime-web' ? { runtime: createOrtWebRuntimeForNode } : {}) });
+    deps = createNodeDeps({
+      modelsDir: root,
+      pull: { offline: true },
+      ...(runtimeName === 'onnxruntime-web' ? { runtime: createOrtWebRuntimeForNode } : {}),
+    });
   });
 
   for (const model of ['tiny-nli', 'tiny-nli-roberta']) {
@@ -58,8 +71,18 @@ describe.each(['onnxruntime-node', 'onnxruntime-web'])('transformers.js parity o
         { labels: LABELS.slice(0, 3), multi_label: false, hypothesis_template: 'The topic is {}.' },
       ];
       for (const c of cases) {
-        const theirs = (await pipe(TEXTS, c.labels, { multi_label: c.multi_label, ...(c.hypothesis_template ? { hypothesis_template: c.hypothesis_template } : {}) })) as unknown as { labels: string[]; scores: number[] }[];
-        const ours = await deps.classifier.classify({ model, inputs: TEXTS, labels: c.labels, strategy: 'nli', multi_label: c.multi_label, hypothesis_template: c.hypothesis_template });
+        const theirs = (await pipe(TEXTS, c.labels, {
+          multi_label: c.multi_label,
+          ...(c.hypothesis_template ? { hypothesis_template: c.hypothesis_template } : {}),
+        })) as unknown as { labels: string[]; scores: number[] }[];
+        const ours = await deps.classifier.classify({
+          model,
+          inputs: TEXTS,
+          labels: c.labels,
+          strategy: 'nli',
+          multi_label: c.multi_label,
+          hypothesis_template: c.hypothesis_template,
+        });
         theirs.forEach((t, i) => compare(`${runtimeName} zero-shot ${model}`, ours.results[i], t));
       }
       await pipe.dispose();
@@ -90,18 +113,31 @@ describe.each(['onnxruntime-node', 'onnxruntime-web'])('transformers.js parity o
   it('text-classification: softmax with top_k 1..3, and sigmoid for a multi-label model', async () => {
     const single = await transformers.pipeline('text-classification', 'tiny-cls', { dtype: 'fp32' });
     for (const top_k of [1, 2, 3]) {
-      const theirs = (await single(TEXTS, { top_k })) as unknown as { label: string; score: number }[] | { label: string; score: number }[][];
+      const theirs = (await single(TEXTS, { top_k })) as unknown as
+        | { label: string; score: number }[]
+        | { label: string; score: number }[][];
       const ours = await deps.classifier.classify({ model: 'tiny-cls', inputs: TEXTS, top_k });
       TEXTS.forEach((_, i) => {
-        const t = top_k === 1 ? [(theirs as { label: string; score: number }[])[i]] : (theirs as { label: string; score: number }[][])[i];
-        compare(`${runtimeName} text-classification`, ours.results[i], { labels: t.map((x) => x.label), scores: t.map((x) => x.score) });
+        const t =
+          top_k === 1
+            ? [(theirs as { label: string; score: number }[])[i]]
+            : (theirs as { label: string; score: number }[][])[i];
+        compare(`${runtimeName} text-classification`, ours.results[i], {
+          labels: t.map((x) => x.label),
+          scores: t.map((x) => x.score),
+        });
       });
     }
     await single.dispose();
     const multi = await transformers.pipeline('text-classification', 'tiny-multi', { dtype: 'fp32' });
     const theirs = (await multi(TEXTS, { top_k: 4 })) as unknown as { label: string; score: number }[][];
     const ours = await deps.classifier.classify({ model: 'tiny-multi', inputs: TEXTS });
-    theirs.forEach((t, i) => compare(`${runtimeName} text-classification multi-label`, ours.results[i], { labels: t.map((x) => x.label), scores: t.map((x) => x.score) }));
+    theirs.forEach((t, i) =>
+      compare(`${runtimeName} text-classification multi-label`, ours.results[i], {
+        labels: t.map((x) => x.label),
+        scores: t.map((x) => x.score),
+      }),
+    );
     await multi.dispose();
   });
 });

@@ -19,11 +19,24 @@ let transformers: typeof import('@huggingface/transformers');
 /** edgeclass's side: tokenize a padded batch with our tokenizer, run our ONNX in onnxruntime-node. */
 async function runEdgeclass(dir: string, file: string) {
   const loaded = await new TokenizerRegistry(new FsModelStore(path.dirname(dir))).get(path.basename(dir));
-  const { encodings } = tokenize(loaded, TEXTS.map((text) => ({ text, pair: null })), { padding: true, return_token_type_ids: true });
+  const { encodings } = tokenize(
+    loaded,
+    TEXTS.map((text) => ({ text, pair: null })),
+    { padding: true, return_token_type_ids: true },
+  );
   const B = encodings.length;
   const T = encodings[0].input_ids.length;
-  const ints = (k: 'input_ids' | 'attention_mask' | 'token_type_ids') => ({ data: BigInt64Array.from(encodings.flatMap((e) => e[k]!), BigInt), dims: [B, T] });
-  const feeds: Record<string, { data: BigInt64Array; dims: number[] }> = { input_ids: ints('input_ids'), attention_mask: ints('attention_mask') };
+  const ints = (k: 'input_ids' | 'attention_mask' | 'token_type_ids') => ({
+    data: BigInt64Array.from(
+      encodings.flatMap((e) => e[k]!),
+      BigInt,
+    ),
+    dims: [B, T],
+  });
+  const feeds: Record<string, { data: BigInt64Array; dims: number[] }> = {
+    input_ids: ints('input_ids'),
+    attention_mask: ints('attention_mask'),
+  };
   if (loaded.settings.hasTokenTypeIds) feeds.token_type_ids = ints('token_type_ids');
   const { readFileSync } = await import('node:fs');
   return runModel(new Uint8Array(readFileSync(file)), feeds, 'node');
@@ -71,7 +84,18 @@ describe.each(['bert', 'roberta'] as const)('transformers.js parity (%s)', (arch
 
   it('text-classification with top_k', async () => {
     const dir = path.join(root, `${arch}-cls`);
-    const { onnx } = initModel({ arch, layers: 2, hidden: 32, heads: 4, intermediate: 64, labels: ['negative', 'neutral', 'positive'], tokenizerDir, seed: 3, std: 0.1, out: dir });
+    const { onnx } = initModel({
+      arch,
+      layers: 2,
+      hidden: 32,
+      heads: 4,
+      intermediate: 64,
+      labels: ['negative', 'neutral', 'positive'],
+      tokenizerDir,
+      seed: 3,
+      std: 0.1,
+      out: dir,
+    });
     const ours = rows((await runEdgeclass(dir, onnx)).logits.data as Float32Array, 3).map(softmax);
     const classifier = await transformers.pipeline('text-classification', `${arch}-cls`, { dtype: 'fp32' });
     const theirs = (await classifier(TEXTS, { top_k: 3 })) as unknown as { label: string; score: number }[][];
@@ -80,7 +104,8 @@ describe.each(['bert', 'roberta'] as const)('transformers.js parity (%s)', (arch
     expect(theirs).toHaveLength(TEXTS.length);
     theirs.forEach((ranked, i) => {
       expect(ranked).toHaveLength(3);
-      for (const { label, score } of ranked) expect(Math.abs(score - ours[i][labels.indexOf(label)])).toBeLessThan(1e-5);
+      for (const { label, score } of ranked)
+        expect(Math.abs(score - ours[i][labels.indexOf(label)])).toBeLessThan(1e-5);
       expect(ranked.map((r) => r.score)).toEqual([...ranked.map((r) => r.score)].sort((a, b) => b - a));
     });
   });

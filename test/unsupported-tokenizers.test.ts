@@ -12,11 +12,41 @@ import { MODELS_DIR } from './support/paths.ts';
 const bert = JSON.parse(await readFile(path.join(MODELS_DIR, 'bert-base-uncased', 'tokenizer.json'), 'utf8'));
 
 const variants: [string, (json: any) => void, RegExp][] = [
-  ['a Metaspace pre-tokenizer', (j) => { j.pre_tokenizer = { type: 'Metaspace', replacement: '▁' }; }, /pre_tokenizer 'Metaspace'/],
-  ['a Unigram model', (j) => { j.model = { type: 'Unigram', vocab: [['a', 0]] }; }, /model 'Unigram'/],
-  ['an NFKC normalizer', (j) => { j.normalizer = { type: 'NFKC' }; }, /normalizer 'NFKC'/],
-  ['a Metaspace decoder', (j) => { j.decoder = { type: 'Metaspace' }; }, /decoder 'Metaspace'/],
-  ['a ByteLevel post-processor', (j) => { j.post_processor = { type: 'ByteLevel' }; }, /post_processor 'ByteLevel'/],
+  [
+    'a Metaspace pre-tokenizer',
+    (j) => {
+      j.pre_tokenizer = { type: 'Metaspace', replacement: '▁' };
+    },
+    /pre_tokenizer 'Metaspace'/,
+  ],
+  [
+    'a Unigram model',
+    (j) => {
+      j.model = { type: 'Unigram', vocab: [['a', 0]] };
+    },
+    /model 'Unigram'/,
+  ],
+  [
+    'an NFKC normalizer',
+    (j) => {
+      j.normalizer = { type: 'NFKC' };
+    },
+    /normalizer 'NFKC'/,
+  ],
+  [
+    'a Metaspace decoder',
+    (j) => {
+      j.decoder = { type: 'Metaspace' };
+    },
+    /decoder 'Metaspace'/,
+  ],
+  [
+    'a ByteLevel post-processor',
+    (j) => {
+      j.post_processor = { type: 'ByteLevel' };
+    },
+    /post_processor 'ByteLevel'/,
+  ],
 ];
 
 describe('unsupported tokenizer pipelines', () => {
@@ -40,7 +70,10 @@ describe('unsupported tokenizer pipelines', () => {
 
   it('answers 422 unsupported_model over HTTP', async () => {
     const app = createNodeApp({ modelsDir: dir, pull: { offline: true } });
-    const res = await post((p, init) => Promise.resolve(app.request(p, init)), '/v1/tokenize', { model: 'odd-model', inputs: 'x' });
+    const res = await post((p, init) => Promise.resolve(app.request(p, init)), '/v1/tokenize', {
+      model: 'odd-model',
+      inputs: 'x',
+    });
     expect(res.status).toBe(422);
     const { error } = (await res.json()) as any;
     expect(error).toMatchObject({ type: 'unsupported_model', param: 'model' });

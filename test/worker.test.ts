@@ -19,13 +19,27 @@ import { GpuWorker, type WorkerOptions } from '../src/worker/worker.ts';
 import { startFakeEdge, type FakeEdge } from './support/fake-edge.ts';
 import { MODELS_DIR, REPO_ROOT } from './support/paths.ts';
 
-const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
+const SST2 = path.resolve(
+  process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
+  'sst2',
+);
 const SECRET = 'test-worker-secret';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-worker-test-'));
 const base = path.join(root, 'base');
 const HP: Hyperparameters = {
-  n_epochs: 2, batch_size: 16, learning_rate: 2e-3, max_length: 32, num_frozen_layers: 0, freeze_embeddings: false, pooling: null,
-  warmup_ratio: 0.1, weight_decay: 0.01, seed: 7, gradient_accumulation_steps: 1, eval_steps: 5, early_stopping_patience: null,
+  n_epochs: 2,
+  batch_size: 16,
+  learning_rate: 2e-3,
+  max_length: 32,
+  num_frozen_layers: 0,
+  freeze_embeddings: false,
+  pooling: null,
+  warmup_ratio: 0.1,
+  weight_decay: 0.01,
+  seed: 7,
+  gradient_accumulation_steps: 1,
+  eval_steps: 5,
+  early_stopping_patience: null,
 };
 let trainTsv = '';
 let validTsv = '';
@@ -35,12 +49,22 @@ const edges: FakeEdge[] = [];
 const workers: GpuWorker[] = [];
 
 function listTree(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true })
+  return fs
+    .readdirSync(path.join(dir, rel), { withFileTypes: true })
     .flatMap((e) => (e.isDirectory() ? listTree(dir, path.posix.join(rel, e.name)) : [path.posix.join(rel, e.name)]));
 }
 
 beforeAll(async () => {
-  initModel({ arch: 'bert', layers: 1, hidden: 16, heads: 2, intermediate: 32, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 5, out: base });
+  initModel({
+    arch: 'bert',
+    layers: 1,
+    hidden: 16,
+    heads: 2,
+    intermediate: 32,
+    tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+    seed: 5,
+    out: base,
+  });
   modelFiles = new Map(listTree(base).map((f) => [f, new Uint8Array(fs.readFileSync(path.join(base, f)))]));
   const lines = fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').split('\n');
   trainTsv = [lines[0], ...lines.slice(1, 201)].join('\n') + '\n';
@@ -48,11 +72,28 @@ beforeAll(async () => {
   // The same training, in process, with the trainer's options written out by hand: what the worker must produce.
   const out = path.join(root, 'reference');
   await train({
-    base, train: parseDataset(trainTsv, 'tsv'), validation: parseDataset(validTsv, 'tsv'), epochs: 2, batchSize: 16, learningRate: 2e-3, maxLength: 32,
-    numFrozenLayers: 0, freezeEmbeddings: false, pooling: null, warmupRatio: 0.1, weightDecay: 0.01, seed: 7, gradientAccumulationSteps: 1,
-    evalEvery: 5, earlyStoppingPatience: null, outDir: out,
+    base,
+    train: parseDataset(trainTsv, 'tsv'),
+    validation: parseDataset(validTsv, 'tsv'),
+    epochs: 2,
+    batchSize: 16,
+    learningRate: 2e-3,
+    maxLength: 32,
+    numFrozenLayers: 0,
+    freezeEmbeddings: false,
+    pooling: null,
+    warmupRatio: 0.1,
+    weightDecay: 0.01,
+    seed: 7,
+    gradientAccumulationSteps: 1,
+    evalEvery: 5,
+    earlyStoppingPatience: null,
+    outDir: out,
   });
-  reference = { weights: fs.readFileSync(path.join(out, 'model.safetensors')), evalResults: fs.readFileSync(path.join(out, 'eval_results.json'), 'utf8') };
+  reference = {
+    weights: fs.readFileSync(path.join(out, 'model.safetensors')),
+    evalResults: fs.readFileSync(path.join(out, 'eval_results.json'), 'utf8'),
+  };
 });
 
 afterEach(async () => {
@@ -82,7 +123,11 @@ async function startWorker(edge: FakeEdge, o: Partial<WorkerOptions> = {}): Prom
   const outcomes: JobOutcome[] = [];
   const phases: { phase: string; at: number }[] = [];
   const worker = new GpuWorker({
-    edge: edge.url, secret: SECRET, workDir: path.join(root, 'work'), pollIntervalMs: 100, metricsEvery: 2,
+    edge: edge.url,
+    secret: SECRET,
+    workDir: path.join(root, 'work'),
+    pollIntervalMs: 100,
+    metricsEvery: 2,
     log: createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) }),
     onJobEnd: (_, outcome) => outcomes.push(outcome),
     onPhase: (phase) => phases.push({ phase, at: Date.now() }),
@@ -106,11 +151,43 @@ async function until<T>(what: string, probe: () => T | undefined | null | false,
 describe('hyperparameters and files', () => {
   it('maps the API names to the trainer options (pooling null: Hugging Face head; eval_steps null: every epoch)', () => {
     const hp = withDefaults({ ...HP, pooling: 'mean', eval_steps: null, early_stopping_patience: 2 });
-    const o = trainOptionsFor(hp, { base: 'b', train: [], validation: null, outDir: 'o', executionProvider: 'cpu', checkpointEvery: null, resumeFrom: null });
-    expect(o).toMatchObject({ epochs: 2, batchSize: 16, learningRate: 2e-3, maxLength: 32, pooling: 'mean', evalEvery: 'epoch', earlyStoppingPatience: 2, seed: 7, executionProvider: 'cpu' });
-    expect(trainOptionsFor(withDefaults(HP), { base: 'b', train: [], validation: null, outDir: 'o', executionProvider: 'cuda', checkpointEvery: 7, resumeFrom: 'r' }))
-      .toMatchObject({ pooling: null, evalEvery: 5, checkpointEvery: 7, resumeFrom: 'r', executionProvider: 'cuda' });
-    expect(withDefaults({ n_epochs: 4 } as Partial<Hyperparameters>)).toMatchObject({ n_epochs: 4, batch_size: 32, pooling: null, eval_steps: null });
+    const o = trainOptionsFor(hp, {
+      base: 'b',
+      train: [],
+      validation: null,
+      outDir: 'o',
+      executionProvider: 'cpu',
+      checkpointEvery: null,
+      resumeFrom: null,
+    });
+    expect(o).toMatchObject({
+      epochs: 2,
+      batchSize: 16,
+      learningRate: 2e-3,
+      maxLength: 32,
+      pooling: 'mean',
+      evalEvery: 'epoch',
+      earlyStoppingPatience: 2,
+      seed: 7,
+      executionProvider: 'cpu',
+    });
+    expect(
+      trainOptionsFor(withDefaults(HP), {
+        base: 'b',
+        train: [],
+        validation: null,
+        outDir: 'o',
+        executionProvider: 'cuda',
+        checkpointEvery: 7,
+        resumeFrom: 'r',
+      }),
+    ).toMatchObject({ pooling: null, evalEvery: 5, checkpointEvery: 7, resumeFrom: 'r', executionProvider: 'cuda' });
+    expect(withDefaults({ n_epochs: 4 } as Partial<Hyperparameters>)).toMatchObject({
+      n_epochs: 4,
+      batch_size: 32,
+      pooling: null,
+      eval_steps: null,
+    });
     // Checkpoints besides evaluations only when cheap, about 4 per epoch.
     expect(checkpointCadence(1000, HP, 1 << 20, null, true)).toEqual({ stepsPerEpoch: 63, checkpointEvery: 16 });
     expect(checkpointCadence(1000, HP, 500 << 20, null, true).checkpointEvery).toBeNull();
@@ -130,9 +207,16 @@ describe('edgeclass worker against the protocol', () => {
   it('runs a job to success through 503s and dropped connections; the model is what the trainer makes', async () => {
     const edge = await fakeEdge();
     let n = 0;
-    edge.fault = ({ path: p }) => (p.endsWith('/complete') ? null : ++n % 9 === 0 ? { status: 503 } : n % 13 === 0 ? 'drop' : null);
+    edge.fault = ({ path: p }) =>
+      p.endsWith('/complete') ? null : ++n % 9 === 0 ? { status: 503 } : n % 13 === 0 ? 'drop' : null;
     const { jobs } = edge;
-    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: HP, suffix: 'sst2' });
+    const job = edge.createJob({
+      model: 'tiny-base',
+      training_file: 'file-train',
+      validation_file: 'file-valid',
+      hyperparameters: HP,
+      suffix: 'sst2',
+    });
     // Heartbeats every 300 ms: at the default third of the 6 s lease, a job done within 2 s (a fast run) has none.
     const { worker, logs, outcomes } = await startWorker(edge, { maxJobs: 1, heartbeatIntervalMs: 300 });
     await worker.done();
@@ -144,38 +228,71 @@ describe('edgeclass worker against the protocol', () => {
     expect(edge.calls.filter((c) => c.status === 401)).toEqual([]);
     expect(logs.some((l) => l.msg === 'edge call failed, retrying')).toBe(true);
     // The exported folder, whole, and the same weights as the trainer run in process.
-    expect([...j.resultFiles.keys()].sort()).toEqual(expect.arrayContaining(['config.json', 'eval_results.json', 'model.safetensors', 'onnx/model.onnx',
-      'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json']));
+    expect([...j.resultFiles.keys()].sort()).toEqual(
+      expect.arrayContaining([
+        'config.json',
+        'eval_results.json',
+        'model.safetensors',
+        'onnx/model.onnx',
+        'tokenizer.json',
+        'tokenizer_config.json',
+        'trainer_state.json',
+      ]),
+    );
     expect([...j.resultFiles.keys()].some((f) => f.startsWith('checkpoint-'))).toBe(false);
     expect(Buffer.from(j.resultFiles.get('model.safetensors')!).equals(reference.weights)).toBe(true);
     expect(new TextDecoder().decode(j.resultFiles.get('eval_results.json'))).toBe(reference.evalResults);
     expect(j.completion).toMatchObject({ status: 'succeeded', metrics: { steps: 26 } });
     expect(j.completion!.trained_tokens).toBeGreaterThan(1000);
     // Events: started, metrics every 2 steps with the trainer's numbers, evaluations.
-    expect(j.events[0]).toMatchObject({ type: 'message', message: 'Fine-tuning job started', data: { phase: 'started', attempt: 1, worker_id: worker.id } });
+    expect(j.events[0]).toMatchObject({
+      type: 'message',
+      message: 'Fine-tuning job started',
+      data: { phase: 'started', attempt: 1, worker_id: worker.id },
+    });
     const metrics = j.events.filter((e) => e.type === 'metrics' && e.data && 'train_loss' in e.data);
     expect(metrics.map((e) => e.data!.step)).toEqual(expect.arrayContaining([1, 2, 4, 26]));
     expect(metrics[0].data).toMatchObject({ total_steps: 26, attempt: 1 });
-    for (const k of ['train_loss', 'learning_rate', 'samples_per_second', 'epoch']) expect(typeof metrics[0].data![k]).toBe('number');
+    for (const k of ['train_loss', 'learning_rate', 'samples_per_second', 'epoch'])
+      expect(typeof metrics[0].data![k]).toBe('number');
     const evals = j.events.filter((e) => e.type === 'metrics' && e.data && 'eval_accuracy' in e.data);
     expect(evals.map((e) => e.data!.step)).toEqual([5, 10, 13, 15, 20, 25, 26]);
     // Checkpoints registered with their files and metrics (at evaluations, the cheap ones in between), heartbeats with the step.
     expect(j.checkpoints.size).toBeGreaterThanOrEqual(1);
     for (const [step, c] of j.checkpoints) {
-      expect(c.files).toEqual(expect.arrayContaining(['model.safetensors', 'optimizer.safetensors', 'trainer_state.json']));
-      expect(JSON.parse(new TextDecoder().decode(j.checkpointFiles.get(step)!.get('trainer_state.json'))).globalStep).toBe(step);
+      expect(c.files).toEqual(
+        expect.arrayContaining(['model.safetensors', 'optimizer.safetensors', 'trainer_state.json']),
+      );
+      expect(
+        JSON.parse(new TextDecoder().decode(j.checkpointFiles.get(step)!.get('trainer_state.json'))).globalStep,
+      ).toBe(step);
     }
     expect(j.heartbeats.length).toBeGreaterThanOrEqual(1);
     // JSON lines with the worker and job ids.
-    expect(logs.find((l) => l.msg === 'job claimed')).toMatchObject({ worker_id: worker.id, job_id: job.job.id, attempt: 1 });
+    expect(logs.find((l) => l.msg === 'job claimed')).toMatchObject({
+      worker_id: worker.id,
+      job_id: job.job.id,
+      attempt: 1,
+    });
   });
 
   it('resumes on another worker from the newest registered checkpoint, after a lost lease, and ends with the same model', async () => {
     const edge = await fakeEdge();
-    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: HP });
+    const job = edge.createJob({
+      model: 'tiny-base',
+      training_file: 'file-train',
+      validation_file: 'file-valid',
+      hyperparameters: HP,
+    });
     let revokedAt = 0;
     edge.after = ({ method, path: p, job: j }) => {
-      if (!revokedAt && method === 'POST' && p.endsWith('/checkpoints') && j && [...j.checkpoints.keys()].some((s) => s >= 10)) {
+      if (
+        !revokedAt &&
+        method === 'POST' &&
+        p.endsWith('/checkpoints') &&
+        j &&
+        [...j.checkpoints.keys()].some((s) => s >= 10)
+      ) {
         revokedAt = Date.now();
         edge.revokeLease(j.job.id);
       }
@@ -199,7 +316,9 @@ describe('edgeclass worker against the protocol', () => {
     const resumed = j.events.find((e) => e.data?.phase === 'resumed')!;
     expect(resumed).toMatchObject({ worker: b.worker.id, data: { attempt: 2, resume_step: resumeStep } });
     // Metrics of attempt 2 start after the checkpoint; the weights equal an uninterrupted run's, bit for bit.
-    const steps2 = j.events.filter((e) => e.data?.attempt === 2 && typeof e.data.train_loss === 'number').map((e) => e.data!.step as number);
+    const steps2 = j.events
+      .filter((e) => e.data?.attempt === 2 && typeof e.data.train_loss === 'number')
+      .map((e) => e.data!.step as number);
     expect(Math.min(...steps2)).toBe(resumeStep + 1);
     expect(Buffer.from(j.resultFiles.get('model.safetensors')!).equals(reference.weights)).toBe(true);
     expect(new TextDecoder().decode(j.resultFiles.get('eval_results.json'))).toBe(reference.evalResults);
@@ -210,7 +329,12 @@ describe('edgeclass worker against the protocol', () => {
 
   it('stops promptly on cancel and completes as cancelled, without uploading a model', async () => {
     const edge = await fakeEdge();
-    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: { ...HP, n_epochs: 50, eval_steps: null } });
+    const job = edge.createJob({
+      model: 'tiny-base',
+      training_file: 'file-train',
+      validation_file: 'file-valid',
+      hyperparameters: { ...HP, n_epochs: 50, eval_steps: null },
+    });
     let cancelledAt = 0;
     edge.after = ({ path: p, job: j }) => {
       if (!cancelledAt && j && p.endsWith('/events') && j.events.some((e) => e.type === 'metrics')) {
@@ -227,18 +351,28 @@ describe('edgeclass worker against the protocol', () => {
     const stopped = phases.find((p) => p.phase === 'stopped')!.at;
     const completed = edge.calls.find((c) => c.path.endsWith('/complete'))!.at;
     expect(stopped - cancelledAt).toBeLessThan(1500);
-    console.log(`cancel: training stopped ${stopped - cancelledAt} ms after the cancel, completed after ${completed - cancelledAt} ms (heartbeat every 200 ms)`);
+    console.log(
+      `cancel: training stopped ${stopped - cancelledAt} ms after the cancel, completed after ${completed - cancelledAt} ms (heartbeat every 200 ms)`,
+    );
     expect(completed - cancelledAt).toBeLessThan(3000);
     expect(j.events.at(-1)).toMatchObject({ type: 'message', data: { phase: 'cancelled' } });
   });
 
   it('a worker cut off from the edge stops training by itself before its lease expires; the next one starts after', async () => {
     const edge = await fakeEdge({ leaseSeconds: 2 });
-    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: { ...HP, n_epochs: 50, eval_steps: 10 } });
+    const job = edge.createJob({
+      model: 'tiny-base',
+      training_file: 'file-train',
+      validation_file: 'file-valid',
+      hyperparameters: { ...HP, n_epochs: 50, eval_steps: 10 },
+    });
     let cut = '';
     edge.fault = ({ worker }) => (worker !== null && worker === cut ? 'drop' : null);
     const a = await startWorker(edge, { maxJobs: 1 });
-    await until('training on A', () => a.phases.some((p) => p.phase === 'training') && edge.jobs.get(job.job.id)!.checkpoints.size > 0);
+    await until(
+      'training on A',
+      () => a.phases.some((p) => p.phase === 'training') && edge.jobs.get(job.job.id)!.checkpoints.size > 0,
+    );
     cut = a.worker.id;
     const lastRenewal = Date.now();
     await a.worker.done();
@@ -263,18 +397,28 @@ describe('edgeclass worker against the protocol', () => {
 
   it('requests held up past the lease (the edge restarting) do not keep a worker training: it stops before the expiry', async () => {
     const edge = await fakeEdge({ leaseSeconds: 2 });
-    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: { ...HP, n_epochs: 50, eval_steps: 10 } });
+    const job = edge.createJob({
+      model: 'tiny-base',
+      training_file: 'file-train',
+      validation_file: 'file-valid',
+      hyperparameters: { ...HP, n_epochs: 50, eval_steps: 10 },
+    });
     let held = '';
     // Held, then answered (409: the lease expired meanwhile), as wrangler dev answers what arrived while it restarted.
     edge.fault = ({ worker }) => (worker !== null && worker === held ? { holdMs: 6000 } : null);
     const a = await startWorker(edge, { maxJobs: 1 });
-    await until('training on A', () => a.phases.some((p) => p.phase === 'training') && edge.jobs.get(job.job.id)!.checkpoints.size > 0);
+    await until(
+      'training on A',
+      () => a.phases.some((p) => p.phase === 'training') && edge.jobs.get(job.job.id)!.checkpoints.size > 0,
+    );
     held = a.worker.id;
     await a.worker.done();
     expect(a.outcomes).toMatchObject([{ status: 'lease_lost' }]);
     const aStopped = a.phases.find((p) => p.phase === 'stopped')!.at;
     const leaseA = edge.jobs.get(job.job.id)!.lease!;
-    console.log(`held requests: training stopped ${leaseA.expiresAtMs - aStopped} ms before the lease expired (2 s lease)`);
+    console.log(
+      `held requests: training stopped ${leaseA.expiresAtMs - aStopped} ms before the lease expired (2 s lease)`,
+    );
     expect(aStopped).toBeLessThanOrEqual(leaseA.expiresAtMs);
     const b = await startWorker(edge, { maxJobs: 1 });
     await until('training on B', () => b.phases.some((p) => p.phase === 'training'));
@@ -286,15 +430,30 @@ describe('edgeclass worker against the protocol', () => {
   it('fails the job with a clear error on a malformed dataset, or a base model it cannot train', async () => {
     const edge = await fakeEdge();
     edge.addFile('file-bad', 'bad.jsonl', '{"text": "fine", "label": 1}\n{"text": 3, "label": 0}\n');
-    edge.addModel('no-weights', new Map([['config.json', modelFiles.get('config.json')!], ['tokenizer.json', modelFiles.get('tokenizer.json')!]]));
+    edge.addModel(
+      'no-weights',
+      new Map([
+        ['config.json', modelFiles.get('config.json')!],
+        ['tokenizer.json', modelFiles.get('tokenizer.json')!],
+      ]),
+    );
     const bad = edge.createJob({ model: 'tiny-base', training_file: 'file-bad', hyperparameters: HP });
     const noWeights = edge.createJob({ model: 'no-weights', training_file: 'file-train', hyperparameters: HP });
     const missing = edge.createJob({ model: 'tiny-base', training_file: 'file-nope', hyperparameters: HP });
     const { worker } = await startWorker(edge, { maxJobs: 3 });
     await worker.done();
-    expect(edge.jobs.get(bad.job.id)!.completion).toMatchObject({ status: 'failed', error: { code: 'invalid_training_file', message: expect.stringMatching(/line 2: 'text' must be a string/) } });
-    expect(edge.jobs.get(noWeights.job.id)!.completion).toMatchObject({ status: 'failed', error: { code: 'invalid_base_model', message: expect.stringMatching(/model.safetensors/) } });
-    expect(edge.jobs.get(missing.job.id)!.completion).toMatchObject({ status: 'failed', error: { code: 'file_not_found' } });
+    expect(edge.jobs.get(bad.job.id)!.completion).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_training_file', message: expect.stringMatching(/line 2: 'text' must be a string/) },
+    });
+    expect(edge.jobs.get(noWeights.job.id)!.completion).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_base_model', message: expect.stringMatching(/model.safetensors/) },
+    });
+    expect(edge.jobs.get(missing.job.id)!.completion).toMatchObject({
+      status: 'failed',
+      error: { code: 'file_not_found' },
+    });
     expect(edge.jobs.get(bad.job.id)!.events.at(-1)).toMatchObject({ level: 'error', data: { phase: 'failed' } });
   });
 
@@ -302,8 +461,17 @@ describe('edgeclass worker against the protocol', () => {
     const edge = await fakeEdge();
     const { worker, phases } = await startWorker(edge, { port: 0, pollIntervalMs: 600_000 });
     await until('the first claim', () => edge.calls.some((c) => c.path.endsWith('/claim')));
-    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: { ...HP, n_epochs: 50 } });
-    const wake = async (signed: boolean, body = JSON.stringify({ job_id: job.job.id }), ts = Math.floor(Date.now() / 1000)) => {
+    const job = edge.createJob({
+      model: 'tiny-base',
+      training_file: 'file-train',
+      validation_file: 'file-valid',
+      hyperparameters: { ...HP, n_epochs: 50 },
+    });
+    const wake = async (
+      signed: boolean,
+      body = JSON.stringify({ job_id: job.job.id }),
+      ts = Math.floor(Date.now() / 1000),
+    ) => {
       const bytes = new TextEncoder().encode(body);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (signed) {
@@ -331,7 +499,9 @@ describe('edgeclass worker against the protocol', () => {
 
 describe('edgeclass worker (the command)', () => {
   it('refuses to start without --edge and --secret', async () => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), 'worker'], { env: { ...process.env, EDGECLASS_WORKER_SECRET: '', EDGECLASS_EDGE_URL: '' } });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), 'worker'], {
+      env: { ...process.env, EDGECLASS_WORKER_SECRET: '', EDGECLASS_EDGE_URL: '' },
+    });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     const code = await new Promise((r) => child.on('exit', r));
@@ -341,9 +511,28 @@ describe('edgeclass worker (the command)', () => {
 
   it('runs a job, logs JSON lines on stderr, and stops on SIGTERM', async () => {
     const edge = await fakeEdge();
-    const job = edge.createJob({ model: 'tiny-base', training_file: 'file-train', validation_file: 'file-valid', hyperparameters: { ...HP, n_epochs: 1 } });
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), 'worker', '--edge', edge.url, '--secret', SECRET, '--poll-interval', '100',
-      '--work-dir', path.join(root, 'cli-work')], { cwd: REPO_ROOT });
+    const job = edge.createJob({
+      model: 'tiny-base',
+      training_file: 'file-train',
+      validation_file: 'file-valid',
+      hyperparameters: { ...HP, n_epochs: 1 },
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin/edgeclass.mjs'),
+        'worker',
+        '--edge',
+        edge.url,
+        '--secret',
+        SECRET,
+        '--poll-interval',
+        '100',
+        '--work-dir',
+        path.join(root, 'cli-work'),
+      ],
+      { cwd: REPO_ROOT },
+    );
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     try {
@@ -353,8 +542,13 @@ describe('edgeclass worker (the command)', () => {
     }
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(0);
-    const lines = stderr.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['worker started', 'job claimed', 'training', 'model uploaded', 'job ended', 'stopping']));
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['worker started', 'job claimed', 'training', 'model uploaded', 'job ended', 'stopping']),
+    );
     expect(lines.every((l) => typeof l.ts === 'string' && typeof l.worker_id === 'string')).toBe(true);
   });
 });

@@ -12,7 +12,8 @@ import { compareAnswers, INFERENCE_CASES, type InferenceCase } from './support/i
 import { BROKEN_MODEL, makeFailingModel, makeTinyGpt2, makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
 import { startWranglerDev, type WranglerDev } from './support/servers.ts';
 
-const postJson = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const postJson = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 let root: string;
 let dev: WranglerDev;
@@ -39,11 +40,30 @@ describe('wrangler dev smoke test', () => {
   it('answers every case within 1e-5 of the Node app', async () => {
     // One session on the Node side, so that a request's rows run together as they do in workerd: q8 graphs scale
     // activations per run (DynamicQuantizeLinear), so a row's answer depends on the rows it runs with.
-    const node = createNodeApp({ modelsDir: path.join(root, 'models'), pull: { offline: true }, dtype: 'q8', inference: { ortWorkers: 1 } });
+    const node = createNodeApp({
+      modelsDir: path.join(root, 'models'),
+      pull: { offline: true },
+      dtype: 'q8',
+      inference: { ortWorkers: 1 },
+    });
     const diffs = [];
-    const q8Case: InferenceCase = { name: 'nli with the q8 graph (onnx/model_quantized.onnx)', path: '/v1/classify', body: { model: 'tiny-nli-q8', inputs: ['The match ended in a draw.', 'Stocks fell.'], labels: ['sports', 'business', 'science'] } };
+    const q8Case: InferenceCase = {
+      name: 'nli with the q8 graph (onnx/model_quantized.onnx)',
+      path: '/v1/classify',
+      body: {
+        model: 'tiny-nli-q8',
+        inputs: ['The match ended in a draw.', 'Stocks fell.'],
+        labels: ['sports', 'business', 'science'],
+      },
+    };
     for (const c of [...INFERENCE_CASES, q8Case]) {
-      const expected = await (await node.request(c.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) })).json();
+      const expected = await (
+        await node.request(c.path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(c.body),
+        })
+      ).json();
       const res = await postJson(dev.url + c.path, c.body);
       const body = await res.json();
       expect(res.status, `${c.name}: ${JSON.stringify(body).slice(0, 300)}\n${dev.log().slice(-1000)}`).toBe(200);
@@ -51,10 +71,18 @@ describe('wrangler dev smoke test', () => {
     }
     // The Worker did serve the q8 graph: the fp32 graph's answer is farther off.
     const fp32 = createNodeApp({ modelsDir: path.join(root, 'models'), pull: { offline: true }, dtype: 'fp32' });
-    const fp32Answer = await (await fp32.request(q8Case.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(q8Case.body) })).json();
+    const fp32Answer = await (
+      await fp32.request(q8Case.path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(q8Case.body),
+      })
+    ).json();
     const q8Answer = await (await postJson(dev.url + q8Case.path, q8Case.body)).json();
     expect(compareAnswers(q8Case, fp32Answer, q8Answer).maxDiff).toBeGreaterThan(1e-5);
-    console.log(`wrangler dev vs Node, max |diff| per case:\n${diffs.map((d) => `  ${d.name}: ${d.problem ?? d.maxDiff.toExponential(2)}`).join('\n')}`);
+    console.log(
+      `wrangler dev vs Node, max |diff| per case:\n${diffs.map((d) => `  ${d.name}: ${d.problem ?? d.maxDiff.toExponential(2)}`).join('\n')}`,
+    );
     for (const d of diffs) {
       expect(d.problem, d.name).toBeNull();
       expect(d.maxDiff, d.name).toBeLessThan(1e-5);
@@ -64,7 +92,10 @@ describe('wrangler dev smoke test', () => {
   it('answers an inference failure with 500 and the error shape, then goes on answering', async () => {
     const failed = await postJson(`${dev.url}/v1/classify`, { model: BROKEN_MODEL, inputs: 'zebra' });
     expect(failed.status).toBe(500);
-    expect(((await failed.json()) as any).error).toMatchObject({ type: 'inference_error', message: expect.stringMatching(/out of data bounds/) });
+    expect(((await failed.json()) as any).error).toMatchObject({
+      type: 'inference_error',
+      message: expect.stringMatching(/out of data bounds/),
+    });
     const ok = await postJson(`${dev.url}/v1/classify`, { model: 'tiny-cls', inputs: ['still answering'] });
     expect(ok.status).toBe(200);
     expect(await (await fetch(`${dev.url}/healthz`)).json()).toEqual({ status: 'ok', runtime: 'workerd' });

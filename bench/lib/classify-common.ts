@@ -27,7 +27,12 @@ export function ensureBenchModels(dir = BENCH_MODELS_DIR): string {
     const out = path.join(dir, id);
     const marker = path.join(out, '.bench-spec.json');
     const wanted = JSON.stringify(spec);
-    if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === wanted && fs.existsSync(path.join(out, 'onnx', 'model.onnx'))) continue;
+    if (
+      fs.existsSync(marker) &&
+      fs.readFileSync(marker, 'utf8') === wanted &&
+      fs.existsSync(path.join(out, 'onnx', 'model.onnx'))
+    )
+      continue;
     fs.rmSync(out, { recursive: true, force: true });
     initModel({ ...spec, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), out });
     // Serving reads the ONNX graph only; without the weights file the local R2 sync moves half the bytes.
@@ -59,7 +64,8 @@ export async function selectTexts(count: number): Promise<BenchTexts> {
     tokens += n;
     if (picked.length === count) break;
   }
-  if (picked.length < count) throw new Error(`only ${picked.length} AG News texts have 28-36 tokens; asked for ${count}`);
+  if (picked.length < count)
+    throw new Error(`only ${picked.length} AG News texts have 28-36 tokens; asked for ${count}`);
   return {
     texts: picked,
     meanTokens: tokens / picked.length,

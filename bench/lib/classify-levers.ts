@@ -24,7 +24,15 @@ import { BatchingRunner, DEFAULT_RUN_OVERHEAD_TOKENS } from '../../src/inference
 import { createOrtNodeRuntime, type OrtNodeOptions } from '../../src/inference/ort-node.ts';
 import { FsModelStore } from '../../src/store/fs-store.ts';
 import { EMBED_MODEL, ensureBenchModels, LABELS, NLI_MODEL, selectTexts } from './classify-common.ts';
-import { chunk, loadTransformers, maxDiff, median, transformersJsSide, type Classify, type Ranked } from './classify-transformers.ts';
+import {
+  chunk,
+  loadTransformers,
+  maxDiff,
+  median,
+  transformersJsSide,
+  type Classify,
+  type Ranked,
+} from './classify-transformers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +51,10 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, Number(values.
 const overhead = Number(values.overhead);
 const FUSED = { extra: {} };
 
-interface Variant { runtime: OrtNodeOptions; overheadTokens: number }
+interface Variant {
+  runtime: OrtNodeOptions;
+  overheadTokens: number;
+}
 const VARIANTS: Record<string, Variant> = {
   before: { runtime: { sessionOptions: FUSED }, overheadTokens: Infinity },
   noskip: { runtime: {}, overheadTokens: Infinity },
@@ -63,7 +74,11 @@ function edgeclass(variant: Variant, strategy: 'nli' | 'embedding'): Classify {
     store,
     tokenizers,
     runtime: () => createOrtNodeRuntime(variant.runtime),
-    runner: (session, spec) => new BatchingRunner(session, spec, { maxInFlight: session.concurrentRuns ?? 1, runOverheadTokens: variant.overheadTokens }),
+    runner: (session, spec) =>
+      new BatchingRunner(session, spec, {
+        maxInFlight: session.concurrentRuns ?? 1,
+        runOverheadTokens: variant.overheadTokens,
+      }),
   });
   const classifier = new Classifier(models, DEFAULT_LIMITS);
   const model = strategy === 'nli' ? NLI_MODEL : EMBED_MODEL;
@@ -103,8 +118,12 @@ for (const strategy of values.strategies!.split(',') as ('nli' | 'embedding')[])
       return { results, rates: Object.fromEntries(sideNames.map((s) => [s, texts.length / seconds[s]])) };
     };
     const warm = await round(0);
-    const diffs = names.map((n) => `${n} ${maxDiff(warm.results[n], warm.results.before ?? warm.results[names[0]]).toExponential(1)}`);
-    console.error(`${strategy} ${workload}: max score diff against ${names[0]}: ${diffs.join(', ')}; against transformers.js: ${maxDiff(warm.results[names[names.length - 1]], warm.results['transformers.js']).toExponential(1)}`);
+    const diffs = names.map(
+      (n) => `${n} ${maxDiff(warm.results[n], warm.results.before ?? warm.results[names[0]]).toExponential(1)}`,
+    );
+    console.error(
+      `${strategy} ${workload}: max score diff against ${names[0]}: ${diffs.join(', ')}; against transformers.js: ${maxDiff(warm.results[names[names.length - 1]], warm.results['transformers.js']).toExponential(1)}`,
+    );
     const rates: Record<string, number[]> = Object.fromEntries(sideNames.map((s) => [s, []]));
     const ratios: Record<string, number[]> = Object.fromEntries(names.map((s) => [s, []]));
     for (let r = 0; r < Number(values.rounds); r++) {
@@ -112,14 +131,26 @@ for (const strategy of values.strategies!.split(',') as ('nli' | 'embedding')[])
       const { rates: rr } = await round(r);
       for (const s of sideNames) rates[s].push(rr[s]);
       for (const n of names) ratios[n].push(rr[n] / rr['transformers.js']);
-      console.error(`  ${strategy} ${workload} round ${r + 1}: ${sideNames.map((s) => `${s} ${rr[s].toFixed(1)}`).join(', ')} texts/s; ratios ${names.map((n) => (rr[n] / rr['transformers.js']).toFixed(2)).join(' ')} (load ${os.loadavg()[0].toFixed(1)})`);
+      console.error(
+        `  ${strategy} ${workload} round ${r + 1}: ${sideNames.map((s) => `${s} ${rr[s].toFixed(1)}`).join(', ')} texts/s; ratios ${names.map((n) => (rr[n] / rr['transformers.js']).toFixed(2)).join(' ')} (load ${os.loadavg()[0].toFixed(1)})`,
+      );
     }
-    for (const n of names) lines.push(`| ${strategy} | ${workload} | ${n} | ${median(rates[n]).toFixed(1)} | ${median(rates['transformers.js']).toFixed(1)} | ${median(ratios[n]).toFixed(2)} | ${ratios[n].map((x) => x.toFixed(2)).join(' ')} |`);
+    for (const n of names)
+      lines.push(
+        `| ${strategy} | ${workload} | ${n} | ${median(rates[n]).toFixed(1)} | ${median(rates['transformers.js']).toFixed(1)} | ${median(ratios[n]).toFixed(2)} | ${ratios[n].map((x) => x.toFixed(2)).join(' ')} |`,
+      );
   }
   await other.dispose();
 }
-console.log(`${os.cpus().length} cores, node ${process.version}, ${values.rounds} rounds, overhead ${overhead} tokens, settle ${values.settle} ms, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('| strategy | workload | variant | texts/s | transformers.js texts/s | ratio (median of rounds) | per-round ratios |');
+console.log(
+  `${os.cpus().length} cores, node ${process.version}, ${values.rounds} rounds, overhead ${overhead} tokens, settle ${values.settle} ms, load average at the end ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  '| strategy | workload | variant | texts/s | transformers.js texts/s | ratio (median of rounds) | per-round ratios |',
+);
 console.log('|---|---|---|---:|---:|---:|---|');
 for (const line of lines) console.log(line);
 process.exit(0);

@@ -6,7 +6,10 @@
 //   embeddings it computed once beforehand (cached, as edgeclass caches them) + softmax(20 cos): the same strategy.
 import { LABELS } from './classify-common.ts';
 
-export interface Ranked { labels: string[]; scores: number[] }
+export interface Ranked {
+  labels: string[];
+  scores: number[];
+}
 export type Classify = (texts: string[]) => Promise<Ranked[]>;
 
 const EMBEDDING_TEMPLATE = 'This text is about {}.';
@@ -22,14 +25,23 @@ export async function loadTransformers(modelsDir: string): Promise<Transformers>
   return transformers;
 }
 
-export async function transformersJsSide(transformers: Transformers, strategy: 'nli' | 'embedding', model: string): Promise<{ classify: Classify; dispose(): Promise<void> }> {
+export async function transformersJsSide(
+  transformers: Transformers,
+  strategy: 'nli' | 'embedding',
+  model: string,
+): Promise<{ classify: Classify; dispose(): Promise<void> }> {
   if (strategy === 'nli') {
     const pipe = await transformers.pipeline('zero-shot-classification', model, { dtype: 'fp32' });
     const classify: Classify = async (texts) => (await pipe(texts, LABELS)) as unknown as Ranked[];
     return { classify, dispose: () => pipe.dispose() };
   }
   const extractor = await transformers.pipeline('feature-extraction', model, { dtype: 'fp32' });
-  const labelVectors = (await extractor(LABELS.map((l) => EMBEDDING_TEMPLATE.replace('{}', l)), { pooling: 'mean', normalize: true })).tolist() as number[][];
+  const labelVectors = (
+    await extractor(
+      LABELS.map((l) => EMBEDDING_TEMPLATE.replace('{}', l)),
+      { pooling: 'mean', normalize: true },
+    )
+  ).tolist() as number[][];
   const classify: Classify = async (texts) => {
     const vectors = (await extractor(texts, { pooling: 'mean', normalize: true })).tolist() as number[][];
     return vectors.map((v) => {
@@ -47,7 +59,11 @@ export async function transformersJsSide(transformers: Transformers, strategy: '
 /** Largest difference between two sides' scores for the same label. */
 export function maxDiff(a: Ranked[], b: Ranked[]): number {
   let max = 0;
-  a.forEach((r, i) => r.labels.forEach((label, j) => (max = Math.max(max, Math.abs(r.scores[j] - b[i].scores[b[i].labels.indexOf(label)])))));
+  a.forEach((r, i) =>
+    r.labels.forEach(
+      (label, j) => (max = Math.max(max, Math.abs(r.scores[j] - b[i].scores[b[i].labels.indexOf(label)]))),
+    ),
+  );
   return max;
 }
 

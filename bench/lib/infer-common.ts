@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../../src/nn/init.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const MODELS_DIR = path.resolve(process.env.EDGECLASS_MODELS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'models'));
+export const MODELS_DIR = path.resolve(
+  process.env.EDGECLASS_MODELS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'models'),
+);
 export const WORKER = path.join(REPO_ROOT, 'bench', 'lib', 'infer-worker.ts');
 export const TORCH_SCRIPT = path.join(REPO_ROOT, 'bench', 'infer_torch.py');
 /** Debian's python with python3-torch; EDGECLASS_BENCH_PYTHON overrides it (e.g. a path that does not exist, to test the fallback). */
@@ -32,7 +34,14 @@ export type Request =
   | { cmd: 'quit' };
 
 export type Reply =
-  | { ready: true; loadMs: number; createMs?: number; version: string; threads: number; options?: Record<string, unknown> }
+  | {
+      ready: true;
+      loadMs: number;
+      createMs?: number;
+      version: string;
+      threads: number;
+      options?: Record<string, unknown>;
+    }
   | { ok: true; times?: number[]; dims?: number[] }
   | { ok: false; error: string };
 
@@ -40,12 +49,21 @@ export type Reply =
  * Deterministic ids: per row [CLS], seq - 2 ids drawn uniformly (mulberry32(seed)) from the vocabulary's ordinary
  * tokens (everything but the bracketed specials: [PAD], [UNK], [CLS], [SEP], [MASK], [unusedN]), [SEP].
  */
-export function makeCase(tokenizerJson: { model: { vocab: Record<string, number> } }, batch: number, seq: number, seed: number): BenchCase {
+export function makeCase(
+  tokenizerJson: { model: { vocab: Record<string, number> } },
+  batch: number,
+  seq: number,
+  seed: number,
+): BenchCase {
   const vocab = tokenizerJson.model.vocab;
-  const ordinary = Object.entries(vocab).filter(([tok]) => !/^\[.*\]$/.test(tok)).map(([, id]) => id).sort((a, b) => a - b);
+  const ordinary = Object.entries(vocab)
+    .filter(([tok]) => !/^\[.*\]$/.test(tok))
+    .map(([, id]) => id)
+    .sort((a, b) => a - b);
   const cls = vocab['[CLS]'];
   const sep = vocab['[SEP]'];
-  if (cls === undefined || sep === undefined) throw new Error('the tokenizer has no [CLS]/[SEP] (a BERT WordPiece vocabulary is expected)');
+  if (cls === undefined || sep === undefined)
+    throw new Error('the tokenizer has no [CLS]/[SEP] (a BERT WordPiece vocabulary is expected)');
   const rand = mulberry32(seed);
   const ids: number[] = [];
   for (let b = 0; b < batch; b++) {
@@ -67,7 +85,14 @@ export class Runner {
   /** Every timed batch, per case, with the CPU other processes used meanwhile. */
   readonly batches = new Map<string, Batch[]>();
 
-  constructor(label: string, runtime: string, threads: number, command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    label: string,
+    runtime: string,
+    threads: number,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.label = label;
     this.runtime = runtime;
     this.threads = threads;
@@ -76,14 +101,41 @@ export class Runner {
     this.lines = readline.createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
   }
 
-  static ort(label: string, runtime: 'node' | 'web', threads: number, model: string, casesFile: string, options: Record<string, unknown> = {}): Runner {
-    const args = ['--import', 'tsx', WORKER, '--runtime', runtime, '--threads', String(threads), '--model', model, '--cases', casesFile];
+  static ort(
+    label: string,
+    runtime: 'node' | 'web',
+    threads: number,
+    model: string,
+    casesFile: string,
+    options: Record<string, unknown> = {},
+  ): Runner {
+    const args = [
+      '--import',
+      'tsx',
+      WORKER,
+      '--runtime',
+      runtime,
+      '--threads',
+      String(threads),
+      '--model',
+      model,
+      '--cases',
+      casesFile,
+    ];
     if (Object.keys(options).length) args.push('--options', JSON.stringify(options));
     return new Runner(label, `onnxruntime-${runtime}`, threads, process.execPath, args);
   }
 
   static torch(label: string, threads: number, modelDir: string, casesFile: string): Runner {
-    return new Runner(label, 'pytorch', threads, SYSTEM_PYTHON, [TORCH_SCRIPT, '--model', modelDir, '--cases', casesFile, '--threads', String(threads)]);
+    return new Runner(label, 'pytorch', threads, SYSTEM_PYTHON, [
+      TORCH_SCRIPT,
+      '--model',
+      modelDir,
+      '--cases',
+      casesFile,
+      '--threads',
+      String(threads),
+    ]);
   }
 
   private async next(): Promise<Reply> {
@@ -132,7 +184,9 @@ export class Runner {
       // already gone
     }
     this.child.stdin!.end();
-    await new Promise<void>((resolve) => (this.child.exitCode !== null ? resolve() : this.child.once('exit', () => resolve())));
+    await new Promise<void>((resolve) =>
+      this.child.exitCode !== null ? resolve() : this.child.once('exit', () => resolve()),
+    );
     if (this.child.pid !== undefined) RUNNER_PIDS.delete(this.child.pid);
   }
 }
@@ -163,7 +217,11 @@ export interface Plan {
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
-interface CpuSnapshot { at: number; busy: number; own: number }
+interface CpuSnapshot {
+  at: number;
+  busy: number;
+  own: number;
+}
 
 function readBusyTicks(): number | null {
   try {
@@ -221,7 +279,12 @@ export async function waitForQuiet(maxMs: number, threshold = 0.25): Promise<{ w
   }
 }
 
-export interface MeasureLog { rounds: number; waitedMs: number; loudRounds: number; ms: number }
+export interface MeasureLog {
+  rounds: number;
+  waitedMs: number;
+  loudRounds: number;
+  ms: number;
+}
 
 /**
  * Warm-up runs (not recorded) for every runner, then rounds in which every runner in turn does `perRound` timed runs:
@@ -229,7 +292,12 @@ export interface MeasureLog { rounds: number; waitedMs: number; loudRounds: numb
  * `quietMs` for the machine to be quiet; after plan.rounds it goes on (within maxRounds and the deadline) while some
  * runner has fewer than minQuiet runs in quiet batches.
  */
-export async function measure(runners: Runner[], plan: Plan, log: (s: string) => void = () => {}, quietMs = 5_000): Promise<MeasureLog> {
+export async function measure(
+  runners: Runner[],
+  plan: Plan,
+  log: (s: string) => void = () => {},
+  quietMs = 5_000,
+): Promise<MeasureLog> {
   const start = performance.now();
   for (const r of runners) await r.run(plan.caseName, plan.warmup, false);
   const out: MeasureLog = { rounds: 0, waitedMs: 0, loudRounds: 0, ms: 0 };
@@ -242,10 +310,13 @@ export async function measure(runners: Runner[], plan: Plan, log: (s: string) =>
     out.waitedMs += q.waitedMs;
     if (!q.quiet) out.loudRounds++;
     // Rotate the order each round so no runner always follows the same one.
-    for (let i = 0; i < runners.length; i++) await runners[(i + round) % runners.length]!.run(plan.caseName, plan.perRound, true);
+    for (let i = 0; i < runners.length; i++)
+      await runners[(i + round) % runners.length]!.run(plan.caseName, plan.perRound, true);
     out.rounds++;
     const quietRuns = Math.min(...runners.map((r) => r.times(plan.caseName, 'quiet').length));
-    log(`  ${plan.caseName} round ${round + 1}${q.quiet ? '' : ' (started busy)'}: fewest quiet runs of a runner ${quietRuns}`);
+    log(
+      `  ${plan.caseName} round ${round + 1}${q.quiet ? '' : ' (started busy)'}: fewest quiet runs of a runner ${quietRuns}`,
+    );
   }
   out.ms = performance.now() - start;
   return out;
@@ -255,7 +326,12 @@ export async function measure(runners: Runner[], plan: Plan, log: (s: string) =>
  * Starts a runner and, where given, `check`s it (e.g. one run of the small case); a runner that cannot start or run
  * is stopped and noted in `notes` (`what: not measured (why)`), and null comes back: not fatal.
  */
-export async function tryStartRunner(make: () => Runner, what: string, notes: string[], check?: (r: Runner) => Promise<unknown>): Promise<Runner | null> {
+export async function tryStartRunner(
+  make: () => Runner,
+  what: string,
+  notes: string[],
+  check?: (r: Runner) => Promise<unknown>,
+): Promise<Runner | null> {
   const r = make();
   try {
     await r.start();
@@ -268,7 +344,13 @@ export async function tryStartRunner(make: () => Runner, what: string, notes: st
   }
 }
 
-export interface Stats { median: number; min: number; p90: number; mean: number; n: number }
+export interface Stats {
+  median: number;
+  min: number;
+  p90: number;
+  mean: number;
+  n: number;
+}
 
 export function stats(xs: number[]): Stats {
   if (!xs.length) return { median: NaN, min: NaN, p90: NaN, mean: NaN, n: 0 };
@@ -282,7 +364,9 @@ export function stats(xs: number[]): Stats {
 /** A runner's figures for a case: its quiet runs where it has plan.minQuiet of them, else all its runs. */
 export function figures(r: Runner, plan: Plan): { s: Stats; basis: 'quiet' | 'all' } {
   const quiet = r.times(plan.caseName, 'quiet');
-  return quiet.length >= plan.minQuiet ? { s: stats(quiet), basis: 'quiet' } : { s: stats(r.times(plan.caseName)), basis: 'all' };
+  return quiet.length >= plan.minQuiet
+    ? { s: stats(quiet), basis: 'quiet' }
+    : { s: stats(r.times(plan.caseName)), basis: 'all' };
 }
 
 /** Medians of two runners on one footing: quiet runs if both have enough, else all runs of both. */
@@ -308,8 +392,15 @@ export function readFloat32(file: string): Float32Array {
 /** torch's version when /usr/bin/python3 can import it (and numpy), else null with the reason. */
 export function probeTorch(): { ok: true; version: string } | { ok: false; reason: string } {
   if (!fs.existsSync(SYSTEM_PYTHON)) return { ok: false, reason: `${SYSTEM_PYTHON} does not exist` };
-  const r = spawnSync(SYSTEM_PYTHON, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) return { ok: false, reason: `${SYSTEM_PYTHON} cannot import torch and numpy (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})` };
+  const r = spawnSync(SYSTEM_PYTHON, ['-c', 'import numpy, torch; print(torch.__version__)'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.status !== 0)
+    return {
+      ok: false,
+      reason: `${SYSTEM_PYTHON} cannot import torch and numpy (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`,
+    };
   return { ok: true, version: r.stdout.trim() };
 }
 

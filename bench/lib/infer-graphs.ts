@@ -16,7 +16,10 @@ import type { ModelFolder } from '../../src/nn/folder.ts';
 
 export type LinearKind = 'transpose' | 'pretransposed' | 'gemm';
 export type AttentionKind = 'matmul' | 'mha' | 'attention';
-export interface VariantSpec { linear: LinearKind; attention: AttentionKind }
+export interface VariantSpec {
+  linear: LinearKind;
+  attention: AttentionKind;
+}
 
 /** The graph variants the profiling and timing scripts compare with the export: [name, linear, attention]. */
 export const VARIANTS: [string, LinearKind, AttentionKind][] = [
@@ -71,9 +74,13 @@ export function buildVariant(folder: ModelFolder, spec: VariantSpec): Uint8Array
   // Embeddings (as src/nn/encoder.ts): positions 0..T-1 by a cumulative sum of ones.
   const ones = ops.add(ops.mul(inputIds, g.constInt64([0], [])), g.constInt64([1], []));
   const positions = ops.sub(ops.cumSum(ones, 1), g.constInt64([1], []));
-  const sum = ops.add(ops.add(ops.gather(param('embeddings.word_embeddings.weight'), inputIds),
-    ops.gather(param('embeddings.token_type_embeddings.weight'), tokenTypeIds)),
-  ops.gather(param('embeddings.position_embeddings.weight'), positions)); // [B, T, H]
+  const sum = ops.add(
+    ops.add(
+      ops.gather(param('embeddings.word_embeddings.weight'), inputIds),
+      ops.gather(param('embeddings.token_type_embeddings.weight'), tokenTypeIds),
+    ),
+    ops.gather(param('embeddings.position_embeddings.weight'), positions),
+  ); // [B, T, H]
   const ln = (x: Value, prefix: string) => ops.layerNorm(x, param(`${prefix}.weight`), param(`${prefix}.bias`), eps).y;
   let x = ln(flat ? ops.reshape(sum, [-1, H]) : sum, 'embeddings.LayerNorm'); // [B, T, H] or [B*T, H]
 
@@ -82,7 +89,8 @@ export function buildVariant(folder: ModelFolder, spec: VariantSpec): Uint8Array
     const b = withBias ? param(`${prefix}.bias`) : null;
     let y: Value;
     if (spec.linear === 'gemm') return ops.gemm(v, param(`${prefix}.weight`), b, { transB: true });
-    if (spec.linear === 'pretransposed') y = ops.matmul(v, g.initializer(`${prefix}.weight_t`, transposed(w.data, outF, inF), [inF, outF], false));
+    if (spec.linear === 'pretransposed')
+      y = ops.matmul(v, g.initializer(`${prefix}.weight_t`, transposed(w.data, outF, inF), [inF, outF], false));
     else y = ops.matmul(v, ops.transpose(param(`${prefix}.weight`), [1, 0]));
     return b ? ops.add(y, b) : y;
   };
@@ -107,10 +115,23 @@ export function buildVariant(folder: ModelFolder, spec: VariantSpec): Uint8Array
       const q = to3d(linear(x, `${a}.self.query`, H, H, false));
       const k = to3d(linear(x, `${a}.self.key`, H, H, false));
       const v = to3d(linear(x, `${a}.self.value`, H, H, false));
-      const bias = g.initializer(`${a}.self.qkv_bias`, Float32Array.from([
-        ...tensor(`${a}.self.query.bias`).data, ...tensor(`${a}.self.key.bias`).data, ...tensor(`${a}.self.value.bias`).data]), [3 * H], false);
-      const [out] = g.addNode('MultiHeadAttention', [q, k, v, bias, mask32], [{ dtype: 'float32', shape: q.shape }],
-        { num_heads: { type: 'int', value: nh } }, { domain: 'com.microsoft' });
+      const bias = g.initializer(
+        `${a}.self.qkv_bias`,
+        Float32Array.from([
+          ...tensor(`${a}.self.query.bias`).data,
+          ...tensor(`${a}.self.key.bias`).data,
+          ...tensor(`${a}.self.value.bias`).data,
+        ]),
+        [3 * H],
+        false,
+      );
+      const [out] = g.addNode(
+        'MultiHeadAttention',
+        [q, k, v, bias, mask32],
+        [{ dtype: 'float32', shape: q.shape }],
+        { num_heads: { type: 'int', value: nh } },
+        { domain: 'com.microsoft' },
+      );
       context = from3d(out!);
     } else {
       // Packed [H, 3H]: columns 0..H-1 = Wq^T, then Wk^T, then Wv^T.
@@ -120,11 +141,24 @@ export function buildVariant(folder: ModelFolder, spec: VariantSpec): Uint8Array
         for (let o = 0; o < H; o++) for (let inp = 0; inp < H; inp++) packed[inp * 3 * H + j * H + o] = w[o * H + inp]!;
       });
       const wqkv = g.initializer(`${a}.self.qkv_weight`, packed, [H, 3 * H], false);
-      const bqkv = g.initializer(`${a}.self.qkv_bias`, Float32Array.from([
-        ...tensor(`${a}.self.query.bias`).data, ...tensor(`${a}.self.key.bias`).data, ...tensor(`${a}.self.value.bias`).data]), [3 * H], false);
+      const bqkv = g.initializer(
+        `${a}.self.qkv_bias`,
+        Float32Array.from([
+          ...tensor(`${a}.self.query.bias`).data,
+          ...tensor(`${a}.self.key.bias`).data,
+          ...tensor(`${a}.self.value.bias`).data,
+        ]),
+        [3 * H],
+        false,
+      );
       const x3 = to3d(x);
-      const [out] = g.addNode('Attention', [x3, wqkv, bqkv, mask32], [{ dtype: 'float32', shape: x3.shape }],
-        { num_heads: { type: 'int', value: nh } }, { domain: 'com.microsoft' });
+      const [out] = g.addNode(
+        'Attention',
+        [x3, wqkv, bqkv, mask32],
+        [{ dtype: 'float32', shape: x3.shape }],
+        { num_heads: { type: 'int', value: nh } },
+        { domain: 'com.microsoft' },
+      );
       context = from3d(out!);
     }
     const attended = ln(ops.add(linear(context, `${a}.output.dense`, H, H), x), `${a}.output.LayerNorm`);
@@ -134,5 +168,8 @@ export function buildVariant(folder: ModelFolder, spec: VariantSpec): Uint8Array
   }
   g.output(to3d(x), 'last_hidden_state');
   const contrib = spec.attention !== 'matmul';
-  return serializeGraph(g, { docString: `bench variant ${spec.linear}/${spec.attention}`, extraOpsets: contrib ? [{ domain: 'com.microsoft', version: 1 }] : [] });
+  return serializeGraph(g, {
+    docString: `bench variant ${spec.linear}/${spec.attention}`,
+    extraOpsets: contrib ? [{ domain: 'com.microsoft', version: 1 }] : [],
+  });
 }

@@ -32,7 +32,10 @@ const cases: BenchCase[] = [makeCase(tokenizerJson, 1, 32, 1), makeCase(tokenize
 
 // [name, file, extra session options]: the export as is, and with ORT's SkipLayerNormFusion turned off.
 const NO_SKIP_LN = { extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } } };
-const files: [string, string, Record<string, unknown>][] = [['export', made.onnx, {}], ['export no-skip-ln-fusion', made.onnx, NO_SKIP_LN]];
+const files: [string, string, Record<string, unknown>][] = [
+  ['export', made.onnx, {}],
+  ['export no-skip-ln-fusion', made.onnx, NO_SKIP_LN],
+];
 const folder = readModelFolder(path.join(tmp, 'model'));
 for (const [name, linear, attention] of VARIANTS) {
   if (only && !only.includes(name)) continue;
@@ -41,20 +44,43 @@ for (const [name, linear, attention] of VARIANTS) {
   files.push([name, file, {}]);
 }
 for (const name of ['export no-skip-ln-fusion', 'export']) {
-  if (only && !only.includes(name)) files.splice(files.findIndex(([n]) => n === name), 1);
+  if (only && !only.includes(name))
+    files.splice(
+      files.findIndex(([n]) => n === name),
+      1,
+    );
 }
 
-interface Profile { sumMin: number; medianRun: number; byOp: Map<string, number> }
+interface Profile {
+  sumMin: number;
+  medianRun: number;
+  byOp: Map<string, number>;
+}
 
-async function profile(file: string, c: BenchCase, threads: number, runs: number, options: Record<string, unknown>): Promise<Profile> {
+async function profile(
+  file: string,
+  c: BenchCase,
+  threads: number,
+  runs: number,
+  options: Record<string, unknown>,
+): Promise<Profile> {
   const prefix = path.join(tmp, `prof-${process.hrtime.bigint()}`);
   const session = await ort.InferenceSession.create(file, {
-    graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, enableProfiling: true, profileFilePrefix: prefix, ...options,
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    enableProfiling: true,
+    profileFilePrefix: prefix,
+    ...options,
   } as ort.InferenceSession.SessionOptions);
   const dims = [c.batch, c.seq];
   const n = c.batch * c.seq;
   const feeds = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(c.input_ids, (x) => BigInt(x)), dims),
+    input_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(c.input_ids, (x) => BigInt(x)),
+      dims,
+    ),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), dims),
     token_type_ids: new ort.Tensor('int64', new BigInt64Array(n), dims),
   };
@@ -63,8 +89,12 @@ async function profile(file: string, c: BenchCase, threads: number, runs: number
   session.endProfiling();
   await session.release();
   const produced = fs.readdirSync(tmp).filter((f) => path.join(tmp, f).startsWith(prefix));
-  const events = JSON.parse(fs.readFileSync(path.join(tmp, produced[0]!), 'utf8')) as
-    { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+  const events = JSON.parse(fs.readFileSync(path.join(tmp, produced[0]!), 'utf8')) as {
+    cat: string;
+    name: string;
+    dur: number;
+    args?: { op_name?: string };
+  }[];
   for (const f of produced) fs.rmSync(path.join(tmp, f));
   const perNode = new Map<string, { op: string; durs: number[] }>();
   const runDurs: number[] = [];
@@ -86,7 +116,12 @@ async function profile(file: string, c: BenchCase, threads: number, runs: number
   return { sumMin, medianRun: timed[timed.length >> 1] ?? NaN, byOp };
 }
 
-console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the start`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} at the start`,
+);
 for (const c of cases) {
   for (const threads of threadsList) {
     const runs = c.batch === 1 ? runsSmall : runsLarge;
@@ -96,10 +131,19 @@ for (const c of cases) {
     for (const [name, file, options] of files) {
       process.stderr.write(`profiling ${name} ${c.name} ${threads}t\n`);
       const p = await profile(file, c, threads, runs, options);
-      const top = [...p.byOp].sort((a, b) => b[1] - a[1]).slice(0, 7).map(([op, ms]) => `${op} ${fmt(ms)}`).join(', ');
+      const top = [...p.byOp]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 7)
+        .map(([op, ms]) => `${op} ${fmt(ms)}`)
+        .join(', ');
       console.log(`| ${name} | ${fmt(p.sumMin)} | ${fmt(p.medianRun)} | ${top} |`);
     }
   }
 }
-console.log(`\nload average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
+console.log(
+  `\nload average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} at the end`,
+);
 fs.rmSync(tmp, { recursive: true, force: true });

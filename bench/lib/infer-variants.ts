@@ -14,7 +14,18 @@ import * as ort from 'onnxruntime-node';
 import { readModelFolder } from '../../src/nn/folder.ts';
 import { initModel } from '../../src/nn/init-model.ts';
 import { buildVariant, VARIANTS } from './infer-graphs.ts';
-import { MODEL_SHAPE, MODELS_DIR, Runner, fmt, makeCase, maxAbsDiff, measure, probeTorch, stats, type Plan } from './infer-common.ts';
+import {
+  MODEL_SHAPE,
+  MODELS_DIR,
+  Runner,
+  fmt,
+  makeCase,
+  maxAbsDiff,
+  measure,
+  probeTorch,
+  stats,
+  type Plan,
+} from './infer-common.ts';
 
 const argv = process.argv.slice(2);
 const value = (name: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
@@ -46,7 +57,11 @@ async function forward(file: string): Promise<Float32Array> {
   const dims = [c.batch, c.seq];
   const n = c.batch * c.seq;
   const out = await s.run({
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(c.input_ids, (x) => BigInt(x)), dims),
+    input_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(c.input_ids, (x) => BigInt(x)),
+      dims,
+    ),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), dims),
     token_type_ids: new ort.Tensor('int64', new BigInt64Array(n), dims),
   });
@@ -55,7 +70,9 @@ async function forward(file: string): Promise<Float32Array> {
 }
 const base = await forward(made.onnx);
 const agreement: string[] = [];
-for (const [name, file] of files) if (name !== 'export') agreement.push(`${name}: max |diff| vs export ${maxAbsDiff(await forward(file), base).toExponential(2)}`);
+for (const [name, file] of files)
+  if (name !== 'export')
+    agreement.push(`${name}: max |diff| vs export ${maxAbsDiff(await forward(file), base).toExponential(2)}`);
 
 const runners: Runner[] = [];
 const start = async (r: Runner) => {
@@ -76,7 +93,8 @@ const SESSION_OPTIONS: [string, Record<string, unknown>][] = [
   ['level-basic', { graphOptimizationLevel: 'basic' }],
 ];
 if (!argv.includes('--no-options')) {
-  for (const [name, options] of SESSION_OPTIONS) await start(Runner.ort(`export ${name} node-2t`, 'node', 2, made.onnx, casesFile, options));
+  for (const [name, options] of SESSION_OPTIONS)
+    await start(Runner.ort(`export ${name} node-2t`, 'node', 2, made.onnx, casesFile, options));
 }
 for (const name of (value('web') ?? 'export,mha,attention').split(',').filter((n) => files.has(n))) {
   await start(Runner.ort(`${name} web-1t`, 'web', 1, files.get(name)!, casesFile));
@@ -85,7 +103,15 @@ if (!argv.includes('--no-torch') && probeTorch().ok) await start(Runner.torch('t
 
 const rounds = Number(value('rounds') ?? 3);
 const plans: Plan[] = [
-  { caseName: '1x32', warmup: 10, rounds: Number(value('small-rounds') ?? 5), perRound: 10, maxRounds: 20, minQuiet: 30, deadlineMs: 60_000 },
+  {
+    caseName: '1x32',
+    warmup: 10,
+    rounds: Number(value('small-rounds') ?? 5),
+    perRound: 10,
+    maxRounds: 20,
+    minQuiet: 30,
+    deadlineMs: 60_000,
+  },
   { caseName: '32x128', warmup: 1, rounds, perRound: 1, maxRounds: rounds + 3, minQuiet: 3, deadlineMs: 300_000 },
 ];
 for (const plan of plans) {
@@ -95,15 +121,25 @@ for (const plan of plans) {
 for (const r of runners) await r.quit();
 fs.rmSync(tmp, { recursive: true, force: true });
 
-console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? '?'} x ${os.cpus().length}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} at the end`,
+);
 for (const a of agreement) console.log(`agreement 1x32 ${a}`);
-for (const r of runners) if (r.ready.createMs !== undefined) console.log(`create ${r.label}: ${fmt(r.ready.createMs)} ms`);
+for (const r of runners)
+  if (r.ready.createMs !== undefined) console.log(`create ${r.label}: ${fmt(r.ready.createMs)} ms`);
 for (const plan of plans) {
-  console.log(`\n| ${plan.caseName} runner | median ms (quiet runs) | min | p90 | quiet/all runs | median ms (all runs) | others' CPU |`);
+  console.log(
+    `\n| ${plan.caseName} runner | median ms (quiet runs) | min | p90 | quiet/all runs | median ms (all runs) | others' CPU |`,
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of runners) {
     const q = stats(r.times(plan.caseName, 'quiet'));
     const a = stats(r.times(plan.caseName));
-    console.log(`| ${r.label} | ${fmt(q.median)} | ${fmt(q.min)} | ${fmt(q.p90)} | ${q.n}/${a.n} | ${fmt(a.median)} | ${r.othersMean(plan.caseName)?.toFixed(2) ?? '?'} |`);
+    console.log(
+      `| ${r.label} | ${fmt(q.median)} | ${fmt(q.min)} | ${fmt(q.p90)} | ${q.n}/${a.n} | ${fmt(a.median)} | ${r.othersMean(plan.caseName)?.toFixed(2) ?? '?'} |`,
+    );
   }
 }

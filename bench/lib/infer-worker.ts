@@ -21,7 +21,13 @@ const threads = Number(arg('threads') ?? '1');
 const modelFile = arg('model');
 const casesFile = arg('cases');
 const extra = JSON.parse(arg('options') ?? '{}') as Record<string, unknown>;
-if ((runtime !== 'node' && runtime !== 'web') || !modelFile || !casesFile || !Number.isInteger(threads) || threads < 1) {
+if (
+  (runtime !== 'node' && runtime !== 'web') ||
+  !modelFile ||
+  !casesFile ||
+  !Number.isInteger(threads) ||
+  threads < 1
+) {
   throw new Error('usage: infer-worker.ts --runtime node|web --threads N --model FILE --cases FILE [--options JSON]');
 }
 
@@ -31,7 +37,9 @@ function send(reply: Reply): void {
 
 const t0 = performance.now();
 // Import only the runtime this process measures: onnxruntime-node's native threads stay out of the web runner.
-const ort = (runtime === 'node' ? await import('onnxruntime-node') : await import('onnxruntime-web')) as typeof import('onnxruntime-node');
+const ort = (
+  runtime === 'node' ? await import('onnxruntime-node') : await import('onnxruntime-web')
+) as typeof import('onnxruntime-node');
 let version = '';
 if (runtime === 'web') {
   const web = ort as unknown as typeof import('onnxruntime-web');
@@ -41,10 +49,17 @@ if (runtime === 'web') {
 } else {
   version = `onnxruntime-node ${(ort.env.versions as Record<string, string> | undefined)?.node ?? '?'}`;
 }
-const options: Record<string, unknown> = { graphOptimizationLevel: 'all', ...(runtime === 'node' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}), ...extra };
+const options: Record<string, unknown> = {
+  graphOptimizationLevel: 'all',
+  ...(runtime === 'node' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  ...extra,
+};
 const bytes = new Uint8Array(fs.readFileSync(modelFile));
 const tCreate = performance.now();
-const session = await ort.InferenceSession.create(bytes, options as import('onnxruntime-node').InferenceSession.SessionOptions);
+const session = await ort.InferenceSession.create(
+  bytes,
+  options as import('onnxruntime-node').InferenceSession.SessionOptions,
+);
 const createMs = performance.now() - tCreate;
 
 const cases = (JSON.parse(fs.readFileSync(casesFile, 'utf8')) as { cases: BenchCase[] }).cases;
@@ -53,10 +68,15 @@ for (const c of cases) {
   const n = c.batch * c.seq;
   const dims = [c.batch, c.seq];
   const f: Record<string, import('onnxruntime-node').Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(c.input_ids, (x) => BigInt(x)), dims),
+    input_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(c.input_ids, (x) => BigInt(x)),
+      dims,
+    ),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), dims),
   };
-  if (session.inputNames.includes('token_type_ids')) f.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n), dims);
+  if (session.inputNames.includes('token_type_ids'))
+    f.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n), dims);
   feeds.set(c.name, f);
 }
 send({ ready: true, loadMs: performance.now() - t0, createMs, version, threads, options });

@@ -11,7 +11,9 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { BENCH_MODELS_DIR, NLI_MODEL } from './classify-common.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: `${BENCH_MODELS_DIR}/${NLI_MODEL}/onnx/model.onnx` } } });
+const { values } = parseArgs({
+  options: { model: { type: 'string', default: `${BENCH_MODELS_DIR}/${NLI_MODEL}/onnx/model.onnx` } },
+});
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-fusions-'));
 const bytes = new Uint8Array(fs.readFileSync(values.model!));
 const variants = {
@@ -20,10 +22,22 @@ const variants = {
 };
 for (const [name, options] of Object.entries(variants)) {
   const file = path.join(dir, 'optimized.onnx');
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3, optimizedModelFilePath: file, ...options } as ort.InferenceSession.SessionOptions);
+  const session = await ort.InferenceSession.create(bytes, {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 1,
+    logSeverityLevel: 3,
+    optimizedModelFilePath: file,
+    ...options,
+  } as ort.InferenceSession.SessionOptions);
   await session.release();
   const counts: Record<string, number> = {};
-  for (const node of onnxProto.onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!) counts[node.opType!] = (counts[node.opType!] ?? 0) + 1;
-  console.log(`${name}: ${Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${n}`).join(', ')}`);
+  for (const node of onnxProto.onnx.ModelProto.decode(fs.readFileSync(file)).graph!.node!)
+    counts[node.opType!] = (counts[node.opType!] ?? 0) + 1;
+  console.log(
+    `${name}: ${Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ')}`,
+  );
 }
 fs.rmSync(dir, { recursive: true, force: true });

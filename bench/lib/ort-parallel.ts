@@ -16,7 +16,11 @@ import { BENCH_MODELS_DIR, EMBED_MODEL } from './classify-common.ts';
 
 const NO_SKIP = { extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } } };
 
-interface WorkerInput { model: string; threads: number; noSkip: boolean }
+interface WorkerInput {
+  model: string;
+  threads: number;
+  noSkip: boolean;
+}
 
 async function openSession(model: string, threads: number, noSkip: boolean) {
   const ort = await import('onnxruntime-node');
@@ -34,7 +38,8 @@ async function openSession(model: string, threads: number, noSkip: boolean) {
       input_ids: new ort.Tensor('int64', ids, dims),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), dims),
     };
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n), dims);
+    if (session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n), dims);
     const start = performance.now();
     await session.run(feeds);
     return performance.now() - start;
@@ -66,10 +71,11 @@ if (!isMainThread) {
     const w = new Worker(boot, { eval: true, workerData: input });
     w.unref();
     await new Promise((resolve) => w.once('message', resolve));
-    return (B, T) => new Promise((resolve) => {
-      w.once('message', resolve);
-      w.postMessage([B, T]);
-    });
+    return (B, T) =>
+      new Promise((resolve) => {
+        w.once('message', resolve);
+        w.postMessage([B, T]);
+      });
   }
 
   async function makeRunner(name: string): Promise<Runner> {
@@ -85,10 +91,14 @@ if (!isMainThread) {
     }
     const pool = /^workers-(\d)x(\d)t/.exec(name);
     if (!pool) throw new Error(`unknown runner ${name}`);
-    const workers = await Promise.all(Array.from({ length: Number(pool[1]) }, () => worker({ model: values.model!, threads: Number(pool[2]), noSkip })));
+    const workers = await Promise.all(
+      Array.from({ length: Number(pool[1]) }, () => worker({ model: values.model!, threads: Number(pool[2]), noSkip })),
+    );
     // The batch split evenly over the workers; a batch smaller than the pool gives each worker one row.
     return async (B, T) => {
-      const parts = workers.map((_, i) => Math.floor(B / workers.length) + (i < B % workers.length ? 1 : 0)).map((b) => Math.max(b, 1));
+      const parts = workers
+        .map((_, i) => Math.floor(B / workers.length) + (i < B % workers.length ? 1 : 0))
+        .map((b) => Math.max(b, 1));
       const start = performance.now();
       await Promise.all(parts.map((b, i) => workers[i](b, T)));
       return (performance.now() - start) / parts.reduce((a, b) => a + b, 0);
@@ -107,12 +117,18 @@ if (!isMainThread) {
       for (const name of order) {
         const key = `${B}x${T} ${name}`;
         const repeat = Math.max(1, Math.round(8 / B));
-        for (let k = 0; k < repeat; k++) (times.get(key) ?? times.set(key, []).get(key)!).push(await runners.get(name)!(B, T));
+        for (let k = 0; k < repeat; k++)
+          (times.get(key) ?? times.set(key, []).get(key)!).push(await runners.get(name)!(B, T));
       }
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), ${rounds} rounds, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `${os.cpus().length} cores (${os.cpus()[0]?.model}), ${rounds} rounds, load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('| shape | runner | median ms/row | min ms/row | samples |');
   console.log('|---|---|---:|---:|---:|');
   for (const [key, xs] of times) {

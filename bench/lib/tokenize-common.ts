@@ -23,12 +23,42 @@ export interface VariantInfo {
 }
 
 export const VARIANTS: VariantInfo[] = [
-  { name: 'edgeclass-per-text', library: 'edgeclass', kind: 'edgeclass', what: 'tokenize(loaded, resolveInputs(text), {}) per text (the API path for one text)' },
-  { name: 'edgeclass-batch', library: 'edgeclass', kind: 'edgeclass', what: 'tokenize(loaded, all texts as one batch, {})' },
-  { name: 'rust-encodeBatch', library: 'tokenizers (Rust, napi)', kind: 'anchor', what: 'await tok.encodeBatch(allTexts), then getIds() per encoding (Rust encodes in parallel on all cores)' },
-  { name: 'rust-encode', library: 'tokenizers (Rust, napi)', kind: 'anchor', what: 'await tok.encode(text) per text, then getIds()' },
-  { name: 'transformers.js', library: '@huggingface/transformers', kind: 'anchor', what: 'AutoTokenizer tokenizer(text) per text' },
-  { name: 'hf-tokenizers.js', library: '@huggingface/tokenizers', kind: 'anchor', what: 'new Tokenizer(json, config).encode(text) per text' },
+  {
+    name: 'edgeclass-per-text',
+    library: 'edgeclass',
+    kind: 'edgeclass',
+    what: 'tokenize(loaded, resolveInputs(text), {}) per text (the API path for one text)',
+  },
+  {
+    name: 'edgeclass-batch',
+    library: 'edgeclass',
+    kind: 'edgeclass',
+    what: 'tokenize(loaded, all texts as one batch, {})',
+  },
+  {
+    name: 'rust-encodeBatch',
+    library: 'tokenizers (Rust, napi)',
+    kind: 'anchor',
+    what: 'await tok.encodeBatch(allTexts), then getIds() per encoding (Rust encodes in parallel on all cores)',
+  },
+  {
+    name: 'rust-encode',
+    library: 'tokenizers (Rust, napi)',
+    kind: 'anchor',
+    what: 'await tok.encode(text) per text, then getIds()',
+  },
+  {
+    name: 'transformers.js',
+    library: '@huggingface/transformers',
+    kind: 'anchor',
+    what: 'AutoTokenizer tokenizer(text) per text',
+  },
+  {
+    name: 'hf-tokenizers.js',
+    library: '@huggingface/tokenizers',
+    kind: 'anchor',
+    what: 'new Tokenizer(json, config).encode(text) per text',
+  },
 ];
 
 /** The variant whose per-text token counts the others are checked against: Hugging Face's Rust tokenizers. */
@@ -49,13 +79,15 @@ export function loadDataset(limit: number | null): Dataset {
   const lines = raw.split('\n').filter((line) => line.length > 0);
   const texts = lines.map((line, i) => {
     const cols = line.split('\t');
-    if (cols.length !== 2) throw new Error(`${DATASET_FILE}:${i + 1}: expected 2 tab-separated columns, found ${cols.length}`);
+    if (cols.length !== 2)
+      throw new Error(`${DATASET_FILE}:${i + 1}: expected 2 tab-separated columns, found ${cols.length}`);
     return cols[0]!;
   });
   const taken = limit === null ? texts : texts.slice(0, limit);
   return {
     texts: taken,
-    description: `${path.relative(REPO_ROOT, DATASET_FILE)}: ${taken.length} of ${texts.length} lines; column 1 (text = article description, ` +
+    description:
+      `${path.relative(REPO_ROOT, DATASET_FILE)}: ${taken.length} of ${texts.length} lines; column 1 (text = article description, ` +
       `no title column in this file; column 2 is the label), used verbatim`,
   };
 }

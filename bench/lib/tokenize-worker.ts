@@ -9,8 +9,15 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import {
-  MODELS_DIR, REPO_ROOT, RESULT_PREFIX, VARIANTS, loadDataset, median, readPackageVersion,
-  type PassResult, type WorkerResult,
+  MODELS_DIR,
+  REPO_ROOT,
+  RESULT_PREFIX,
+  VARIANTS,
+  loadDataset,
+  median,
+  readPackageVersion,
+  type PassResult,
+  type WorkerResult,
 } from './tokenize-common.ts';
 
 /** Tokenizes every text, writes len(input_ids) per text into `lengths`, returns their sum. */
@@ -48,12 +55,16 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
   ]);
   const encoder = new TextEncoder();
   const store: ModelStore = {
-    async readText(modelId, file) { return modelId === id ? files.get(file) ?? null : null; },
+    async readText(modelId, file) {
+      return modelId === id ? (files.get(file) ?? null) : null;
+    },
     async readBytes(modelId, file) {
       const text = modelId === id ? files.get(file) : undefined;
       return text === undefined ? null : encoder.encode(text);
     },
-    async list() { return [{ id, files: [...files.keys()] }]; },
+    async list() {
+      return [{ id, files: [...files.keys()] }];
+    },
     howToProvide: '(in-memory benchmark store)',
   };
   let previous: unknown = null;
@@ -65,9 +76,14 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
       previous = loaded.tokenizer;
       if (batch) {
         return (texts, lengths) => {
-          const result = tokenize(loaded, texts.map((t) => ({ text: t, pair: null })), {});
+          const result = tokenize(
+            loaded,
+            texts.map((t) => ({ text: t, pair: null })),
+            {},
+          );
           const rows = result.encodings;
-          if (rows.length !== texts.length) throw new Error(`edgeclass batch: ${rows.length} rows for ${texts.length} texts`);
+          if (rows.length !== texts.length)
+            throw new Error(`edgeclass batch: ${rows.length} rows for ${texts.length} texts`);
           let sum = 0;
           for (let i = 0; i < rows.length; i++) {
             const n = rows[i]!.input_ids.length;
@@ -82,7 +98,12 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
       const probe = resolveInputs('probe') as unknown;
       if (!Array.isArray(probe)) {
         const resolve = resolveInputs as unknown as (t: string) => { items: ResolvedInput[]; batch: boolean };
-        const call = tokenize as unknown as (l: typeof loaded, items: ResolvedInput[], o: object, batch: boolean) => { encodings: { input_ids: number[] }[] };
+        const call = tokenize as unknown as (
+          l: typeof loaded,
+          items: ResolvedInput[],
+          o: object,
+          batch: boolean,
+        ) => { encodings: { input_ids: number[] }[] };
         return (texts, lengths) => {
           let sum = 0;
           for (let i = 0; i < texts.length; i++) {
@@ -133,7 +154,8 @@ function rustVariant(id: string, batch: boolean): Variant {
       if (batch) {
         return async (texts, lengths) => {
           const encodings = await tok.encodeBatch(texts);
-          if (encodings.length !== texts.length) throw new Error(`encodeBatch: ${encodings.length} encodings for ${texts.length} texts`);
+          if (encodings.length !== texts.length)
+            throw new Error(`encodeBatch: ${encodings.length} encodings for ${texts.length} texts`);
           let sum = 0;
           for (let i = 0; i < encodings.length; i++) {
             const n = encodings[i]!.getIds().length;
@@ -208,13 +230,20 @@ async function hfTokenizersVariant(id: string): Promise<Variant> {
 
 async function makeVariant(name: string, id: string): Promise<Variant> {
   switch (name) {
-    case 'edgeclass-per-text': return edgeclassVariant(id, false);
-    case 'edgeclass-batch': return edgeclassVariant(id, true);
-    case 'rust-encodeBatch': return rustVariant(id, true);
-    case 'rust-encode': return rustVariant(id, false);
-    case 'transformers.js': return transformersVariant(id);
-    case 'hf-tokenizers.js': return hfTokenizersVariant(id);
-    default: throw new Error(`unknown variant '${name}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`);
+    case 'edgeclass-per-text':
+      return edgeclassVariant(id, false);
+    case 'edgeclass-batch':
+      return edgeclassVariant(id, true);
+    case 'rust-encodeBatch':
+      return rustVariant(id, true);
+    case 'rust-encode':
+      return rustVariant(id, false);
+    case 'transformers.js':
+      return transformersVariant(id);
+    case 'hf-tokenizers.js':
+      return hfTokenizersVariant(id);
+    default:
+      throw new Error(`unknown variant '${name}' (known: ${VARIANTS.map((v) => v.name).join(', ')})`);
   }
 }
 
@@ -244,8 +273,10 @@ async function main(): Promise<void> {
     const ms = performance.now() - t0;
     const pass = { ms, tokens, tokensPerSec: tokens / (ms / 1000) };
     (p < warmup ? warmupPasses : timed).push(pass);
-    process.stderr.write(`  ${variantName} ${id} ${p < warmup ? 'warm-up' : 'pass'} ${p < warmup ? p + 1 : p - warmup + 1}: ` +
-      `${tokens} tokens in ${ms.toFixed(0)} ms = ${Math.round(pass.tokensPerSec)} tokens/s\n`);
+    process.stderr.write(
+      `  ${variantName} ${id} ${p < warmup ? 'warm-up' : 'pass'} ${p < warmup ? p + 1 : p - warmup + 1}: ` +
+        `${tokens} tokens in ${ms.toFixed(0)} ms = ${Math.round(pass.tokensPerSec)} tokens/s\n`,
+    );
   }
   const all = [...warmupPasses, ...timed];
   if (all.some((p) => p.tokens !== all[0]!.tokens)) {
@@ -272,6 +303,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`tokenize-worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`tokenize-worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

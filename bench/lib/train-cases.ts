@@ -29,19 +29,43 @@ export interface TrainCase {
 
 export const CASES: Record<TrainCase['name'], TrainCase> = {
   A: {
-    name: 'A', title: '4 layers, hidden 256, 4 heads, intermediate 1024, batch 16 x 128, full fine-tune',
-    layers: 4, hidden: 256, heads: 4, intermediate: 1024, batch: 16, seq: 128, freeze: { embeddings: false, layers: 0 },
-    referenceTorchMs: 945, referenceRange: '945-1061 ms',
+    name: 'A',
+    title: '4 layers, hidden 256, 4 heads, intermediate 1024, batch 16 x 128, full fine-tune',
+    layers: 4,
+    hidden: 256,
+    heads: 4,
+    intermediate: 1024,
+    batch: 16,
+    seq: 128,
+    freeze: { embeddings: false, layers: 0 },
+    referenceTorchMs: 945,
+    referenceRange: '945-1061 ms',
   },
   B: {
-    name: 'B', title: 'A with the embeddings and the first 2 layers frozen',
-    layers: 4, hidden: 256, heads: 4, intermediate: 1024, batch: 16, seq: 128, freeze: { embeddings: true, layers: 2 },
-    referenceTorchMs: 259, referenceRange: '259-342 ms',
+    name: 'B',
+    title: 'A with the embeddings and the first 2 layers frozen',
+    layers: 4,
+    hidden: 256,
+    heads: 4,
+    intermediate: 1024,
+    batch: 16,
+    seq: 128,
+    freeze: { embeddings: true, layers: 2 },
+    referenceTorchMs: 259,
+    referenceRange: '259-342 ms',
   },
   C: {
-    name: 'C', title: 'bert-base shape (12 layers, hidden 768, 12 heads, intermediate 3072), batch 8 x 128, full fine-tune',
-    layers: 12, hidden: 768, heads: 12, intermediate: 3072, batch: 8, seq: 128, freeze: { embeddings: false, layers: 0 },
-    referenceTorchMs: 4200, referenceRange: '4.2-6.0 s',
+    name: 'C',
+    title: 'bert-base shape (12 layers, hidden 768, 12 heads, intermediate 3072), batch 8 x 128, full fine-tune',
+    layers: 12,
+    hidden: 768,
+    heads: 12,
+    intermediate: 3072,
+    batch: 8,
+    seq: 128,
+    freeze: { embeddings: false, layers: 0 },
+    referenceTorchMs: 4200,
+    referenceRange: '4.2-6.0 s',
   },
 };
 
@@ -55,8 +79,15 @@ export const VOCAB = 30522;
 
 export function caseConfig(c: TrainCase): ModelConfig {
   return parseModelConfig({
-    model_type: 'bert', vocab_size: VOCAB, hidden_size: c.hidden, num_hidden_layers: c.layers, num_attention_heads: c.heads,
-    intermediate_size: c.intermediate, max_position_embeddings: 512, type_vocab_size: 2, id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
+    model_type: 'bert',
+    vocab_size: VOCAB,
+    hidden_size: c.hidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    intermediate_size: c.intermediate,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    id2label: { 0: 'LABEL_0', 1: 'LABEL_1' },
   });
 }
 
@@ -64,8 +95,16 @@ export function caseConfig(c: TrainCase): ModelConfig {
 export function caseSpec(c: TrainCase, precision: Precision, weights?: Map<string, NamedTensor>): StepGraphSpec {
   const config = caseConfig(c);
   return {
-    config, weights: weights ?? initWeights(config, { seed: SEED, head: 'project' }), head: 'project', pooling: 'cls', freeze: c.freeze,
-    loss: 'cross_entropy', adamw: ADAMW, decayExclusions: true, maxGradNorm: 1.0, dropout: true,
+    config,
+    weights: weights ?? initWeights(config, { seed: SEED, head: 'project' }),
+    head: 'project',
+    pooling: 'cls',
+    freeze: c.freeze,
+    loss: 'cross_entropy',
+    adamw: ADAMW,
+    decayExclusions: true,
+    maxGradNorm: 1.0,
+    dropout: true,
     // The trainer leaves backwardPrecision unset unless asked: float64 is buildStepGraph's default.
     ...(precision === 'float32' ? { backwardPrecision: 'float32' as const } : {}),
   };
@@ -88,8 +127,12 @@ export function caseInputs(c: TrainCase, seed = 1): CaseInputs {
   let cls = 101;
   let sep = 102;
   if (fs.existsSync(tokenizer)) {
-    const vocab = (JSON.parse(fs.readFileSync(tokenizer, 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab;
-    ordinary = Object.entries(vocab).filter(([tok]) => !/^\[.*\]$/.test(tok)).map(([, id]) => id).sort((a, b) => a - b);
+    const vocab = (JSON.parse(fs.readFileSync(tokenizer, 'utf8')) as { model: { vocab: Record<string, number> } }).model
+      .vocab;
+    ordinary = Object.entries(vocab)
+      .filter(([tok]) => !/^\[.*\]$/.test(tok))
+      .map(([, id]) => id)
+      .sort((a, b) => a - b);
     cls = vocab['[CLS]']!;
     sep = vocab['[SEP]']!;
   } else {
@@ -149,7 +192,12 @@ export class TrainState {
   private readonly labels: BigInt64Array;
   globalStep = 0;
 
-  constructor(readonly c: TrainCase, readonly step: StepGraph, weights: Map<string, NamedTensor>, inputs: CaseInputs) {
+  constructor(
+    readonly c: TrainCase,
+    readonly step: StepGraph,
+    weights: Map<string, NamedTensor>,
+    inputs: CaseInputs,
+  ) {
     this.weights = new Map([...weights].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
     for (const n of step.trainable) {
       const { shape, data } = this.weights.get(n)!;
@@ -167,10 +215,13 @@ export class TrainState {
     const { batch, seq } = this.c;
     const dims = [batch, seq];
     const feeds: Record<string, HostTensor> = {
-      input_ids: { data: this.ids, dims }, attention_mask: { data: this.mask, dims }, token_type_ids: { data: this.types, dims },
+      input_ids: { data: this.ids, dims },
+      attention_mask: { data: this.mask, dims },
+      token_type_ids: { data: this.types, dims },
       labels: { data: this.labels, dims: [batch] },
     };
-    for (const n of this.step.trainable) feeds[n] = { data: this.weights.get(n)!.data, dims: this.weights.get(n)!.shape };
+    for (const n of this.step.trainable)
+      feeds[n] = { data: this.weights.get(n)!.data, dims: this.weights.get(n)!.shape };
     const t0 = performance.now();
     const random = streamFor(SEED, 'dropout', this.globalStep);
     for (const site of this.step.dropoutSites) {
@@ -181,7 +232,8 @@ export class TrainState {
     }
     const maskMs = performance.now() - t0;
     for (const [k, t] of this.moments) feeds[k] = { data: t.data, dims: t.shape };
-    for (const [k, v] of Object.entries(adamwScalarValues(LEARNING_RATE, WEIGHT_DECAY, ADAMW, this.globalStep + 1))) feeds[k] = { data: Float32Array.of(v), dims: [] };
+    for (const [k, v] of Object.entries(adamwScalarValues(LEARNING_RATE, WEIGHT_DECAY, ADAMW, this.globalStep + 1)))
+      feeds[k] = { data: Float32Array.of(v), dims: [] };
     return { feeds, maskMs };
   }
 
@@ -214,7 +266,9 @@ export function stepBytes(state: TrainState): { trainableParams: number; outputB
   for (const n of state.step.trainable) params += state.weights.get(n)!.data.length;
   let maskBytes = 0;
   for (const site of state.step.dropoutSites) {
-    maskBytes += site.shape.map((x) => (x === 'batch_size' ? state.c.batch : x === 'sequence_length' ? state.c.seq : Number(x))).reduce((a, b) => a * b, 1);
+    maskBytes += site.shape
+      .map((x) => (x === 'batch_size' ? state.c.batch : x === 'sequence_length' ? state.c.seq : Number(x)))
+      .reduce((a, b) => a * b, 1);
   }
   return { trainableParams: params, outputBytes: params * 3 * 4, maskBytes };
 }

@@ -6,7 +6,8 @@ import { fillKeepMask, streamFor } from '../../src/train/rng.ts';
 import { buildCase, CASES, SEED } from './train-cases.ts';
 
 const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback);
+const opt = (name: string, fallback: string) =>
+  argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback;
 const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 const repeat = Number(opt('repeat', '7'));
 
@@ -39,7 +40,11 @@ function fillInlined(masks: Uint8Array[], p: number, seed: number, purpose: stri
 }
 
 const { step } = buildCase(c, 'float32');
-const sizes = step.dropoutSites.map((s) => s.shape.map((x) => (x === 'batch_size' ? c.batch : x === 'sequence_length' ? c.seq : Number(x))).reduce((a, b) => a * b, 1));
+const sizes = step.dropoutSites.map((s) =>
+  s.shape
+    .map((x) => (x === 'batch_size' ? c.batch : x === 'sequence_length' ? c.seq : Number(x)))
+    .reduce((a, b) => a * b, 1),
+);
 const p = step.dropoutSites[0]!.p;
 if (step.dropoutSites.some((s) => s.p !== p)) throw new Error('sites with different p');
 const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
@@ -58,8 +63,11 @@ for (let k = 0; k < repeat; k++) {
   const fast = sizes.map((n) => new Uint8Array(n));
   fillInlined(fast, p, SEED, 'dropout', k);
   inlined.push(performance.now() - t);
-  for (let s = 0; s < ref.length; s++) if (!Buffer.from(ref[s]!.buffer).equals(Buffer.from(fast[s]!.buffer))) throw new Error(`site ${s}: masks differ`);
+  for (let s = 0; s < ref.length; s++)
+    if (!Buffer.from(ref[s]!.buffer).equals(Buffer.from(fast[s]!.buffer))) throw new Error(`site ${s}: masks differ`);
 }
 const bytes = sizes.reduce((a, b) => a + b, 0);
-console.log(`case ${c.name}: ${sizes.length} dropout sites, ${(bytes / 2 ** 20).toFixed(1)} MiB of masks a step; median of ${repeat}: ` +
-  `fillKeepMask(streamFor) ${med(current).toFixed(1)} ms, inlined mulberry32 ${med(inlined).toFixed(1)} ms (identical bytes)`);
+console.log(
+  `case ${c.name}: ${sizes.length} dropout sites, ${(bytes / 2 ** 20).toFixed(1)} MiB of masks a step; median of ${repeat}: ` +
+    `fillKeepMask(streamFor) ${med(current).toFixed(1)} ms, inlined mulberry32 ${med(inlined).toFixed(1)} ms (identical bytes)`,
+);

@@ -20,7 +20,8 @@ import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, stepBytes, TrainState, VOCAB, type Precision } from './train-cases.ts';
 
 const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback);
+const opt = (name: string, fallback: string) =>
+  argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback;
 const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 if (!c) throw new Error('--case A|B|C');
 // float32-f32sums: the float32 backward with its float64-accumulated sums (grad-rules preciseSum/preciseMean:
@@ -53,10 +54,17 @@ function phases(graph: Graph, backwardNodes: number): Map<string, Phase> {
   while (inForward.has(forwardEnd)) forwardEnd++;
   const backwardEnd = forwardEnd + backwardNodes;
   // AdamW starts at the first node that reads a moment or an AdamW scalar.
-  let adamStart = nodes.findIndex((n) => n.inputs.some((v) => v !== null && v.producer === null && /^(m\.|v\.|adamw_)/.test(v.name)));
+  let adamStart = nodes.findIndex((n) =>
+    n.inputs.some((v) => v !== null && v.producer === null && /^(m\.|v\.|adamw_)/.test(v.name)),
+  );
   if (adamStart < 0) adamStart = nodes.length;
   const out = new Map<string, Phase>();
-  nodes.forEach((n, i) => out.set(n.name, i < forwardEnd ? 'forward' : i < backwardEnd ? 'backward' : i < adamStart ? 'grad cast + clip' : 'adamw'));
+  nodes.forEach((n, i) =>
+    out.set(
+      n.name,
+      i < forwardEnd ? 'forward' : i < backwardEnd ? 'backward' : i < adamStart ? 'grad cast + clip' : 'adamw',
+    ),
+  );
   return out;
 }
 
@@ -65,7 +73,8 @@ function float32Sums(step: StepGraph): number {
   const g = step.graph;
   const consumers = new Map<Value, Node[]>();
   for (const n of g.nodes) for (const v of n.inputs) if (v) consumers.set(v, [...(consumers.get(v) ?? []), n]);
-  const isCast = (n: Node | null | undefined, to: number) => n?.opType === 'Cast' && n.attributes.to?.type === 'int' && n.attributes.to.value === to;
+  const isCast = (n: Node | null | undefined, to: number) =>
+    n?.opType === 'Cast' && n.attributes.to?.type === 'int' && n.attributes.to.value === to;
   const DOUBLE = 11;
   const FLOAT = 1;
   const drop = new Set<Node>();
@@ -88,15 +97,37 @@ function float32Sums(step: StepGraph): number {
   return count;
 }
 
-interface KernelEvent { name: string; dur: number; ts: number; args: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[]; mem_arena_held?: string } }
-interface SessionEvent { name: string; dur: number; ts: number }
+interface KernelEvent {
+  name: string;
+  dur: number;
+  ts: number;
+  args: {
+    op_name?: string;
+    input_type_shape?: Record<string, number[]>[];
+    output_type_shape?: Record<string, number[]>[];
+    mem_arena_held?: string;
+  };
+}
+interface SessionEvent {
+  name: string;
+  dur: number;
+  ts: number;
+}
 
 function wrap(session: ort.InferenceSession): GraphSession {
-  const TYPE = (d: HostTensor['data']) => (d instanceof Float32Array ? 'float32' : d instanceof Float64Array ? 'float64' : d instanceof BigInt64Array ? 'int64' : 'uint8');
+  const TYPE = (d: HostTensor['data']) =>
+    d instanceof Float32Array
+      ? 'float32'
+      : d instanceof Float64Array
+        ? 'float64'
+        : d instanceof BigInt64Array
+          ? 'int64'
+          : 'uint8';
   return {
     async run(feeds) {
       const inputs: Record<string, ort.Tensor> = {};
-      for (const [k, t] of Object.entries(feeds)) inputs[k] = new ort.Tensor(TYPE(t.data) as 'float32', t.data as Float32Array, t.dims);
+      for (const [k, t] of Object.entries(feeds))
+        inputs[k] = new ort.Tensor(TYPE(t.data) as 'float32', t.data as Float32Array, t.dims);
       const out = await session.run(inputs);
       const r: Record<string, HostTensor> = {};
       for (const [k, t] of Object.entries(out)) r[k] = { data: t.data as HostTensor['data'], dims: t.dims };
@@ -109,15 +140,28 @@ function wrap(session: ort.InferenceSession): GraphSession {
 const ms = (us: number) => us / 1000;
 const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
 const f1 = (x: number) => x.toFixed(1);
-const report: Record<string, unknown> = { case: c.name, warmup, steps, machine: `${os.cpus()[0]?.model} x ${os.cpus().length}`, loadavg: os.loadavg() };
+const report: Record<string, unknown> = {
+  case: c.name,
+  warmup,
+  steps,
+  machine: `${os.cpus()[0]?.model} x ${os.cpus().length}`,
+  loadavg: os.loadavg(),
+};
 
 for (const precision of precisions) {
   let rewritten = 0;
-  const built = precision === 'float32-f32sums' ? buildCase(c, 'float32', (s) => (rewritten = float32Sums(s))) : buildCase(c, precision);
+  const built =
+    precision === 'float32-f32sums'
+      ? buildCase(c, 'float32', (s) => (rewritten = float32Sums(s)))
+      : buildCase(c, precision);
   const phaseOf = phases(built.step.graph, built.step.backwardNodes);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-train-profile-'));
   const session = await ort.InferenceSession.create(built.model, {
-    executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 2, enableProfiling: true, profileFilePrefix: path.join(dir, 'trace'),
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 2,
+    enableProfiling: true,
+    profileFilePrefix: path.join(dir, 'trace'),
   });
   const state = new TrainState(c, built.step, built.weights, caseInputs(c));
   const gs = wrap(session);
@@ -130,7 +174,10 @@ for (const precision of precisions) {
   if (!file) throw new Error(`no profile written under ${dir}`);
   const events = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as ({ cat: string } & KernelEvent)[];
   fs.rmSync(dir, { recursive: true, force: true });
-  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(-steps) as SessionEvent[];
+  const runs = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+    .sort((a, b) => a.ts - b.ts)
+    .slice(-steps) as SessionEvent[];
   const inRuns = (e: KernelEvent) => runs.some((r) => e.ts >= r.ts && e.ts <= r.ts + r.dur);
   const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && inRuns(e));
   const perStep = (us: number) => ms(us) / steps;
@@ -152,7 +199,9 @@ for (const precision of precisions) {
       if (!m) unknown++;
     }
     const op = e.args.op_name ?? '?';
-    const types = [...(e.args.input_type_shape ?? []), ...(e.args.output_type_shape ?? [])].flatMap((x) => Object.keys(x));
+    const types = [...(e.args.input_type_shape ?? []), ...(e.args.output_type_shape ?? [])].flatMap((x) =>
+      Object.keys(x),
+    );
     const type = types.includes('double') ? 'float64' : types.includes('float') ? 'float32' : 'other';
     byPhase.set(phase, (byPhase.get(phase) ?? 0) + e.dur);
     const opKey = `${op} (${type})`;
@@ -161,7 +210,9 @@ for (const precision of precisions) {
     o.n++;
     byOp.set(opKey, o);
     byPhaseType.set(`${phase}|${type}`, (byPhaseType.get(`${phase}|${type}`) ?? 0) + e.dur);
-    const shapes = [...(e.args.input_type_shape ?? []), ...(e.args.output_type_shape ?? [])].flatMap((x) => Object.values(x));
+    const shapes = [...(e.args.input_type_shape ?? []), ...(e.args.output_type_shape ?? [])].flatMap((x) =>
+      Object.values(x),
+    );
     if (shapes.some((s) => s[0] === VOCAB)) {
       const v = vocab.get(phase) ?? { us: 0, ops: new Set<string>() };
       v.us += e.dur;
@@ -191,19 +242,31 @@ for (const precision of precisions) {
   const bytes = stepBytes(state);
 
   console.log('');
-  console.log(`== case ${c.name} (${c.title}), backward ${precision}: ${steps} profiled steps after ${warmup} warm-up (load average ${os.loadavg()[0]!.toFixed(2)})`);
+  console.log(
+    `== case ${c.name} (${c.title}), backward ${precision}: ${steps} profiled steps after ${warmup} warm-up (load average ${os.loadavg()[0]!.toFixed(2)})`,
+  );
   if (rewritten) console.log(`(${rewritten} float64-accumulated reductions rewritten to float32 ones)`);
-  console.log(`step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + feeds/apply ${f1((total - mask - jsRun) / steps)}`);
-  console.log(`session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs copied out) ${f1(jsRun / steps - perStep(modelRun))}`);
-  console.log(`  (a plain JS copy of the ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of new weights and moments into fresh buffers: ${f1(Math.min(...copyTimes))} ms)`);
-  console.log(`model_run ${f1(perStep(modelRun))} ms: kernels ${f1(perStep(kernelTotal))} ms (${kernels.length / steps} kernel runs a step), executor overhead ${f1(perStep(modelRun - kernelTotal))} ms; ORT arena held at most ${(arenaPeak / 2 ** 20).toFixed(0)} MiB; ${unknown / steps} kernels a step not attributable`);
+  console.log(
+    `step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + feeds/apply ${f1((total - mask - jsRun) / steps)}`,
+  );
+  console.log(
+    `session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs copied out) ${f1(jsRun / steps - perStep(modelRun))}`,
+  );
+  console.log(
+    `  (a plain JS copy of the ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of new weights and moments into fresh buffers: ${f1(Math.min(...copyTimes))} ms)`,
+  );
+  console.log(
+    `model_run ${f1(perStep(modelRun))} ms: kernels ${f1(perStep(kernelTotal))} ms (${kernels.length / steps} kernel runs a step), executor overhead ${f1(perStep(modelRun - kernelTotal))} ms; ORT arena held at most ${(arenaPeak / 2 ** 20).toFixed(0)} MiB; ${unknown / steps} kernels a step not attributable`,
+  );
   console.log('');
   console.log('| part | ms/step | share of kernels | float64 kernels ms | float32 kernels ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const p of PHASES) {
     const us = byPhase.get(p) ?? 0;
     if (!us) continue;
-    console.log(`| ${p} | ${f1(perStep(us))} | ${pct(us, kernelTotal)} | ${f1(perStep(byPhaseType.get(`${p}|float64`) ?? 0))} | ${f1(perStep(byPhaseType.get(`${p}|float32`) ?? 0))} |`);
+    console.log(
+      `| ${p} | ${f1(perStep(us))} | ${pct(us, kernelTotal)} | ${f1(perStep(byPhaseType.get(`${p}|float64`) ?? 0))} | ${f1(perStep(byPhaseType.get(`${p}|float32`) ?? 0))} |`,
+    );
   }
   console.log('');
   console.log(`word-embedding-shaped tensors ([${VOCAB}, ${c.hidden}]) in kernels:`);
@@ -217,7 +280,8 @@ for (const precision of precisions) {
   console.log('| op (element type) | ms/step | share | kernel runs/step |');
   console.log('|---|---:|---:|---:|');
   const ops = [...byOp].sort((a, b) => b[1].us - a[1].us);
-  for (const [k, v] of ops.slice(0, 18)) console.log(`| ${k} | ${f1(perStep(v.us))} | ${pct(v.us, kernelTotal)} | ${v.n / steps} |`);
+  for (const [k, v] of ops.slice(0, 18))
+    console.log(`| ${k} | ${f1(perStep(v.us))} | ${pct(v.us, kernelTotal)} | ${v.n / steps} |`);
   const restUs = ops.slice(18).reduce((s, [, v]) => s + v.us, 0);
   console.log(`| (${ops.length - 18} more) | ${f1(perStep(restUs))} | ${pct(restUs, kernelTotal)} | |`);
   console.log('');
@@ -226,9 +290,16 @@ for (const precision of precisions) {
     console.log(`  ${n} ${v.op} [${v.phase}] ${f1(perStep(v.us))} ms/step -> ${v.shapes}`);
   }
   report[precision] = {
-    stepMs: total / steps, maskMs: mask / steps, jsRunMs: jsRun / steps, modelRunMs: perStep(modelRun), kernelMs: perStep(kernelTotal), arenaPeakMiB: arenaPeak / 2 ** 20,
-    copyYardstickMs: Math.min(...copyTimes), byPhaseMs: Object.fromEntries([...byPhase].map(([k, v]) => [k, perStep(v)])),
-    byPhaseTypeMs: Object.fromEntries([...byPhaseType].map(([k, v]) => [k, perStep(v)])), vocabMs: Object.fromEntries([...vocab].map(([k, v]) => [k, perStep(v.us)])),
+    stepMs: total / steps,
+    maskMs: mask / steps,
+    jsRunMs: jsRun / steps,
+    modelRunMs: perStep(modelRun),
+    kernelMs: perStep(kernelTotal),
+    arenaPeakMiB: arenaPeak / 2 ** 20,
+    copyYardstickMs: Math.min(...copyTimes),
+    byPhaseMs: Object.fromEntries([...byPhase].map(([k, v]) => [k, perStep(v)])),
+    byPhaseTypeMs: Object.fromEntries([...byPhaseType].map(([k, v]) => [k, perStep(v)])),
+    vocabMs: Object.fromEntries([...vocab].map(([k, v]) => [k, perStep(v.us)])),
     byOpMs: Object.fromEntries(ops.map(([k, v]) => [k, perStep(v.us)])),
   };
 }
@@ -238,18 +309,32 @@ if (prealloc > 0) {
   // (two sets, alternating, so no output aliases the input it replaces), taking turns with plain steps, without profiling.
   const precision = precisions[0] === 'float32-f32sums' ? 'float32' : precisions[0]!;
   const built = buildCase(c, precision);
-  const session = await ort.InferenceSession.create(built.model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 2 });
+  const session = await ort.InferenceSession.create(built.model, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: 2,
+  });
   const plain = new TrainState(c, built.step, built.weights, caseInputs(c));
   const pre = new TrainState(c, built.step, built.weights, caseInputs(c));
   const gs = wrap(session);
   const outNames = built.step.trainable.flatMap((n) => [`new.${n}`, `new_m.${n}`, `new_v.${n}`]);
   const shapeOf = (o: string) => built.weights.get(o.slice(o.indexOf('.') + 1))!.shape;
-  const sets = [0, 1].map(() => Object.fromEntries(outNames.map((o) => [o, new Float32Array(shapeOf(o).reduce((a, b) => a * b, 1))])));
+  const sets = [0, 1].map(() =>
+    Object.fromEntries(outNames.map((o) => [o, new Float32Array(shapeOf(o).reduce((a, b) => a * b, 1))])),
+  );
   const preSession: GraphSession = {
     async run(feeds) {
       const inputs: Record<string, ort.Tensor> = {};
       for (const [k, t] of Object.entries(feeds)) {
-        inputs[k] = new ort.Tensor((t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'uint8') as 'float32', t.data as Float32Array, t.dims);
+        inputs[k] = new ort.Tensor(
+          (t.data instanceof Float32Array
+            ? 'float32'
+            : t.data instanceof BigInt64Array
+              ? 'int64'
+              : 'uint8') as 'float32',
+          t.data as Float32Array,
+          t.dims,
+        );
       }
       const set = sets[pre.globalStep % 2]!;
       const fetches: Record<string, ort.Tensor | null> = Object.fromEntries(session.outputNames.map((n) => [n, null]));
@@ -283,12 +368,16 @@ if (prealloc > 0) {
   const wa = plain.weights.get(sample)!.data;
   const wb = pre.weights.get(sample)!.data;
   for (let i = 0; i < wa.length; i++) weightDiff = Math.max(weightDiff, Math.abs(wa[i]! - wb[i]!));
-  console.log(`loss drift over ${prealloc + 1} steps: preallocated vs plain ${driftPre.toExponential(2)}, plain vs plain (control) ${driftControl.toExponential(2)}; ` +
-    `max |weight diff| of ${sample} preallocated vs plain ${weightDiff.toExponential(2)}`);
+  console.log(
+    `loss drift over ${prealloc + 1} steps: preallocated vs plain ${driftPre.toExponential(2)}, plain vs plain (control) ${driftControl.toExponential(2)}; ` +
+      `max |weight diff| of ${sample} preallocated vs plain ${weightDiff.toExponential(2)}`,
+  );
   const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
   console.log('');
-  console.log(`preallocated outputs (case ${c.name}, ${precision} backward, ${prealloc} steps each, taking turns, losses compared above): session.run median ` +
-    `${f1(med(a))} ms plain vs ${f1(med(b))} ms with new.*/new_m.*/new_v.* written into preallocated buffers`);
+  console.log(
+    `preallocated outputs (case ${c.name}, ${precision} backward, ${prealloc} steps each, taking turns, losses compared above): session.run median ` +
+      `${f1(med(a))} ms plain vs ${f1(med(b))} ms with new.*/new_m.*/new_v.* written into preallocated buffers`,
+  );
   report.prealloc = { plainRunMs: a, preallocRunMs: b, driftPre, driftControl, weightDiff };
   await session.release();
 }

@@ -46,10 +46,24 @@ const nodes = built.step.graph.nodes.length;
 const steps: StepTiming[] = [];
 
 send({
-  ready: true, loadMs: createMs + (tCreate - t0), createMs, version: `onnxruntime-node ${(ort.env.versions as Record<string, string> | undefined)?.node ?? '?'}`,
-  threads, initMs: built.initMs, buildMs: built.buildMs, serializeMs: built.serializeMs, modelBytes, nodes, backwardNodes: built.step.backwardNodes,
-  trainableTensors: built.step.trainable.length, trainableParams: bytes.trainableParams, outputBytes: bytes.outputBytes, maskBytes: bytes.maskBytes,
-  dropoutSites: built.step.dropoutSites.length, rssAfterBuildMiB: rssAfterBuild, rssAfterCreateMiB: rssMiB(),
+  ready: true,
+  loadMs: createMs + (tCreate - t0),
+  createMs,
+  version: `onnxruntime-node ${(ort.env.versions as Record<string, string> | undefined)?.node ?? '?'}`,
+  threads,
+  initMs: built.initMs,
+  buildMs: built.buildMs,
+  serializeMs: built.serializeMs,
+  modelBytes,
+  nodes,
+  backwardNodes: built.step.backwardNodes,
+  trainableTensors: built.step.trainable.length,
+  trainableParams: bytes.trainableParams,
+  outputBytes: bytes.outputBytes,
+  maskBytes: bytes.maskBytes,
+  dropoutSites: built.step.dropoutSites.length,
+  rssAfterBuildMiB: rssAfterBuild,
+  rssAfterCreateMiB: rssMiB(),
 });
 
 for await (const line of readline.createInterface({ input: process.stdin })) {
@@ -69,7 +83,10 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
       }
       send({ ok: true, times });
     } else if (msg.cmd === 'dump') {
-      fs.writeFileSync(msg.file, JSON.stringify({ steps, maxRssMiB: process.resourceUsage().maxRSS / 1024, rssMiB: rssMiB() }));
+      fs.writeFileSync(
+        msg.file,
+        JSON.stringify({ steps, maxRssMiB: process.resourceUsage().maxRSS / 1024, rssMiB: rssMiB() }),
+      );
       send({ ok: true });
     } else {
       send({ ok: false, error: `unknown command ${(msg as { cmd: string }).cmd}` });

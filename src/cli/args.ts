@@ -16,7 +16,12 @@ export class UsageError extends Error {}
  * (exit 2; `help`, `--help`, `-h`: exit 0); an unknown one, a UsageError or an option node:util's parseArgs rejects
  * (its TypeErrors carry ERR_PARSE_ARGS_* codes) prints the message and `usage` on stderr, exit 2.
  */
-export async function runSubcommand(command: string, usage: string, subcommands: Record<string, (args: string[]) => Promise<number>>, args: string[]): Promise<number> {
+export async function runSubcommand(
+  command: string,
+  usage: string,
+  subcommands: Record<string, (args: string[]) => Promise<number>>,
+  args: string[],
+): Promise<number> {
   const [subcommand, ...rest] = args;
   try {
     if (subcommand === undefined || subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {

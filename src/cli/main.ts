@@ -1,15 +1,48 @@
 // `edgeclass <command> ...`: each command lives in its own module under src/cli/commands/ and is loaded on demand,
 // so `edgeclass tokenize` does not pay for what `edgeclass serve` needs.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
-  serve: { summary: 'serve the HTTP API on Node: serve [--port N] [--host H] [--models DIR]', load: () => import('./commands/serve.ts') },
-  tokenize: { summary: 'tokenize "text" [--pair "text"] --model <id> [--json]', load: () => import('./commands/tokenize.ts') },
-  classify: { summary: 'classify "text" ... --model <id> [--labels a,b] [--strategy s] [--file F] [--url URL] [--json]: on a running service', load: () => import('./commands/classify.ts') },
-  jobs: { summary: 'jobs list | show <id> | events <id> [--follow] | cancel <id> [--url URL] [--api-key K] [--json]: fine-tuning jobs', load: () => import('./commands/jobs.ts') },
-  'init-model': { summary: 'init-model --arch bert|roberta|gpt2 --layers --hidden --heads --intermediate [--labels a,b] --tokenizer <dir> --seed N --out <dir>', load: () => import('./commands/init-model.ts') },
-  export: { summary: 'export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--out DIR]', load: () => import('./commands/export.ts') },
-  train: { summary: 'train --base <dir> --train <file> [--validation <file>] --out <dir> [--epochs ..] (see edgeclass train --help)', load: () => import('./commands/train.ts') },
-  models: { summary: 'models list | pull <id> [--revision R] | sync [--local] [<id>...]', load: () => import('./commands/models.ts') },
-  worker: { summary: 'worker --edge <url> --secret <s> [--ep cpu|webgpu|cuda] [--work-dir DIR] [--poll-interval ms] [--port N]: the GPU worker', load: () => import('./commands/worker.ts') },
+  serve: {
+    summary: 'serve the HTTP API on Node: serve [--port N] [--host H] [--models DIR]',
+    load: () => import('./commands/serve.ts'),
+  },
+  tokenize: {
+    summary: 'tokenize "text" [--pair "text"] --model <id> [--json]',
+    load: () => import('./commands/tokenize.ts'),
+  },
+  classify: {
+    summary:
+      'classify "text" ... --model <id> [--labels a,b] [--strategy s] [--file F] [--url URL] [--json]: on a running service',
+    load: () => import('./commands/classify.ts'),
+  },
+  jobs: {
+    summary:
+      'jobs list | show <id> | events <id> [--follow] | cancel <id> [--url URL] [--api-key K] [--json]: fine-tuning jobs',
+    load: () => import('./commands/jobs.ts'),
+  },
+  'init-model': {
+    summary:
+      'init-model --arch bert|roberta|gpt2 --layers --hidden --heads --intermediate [--labels a,b] --tokenizer <dir> --seed N --out <dir>',
+    load: () => import('./commands/init-model.ts'),
+  },
+  export: {
+    summary:
+      'export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--out DIR]',
+    load: () => import('./commands/export.ts'),
+  },
+  train: {
+    summary:
+      'train --base <dir> --train <file> [--validation <file>] --out <dir> [--epochs ..] (see edgeclass train --help)',
+    load: () => import('./commands/train.ts'),
+  },
+  models: {
+    summary: 'models list | pull <id> [--revision R] | sync [--local] [<id>...]',
+    load: () => import('./commands/models.ts'),
+  },
+  worker: {
+    summary:
+      'worker --edge <url> --secret <s> [--ep cpu|webgpu|cuda] [--work-dir DIR] [--poll-interval ms] [--port N]: the GPU worker',
+    load: () => import('./commands/worker.ts'),
+  },
 };
 
 export function usage(): string {

@@ -16,42 +16,70 @@ export interface ServiceTarget {
   apiKey: string | null;
 }
 
-export function serviceTarget(values: { url?: string; 'api-key'?: string }, env: NodeJS.ProcessEnv = process.env): ServiceTarget {
+export function serviceTarget(
+  values: { url?: string; 'api-key'?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceTarget {
   const url = (values.url ?? env.EDGECLASS_URL ?? DEFAULT_URL).replace(/\/+$/, '');
   return { url, apiKey: values['api-key'] ?? env.EDGECLASS_API_KEY ?? null };
 }
 
 export class ServiceError extends Error {
-  constructor(message: string, readonly status: number, readonly type: string | null) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly type: string | null,
+  ) {
     super(message);
     this.name = 'ServiceError';
   }
 }
 
 /** `method path` on the service; the parsed JSON answer, or a ServiceError saying what the service said. */
-export async function callService<T>(target: ServiceTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function callService<T>(
+  target: ServiceTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   let res: Response;
   try {
-    res = await fetch(`${target.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(`${target.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
-    throw new ServiceError(`cannot reach ${target.url} (${cause}): is the service running? (npm start, or edgeclass serve; --url to point elsewhere)`, 0, null);
+    const cause =
+      (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
+    throw new ServiceError(
+      `cannot reach ${target.url} (${cause}): is the service running? (npm start, or edgeclass serve; --url to point elsewhere)`,
+      0,
+      null,
+    );
   }
   const text = await res.text();
   let data: unknown = null;
   try {
     data = text ? JSON.parse(text) : null;
-  } catch { /* not JSON: reported below */ }
+  } catch {
+    /* not JSON: reported below */
+  }
   if (!res.ok) {
     const error = (data as { error?: { type?: string; message?: string } } | null)?.error;
     const requestId = res.headers.get('x-request-id');
     const said = error ? `${error.type}: ${error.message}` : text.slice(0, 200);
-    throw new ServiceError(`${method} ${path}: ${res.status} ${said}${requestId ? ` (request id ${requestId})` : ''}`, res.status, error?.type ?? null);
+    throw new ServiceError(
+      `${method} ${path}: ${res.status} ${said}${requestId ? ` (request id ${requestId})` : ''}`,
+      res.status,
+      error?.type ?? null,
+    );
   }
-  if (data === null) throw new ServiceError(`${method} ${path}: the answer is not JSON: ${text.slice(0, 200)}`, res.status, null);
+  if (data === null)
+    throw new ServiceError(`${method} ${path}: the answer is not JSON: ${text.slice(0, 200)}`, res.status, null);
   return data as T;
 }
 

@@ -58,27 +58,44 @@ export class CausalLmRegistry {
     const configJson = await readConfigJson(this.models.store, id);
     if (causalTypeOf(configJson) === null) {
       const type = (configJson as { model_type?: unknown } | null)?.model_type;
-      throw new RequestError('unsupported_model',
-        `model '${id}' is not a causal language model (config model_type ${JSON.stringify(type ?? null)}); strategy llm scores labels with ${[...CAUSAL_LM_TYPES].join(', ')} models, or forwards to a remote LLM`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}' is not a causal language model (config model_type ${JSON.stringify(type ?? null)}); strategy llm scores labels with ${[...CAUSAL_LM_TYPES].join(', ')} models, or forwards to a remote LLM`,
+        'model',
+      );
     }
     try {
       parseGpt2Config(configJson);
     } catch (err) {
-      throw new RequestError('unsupported_model', `model '${id}': config.json is not a valid GPT-2 config: ${err instanceof Error ? err.message : String(err)}`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}': config.json is not a valid GPT-2 config: ${err instanceof Error ? err.message : String(err)}`,
+        'model',
+      );
     }
     const { session } = await this.models.openGraph(id);
     if (!session.outputNames.includes('logits') || !session.inputNames.includes('input_ids')) {
       await session.release().catch(() => undefined);
-      throw new RequestError('unsupported_model',
-        `model '${id}': its graph takes ${session.inputNames.join(', ')} and gives ${session.outputNames.join(', ')}; a causal LM takes input_ids and gives logits`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}': its graph takes ${session.inputNames.join(', ')} and gives ${session.outputNames.join(', ')}; a causal LM takes input_ids and gives logits`,
+        'model',
+      );
     }
-    return createGpt2CausalLm(configJson, tokenizer, async (feeds) => {
-      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, { type: 'int64' as const, data: f.data, dims: f.dims }]));
-      try {
-        return await session.run(tensors, ['logits']);
-      } catch (err) {
-        throw inferenceError(id, 'running', err);
-      }
-    }, { inputNames: session.inputNames });
+    return createGpt2CausalLm(
+      configJson,
+      tokenizer,
+      async (feeds) => {
+        const tensors = Object.fromEntries(
+          Object.entries(feeds).map(([name, f]) => [name, { type: 'int64' as const, data: f.data, dims: f.dims }]),
+        );
+        try {
+          return await session.run(tensors, ['logits']);
+        } catch (err) {
+          throw inferenceError(id, 'running', err);
+        }
+      },
+      { inputNames: session.inputNames },
+    );
   }
 }

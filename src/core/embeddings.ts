@@ -34,25 +34,40 @@ export function resolveEmbeddingOptions(model: LoadedModel, options: EmbeddingOp
   if (pooling === undefined) {
     const st = model.sentenceTransformers;
     if (st && st.pooling === null) {
-      throw new RequestError('unsupported_model',
-        `model '${model.id}': its sentence-transformers pooling mode is not one edgeclass computes; pass pooling (mean, cls or max)`, 'pooling');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${model.id}': its sentence-transformers pooling mode is not one edgeclass computes; pass pooling (mean, cls or max)`,
+        'pooling',
+      );
     }
     pooling = st?.pooling ?? 'mean';
   }
   const dimensions = options.dimensions ?? null;
   const width = model.config.hiddenSize;
   if (dimensions !== null && width !== null && dimensions > width) {
-    throw new RequestError('invalid_request', `dimensions is ${dimensions}, but the embeddings of '${model.id}' have ${width}`, 'dimensions');
+    throw new RequestError(
+      'invalid_request',
+      `dimensions is ${dimensions}, but the embeddings of '${model.id}' have ${width}`,
+      'dimensions',
+    );
   }
   return { pooling, normalize: options.normalize ?? true, dimensions };
 }
 
 /** Pools and shapes one row's hidden states; `width` checks `dimensions` against the model's hidden size. */
-export function embeddingFromHidden(hidden: { data: Float32Array; dims: readonly number[] }, length: number, options: ResolvedEmbeddingOptions): Float32Array {
+export function embeddingFromHidden(
+  hidden: { data: Float32Array; dims: readonly number[] },
+  length: number,
+  options: ResolvedEmbeddingOptions,
+): Float32Array {
   let vector = poolRow(hidden, length, options.pooling);
   if (options.dimensions !== null) {
     if (options.dimensions > vector.length) {
-      throw new RequestError('invalid_request', `dimensions is ${options.dimensions}, but this model's embeddings have ${vector.length}`, 'dimensions');
+      throw new RequestError(
+        'invalid_request',
+        `dimensions is ${options.dimensions}, but this model's embeddings have ${vector.length}`,
+        'dimensions',
+      );
     }
     vector = vector.slice(0, options.dimensions);
   }
@@ -60,14 +75,23 @@ export function embeddingFromHidden(hidden: { data: Float32Array; dims: readonly
 }
 
 /** Embeds rows already tokenized (the classify embedding strategy mixes texts and label hypotheses in one call). */
-export async function embedRows(model: LoadedModel, rows: readonly EncodedRow[], options: ResolvedEmbeddingOptions): Promise<Float32Array[]> {
+export async function embedRows(
+  model: LoadedModel,
+  rows: readonly EncodedRow[],
+  options: ResolvedEmbeddingOptions,
+): Promise<Float32Array[]> {
   const output = hiddenStatesOutput(model);
   const outputs = await runRows(model, rows, [output]);
   return outputs.map((out, i) => embeddingFromHidden(out[output], rows[i].ids.length, options));
 }
 
 /** `param(i)` names input i in errors (`input[2]`). */
-export async function embedTexts(model: LoadedModel, texts: readonly string[], options: EmbeddingOptions, param: (i: number) => string): Promise<EmbeddingsResult> {
+export async function embedTexts(
+  model: LoadedModel,
+  texts: readonly string[],
+  options: EmbeddingOptions,
+  param: (i: number) => string,
+): Promise<EmbeddingsResult> {
   const resolved = resolveEmbeddingOptions(model, options);
   const rows = encodeRows(model, () => texts.map((text, i) => encodeText(model, text, param(i))));
   return { embeddings: await embedRows(model, rows, resolved), tokens: countTokens(rows), options: resolved };
@@ -79,17 +103,29 @@ export interface EmbeddingsRequest extends EmbeddingOptions {
 }
 
 /** The /v1/embeddings operation: limits, model, embeddings in input order. */
-export async function createEmbeddings(models: ModelRegistry, limits: Limits, request: EmbeddingsRequest): Promise<EmbeddingsResult> {
+export async function createEmbeddings(
+  models: ModelRegistry,
+  limits: Limits,
+  request: EmbeddingsRequest,
+): Promise<EmbeddingsResult> {
   const batch = Array.isArray(request.input);
   const texts = batch ? (request.input as string[]) : [request.input as string];
   const param = (i: number) => (batch ? `input[${i}]` : 'input');
   if (texts.length === 0) throw new RequestError('invalid_request', 'input must not be empty', 'input');
   if (texts.length > limits.maxInputs) {
-    throw new RequestError('invalid_request', `input has ${texts.length} items; the limit is ${limits.maxInputs}`, 'input');
+    throw new RequestError(
+      'invalid_request',
+      `input has ${texts.length} items; the limit is ${limits.maxInputs}`,
+      'input',
+    );
   }
   texts.forEach((text, i) => {
     if (text.length > limits.maxTextChars) {
-      throw new RequestError('invalid_request', `${param(i)} has ${text.length} characters; the limit is ${limits.maxTextChars}`, param(i));
+      throw new RequestError(
+        'invalid_request',
+        `${param(i)} has ${text.length} characters; the limit is ${limits.maxTextChars}`,
+        param(i),
+      );
     }
   });
   const model = await models.get(request.model);

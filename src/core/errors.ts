@@ -13,7 +13,11 @@ export type ErrorKind =
   | 'unavailable'; // the operation is not configured here (e.g. the worker API without a secret)
 
 export class RequestError extends Error {
-  constructor(readonly kind: ErrorKind, message: string, readonly param: string | null = null) {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly param: string | null = null,
+  ) {
     super(message);
     this.name = 'RequestError';
   }
@@ -24,7 +28,10 @@ export class RequestError extends Error {
  * The message (the runtime's own, prefixed with the model) is safe to show; the service answers 500 and goes on.
  */
 export class InferenceError extends Error {
-  constructor(message: string, readonly modelId: string) {
+  constructor(
+    message: string,
+    readonly modelId: string,
+  ) {
     super(message);
     this.name = 'InferenceError';
   }

@@ -4,7 +4,11 @@ import { inferenceError, RequestError } from './errors.ts';
 import type { LoadedModel } from './model-registry.ts';
 
 /** Runs rows; a runtime failure becomes an InferenceError (HTTP 500) naming the model. */
-export async function runRows(model: LoadedModel, rows: readonly EncodedRow[], outputs: readonly string[]): Promise<RowOutputs[]> {
+export async function runRows(
+  model: LoadedModel,
+  rows: readonly EncodedRow[],
+  outputs: readonly string[],
+): Promise<RowOutputs[]> {
   try {
     return await model.runner.run(rows, outputs);
   } catch (err) {
@@ -18,8 +22,11 @@ export const HIDDEN_STATES: readonly string[] = ['last_hidden_state', 'token_emb
 export function hiddenStatesOutput(model: LoadedModel): string {
   const name = HIDDEN_STATES.find((n) => model.session.outputNames.includes(n));
   if (!name) {
-    throw new RequestError('unsupported_model',
-      `model '${model.id}' gives no token embeddings (its graph outputs ${model.session.outputNames.join(', ')}; a feature-extraction export gives last_hidden_state)`, 'model');
+    throw new RequestError(
+      'unsupported_model',
+      `model '${model.id}' gives no token embeddings (its graph outputs ${model.session.outputNames.join(', ')}; a feature-extraction export gives last_hidden_state)`,
+      'model',
+    );
   }
   return name;
 }
@@ -27,8 +34,11 @@ export function hiddenStatesOutput(model: LoadedModel): string {
 /** Classification logits [C] per row. */
 export function logitsOutput(model: LoadedModel): string {
   if (!model.session.outputNames.includes('logits')) {
-    throw new RequestError('unsupported_model',
-      `model '${model.id}' is not a sequence classifier (its graph outputs ${model.session.outputNames.join(', ')}, not logits)`, 'model');
+    throw new RequestError(
+      'unsupported_model',
+      `model '${model.id}' is not a sequence classifier (its graph outputs ${model.session.outputNames.join(', ')}, not logits)`,
+      'model',
+    );
   }
   return 'logits';
 }

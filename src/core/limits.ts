@@ -14,7 +14,13 @@ export interface Limits {
   maxPairs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 2 * 1024 * 1024, maxInputs: 256, maxTextChars: 100_000, maxLabels: 64, maxPairs: 2048 };
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 2 * 1024 * 1024,
+  maxInputs: 256,
+  maxTextChars: 100_000,
+  maxLabels: 64,
+  maxPairs: 2048,
+};
 
 const ENV_NAMES: Record<keyof Limits, string> = {
   maxBodyBytes: 'EDGECLASS_MAX_BODY_BYTES',
@@ -40,7 +46,12 @@ export interface InferenceSettings {
   ortWorkers: number;
 }
 
-export const DEFAULT_INFERENCE_SETTINGS: InferenceSettings = { maxBatchTokens: 4096, maxBatchRows: 64, ortThreads: 0, ortWorkers: 0 };
+export const DEFAULT_INFERENCE_SETTINGS: InferenceSettings = {
+  maxBatchTokens: 4096,
+  maxBatchRows: 64,
+  ortThreads: 0,
+  ortWorkers: 0,
+};
 
 const INFERENCE_ENV_NAMES: Record<keyof InferenceSettings, string> = {
   maxBatchTokens: 'EDGECLASS_MAX_BATCH_TOKENS',
@@ -53,14 +64,20 @@ export function inferenceSettingsFromEnv(env: Record<string, unknown>): Inferenc
   return readPositiveInts(env, DEFAULT_INFERENCE_SETTINGS, INFERENCE_ENV_NAMES, ['ortThreads', 'ortWorkers']);
 }
 
-function readPositiveInts<T extends object>(env: Record<string, unknown>, defaults: T, names: Record<keyof T, string>, zeroAllowed: (keyof T)[] = []): T {
+function readPositiveInts<T extends object>(
+  env: Record<string, unknown>,
+  defaults: T,
+  names: Record<keyof T, string>,
+  zeroAllowed: (keyof T)[] = [],
+): T {
   const values = { ...defaults };
   for (const key of Object.keys(names) as (keyof T)[]) {
     const raw = env[names[key]];
     if (raw === undefined || raw === '') continue;
     const value = Number(raw);
     const min = zeroAllowed.includes(key) ? 0 : 1;
-    if (!Number.isInteger(value) || value < min) throw new Error(`${names[key]} must be a ${min ? 'positive' : 'non-negative'} integer, got '${raw}'`);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`${names[key]} must be a ${min ? 'positive' : 'non-negative'} integer, got '${raw}'`);
     (values as Record<keyof T, number>)[key] = value;
   }
   return values;

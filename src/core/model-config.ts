@@ -26,7 +26,11 @@ export function parseServingConfig(modelId: string, text: string): ServingConfig
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
     json = value;
   } catch (err) {
-    throw new RequestError('unsupported_model', `model '${modelId}': config.json is not valid: ${err instanceof Error ? err.message : String(err)}`, 'model');
+    throw new RequestError(
+      'unsupported_model',
+      `model '${modelId}': config.json is not valid: ${err instanceof Error ? err.message : String(err)}`,
+      'model',
+    );
   }
   const int = (key: string) => (Number.isInteger(json[key]) ? (json[key] as number) : null);
   const id2label = labelsOf(json);
@@ -50,11 +54,14 @@ export function parseServingConfig(modelId: string, text: string): ServingConfig
 }
 
 function labelsOf(json: Record<string, unknown>): string[] | null {
-  const source = json.id2label && typeof json.id2label === 'object'
-    ? Object.entries(json.id2label as Record<string, unknown>).map(([id, name]) => [Number(id), String(name)] as const)
-    : json.label2id && typeof json.label2id === 'object'
-      ? Object.entries(json.label2id as Record<string, unknown>).map(([name, id]) => [Number(id), name] as const)
-      : null;
+  const source =
+    json.id2label && typeof json.id2label === 'object'
+      ? Object.entries(json.id2label as Record<string, unknown>).map(
+          ([id, name]) => [Number(id), String(name)] as const,
+        )
+      : json.label2id && typeof json.label2id === 'object'
+        ? Object.entries(json.label2id as Record<string, unknown>).map(([name, id]) => [Number(id), name] as const)
+        : null;
   if (!source || source.length === 0) return null;
   const labels: string[] = [];
   for (const [id, name] of source) {

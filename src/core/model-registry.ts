@@ -103,33 +103,59 @@ export class ModelRegistry {
 
   private async load(id: string): Promise<LoadedModel> {
     if (!isValidModelId(id)) {
-      throw new RequestError('invalid_request', `'${id}' is not a valid model id (expected e.g. 'bert-base-uncased' or 'org/name')`, 'model');
+      throw new RequestError(
+        'invalid_request',
+        `'${id}' is not a valid model id (expected e.g. 'bert-base-uncased' or 'org/name')`,
+        'model',
+      );
     }
     const { store, tokenizers } = this.options;
     const configText = await store.readText(id, 'config.json');
     // The tokenizer load says "not found, and how to provide it" for a model that is not there at all.
     const tokenizer = await tokenizers.get(id);
     if (configText === null) {
-      throw new RequestError('unsupported_model', `model '${id}' has no config.json, so it cannot run (only tokenize)`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}' has no config.json, so it cannot run (only tokenize)`,
+        'model',
+      );
     }
     const config = parseServingConfig(id, configText);
     if (config.modelType !== null && CAUSAL_LM_TYPES.has(config.modelType)) {
-      throw new RequestError('unsupported_model',
-        `model '${id}' is a causal language model (${config.modelType}): it serves /v1/classify with strategy llm, not encoder pipelines`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}' is a causal language model (${config.modelType}): it serves /v1/classify with strategy llm, not encoder pipelines`,
+        'model',
+      );
     }
     const sentenceTransformers = await this.readSentenceTransformers(id);
     const { session, file: onnxFile } = await this.openGraph(id);
     const unknown = session.inputNames.filter((name) => !KNOWN_INPUTS.has(name));
     if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
       await session.release().catch(() => undefined);
-      throw new RequestError('unsupported_model',
-        `model '${id}': its graph takes ${session.inputNames.join(', ')}; edgeclass feeds input_ids, attention_mask and token_type_ids only`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}': its graph takes ${session.inputNames.join(', ')}; edgeclass feeds input_ids, attention_mask and token_type_ids only`,
+        'model',
+      );
     }
-    const limits = [tokenizer.settings.modelMaxLength, positionLimit(config)].filter((n): n is number => n !== null && n > 0);
+    const limits = [tokenizer.settings.modelMaxLength, positionLimit(config)].filter(
+      (n): n is number => n !== null && n > 0,
+    );
     const maxLength = limits.length ? Math.min(...limits) : DEFAULT_MAX_LENGTH;
     const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
     const runner = this.options.runner(session, { inputNames: session.inputNames, padId }, id);
-    return { id, config, tokenizer, session, runner, maxLength, sentenceTransformers, telemetry: this.options.telemetry ?? null, onnxFile };
+    return {
+      id,
+      config,
+      tokenizer,
+      session,
+      runner,
+      maxLength,
+      sentenceTransformers,
+      telemetry: this.options.telemetry ?? null,
+      onnxFile,
+    };
   }
 
   /**
@@ -145,8 +171,11 @@ export class ModelRegistry {
       if (bytes !== null) break;
     }
     if (bytes === null) {
-      throw new RequestError('unsupported_model',
-        `model '${id}' has no ${ONNX_FILE}, so it can tokenize but not run: export one with \`edgeclass export <model dir>\` and provide it again`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}' has no ${ONNX_FILE}, so it can tokenize but not run: export one with \`edgeclass export <model dir>\` and provide it again`,
+        'model',
+      );
     }
     const runtime = await this.getRuntime();
     try {

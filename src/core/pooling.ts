@@ -43,9 +43,17 @@ export function l2Normalize(v: Float32Array): Float32Array {
 
 /** sentence-transformers' 1_Pooling/config.json -> our pooling; null for modes edgeclass does not compute. */
 export function poolingFromSentenceTransformers(config: Record<string, unknown>): Pooling | null {
-  const modes: [string, Pooling][] = [['pooling_mode_cls_token', 'cls'], ['pooling_mode_mean_tokens', 'mean'], ['pooling_mode_max_tokens', 'max']];
+  const modes: [string, Pooling][] = [
+    ['pooling_mode_cls_token', 'cls'],
+    ['pooling_mode_mean_tokens', 'mean'],
+    ['pooling_mode_max_tokens', 'max'],
+  ];
   const on = modes.filter(([key]) => config[key] === true).map(([, p]) => p);
-  const others = ['pooling_mode_mean_sqrt_len_tokens', 'pooling_mode_weightedmean_tokens', 'pooling_mode_lasttoken'].some((k) => config[k] === true);
+  const others = [
+    'pooling_mode_mean_sqrt_len_tokens',
+    'pooling_mode_weightedmean_tokens',
+    'pooling_mode_lasttoken',
+  ].some((k) => config[k] === true);
   if (typeof config.pooling_mode === 'string' && on.length === 0 && !others) {
     const named = ({ cls: 'cls', mean: 'mean', max: 'max' } as Record<string, Pooling>)[config.pooling_mode];
     return named ?? null;

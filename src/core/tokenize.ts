@@ -1,7 +1,15 @@
 // The tokenize operation with the keyword arguments and output names of Hugging Face's Python tokenizers
 // (`tokenizer(text, text_pair, truncation=..., padding=..., return_offsets_mapping=...)`), over edgeclass's
 // exact tokenizer. Knows nothing of HTTP: the route validates shapes and calls `tokenize`.
-import { padEncodings, TokenizationError, type EncodeOptions, type Encoding, type PaddingParams, type TruncationParams, type TruncationStrategy } from '../tokenizer/index.ts';
+import {
+  padEncodings,
+  TokenizationError,
+  type EncodeOptions,
+  type Encoding,
+  type PaddingParams,
+  type TruncationParams,
+  type TruncationStrategy,
+} from '../tokenizer/index.ts';
 import { RequestError } from './errors.ts';
 import type { LoadedTokenizer } from './tokenizers.ts';
 
@@ -69,7 +77,8 @@ export function resolveInputs(inputs: TokenizeInput | TokenizeInput[]): Resolved
     return { items: [{ text: inputs[0], pair: inputs[1] }], batch: false };
   }
   const items = (inputs as TokenizeInput[]).map((item) =>
-    typeof item === 'string' ? { text: item, pair: null } : { text: item[0], pair: item.length === 2 ? item[1] : null });
+    typeof item === 'string' ? { text: item, pair: null } : { text: item[0], pair: item.length === 2 ? item[1] : null },
+  );
   return { items, batch: true };
 }
 
@@ -86,23 +95,41 @@ export function encodeOptionsFor(loaded: LoadedTokenizer, options: TokenizeOptio
   if (truncation) {
     const length = maxLength ?? s.modelMaxLength;
     if (length !== null) {
-      truncationParams = { maxLength: length, strategy: truncation, stride: options.stride ?? 0, side: options.truncation_side ?? s.truncationSide };
+      truncationParams = {
+        maxLength: length,
+        strategy: truncation,
+        stride: options.stride ?? 0,
+        side: options.truncation_side ?? s.truncationSide,
+      };
     }
   }
 
   let paddingParams: PaddingParams | null = null;
   if (padding) {
     if (s.padId === null || s.padToken === null) {
-      throw new RequestError('invalid_request', `model '${loaded.id}' defines no pad token, so it cannot pad`, 'padding');
+      throw new RequestError(
+        'invalid_request',
+        `model '${loaded.id}' defines no pad token, so it cannot pad`,
+        'padding',
+      );
     }
     let length: PaddingParams['length'] = 'longest';
     if (padding === 'max_length') {
       const target = maxLength ?? s.modelMaxLength;
-      if (target === null) throw new RequestError('invalid_request', "padding 'max_length' needs max_length: this model sets no model_max_length", 'max_length');
+      if (target === null)
+        throw new RequestError(
+          'invalid_request',
+          "padding 'max_length' needs max_length: this model sets no model_max_length",
+          'max_length',
+        );
       length = target;
     }
     paddingParams = {
-      length, side: options.padding_side ?? s.paddingSide, padId: s.padId, padTypeId: s.padTypeId, padToken: s.padToken,
+      length,
+      side: options.padding_side ?? s.paddingSide,
+      padId: s.padId,
+      padTypeId: s.padTypeId,
+      padToken: s.padToken,
       padToMultipleOf: options.pad_to_multiple_of ?? null,
     };
   }
@@ -122,7 +149,12 @@ function normalizePadding(p: TokenizeOptions['padding']): 'longest' | 'max_lengt
 }
 
 /** Tokenizes a batch. One bad input fails the whole request, naming it (`inputs[3]`). */
-export function tokenize(loaded: LoadedTokenizer, inputs: ResolvedInput[], options: TokenizeOptions, inputsAreBatch = true): TokenizeResult {
+export function tokenize(
+  loaded: LoadedTokenizer,
+  inputs: ResolvedInput[],
+  options: TokenizeOptions,
+  inputsAreBatch = true,
+): TokenizeResult {
   const encodeOptions = encodeOptionsFor(loaded, options);
   const encodings = inputs.map((input, i) => {
     try {
@@ -130,7 +162,11 @@ export function tokenize(loaded: LoadedTokenizer, inputs: ResolvedInput[], optio
     } catch (err) {
       if (err instanceof TokenizationError) {
         const where = inputsAreBatch ? `inputs[${i}]` : 'inputs';
-        throw new RequestError('invalid_request', `${where}: ${err.message}`, err.param === 'stride' || err.param === 'max_length' ? err.param : where);
+        throw new RequestError(
+          'invalid_request',
+          `${where}: ${err.message}`,
+          err.param === 'stride' || err.param === 'max_length' ? err.param : where,
+        );
       }
       throw err;
     }

@@ -27,8 +27,34 @@ export interface LoadedTokenizer {
 }
 
 // transformers' model_input_names per tokenizer class (without the Fast suffix): who takes token_type_ids.
-const WITH_TOKEN_TYPES = new Set(['Bert', 'Electra', 'Albert', 'Deberta', 'DebertaV2', 'Funnel', 'Layoutlm', 'MobileBert', 'Squeezebert', 'ConvBert', 'Xlnet', 'RoFormer', 'Splinter']);
-const WITHOUT_TOKEN_TYPES = new Set(['Roberta', 'XLMRoberta', 'DistilBert', 'GPT2', 'MPNet', 'Bart', 'Camembert', 'Longformer', 'T5', 'Llama', 'Bloom']);
+const WITH_TOKEN_TYPES = new Set([
+  'Bert',
+  'Electra',
+  'Albert',
+  'Deberta',
+  'DebertaV2',
+  'Funnel',
+  'Layoutlm',
+  'MobileBert',
+  'Squeezebert',
+  'ConvBert',
+  'Xlnet',
+  'RoFormer',
+  'Splinter',
+]);
+const WITHOUT_TOKEN_TYPES = new Set([
+  'Roberta',
+  'XLMRoberta',
+  'DistilBert',
+  'GPT2',
+  'MPNet',
+  'Bart',
+  'Camembert',
+  'Longformer',
+  'T5',
+  'Llama',
+  'Bloom',
+]);
 
 // transformers treats model_max_length above this (its VERY_LARGE_INTEGER default) as "no limit".
 const NO_LIMIT = 1e20;
@@ -44,7 +70,11 @@ export class TokenizerRegistry {
 
   private async load(id: string): Promise<LoadedTokenizer> {
     if (!isValidModelId(id)) {
-      throw new RequestError('invalid_request', `'${id}' is not a valid model id (expected e.g. 'bert-base-uncased' or 'org/name')`, 'model');
+      throw new RequestError(
+        'invalid_request',
+        `'${id}' is not a valid model id (expected e.g. 'bert-base-uncased' or 'org/name')`,
+        'model',
+      );
     }
     const [tokenizerJson, configJson] = await Promise.all([
       this.store.readText(id, 'tokenizer.json'),
@@ -52,13 +82,21 @@ export class TokenizerRegistry {
     ]);
     if (tokenizerJson === null) {
       const why = this.store.explainMissing?.(id);
-      throw new RequestError('model_not_found', `model '${id}' has no tokenizer.json here${why ? ` (${why})` : ''}. To provide it: ${this.store.howToProvide}`, 'model');
+      throw new RequestError(
+        'model_not_found',
+        `model '${id}' has no tokenizer.json here${why ? ` (${why})` : ''}. To provide it: ${this.store.howToProvide}`,
+        'model',
+      );
     }
     let tokenizer: Tokenizer;
     try {
       tokenizer = Tokenizer.fromJson(JSON.parse(tokenizerJson));
     } catch (err) {
-      throw new RequestError('unsupported_model', `model '${id}': ${err instanceof Error ? err.message : String(err)}`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${id}': ${err instanceof Error ? err.message : String(err)}`,
+        'model',
+      );
     }
     const config = configJson ? safeParse(configJson) : {};
     return { id, tokenizer, settings: settingsFrom(tokenizer, config) };
@@ -83,13 +121,14 @@ function tokenContent(value: unknown): string | null {
 }
 
 function settingsFrom(tokenizer: Tokenizer, config: Record<string, any>): TokenizerSettings {
-  const maxLength = typeof config.model_max_length === 'number' && config.model_max_length < NO_LIMIT ? config.model_max_length : null;
+  const maxLength =
+    typeof config.model_max_length === 'number' && config.model_max_length < NO_LIMIT ? config.model_max_length : null;
   const padToken = tokenContent(config.pad_token);
   const tokenizerClass = typeof config.tokenizer_class === 'string' ? config.tokenizer_class : null;
   return {
     modelMaxLength: maxLength,
     padToken,
-    padId: padToken === null ? null : tokenizer.tokenToId(padToken) ?? null,
+    padId: padToken === null ? null : (tokenizer.tokenToId(padToken) ?? null),
     padTypeId: 0,
     paddingSide: config.padding_side === 'left' ? 'left' : 'right',
     truncationSide: config.truncation_side === 'left' ? 'left' : 'right',

@@ -61,7 +61,11 @@ function sum(values: Value[]): Value {
  * d loss / d v for each v in `wrt`; a v the loss does not depend on gets no entry. Also returns the backward
  * nodes' count, which tests use to show that frozen layers add none.
  */
-export function gradients(loss: Value, wrt: Value[], options: GradientOptions = {}): { grads: Map<Value, Value>; backwardNodes: number } {
+export function gradients(
+  loss: Value,
+  wrt: Value[],
+  options: GradientOptions = {},
+): { grads: Map<Value, Value>; backwardNodes: number } {
   const graph = loss.graph;
   const firstBackward = graph.nodes.length;
   const active = dependents(graph, new Set(wrt));
@@ -74,7 +78,10 @@ export function gradients(loss: Value, wrt: Value[], options: GradientOptions = 
   };
   const wide = options.precision === 'float64';
   const casts = new Map<Value, Value>();
-  addPartial(loss, options.seed ?? graph.constFloat(1, [], wide ? 'float64' : loss.dtype === 'float64' ? 'float64' : 'float32'));
+  addPartial(
+    loss,
+    options.seed ?? graph.constFloat(1, [], wide ? 'float64' : loss.dtype === 'float64' ? 'float64' : 'float32'),
+  );
 
   const forward: Node[] = graph.nodes.slice(0, firstBackward);
   for (let i = forward.length - 1; i >= 0; i--) {

@@ -8,7 +8,12 @@ export interface RuleContext {
   widened: boolean;
 }
 
-export type BackwardRule = (node: Node, gradOutputs: (Value | null)[], needs: boolean[], context: RuleContext) => (Value | null)[];
+export type BackwardRule = (
+  node: Node,
+  gradOutputs: (Value | null)[],
+  needs: boolean[],
+  context: RuleContext,
+) => (Value | null)[];
 
 /** The integer values of a constant input (axes, shapes), read from its initializer. */
 function constantInts(v: Value | null): number[] {
@@ -47,7 +52,12 @@ export function preciseMean(x: Value, axes: number[]): Value {
 export function unbroadcast(g: Value, target: Value): Value {
   let out = g;
   const lead = g.rank - target.rank;
-  if (lead > 0) out = preciseSum(out, Array.from({ length: lead }, (_, i) => i), false);
+  if (lead > 0)
+    out = preciseSum(
+      out,
+      Array.from({ length: lead }, (_, i) => i),
+      false,
+    );
   const axes = target.shape.map((d, i) => (d === 1 && out.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
   if (axes.length) out = preciseSum(out, axes, true);
   return out;
@@ -136,7 +146,10 @@ const layerNormRule: BackwardRule = (node, [g], needs, context) => {
   const xhat = ops.mul(ops.sub(x, mean), invStd); // [..., H]
   const gxhat = ops.mul(g!, scale); // [..., H]
   const gx = needs[0]
-    ? ops.mul(invStd, ops.sub(ops.sub(gxhat, preciseMean(gxhat, [-1])), ops.mul(xhat, preciseMean(ops.mul(gxhat, xhat), [-1]))))
+    ? ops.mul(
+        invStd,
+        ops.sub(ops.sub(gxhat, preciseMean(gxhat, [-1])), ops.mul(xhat, preciseMean(ops.mul(gxhat, xhat), [-1]))),
+      )
     : null;
   const gscale = needs[1] ? preciseSum(ops.mul(g!, xhat), rows, false) : null; // [H]
   const gbias = needs[2] ? preciseSum(g!, rows, false) : null; // [H]
@@ -171,7 +184,10 @@ const softmaxCrossEntropyRule: BackwardRule = (node, [g]) => {
 export const BACKWARD_RULES: Record<string, BackwardRule> = {
   Identity: (_n, [g]) => [g],
   Add: (n, [g]) => [unbroadcast(g!, n.inputs[0]!), unbroadcast(g!, n.inputs[1]!)],
-  Sub: (n, [g], needs) => [needs[0] ? unbroadcast(g!, n.inputs[0]!) : null, needs[1] ? unbroadcast(ops.neg(g!), n.inputs[1]!) : null],
+  Sub: (n, [g], needs) => [
+    needs[0] ? unbroadcast(g!, n.inputs[0]!) : null,
+    needs[1] ? unbroadcast(ops.neg(g!), n.inputs[1]!) : null,
+  ],
   Mul: (n, [g], needs) => [
     needs[0] ? unbroadcast(ops.mul(g!, n.inputs[1]!), n.inputs[0]!) : null,
     needs[1] ? unbroadcast(ops.mul(g!, n.inputs[0]!), n.inputs[1]!) : null,
@@ -205,7 +221,11 @@ export const BACKWARD_RULES: Record<string, BackwardRule> = {
   Where: (n, [g], needs) => {
     const [c, a, b] = n.inputs as Value[];
     const zero = one(g!, 0);
-    return [null, needs[1] ? unbroadcast(ops.where(c, g!, zero), a) : null, needs[2] ? unbroadcast(ops.where(c, zero, g!), b) : null];
+    return [
+      null,
+      needs[1] ? unbroadcast(ops.where(c, g!, zero), a) : null,
+      needs[2] ? unbroadcast(ops.where(c, zero, g!), b) : null,
+    ];
   },
   MatMul: matmulRule,
   Transpose: (n, [g]) => {
@@ -229,7 +249,10 @@ export const BACKWARD_RULES: Record<string, BackwardRule> = {
     return [ops.sub(g!, ops.mul(ops.exp(y), ops.reduceSum(g!, [axis], true)))];
   },
   LayerNormalization: layerNormRule,
-  ReduceSum: (n, [g]) => [expandBack(g!, n.inputs[0]!, constantInts(n.inputs[1]), intAttr(n, 'keepdims', 1) === 1), null],
+  ReduceSum: (n, [g]) => [
+    expandBack(g!, n.inputs[0]!, constantInts(n.inputs[1]), intAttr(n, 'keepdims', 1) === 1),
+    null,
+  ],
   ReduceMean: (n, [g]) => {
     const x = n.inputs[0]!;
     const axes = intsAttr(n, 'axes');

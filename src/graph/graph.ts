@@ -92,7 +92,8 @@ export class Graph {
   /** `name` is already reserved. */
   private addInitializer(name: string, data: AnyTypedArray, shape: number[], trainable: boolean): Value {
     const size = numel(shape)!;
-    if (data.length !== size) throw new Error(`initializer '${name}': ${data.length} values for shape ${formatShape(shape)}`);
+    if (data.length !== size)
+      throw new Error(`initializer '${name}': ${data.length} values for shape ${formatShape(shape)}`);
     const v = new Value(this, name, dtypeOfArray(data), shape, null);
     this.initializers.set(name, { value: v, data, trainable });
     return v;
@@ -101,7 +102,10 @@ export class Graph {
   /** A constant tensor (deduplicated by content), e.g. axes or a target shape. */
   constant(data: AnyTypedArray, shape: number[]): Value {
     // Small constants (axes, shapes, scalars) are shared; large ones are never equal in practice.
-    const key = data.length <= 64 ? `${dtypeOfArray(data)}:${shape.join('x')}:${Array.from(data as ArrayLike<number | bigint>, String).join(',')}` : null;
+    const key =
+      data.length <= 64
+        ? `${dtypeOfArray(data)}:${shape.join('x')}:${Array.from(data as ArrayLike<number | bigint>, String).join(',')}`
+        : null;
     let v = key ? this.constants.get(key) : undefined;
     if (!v) {
       v = this.addInitializer(this.uniqueName('const'), data, shape, false);
@@ -111,7 +115,10 @@ export class Graph {
   }
 
   constInt64(values: number[], shape: number[] = [values.length]): Value {
-    return this.constant(BigInt64Array.from(values, (x) => BigInt(x)), shape);
+    return this.constant(
+      BigInt64Array.from(values, (x) => BigInt(x)),
+      shape,
+    );
   }
 
   constFloat(values: number[] | number, shape?: number[], dtype: 'float32' | 'float64' = 'float32'): Value {
@@ -126,14 +133,34 @@ export class Graph {
   }
 
   /** Adds a node; ops.ts calls this after checking inputs and computing the output specs. */
-  addNode(opType: string, inputs: (Value | null)[], outputs: OutputSpec[], attributes: Record<string, Attribute> = {},
-    options: { domain?: string; outputNames?: string[] } = {}): Value[] {
+  addNode(
+    opType: string,
+    inputs: (Value | null)[],
+    outputs: OutputSpec[],
+    attributes: Record<string, Attribute> = {},
+    options: { domain?: string; outputNames?: string[] } = {},
+  ): Value[] {
     for (const v of inputs) {
       if (v && v.graph !== this) throw new Error(`${opType}: input '${v.name}' belongs to another graph`);
     }
-    const node: Node = { name: this.uniqueName(opType), opType, domain: options.domain ?? '', inputs, outputs: [], attributes };
-    node.outputs = outputs.map((spec, i) =>
-      new Value(this, this.uniqueName(options.outputNames?.[i] ?? `${node.name}_out${i}`), spec.dtype, spec.shape, node));
+    const node: Node = {
+      name: this.uniqueName(opType),
+      opType,
+      domain: options.domain ?? '',
+      inputs,
+      outputs: [],
+      attributes,
+    };
+    node.outputs = outputs.map(
+      (spec, i) =>
+        new Value(
+          this,
+          this.uniqueName(options.outputNames?.[i] ?? `${node.name}_out${i}`),
+          spec.dtype,
+          spec.shape,
+          node,
+        ),
+    );
     this.nodes.push(node);
     return node.outputs;
   }
@@ -151,7 +178,13 @@ export class Graph {
         this.names.add(name);
         value.name = name;
       } else {
-        [out] = this.addNode('Identity', [value], [{ dtype: value.dtype, shape: value.shape }], {}, { outputNames: [name] });
+        [out] = this.addNode(
+          'Identity',
+          [value],
+          [{ dtype: value.dtype, shape: value.shape }],
+          {},
+          { outputNames: [name] },
+        );
       }
     }
     this.outputs.push(out);

@@ -47,7 +47,8 @@ export const greater = (a: Value, b: Value) => binary('Greater', a, b, 'bool');
 export const and = (a: Value, b: Value) => (expectDtype('And', a, 'bool'), binary('And', a, b, 'bool'));
 export const not = (x: Value) => unary('Not', x, ['bool']);
 /** onnxruntime has no float64 Erf kernel: float64 graphs evaluate it in float32. */
-export const erf = (x: Value) => (x.dtype === 'float64' ? cast(unary('Erf', cast(x, 'float32')), 'float64') : unary('Erf', x));
+export const erf = (x: Value) =>
+  x.dtype === 'float64' ? cast(unary('Erf', cast(x, 'float32')), 'float64') : unary('Erf', x);
 export const tanh = (x: Value) => unary('Tanh', x);
 export const sqrt = (x: Value) => unary('Sqrt', x);
 export const exp = (x: Value) => unary('Exp', x);
@@ -84,16 +85,26 @@ export function matmul(a: Value, b: Value): Value {
     throw new Error(`MatMul: inner dimensions differ: ${a} x ${b}`);
   }
   const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2), 'MatMul');
-  const shape: Shape = [...batch, ...(a.rank === 1 ? [] : [as[as.length - 2]]), ...(b.rank === 1 ? [] : [bs[bs.length - 1]])];
+  const shape: Shape = [
+    ...batch,
+    ...(a.rank === 1 ? [] : [as[as.length - 2]]),
+    ...(b.rank === 1 ? [] : [bs[bs.length - 1]]),
+  ];
   return a.graph.addNode('MatMul', [a, b], [{ dtype: a.dtype, shape }])[0];
 }
 
 /** Gemm: alpha * op(A) op(B) + beta * C on 2-D operands; op = transpose when asked. */
-export function gemm(a: Value, b: Value, c: Value | null, options: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Value {
+export function gemm(
+  a: Value,
+  b: Value,
+  c: Value | null,
+  options: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {},
+): Value {
   if (a.rank !== 2 || b.rank !== 2) throw new Error(`Gemm: 2-D operands expected, got ${a} and ${b}`);
   const [n, k1] = options.transA ? [a.shape[1], a.shape[0]] : a.shape;
   const [k2, m] = options.transB ? [b.shape[1], b.shape[0]] : b.shape;
-  if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2) throw new Error(`Gemm: inner dimensions differ: ${a} x ${b}`);
+  if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2)
+    throw new Error(`Gemm: inner dimensions differ: ${a} x ${b}`);
   const attrs: Record<string, Attribute> = {};
   if (options.transA) attrs.transA = int(1);
   if (options.transB) attrs.transB = int(1);
@@ -128,7 +139,8 @@ export function reshape(x: Value, dims: number[]): Value {
   } else {
     const a = numel(x.shape);
     const b = numel(shape);
-    if (a !== null && b !== null && a !== b) throw new Error(`Reshape: ${x} has ${a} elements, ${formatShape(dims)} has ${b}`);
+    if (a !== null && b !== null && a !== b)
+      throw new Error(`Reshape: ${x} has ${a} elements, ${formatShape(dims)} has ${b}`);
   }
   return x.graph.addNode('Reshape', [x, x.graph.constInt64(dims)], [{ dtype: x.dtype, shape }])[0];
 }
@@ -149,7 +161,9 @@ export function transpose(x: Value, perm: number[]): Value {
   if (perm.length !== x.rank || [...perm].sort().some((p, i) => p !== i)) {
     throw new Error(`Transpose: perm ${formatShape(perm)} does not fit ${x}`);
   }
-  return x.graph.addNode('Transpose', [x], [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }], { perm: ints(perm) })[0];
+  return x.graph.addNode('Transpose', [x], [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }], {
+    perm: ints(perm),
+  })[0];
 }
 
 export function unsqueeze(x: Value, axes: number[]): Value {
@@ -163,7 +177,8 @@ export function unsqueeze(x: Value, axes: number[]): Value {
 
 export function squeeze(x: Value, axes: number[]): Value {
   const norm = axes.map((a) => normalizeAxis(a, x.rank, 'Squeeze'));
-  for (const a of norm) if (x.shape[a] !== 1 && typeof x.shape[a] === 'number') throw new Error(`Squeeze: axis ${a} of ${x} is not 1`);
+  for (const a of norm)
+    if (x.shape[a] !== 1 && typeof x.shape[a] === 'number') throw new Error(`Squeeze: axis ${a} of ${x} is not 1`);
   const shape = x.shape.filter((_, i) => !norm.includes(i));
   return x.graph.addNode('Squeeze', [x, x.graph.constInt64(norm)], [{ dtype: x.dtype, shape }])[0];
 }
@@ -198,7 +213,11 @@ export function slice(x: Value, starts: number[], ends: number[], axes: number[]
       shape[ax] = `${d}_sliced`;
     }
   });
-  return g.addNode('Slice', [x, g.constInt64(starts), g.constInt64(ends), g.constInt64(axes)], [{ dtype: x.dtype, shape }])[0];
+  return g.addNode(
+    'Slice',
+    [x, g.constInt64(starts), g.constInt64(ends), g.constInt64(axes)],
+    [{ dtype: x.dtype, shape }],
+  )[0];
 }
 
 export function shapeOf(x: Value): Value {
@@ -207,7 +226,11 @@ export function shapeOf(x: Value): Value {
 
 /** Broadcasts x to the shape held (at run time) by `shape`, whose static value is `like`. */
 export function expand(x: Value, shape: Value, like: Shape): Value {
-  return x.graph.addNode('Expand', [x, shape], [{ dtype: x.dtype, shape: broadcastShapes(x.shape, like, 'Expand') }])[0];
+  return x.graph.addNode(
+    'Expand',
+    [x, shape],
+    [{ dtype: x.dtype, shape: broadcastShapes(x.shape, like, 'Expand') }],
+  )[0];
 }
 
 export function cumSum(x: Value, axis: number): Value {
@@ -219,56 +242,90 @@ export function cumSum(x: Value, axis: number): Value {
 
 function reducedShape(x: Value, axes: number[], keepDims: boolean, op: string): [number[], Shape] {
   const norm = axes.map((a) => normalizeAxis(a, x.rank, op));
-  const shape = keepDims ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !norm.includes(i));
+  const shape = keepDims
+    ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !norm.includes(i));
   return [norm, shape];
 }
 
 export function reduceSum(x: Value, axes: number[], keepDims = true): Value {
   const [norm, shape] = reducedShape(x, axes, keepDims, 'ReduceSum');
-  return x.graph.addNode('ReduceSum', [x, x.graph.constInt64(norm)], [{ dtype: x.dtype, shape }], { keepdims: int(keepDims ? 1 : 0) })[0];
+  return x.graph.addNode('ReduceSum', [x, x.graph.constInt64(norm)], [{ dtype: x.dtype, shape }], {
+    keepdims: int(keepDims ? 1 : 0),
+  })[0];
 }
 
 /** ReduceMean and ReduceMax take axes as an attribute up to opset 17. */
 function reduceWithAttribute(op: string, x: Value, axes: number[], keepDims: boolean): Value {
   const [norm, shape] = reducedShape(x, axes, keepDims, op);
-  return x.graph.addNode(op, [x], [{ dtype: x.dtype, shape }], { axes: ints(norm), keepdims: int(keepDims ? 1 : 0) })[0];
+  return x.graph.addNode(op, [x], [{ dtype: x.dtype, shape }], {
+    axes: ints(norm),
+    keepdims: int(keepDims ? 1 : 0),
+  })[0];
 }
-export const reduceMean = (x: Value, axes: number[], keepDims = true) => reduceWithAttribute('ReduceMean', x, axes, keepDims);
-export const reduceMax = (x: Value, axes: number[], keepDims = true) => reduceWithAttribute('ReduceMax', x, axes, keepDims);
+export const reduceMean = (x: Value, axes: number[], keepDims = true) =>
+  reduceWithAttribute('ReduceMean', x, axes, keepDims);
+export const reduceMax = (x: Value, axes: number[], keepDims = true) =>
+  reduceWithAttribute('ReduceMax', x, axes, keepDims);
 
 export function softmax(x: Value, axis = -1): Value {
   expectDtype('Softmax', x, ...FLOATS);
-  return x.graph.addNode('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: int(normalizeAxis(axis, x.rank, 'Softmax')) })[0];
+  return x.graph.addNode('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], {
+    axis: int(normalizeAxis(axis, x.rank, 'Softmax')),
+  })[0];
 }
 
 export function logSoftmax(x: Value, axis = -1): Value {
   expectDtype('LogSoftmax', x, ...FLOATS);
-  return x.graph.addNode('LogSoftmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: int(normalizeAxis(axis, x.rank, 'LogSoftmax')) })[0];
+  return x.graph.addNode('LogSoftmax', [x], [{ dtype: x.dtype, shape: x.shape }], {
+    axis: int(normalizeAxis(axis, x.rank, 'LogSoftmax')),
+  })[0];
 }
 
 /**
  * LayerNormalization over the last axis: y, and the saved mean and 1/std ([..., 1]) that the backward reuses.
  * The saved statistics are float32 whatever x's type (the op's stash_type).
  */
-export function layerNorm(x: Value, scale: Value, bias: Value, epsilon: number): { y: Value; mean: Value; invStdDev: Value } {
+export function layerNorm(
+  x: Value,
+  scale: Value,
+  bias: Value,
+  epsilon: number,
+): { y: Value; mean: Value; invStdDev: Value } {
   expectDtype('LayerNormalization', x, ...FLOATS);
   const h = x.shape[x.rank - 1];
   for (const p of [scale, bias]) {
-    if (p.rank !== 1 || !sameDim(p.shape[0], h)) throw new Error(`LayerNormalization: ${p} does not match the last axis of ${x}`);
+    if (p.rank !== 1 || !sameDim(p.shape[0], h))
+      throw new Error(`LayerNormalization: ${p} does not match the last axis of ${x}`);
   }
   const stats = x.shape.map((d, i) => (i === x.rank - 1 ? 1 : d));
-  const [y, mean, invStdDev] = x.graph.addNode('LayerNormalization', [x, scale, bias],
-    [{ dtype: x.dtype, shape: x.shape }, { dtype: 'float32', shape: stats }, { dtype: 'float32', shape: stats }],
-    { axis: int(-1), epsilon: float(epsilon) });
+  const [y, mean, invStdDev] = x.graph.addNode(
+    'LayerNormalization',
+    [x, scale, bias],
+    [
+      { dtype: x.dtype, shape: x.shape },
+      { dtype: 'float32', shape: stats },
+      { dtype: 'float32', shape: stats },
+    ],
+    { axis: int(-1), epsilon: float(epsilon) },
+  );
   return { y, mean, invStdDev };
 }
 
 /** Cross-entropy of `scores` [N, C] against int64 `labels` [N], mean over N; also log-probabilities. */
 export function softmaxCrossEntropyLoss(scores: Value, labels: Value): { loss: Value; logProb: Value } {
   expectDtype('SoftmaxCrossEntropyLoss', labels, 'int64');
-  if (scores.rank !== 2 || labels.rank !== 1) throw new Error(`SoftmaxCrossEntropyLoss: expected [N, C] and [N], got ${scores} and ${labels}`);
-  const [loss, logProb] = scores.graph.addNode('SoftmaxCrossEntropyLoss', [scores, labels],
-    [{ dtype: scores.dtype, shape: [] }, { dtype: scores.dtype, shape: scores.shape }], { reduction: { type: 'string', value: 'mean' } });
+  if (scores.rank !== 2 || labels.rank !== 1)
+    throw new Error(`SoftmaxCrossEntropyLoss: expected [N, C] and [N], got ${scores} and ${labels}`);
+  const [loss, logProb] = scores.graph.addNode(
+    'SoftmaxCrossEntropyLoss',
+    [scores, labels],
+    [
+      { dtype: scores.dtype, shape: [] },
+      { dtype: scores.dtype, shape: scores.shape },
+    ],
+    { reduction: { type: 'string', value: 'mean' } },
+  );
   return { loss, logProb };
 }
 
@@ -280,10 +337,21 @@ export function reshapeTo(x: Value, shape: Value, like: Shape): Value {
 }
 
 /** A tensor of the run-time shape `shape` (int64 [rank], static value `like`) filled with `value`. */
-export function constantOfShape(shape: Value, like: Shape, value: number, dtype: 'float32' | 'float64' | 'int64' = 'float32'): Value {
-  const data = dtype === 'float64' ? Float64Array.of(value) : dtype === 'int64' ? BigInt64Array.of(BigInt(value)) : Float32Array.of(value);
-  return shape.graph.addNode('ConstantOfShape', [shape], [{ dtype, shape: like }],
-    { value: { type: 'tensor', value: { data, dims: [1] } } })[0];
+export function constantOfShape(
+  shape: Value,
+  like: Shape,
+  value: number,
+  dtype: 'float32' | 'float64' | 'int64' = 'float32',
+): Value {
+  const data =
+    dtype === 'float64'
+      ? Float64Array.of(value)
+      : dtype === 'int64'
+        ? BigInt64Array.of(BigInt(value))
+        : Float32Array.of(value);
+  return shape.graph.addNode('ConstantOfShape', [shape], [{ dtype, shape: like }], {
+    value: { type: 'tensor', value: { data, dims: [1] } },
+  })[0];
 }
 
 /** data with `updates` written at `indices` ([..., k] int64 index tuples), which must not repeat: ScatterND. */
@@ -300,12 +368,17 @@ export function scatterND(data: Value, indices: Value, updates: Value): Value {
 export function unique(x: Value): { values: Value; inverse: Value; counts: Value } {
   if (x.rank !== 1) throw new Error(`Unique: ${x} must be 1-D`);
   const u = `unique_${x.graph.nodes.length}`;
-  const [values, , inverse, counts] = x.graph.addNode('Unique', [x], [
-    { dtype: x.dtype, shape: [u] },
-    { dtype: 'int64', shape: [u] },
-    { dtype: 'int64', shape: x.shape },
-    { dtype: 'int64', shape: [u] },
-  ], { sorted: int(1) });
+  const [values, , inverse, counts] = x.graph.addNode(
+    'Unique',
+    [x],
+    [
+      { dtype: x.dtype, shape: [u] },
+      { dtype: 'int64', shape: [u] },
+      { dtype: 'int64', shape: x.shape },
+      { dtype: 'int64', shape: [u] },
+    ],
+    { sorted: int(1) },
+  );
   return { values, inverse, counts };
 }
 
@@ -313,16 +386,26 @@ export function unique(x: Value): { values: Value; inverse: Value; counts: Value
 export function topK(x: Value, k: Value, like: Dim, largest: boolean): { values: Value; indices: Value } {
   if (x.rank !== 1) throw new Error(`TopK: ${x} must be 1-D`);
   expectDtype('TopK', k, 'int64');
-  const [values, indices] = x.graph.addNode('TopK', [x, k], [{ dtype: x.dtype, shape: [like] }, { dtype: 'int64', shape: [like] }],
-    { axis: int(0), largest: int(largest ? 1 : 0), sorted: int(1) });
+  const [values, indices] = x.graph.addNode(
+    'TopK',
+    [x, k],
+    [
+      { dtype: x.dtype, shape: [like] },
+      { dtype: 'int64', shape: [like] },
+    ],
+    { axis: int(0), largest: int(largest ? 1 : 0), sorted: int(1) },
+  );
   return { values, indices };
 }
 
 /** Index of the first maximum along `axis` (torch.max's choice), kept as a size-1 axis. */
 export function argMax(x: Value, axis: number): Value {
   const ax = normalizeAxis(axis, x.rank, 'ArgMax');
-  return x.graph.addNode('ArgMax', [x], [{ dtype: 'int64', shape: x.shape.map((d, i) => (i === ax ? 1 : d)) }],
-    { axis: int(ax), keepdims: int(1), select_last_index: int(0) })[0];
+  return x.graph.addNode('ArgMax', [x], [{ dtype: 'int64', shape: x.shape.map((d, i) => (i === ax ? 1 : d)) }], {
+    axis: int(ax),
+    keepdims: int(1),
+    select_last_index: int(0),
+  })[0];
 }
 
 /** 0, 1, ..., n-1 along `axis` of `like`'s run-time shape, int64, other axes of size 1: [1, .., n, .., 1]. */

@@ -31,7 +31,9 @@ function quantizeColumns(w: Float32Array, inDim: number, outDim: number): { q: I
     scale[j] = m > 0 ? m / 127 : 1;
   }
   const q = new Int8Array(w.length);
-  for (let k = 0; k < inDim; k++) for (let j = 0; j < outDim; j++) q[k * outDim + j] = Math.max(-127, Math.min(127, Math.round(w[k * outDim + j] / scale[j])));
+  for (let k = 0; k < inDim; k++)
+    for (let j = 0; j < outDim; j++)
+      q[k * outDim + j] = Math.max(-127, Math.min(127, Math.round(w[k * outDim + j] / scale[j])));
   return { q, scale };
 }
 
@@ -61,8 +63,15 @@ export function quantizeDynamicInt8(graph: Graph, minElements = 1024): number {
     const x = node.inputs[0]!;
     const result = node.outputs[0];
     const before = graph.nodes.length;
-    const [xq, xScale, xZero] = graph.addNode('DynamicQuantizeLinear', [x],
-      [{ dtype: 'uint8', shape: x.shape }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] }]);
+    const [xq, xScale, xZero] = graph.addNode(
+      'DynamicQuantizeLinear',
+      [x],
+      [
+        { dtype: 'uint8', shape: x.shape },
+        { dtype: 'float32', shape: [] },
+        { dtype: 'uint8', shape: [] },
+      ],
+    );
     const wq = graph.constant(q, [inDim, outDim]);
     const [acc] = graph.addNode('MatMulInteger', [xq, wq, xZero], [{ dtype: 'int32', shape: result.shape }]);
     const scaled: Value = ops.mul(ops.mul(ops.cast(acc, 'float32'), xScale), graph.constant(scale, [outDim]));

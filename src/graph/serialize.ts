@@ -31,14 +31,26 @@ function valueInfo(v: Value) {
 function attribute(name: string, a: Attribute) {
   const T = onnx.AttributeProto.AttributeType;
   switch (a.type) {
-    case 'int': return onnx.AttributeProto.create({ name, type: T.INT, i: a.value });
-    case 'float': return onnx.AttributeProto.create({ name, type: T.FLOAT, f: a.value });
-    case 'ints': return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value });
-    case 'floats': return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: a.value });
-    case 'string': return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(a.value) });
-    case 'tensor': return onnx.AttributeProto.create({
-      name, type: T.TENSOR, t: onnx.TensorProto.create({ dims: a.value.dims, dataType: ONNX_DTYPE[dtypeOfArray(a.value.data)], rawData: rawBytes(a.value.data) }),
-    });
+    case 'int':
+      return onnx.AttributeProto.create({ name, type: T.INT, i: a.value });
+    case 'float':
+      return onnx.AttributeProto.create({ name, type: T.FLOAT, f: a.value });
+    case 'ints':
+      return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value });
+    case 'floats':
+      return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: a.value });
+    case 'string':
+      return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(a.value) });
+    case 'tensor':
+      return onnx.AttributeProto.create({
+        name,
+        type: T.TENSOR,
+        t: onnx.TensorProto.create({
+          dims: a.value.dims,
+          dataType: ONNX_DTYPE[dtypeOfArray(a.value.data)],
+          rawData: rawBytes(a.value.data),
+        }),
+      });
   }
 }
 
@@ -49,15 +61,23 @@ function rawBytes(data: AnyTypedArray): Uint8Array {
 
 export function serializeGraph(graph: Graph, options: SerializeOptions = {}): Uint8Array {
   const initializer = [...graph.initializers.values()].map(({ value, data }) =>
-    onnx.TensorProto.create({ name: value.name, dims: value.shape as number[], dataType: ONNX_DTYPE[value.dtype], rawData: rawBytes(data) }));
-  const node = graph.nodes.map((n) => onnx.NodeProto.create({
-    name: n.name,
-    opType: n.opType,
-    domain: n.domain,
-    input: n.inputs.map((v) => (v ? v.name : '')),
-    output: n.outputs.map((v) => v.name),
-    attribute: Object.entries(n.attributes).map(([k, a]) => attribute(k, a)),
-  }));
+    onnx.TensorProto.create({
+      name: value.name,
+      dims: value.shape as number[],
+      dataType: ONNX_DTYPE[value.dtype],
+      rawData: rawBytes(data),
+    }),
+  );
+  const node = graph.nodes.map((n) =>
+    onnx.NodeProto.create({
+      name: n.name,
+      opType: n.opType,
+      domain: n.domain,
+      input: n.inputs.map((v) => (v ? v.name : '')),
+      output: n.outputs.map((v) => v.name),
+      attribute: Object.entries(n.attributes).map(([k, a]) => attribute(k, a)),
+    }),
+  );
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'edgeclass',

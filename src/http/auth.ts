@@ -17,7 +17,11 @@ export function jobsContext(c: Context<AppEnv>): JobsContext {
   const provider = c.get('deps').jobs;
   if (!provider) throw new RequestError('not_implemented', EDGE_ONLY);
   return provider.context((work) => {
-    const logged = work.catch((err) => console.error(JSON.stringify({ level: 'error', msg: 'deferred work failed', path: c.req.path, error: String(err) })));
+    const logged = work.catch((err) =>
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'deferred work failed', path: c.req.path, error: String(err) }),
+      ),
+    );
     try {
       c.executionCtx.waitUntil(logged);
     } catch {
@@ -40,9 +44,14 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** Key management: the admin token. */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const jobs = jobsContext(c);
-  if (!jobs.config.adminKey) throw new RequestError('unavailable', 'key management is off: set the EDGECLASS_ADMIN_KEY secret');
+  if (!jobs.config.adminKey)
+    throw new RequestError('unavailable', 'key management is off: set the EDGECLASS_ADMIN_KEY secret');
   const token = bearerToken(c.req.header('authorization'));
-  if (!token || !(await isAdminToken(jobs, token))) throw new RequestError('unauthenticated', 'this route needs the admin token (EDGECLASS_ADMIN_KEY) as Authorization: Bearer');
+  if (!token || !(await isAdminToken(jobs, token)))
+    throw new RequestError(
+      'unauthenticated',
+      'this route needs the admin token (EDGECLASS_ADMIN_KEY) as Authorization: Bearer',
+    );
   c.set('auth', { jobs, owner: '', keyId: null });
   await next();
 };
@@ -59,8 +68,22 @@ export const requireWorkerSignature: MiddlewareHandler<AppEnv> = async (c, next)
   const signature = c.req.header(SIGNATURE_HEADERS.signature) ?? '';
   const url = new URL(c.req.url);
   const body = new Uint8Array(await c.req.arrayBuffer());
-  if (!signature || !(await verifyRequest(secret, c.req.method, url.pathname + url.search, body, timestamp, signature, Math.floor(jobs.now() / 1000)))) {
-    throw new RequestError('unauthenticated', 'invalid worker signature: sign the request with EDGECLASS_WORKER_SECRET (x-edgeclass-timestamp, x-edgeclass-signature)');
+  if (
+    !signature ||
+    !(await verifyRequest(
+      secret,
+      c.req.method,
+      url.pathname + url.search,
+      body,
+      timestamp,
+      signature,
+      Math.floor(jobs.now() / 1000),
+    ))
+  ) {
+    throw new RequestError(
+      'unauthenticated',
+      'invalid worker signature: sign the request with EDGECLASS_WORKER_SECRET (x-edgeclass-timestamp, x-edgeclass-signature)',
+    );
   }
   c.set('auth', { jobs, owner: '', keyId: null });
   await next();

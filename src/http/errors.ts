@@ -35,7 +35,13 @@ const TYPE: Record<ErrorKind, string> = {
   unavailable: 'service_unavailable',
 };
 
-export function errorResponse(c: Context, status: ContentfulStatusCode, type: string, message: string, param: string | null = null) {
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  type: string,
+  message: string,
+  param: string | null = null,
+) {
   return c.json<ErrorBody>({ error: { type, message, param } }, status);
 }
 
@@ -74,20 +80,45 @@ export function handleError(err: unknown, c: Context) {
     return errorResponse(c, STATUS[err.kind], TYPE[err.kind], err.message, err.param);
   }
   if (err instanceof InferenceError) {
-    console.error(JSON.stringify({ level: 'error', msg: 'inference failed', path: c.req.path, model: err.modelId, error: err.message }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'inference failed',
+        path: c.req.path,
+        model: err.modelId,
+        error: err.message,
+      }),
+    );
     return errorResponse(c, 500, 'inference_error', err.message);
   }
   if (err instanceof UpstreamError) {
-    console.error(JSON.stringify({ level: 'error', msg: 'upstream failed', path: c.req.path, failure: err.failure, status: err.upstreamStatus, error: err.message }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'upstream failed',
+        path: c.req.path,
+        failure: err.failure,
+        status: err.upstreamStatus,
+        error: err.message,
+      }),
+    );
     return errorResponse(c, err.status, err.type, err.message);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    if (status === 400) return errorResponse(c, 422, 'invalid_request_error', `${err.message}: the body must be a JSON object`);
+    if (status === 400)
+      return errorResponse(c, 422, 'invalid_request_error', `${err.message}: the body must be a JSON object`);
     if (status === 413) return errorResponse(c, 413, 'request_too_large', err.message);
     if (status === 415) return errorResponse(c, 415, 'invalid_request_error', 'Content-Type must be application/json');
     return errorResponse(c, status, status >= 500 ? 'server_error' : 'invalid_request_error', err.message);
   }
-  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', path: c.req.path, error: err instanceof Error ? err.message : String(err) }));
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'unhandled error',
+      path: c.req.path,
+      error: err instanceof Error ? err.message : String(err),
+    }),
+  );
   return errorResponse(c, 500, 'server_error', 'internal error: the request could not be completed');
 }

@@ -30,13 +30,26 @@ export const guardFineTunedModels: MiddlewareHandler<AppEnv> = async (c, next) =
   }
   if (typeof model !== 'string' || !model.startsWith('ft:')) return next();
   const owner = await ownerOf(c);
-  if (!owner) throw new RequestError('unauthenticated', `fine-tuned model '${model}' needs its owner's API key (Authorization: Bearer)`);
+  if (!owner)
+    throw new RequestError(
+      'unauthenticated',
+      `fine-tuned model '${model}' needs its owner's API key (Authorization: Bearer)`,
+    );
   const ft = parseFineTunedModelId(model);
   const row = ft
-    ? await jobsContext(c).db.prepare("SELECT 1 AS ok FROM jobs WHERE id = ? AND owner = ? AND fine_tuned_model_id = ? AND status = 'succeeded'")
-      .bind(ft.jobId, owner, model).first()
+    ? await jobsContext(c)
+        .db.prepare(
+          "SELECT 1 AS ok FROM jobs WHERE id = ? AND owner = ? AND fine_tuned_model_id = ? AND status = 'succeeded'",
+        )
+        .bind(ft.jobId, owner, model)
+        .first()
     : null;
-  if (!row) throw new RequestError('model_not_found', `unknown model '${model}': no succeeded fine-tuning job of this key made it`, 'model');
+  if (!row)
+    throw new RequestError(
+      'model_not_found',
+      `unknown model '${model}': no succeeded fine-tuning job of this key made it`,
+      'model',
+    );
   return next();
 };
 
@@ -46,8 +59,10 @@ export async function modelVisibility(c: Context<AppEnv>): Promise<(id: string) 
   const owner = await ownerOf(c);
   const own = new Set<string>();
   if (owner) {
-    const { results } = await jobsContext(c).db.prepare("SELECT fine_tuned_model_id AS id FROM jobs WHERE owner = ? AND status = 'succeeded'")
-      .bind(owner).all<{ id: string }>();
+    const { results } = await jobsContext(c)
+      .db.prepare("SELECT fine_tuned_model_id AS id FROM jobs WHERE owner = ? AND status = 'succeeded'")
+      .bind(owner)
+      .all<{ id: string }>();
     for (const r of results) own.add(r.id);
   }
   return (id) => !id.startsWith('ft:') || own.has(id);

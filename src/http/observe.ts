@@ -45,20 +45,24 @@ export function observeRequests(log: RequestLog): MiddlewareHandler<AppEnv> {
       if (!c.res.headers.has(REQUEST_ID_HEADER)) {
         try {
           c.res.headers.set(REQUEST_ID_HEADER, id);
-        } catch { /* immutable headers (a proxied response): the log still has the id */ }
+        } catch {
+          /* immutable headers (a proxied response): the log still has the id */
+        }
       }
       c.get('deps')?.telemetry?.request({ method: c.req.method, route, status, seconds });
       if (log && !requestLogIsOff((c.env as Record<string, unknown> | undefined)?.EDGECLASS_REQUEST_LOG)) {
-        log(JSON.stringify({
-          level: status >= 500 && status !== 501 ? 'error' : 'info',
-          msg: 'request',
-          request_id: id,
-          method: c.req.method,
-          path: c.req.path,
-          route,
-          status,
-          duration_ms: Math.round(seconds * 1e6) / 1e3,
-        }));
+        log(
+          JSON.stringify({
+            level: status >= 500 && status !== 501 ? 'error' : 'info',
+            msg: 'request',
+            request_id: id,
+            method: c.req.method,
+            path: c.req.path,
+            route,
+            status,
+            duration_ms: Math.round(seconds * 1e6) / 1e3,
+          }),
+        );
       }
     }
   };

@@ -8,7 +8,10 @@ export type ExpectedChecksum = { algorithm: 'sha256' | 'git-blob-sha1'; hex: str
 
 /** `"abc"`, `W/"abc"` -> `abc`. */
 export function unquoteEtag(etag: string): string {
-  return etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  return etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
 }
 
 /**
@@ -24,7 +27,11 @@ export function checksumFromEtag(etag: string | null, isLfs: boolean): ExpectedC
 }
 
 /** Streams the file through the hash the checksum names; `size` is the file's length (the git blob header needs it). */
-export async function hashFile(filePath: string, algorithm: ExpectedChecksum['algorithm'], size: number): Promise<string> {
+export async function hashFile(
+  filePath: string,
+  algorithm: ExpectedChecksum['algorithm'],
+  size: number,
+): Promise<string> {
   const hash = createHash(algorithm === 'sha256' ? 'sha256' : 'sha1');
   if (algorithm === 'git-blob-sha1') hash.update(`blob ${size}\0`);
   for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer);

@@ -20,7 +20,10 @@ export interface DownloadRequest {
 
 export const PARTIAL_SUFFIX = '.incomplete';
 
-export async function downloadVerifiedFile(connection: HubConnection, request: DownloadRequest): Promise<{ size: number }> {
+export async function downloadVerifiedFile(
+  connection: HubConnection,
+  request: DownloadRequest,
+): Promise<{ size: number }> {
   const partial = request.destination + PARTIAL_SUFFIX;
   await mkdir(path.dirname(request.destination), { recursive: true });
   await withRetries(connection, () => downloadOrResume(connection, request, partial));
@@ -88,7 +91,10 @@ async function verifyPartial(request: DownloadRequest, partial: string): Promise
   const size = await fileSize(partial);
   if (request.expectedSize !== null && size !== request.expectedSize) {
     await rm(partial, { force: true });
-    throw new HubError('size-mismatch', `${describe(request)} has ${size} bytes, the Hub promised ${request.expectedSize}; the download was deleted, pull again`);
+    throw new HubError(
+      'size-mismatch',
+      `${describe(request)} has ${size} bytes, the Hub promised ${request.expectedSize}; the download was deleted, pull again`,
+    );
   }
   if (request.checksum !== null) {
     const actual = await hashFile(partial, request.checksum.algorithm, size);

@@ -30,24 +30,37 @@ export function resolveUrl(endpoint: string, modelId: string, revision: string, 
   return `${endpoint}/${modelId}/resolve/${encodeURIComponent(revision)}/${encodedFile}`;
 }
 
-export async function fetchRepoRevisionInfo(connection: HubConnection, modelId: string, revision: string): Promise<RepoRevisionInfo> {
+export async function fetchRepoRevisionInfo(
+  connection: HubConnection,
+  modelId: string,
+  revision: string,
+): Promise<RepoRevisionInfo> {
   const subject = subjectOf(connection, modelId, revision);
   const url = repoInfoUrl(connection.endpoint, modelId, revision);
   const body = await withRetries(connection, async () => {
-    const response = await hubFetch(connection, url, { method: 'GET', headers: { accept: 'application/json' }, redirects: 'all' });
+    const response = await hubFetch(connection, url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      redirects: 'all',
+    });
     if (!response.ok) {
       await response.body?.cancel();
       throw hubErrorFromResponse(response, subject);
     }
     return response.json().catch(() => {
-      throw new HubError('invalid-response', `the Hub at ${connection.endpoint} did not answer JSON for model '${modelId}'`);
+      throw new HubError(
+        'invalid-response',
+        `the Hub at ${connection.endpoint} did not answer JSON for model '${modelId}'`,
+      );
     });
   });
   const siblings = (body as { siblings?: unknown }).siblings;
   if (!Array.isArray(siblings)) {
     throw new HubError('invalid-response', `the Hub's answer for model '${modelId}' has no file list (siblings)`);
   }
-  const files = siblings.map((sibling) => (sibling as { rfilename?: unknown }).rfilename).filter((f): f is string => typeof f === 'string');
+  const files = siblings
+    .map((sibling) => (sibling as { rfilename?: unknown }).rfilename)
+    .filter((f): f is string => typeof f === 'string');
   const sha = (body as { sha?: unknown }).sha;
   return { sha: typeof sha === 'string' ? sha : null, files };
 }
@@ -66,7 +79,8 @@ export async function fetchFileMetadata(
     const linkedEtag = response.headers.get('x-linked-etag');
     const isLfs = linkedEtag !== null;
     const rawEtag = linkedEtag ?? response.headers.get('etag');
-    const sizeHeader = response.headers.get('x-linked-size') ?? (response.status < 300 ? response.headers.get('content-length') : null);
+    const sizeHeader =
+      response.headers.get('x-linked-size') ?? (response.status < 300 ? response.headers.get('content-length') : null);
     const size = sizeHeader !== null && /^\d+$/.test(sizeHeader) ? Number(sizeHeader) : null;
     return {
       commit: response.headers.get('x-repo-commit'),

@@ -51,13 +51,19 @@ export function hubErrorFromResponse(response: Response, subject: HubRequestSubj
     : 'if it is private or gated, set HF_TOKEN to a token with access';
 
   if (code === 'GatedRepo') {
-    return new HubError('forbidden', `model ${model} is gated: accept its conditions on the Hub and set HF_TOKEN${said}`);
+    return new HubError(
+      'forbidden',
+      `model ${model} is gated: accept its conditions on the Hub and set HF_TOKEN${said}`,
+    );
   }
   if (code === 'RevisionNotFound') {
     return new HubError('revision-not-found', `revision '${subject.revision}' of model ${model} does not exist${said}`);
   }
   if (code === 'EntryNotFound' || (response.status === 404 && subject.file !== undefined && code !== 'RepoNotFound')) {
-    return new HubError('file-not-found', `file '${subject.file}' of model ${model} does not exist at revision '${subject.revision}'${said}`);
+    return new HubError(
+      'file-not-found',
+      `file '${subject.file}' of model ${model} does not exist at revision '${subject.revision}'${said}`,
+    );
   }
   if (code === 'RepoNotFound' || response.status === 404) {
     return new HubError('repo-not-found', `model ${model} was not found on ${subject.endpoint}; ${tokenAdvice}${said}`);

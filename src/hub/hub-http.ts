@@ -43,7 +43,10 @@ export async function hubFetch(connection: HubConnection, url: string, options: 
 }
 
 /** Runs `attempt` until it succeeds, fails for good, or has been retried `maxRetries` times. */
-export async function withRetries<T>(connection: HubConnection, attempt: (attemptIndex: number) => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  connection: HubConnection,
+  attempt: (attemptIndex: number) => Promise<T>,
+): Promise<T> {
   for (let attemptIndex = 0; ; attemptIndex++) {
     try {
       return await attempt(attemptIndex);
@@ -58,7 +61,14 @@ export async function withRetries<T>(connection: HubConnection, attempt: (attemp
  * Errors meaning "there is no Hub at this address right now" (refused, unknown host, no route): retrying them only
  * delays the message, and a pull interrupted this way resumes from `<file>.incomplete` on the next run anyway.
  */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_FAIL', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * A failed connection as a HubError naming the host, not an undici stack. `whileReading`: the connection broke

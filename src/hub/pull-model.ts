@@ -72,17 +72,26 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
 
   const info = await fetchRepoRevisionInfo(connection, modelId, revision).catch((err: unknown) => {
     if (err instanceof HubError && err.code === 'unreachable') {
-      throw new HubError('unreachable', `the Hugging Face Hub at ${connection.endpoint} is unreachable (${err.message}); set HF_ENDPOINT to a reachable mirror`);
+      throw new HubError(
+        'unreachable',
+        `the Hugging Face Hub at ${connection.endpoint} is unreachable (${err.message}); set HF_ENDPOINT to a reachable mirror`,
+      );
     }
     throw err;
   });
   const files = info.files.filter(options.fileFilter ?? defaultFileFilter).sort();
   const unsafe = files.find((file) => !isValidModelFilePath(file));
   if (unsafe !== undefined) {
-    throw new HubError('invalid-response', `refusing to pull '${modelId}': its file '${unsafe}' would land outside the model folder`);
+    throw new HubError(
+      'invalid-response',
+      `refusing to pull '${modelId}': its file '${unsafe}' would land outside the model folder`,
+    );
   }
   if (files.length === 0) {
-    throw new HubError('file-not-found', `model '${modelId}' at revision '${revision}' has no files to pull (of ${info.files.length} in the repository)`);
+    throw new HubError(
+      'file-not-found',
+      `model '${modelId}' at revision '${revision}' has no files to pull (of ${info.files.length} in the repository)`,
+    );
   }
 
   const previous = await readRevisionRecord(modelDir);
@@ -95,7 +104,10 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     // A branch can move while we pull; mixing files of two commits would make a folder no commit ever held.
     if (metadata.commit !== null) {
       if (commit !== null && metadata.commit !== commit) {
-        throw new HubError('revision-moved', `revision '${revision}' of '${modelId}' moved from ${commit} to ${metadata.commit} during the pull; pull again`);
+        throw new HubError(
+          'revision-moved',
+          `revision '${revision}' of '${modelId}' moved from ${commit} to ${metadata.commit} during the pull; pull again`,
+        );
       }
       commit = metadata.commit;
     }

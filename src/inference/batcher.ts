@@ -4,7 +4,16 @@
 // timer: one request alone runs at once. With several slots (a session per worker thread: ort-node-pool.ts) the
 // queued rows are shared out in equal runs so the slots finish together (split.ts), and each slot's rows, sorted
 // by length, are cut further where the padding saved outweighs the cost of another run.
-import { buildFeeds, DEFAULT_BATCH_BUDGET, splitOutputs, type BatchBudget, type EncodedRow, type FeedSpec, type RowOutputs, type RowRunner } from './rows.ts';
+import {
+  buildFeeds,
+  DEFAULT_BATCH_BUDGET,
+  splitOutputs,
+  type BatchBudget,
+  type EncodedRow,
+  type FeedSpec,
+  type RowOutputs,
+  type RowRunner,
+} from './rows.ts';
 import type { InferenceSession } from './runtime.ts';
 import { bucketByLength, rowsPerRun, splitByTokens } from './split.ts';
 
@@ -69,14 +78,31 @@ export class BatchingRunner implements RowRunner {
   /** Runs made and rows run, for tests and metrics. */
   readonly stats = { runs: 0, rows: 0 };
 
-  constructor(private readonly session: InferenceSession, private readonly spec: FeedSpec, options: Partial<BatcherOptions> = {}) {
-    this.options = { ...DEFAULT_BATCH_BUDGET, maxInFlight: 1, runOverheadTokens: DEFAULT_RUN_OVERHEAD_TOKENS, ...options };
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly spec: FeedSpec,
+    options: Partial<BatcherOptions> = {},
+  ) {
+    this.options = {
+      ...DEFAULT_BATCH_BUDGET,
+      maxInFlight: 1,
+      runOverheadTokens: DEFAULT_RUN_OVERHEAD_TOKENS,
+      ...options,
+    };
   }
 
   run(rows: readonly EncodedRow[], outputs: readonly string[]): Promise<RowOutputs[]> {
     if (rows.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const job: Job = { results: new Array(rows.length), remaining: rows.length, outputs, resolve, reject, failed: false, enqueuedAt: performance.now() };
+      const job: Job = {
+        results: new Array(rows.length),
+        remaining: rows.length,
+        outputs,
+        resolve,
+        reject,
+        failed: false,
+        enqueuedAt: performance.now(),
+      };
       // Longest first within a request, so the runs cut from a big request pad little.
       const order = rows.map((_, i) => i).sort((a, b) => rows[b].ids.length - rows[a].ids.length || a - b);
       for (const index of order) this.queue.push({ row: rows[index], index, job });
@@ -103,10 +129,16 @@ export class BatchingRunner implements RowRunner {
     if (idle <= 0 || this.pending() === 0) return;
     const { maxInFlight, runOverheadTokens } = this.options;
     const perRun = rowsPerRun(this.pending(), this.longestPending(), this.options, maxInFlight);
-    const rows = this.take(Math.min(idle, Math.ceil(this.pending() / perRun)) * perRun, maxInFlight > 1 ? Infinity : this.options.maxTokens);
+    const rows = this.take(
+      Math.min(idle, Math.ceil(this.pending() / perRun)) * perRun,
+      maxInFlight > 1 ? Infinity : this.options.maxTokens,
+    );
     if (rows.length === 0) return;
     // Longest first (stable: queue order among equals), so each slot's rows and each run's rows pad little.
-    const sorted = rows.map((q, i) => ({ q, i })).sort((a, b) => b.q.row.ids.length - a.q.row.ids.length || a.i - b.i).map((x) => x.q);
+    const sorted = rows
+      .map((q, i) => ({ q, i }))
+      .sort((a, b) => b.q.row.ids.length - a.q.row.ids.length || a.i - b.i)
+      .map((x) => x.q);
     const lengths = sorted.map((q) => q.row.ids.length);
     let start = 0;
     for (const size of splitByTokens(lengths, Math.min(idle, Math.ceil(rows.length / perRun)))) {
@@ -194,11 +226,18 @@ export class BatchingRunner implements RowRunner {
         job.enqueuedAt = null;
       }
     }
-    const feeds = buildFeeds(batch.map((q) => q.row), this.spec);
+    const feeds = buildFeeds(
+      batch.map((q) => q.row),
+      this.spec,
+    );
     const out = await this.session.run(feeds, outputs);
     this.stats.runs++;
     this.stats.rows += batch.length;
-    observer?.batch({ rows: batch.length, paddedTokens: feeds.input_ids.data.length, seconds: (performance.now() - started) / 1000 });
+    observer?.batch({
+      rows: batch.length,
+      paddedTokens: feeds.input_ids.data.length,
+      seconds: (performance.now() - started) / 1000,
+    });
     splitOutputs(out, batch.length).forEach((row, j) => {
       const { job, index } = batch[j];
       if (job.failed) return;

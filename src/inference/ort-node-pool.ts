@@ -21,7 +21,11 @@ interface Call {
 class SessionWorker {
   private call: Call | null = null;
 
-  constructor(private readonly worker: Worker, private readonly onFree: (w: SessionWorker) => void, private readonly onGone: (w: SessionWorker, err: Error) => void) {
+  constructor(
+    private readonly worker: Worker,
+    private readonly onFree: (w: SessionWorker) => void,
+    private readonly onGone: (w: SessionWorker, err: Error) => void,
+  ) {
     worker.on('message', (reply: WorkerReply) => this.settle(reply));
     worker.on('error', (err) => this.gone(err));
     worker.on('exit', (code) => this.gone(new Error(`an onnxruntime worker thread exited (code ${code})`)));
@@ -54,7 +58,11 @@ class SessionWorker {
         call.reject(err);
       }
     } else {
-      call.reject(new Error(reply.type === 'error' ? reply.message : `unexpected reply '${reply.type}' from an onnxruntime worker`));
+      call.reject(
+        new Error(
+          reply.type === 'error' ? reply.message : `unexpected reply '${reply.type}' from an onnxruntime worker`,
+        ),
+      );
     }
     this.onFree(this);
   }
@@ -68,17 +76,34 @@ class SessionWorker {
 }
 
 /** N sessions over the same bytes and options, each in a worker thread; rejects with onnxruntime's message. */
-export async function createWorkerSessions(bytes: Uint8Array, options: Record<string, unknown>, count: number): Promise<InferenceSession> {
-  const started = Array.from({ length: count }, () => new Worker(new URL('./ort-node-worker.mjs', import.meta.url), { workerData: { bytes, options } }));
+export async function createWorkerSessions(
+  bytes: Uint8Array,
+  options: Record<string, unknown>,
+  count: number,
+): Promise<InferenceSession> {
+  const started = Array.from(
+    { length: count },
+    () => new Worker(new URL('./ort-node-worker.mjs', import.meta.url), { workerData: { bytes, options } }),
+  );
   let names: { inputNames: string[]; outputNames: string[] };
   try {
-    const replies = await Promise.all(started.map((w) => new Promise<WorkerReply>((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-      w.once('exit', (code) => reject(new Error(`an onnxruntime worker thread exited (code ${code}) while loading the model`)));
-    })));
+    const replies = await Promise.all(
+      started.map(
+        (w) =>
+          new Promise<WorkerReply>((resolve, reject) => {
+            w.once('message', resolve);
+            w.once('error', reject);
+            w.once('exit', (code) =>
+              reject(new Error(`an onnxruntime worker thread exited (code ${code}) while loading the model`)),
+            );
+          }),
+      ),
+    );
     const failed = replies.find((r) => r.type !== 'ready');
-    if (failed) throw new Error(failed.type === 'error' ? failed.message : `unexpected reply '${failed.type}' from an onnxruntime worker`);
+    if (failed)
+      throw new Error(
+        failed.type === 'error' ? failed.message : `unexpected reply '${failed.type}' from an onnxruntime worker`,
+      );
     names = replies[0] as { inputNames: string[]; outputNames: string[] };
   } catch (err) {
     await Promise.all(started.map((w) => w.terminate()));

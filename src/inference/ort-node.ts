@@ -25,8 +25,12 @@ const MAX_DEFAULT_WORKERS = 4;
  * Workers and threads per worker from the settings (0: unset) and the cores: by default a worker per core (up
  * to 4) with one thread each, as two single-thread runs outpace one run on two threads (bench/RESULTS.md).
  */
-export function ortParallelism(settings: { ortThreads: number; ortWorkers: number }, cores: number): { workers: number; threads: number } {
-  const workers = settings.ortWorkers || Math.max(1, Math.min(MAX_DEFAULT_WORKERS, Math.floor(cores / (settings.ortThreads || 1))));
+export function ortParallelism(
+  settings: { ortThreads: number; ortWorkers: number },
+  cores: number,
+): { workers: number; threads: number } {
+  const workers =
+    settings.ortWorkers || Math.max(1, Math.min(MAX_DEFAULT_WORKERS, Math.floor(cores / (settings.ortThreads || 1))));
   const threads = settings.ortThreads || Math.max(1, Math.floor(cores / workers));
   return { workers, threads };
 }
@@ -50,7 +54,13 @@ export function createOrtNodeRuntime(options: OrtNodeOptions = {}): InferenceRun
       if (options.workers) return createWorkerSessions(bytes, sessionOptions, options.workers);
       ort ??= import('onnxruntime-node');
       const { InferenceSession, Tensor } = await ort;
-      return wrapOrtSession(await InferenceSession.create(bytes, sessionOptions as import('onnxruntime-node').InferenceSession.SessionOptions), Tensor);
+      return wrapOrtSession(
+        await InferenceSession.create(
+          bytes,
+          sessionOptions as import('onnxruntime-node').InferenceSession.SessionOptions,
+        ),
+        Tensor,
+      );
     },
   };
 }

@@ -35,7 +35,11 @@ export function createOrtWebRuntime(options: OrtWebOptions): InferenceRuntime {
   }
 
   async function create(mod: OrtWeb, bytes: Uint8Array) {
-    return mod.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+    return mod.InferenceSession.create(bytes, {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 4,
+    });
   }
 
   /** The first creation, with WebAssembly.instantiate pointed at the precompiled module for its duration. */
@@ -43,8 +47,10 @@ export function createOrtWebRuntime(options: OrtWebOptions): InferenceRuntime {
     const mod = await (ort ??= loadOrt());
     const compiled = await options.wasmModule();
     const original = WebAssembly.instantiate;
-    const instantiate = async (_source: unknown, imports?: WebAssembly.Imports) =>
-      ({ module: compiled, instance: await original(compiled, imports) });
+    const instantiate = async (_source: unknown, imports?: WebAssembly.Imports) => ({
+      module: compiled,
+      instance: await original(compiled, imports),
+    });
     (WebAssembly as { instantiate: unknown }).instantiate = instantiate;
     try {
       return await create(mod, bytes);

@@ -78,7 +78,10 @@ export function planBatches(rows: readonly EncodedRow[], budget: BatchBudget): n
   for (const i of order) {
     const length = Math.max(rows[i].ids.length, 1);
     const widest = Math.max(longest, length);
-    if (current.length > 0 && (current.length + 1 > budget.maxRows || (current.length + 1) * widest > budget.maxTokens)) {
+    if (
+      current.length > 0 &&
+      (current.length + 1 > budget.maxRows || (current.length + 1) * widest > budget.maxTokens)
+    ) {
       batches.push(current);
       current = [];
       longest = 0;
@@ -100,12 +103,22 @@ export interface RowRunner {
  * What workerd uses (an isolate serves its requests on one thread; each request is batched internally).
  */
 export class DirectRunner implements RowRunner {
-  constructor(private readonly session: InferenceSession, private readonly spec: FeedSpec, private readonly budget: BatchBudget = DEFAULT_BATCH_BUDGET) {}
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly spec: FeedSpec,
+    private readonly budget: BatchBudget = DEFAULT_BATCH_BUDGET,
+  ) {}
 
   async run(rows: readonly EncodedRow[], outputs: readonly string[]): Promise<RowOutputs[]> {
     const results: RowOutputs[] = new Array(rows.length);
     for (const batch of planBatches(rows, this.budget)) {
-      const out = await this.session.run(buildFeeds(batch.map((i) => rows[i]), this.spec), outputs);
+      const out = await this.session.run(
+        buildFeeds(
+          batch.map((i) => rows[i]),
+          this.spec,
+        ),
+        outputs,
+      );
       splitOutputs(out, batch.length).forEach((row, j) => (results[batch[j]] = row));
     }
     return results;

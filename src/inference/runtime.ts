@@ -37,7 +37,9 @@ export interface InferenceRuntime {
 /** Outputs must be float32: the scoring code reads them as Float32Array. */
 export function asFloatTensor(name: string, data: unknown, dims: readonly number[]): FloatTensor {
   if (!(data instanceof Float32Array)) {
-    throw new Error(`output '${name}' is not float32 (${Object.prototype.toString.call(data)}); edgeclass serves float32 graphs`);
+    throw new Error(
+      `output '${name}' is not float32 (${Object.prototype.toString.call(data)}); edgeclass serves float32 graphs`,
+    );
   }
   return { data, dims };
 }

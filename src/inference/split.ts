@@ -10,7 +10,11 @@ import type { BatchBudget } from './rows.ts';
  */
 export function rowsPerRun(pending: number, longest: number, budget: BatchBudget, slots: number): number {
   if (slots <= 1 || pending === 0) return budget.maxRows;
-  const fewest = Math.max(Math.ceil(pending / budget.maxRows), Math.ceil((pending * Math.max(longest, 1)) / budget.maxTokens), 1);
+  const fewest = Math.max(
+    Math.ceil(pending / budget.maxRows),
+    Math.ceil((pending * Math.max(longest, 1)) / budget.maxTokens),
+    1,
+  );
   const runs = Math.ceil(fewest / slots) * slots;
   return Math.max(1, Math.ceil(pending / runs));
 }

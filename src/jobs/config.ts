@@ -58,7 +58,9 @@ export function jobsConfigFromEnv(env: Record<string, unknown>): JobsConfig {
   const scheduleRaw = str(env, 'EDGECLASS_WEBHOOK_RETRY_SCHEDULE');
   const schedule = scheduleRaw === null ? DEFAULT_RETRY_SCHEDULE : scheduleRaw.split(',').map((s) => Number(s.trim()));
   if (!schedule.every((s) => Number.isFinite(s) && s >= 0 && s <= 43_200)) {
-    throw new Error(`EDGECLASS_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds in [0, 43200], got '${scheduleRaw}'`);
+    throw new Error(
+      `EDGECLASS_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds in [0, 43200], got '${scheduleRaw}'`,
+    );
   }
   return {
     adminKey: str(env, 'EDGECLASS_ADMIN_KEY'),

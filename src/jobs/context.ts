@@ -4,9 +4,7 @@
 import type { JobsConfig } from './config.ts';
 
 /** Messages on the JOBS queue. */
-export type JobsMessage =
-  | { type: 'dispatch'; job_id: string }
-  | { type: 'webhook'; delivery_id: string };
+export type JobsMessage = { type: 'dispatch'; job_id: string } | { type: 'webhook'; delivery_id: string };
 
 export interface JobsContext {
   db: D1Database;
@@ -22,4 +20,5 @@ export interface JobsContext {
   defer(work: Promise<unknown>): void;
 }
 
-export const seconds = (ms: number | null | undefined): number | null => (ms === null || ms === undefined ? null : Math.floor(ms / 1000));
+export const seconds = (ms: number | null | undefined): number | null =>
+  ms === null || ms === undefined ? null : Math.floor(ms / 1000);

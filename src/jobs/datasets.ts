@@ -1,7 +1,15 @@
 // Dataset validation at the edge, with the training module's own parser (src/train/data.ts): what the worker will
 // read is exactly what was accepted here. Format from the file name, columns and labels from the content.
 import { RequestError } from '../core/errors.ts';
-import { DatasetError, formatOf, isMultiLabel, labelSet, parseDataset, type DatasetFormat, type RawExample } from '../train/data.ts';
+import {
+  DatasetError,
+  formatOf,
+  isMultiLabel,
+  labelSet,
+  parseDataset,
+  type DatasetFormat,
+  type RawExample,
+} from '../train/data.ts';
 
 export interface DatasetSummary {
   format: DatasetFormat;
@@ -15,7 +23,11 @@ export interface DatasetSummary {
 export const MAX_LABELS = 1000;
 
 /** Parses and checks a dataset file; throws RequestError (invalid_request, param `param`) naming the problem. */
-export function validateDataset(bytes: Uint8Array, filename: string, param = 'file'): DatasetSummary & { rows: RawExample[] } {
+export function validateDataset(
+  bytes: Uint8Array,
+  filename: string,
+  param = 'file',
+): DatasetSummary & { rows: RawExample[] } {
   let format: DatasetFormat;
   let text: string;
   let rows: RawExample[];
@@ -39,18 +51,34 @@ export function validateDataset(bytes: Uint8Array, filename: string, param = 'fi
   const multiLabel = isMultiLabel(rows);
   const labels = labelSet(rows);
   if (labels.length > MAX_LABELS) {
-    throw new RequestError('invalid_request', `${param}: ${labels.length} distinct labels; the limit is ${MAX_LABELS}`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param}: ${labels.length} distinct labels; the limit is ${MAX_LABELS}`,
+      param,
+    );
   }
   return { format, examples: rows.length, labels, multiLabel, rows };
 }
 
 /** The checks a training file must pass beyond being well-formed (at job creation). */
-export function checkTrainingSet(summary: Pick<DatasetSummary, 'examples' | 'labels' | 'multiLabel'>, minExamples: number, param: string): void {
+export function checkTrainingSet(
+  summary: Pick<DatasetSummary, 'examples' | 'labels' | 'multiLabel'>,
+  minExamples: number,
+  param: string,
+): void {
   if (summary.examples < minExamples) {
-    throw new RequestError('invalid_request', `${param}: the training file has ${summary.examples} examples; at least ${minExamples} are needed`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param}: the training file has ${summary.examples} examples; at least ${minExamples} are needed`,
+      param,
+    );
   }
   if (!summary.multiLabel && summary.labels.length < 2) {
-    throw new RequestError('invalid_request', `${param}: the training file has a single label (${summary.labels[0]}); a classifier needs at least two`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param}: the training file has a single label (${summary.labels[0]}); a classifier needs at least two`,
+      param,
+    );
   }
 }
 
@@ -60,6 +88,10 @@ export function checkValidationLabels(training: string[], validation: string[], 
   const known = new Set(training);
   const unknown = validation.filter((l) => !known.has(l) && !(/^\d+$/.test(l) && Number(l) < training.length));
   if (unknown.length) {
-    throw new RequestError('invalid_request', `${param}: labels not in the training file: ${unknown.slice(0, 10).join(', ')}`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param}: labels not in the training file: ${unknown.slice(0, 10).join(', ')}`,
+      param,
+    );
   }
 }

@@ -10,7 +10,10 @@ import { deliverWebhook, resendOverdueDeliveries } from './webhooks/deliveries.t
 
 /** validating_files -> queued, then the wake-up. Files were validated when the job was created. */
 export async function dispatchJob(ctx: JobsContext, jobId: string): Promise<void> {
-  const moved = await ctx.db.prepare("UPDATE jobs SET status = 'queued' WHERE id = ? AND status = 'validating_files' RETURNING id").bind(jobId).first();
+  const moved = await ctx.db
+    .prepare("UPDATE jobs SET status = 'queued' WHERE id = ? AND status = 'validating_files' RETURNING id")
+    .bind(jobId)
+    .first();
   if (!moved) return; // cancelled, or already claimed after the grace period
   await eventStatement(ctx, jobId, { message: 'Files validated, moving job to queued state' }).run();
   await wakeWorker(ctx, jobId);
@@ -28,7 +31,15 @@ export async function handleQueueBatch(ctx: JobsContext, batch: MessageBatch<Job
       await handleMessage(ctx, message.body);
       message.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'queue message failed', body: message.body, attempts: message.attempts, error: String(err) }));
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'queue message failed',
+          body: message.body,
+          attempts: message.attempts,
+          error: String(err),
+        }),
+      );
       message.retry({ delaySeconds: 5 });
     }
   }

@@ -67,19 +67,37 @@ export function cleanFilename(name: string): string {
 }
 
 /** Keeps a validated dataset: bytes to R2, then its row. Throws RequestError for anything the trainer would refuse. */
-export async function createDatasetFile(ctx: JobsContext, owner: string, filename: string, bytes: Uint8Array, param = 'file'): Promise<{ row: FileRow; summary: DatasetSummary }> {
+export async function createDatasetFile(
+  ctx: JobsContext,
+  owner: string,
+  filename: string,
+  bytes: Uint8Array,
+  param = 'file',
+): Promise<{ row: FileRow; summary: DatasetSummary }> {
   if (bytes.length > ctx.config.maxFileBytes) {
-    throw new RequestError('too_large', `${param}: ${bytes.length} bytes; the limit is ${ctx.config.maxFileBytes} (EDGECLASS_MAX_FILE_BYTES)`, param);
+    throw new RequestError(
+      'too_large',
+      `${param}: ${bytes.length} bytes; the limit is ${ctx.config.maxFileBytes} (EDGECLASS_MAX_FILE_BYTES)`,
+      param,
+    );
   }
   const name = cleanFilename(filename);
-  if (!name) throw new RequestError('invalid_request', `${param}: the file needs a name ending in .tsv, .csv or .jsonl`, param);
+  if (!name)
+    throw new RequestError('invalid_request', `${param}: the file needs a name ending in .tsv, .csv or .jsonl`, param);
   const { rows: _rows, ...summary } = validateDataset(bytes, name, param);
   const row = await storeFile(ctx, owner, 'fine-tune', name, bytes, summary);
   return { row, summary };
 }
 
 /** Stores bytes as a file of `owner` (datasets validated before; result files as they are). */
-export async function storeFile(ctx: JobsContext, owner: string, purpose: FilePurpose, filename: string, bytes: Uint8Array, summary: DatasetSummary | null): Promise<FileRow> {
+export async function storeFile(
+  ctx: JobsContext,
+  owner: string,
+  purpose: FilePurpose,
+  filename: string,
+  bytes: Uint8Array,
+  summary: DatasetSummary | null,
+): Promise<FileRow> {
   const now = ctx.now();
   const id = newId('file', now);
   const row: FileRow = {
@@ -98,16 +116,33 @@ export async function storeFile(ctx: JobsContext, owner: string, purpose: FilePu
     created_at: now,
   };
   await ctx.files.put(row.r2_key, bytes, { customMetadata: { owner, file_id: id, filename } });
-  await ctx.db.prepare(`INSERT INTO files (id, owner, purpose, filename, bytes, sha256, r2_key, format, examples, labels, multi_label, status, created_at)
+  await ctx.db
+    .prepare(`INSERT INTO files (id, owner, purpose, filename, bytes, sha256, r2_key, format, examples, labels, multi_label, status, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .bind(row.id, row.owner, row.purpose, row.filename, row.bytes, row.sha256, row.r2_key, row.format, row.examples, row.labels, row.multi_label, row.status, row.created_at)
+    .bind(
+      row.id,
+      row.owner,
+      row.purpose,
+      row.filename,
+      row.bytes,
+      row.sha256,
+      row.r2_key,
+      row.format,
+      row.examples,
+      row.labels,
+      row.multi_label,
+      row.status,
+      row.created_at,
+    )
     .run();
   return row;
 }
 
 /** The owner's file; not_found for an unknown id and for another owner's file alike. */
 export async function getFileRow(ctx: JobsContext, owner: string, id: string, param = 'file_id'): Promise<FileRow> {
-  const row = isId('file', id) ? await ctx.db.prepare('SELECT * FROM files WHERE id = ? AND owner = ?').bind(id, owner).first<FileRow>() : null;
+  const row = isId('file', id)
+    ? await ctx.db.prepare('SELECT * FROM files WHERE id = ? AND owner = ?').bind(id, owner).first<FileRow>()
+    : null;
   if (!row) throw new RequestError('not_found', `no file '${id}'`, param);
   return row;
 }
@@ -117,7 +152,11 @@ export async function getFileRowById(ctx: JobsContext, id: string): Promise<File
   return isId('file', id) ? ctx.db.prepare('SELECT * FROM files WHERE id = ?').bind(id).first<FileRow>() : null;
 }
 
-export async function listFiles(ctx: JobsContext, owner: string, page: PageRequest & { purpose?: FilePurpose }): Promise<Page<FileObject>> {
+export async function listFiles(
+  ctx: JobsContext,
+  owner: string,
+  page: PageRequest & { purpose?: FilePurpose },
+): Promise<Page<FileObject>> {
   const scope = page.purpose ? 'owner = ? AND purpose = ?' : 'owner = ?';
   const args = page.purpose ? [owner, page.purpose] : [owner];
   const rows = await pageRows<FileRow>(ctx.db, 'files', scope, args, page);

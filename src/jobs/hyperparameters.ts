@@ -24,7 +24,11 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
 
 /** What a request may give: any subset; n_epochs, batch_size and learning_rate may be "auto" (OpenAI), meaning
  * the default. */
-export type HyperparametersInput = { [K in keyof Hyperparameters]?: Hyperparameters[K] | (K extends 'n_epochs' | 'batch_size' | 'learning_rate' ? 'auto' : never) };
+export type HyperparametersInput = {
+  [K in keyof Hyperparameters]?:
+    | Hyperparameters[K]
+    | (K extends 'n_epochs' | 'batch_size' | 'learning_rate' ? 'auto' : never);
+};
 
 export function resolveHyperparameters(input: HyperparametersInput | undefined, seed?: number): Hyperparameters {
   const out: Hyperparameters = { ...DEFAULT_HYPERPARAMETERS };
@@ -34,7 +38,11 @@ export function resolveHyperparameters(input: HyperparametersInput | undefined, 
   }
   if (seed !== undefined) {
     if (input?.seed !== undefined && input.seed !== seed) {
-      throw new RequestError('invalid_request', `seed: ${seed} differs from hyperparameters.seed ${input.seed}; give one`, 'seed');
+      throw new RequestError(
+        'invalid_request',
+        `seed: ${seed} differs from hyperparameters.seed ${input.seed}; give one`,
+        'seed',
+      );
     }
     out.seed = seed;
   }
@@ -44,11 +52,19 @@ export function resolveHyperparameters(input: HyperparametersInput | undefined, 
 /** Checks that depend on the base model: frozen layers within its depth, max_length within its positions. */
 export function checkAgainstModel(h: Hyperparameters, config: ModelConfig, param = 'hyperparameters'): void {
   if (h.num_frozen_layers > config.numHiddenLayers) {
-    throw new RequestError('invalid_request', `${param}.num_frozen_layers: ${h.num_frozen_layers} is more than the model's ${config.numHiddenLayers} layers`, `${param}.num_frozen_layers`);
+    throw new RequestError(
+      'invalid_request',
+      `${param}.num_frozen_layers: ${h.num_frozen_layers} is more than the model's ${config.numHiddenLayers} layers`,
+      `${param}.num_frozen_layers`,
+    );
   }
   // RoBERTa's position ids start after the padding id (HF create_position_ids_from_input_ids): two fewer usable.
   const positions = config.maxPositionEmbeddings - (config.modelType === 'roberta' ? config.padTokenId + 1 : 0);
   if (h.max_length > positions) {
-    throw new RequestError('invalid_request', `${param}.max_length: ${h.max_length} is more than the model's ${positions} positions`, `${param}.max_length`);
+    throw new RequestError(
+      'invalid_request',
+      `${param}.max_length: ${h.max_length} is more than the model's ${positions} positions`,
+      `${param}.max_length`,
+    );
   }
 }

@@ -87,9 +87,10 @@ export function jobObject(row: JobView): JobObject {
     suffix: row.suffix,
     metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
     estimated_finish: row.status === 'running' ? seconds(row.estimated_finish) : null,
-    webhook: row.webhook_endpoint_id && row.webhook_url !== null
-      ? { url: row.webhook_url, endpoint_id: row.webhook_endpoint_id, disabled: row.webhook_disabled_at !== null }
-      : null,
+    webhook:
+      row.webhook_endpoint_id && row.webhook_url !== null
+        ? { url: row.webhook_url, endpoint_id: row.webhook_endpoint_id, disabled: row.webhook_disabled_at !== null }
+        : null,
     organization_id: row.owner,
     method: { type: 'supervised', supervised: { hyperparameters } },
     integrations: [],
@@ -125,15 +126,44 @@ interface EventRow {
 
 /** An INSERT for one event (to batch with the change it tells of). `createdAt` in ms. */
 /** An event row; one with a `clientId` (the worker's name for it) already recorded for the job is skipped. */
-export function eventStatement(ctx: JobsContext, jobId: string, event: { level?: JobEvent['level']; type?: JobEvent['type']; message: string; data?: Record<string, unknown> | null; createdAt?: number; clientId?: string }): D1PreparedStatement {
+export function eventStatement(
+  ctx: JobsContext,
+  jobId: string,
+  event: {
+    level?: JobEvent['level'];
+    type?: JobEvent['type'];
+    message: string;
+    data?: Record<string, unknown> | null;
+    createdAt?: number;
+    clientId?: string;
+  },
+): D1PreparedStatement {
   const at = event.createdAt ?? ctx.now();
-  return ctx.db.prepare(`INSERT INTO job_events (id, job_id, created_at, level, type, message, data, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  return ctx.db
+    .prepare(`INSERT INTO job_events (id, job_id, created_at, level, type, message, data, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (job_id, client_id) DO NOTHING`)
-    .bind(newId('event', at), jobId, at, event.level ?? 'info', event.type ?? 'message', event.message, event.data ? JSON.stringify(event.data) : null, event.clientId ?? null);
+    .bind(
+      newId('event', at),
+      jobId,
+      at,
+      event.level ?? 'info',
+      event.type ?? 'message',
+      event.message,
+      event.data ? JSON.stringify(event.data) : null,
+      event.clientId ?? null,
+    );
 }
 
 function eventObject(row: EventRow): EventObject {
-  return { id: row.id, object: 'fine_tuning.job.event', created_at: seconds(row.created_at)!, level: row.level, message: row.message, data: row.data === null ? null : JSON.parse(row.data), type: row.type };
+  return {
+    id: row.id,
+    object: 'fine_tuning.job.event',
+    created_at: seconds(row.created_at)!,
+    level: row.level,
+    message: row.message,
+    data: row.data === null ? null : JSON.parse(row.data),
+    type: row.type,
+  };
 }
 
 // ---- checkpoints ------------------------------------------------------------------------------------------
@@ -179,7 +209,11 @@ export function checkpointObject(row: CheckpointRow, fineTunedModelId: string): 
 // ---- webhooks of state changes ----------------------------------------------------------------------------
 
 /** The webhook data of a job event: its id and what a receiver acts on. */
-export function webhookData(row: JobRow, status: JobStatus, extra: Record<string, unknown> = {}): { id: string } & Record<string, unknown> {
+export function webhookData(
+  row: JobRow,
+  status: JobStatus,
+  extra: Record<string, unknown> = {},
+): { id: string } & Record<string, unknown> {
   return {
     id: row.id,
     status,
@@ -191,14 +225,24 @@ export function webhookData(row: JobRow, status: JobStatus, extra: Record<string
 }
 
 /** Delivery inserts for a job's webhook (none without an endpoint). */
-export function jobWebhook(ctx: JobsContext, row: JobRow, type: WebhookEventType, data: { id: string } & Record<string, unknown>): { ids: string[]; statements: D1PreparedStatement[] } {
+export function jobWebhook(
+  ctx: JobsContext,
+  row: JobRow,
+  type: WebhookEventType,
+  data: { id: string } & Record<string, unknown>,
+): { ids: string[]; statements: D1PreparedStatement[] } {
   if (!row.webhook_endpoint_id) return { ids: [], statements: [] };
   const { id, insert } = prepareDelivery(ctx, row.webhook_endpoint_id, row.id, type, data);
   return { ids: [id], statements: [insert] };
 }
 
 /** The webhook announcing that `row` reached `status` (running, succeeded, failed, cancelled). */
-export function statusWebhook(ctx: JobsContext, row: JobRow, status: JobStatus, extra: Record<string, unknown> = {}): { ids: string[]; statements: D1PreparedStatement[] } {
+export function statusWebhook(
+  ctx: JobsContext,
+  row: JobRow,
+  status: JobStatus,
+  extra: Record<string, unknown> = {},
+): { ids: string[]; statements: D1PreparedStatement[] } {
   const type = webhookTypeFor(status);
   return type ? jobWebhook(ctx, row, type, webhookData(row, status, extra)) : { ids: [], statements: [] };
 }
@@ -207,7 +251,9 @@ export function statusWebhook(ctx: JobsContext, row: JobRow, status: JobStatus, 
 
 /** The owner's job; not_found for unknown ids and other owners' jobs alike. */
 export async function getJobView(ctx: JobsContext, owner: string, id: string): Promise<JobView> {
-  const row = isId('job', id) ? await ctx.db.prepare(`${JOB_SELECT} WHERE jobs.id = ? AND jobs.owner = ?`).bind(id, owner).first<JobView>() : null;
+  const row = isId('job', id)
+    ? await ctx.db.prepare(`${JOB_SELECT} WHERE jobs.id = ? AND jobs.owner = ?`).bind(id, owner).first<JobView>()
+    : null;
   if (!row) throw new RequestError('not_found', `no fine-tuning job '${id}'`, 'fine_tuning_job_id');
   return row;
 }
@@ -221,28 +267,50 @@ export async function listJobs(ctx: JobsContext, owner: string, page: PageReques
     ? `${JOB_SELECT} WHERE jobs.owner = ? AND jobs.seq < (SELECT seq FROM jobs WHERE id = ? AND owner = ?) ORDER BY jobs.seq DESC LIMIT ?`
     : `${JOB_SELECT} WHERE jobs.owner = ? ORDER BY jobs.seq DESC LIMIT ?`;
   const args = page.after ? [owner, page.after, owner, page.limit + 1] : [owner, page.limit + 1];
-  const { results } = await ctx.db.prepare(sql).bind(...args).all<JobView>();
+  const { results } = await ctx.db
+    .prepare(sql)
+    .bind(...args)
+    .all<JobView>();
   return toPage(results.map(jobObject), page.limit);
 }
 
-export async function listEvents(ctx: JobsContext, owner: string, jobId: string, page: PageRequest): Promise<Page<EventObject>> {
+export async function listEvents(
+  ctx: JobsContext,
+  owner: string,
+  jobId: string,
+  page: PageRequest,
+): Promise<Page<EventObject>> {
   await getJobView(ctx, owner, jobId);
   const sql = page.after
     ? 'SELECT * FROM job_events WHERE job_id = ? AND seq < (SELECT seq FROM job_events WHERE id = ? AND job_id = ?) ORDER BY seq DESC LIMIT ?'
     : 'SELECT * FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT ?';
   const args = page.after ? [jobId, page.after, jobId, page.limit + 1] : [jobId, page.limit + 1];
-  const { results } = await ctx.db.prepare(sql).bind(...args).all<EventRow>();
+  const { results } = await ctx.db
+    .prepare(sql)
+    .bind(...args)
+    .all<EventRow>();
   return toPage(results.map(eventObject), page.limit);
 }
 
-export async function listCheckpoints(ctx: JobsContext, owner: string, jobId: string, page: PageRequest): Promise<Page<CheckpointObject>> {
+export async function listCheckpoints(
+  ctx: JobsContext,
+  owner: string,
+  jobId: string,
+  page: PageRequest,
+): Promise<Page<CheckpointObject>> {
   const job = await getJobView(ctx, owner, jobId);
   const sql = page.after
     ? 'SELECT * FROM job_checkpoints WHERE job_id = ? AND step < (SELECT step FROM job_checkpoints WHERE id = ? AND job_id = ?) ORDER BY step DESC LIMIT ?'
     : 'SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT ?';
   const args = page.after ? [jobId, page.after, jobId, page.limit + 1] : [jobId, page.limit + 1];
-  const { results } = await ctx.db.prepare(sql).bind(...args).all<CheckpointRow>();
-  return toPage(results.map((r) => checkpointObject(r, job.fine_tuned_model_id)), page.limit);
+  const { results } = await ctx.db
+    .prepare(sql)
+    .bind(...args)
+    .all<CheckpointRow>();
+  return toPage(
+    results.map((r) => checkpointObject(r, job.fine_tuned_model_id)),
+    page.limit,
+  );
 }
 
 // ---- creating ---------------------------------------------------------------------------------------------
@@ -279,17 +347,28 @@ async function requestHash(input: CreateJobInput): Promise<string> {
 
 /** The job an Idempotency-Key already made, or null; 409 when the key came with another request. */
 async function replayed(ctx: JobsContext, owner: string, key: string, hash: string): Promise<JobObject | null> {
-  const row = await ctx.db.prepare('SELECT request_hash, job_id FROM idempotency_keys WHERE owner = ? AND key = ?').bind(owner, key).first<{ request_hash: string; job_id: string }>();
+  const row = await ctx.db
+    .prepare('SELECT request_hash, job_id FROM idempotency_keys WHERE owner = ? AND key = ?')
+    .bind(owner, key)
+    .first<{ request_hash: string; job_id: string }>();
   if (!row) return null;
   if (row.request_hash !== hash) {
-    throw new RequestError('conflict', `Idempotency-Key '${key}' was used with a different request (job ${row.job_id}); use a new key for a new job`, 'Idempotency-Key');
+    throw new RequestError(
+      'conflict',
+      `Idempotency-Key '${key}' was used with a different request (job ${row.job_id}); use a new key for a new job`,
+      'Idempotency-Key',
+    );
   }
   return getJob(ctx, owner, row.job_id);
 }
 
 function datasetFile(file: FileRow, param: string): FileRow {
   if (file.purpose !== 'fine-tune' || file.labels === null) {
-    throw new RequestError('invalid_request', `${param}: ${file.id} has purpose '${file.purpose}'; upload the dataset with purpose 'fine-tune'`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param}: ${file.id} has purpose '${file.purpose}'; upload the dataset with purpose 'fine-tune'`,
+      param,
+    );
   }
   return file;
 }
@@ -299,7 +378,8 @@ async function ownedDataset(ctx: JobsContext, owner: string, id: string, param: 
     return datasetFile(await getFileRow(ctx, owner, id, param), param);
   } catch (err) {
     // A body naming a file that is not the caller's is invalid input (422), not a missing route resource.
-    if (err instanceof RequestError && err.kind === 'not_found') throw new RequestError('invalid_request', `${param}: no file '${id}'`, param);
+    if (err instanceof RequestError && err.kind === 'not_found')
+      throw new RequestError('invalid_request', `${param}: no file '${id}'`, param);
     throw err;
   }
 }
@@ -309,7 +389,12 @@ async function ownedDataset(ctx: JobsContext, owner: string, id: string, param: 
  * webhook target -- then writes the job, its first events, its endpoint and its Idempotency-Key in one D1 batch,
  * and only then queues it. Bad input throws before anything is written or queued.
  */
-export async function createJob(ctx: JobsContext, owner: string, input: CreateJobInput, options: CreateJobOptions = {}): Promise<CreateJobResult> {
+export async function createJob(
+  ctx: JobsContext,
+  owner: string,
+  input: CreateJobInput,
+  options: CreateJobOptions = {},
+): Promise<CreateJobResult> {
   const hash = await requestHash(input);
   if (options.idempotencyKey) {
     const job = await replayed(ctx, owner, options.idempotencyKey, hash);
@@ -317,12 +402,20 @@ export async function createJob(ctx: JobsContext, owner: string, input: CreateJo
   }
 
   const training = await ownedDataset(ctx, owner, input.training_file, 'training_file');
-  checkTrainingSet({ examples: training.examples ?? 0, labels: JSON.parse(training.labels!), multiLabel: training.multi_label === 1 }, ctx.config.minTrainingExamples, 'training_file');
+  checkTrainingSet(
+    { examples: training.examples ?? 0, labels: JSON.parse(training.labels!), multiLabel: training.multi_label === 1 },
+    ctx.config.minTrainingExamples,
+    'training_file',
+  );
   let validation: FileRow | null = null;
   if (input.validation_file) {
     validation = await ownedDataset(ctx, owner, input.validation_file, 'validation_file');
     if ((validation.multi_label === 1) !== (training.multi_label === 1)) {
-      throw new RequestError('invalid_request', 'validation_file: one file is multi-label and the other is not', 'validation_file');
+      throw new RequestError(
+        'invalid_request',
+        'validation_file: one file is multi-label and the other is not',
+        'validation_file',
+      );
     }
     checkValidationLabels(JSON.parse(training.labels!), JSON.parse(validation.labels!), 'validation_file');
   }
@@ -334,7 +427,8 @@ export async function createJob(ctx: JobsContext, owner: string, input: CreateJo
   const id = newId('job', now);
   const suffix = input.suffix ?? null;
   const ftId = fineTunedModelId(input.model, suffix, id);
-  if (!isValidModelId(ftId)) throw new RequestError('invalid_request', `suffix: '${suffix}' does not make a valid model id (${ftId})`, 'suffix');
+  if (!isValidModelId(ftId))
+    throw new RequestError('invalid_request', `suffix: '${suffix}' does not make a valid model id (${ftId})`, 'suffix');
 
   const statements: D1PreparedStatement[] = [];
   let endpointId = options.webhookEndpointId ?? null;
@@ -345,20 +439,42 @@ export async function createJob(ctx: JobsContext, owner: string, input: CreateJo
     endpointId = endpoint.row.id;
     if (endpoint.generated) webhookSecret = endpoint.secret;
   }
-  statements.push(ctx.db.prepare(`INSERT INTO jobs (id, owner, status, model, fine_tuned_model_id, training_file, validation_file, hyperparameters,
+  statements.push(
+    ctx.db
+      .prepare(`INSERT INTO jobs (id, owner, status, model, fine_tuned_model_id, training_file, validation_file, hyperparameters,
       suffix, metadata, webhook_endpoint_id, trigger_id, created_at, max_attempts)
       VALUES (?, ?, 'validating_files', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .bind(id, owner, input.model, ftId, training.id, validation?.id ?? null, JSON.stringify(hyperparameters), suffix,
-      input.metadata ? JSON.stringify(input.metadata) : null, endpointId, options.triggerId ?? null, now, ctx.config.maxAttempts));
+      .bind(
+        id,
+        owner,
+        input.model,
+        ftId,
+        training.id,
+        validation?.id ?? null,
+        JSON.stringify(hyperparameters),
+        suffix,
+        input.metadata ? JSON.stringify(input.metadata) : null,
+        endpointId,
+        options.triggerId ?? null,
+        now,
+        ctx.config.maxAttempts,
+      ),
+  );
   statements.push(eventStatement(ctx, id, { message: `Created fine-tuning job: ${id}`, createdAt: now }));
-  statements.push(eventStatement(ctx, id, {
-    message: `Validated training file: ${training.id} (${training.examples} examples, labels: ${(JSON.parse(training.labels!) as string[]).slice(0, 20).join(', ')})`
-      + (validation ? `; validation file: ${validation.id} (${validation.examples} examples)` : ''),
-    createdAt: now,
-  }));
+  statements.push(
+    eventStatement(ctx, id, {
+      message:
+        `Validated training file: ${training.id} (${training.examples} examples, labels: ${(JSON.parse(training.labels!) as string[]).slice(0, 20).join(', ')})` +
+        (validation ? `; validation file: ${validation.id} (${validation.examples} examples)` : ''),
+      createdAt: now,
+    }),
+  );
   if (options.idempotencyKey) {
-    statements.push(ctx.db.prepare('INSERT INTO idempotency_keys (owner, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)')
-      .bind(owner, options.idempotencyKey, hash, id, now));
+    statements.push(
+      ctx.db
+        .prepare('INSERT INTO idempotency_keys (owner, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)')
+        .bind(owner, options.idempotencyKey, hash, id, now),
+    );
   }
   try {
     await ctx.db.batch(statements);
@@ -374,7 +490,14 @@ export async function createJob(ctx: JobsContext, owner: string, input: CreateJo
     await ctx.queue.send({ type: 'dispatch', job_id: id });
   } catch (err) {
     // The job is safe in D1: after EDGECLASS_DISPATCH_GRACE_SECONDS a worker's claim takes it anyway.
-    console.error(JSON.stringify({ level: 'warn', msg: 'could not queue a job; claims will take it after the grace period', job: id, error: String(err) }));
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'could not queue a job; claims will take it after the grace period',
+        job: id,
+        error: String(err),
+      }),
+    );
   }
   return { job: await getJob(ctx, owner, id), created: true, webhookSecret };
 }
@@ -389,12 +512,19 @@ export async function cancelJob(ctx: JobsContext, owner: string, id: string): Pr
   const row = await getJobView(ctx, owner, id);
   const now = ctx.now();
   if (row.status === 'validating_files' || row.status === 'queued') {
-    const changed = await ctx.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('validating_files', 'queued') RETURNING id")
-      .bind(now, id).first<{ id: string }>();
+    const changed = await ctx.db
+      .prepare(
+        "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('validating_files', 'queued') RETURNING id",
+      )
+      .bind(now, id)
+      .first<{ id: string }>();
     if (changed) {
       // The event and the webhook only when this request made the change (a claim may have come first).
       const webhook = statusWebhook(ctx, row, 'cancelled');
-      await ctx.db.batch([eventStatement(ctx, id, { message: 'Job cancelled before it started' }), ...webhook.statements]);
+      await ctx.db.batch([
+        eventStatement(ctx, id, { message: 'Job cancelled before it started' }),
+        ...webhook.statements,
+      ]);
       await sendDeliveries(ctx, webhook.ids);
       return getJob(ctx, owner, id);
     }
@@ -410,5 +540,9 @@ export async function cancelJob(ctx: JobsContext, owner: string, id: string): Pr
     return getJob(ctx, owner, id);
   }
   if (row.status === 'cancelled') return jobObject(row);
-  throw new RequestError('conflict', `job ${id} already ${row.status}; only a job that has not finished can be cancelled`, 'fine_tuning_job_id');
+  throw new RequestError(
+    'conflict',
+    `job ${id} already ${row.status}; only a job that has not finished can be cancelled`,
+    'fine_tuning_job_id',
+  );
 }

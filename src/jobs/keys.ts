@@ -33,7 +33,15 @@ interface ApiKeyRow {
 }
 
 function toObject(row: ApiKeyRow): ApiKeyObject {
-  return { id: row.id, object: 'api_key', name: row.name, owner: row.owner, prefix: row.key_prefix, created_at: seconds(row.created_at)!, revoked_at: seconds(row.revoked_at) };
+  return {
+    id: row.id,
+    object: 'api_key',
+    name: row.name,
+    owner: row.owner,
+    prefix: row.key_prefix,
+    created_at: seconds(row.created_at)!,
+    revoked_at: seconds(row.revoked_at),
+  };
 }
 
 /** The bearer token of an Authorization header, or null. */
@@ -45,8 +53,10 @@ export function bearerToken(header: string | null | undefined): string | null {
 /** The key's owner, or null when the token is unknown or revoked. */
 export async function authenticate(ctx: JobsContext, token: string): Promise<Principal | null> {
   if (!token.startsWith('ec_') || token.length > 200) return null;
-  const row = await ctx.db.prepare('SELECT id, owner FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL')
-    .bind(await sha256Hex(token)).first<{ id: string; owner: string }>();
+  const row = await ctx.db
+    .prepare('SELECT id, owner FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL')
+    .bind(await sha256Hex(token))
+    .first<{ id: string; owner: string }>();
   return row ? { keyId: row.id, owner: row.owner } : null;
 }
 
@@ -57,8 +67,12 @@ export async function isAdminToken(ctx: JobsContext, token: string): Promise<boo
 }
 
 /** A new key for `owner` (a new owner when absent): the object and, once, the key itself. */
-export async function createApiKey(ctx: JobsContext, options: { name?: string | null; owner?: string | null }): Promise<ApiKeyObject & { key: string }> {
-  if (options.owner && !isId('owner', options.owner)) throw new RequestError('invalid_request', `owner: '${options.owner}' is not an owner id (proj_...)`, 'owner');
+export async function createApiKey(
+  ctx: JobsContext,
+  options: { name?: string | null; owner?: string | null },
+): Promise<ApiKeyObject & { key: string }> {
+  if (options.owner && !isId('owner', options.owner))
+    throw new RequestError('invalid_request', `owner: '${options.owner}' is not an owner id (proj_...)`, 'owner');
   const key = newApiKey();
   const now = ctx.now();
   const row: ApiKeyRow = {
@@ -70,8 +84,10 @@ export async function createApiKey(ctx: JobsContext, options: { name?: string | 
     created_at: now,
     revoked_at: null,
   };
-  await ctx.db.prepare('INSERT INTO api_keys (id, owner, name, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .bind(row.id, row.owner, row.name, row.key_hash, row.key_prefix, row.created_at).run();
+  await ctx.db
+    .prepare('INSERT INTO api_keys (id, owner, name, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .bind(row.id, row.owner, row.name, row.key_hash, row.key_prefix, row.created_at)
+    .run();
   return { ...toObject(row), key };
 }
 
@@ -84,8 +100,10 @@ export async function listApiKeys(ctx: JobsContext, owner: string | null): Promi
 }
 
 export async function revokeApiKey(ctx: JobsContext, id: string): Promise<ApiKeyObject> {
-  const row = await ctx.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *')
-    .bind(ctx.now(), id).first<ApiKeyRow>();
+  const row = await ctx.db
+    .prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *')
+    .bind(ctx.now(), id)
+    .first<ApiKeyRow>();
   if (!row) throw new RequestError('not_found', `no API key '${id}'`, 'key_id');
   return toObject(row);
 }

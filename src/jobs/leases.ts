@@ -14,12 +14,28 @@ import { RequestError } from '../core/errors.ts';
 import { storeFile } from './files.ts';
 import { newId } from './ids.ts';
 import {
-  checkpointObject, eventStatement, jobObject, JOB_SELECT, jobWebhook, statusWebhook, webhookData,
-  type CheckpointRow, type JobRow, type JobView,
+  checkpointObject,
+  eventStatement,
+  jobObject,
+  JOB_SELECT,
+  jobWebhook,
+  statusWebhook,
+  webhookData,
+  type CheckpointRow,
+  type JobRow,
+  type JobView,
 } from './jobs.ts';
 import { baseModelFilesForTraining, checkFilePath, deleteModelFolder, SERVABLE_FILES } from './models.ts';
 import type {
-  ClaimRequest, ClaimResponse, CheckpointRequest, CompleteRequest, EventsRequest, HeartbeatRequest, HeartbeatResponse, JobEvent, ReleaseRequest,
+  ClaimRequest,
+  ClaimResponse,
+  CheckpointRequest,
+  CompleteRequest,
+  EventsRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  JobEvent,
+  ReleaseRequest,
 } from './protocol.ts';
 import { wakeWorker } from './wake.ts';
 import { isTerminal } from './state.ts';
@@ -47,11 +63,24 @@ function leaseLive(row: Pick<JobRow, 'lease_expires_at'>, now: number): boolean 
 }
 
 /** The job, if `leaseId` is its live lease; 409 otherwise (lost to another claim, expired, finished). */
-export async function requireLease(ctx: JobsContext, jobId: string, leaseId: string | null | undefined): Promise<JobView> {
+export async function requireLease(
+  ctx: JobsContext,
+  jobId: string,
+  leaseId: string | null | undefined,
+): Promise<JobView> {
   const row = await jobView(ctx, jobId);
   if (!leaseId || row.lease_id !== leaseId || row.status !== 'running' || !leaseLive(row, ctx.now())) {
-    const why = row.status !== 'running' ? `the job is ${row.status}` : row.lease_id !== leaseId ? 'another worker holds it now' : 'the lease expired';
-    throw new RequestError('conflict', `lease ${leaseId ?? '(none)'} is not the live lease of ${jobId}: ${why}; stop working on it`, 'lease_id');
+    const why =
+      row.status !== 'running'
+        ? `the job is ${row.status}`
+        : row.lease_id !== leaseId
+          ? 'another worker holds it now'
+          : 'the lease expired';
+    throw new RequestError(
+      'conflict',
+      `lease ${leaseId ?? '(none)'} is not the live lease of ${jobId}: ${why}; stop working on it`,
+      'lease_id',
+    );
   }
   return row;
 }
@@ -65,21 +94,38 @@ export async function requireLease(ctx: JobsContext, jobId: string, leaseId: str
 export async function expireLeases(ctx: JobsContext): Promise<number> {
   const now = ctx.now();
   const ended = await ctx.db.batch<JobRow>([
-    ctx.db.prepare(`UPDATE jobs SET status = 'cancelled', finished_at = ?
-        WHERE status = 'running' AND lease_expires_at < ? AND cancel_requested = 1 RETURNING *`).bind(now, now),
-    ctx.db.prepare(`UPDATE jobs SET status = 'failed', finished_at = ?, error = ?
+    ctx.db
+      .prepare(`UPDATE jobs SET status = 'cancelled', finished_at = ?
+        WHERE status = 'running' AND lease_expires_at < ? AND cancel_requested = 1 RETURNING *`)
+      .bind(now, now),
+    ctx.db
+      .prepare(`UPDATE jobs SET status = 'failed', finished_at = ?, error = ?
         WHERE status = 'running' AND lease_expires_at < ? AND attempt >= max_attempts RETURNING *`)
-      .bind(now, JSON.stringify({ code: 'worker_lost', message: 'the worker stopped heartbeating and no attempts are left', param: null }), now),
+      .bind(
+        now,
+        JSON.stringify({
+          code: 'worker_lost',
+          message: 'the worker stopped heartbeating and no attempts are left',
+          param: null,
+        }),
+        now,
+      ),
   ]);
   const statements: D1PreparedStatement[] = [];
   const deliveries: string[] = [];
   const rows = ended.flatMap((r) => r.results);
   for (const row of rows) {
-    const message = row.status === 'cancelled'
-      ? 'Job cancelled (the worker stopped before it could confirm)'
-      : `Job failed: the worker stopped heartbeating (lease expired) and all ${row.max_attempts} attempts are used`;
+    const message =
+      row.status === 'cancelled'
+        ? 'Job cancelled (the worker stopped before it could confirm)'
+        : `Job failed: the worker stopped heartbeating (lease expired) and all ${row.max_attempts} attempts are used`;
     statements.push(eventStatement(ctx, row.id, { level: row.status === 'failed' ? 'error' : 'info', message }));
-    const webhook = statusWebhook(ctx, row, row.status, row.status === 'failed' ? { error: JSON.parse(row.error!) } : {});
+    const webhook = statusWebhook(
+      ctx,
+      row,
+      row.status,
+      row.status === 'failed' ? { error: JSON.parse(row.error!) } : {},
+    );
     statements.push(...webhook.statements);
     deliveries.push(...webhook.ids);
   }
@@ -97,8 +143,12 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
   const now = ctx.now();
   if (request.claim_id) {
     // A retry of a claim that took a job but whose answer was lost: the same lease again, nothing recorded twice.
-    const taken = await ctx.db.prepare(`SELECT * FROM jobs WHERE lease_claim_id = ? AND lease_worker = ? AND status = 'running' AND lease_expires_at >= ?`)
-      .bind(request.claim_id, request.worker_id, now).first<JobRow>();
+    const taken = await ctx.db
+      .prepare(
+        `SELECT * FROM jobs WHERE lease_claim_id = ? AND lease_worker = ? AND status = 'running' AND lease_expires_at >= ?`,
+      )
+      .bind(request.claim_id, request.worker_id, now)
+      .first<JobRow>();
     if (taken) return claimResponse(ctx, taken, taken.lease_id!, taken.lease_expires_at!);
   }
   const leaseId = newId('lease', now);
@@ -112,33 +162,50 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
   let row: JobRow | null = null;
   let previous: JobRow['status'] = 'queued';
   for (let tries = 0; row === null && tries < 5; tries++) {
-    const candidate = await ctx.db.prepare(`SELECT id, status FROM jobs WHERE ${claimable} ORDER BY seq LIMIT 1`).bind(graceStart, now).first<{ id: string; status: JobRow['status'] }>();
+    const candidate = await ctx.db
+      .prepare(`SELECT id, status FROM jobs WHERE ${claimable} ORDER BY seq LIMIT 1`)
+      .bind(graceStart, now)
+      .first<{ id: string; status: JobRow['status'] }>();
     if (!candidate) return null;
     previous = candidate.status;
-    row = await ctx.db.prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_id = ?, lease_worker = ?,
+    row = await ctx.db
+      .prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_id = ?, lease_worker = ?,
           lease_expires_at = ?, lease_claim_id = ?, started_at = COALESCE(started_at, ?)
         WHERE id = ? AND ${claimable} RETURNING *`)
-      .bind(leaseId, request.worker_id, expires, request.claim_id ?? null, now, candidate.id, graceStart, now).first<JobRow>();
+      .bind(leaseId, request.worker_id, expires, request.claim_id ?? null, now, candidate.id, graceStart, now)
+      .first<JobRow>();
   }
   if (!row) return null;
 
-  const checkpoint = await ctx.db.prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1').bind(row.id).first<CheckpointRow>();
+  const checkpoint = await ctx.db
+    .prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
+    .bind(row.id)
+    .first<CheckpointRow>();
   const statements: D1PreparedStatement[] = [];
   let deliveries: string[] = [];
   const where = `worker ${request.worker_id} (${request.execution_provider})`;
   if (row.attempt === 1) {
-    statements.push(eventStatement(ctx, row.id, { message: `Fine-tuning job started on ${where}`, data: { attempt: 1, worker_id: request.worker_id, execution_provider: request.execution_provider } }));
+    statements.push(
+      eventStatement(ctx, row.id, {
+        message: `Fine-tuning job started on ${where}`,
+        data: { attempt: 1, worker_id: request.worker_id, execution_provider: request.execution_provider },
+      }),
+    );
     const webhook = statusWebhook(ctx, row, 'running');
     statements.push(...webhook.statements);
     deliveries = webhook.ids;
   } else {
-    const from = checkpoint ? `resumes from the checkpoint at step ${checkpoint.step}` : 'starts over (no checkpoint was registered)';
+    const from = checkpoint
+      ? `resumes from the checkpoint at step ${checkpoint.step}`
+      : 'starts over (no checkpoint was registered)';
     const why = previous === 'running' ? "The previous worker's lease expired" : 'The previous worker released the job';
-    statements.push(eventStatement(ctx, row.id, {
-      level: previous === 'running' ? 'warn' : 'info',
-      message: `${why}; attempt ${row.attempt} of ${row.max_attempts} on ${where} ${from}`,
-      data: { attempt: row.attempt, worker_id: request.worker_id, resume_from_step: checkpoint?.step ?? null },
-    }));
+    statements.push(
+      eventStatement(ctx, row.id, {
+        level: previous === 'running' ? 'warn' : 'info',
+        message: `${why}; attempt ${row.attempt} of ${row.max_attempts} on ${where} ${from}`,
+        data: { attempt: row.attempt, worker_id: request.worker_id, resume_from_step: checkpoint?.step ?? null },
+      }),
+    );
   }
   await ctx.db.batch(statements);
   await sendDeliveries(ctx, deliveries);
@@ -146,9 +213,20 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
 }
 
 /** What a claim answers: the job, its lease, and the newest checkpoint to resume from. */
-async function claimResponse(ctx: JobsContext, row: JobRow, leaseId: string, expires: number, checkpoint?: CheckpointRow | null): Promise<ClaimResponse> {
-  const resume = checkpoint !== undefined ? checkpoint
-    : await ctx.db.prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1').bind(row.id).first<CheckpointRow>();
+async function claimResponse(
+  ctx: JobsContext,
+  row: JobRow,
+  leaseId: string,
+  expires: number,
+  checkpoint?: CheckpointRow | null,
+): Promise<ClaimResponse> {
+  const resume =
+    checkpoint !== undefined
+      ? checkpoint
+      : await ctx.db
+          .prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
+          .bind(row.id)
+          .first<CheckpointRow>();
   return {
     job: jobObject(await jobView(ctx, row.id)),
     lease: { id: leaseId, expires_at: seconds(expires)! },
@@ -160,17 +238,26 @@ async function claimResponse(ctx: JobsContext, row: JobRow, leaseId: string, exp
 
 // ---- heartbeat --------------------------------------------------------------------------------------------
 
-export async function heartbeat(ctx: JobsContext, jobId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+export async function heartbeat(
+  ctx: JobsContext,
+  jobId: string,
+  request: HeartbeatRequest,
+): Promise<HeartbeatResponse> {
   const row = await requireLease(ctx, jobId, request.lease_id);
   const now = ctx.now();
   const expires = now + ctx.config.leaseSeconds * 1000;
   const step = request.step ?? row.step;
   const total = request.total_steps ?? row.total_steps;
   // Remaining time at the pace so far (since the first start; a resumed job's estimate includes its downtime).
-  const estimate = step && total && row.started_at !== null && step <= total ? Math.round(now + ((now - row.started_at) * (total - step)) / step) : row.estimated_finish;
-  const updated = await ctx.db.prepare(`UPDATE jobs SET lease_expires_at = ?, step = ?, total_steps = ?, estimated_finish = ?
+  const estimate =
+    step && total && row.started_at !== null && step <= total
+      ? Math.round(now + ((now - row.started_at) * (total - step)) / step)
+      : row.estimated_finish;
+  const updated = await ctx.db
+    .prepare(`UPDATE jobs SET lease_expires_at = ?, step = ?, total_steps = ?, estimated_finish = ?
       WHERE id = ? AND lease_id = ? AND status = 'running' AND lease_expires_at >= ? RETURNING cancel_requested`)
-    .bind(expires, step, total, estimate, jobId, request.lease_id, now).first<{ cancel_requested: number }>();
+    .bind(expires, step, total, estimate, jobId, request.lease_id, now)
+    .first<{ cancel_requested: number }>();
   if (!updated) return heartbeat(ctx, jobId, request); // changed since we read it: requireLease says how
   return { expires_at: seconds(expires)!, cancel_requested: updated.cancel_requested === 1 };
 }
@@ -182,22 +269,35 @@ export async function heartbeat(ctx: JobsContext, jobId: string, request: Heartb
  * resume from its newest checkpoint. A release is not a failure: it does not use up an attempt. If a cancel was
  * asked for, the job is cancelled instead.
  */
-export async function releaseJob(ctx: JobsContext, jobId: string, request: ReleaseRequest, workerId: string | null): Promise<void> {
+export async function releaseJob(
+  ctx: JobsContext,
+  jobId: string,
+  request: ReleaseRequest,
+  workerId: string | null,
+): Promise<void> {
   const row = await requireLease(ctx, jobId, request.lease_id);
   const now = ctx.now();
   const cancel = row.cancel_requested === 1;
   const updated = await (cancel
-    ? ctx.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *")
-      .bind(now, jobId, request.lease_id)
-    : ctx.db.prepare("UPDATE jobs SET status = 'queued', lease_id = NULL, lease_expires_at = NULL, max_attempts = max_attempts + 1 WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *")
-      .bind(jobId, request.lease_id)
+    ? ctx.db
+        .prepare(
+          "UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *",
+        )
+        .bind(now, jobId, request.lease_id)
+    : ctx.db
+        .prepare(
+          "UPDATE jobs SET status = 'queued', lease_id = NULL, lease_expires_at = NULL, max_attempts = max_attempts + 1 WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *",
+        )
+        .bind(jobId, request.lease_id)
   ).first<JobRow>();
   if (!updated) return releaseJob(ctx, jobId, request, workerId); // changed meanwhile: requireLease says how
   const reason = request.reason ? ` (${request.reason.slice(0, 500)})` : '';
   const webhook = cancel ? statusWebhook(ctx, updated, 'cancelled') : { ids: [], statements: [] };
   await ctx.db.batch([
     eventStatement(ctx, jobId, {
-      message: cancel ? `Job cancelled: the worker stopped${reason}` : `Worker ${workerId ?? row.lease_worker} released the job${reason}; it is queued again`,
+      message: cancel
+        ? `Job cancelled: the worker stopped${reason}`
+        : `Worker ${workerId ?? row.lease_worker} released the job${reason}; it is queued again`,
     }),
     ...webhook.statements,
   ]);
@@ -217,26 +317,52 @@ function clip(data: Record<string, unknown> | null | undefined): Record<string, 
 export async function addEvents(ctx: JobsContext, jobId: string, request: EventsRequest): Promise<void> {
   await requireLease(ctx, jobId, request.lease_id);
   if (request.events.length > MAX_EVENTS_PER_REQUEST) {
-    throw new RequestError('invalid_request', `events: ${request.events.length} in one request; the limit is ${MAX_EVENTS_PER_REQUEST}`, 'events');
+    throw new RequestError(
+      'invalid_request',
+      `events: ${request.events.length} in one request; the limit is ${MAX_EVENTS_PER_REQUEST}`,
+      'events',
+    );
   }
   const now = ctx.now();
   const statements = request.events.map((e: JobEvent) => {
     // The worker's time, unless it is off by more than a day (then ours).
-    const at = Number.isFinite(e.created_at) && Math.abs(e.created_at * 1000 - now) < 86_400_000 ? Math.round(e.created_at * 1000) : now;
-    return eventStatement(ctx, jobId, { level: e.level, type: e.type, message: e.message.slice(0, MAX_MESSAGE_CHARS), data: clip(e.data), createdAt: at, clientId: e.id });
+    const at =
+      Number.isFinite(e.created_at) && Math.abs(e.created_at * 1000 - now) < 86_400_000
+        ? Math.round(e.created_at * 1000)
+        : now;
+    return eventStatement(ctx, jobId, {
+      level: e.level,
+      type: e.type,
+      message: e.message.slice(0, MAX_MESSAGE_CHARS),
+      data: clip(e.data),
+      createdAt: at,
+      clientId: e.id,
+    });
   });
   if (statements.length) await ctx.db.batch(statements);
 }
 
 // ---- checkpoints ------------------------------------------------------------------------------------------
 
-export async function putCheckpointFile(ctx: JobsContext, jobId: string, step: number, file: string, leaseId: string | null, bytes: Uint8Array): Promise<void> {
+export async function putCheckpointFile(
+  ctx: JobsContext,
+  jobId: string,
+  step: number,
+  file: string,
+  leaseId: string | null,
+  bytes: Uint8Array,
+): Promise<void> {
   checkFilePath(file);
   await requireLease(ctx, jobId, leaseId);
   await ctx.files.put(checkpointKey(jobId, step, file), bytes);
 }
 
-export async function getCheckpointFile(ctx: JobsContext, jobId: string, step: number, file: string): Promise<R2ObjectBody> {
+export async function getCheckpointFile(
+  ctx: JobsContext,
+  jobId: string,
+  step: number,
+  file: string,
+): Promise<R2ObjectBody> {
   checkFilePath(file);
   await jobView(ctx, jobId);
   const object = await ctx.files.get(checkpointKey(jobId, step, file));
@@ -248,31 +374,59 @@ export async function getCheckpointFile(ctx: JobsContext, jobId: string, step: n
  * fine_tuning.job.progress webhook. */
 export async function registerCheckpoint(ctx: JobsContext, jobId: string, request: CheckpointRequest): Promise<void> {
   const row = await requireLease(ctx, jobId, request.lease_id);
-  if (!request.files.length) throw new RequestError('invalid_request', 'files: a checkpoint needs at least one file', 'files');
+  if (!request.files.length)
+    throw new RequestError('invalid_request', 'files: a checkpoint needs at least one file', 'files');
   request.files.forEach((f, i) => checkFilePath(f, `files[${i}]`));
   const heads = await Promise.all(request.files.map((f) => ctx.files.head(checkpointKey(jobId, request.step, f))));
   const missing = request.files.filter((_, i) => heads[i] === null);
-  if (missing.length) throw new RequestError('invalid_request', `files: not uploaded for step ${request.step}: ${missing.join(', ')}`, 'files');
+  if (missing.length)
+    throw new RequestError(
+      'invalid_request',
+      `files: not uploaded for step ${request.step}: ${missing.join(', ')}`,
+      'files',
+    );
   // The worker retries a call whose answer it lost (e.g. across an edge restart): the same attempt registering the
   // same step and files again is that retry, already recorded and announced once.
-  const known = await ctx.db.prepare('SELECT attempt, files FROM job_checkpoints WHERE job_id = ? AND step = ?').bind(jobId, request.step).first<{ attempt: number; files: string }>();
+  const known = await ctx.db
+    .prepare('SELECT attempt, files FROM job_checkpoints WHERE job_id = ? AND step = ?')
+    .bind(jobId, request.step)
+    .first<{ attempt: number; files: string }>();
   if (known && known.attempt === row.attempt && known.files === JSON.stringify(request.files)) return;
   const now = ctx.now();
   const id = newId('checkpoint', now);
-  const checkpoint: CheckpointRow = { id, job_id: jobId, step: request.step, epoch: request.epoch, files: JSON.stringify(request.files), metrics: JSON.stringify(request.metrics ?? {}), attempt: row.attempt, created_at: now };
-  const webhook = jobWebhook(ctx, row, 'fine_tuning.job.progress', webhookData(row, 'running', {
-    checkpoint: checkpointObject(checkpoint, row.fine_tuned_model_id).id,
+  const checkpoint: CheckpointRow = {
+    id,
+    job_id: jobId,
     step: request.step,
     epoch: request.epoch,
-    total_steps: row.total_steps,
-    metrics: request.metrics ?? {},
-  }));
+    files: JSON.stringify(request.files),
+    metrics: JSON.stringify(request.metrics ?? {}),
+    attempt: row.attempt,
+    created_at: now,
+  };
+  const webhook = jobWebhook(
+    ctx,
+    row,
+    'fine_tuning.job.progress',
+    webhookData(row, 'running', {
+      checkpoint: checkpointObject(checkpoint, row.fine_tuned_model_id).id,
+      step: request.step,
+      epoch: request.epoch,
+      total_steps: row.total_steps,
+      metrics: request.metrics ?? {},
+    }),
+  );
   await ctx.db.batch([
-    ctx.db.prepare(`INSERT INTO job_checkpoints (id, job_id, step, epoch, files, metrics, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ctx.db
+      .prepare(`INSERT INTO job_checkpoints (id, job_id, step, epoch, files, metrics, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (job_id, step) DO UPDATE SET id = excluded.id, epoch = excluded.epoch, files = excluded.files, metrics = excluded.metrics,
         attempt = excluded.attempt, created_at = excluded.created_at`)
       .bind(id, jobId, request.step, request.epoch, checkpoint.files, checkpoint.metrics, row.attempt, now),
-    eventStatement(ctx, jobId, { type: 'metrics', message: `Checkpoint saved at step ${request.step} (epoch ${request.epoch})`, data: { step: request.step, epoch: request.epoch, ...request.metrics } }),
+    eventStatement(ctx, jobId, {
+      type: 'metrics',
+      message: `Checkpoint saved at step ${request.step} (epoch ${request.epoch})`,
+      data: { step: request.step, epoch: request.epoch, ...request.metrics },
+    }),
     ...webhook.statements,
   ]);
   await sendDeliveries(ctx, webhook.ids);
@@ -280,7 +434,13 @@ export async function registerCheckpoint(ctx: JobsContext, jobId: string, reques
 
 // ---- the fine-tuned model ---------------------------------------------------------------------------------
 
-export async function putResultFile(ctx: JobsContext, jobId: string, file: string, leaseId: string | null, bytes: Uint8Array): Promise<void> {
+export async function putResultFile(
+  ctx: JobsContext,
+  jobId: string,
+  file: string,
+  leaseId: string | null,
+  bytes: Uint8Array,
+): Promise<void> {
   checkFilePath(file);
   const row = await requireLease(ctx, jobId, leaseId);
   await ctx.models.put(`${row.fine_tuned_model_id}/${file}`, bytes);
@@ -299,7 +459,10 @@ export interface CompleteResult {
 export async function completeJob(ctx: JobsContext, jobId: string, request: CompleteRequest): Promise<CompleteResult> {
   const current = await jobView(ctx, jobId);
   if (isTerminal(current.status) && current.lease_id === request.lease_id && current.status === request.status) {
-    return { status: current.status, fine_tuned_model: current.status === 'succeeded' ? current.fine_tuned_model_id : null };
+    return {
+      status: current.status,
+      fine_tuned_model: current.status === 'succeeded' ? current.fine_tuned_model_id : null,
+    };
   }
   const row = await requireLease(ctx, jobId, request.lease_id);
   const now = ctx.now();
@@ -308,20 +471,32 @@ export async function completeJob(ctx: JobsContext, jobId: string, request: Comp
   if (status === 'succeeded') {
     files.forEach((f, i) => checkFilePath(f, `files[${i}]`));
     const needed = SERVABLE_FILES.filter((f) => !files.includes(f));
-    if (needed.length) throw new RequestError('invalid_request', `files: a fine-tuned model needs ${needed.join(', ')}`, 'files');
+    if (needed.length)
+      throw new RequestError('invalid_request', `files: a fine-tuned model needs ${needed.join(', ')}`, 'files');
     const heads = await Promise.all(files.map((f) => ctx.models.head(`${row.fine_tuned_model_id}/${f}`)));
     const missing = files.filter((_, i) => heads[i] === null);
-    if (missing.length) throw new RequestError('invalid_request', `files: not uploaded: ${missing.join(', ')}`, 'files');
+    if (missing.length)
+      throw new RequestError('invalid_request', `files: not uploaded: ${missing.join(', ')}`, 'files');
   }
   // A worker that stops for a cancel may report it as cancelled; a cancel asked for that arrives as 'failed' is
   // still the user's cancel.
   if (status === 'failed' && row.cancel_requested === 1) status = 'cancelled';
 
-  const error = status === 'failed' ? { code: request.error?.code ?? 'training_failed', message: request.error?.message ?? 'the worker reported a failure', param: null } : null;
+  const error =
+    status === 'failed'
+      ? {
+          code: request.error?.code ?? 'training_failed',
+          message: request.error?.message ?? 'the worker reported a failure',
+          param: null,
+        }
+      : null;
   const resultFiles: string[] = [];
   const statements: D1PreparedStatement[] = [];
   if (status === 'succeeded' || request.metrics) {
-    const checkpoints = await ctx.db.prepare('SELECT step, epoch, metrics FROM job_checkpoints WHERE job_id = ? ORDER BY step').bind(jobId).all<{ step: number; epoch: number; metrics: string }>();
+    const checkpoints = await ctx.db
+      .prepare('SELECT step, epoch, metrics FROM job_checkpoints WHERE job_id = ? ORDER BY step')
+      .bind(jobId)
+      .all<{ step: number; epoch: number; metrics: string }>();
     const summary = {
       job_id: jobId,
       status,
@@ -331,12 +506,29 @@ export async function completeJob(ctx: JobsContext, jobId: string, request: Comp
       files,
       checkpoints: checkpoints.results.map((c) => ({ step: c.step, epoch: c.epoch, metrics: JSON.parse(c.metrics) })),
     };
-    const file = await storeFile(ctx, row.owner, 'fine-tune-results', `${jobId}-results.json`, new TextEncoder().encode(JSON.stringify(summary, null, 2)), null);
+    const file = await storeFile(
+      ctx,
+      row.owner,
+      'fine-tune-results',
+      `${jobId}-results.json`,
+      new TextEncoder().encode(JSON.stringify(summary, null, 2)),
+      null,
+    );
     resultFiles.push(file.id);
   }
-  const updated = await ctx.db.prepare(`UPDATE jobs SET status = ?, finished_at = ?, error = ?, result_files = ?, trained_tokens = ?, estimated_finish = NULL
+  const updated = await ctx.db
+    .prepare(`UPDATE jobs SET status = ?, finished_at = ?, error = ?, result_files = ?, trained_tokens = ?, estimated_finish = NULL
       WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *`)
-    .bind(status, now, error ? JSON.stringify(error) : null, JSON.stringify(resultFiles), request.trained_tokens ?? null, jobId, request.lease_id).first<JobRow>();
+    .bind(
+      status,
+      now,
+      error ? JSON.stringify(error) : null,
+      JSON.stringify(resultFiles),
+      request.trained_tokens ?? null,
+      jobId,
+      request.lease_id,
+    )
+    .first<JobRow>();
   if (!updated) return completeJob(ctx, jobId, request); // changed meanwhile: answer from the new state
 
   const messages: Record<CompleteRequest['status'], string> = {
@@ -344,7 +536,13 @@ export async function completeJob(ctx: JobsContext, jobId: string, request: Comp
     failed: `Job failed: ${error?.message}`,
     cancelled: 'Job cancelled',
   };
-  statements.push(eventStatement(ctx, jobId, { level: status === 'failed' ? 'error' : 'info', message: messages[status], data: request.metrics ? { metrics: request.metrics } : null }));
+  statements.push(
+    eventStatement(ctx, jobId, {
+      level: status === 'failed' ? 'error' : 'info',
+      message: messages[status],
+      data: request.metrics ? { metrics: request.metrics } : null,
+    }),
+  );
   const webhook = statusWebhook(ctx, updated, status, {
     ...(error ? { error } : {}),
     ...(request.metrics ? { metrics: request.metrics } : {}),

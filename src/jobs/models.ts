@@ -18,22 +18,38 @@ export function fineTunedModelId(base: string, suffix: string | null, jobId: str
 /** The base model's parsed config; 422 when the folder lacks what training needs or is not BERT/RoBERTa. */
 export async function checkBaseModel(ctx: JobsContext, modelId: string, param = 'model'): Promise<ModelConfig> {
   if (!isValidModelId(modelId) || modelId.startsWith('ft:')) {
-    throw new RequestError('model_not_found', `${param}: '${modelId}' is not a base model id (a Hugging Face id such as bert-base-uncased)`, param);
+    throw new RequestError(
+      'model_not_found',
+      `${param}: '${modelId}' is not a base model id (a Hugging Face id such as bert-base-uncased)`,
+      param,
+    );
   }
   const heads = await Promise.all(TRAINABLE_FILES.map((file) => ctx.models.head(`${modelId}/${file}`)));
   const missing = TRAINABLE_FILES.filter((_, i) => heads[i] === null);
   if (missing.length === TRAINABLE_FILES.length) {
-    throw new RequestError('model_not_found', `${param}: unknown base model '${modelId}': upload its folder to the MODELS bucket (edgeclass models sync ${modelId})`, param);
+    throw new RequestError(
+      'model_not_found',
+      `${param}: unknown base model '${modelId}': upload its folder to the MODELS bucket (edgeclass models sync ${modelId})`,
+      param,
+    );
   }
   if (missing.length) {
-    throw new RequestError('model_not_found', `${param}: the base model '${modelId}' cannot be fine-tuned: its folder lacks ${missing.join(', ')}`, param);
+    throw new RequestError(
+      'model_not_found',
+      `${param}: the base model '${modelId}' cannot be fine-tuned: its folder lacks ${missing.join(', ')}`,
+      param,
+    );
   }
   const config = await ctx.models.get(`${modelId}/config.json`);
   try {
     return parseModelConfig(JSON.parse(await config!.text()));
   } catch (err) {
     if (err instanceof ModelConfigError || err instanceof SyntaxError) {
-      throw new RequestError('unsupported_model', `${param}: '${modelId}' cannot be fine-tuned here (BERT and RoBERTa encoders): ${err.message}`, param);
+      throw new RequestError(
+        'unsupported_model',
+        `${param}: '${modelId}' cannot be fine-tuned here (BERT and RoBERTa encoders): ${err.message}`,
+        param,
+      );
     }
     throw err;
   }
@@ -64,9 +80,11 @@ export async function baseModelFilesForTraining(bucket: R2Bucket, modelId: strin
 
 export async function deleteModelFolder(bucket: R2Bucket, modelId: string): Promise<void> {
   const files = await listModelFiles(bucket, modelId);
-  for (let i = 0; i < files.length; i += 1000) await bucket.delete(files.slice(i, i + 1000).map((f) => `${modelId}/${f}`));
+  for (let i = 0; i < files.length; i += 1000)
+    await bucket.delete(files.slice(i, i + 1000).map((f) => `${modelId}/${f}`));
 }
 
 export function checkFilePath(file: string, param = 'file'): void {
-  if (!isValidModelFilePath(file)) throw new RequestError('invalid_request', `${param}: '${file.slice(0, 200)}' is not a relative file path`, param);
+  if (!isValidModelFilePath(file))
+    throw new RequestError('invalid_request', `${param}: '${file.slice(0, 200)}' is not a relative file path`, param);
 }

@@ -58,7 +58,8 @@ export const WORKER_ROUTES = {
   /** POST EventsRequest -> 204. */
   events: (jobId: string) => `/internal/worker/jobs/${jobId}/events`,
   /** PUT raw bytes (header x-edgeclass-lease) -> 204; GET -> the bytes (for resume). */
-  checkpointFile: (jobId: string, step: number, file: string) => `/internal/worker/jobs/${jobId}/checkpoints/${step}/files/${file}`,
+  checkpointFile: (jobId: string, step: number, file: string) =>
+    `/internal/worker/jobs/${jobId}/checkpoints/${step}/files/${file}`,
   /** POST CheckpointRequest (after its files) -> 204. */
   checkpoint: (jobId: string) => `/internal/worker/jobs/${jobId}/checkpoints`,
   /** GET -> the dataset file's bytes. */
@@ -234,14 +235,34 @@ async function sha256Hex(body: Uint8Array): Promise<string> {
  * v1=<hex HMAC-SHA256(secret, "<timestamp>.<METHOD>.<path with query>.<hex sha256(body)>")>: binds the method,
  * the path and the body, so a signed request cannot be replayed against another route or with another body.
  */
-export async function signRequest(secret: string, method: string, pathWithQuery: string, body: Uint8Array, timestamp: number): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+export async function signRequest(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  body: Uint8Array,
+  timestamp: number,
+): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const payload = `${timestamp}.${method.toUpperCase()}.${pathWithQuery}.${await sha256Hex(body)}`;
   return `v1=${hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(payload)))}`;
 }
 
 /** Constant-time check of a signature header against the expected one; false on any mismatch or stale time. */
-export async function verifyRequest(secret: string, method: string, pathWithQuery: string, body: Uint8Array, timestamp: number, signature: string, now = Math.floor(Date.now() / 1000)): Promise<boolean> {
+export async function verifyRequest(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  body: Uint8Array,
+  timestamp: number,
+  signature: string,
+  now = Math.floor(Date.now() / 1000),
+): Promise<boolean> {
   if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
   const expected = await signRequest(secret, method, pathWithQuery, body, timestamp);
   if (expected.length !== signature.length) return false;

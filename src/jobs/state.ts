@@ -29,6 +29,10 @@ export function canMove(from: JobStatus, to: JobStatus): boolean {
 }
 
 /** The webhook event type announcing that a job reached `status`, if there is one. */
-export function webhookTypeFor(status: JobStatus): `fine_tuning.job.${'running' | 'succeeded' | 'failed' | 'cancelled'}` | null {
-  return status === 'running' || status === 'succeeded' || status === 'failed' || status === 'cancelled' ? `fine_tuning.job.${status}` : null;
+export function webhookTypeFor(
+  status: JobStatus,
+): `fine_tuning.job.${'running' | 'succeeded' | 'failed' | 'cancelled'}` | null {
+  return status === 'running' || status === 'succeeded' || status === 'failed' || status === 'cancelled'
+    ? `fine_tuning.job.${status}`
+    : null;
 }

@@ -89,20 +89,35 @@ function triggerObject(row: TriggerRow): TriggerObject {
 async function checkLocation(ctx: JobsContext, owner: string, location: DatasetLocation, param: string): Promise<void> {
   if ('file_id' in location) {
     const file = await getFileRow(ctx, owner, location.file_id, `${param}.file_id`).catch((err) => {
-      if (err instanceof RequestError && err.kind === 'not_found') throw new RequestError('invalid_request', `${param}.file_id: no file '${location.file_id}'`, `${param}.file_id`);
+      if (err instanceof RequestError && err.kind === 'not_found')
+        throw new RequestError(
+          'invalid_request',
+          `${param}.file_id: no file '${location.file_id}'`,
+          `${param}.file_id`,
+        );
       throw err;
     });
-    if (file.purpose !== 'fine-tune') throw new RequestError('invalid_request', `${param}.file_id: ${file.id} is not a fine-tune dataset`, `${param}.file_id`);
+    if (file.purpose !== 'fine-tune')
+      throw new RequestError(
+        'invalid_request',
+        `${param}.file_id: ${file.id} is not a fine-tune dataset`,
+        `${param}.file_id`,
+      );
   } else if ('r2_key' in location) {
     checkFilePath(location.r2_key, `${param}.r2_key`);
   } else {
     const url = checkTargetUrl(location.url, { allowPrivate: ctx.config.allowPrivateTargets }, `${param}.url`);
-    if (url.protocol !== 'https:' && !ctx.config.allowPrivateTargets) throw new RequestError('invalid_request', `${param}.url: the dataset URL must be https`, `${param}.url`);
+    if (url.protocol !== 'https:' && !ctx.config.allowPrivateTargets)
+      throw new RequestError('invalid_request', `${param}.url: the dataset URL must be https`, `${param}.url`);
   }
 }
 
 /** Validates the template as a job would be, and keeps it with a new secret (shown this once). */
-export async function createTrigger(ctx: JobsContext, owner: string, input: CreateTriggerInput): Promise<{ trigger: TriggerObject; secret: string; webhookSecret: string | null }> {
+export async function createTrigger(
+  ctx: JobsContext,
+  owner: string,
+  input: CreateTriggerInput,
+): Promise<{ trigger: TriggerObject; secret: string; webhookSecret: string | null }> {
   const config = await checkBaseModel(ctx, input.model);
   checkAgainstModel(resolveHyperparameters(input.hyperparameters), config);
   await checkLocation(ctx, owner, input.dataset, 'dataset');
@@ -132,16 +147,33 @@ export async function createTrigger(ctx: JobsContext, owner: string, input: Crea
     created_at: now,
     disabled_at: null,
   };
-  statements.push(ctx.db.prepare(`INSERT INTO triggers (id, owner, name, model, hyperparameters, dataset, validation_dataset, suffix, metadata,
+  statements.push(
+    ctx.db
+      .prepare(`INSERT INTO triggers (id, owner, name, model, hyperparameters, dataset, validation_dataset, suffix, metadata,
       webhook_endpoint_id, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .bind(row.id, row.owner, row.name, row.model, row.hyperparameters, row.dataset, row.validation_dataset, row.suffix, row.metadata,
-      row.webhook_endpoint_id, row.secret, row.created_at));
+      .bind(
+        row.id,
+        row.owner,
+        row.name,
+        row.model,
+        row.hyperparameters,
+        row.dataset,
+        row.validation_dataset,
+        row.suffix,
+        row.metadata,
+        row.webhook_endpoint_id,
+        row.secret,
+        row.created_at,
+      ),
+  );
   await ctx.db.batch(statements);
   return { trigger: triggerObject(row), secret: row.secret, webhookSecret };
 }
 
 async function triggerRow(ctx: JobsContext, owner: string, id: string): Promise<TriggerRow> {
-  const row = isId('trigger', id) ? await ctx.db.prepare('SELECT * FROM triggers WHERE id = ? AND owner = ?').bind(id, owner).first<TriggerRow>() : null;
+  const row = isId('trigger', id)
+    ? await ctx.db.prepare('SELECT * FROM triggers WHERE id = ? AND owner = ?').bind(id, owner).first<TriggerRow>()
+    : null;
   if (!row) throw new RequestError('not_found', `no trigger '${id}'`, 'trigger_id');
   return row;
 }
@@ -158,7 +190,10 @@ export async function listTriggers(ctx: JobsContext, owner: string, page: PageRe
 /** Disables a trigger: later calls get 404. */
 export async function disableTrigger(ctx: JobsContext, owner: string, id: string): Promise<TriggerObject> {
   await triggerRow(ctx, owner, id);
-  await ctx.db.prepare('UPDATE triggers SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?').bind(ctx.now(), id).run();
+  await ctx.db
+    .prepare('UPDATE triggers SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?')
+    .bind(ctx.now(), id)
+    .run();
   return getTrigger(ctx, owner, id);
 }
 
@@ -171,30 +206,45 @@ export interface HookHeaders {
 /** The call's id for replay checks, once its signature is verified; 401 otherwise. */
 async function verifyCall(ctx: JobsContext, row: TriggerRow, headers: HookHeaders, body: Uint8Array): Promise<string> {
   if (headers.get(WEBHOOK_HEADERS.signature) !== null) {
-    const failure = await verifyWebhook(row.secret, {
-      id: headers.get(WEBHOOK_HEADERS.id),
-      timestamp: headers.get(WEBHOOK_HEADERS.timestamp),
-      signature: headers.get(WEBHOOK_HEADERS.signature),
-    }, body, ctx.config.triggerToleranceSeconds, Math.floor(ctx.now() / 1000));
+    const failure = await verifyWebhook(
+      row.secret,
+      {
+        id: headers.get(WEBHOOK_HEADERS.id),
+        timestamp: headers.get(WEBHOOK_HEADERS.timestamp),
+        signature: headers.get(WEBHOOK_HEADERS.signature),
+      },
+      body,
+      ctx.config.triggerToleranceSeconds,
+      Math.floor(ctx.now() / 1000),
+    );
     const reasons = {
       missing_headers: 'webhook-id, webhook-timestamp and webhook-signature are all required',
       bad_timestamp: 'webhook-timestamp must be unix seconds',
       stale: `webhook-timestamp is more than ${ctx.config.triggerToleranceSeconds} s away from now (a replay, or a wrong clock)`,
       bad_signature: 'no webhook-signature matches the trigger secret',
     } as const;
-    if (failure) throw new RequestError('unauthenticated', `invalid signature: ${reasons[failure]}`, WEBHOOK_HEADERS.signature);
+    if (failure)
+      throw new RequestError('unauthenticated', `invalid signature: ${reasons[failure]}`, WEBHOOK_HEADERS.signature);
     return `webhook-id:${headers.get(WEBHOOK_HEADERS.id)}`;
   }
   const github = headers.get('x-hub-signature-256');
   if (github !== null) {
     if (!(await verifyGithubSignature(row.secret, github, body))) {
-      throw new RequestError('unauthenticated', 'invalid signature: X-Hub-Signature-256 does not match the trigger secret', 'x-hub-signature-256');
+      throw new RequestError(
+        'unauthenticated',
+        'invalid signature: X-Hub-Signature-256 does not match the trigger secret',
+        'x-hub-signature-256',
+      );
     }
     // GitHub signs no timestamp: its delivery id (or, without one, the body itself) is what cannot come twice.
     const delivery = headers.get('x-github-delivery');
     return delivery ? `github-delivery:${delivery}` : `body-sha256:${await sha256Hex(body)}`;
   }
-  throw new RequestError('unauthenticated', 'unsigned call: sign it with the trigger secret (Standard Webhooks headers webhook-id, webhook-timestamp, webhook-signature; or X-Hub-Signature-256)', null);
+  throw new RequestError(
+    'unauthenticated',
+    'unsigned call: sign it with the trigger secret (Standard Webhooks headers webhook-id, webhook-timestamp, webhook-signature; or X-Hub-Signature-256)',
+    null,
+  );
 }
 
 const DATASET_FETCH_TIMEOUT_MS = 30_000;
@@ -208,7 +258,8 @@ function baseName(path: string): string {
 /** Reads a response body up to `max` bytes; 413 beyond. */
 async function readCapped(res: Response, max: number, param: string): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) throw new RequestError('too_large', `${param}: the dataset is ${declared} bytes; the limit is ${max}`, param);
+  if (Number.isFinite(declared) && declared > max)
+    throw new RequestError('too_large', `${param}: the dataset is ${declared} bytes; the limit is ${max}`, param);
   const reader = res.body?.getReader();
   if (!reader) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -233,12 +284,27 @@ async function readCapped(res: Response, max: number, param: string): Promise<Ui
 }
 
 /** The dataset as it is now, kept (validated) as a file of the trigger's owner. */
-async function snapshotDataset(ctx: JobsContext, owner: string, location: DatasetLocation, param: string): Promise<FileRow> {
+async function snapshotDataset(
+  ctx: JobsContext,
+  owner: string,
+  location: DatasetLocation,
+  param: string,
+): Promise<FileRow> {
   if ('file_id' in location) return getFileRow(ctx, owner, location.file_id, `${param}.file_id`);
   if ('r2_key' in location) {
     const object = await ctx.files.get(`owners/${owner}/${location.r2_key}`);
-    if (!object) throw new RequestError('invalid_request', `${param}.r2_key: no object '${location.r2_key}' under owners/${owner}/ in the FILES bucket`, `${param}.r2_key`);
-    if (object.size > ctx.config.maxFileBytes) throw new RequestError('too_large', `${param}: the dataset is ${object.size} bytes; the limit is ${ctx.config.maxFileBytes}`, param);
+    if (!object)
+      throw new RequestError(
+        'invalid_request',
+        `${param}.r2_key: no object '${location.r2_key}' under owners/${owner}/ in the FILES bucket`,
+        `${param}.r2_key`,
+      );
+    if (object.size > ctx.config.maxFileBytes)
+      throw new RequestError(
+        'too_large',
+        `${param}: the dataset is ${object.size} bytes; the limit is ${ctx.config.maxFileBytes}`,
+        param,
+      );
     const bytes = new Uint8Array(await object.arrayBuffer());
     return (await createDatasetFile(ctx, owner, location.filename ?? baseName(location.r2_key), bytes, param)).row;
   }
@@ -248,18 +314,31 @@ async function snapshotDataset(ctx: JobsContext, owner: string, location: Datase
     try {
       res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(DATASET_FETCH_TIMEOUT_MS) });
     } catch (err) {
-      throw new RequestError('invalid_request', `${param}.url: could not fetch the dataset: ${err instanceof Error ? err.message : String(err)}`, `${param}.url`);
+      throw new RequestError(
+        'invalid_request',
+        `${param}.url: could not fetch the dataset: ${err instanceof Error ? err.message : String(err)}`,
+        `${param}.url`,
+      );
     }
     const location_ = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location_ && hop < MAX_REDIRECTS) {
       await res.body?.cancel();
       // Each hop is checked like the first: a redirect must not lead to a private address.
-      url = checkTargetUrl(new URL(location_, url).toString(), { allowPrivate: ctx.config.allowPrivateTargets }, `${param}.url`);
+      url = checkTargetUrl(
+        new URL(location_, url).toString(),
+        { allowPrivate: ctx.config.allowPrivateTargets },
+        `${param}.url`,
+      );
       continue;
     }
     break;
   }
-  if (!res.ok) throw new RequestError('invalid_request', `${param}.url: fetching the dataset answered HTTP ${res.status}`, `${param}.url`);
+  if (!res.ok)
+    throw new RequestError(
+      'invalid_request',
+      `${param}.url: fetching the dataset answered HTTP ${res.status}`,
+      `${param}.url`,
+    );
   const bytes = await readCapped(res, ctx.config.maxFileBytes, param);
   return (await createDatasetFile(ctx, owner, location.filename ?? baseName(url.pathname), bytes, param)).row;
 }
@@ -274,31 +353,67 @@ export interface HookResult extends CreateJobResult {
  * job. Nothing is queued unless everything passed; a call that failed after its id was recorded forgets the id
  * again, so a corrected retry is not taken for a replay.
  */
-export async function callTrigger(ctx: JobsContext, triggerId: string, headers: HookHeaders, body: Uint8Array): Promise<HookResult> {
-  const row = isId('trigger', triggerId) ? await ctx.db.prepare('SELECT * FROM triggers WHERE id = ? AND disabled_at IS NULL').bind(triggerId).first<TriggerRow>() : null;
+export async function callTrigger(
+  ctx: JobsContext,
+  triggerId: string,
+  headers: HookHeaders,
+  body: Uint8Array,
+): Promise<HookResult> {
+  const row = isId('trigger', triggerId)
+    ? await ctx.db
+        .prepare('SELECT * FROM triggers WHERE id = ? AND disabled_at IS NULL')
+        .bind(triggerId)
+        .first<TriggerRow>()
+    : null;
   if (!row) throw new RequestError('not_found', `no trigger '${triggerId}'`, 'trigger_id');
   const callId = await verifyCall(ctx, row, headers, body);
   try {
-    await ctx.db.prepare('INSERT INTO trigger_calls (trigger_id, call_id, received_at) VALUES (?, ?, ?)').bind(row.id, callId, ctx.now()).run();
+    await ctx.db
+      .prepare('INSERT INTO trigger_calls (trigger_id, call_id, received_at) VALUES (?, ?, ?)')
+      .bind(row.id, callId, ctx.now())
+      .run();
   } catch (err) {
-    if (/UNIQUE/i.test(String(err))) throw new RequestError('conflict', `replayed call: ${callId} was already received by ${row.id}`, null);
+    if (/UNIQUE/i.test(String(err)))
+      throw new RequestError('conflict', `replayed call: ${callId} was already received by ${row.id}`, null);
     throw err;
   }
   try {
     const training = await snapshotDataset(ctx, row.owner, JSON.parse(row.dataset) as DatasetLocation, 'dataset');
-    const validation = row.validation_dataset ? await snapshotDataset(ctx, row.owner, JSON.parse(row.validation_dataset) as DatasetLocation, 'validation_dataset') : null;
-    const result = await createJob(ctx, row.owner, {
-      model: row.model,
-      training_file: training.id,
-      validation_file: validation?.id ?? null,
-      hyperparameters: JSON.parse(row.hyperparameters) as HyperparametersInput,
-      suffix: row.suffix,
-      metadata: { ...(row.metadata ? (JSON.parse(row.metadata) as Record<string, string>) : {}), trigger_id: row.id, trigger_call_id: callId },
-    }, { triggerId: row.id, webhookEndpointId: row.webhook_endpoint_id });
-    await ctx.db.prepare('UPDATE trigger_calls SET job_id = ? WHERE trigger_id = ? AND call_id = ?').bind(result.job.id, row.id, callId).run();
+    const validation = row.validation_dataset
+      ? await snapshotDataset(
+          ctx,
+          row.owner,
+          JSON.parse(row.validation_dataset) as DatasetLocation,
+          'validation_dataset',
+        )
+      : null;
+    const result = await createJob(
+      ctx,
+      row.owner,
+      {
+        model: row.model,
+        training_file: training.id,
+        validation_file: validation?.id ?? null,
+        hyperparameters: JSON.parse(row.hyperparameters) as HyperparametersInput,
+        suffix: row.suffix,
+        metadata: {
+          ...(row.metadata ? (JSON.parse(row.metadata) as Record<string, string>) : {}),
+          trigger_id: row.id,
+          trigger_call_id: callId,
+        },
+      },
+      { triggerId: row.id, webhookEndpointId: row.webhook_endpoint_id },
+    );
+    await ctx.db
+      .prepare('UPDATE trigger_calls SET job_id = ? WHERE trigger_id = ? AND call_id = ?')
+      .bind(result.job.id, row.id, callId)
+      .run();
     return { ...result, trigger_id: row.id, call_id: callId };
   } catch (err) {
-    await ctx.db.prepare('DELETE FROM trigger_calls WHERE trigger_id = ? AND call_id = ? AND job_id IS NULL').bind(row.id, callId).run();
+    await ctx.db
+      .prepare('DELETE FROM trigger_calls WHERE trigger_id = ? AND call_id = ? AND job_id IS NULL')
+      .bind(row.id, callId)
+      .run();
     throw err;
   }
 }

@@ -14,17 +14,34 @@ export async function wakeWorker(ctx: JobsContext, jobId: string): Promise<void>
     const url = new URL(workerPushUrl);
     const body = JSON.stringify({ job_id: jobId });
     const timestamp = Math.floor(ctx.now() / 1000);
-    const signature = await signRequest(workerSecret, 'POST', url.pathname + url.search, new TextEncoder().encode(body), timestamp);
+    const signature = await signRequest(
+      workerSecret,
+      'POST',
+      url.pathname + url.search,
+      new TextEncoder().encode(body),
+      timestamp,
+    );
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADERS.timestamp]: String(timestamp), [SIGNATURE_HEADERS.signature]: signature },
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADERS.timestamp]: String(timestamp),
+        [SIGNATURE_HEADERS.signature]: signature,
+      },
       body,
       signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
     });
     await res.body?.cancel();
-    if (!res.ok) console.error(JSON.stringify({ level: 'warn', msg: 'worker push answered', status: res.status, job: jobId }));
+    if (!res.ok)
+      console.error(JSON.stringify({ level: 'warn', msg: 'worker push answered', status: res.status, job: jobId }));
   } catch (err) {
-    console.error(JSON.stringify({ level: 'warn', msg: 'worker push failed; workers will find the job by polling', job: jobId, error: String(err) }));
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'worker push failed; workers will find the job by polling',
+        job: jobId,
+        error: String(err),
+      }),
+    );
   }
 }
-

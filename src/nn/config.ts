@@ -30,7 +30,10 @@ export interface ModelConfig {
 }
 
 export class ModelConfigError extends Error {
-  constructor(readonly field: string | null, message: string) {
+  constructor(
+    readonly field: string | null,
+    message: string,
+  ) {
     super(field ? `config.json: "${field}" ${message}` : `config.json: ${message}`);
     this.name = 'ModelConfigError';
   }
@@ -39,7 +42,10 @@ export class ModelConfigError extends Error {
 // transformers' class defaults. RobertaConfig's own defaults are BERT's except the vocabulary and special tokens;
 // roberta-base's type_vocab_size 1, layer_norm_eps 1e-5 and max_position_embeddings 514 come from its config.json,
 // not from the class, so a RoBERTa config.json that omits them gets the BERT values in Python too.
-const DEFAULTS: Record<ModelType, Omit<ModelConfig, 'modelType' | 'id2label' | 'problemType' | 'architectures' | 'extra'>> = {
+const DEFAULTS: Record<
+  ModelType,
+  Omit<ModelConfig, 'modelType' | 'id2label' | 'problemType' | 'architectures' | 'extra'>
+> = {
   bert: {
     vocabSize: 30522,
     hiddenSize: 768,
@@ -74,7 +80,11 @@ const DEFAULTS: Record<ModelType, Omit<ModelConfig, 'modelType' | 'id2label' | '
   },
 };
 
-const PROBLEM_TYPES: readonly ProblemType[] = ['single_label_classification', 'multi_label_classification', 'regression'];
+const PROBLEM_TYPES: readonly ProblemType[] = [
+  'single_label_classification',
+  'multi_label_classification',
+  'regression',
+];
 
 // PretrainedConfig's num_labels default: two labels named LABEL_0, LABEL_1.
 const DEFAULT_NUM_LABELS = 2;
@@ -82,10 +92,27 @@ const DEFAULT_NUM_LABELS = 2;
 // Keys parseModelConfig consumes; everything else goes to `extra`. num_labels and label2id are derived from
 // id2label (transformers does not write num_labels, and rebuilds label2id on save), so they are consumed too.
 const KNOWN_KEYS = new Set([
-  'model_type', 'vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size',
-  'hidden_act', 'max_position_embeddings', 'type_vocab_size', 'layer_norm_eps', 'pad_token_id', 'bos_token_id',
-  'eos_token_id', 'hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout', 'id2label',
-  'label2id', 'num_labels', 'problem_type', 'architectures',
+  'model_type',
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+  'hidden_act',
+  'max_position_embeddings',
+  'type_vocab_size',
+  'layer_norm_eps',
+  'pad_token_id',
+  'bos_token_id',
+  'eos_token_id',
+  'hidden_dropout_prob',
+  'attention_probs_dropout_prob',
+  'classifier_dropout',
+  'id2label',
+  'label2id',
+  'num_labels',
+  'problem_type',
+  'architectures',
 ]);
 
 export function parseModelConfig(json: unknown): ModelConfig {
@@ -100,7 +127,10 @@ export function parseModelConfig(json: unknown): ModelConfig {
 
   const hiddenAct = json.hidden_act ?? d.hiddenAct;
   if (hiddenAct !== 'gelu') {
-    throw new ModelConfigError('hidden_act', `must be "gelu" (exact erf GELU, the only activation supported), got ${describe(hiddenAct)}`);
+    throw new ModelConfigError(
+      'hidden_act',
+      `must be "gelu" (exact erf GELU, the only activation supported), got ${describe(hiddenAct)}`,
+    );
   }
   const layerNormEps = json.layer_norm_eps ?? d.layerNormEps;
   if (typeof layerNormEps !== 'number' || !(layerNormEps > 0) || !Number.isFinite(layerNormEps)) {
@@ -180,7 +210,11 @@ export function toHfConfigJson(config: ModelConfig): Record<string, unknown> {
   if (config.eosTokenId !== undefined || d.eosTokenId !== undefined) out.eos_token_id = config.eosTokenId ?? null;
   if (config.problemType !== null) out.problem_type = config.problemType;
   if (config.architectures.length > 0) out.architectures = [...config.architectures];
-  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((k) => [k, out[k]]),
+  );
 }
 
 // id2label wins over num_labels (as in PretrainedConfig); if both are given they must agree. Keys may be "0" or 0
@@ -195,20 +229,28 @@ function readLabels(json: Record<string, unknown>): string[] {
     const n = (numLabels as number | null | undefined) ?? DEFAULT_NUM_LABELS;
     return Array.from({ length: n }, (_, i) => `LABEL_${i}`);
   }
-  if (!isPlainObject(raw)) throw new ModelConfigError('id2label', `must be an object {"0": "label", ...}, got ${describe(raw)}`);
+  if (!isPlainObject(raw))
+    throw new ModelConfigError('id2label', `must be an object {"0": "label", ...}, got ${describe(raw)}`);
   const entries = Object.entries(raw);
   if (entries.length === 0) throw new ModelConfigError('id2label', 'must name at least one label');
   const labels: string[] = new Array(entries.length);
   for (const [key, label] of entries) {
     const id = /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
     if (!(id < entries.length)) {
-      throw new ModelConfigError('id2label', `keys must be the ids 0..${entries.length - 1}, got ${JSON.stringify(key)}`);
+      throw new ModelConfigError(
+        'id2label',
+        `keys must be the ids 0..${entries.length - 1}, got ${JSON.stringify(key)}`,
+      );
     }
-    if (typeof label !== 'string') throw new ModelConfigError(`id2label.${key}`, `must be a string, got ${describe(label)}`);
+    if (typeof label !== 'string')
+      throw new ModelConfigError(`id2label.${key}`, `must be a string, got ${describe(label)}`);
     labels[id] = label;
   }
   if (typeof numLabels === 'number' && numLabels !== labels.length) {
-    throw new ModelConfigError('num_labels', `(${numLabels}) disagrees with id2label, which names ${labels.length} labels`);
+    throw new ModelConfigError(
+      'num_labels',
+      `(${numLabels}) disagrees with id2label, which names ${labels.length} labels`,
+    );
   }
   return labels;
 }
@@ -216,7 +258,10 @@ function readLabels(json: Record<string, unknown>): string[] {
 function readProblemType(raw: unknown): ProblemType | null {
   if (raw === undefined || raw === null) return null;
   if (!PROBLEM_TYPES.includes(raw as ProblemType)) {
-    throw new ModelConfigError('problem_type', `must be one of ${PROBLEM_TYPES.join(', ')} or null, got ${describe(raw)}`);
+    throw new ModelConfigError(
+      'problem_type',
+      `must be one of ${PROBLEM_TYPES.join(', ')} or null, got ${describe(raw)}`,
+    );
   }
   return raw as ProblemType;
 }
@@ -231,7 +276,8 @@ function readArchitectures(raw: unknown): string[] {
 
 function readInt(json: Record<string, unknown>, key: string, fallback: number, min: number): number {
   const v = json[key] ?? fallback;
-  if (!isIndex(v) || v < min) throw new ModelConfigError(key, `must be an integer >= ${min}, got ${describe(json[key])}`);
+  if (!isIndex(v) || v < min)
+    throw new ModelConfigError(key, `must be an integer >= ${min}, got ${describe(json[key])}`);
   return v;
 }
 
@@ -245,7 +291,8 @@ function optionalInt(json: Record<string, unknown>, key: string, fallback: numbe
 
 function readProb(json: Record<string, unknown>, key: string, fallback: number): number {
   const v = json[key] ?? fallback;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ModelConfigError(key, `must be a probability in [0, 1], got ${describe(json[key])}`);
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw new ModelConfigError(key, `must be a probability in [0, 1], got ${describe(json[key])}`);
   return v;
 }
 

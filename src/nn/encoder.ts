@@ -49,14 +49,25 @@ function positionIds(g: Graph, config: ModelConfig, inputIds: Value): Value {
   return ops.sub(ops.cumSum(ones, 1), g.constInt64([1], []));
 }
 
-function embeddings(params: Params, config: ModelConfig, inputs: EncoderInputs, positions: Value, dropout: Dropout): Value {
+function embeddings(
+  params: Params,
+  config: ModelConfig,
+  inputs: EncoderInputs,
+  positions: Value,
+  dropout: Dropout,
+): Value {
   const g = inputs.inputIds.graph;
   const H = config.hiddenSize;
   const words = ops.gather(params.get('embeddings.word_embeddings.weight', [config.vocabSize, H]), inputs.inputIds); // [B, T, H]
   const typeTable = params.get('embeddings.token_type_embeddings.weight', [config.typeVocabSize, H]);
   // Without a token_type_ids input (RoBERTa) every token has type 0, as transformers' default buffer.
-  const types = inputs.tokenTypeIds ? ops.gather(typeTable, inputs.tokenTypeIds) : ops.gather(typeTable, g.constInt64([0], [])); // [B, T, H] | [H]
-  const pos = ops.gather(params.get('embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, H]), positions); // [B, T, H]
+  const types = inputs.tokenTypeIds
+    ? ops.gather(typeTable, inputs.tokenTypeIds)
+    : ops.gather(typeTable, g.constInt64([0], [])); // [B, T, H] | [H]
+  const pos = ops.gather(
+    params.get('embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, H]),
+    positions,
+  ); // [B, T, H]
   const sum = ops.add(ops.add(words, types), pos);
   return dropout(layerNorm(params, 'embeddings.LayerNorm', sum, H, config.layerNormEps), config.hiddenDropoutProb);
 }
@@ -66,7 +77,14 @@ function splitHeads(x: Value, heads: number, headDim: number): Value {
   return ops.transpose(ops.reshape(x, [0, 0, heads, headDim]), [0, 2, 1, 3]);
 }
 
-function selfAttention(params: Params, config: ModelConfig, prefix: string, x: Value, maskBias: Value, dropout: Dropout): Value {
+function selfAttention(
+  params: Params,
+  config: ModelConfig,
+  prefix: string,
+  x: Value,
+  maskBias: Value,
+  dropout: Dropout,
+): Value {
   const H = config.hiddenSize;
   const nh = config.numAttentionHeads;
   const hd = H / nh;
@@ -80,7 +98,14 @@ function selfAttention(params: Params, config: ModelConfig, prefix: string, x: V
   return layerNorm(params, `${prefix}.output.LayerNorm`, ops.add(projected, x), H, config.layerNormEps);
 }
 
-function encoderLayer(params: Params, config: ModelConfig, index: number, x: Value, maskBias: Value, dropout: Dropout): Value {
+function encoderLayer(
+  params: Params,
+  config: ModelConfig,
+  index: number,
+  x: Value,
+  maskBias: Value,
+  dropout: Dropout,
+): Value {
   const prefix = `encoder.layer.${index}`;
   const H = config.hiddenSize;
   const I = config.intermediateSize;
@@ -96,7 +121,12 @@ function attentionMaskBias(mask: Value, dtype: 'float32' | 'float64'): Value {
   return ops.mul(ops.sub(mask.graph.constFloat(1, [], dtype), m), MASKED);
 }
 
-export function buildEncoder(params: Params, config: ModelConfig, inputs: EncoderInputs, dropout: Dropout = noDropout): EncoderOutputs {
+export function buildEncoder(
+  params: Params,
+  config: ModelConfig,
+  inputs: EncoderInputs,
+  dropout: Dropout = noDropout,
+): EncoderOutputs {
   const positions = positionIds(inputs.inputIds.graph, config, inputs.inputIds);
   const maskBias = attentionMaskBias(inputs.attentionMask, params.dtype);
   const hiddenStates = [embeddings(params, config, inputs, positions, dropout)];

@@ -31,7 +31,10 @@ export function exportSpecFor(folder: ModelFolder, options: ExportOptions): Expo
   return { task, pooling, normalize, head: head ?? undefined };
 }
 
-export function exportModel(dir: string, options: ExportOptions = {}): { file: string; spec: ExportSpec; bytes: number } {
+export function exportModel(
+  dir: string,
+  options: ExportOptions = {},
+): { file: string; spec: ExportSpec; bytes: number } {
   if (isGpt2Folder(dir)) return exportGpt2(dir, options);
   const total = options.quantize === 'q8' ? 4 : 2;
   options.onStage?.('reading the folder', 0, total);
@@ -49,7 +52,10 @@ export function exportModel(dir: string, options: ExportOptions = {}): { file: s
     const graph = buildInferenceGraph(folder.weights, folder.config, spec);
     quantizeDynamicInt8(graph);
     options.onStage?.('writing onnx/model_quantized.onnx', 3, total);
-    fs.writeFileSync(path.join(out, 'model_quantized.onnx'), serializeGraph(graph, { docString: `${docString}, dynamic int8 (q8)` }));
+    fs.writeFileSync(
+      path.join(out, 'model_quantized.onnx'),
+      serializeGraph(graph, { docString: `${docString}, dynamic int8 (q8)` }),
+    );
   }
   options.onStage?.('done', total, total);
   return { file, spec, bytes: bytes.length };

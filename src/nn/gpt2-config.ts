@@ -58,10 +58,27 @@ export const GPT2_DEFAULTS = {
 };
 
 const KNOWN_KEYS = new Set([
-  'model_type', 'vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner', 'activation_function',
-  'layer_norm_epsilon', 'resid_pdrop', 'embd_pdrop', 'attn_pdrop', 'initializer_range', 'scale_attn_weights',
-  'scale_attn_by_inverse_layer_idx', 'tie_word_embeddings', 'bos_token_id', 'eos_token_id', 'pad_token_id',
-  'architectures', 'add_cross_attention',
+  'model_type',
+  'vocab_size',
+  'n_positions',
+  'n_embd',
+  'n_layer',
+  'n_head',
+  'n_inner',
+  'activation_function',
+  'layer_norm_epsilon',
+  'resid_pdrop',
+  'embd_pdrop',
+  'attn_pdrop',
+  'initializer_range',
+  'scale_attn_weights',
+  'scale_attn_by_inverse_layer_idx',
+  'tie_word_embeddings',
+  'bos_token_id',
+  'eos_token_id',
+  'pad_token_id',
+  'architectures',
+  'add_cross_attention',
 ]);
 
 export function isGpt2ConfigJson(json: unknown): boolean {
@@ -69,21 +86,28 @@ export function isGpt2ConfigJson(json: unknown): boolean {
 }
 
 export function parseGpt2Config(json: unknown): Gpt2Config {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelConfigError(null, `must be a JSON object, got ${describe(json)}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ModelConfigError(null, `must be a JSON object, got ${describe(json)}`);
   const j = json as Record<string, unknown>;
-  if (j.model_type !== 'gpt2') throw new ModelConfigError('model_type', `must be "gpt2", got ${describe(j.model_type)}`);
+  if (j.model_type !== 'gpt2')
+    throw new ModelConfigError('model_type', `must be "gpt2", got ${describe(j.model_type)}`);
   const d = GPT2_DEFAULTS;
   const activation = j.activation_function ?? d.activationFunction;
   if (!ACTIVATIONS.includes(activation as Gpt2Activation)) {
-    throw new ModelConfigError('activation_function', `must be one of ${ACTIVATIONS.join(', ')}, got ${describe(activation)}`);
+    throw new ModelConfigError(
+      'activation_function',
+      `must be one of ${ACTIVATIONS.join(', ')}, got ${describe(activation)}`,
+    );
   }
-  if (j.add_cross_attention === true) throw new ModelConfigError('add_cross_attention', 'is not supported (edgeclass builds decoder-only GPT-2)');
+  if (j.add_cross_attention === true)
+    throw new ModelConfigError('add_cross_attention', 'is not supported (edgeclass builds decoder-only GPT-2)');
   const eps = j.layer_norm_epsilon ?? d.layerNormEpsilon;
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
     throw new ModelConfigError('layer_norm_epsilon', `must be a positive number, got ${describe(eps)}`);
   }
   const range = j.initializer_range ?? d.initializerRange;
-  if (typeof range !== 'number' || !(range >= 0)) throw new ModelConfigError('initializer_range', `must be a non-negative number, got ${describe(range)}`);
+  if (typeof range !== 'number' || !(range >= 0))
+    throw new ModelConfigError('initializer_range', `must be a non-negative number, got ${describe(range)}`);
   const nInner = j.n_inner === undefined || j.n_inner === null ? null : readInt(j, 'n_inner', 0, 1);
   const config: Gpt2Config = {
     modelType: 'gpt2',
@@ -102,11 +126,15 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
     scaleAttnWeights: readBool(j, 'scale_attn_weights', true),
     scaleAttnByInverseLayerIdx: readBool(j, 'scale_attn_by_inverse_layer_idx', false),
     tieWordEmbeddings: readBool(j, 'tie_word_embeddings', true),
-    architectures: Array.isArray(j.architectures) && j.architectures.every((a) => typeof a === 'string') ? [...j.architectures] : [],
+    architectures:
+      Array.isArray(j.architectures) && j.architectures.every((a) => typeof a === 'string') ? [...j.architectures] : [],
     extra: Object.fromEntries(Object.entries(j).filter(([k]) => !KNOWN_KEYS.has(k))),
   };
-  for (const [key, field, fallback] of [['bos_token_id', 'bosTokenId', d.bosTokenId], ['eos_token_id', 'eosTokenId', d.eosTokenId],
-    ['pad_token_id', 'padTokenId', undefined]] as const) {
+  for (const [key, field, fallback] of [
+    ['bos_token_id', 'bosTokenId', d.bosTokenId],
+    ['eos_token_id', 'eosTokenId', d.eosTokenId],
+    ['pad_token_id', 'padTokenId', undefined],
+  ] as const) {
     if (!(key in j)) {
       // The class default (50256) names no token of a smaller vocabulary: then the model has no such token.
       if (fallback !== undefined && fallback < config.vocabSize) config[field] = fallback;
@@ -114,7 +142,11 @@ export function parseGpt2Config(json: unknown): Gpt2Config {
     }
     const v = j[key];
     if (v === null) continue;
-    if (!isIndex(v) || v >= config.vocabSize) throw new ModelConfigError(key, `must be a token id below vocab_size (${config.vocabSize}) or null, got ${describe(v)}`);
+    if (!isIndex(v) || v >= config.vocabSize)
+      throw new ModelConfigError(
+        key,
+        `must be a token id below vocab_size (${config.vocabSize}) or null, got ${describe(v)}`,
+      );
     config[field] = v;
   }
   if (config.nEmbd % config.nHead !== 0) {
@@ -153,7 +185,11 @@ export function toHfGpt2ConfigJson(c: Gpt2Config): Record<string, unknown> {
   };
   if (c.padTokenId !== undefined) out.pad_token_id = c.padTokenId;
   if (c.architectures.length > 0) out.architectures = [...c.architectures];
-  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((k) => [k, out[k]]),
+  );
 }
 
 function readInt(j: Record<string, unknown>, key: string, fallback: number, min: number): number {
@@ -164,7 +200,8 @@ function readInt(j: Record<string, unknown>, key: string, fallback: number, min:
 
 function readProb(j: Record<string, unknown>, key: string, fallback: number): number {
   const v = j[key] ?? fallback;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new ModelConfigError(key, `must be a probability in [0, 1], got ${describe(j[key])}`);
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw new ModelConfigError(key, `must be a probability in [0, 1], got ${describe(j[key])}`);
   return v;
 }
 

@@ -40,7 +40,8 @@ export function isGpt2Folder(dir: string): boolean {
 export function readGpt2Folder(dir: string): Gpt2Folder {
   const config = parseGpt2Config(readJson(path.join(dir, 'config.json')));
   const file = path.join(dir, 'model.safetensors');
-  if (!fs.existsSync(file)) throw new Error(`${dir} has no model.safetensors (edgeclass reads safetensors checkpoints)`);
+  if (!fs.existsSync(file))
+    throw new Error(`${dir} has no model.safetensors (edgeclass reads safetensors checkpoints)`);
   // Old checkpoints carry the causal-mask buffers (`h.N.attn.bias`, bool or uint8): not parameters, skipped.
   const { tensors } = readSafetensors(new Uint8Array(fs.readFileSync(file)), { skip: (name) => isGpt2Buffer(name) });
   const weights = canonicalGpt2WeightNames(tensors, config);
@@ -78,13 +79,19 @@ export interface Gpt2ExportOptions {
 }
 
 /** onnx/model.onnx for a GPT-2 folder: the text-generation graph, the only task a causal LM exports to here. */
-export function exportGpt2(dir: string, options: Gpt2ExportOptions = {}): { file: string; spec: { task: 'text-generation'; pooling: null; normalize: false }; bytes: number } {
+export function exportGpt2(
+  dir: string,
+  options: Gpt2ExportOptions = {},
+): { file: string; spec: { task: 'text-generation'; pooling: null; normalize: false }; bytes: number } {
   if (options.task !== undefined && options.task !== 'text-generation') {
     throw new Error(`a gpt2 model exports to --task text-generation only, not '${options.task}'`);
   }
-  if (options.pooling || options.normalize) throw new Error('a gpt2 text-generation export takes no pooling or normalization');
+  if (options.pooling || options.normalize)
+    throw new Error('a gpt2 text-generation export takes no pooling or normalization');
   const folder = readGpt2Folder(dir);
-  const bytes = serializeGraph(buildGpt2LmGraph(folder.weights, folder.config), { docString: 'edgeclass export: text-generation (gpt2, no KV cache)' });
+  const bytes = serializeGraph(buildGpt2LmGraph(folder.weights, folder.config), {
+    docString: 'edgeclass export: text-generation (gpt2, no KV cache)',
+  });
   const out = path.join(options.out ?? dir, 'onnx');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, 'model.onnx');

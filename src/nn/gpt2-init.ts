@@ -39,7 +39,8 @@ export function initGpt2Weights(config: Gpt2Config, options: { seed: number }): 
 
 function tokenContent(value: unknown): string | null {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string')
+    return (value as { content: string }).content;
   return null;
 }
 
@@ -58,20 +59,30 @@ export interface Gpt2TokenizerFiles {
  */
 export function gpt2TokenizerFiles(tokenizerDir: string, nPositions?: number): Gpt2TokenizerFiles {
   const read = (f: string) => fs.readFileSync(path.join(tokenizerDir, f), 'utf8');
-  if (!fs.existsSync(path.join(tokenizerDir, 'tokenizer.json'))) throw new Error(`${tokenizerDir} has no tokenizer.json`);
+  if (!fs.existsSync(path.join(tokenizerDir, 'tokenizer.json')))
+    throw new Error(`${tokenizerDir} has no tokenizer.json`);
   const json = JSON.parse(read('tokenizer.json'));
-  if (json.model?.type !== 'BPE' && !json.model?.merges) throw new Error(`${tokenizerDir}: a gpt2 model needs a byte-level BPE tokenizer, this one is ${json.model?.type ?? 'unknown'}`);
+  if (json.model?.type !== 'BPE' && !json.model?.merges)
+    throw new Error(
+      `${tokenizerDir}: a gpt2 model needs a byte-level BPE tokenizer, this one is ${json.model?.type ?? 'unknown'}`,
+    );
   json.post_processor = null;
   const tokenizer = Tokenizer.fromJson(json);
-  const source = fs.existsSync(path.join(tokenizerDir, 'tokenizer_config.json')) ? JSON.parse(read('tokenizer_config.json')) : {};
-  const ids = [...Object.values(json.model.vocab as Record<string, number>), ...(json.added_tokens ?? []).map((t: { id: number }) => t.id)];
+  const source = fs.existsSync(path.join(tokenizerDir, 'tokenizer_config.json'))
+    ? JSON.parse(read('tokenizer_config.json'))
+    : {};
+  const ids = [
+    ...Object.values(json.model.vocab as Record<string, number>),
+    ...(json.added_tokens ?? []).map((t: { id: number }) => t.id),
+  ];
   const special = (key: string) => {
     const token = tokenContent(source[key]);
     return token !== null && tokenizer.tokenToId(token) !== undefined ? token : null;
   };
   const bos = special('bos_token');
   const eos = special('eos_token');
-  const sourceMax = typeof source.model_max_length === 'number' && source.model_max_length < 1e6 ? source.model_max_length : null;
+  const sourceMax =
+    typeof source.model_max_length === 'number' && source.model_max_length < 1e6 ? source.model_max_length : null;
   const modelMaxLength = nPositions ?? sourceMax ?? 1024;
   const tokenizerConfig: Record<string, unknown> = {
     tokenizer_class: 'GPT2Tokenizer',

@@ -106,11 +106,22 @@ function mlp(params: Params, c: Gpt2Config, layer: number, x: Value, dropout: Dr
 function block(params: Params, c: Gpt2Config, layer: number, x: Value, allowed: Value, dropout: Dropout): Value {
   const prefix = `transformer.h.${layer}`;
   const H = c.nEmbd;
-  const attended = ops.add(x, attention(params, c, layer, layerNorm(params, `${prefix}.ln_1`, x, H, c.layerNormEpsilon), allowed, dropout));
-  return ops.add(attended, mlp(params, c, layer, layerNorm(params, `${prefix}.ln_2`, attended, H, c.layerNormEpsilon), dropout));
+  const attended = ops.add(
+    x,
+    attention(params, c, layer, layerNorm(params, `${prefix}.ln_1`, x, H, c.layerNormEpsilon), allowed, dropout),
+  );
+  return ops.add(
+    attended,
+    mlp(params, c, layer, layerNorm(params, `${prefix}.ln_2`, attended, H, c.layerNormEpsilon), dropout),
+  );
 }
 
-export function buildGpt2(params: Params, c: Gpt2Config, inputs: Gpt2Inputs, dropout: Dropout = noDropout): Gpt2Outputs {
+export function buildGpt2(
+  params: Params,
+  c: Gpt2Config,
+  inputs: Gpt2Inputs,
+  dropout: Dropout = noDropout,
+): Gpt2Outputs {
   const H = c.nEmbd;
   const V = c.vocabSize;
   const wte = params.get('transformer.wte.weight', [V, H]);
@@ -152,12 +163,18 @@ export function expectedGpt2Weights(c: Gpt2Config): Gpt2Weight[] {
   for (let i = 0; i < c.nLayer; i++) {
     const p = `transformer.h.${i}`;
     list.push(
-      { name: `${p}.ln_1.weight`, shape: [H] }, { name: `${p}.ln_1.bias`, shape: [H] },
-      { name: `${p}.attn.c_attn.weight`, shape: [H, 3 * H] }, { name: `${p}.attn.c_attn.bias`, shape: [3 * H] },
-      { name: `${p}.attn.c_proj.weight`, shape: [H, H] }, { name: `${p}.attn.c_proj.bias`, shape: [H] },
-      { name: `${p}.ln_2.weight`, shape: [H] }, { name: `${p}.ln_2.bias`, shape: [H] },
-      { name: `${p}.mlp.c_fc.weight`, shape: [H, I] }, { name: `${p}.mlp.c_fc.bias`, shape: [I] },
-      { name: `${p}.mlp.c_proj.weight`, shape: [I, H] }, { name: `${p}.mlp.c_proj.bias`, shape: [H] },
+      { name: `${p}.ln_1.weight`, shape: [H] },
+      { name: `${p}.ln_1.bias`, shape: [H] },
+      { name: `${p}.attn.c_attn.weight`, shape: [H, 3 * H] },
+      { name: `${p}.attn.c_attn.bias`, shape: [3 * H] },
+      { name: `${p}.attn.c_proj.weight`, shape: [H, H] },
+      { name: `${p}.attn.c_proj.bias`, shape: [H] },
+      { name: `${p}.ln_2.weight`, shape: [H] },
+      { name: `${p}.ln_2.bias`, shape: [H] },
+      { name: `${p}.mlp.c_fc.weight`, shape: [H, I] },
+      { name: `${p}.mlp.c_fc.bias`, shape: [I] },
+      { name: `${p}.mlp.c_proj.weight`, shape: [I, H] },
+      { name: `${p}.mlp.c_proj.bias`, shape: [H] },
     );
   }
   list.push({ name: 'transformer.ln_f.weight', shape: [H] }, { name: 'transformer.ln_f.bias', shape: [H] });
@@ -180,7 +197,8 @@ export function canonicalGpt2WeightNames(tensors: Map<string, NamedTensor>, c: G
     if (isGpt2Buffer(name)) continue;
     if (name === 'lm_head.weight' && c.tieWordEmbeddings) continue;
     const canonical = /^(wte|wpe|h|ln_f)\./.test(name) ? `transformer.${name}` : name;
-    if (out.has(canonical)) throw new Error(`checkpoint is ambiguous: two tensors are both the parameter "${canonical}"`);
+    if (out.has(canonical))
+      throw new Error(`checkpoint is ambiguous: two tensors are both the parameter "${canonical}"`);
     out.set(canonical, tensor);
   }
   return out;
@@ -197,6 +215,8 @@ export function validateGpt2Weights(tensors: Map<string, NamedTensor>, c: Gpt2Co
     }
   }
   if (problems.length) {
-    throw new Error(`weights do not match the gpt2 config: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}`);
+    throw new Error(
+      `weights do not match the gpt2 config: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}`,
+    );
   }
 }

@@ -8,7 +8,14 @@ import { pool, type Pooling } from './pooling.ts';
 export type HeadKind = 'project' | 'hf_seqcls';
 
 /** edgeclass's head: pool -> dropout -> Linear(H, C); weights `project_head.classifier.{weight,bias}`. */
-export function projectHead(params: Params, config: ModelConfig, hidden: Value, mask: Value, pooling: Pooling, dropout: Dropout = noDropout): Value {
+export function projectHead(
+  params: Params,
+  config: ModelConfig,
+  hidden: Value,
+  mask: Value,
+  pooling: Pooling,
+  dropout: Dropout = noDropout,
+): Value {
   const pooled = dropout(pool(hidden, mask, pooling), classifierDropout(config));
   return linear(params, 'project_head.classifier', pooled, config.hiddenSize, config.id2label.length);
 }
@@ -21,7 +28,12 @@ export function bertPooler(params: Params, config: ModelConfig, hidden: Value): 
 
 /** BertForSequenceClassification: pooler -> dropout -> classifier. RobertaForSequenceClassification:
  *  h[:, 0] -> dropout -> classifier.dense -> tanh -> dropout -> classifier.out_proj. */
-export function hfSequenceClassificationHead(params: Params, config: ModelConfig, hidden: Value, dropout: Dropout = noDropout): Value {
+export function hfSequenceClassificationHead(
+  params: Params,
+  config: ModelConfig,
+  hidden: Value,
+  dropout: Dropout = noDropout,
+): Value {
   const H = config.hiddenSize;
   const C = config.id2label.length;
   const p = classifierDropout(config);

@@ -40,12 +40,19 @@ export function initModel(o: InitModelOptions): { dir: string; config: ModelConf
   const tokenizerJson = readJson(path.join(o.tokenizerDir, 'tokenizer.json'));
   const tokenizerConfig = readJson(path.join(o.tokenizerDir, 'tokenizer_config.json'));
   const tokenizer = Tokenizer.fromJson(tokenizerJson);
-  const ids = [...Object.values(tokenizerJson.model.vocab as Record<string, number>), ...(tokenizerJson.added_tokens ?? []).map((t: { id: number }) => t.id)];
+  const ids = [
+    ...Object.values(tokenizerJson.model.vocab as Record<string, number>),
+    ...(tokenizerJson.added_tokens ?? []).map((t: { id: number }) => t.id),
+  ];
   const vocabSize = Math.max(...ids) + 1;
-  const padToken = typeof tokenizerConfig.pad_token === 'string' ? tokenizerConfig.pad_token : tokenizerConfig.pad_token?.content;
+  const padToken =
+    typeof tokenizerConfig.pad_token === 'string' ? tokenizerConfig.pad_token : tokenizerConfig.pad_token?.content;
   const padTokenId = (padToken && tokenizer.tokenToId(padToken)) ?? (o.arch === 'roberta' ? 1 : 0);
   const roberta = o.arch === 'roberta';
-  const maxLength = typeof tokenizerConfig.model_max_length === 'number' && tokenizerConfig.model_max_length < 1e6 ? tokenizerConfig.model_max_length : 512;
+  const maxLength =
+    typeof tokenizerConfig.model_max_length === 'number' && tokenizerConfig.model_max_length < 1e6
+      ? tokenizerConfig.model_max_length
+      : 512;
   const head = o.labels?.length ? (o.head ?? 'hf_seqcls') : null;
   const base = roberta ? 'Roberta' : 'Bert';
   const json: Record<string, unknown> = {
@@ -65,15 +72,21 @@ export function initModel(o: InitModelOptions): { dir: string; config: ModelConf
     attention_probs_dropout_prob: 0.1,
     classifier_dropout: null,
     initializer_range: o.std ?? 0.02,
-    ...(roberta ? { bos_token_id: tokenizer.tokenToId('<s>') ?? 0, eos_token_id: tokenizer.tokenToId('</s>') ?? 2 } : {}),
+    ...(roberta
+      ? { bos_token_id: tokenizer.tokenToId('<s>') ?? 0, eos_token_id: tokenizer.tokenToId('</s>') ?? 2 }
+      : {}),
     ...(o.labels?.length ? { id2label: Object.fromEntries(o.labels.map((l, i) => [String(i), l])) } : {}),
     ...(o.problemType ? { problem_type: o.problemType } : {}),
-    ...(head === 'project' ? { edgeclass: { head: 'project', pooling: o.pooling ?? 'cls', init_seed: o.seed } } : { edgeclass: { init_seed: o.seed } }),
+    ...(head === 'project'
+      ? { edgeclass: { head: 'project', pooling: o.pooling ?? 'cls', init_seed: o.seed } }
+      : { edgeclass: { init_seed: o.seed } }),
   };
   if (head === 'project' && !o.pooling) throw new Error('the project head needs --pooling cls|mean|max');
   const config = parseModelConfig(json);
   const weights = initWeights(config, { seed: o.seed, std: o.std, head });
-  const sentenceTransformers = o.sentenceTransformers ? { pooling: o.pooling ?? 'mean', normalize: o.normalize ?? false } : null;
+  const sentenceTransformers = o.sentenceTransformers
+    ? { pooling: o.pooling ?? 'mean', normalize: o.normalize ?? false }
+    : null;
   writeModelFolder(o.out, { config, weights, tokenizerDir: o.tokenizerDir, sentenceTransformers });
   const { file } = exportModel(o.out, { task: head ? 'sequence-classification' : 'feature-extraction' });
   return { dir: o.out, config, onnx: file };

@@ -48,20 +48,34 @@ export interface InitOptions {
 }
 
 /** Every parameter of the model with its shape, canonical names (encoder without prefix). */
-export function parameterShapes(config: ModelConfig, options: Pick<InitOptions, 'head' | 'pooler'>): { name: string; shape: number[] }[] {
+export function parameterShapes(
+  config: ModelConfig,
+  options: Pick<InitOptions, 'head' | 'pooler'>,
+): { name: string; shape: number[] }[] {
   const H = config.hiddenSize;
   const C = config.id2label.length;
-  const shapes = expectedEncoderWeights(config).filter((w) => !w.name.startsWith('pooler.')).map((w) => ({ name: w.name, shape: w.shape }));
-  const withPooler = options.pooler ?? (config.modelType === 'bert');
+  const shapes = expectedEncoderWeights(config)
+    .filter((w) => !w.name.startsWith('pooler.'))
+    .map((w) => ({ name: w.name, shape: w.shape }));
+  const withPooler = options.pooler ?? config.modelType === 'bert';
   if (withPooler || (options.head === 'hf_seqcls' && config.modelType === 'bert')) {
     shapes.push({ name: 'pooler.dense.weight', shape: [H, H] }, { name: 'pooler.dense.bias', shape: [H] });
   }
   if (options.head === 'hf_seqcls') {
-    if (config.modelType === 'bert') shapes.push({ name: 'classifier.weight', shape: [C, H] }, { name: 'classifier.bias', shape: [C] });
-    else shapes.push({ name: 'classifier.dense.weight', shape: [H, H] }, { name: 'classifier.dense.bias', shape: [H] },
-      { name: 'classifier.out_proj.weight', shape: [C, H] }, { name: 'classifier.out_proj.bias', shape: [C] });
+    if (config.modelType === 'bert')
+      shapes.push({ name: 'classifier.weight', shape: [C, H] }, { name: 'classifier.bias', shape: [C] });
+    else
+      shapes.push(
+        { name: 'classifier.dense.weight', shape: [H, H] },
+        { name: 'classifier.dense.bias', shape: [H] },
+        { name: 'classifier.out_proj.weight', shape: [C, H] },
+        { name: 'classifier.out_proj.bias', shape: [C] },
+      );
   } else if (options.head === 'project') {
-    shapes.push({ name: 'project_head.classifier.weight', shape: [C, H] }, { name: 'project_head.classifier.bias', shape: [C] });
+    shapes.push(
+      { name: 'project_head.classifier.weight', shape: [C, H] },
+      { name: 'project_head.classifier.bias', shape: [C] },
+    );
   }
   return shapes;
 }
@@ -74,7 +88,9 @@ export function initWeights(config: ModelConfig, options: InitOptions): Map<stri
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     if (name.endsWith('LayerNorm.weight')) data.fill(1);
     else if (!name.endsWith('.bias')) for (let i = 0; i < data.length; i++) data[i] = normal() * std;
-    const zeroRow = name === 'embeddings.word_embeddings.weight' || (config.modelType === 'roberta' && name === 'embeddings.position_embeddings.weight');
+    const zeroRow =
+      name === 'embeddings.word_embeddings.weight' ||
+      (config.modelType === 'roberta' && name === 'embeddings.position_embeddings.weight');
     if (zeroRow) data.fill(0, config.padTokenId * shape[1], (config.padTokenId + 1) * shape[1]);
     out.set(name, { shape, data });
   }

@@ -29,7 +29,10 @@ export function headOf(weights: Map<string, NamedTensor>): HeadKind | null {
 }
 
 export function buildInferenceGraph(weights: Map<string, NamedTensor>, config: ModelConfig, spec: ExportSpec): Graph {
-  if (spec.task === 'text-generation') throw new Error(`text-generation needs a causal LM (gpt2); a ${config.modelType} model exports feature-extraction or sequence-classification`);
+  if (spec.task === 'text-generation')
+    throw new Error(
+      `text-generation needs a causal LM (gpt2); a ${config.modelType} model exports feature-extraction or sequence-classification`,
+    );
   const g = new Graph(`${config.modelType}-${spec.task}`);
   const params = new Params(g, weights);
   const inputs = encoderInputs(g, config);
@@ -49,7 +52,9 @@ export function buildInferenceGraph(weights: Map<string, NamedTensor>, config: M
   } else if (head === 'hf_seqcls') {
     g.output(hfSequenceClassificationHead(params, config, lastHiddenState), 'logits');
   } else {
-    throw new Error('sequence-classification needs a classification head in the checkpoint (classifier.* or project_head.*)');
+    throw new Error(
+      'sequence-classification needs a classification head in the checkpoint (classifier.* or project_head.*)',
+    );
   }
   return g;
 }

@@ -26,7 +26,9 @@ export class Params {
       throw new Error(`tensor '${name}' has shape [${t.shape.join(', ')}], the config implies [${shape.join(', ')}]`);
     }
     const data = this.dtype === 'float64' ? Float64Array.from(t.data) : t.data;
-    const v = this.isTrainable(name) ? this.graph.input(name, this.dtype, shape) : this.graph.initializer(name, data, shape, false);
+    const v = this.isTrainable(name)
+      ? this.graph.input(name, this.dtype, shape)
+      : this.graph.initializer(name, data, shape, false);
     this.made.set(name, v);
     return v;
   }

@@ -29,8 +29,21 @@ const METADATA_KEY = '__metadata__';
 
 // Bytes per element of every dtype the format defines: known ones get "unsupported", unknown ones "unknown".
 const DTYPE_BYTES: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 };
 const READABLE = new Set(['F32', 'F16', 'BF16', 'F64']);
 
@@ -48,10 +61,12 @@ export function readSafetensors(
   bytes: Uint8Array,
   options: ReadSafetensorsOptions = {},
 ): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
-  if (bytes.byteLength < 8) throw new SafetensorsError(`file is ${bytes.byteLength} bytes, too short for the 8-byte header size`);
+  if (bytes.byteLength < 8)
+    throw new SafetensorsError(`file is ${bytes.byteLength} bytes, too short for the 8-byte header size`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerSize = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-  if (headerSize > MAX_HEADER_BYTES) throw new SafetensorsError(`header size ${headerSize} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (headerSize > MAX_HEADER_BYTES)
+    throw new SafetensorsError(`header size ${headerSize} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   if (headerSize > bytes.byteLength - 8) {
     throw new SafetensorsError(`header size ${headerSize} runs past the end of the ${bytes.byteLength}-byte file`);
   }
@@ -60,7 +75,9 @@ export function readSafetensors(
 
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, dataStart)));
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, dataStart)),
+    );
   } catch (err) {
     throw new SafetensorsError(`header is not valid UTF-8 JSON (${(err as Error).message})`);
   }
@@ -104,13 +121,16 @@ function parseEntry(name: string, info: unknown): Entry {
   const size = DTYPE_BYTES[dtype];
   if (size === undefined) throw new SafetensorsError(`tensor "${name}" has unknown dtype ${JSON.stringify(dtype)}`);
   if (!Array.isArray(shape) || !shape.every(isIndex)) {
-    throw new SafetensorsError(`tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new SafetensorsError(
+      `tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex)) {
     throw new SafetensorsError(`tensor "${name}": data_offsets must be [begin, end], got ${JSON.stringify(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
-  if (end < begin) throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`);
+  if (end < begin)
+    throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] end before they begin`);
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);
   if (elements * size !== end - begin) {
     throw new SafetensorsError(
@@ -127,13 +147,20 @@ function checkLayout(entries: Entry[], dataLength: number): void {
   let expected = 0;
   for (const e of sorted) {
     if (e.end > dataLength) {
-      throw new SafetensorsError(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] lie outside the ${dataLength}-byte data section`);
+      throw new SafetensorsError(
+        `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] lie outside the ${dataLength}-byte data section`,
+      );
     }
-    if (e.begin < expected) throw new SafetensorsError(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap the previous tensor`);
-    if (e.begin > expected) throw new SafetensorsError(`tensor "${e.name}": gap of ${e.begin - expected} bytes before data_offsets [${e.begin}, ${e.end}]`);
+    if (e.begin < expected)
+      throw new SafetensorsError(`tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] overlap the previous tensor`);
+    if (e.begin > expected)
+      throw new SafetensorsError(
+        `tensor "${e.name}": gap of ${e.begin - expected} bytes before data_offsets [${e.begin}, ${e.end}]`,
+      );
     expected = e.end;
   }
-  if (expected !== dataLength) throw new SafetensorsError(`${dataLength - expected} bytes after the last tensor are not described by the header`);
+  if (expected !== dataLength)
+    throw new SafetensorsError(`${dataLength - expected} bytes after the last tensor are not described by the header`);
   // Keep the tensors in file order, whatever order JSON.parse gave the keys (it moves integer-like keys first).
   entries.splice(0, entries.length, ...sorted);
 }
@@ -227,10 +254,13 @@ export function writeSafetensors(
   for (const [name, t] of list) {
     if (name === METADATA_KEY) throw new SafetensorsError(`"${METADATA_KEY}" cannot be a tensor name`);
     if (!(t.data instanceof Float32Array)) throw new SafetensorsError(`tensor "${name}": data must be a Float32Array`);
-    if (!t.shape.every((d) => isIndex(d))) throw new SafetensorsError(`tensor "${name}": shape [${t.shape.join(', ')}] is not all non-negative integers`);
+    if (!t.shape.every((d) => isIndex(d)))
+      throw new SafetensorsError(`tensor "${name}": shape [${t.shape.join(', ')}] is not all non-negative integers`);
     const elements = t.shape.reduce((a, b) => a * b, 1);
     if (elements !== t.data.length) {
-      throw new SafetensorsError(`tensor "${name}": shape [${t.shape.join(', ')}] has ${elements} elements but data has ${t.data.length}`);
+      throw new SafetensorsError(
+        `tensor "${name}": shape [${t.shape.join(', ')}] has ${elements} elements but data has ${t.data.length}`,
+      );
     }
     const end = offset + t.data.byteLength;
     json += `,${JSON.stringify(name)}:{"dtype":"F32","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`;

@@ -20,17 +20,25 @@ const isEncoderName = (name: string) => ENCODER_ROOTS.some((root) => name.starts
 
 // Returns a new map (same tensor objects) under canonical names. Names that are neither encoder nor prefixed
 // encoder names (heads, MLM heads, anything unknown) pass through unchanged; the caller decides what it needs.
-export function canonicalWeightNames(tensors: Map<string, NamedTensor>, modelType: ModelType): Map<string, NamedTensor> {
+export function canonicalWeightNames(
+  tensors: Map<string, NamedTensor>,
+  modelType: ModelType,
+): Map<string, NamedTensor> {
   const prefix = `${modelType}.`;
   const out = new Map<string, NamedTensor>();
   const source = new Map<string, string>();
   for (const [name, tensor] of tensors) {
     let canonical = name;
     const bare = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-    if (isEncoderName(bare)) canonical = bare.replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight').replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
+    if (isEncoderName(bare))
+      canonical = bare
+        .replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight')
+        .replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
     const previous = source.get(canonical);
     if (previous !== undefined) {
-      throw new WeightsError(`checkpoint is ambiguous: "${previous}" and "${name}" are both the parameter "${canonical}"`);
+      throw new WeightsError(
+        `checkpoint is ambiguous: "${previous}" and "${name}" are both the parameter "${canonical}"`,
+      );
     }
     source.set(canonical, name);
     out.set(canonical, tensor);
@@ -71,7 +79,10 @@ export function expectedEncoderWeights(c: ModelConfig): ExpectedWeight[] {
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const p = `encoder.layer.${i}.`;
     for (const proj of ['query', 'key', 'value']) {
-      list.push({ name: `${p}attention.self.${proj}.weight`, shape: [H, H] }, { name: `${p}attention.self.${proj}.bias`, shape: [H] });
+      list.push(
+        { name: `${p}attention.self.${proj}.weight`, shape: [H, H] },
+        { name: `${p}attention.self.${proj}.bias`, shape: [H] },
+      );
     }
     list.push(
       { name: `${p}attention.output.dense.weight`, shape: [H, H] },
@@ -86,7 +97,10 @@ export function expectedEncoderWeights(c: ModelConfig): ExpectedWeight[] {
       { name: `${p}output.LayerNorm.bias`, shape: [H] },
     );
   }
-  list.push({ name: 'pooler.dense.weight', shape: [H, H], optional: true }, { name: 'pooler.dense.bias', shape: [H], optional: true });
+  list.push(
+    { name: 'pooler.dense.weight', shape: [H, H], optional: true },
+    { name: 'pooler.dense.bias', shape: [H], optional: true },
+  );
   return list;
 }
 

@@ -55,7 +55,9 @@ function pullOptionsFromEnv(env: NodeJS.ProcessEnv): PullingOptions {
  * model merged into runs by the batcher. The app and the in-process benchmark use the same.
  */
 export function createNodeDeps(options: NodeAppOptions): AppDeps {
-  const store = options.store ?? new PullingModelStore(new FsModelStore(options.modelsDir), options.pull ?? pullOptionsFromEnv(process.env));
+  const store =
+    options.store ??
+    new PullingModelStore(new FsModelStore(options.modelsDir), options.pull ?? pullOptionsFromEnv(process.env));
   const tokenizers = new TokenizerRegistry(store);
   const limits = options.limits ?? limitsFromEnv(process.env);
   const settings = { ...inferenceSettingsFromEnv(process.env), ...options.inference };
@@ -63,26 +65,39 @@ export function createNodeDeps(options: NodeAppOptions): AppDeps {
   const models = new ModelRegistry({
     store,
     tokenizers,
-    runtime: options.runtime ?? (() => {
-      const { workers, threads } = ortParallelism(settings, os.availableParallelism());
-      return createOrtNodeRuntime({ workers, intraOpNumThreads: threads });
-    }),
+    runtime:
+      options.runtime ??
+      (() => {
+        const { workers, threads } = ortParallelism(settings, os.availableParallelism());
+        return createOrtNodeRuntime({ workers, intraOpNumThreads: threads });
+      }),
     dtype: options.dtype ?? modelDtypeFromEnv(process.env),
-    runner: (session, spec, modelId) => new BatchingRunner(session, spec, {
-      maxTokens: settings.maxBatchTokens,
-      maxRows: settings.maxBatchRows,
-      maxInFlight: session.concurrentRuns ?? 1,
-      observer: telemetry && { queue: (s) => telemetry.queue(modelId, s), batch: (b) => telemetry.batch(modelId, b) },
-    }),
+    runner: (session, spec, modelId) =>
+      new BatchingRunner(session, spec, {
+        maxTokens: settings.maxBatchTokens,
+        maxRows: settings.maxBatchRows,
+        maxInFlight: session.concurrentRuns ?? 1,
+        observer: telemetry && { queue: (s) => telemetry.queue(modelId, s), batch: (b) => telemetry.batch(modelId, b) },
+      }),
     telemetry,
   });
   const remoteLlm = options.remoteLlm === undefined ? remoteLlmFromEnv(process.env) : options.remoteLlm;
-  return { store, tokenizers, models, classifier: new Classifier(models, limits, { remoteLlm }), limits, runtime: 'node', telemetry };
+  return {
+    store,
+    tokenizers,
+    models,
+    classifier: new Classifier(models, limits, { remoteLlm }),
+    limits,
+    runtime: 'node',
+    telemetry,
+  };
 }
 
 export function createNodeApp(options: NodeAppOptions): App {
   const deps = createNodeDeps(options);
-  return createApp(() => deps, { requestLog: options.requestLog === undefined ? requestLogFromEnv(process.env) : options.requestLog });
+  return createApp(() => deps, {
+    requestLog: options.requestLog === undefined ? requestLogFromEnv(process.env) : options.requestLog,
+  });
 }
 
 export interface RunningServer {

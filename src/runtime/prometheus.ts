@@ -34,33 +34,59 @@ export class PrometheusTelemetry implements MetricsTelemetry {
   constructor(options: PrometheusOptions = {}) {
     const registers = [this.registry];
     this.requestCount = new Counter({
-      name: `${PREFIX}request_count`, help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers,
+      name: `${PREFIX}request_count`,
+      help: 'HTTP requests answered, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
     });
     this.requestDuration = new Histogram({
-      name: `${PREFIX}request_duration_seconds`, help: 'HTTP request duration from arrival to response, by method, route pattern and status',
-      labelNames: ['method', 'route', 'status'], buckets: SECONDS_BUCKETS, registers,
+      name: `${PREFIX}request_duration_seconds`,
+      help: 'HTTP request duration from arrival to response, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: SECONDS_BUCKETS,
+      registers,
     });
     this.tokenizationDuration = new Histogram({
-      name: `${PREFIX}request_tokenization_duration_seconds`, help: "Time to tokenize one request's inputs, by model",
-      labelNames: ['model'], buckets: SECONDS_BUCKETS, registers,
+      name: `${PREFIX}request_tokenization_duration_seconds`,
+      help: "Time to tokenize one request's inputs, by model",
+      labelNames: ['model'],
+      buckets: SECONDS_BUCKETS,
+      registers,
     });
     this.inputLength = new Histogram({
-      name: `${PREFIX}request_input_length`, help: "Tokens in one request's tokenized inputs, by model", labelNames: ['model'], buckets: TOKEN_BUCKETS, registers,
+      name: `${PREFIX}request_input_length`,
+      help: "Tokens in one request's tokenized inputs, by model",
+      labelNames: ['model'],
+      buckets: TOKEN_BUCKETS,
+      registers,
     });
     this.queueDuration = new Histogram({
-      name: `${PREFIX}request_queue_duration_seconds`, help: "Time a request's rows waited for a run of the model, by model",
-      labelNames: ['model'], buckets: SECONDS_BUCKETS, registers,
+      name: `${PREFIX}request_queue_duration_seconds`,
+      help: "Time a request's rows waited for a run of the model, by model",
+      labelNames: ['model'],
+      buckets: SECONDS_BUCKETS,
+      registers,
     });
     this.batchDuration = new Histogram({
-      name: `${PREFIX}batch_inference_duration_seconds`, help: 'Duration of one inference run (session.run), by model',
-      labelNames: ['model'], buckets: SECONDS_BUCKETS, registers,
+      name: `${PREFIX}batch_inference_duration_seconds`,
+      help: 'Duration of one inference run (session.run), by model',
+      labelNames: ['model'],
+      buckets: SECONDS_BUCKETS,
+      registers,
     });
     this.batchSize = new Histogram({
-      name: `${PREFIX}batch_inference_size`, help: 'Rows in one inference run, by model', labelNames: ['model'], buckets: ROW_BUCKETS, registers,
+      name: `${PREFIX}batch_inference_size`,
+      help: 'Rows in one inference run, by model',
+      labelNames: ['model'],
+      buckets: ROW_BUCKETS,
+      registers,
     });
     this.batchTokens = new Histogram({
-      name: `${PREFIX}batch_inference_tokens`, help: 'Padded tokens (rows x longest row) in one inference run, by model',
-      labelNames: ['model'], buckets: TOKEN_BUCKETS, registers,
+      name: `${PREFIX}batch_inference_tokens`,
+      help: 'Padded tokens (rows x longest row) in one inference run, by model',
+      labelNames: ['model'],
+      buckets: TOKEN_BUCKETS,
+      registers,
     });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
   }

@@ -57,7 +57,11 @@ export interface WorkerEnv {
 let cached: { bucket: R2Bucket; ai: WorkersAiBinding | undefined; deps: AppDeps } | null = null;
 
 /** The fine-tuning core's context over the bindings; null when D1, FILES or JOBS is not bound. */
-export function jobsContextFor(env: WorkerEnv, config: JobsConfig, defer: (work: Promise<unknown>) => void): JobsContext | null {
+export function jobsContextFor(
+  env: WorkerEnv,
+  config: JobsConfig,
+  defer: (work: Promise<unknown>) => void,
+): JobsContext | null {
   if (!env.DB || !env.FILES || !env.JOBS) return null;
   return { db: env.DB, files: env.FILES, models: env.MODELS, queue: env.JOBS, config, now: () => Date.now(), defer };
 }
@@ -76,12 +80,17 @@ export function depsFor(env: WorkerEnv): AppDeps {
       runtime: async () => (await import('../inference/ort-web-workerd.ts')).createWorkerdRuntime(),
       dtype: modelDtypeFromEnv(vars),
       // One thread per isolate: each request is batched on its own.
-      runner: (session, spec) => new DirectRunner(session, spec, { maxTokens: settings.maxBatchTokens, maxRows: settings.maxBatchRows }),
+      runner: (session, spec) =>
+        new DirectRunner(session, spec, { maxTokens: settings.maxBatchTokens, maxRows: settings.maxBatchRows }),
     });
     const jobsConfig = jobsConfigFromEnv(vars);
-    const jobs = env.DB && env.FILES && env.JOBS
-      ? { config: jobsConfig, context: (defer: (work: Promise<unknown>) => void) => jobsContextFor(env, jobsConfig, defer)! }
-      : undefined;
+    const jobs =
+      env.DB && env.FILES && env.JOBS
+        ? {
+            config: jobsConfig,
+            context: (defer: (work: Promise<unknown>) => void) => jobsContextFor(env, jobsConfig, defer)!,
+          }
+        : undefined;
     const classifier = new Classifier(models, limits, { remoteLlm: remoteLlmFromEnv(vars, env.AI) });
     cached = {
       bucket: env.MODELS,
@@ -95,7 +104,9 @@ export function depsFor(env: WorkerEnv): AppDeps {
 const app = createApp((c) => depsFor(c.env as WorkerEnv));
 
 function backgroundContext(env: WorkerEnv, ctx: ExecutionContext): JobsContext | null {
-  return jobsContextFor(env, jobsConfigFromEnv(env as unknown as Record<string, unknown>), (work) => ctx.waitUntil(work));
+  return jobsContextFor(env, jobsConfigFromEnv(env as unknown as Record<string, unknown>), (work) =>
+    ctx.waitUntil(work),
+  );
 }
 
 export default {

@@ -10,9 +10,13 @@ export interface AssetFetcher {
 }
 
 export class AssetsModelStore implements ModelStore {
-  readonly howToProvide = "put the model folder in the Worker's static assets directory (wrangler.toml [assets]) and deploy";
+  readonly howToProvide =
+    "put the model folder in the Worker's static assets directory (wrangler.toml [assets]) and deploy";
 
-  constructor(private readonly assets: AssetFetcher, private readonly prefix = '') {}
+  constructor(
+    private readonly assets: AssetFetcher,
+    private readonly prefix = '',
+  ) {}
 
   async readBytes(modelId: string, file: string): Promise<Uint8Array | null> {
     const res = await this.get(modelId, file);

@@ -21,7 +21,10 @@ export class PullingModelStore implements ModelStore {
   private readonly pulls = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, { message: string; at: number }>();
 
-  constructor(private readonly local: FsModelStore, private readonly options: PullingOptions = {}) {}
+  constructor(
+    private readonly local: FsModelStore,
+    private readonly options: PullingOptions = {},
+  ) {}
 
   get howToProvide(): string {
     return this.local.howToProvide;
@@ -53,7 +56,13 @@ export class PullingModelStore implements ModelStore {
   private async pulled(modelId: string): Promise<boolean> {
     const folder = path.join(this.local.dir, modelId);
     // Fine-tuned models (ft:...) are made by this service's jobs, never found on the Hub.
-    if (this.options.offline || parseFineTunedModelId(modelId) || existsSync(path.join(folder, 'tokenizer.json')) || existsSync(path.join(folder, 'config.json'))) return false;
+    if (
+      this.options.offline ||
+      parseFineTunedModelId(modelId) ||
+      existsSync(path.join(folder, 'tokenizer.json')) ||
+      existsSync(path.join(folder, 'config.json'))
+    )
+      return false;
     const failure = this.failures.get(modelId);
     if (failure && Date.now() - failure.at < RETRY_FAILED_PULL_AFTER_MS) return false;
     let pending = this.pulls.get(modelId);
@@ -68,7 +77,12 @@ export class PullingModelStore implements ModelStore {
   private async pull(modelId: string): Promise<void> {
     const log = this.options.log ?? ((line) => console.error(JSON.stringify(line)));
     try {
-      const result = await pullModel({ modelId, modelsDir: this.local.dir, endpoint: this.options.endpoint, token: this.options.token });
+      const result = await pullModel({
+        modelId,
+        modelsDir: this.local.dir,
+        endpoint: this.options.endpoint,
+        token: this.options.token,
+      });
       this.failures.delete(modelId);
       log({ level: 'info', msg: 'pulled model from the Hub', model: modelId, commit: result.commit });
     } catch (err) {

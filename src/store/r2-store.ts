@@ -29,13 +29,21 @@ export class R2ModelStore implements ModelStore {
     const models: ModelInfo[] = [];
     for (const prefix of topLevel) {
       const { keys } = await this.listAll({ prefix });
-      models.push(...groupIntoModels(prefix.slice(0, -1), keys.map((key) => key.slice(prefix.length))));
+      models.push(
+        ...groupIntoModels(
+          prefix.slice(0, -1),
+          keys.map((key) => key.slice(prefix.length)),
+        ),
+      );
     }
     return models.sort((a, b) => compareStrings(a.id, b.id));
   }
 
   /** One listing followed through every page: R2 returns at most 1000 entries per call. */
-  private async listAll(options: { prefix?: string; delimiter?: string }): Promise<{ keys: string[]; prefixes: string[] }> {
+  private async listAll(options: {
+    prefix?: string;
+    delimiter?: string;
+  }): Promise<{ keys: string[]; prefixes: string[] }> {
     const keys: string[] = [];
     const prefixes: string[] = [];
     let cursor: string | undefined;
@@ -55,7 +63,8 @@ export class R2ModelStore implements ModelStore {
  */
 function groupIntoModels(first: string, relativeKeys: string[]): ModelInfo[] {
   const files = relativeKeys.filter(isListable);
-  if (files.some((file) => MODEL_MARKER_FILES.includes(file))) return [{ id: first, files: files.sort(compareStrings) }];
+  if (files.some((file) => MODEL_MARKER_FILES.includes(file)))
+    return [{ id: first, files: files.sort(compareStrings) }];
   const bySecond = new Map<string, string[]>();
   for (const file of files) {
     const slash = file.indexOf('/');

@@ -53,7 +53,8 @@ class TokenMatcher {
         start = Math.max(s, cursor);
       }
       if (token.rstrip) {
-        while (stop < slice.length && isWhitespace(slice.codePointAt(stop)!)) stop += slice.codePointAt(stop)! > 0xffff ? 2 : 1;
+        while (stop < slice.length && isWhitespace(slice.codePointAt(stop)!))
+          stop += slice.codePointAt(stop)! > 0xffff ? 2 : 1;
         this.pattern.lastIndex = Math.max(this.pattern.lastIndex, stop);
       }
       if (cursor < start) segments.push({ start: from + cursor, end: from + start, id: null });

@@ -20,7 +20,11 @@ export function byteLevelWordModel(model: TokenModel): WordModel {
 
 function tokenizeBytes(model: TokenModel, word: string): Piece[] {
   let ascii = true;
-  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) >= 0x80) { ascii = false; break; }
+  for (let i = 0; i < word.length; i++)
+    if (word.charCodeAt(i) >= 0x80) {
+      ascii = false;
+      break;
+    }
   if (ascii) {
     let mapped = '';
     for (let i = 0; i < word.length; i++) mapped += BYTE_TO_CHAR[word.charCodeAt(i)];

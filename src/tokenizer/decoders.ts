@@ -8,7 +8,10 @@ export interface Decoder {
 
 /** WordPiece: '##' pieces glue to the previous token, others get a space; clean-up runs per token. */
 export class WordPieceDecoder implements Decoder {
-  constructor(private readonly prefix: string, private readonly cleanup: boolean) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly cleanup: boolean,
+  ) {}
 
   decode(tokens: string[]): string {
     let out = '';

@@ -8,7 +8,10 @@ export type TruncationSide = 'right' | 'left';
 
 /** Raised for inputs the reference rejects or aborts on; the HTTP layer turns it into a 422. */
 export class TokenizationError extends Error {
-  constructor(message: string, readonly param?: string) {
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
     super(message);
     this.name = 'TokenizationError';
   }
@@ -40,9 +43,15 @@ export class Encoding {
 
   clone(): Encoding {
     return new Encoding(
-      this.ids.slice(), this.typeIds.slice(), this.tokens.slice(), this.words.slice(),
-      this.offsets.map((o) => [o[0], o[1]] as Offset), this.specialTokensMask.slice(), this.attentionMask.slice(),
-      this.overflowing.map((o) => o.clone()), new Map([...this.sequenceRanges].map(([k, r]) => [k, [r[0], r[1]]])),
+      this.ids.slice(),
+      this.typeIds.slice(),
+      this.tokens.slice(),
+      this.words.slice(),
+      this.offsets.map((o) => [o[0], o[1]] as Offset),
+      this.specialTokensMask.slice(),
+      this.attentionMask.slice(),
+      this.overflowing.map((o) => o.clone()),
+      new Map([...this.sequenceRanges].map(([k, r]) => [k, [r[0], r[1]]])),
     );
   }
 
@@ -61,8 +70,11 @@ export class Encoding {
 
   private slice(start: number, stop: number): Encoding {
     return new Encoding(
-      this.ids.slice(start, stop), this.typeIds.slice(start, stop), this.tokens.slice(start, stop),
-      this.words.slice(start, stop), this.offsets.slice(start, stop).map((o) => [o[0], o[1]] as Offset),
+      this.ids.slice(start, stop),
+      this.typeIds.slice(start, stop),
+      this.tokens.slice(start, stop),
+      this.words.slice(start, stop),
+      this.offsets.slice(start, stop).map((o) => [o[0], o[1]] as Offset),
       this.specialTokensMask.slice(start, stop),
       this.attentionMask.slice(start, stop),
     );
@@ -76,8 +88,17 @@ export class Encoding {
     const length = this.length;
     if (maxLength >= length) return;
     if (maxLength === 0) {
-      const whole = new Encoding(this.ids, this.typeIds, this.tokens, this.words, this.offsets,
-        this.specialTokensMask, this.attentionMask, this.overflowing, this.sequenceRanges);
+      const whole = new Encoding(
+        this.ids,
+        this.typeIds,
+        this.tokens,
+        this.words,
+        this.offsets,
+        this.specialTokensMask,
+        this.attentionMask,
+        this.overflowing,
+        this.sequenceRanges,
+      );
       Object.assign(this, Encoding.empty());
       this.overflowing = [whole];
       return;
@@ -85,7 +106,9 @@ export class Encoding {
     if (stride >= maxLength) {
       throw new TokenizationError(
         `stride (${stride}) must be smaller than the tokens a sequence keeps after truncation (${maxLength}); ` +
-          'lower stride or raise max_length', 'stride');
+          'lower stride or raise max_length',
+        'stride',
+      );
     }
     const step = maxLength - stride;
     const windows: Offset[] = [];

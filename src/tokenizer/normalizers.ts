@@ -82,7 +82,9 @@ export class BertNormalizer implements Normalizer {
     if (result) return result;
     let chars = [cp];
     if (this.stripAccents) {
-      chars = [...String.fromCodePoint(cp).normalize('NFD')].map((c) => c.codePointAt(0)!).filter((c) => !isNonspacingMark(c));
+      chars = [...String.fromCodePoint(cp).normalize('NFD')]
+        .map((c) => c.codePointAt(0)!)
+        .filter((c) => !isNonspacingMark(c));
     }
     if (this.lowercase) {
       chars = chars.flatMap((c) => [...String.fromCodePoint(c).toLowerCase()].map((l) => l.codePointAt(0)!));

@@ -11,20 +11,37 @@ export interface PostProcessor {
 
 function specialEncoding(ids: number[], tokens: string[], typeId: number): Encoding {
   const n = ids.length;
-  return new Encoding(ids.slice(), new Array(n).fill(typeId), tokens.slice(), new Array(n).fill(null),
-    Array.from({ length: n }, () => [0, 0] as Offset), new Array(n).fill(1), new Array(n).fill(1));
+  return new Encoding(
+    ids.slice(),
+    new Array(n).fill(typeId),
+    tokens.slice(),
+    new Array(n).fill(null),
+    Array.from({ length: n }, () => [0, 0] as Offset),
+    new Array(n).fill(1),
+    new Array(n).fill(1),
+  );
 }
 
 /** Rust's default `process`: number the sequences, let the processor transform them, then merge. */
-function processAll(processor: { processEncodings(e: Encoding[], add: boolean): Encoding[] }, encoding: Encoding,
-  pair: Encoding | null, addSpecialTokens: boolean): Encoding {
+function processAll(
+  processor: { processEncodings(e: Encoding[], add: boolean): Encoding[] },
+  encoding: Encoding,
+  pair: Encoding | null,
+  addSpecialTokens: boolean,
+): Encoding {
   const encodings = pair ? [encoding, pair] : [encoding];
   encodings.forEach((e, i) => e.setSequenceId(i));
   return Encoding.merge(processor.processEncodings(encodings, addSpecialTokens), false);
 }
 
-type TemplatePiece = { SpecialToken: { id: string; type_id: number } } | { Sequence: { id: 'A' | 'B'; type_id: number } };
-interface SpecialTokenSpec { id: string; ids: number[]; tokens: string[] }
+type TemplatePiece =
+  | { SpecialToken: { id: string; type_id: number } }
+  | { Sequence: { id: 'A' | 'B'; type_id: number } };
+interface SpecialTokenSpec {
+  id: string;
+  ids: number[];
+  tokens: string[];
+}
 
 export class TemplateProcessing implements PostProcessor {
   constructor(
@@ -41,11 +58,14 @@ export class TemplateProcessing implements PostProcessor {
 
   addedTokens(isPair: boolean): number {
     return (isPair ? this.pair : this.single).reduce(
-      (n, p) => n + ('SpecialToken' in p ? this.specialTokens[p.SpecialToken.id].ids.length : 0), 0);
+      (n, p) => n + ('SpecialToken' in p ? this.specialTokens[p.SpecialToken.id].ids.length : 0),
+      0,
+    );
   }
 
   process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding {
-    if (encoding.overflowing.length || pair?.overflowing.length) return processAll(this, encoding, pair, addSpecialTokens);
+    if (encoding.overflowing.length || pair?.overflowing.length)
+      return processAll(this, encoding, pair, addSpecialTokens);
     return this.concatenate(pair ? [encoding, pair] : [encoding], addSpecialTokens);
   }
 
@@ -211,6 +231,8 @@ export function postProcessorFromJson(json: unknown): PostProcessor | null {
       if (c.add_prefix_space) throw new Error('RobertaProcessing with add_prefix_space=true is not supported yet');
       return new ClsSepProcessing(c.cls, c.sep, true, c.trim_offsets ?? true);
     default:
-      throw new Error(`unsupported post_processor '${c.type}': edgeclass supports TemplateProcessing, BertProcessing and RobertaProcessing`);
+      throw new Error(
+        `unsupported post_processor '${c.type}': edgeclass supports TemplateProcessing, BertProcessing and RobertaProcessing`,
+      );
   }
 }

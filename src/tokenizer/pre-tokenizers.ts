@@ -61,10 +61,15 @@ export class BertPreTokenizer implements PreTokenizer {
  */
 const WS = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const GPT2_PATTERN = new RegExp(
-  `'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^${WS}\\p{L}\\p{N}]+|[${WS}]+(?![^${WS}])|[${WS}]+`, 'gu');
+  `'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^${WS}\\p{L}\\p{N}]+|[${WS}]+(?![^${WS}])|[${WS}]+`,
+  'gu',
+);
 
 export class ByteLevelPreTokenizer implements PreTokenizer {
-  constructor(addPrefixSpace: boolean, private readonly useRegex: boolean) {
+  constructor(
+    addPrefixSpace: boolean,
+    private readonly useRegex: boolean,
+  ) {
     if (addPrefixSpace) throw new Error('ByteLevel with add_prefix_space=true is not supported yet');
   }
 
@@ -88,6 +93,7 @@ export class ByteLevelPreTokenizer implements PreTokenizer {
 export function preTokenizerFromJson(json: unknown): PreTokenizer {
   const config = (json ?? {}) as { type?: string; add_prefix_space?: boolean; use_regex?: boolean };
   if (config.type === 'BertPreTokenizer') return new BertPreTokenizer();
-  if (config.type === 'ByteLevel') return new ByteLevelPreTokenizer(config.add_prefix_space ?? false, config.use_regex ?? true);
+  if (config.type === 'ByteLevel')
+    return new ByteLevelPreTokenizer(config.add_prefix_space ?? false, config.use_regex ?? true);
   throw new Error(`unsupported pre_tokenizer '${config.type}': edgeclass supports BertPreTokenizer and ByteLevel`);
 }

@@ -139,7 +139,12 @@ export class Tokenizer {
       for (const piece of this.addedVocabulary.splitNormalized(ntext)) {
         if (piece.start === piece.end) continue;
         if (piece.id !== null) {
-          push(piece.id, ntext.slice(piece.start, piece.end), startOf(normalized, piece.start), endOf(normalized, piece.end - 1));
+          push(
+            piece.id,
+            ntext.slice(piece.start, piece.end),
+            startOf(normalized, piece.start),
+            endOf(normalized, piece.end - 1),
+          );
           word++;
           continue;
         }
@@ -155,20 +160,35 @@ export class Tokenizer {
       }
     }
     const toCodePoints = utf16ToCodePointIndex(text);
-    if (toCodePoints) for (const o of offsets) {
-      o[0] = toCodePoints[o[0]];
-      o[1] = toCodePoints[o[1]];
-    }
+    if (toCodePoints)
+      for (const o of offsets) {
+        o[0] = toCodePoints[o[0]];
+        o[1] = toCodePoints[o[1]];
+      }
     const n = ids.length;
-    return new Encoding(ids, new Array(n).fill(typeId), tokens, words, offsets, new Array(n).fill(0), new Array(n).fill(1));
+    return new Encoding(
+      ids,
+      new Array(n).fill(typeId),
+      tokens,
+      words,
+      offsets,
+      new Array(n).fill(0),
+      new Array(n).fill(1),
+    );
   }
 
-  private truncate(first: Encoding, second: Encoding | null, params: TruncationParams, addSpecialTokens: boolean):
-    [Encoding, Encoding | null] {
+  private truncate(
+    first: Encoding,
+    second: Encoding | null,
+    params: TruncationParams,
+    addSpecialTokens: boolean,
+  ): [Encoding, Encoding | null] {
     const added = addSpecialTokens ? this.numSpecialTokensToAdd(second !== null) : 0;
     if (params.maxLength < added) {
       throw new TokenizationError(
-        `max_length (${params.maxLength}) leaves no room for the ${added} special tokens this tokenizer adds`, 'max_length');
+        `max_length (${params.maxLength}) leaves no room for the ${added} special tokens this tokenizer adds`,
+        'max_length',
+      );
     }
     truncateEncodings(first, second, { ...params, maxLength: params.maxLength - added });
     return [first, second];
@@ -183,7 +203,8 @@ export class Tokenizer {
 }
 
 function modelFromJson(json: any): TokenModel {
-  const type = json.type ?? (json.merges ? 'BPE' : json.continuing_subword_prefix !== undefined ? 'WordPiece' : undefined);
+  const type =
+    json.type ?? (json.merges ? 'BPE' : json.continuing_subword_prefix !== undefined ? 'WordPiece' : undefined);
   if (type === 'WordPiece') return new WordPiece(json as WordPieceConfig);
   if (type === 'BPE') return new Bpe(json as BpeConfig);
   throw new Error(`unsupported model '${type}': edgeclass supports WordPiece and BPE`);
@@ -221,12 +242,17 @@ function truncateEncodings(first: Encoding, second: Encoding | null, params: Tru
   }
   const target = params.strategy === 'only_first' ? first : second;
   if (!target) {
-    throw new TokenizationError('truncation only_second needs a text pair: this input has no second sequence', 'truncation');
+    throw new TokenizationError(
+      'truncation only_second needs a text pair: this input has no second sequence',
+      'truncation',
+    );
   }
   if (target.length <= toRemove) {
     throw new TokenizationError(
       `the ${params.strategy === 'only_first' ? 'first' : 'second'} sequence is too short to respect max_length ` +
-        `(it has ${target.length} tokens, ${toRemove} must go); use longest_first or raise max_length`, 'truncation');
+        `(it has ${target.length} tokens, ${toRemove} must go); use longest_first or raise max_length`,
+      'truncation',
+    );
   }
   target.truncate(target.length - toRemove, stride, side);
 }

@@ -30,7 +30,12 @@ export function adamwScalarInputs(g: Graph, dtype: 'float32' | 'float64' = 'floa
 }
 
 /** Host side: the scalars for step t (1-based). */
-export function adamwScalarValues(lr: number, weightDecay: number, hyper: AdamWHyper, step: number): Record<string, number> {
+export function adamwScalarValues(
+  lr: number,
+  weightDecay: number,
+  hyper: AdamWHyper,
+  step: number,
+): Record<string, number> {
   return {
     adamw_decay: Math.fround(1 - lr * weightDecay),
     adamw_step_size: Math.fround(lr / (1 - hyper.beta1 ** step)),
@@ -39,7 +44,15 @@ export function adamwScalarValues(lr: number, weightDecay: number, hyper: AdamWH
 }
 
 /** One parameter's update: returns the new p, m and v (same shape as p). */
-export function adamwUpdate(p: Value, grad: Value, m: Value, v: Value, s: AdamWScalars, hyper: AdamWHyper, decays: boolean): { p: Value; m: Value; v: Value } {
+export function adamwUpdate(
+  p: Value,
+  grad: Value,
+  m: Value,
+  v: Value,
+  s: AdamWScalars,
+  hyper: AdamWHyper,
+  decays: boolean,
+): { p: Value; m: Value; v: Value } {
   const decayed = decays ? ops.mul(p, s.decay) : p;
   const m2 = ops.add(ops.mul(m, Math.fround(hyper.beta1)), ops.mul(grad, Math.fround(1 - hyper.beta1)));
   const v2 = ops.add(ops.mul(v, Math.fround(hyper.beta2)), ops.mul(ops.mul(grad, grad), Math.fround(1 - hyper.beta2)));

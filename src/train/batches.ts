@@ -22,18 +22,34 @@ export interface Batch {
   indices: number[];
 }
 
-export function encodeExamples(tokenizer: Tokenizer, examples: RawExample[], labels: string[], maxLength: number): EncodedExample[] {
+export function encodeExamples(
+  tokenizer: Tokenizer,
+  examples: RawExample[],
+  labels: string[],
+  maxLength: number,
+): EncodedExample[] {
   const truncation = { maxLength, strategy: 'longest_first' as const, stride: 0, side: 'right' as const };
   return examples.map((e, i) => {
     const enc = tokenizer.encode(e.text, e.pair, { truncation });
-    const label = Array.isArray(e.label) ? e.label.map((l) => labelId(l, labels, i + 1)) : labelId(e.label, labels, i + 1);
+    const label = Array.isArray(e.label)
+      ? e.label.map((l) => labelId(l, labels, i + 1))
+      : labelId(e.label, labels, i + 1);
     return { ids: enc.ids, typeIds: enc.typeIds, label };
   });
 }
 
 /** The batches of one epoch, as example indices; a function of (seed, epoch) only. */
-export function epochPlan(examples: EncodedExample[], batchSize: number, seed: number, epoch: number, bucket = true): number[][] {
-  const order = shuffle(examples.map((_, i) => i), streamFor(seed, 'shuffle', epoch));
+export function epochPlan(
+  examples: EncodedExample[],
+  batchSize: number,
+  seed: number,
+  epoch: number,
+  bucket = true,
+): number[][] {
+  const order = shuffle(
+    examples.map((_, i) => i),
+    streamFor(seed, 'shuffle', epoch),
+  );
   const chunk = bucket ? batchSize * 50 : order.length;
   const batches: number[][] = [];
   for (let c = 0; c < order.length; c += chunk) {
@@ -44,7 +60,13 @@ export function epochPlan(examples: EncodedExample[], batchSize: number, seed: n
   return bucket ? shuffle(batches, streamFor(seed, 'batches', epoch)) : batches;
 }
 
-export function collate(examples: EncodedExample[], indices: number[], padId: number, numLabels: number, multiLabel: boolean): Batch {
+export function collate(
+  examples: EncodedExample[],
+  indices: number[],
+  padId: number,
+  numLabels: number,
+  multiLabel: boolean,
+): Batch {
   const B = indices.length;
   const T = Math.max(...indices.map((i) => examples[i].ids.length));
   const inputIds = new BigInt64Array(B * T).fill(BigInt(padId));

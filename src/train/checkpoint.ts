@@ -39,18 +39,23 @@ export function saveCheckpoint(dir: string, c: CheckpointContents, tokenizerDir?
 }
 
 export function loadCheckpoint(dir: string, config: ModelConfig): Omit<CheckpointContents, 'config'> {
-  const weights = canonicalWeightNames(readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors')))).tensors, config.modelType);
+  const weights = canonicalWeightNames(
+    readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors')))).tensors,
+    config.modelType,
+  );
   const moments = readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'optimizer.safetensors')))).tensors;
   const state = JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as TrainerState;
   // Copies: the trainer updates these arrays, and reads may alias the file buffer.
-  const copy = (m: Map<string, NamedTensor>) => new Map([...m].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
+  const copy = (m: Map<string, NamedTensor>) =>
+    new Map([...m].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
   return { weights: copy(weights), moments: copy(moments), state };
 }
 
 /** checkpoint-<step> folders under `dir`, newest last. */
 export function listCheckpoints(dir: string): { step: number; dir: string }[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir)
+  return fs
+    .readdirSync(dir)
     .map((name) => /^checkpoint-(\d+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null && fs.existsSync(path.join(dir, m[0], 'trainer_state.json')))
     .map((m) => ({ step: Number(m[1]), dir: path.join(dir, m[0]) }))

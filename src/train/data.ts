@@ -13,7 +13,10 @@ export interface RawExample {
 }
 
 export class DatasetError extends Error {
-  constructor(message: string, readonly line: number | null = null) {
+  constructor(
+    message: string,
+    readonly line: number | null = null,
+  ) {
     super(line === null ? message : `line ${line}: ${message}`);
     this.name = 'DatasetError';
   }
@@ -50,22 +53,31 @@ function fromRows(rows: string[][]): RawExample[] {
   let body = rows.slice(1);
   let firstLine = 2;
   if (t < 0 || l < 0) {
-    if (t >= 0 || l >= 0) throw new DatasetError(`the header must name a text column (${TEXT_COLUMNS.join(', ')}) and a label column (${LABEL_COLUMNS.join(', ')})`, 1);
+    if (t >= 0 || l >= 0)
+      throw new DatasetError(
+        `the header must name a text column (${TEXT_COLUMNS.join(', ')}) and a label column (${LABEL_COLUMNS.join(', ')})`,
+        1,
+      );
     // No header: the GLUE/AG News layout.
     body = rows;
     firstLine = 1;
     const width = rows[0].length;
     if (width === 2) [t, p, l] = [0, -1, 1];
     else if (width === 3) [t, p, l] = [0, 1, 2];
-    else throw new DatasetError(`without a header, rows must have 2 columns (text, label) or 3 (text, text_pair, label); found ${width}`, 1);
+    else
+      throw new DatasetError(
+        `without a header, rows must have 2 columns (text, label) or 3 (text, text_pair, label); found ${width}`,
+        1,
+      );
   }
   return body.map((row, i) => {
     const line = firstLine + i;
     const text = row[t];
     const label = row[l];
-    if (text === undefined || label === undefined) throw new DatasetError(`expected ${Math.max(t, p, l) + 1} columns, found ${row.length}`, line);
+    if (text === undefined || label === undefined)
+      throw new DatasetError(`expected ${Math.max(t, p, l) + 1} columns, found ${row.length}`, line);
     if (label.trim() === '') throw new DatasetError('the label is empty', line);
-    return { text, pair: p >= 0 ? row[p] ?? '' : null, label: label.trim() };
+    return { text, pair: p >= 0 ? (row[p] ?? '') : null, label: label.trim() };
   });
 }
 
@@ -80,11 +92,16 @@ function parseJsonl(content: string): RawExample[] {
     } catch {
       throw new DatasetError('not valid JSON', i + 1);
     }
-    if (!row || typeof row !== 'object' || Array.isArray(row)) throw new DatasetError('each line must be a JSON object', i + 1);
+    if (!row || typeof row !== 'object' || Array.isArray(row))
+      throw new DatasetError('each line must be a JSON object', i + 1);
     const key = (candidates: string[]) => candidates.find((c) => c in row);
     const tk = key(TEXT_COLUMNS);
     const lk = key(LABEL_COLUMNS);
-    if (!tk || !lk) throw new DatasetError(`each object needs a text field (${TEXT_COLUMNS.join(', ')}) and a label field (${LABEL_COLUMNS.join(', ')})`, i + 1);
+    if (!tk || !lk)
+      throw new DatasetError(
+        `each object needs a text field (${TEXT_COLUMNS.join(', ')}) and a label field (${LABEL_COLUMNS.join(', ')})`,
+        i + 1,
+      );
     const pk = key(PAIR_COLUMNS);
     const text = row[tk];
     const pair = pk ? row[pk] : null;
@@ -106,9 +123,13 @@ export function parseDataset(content: string, format: DatasetFormat): RawExample
   if (format === 'jsonl') return parseJsonl(text);
   let rows: string[][];
   try {
-    rows = format === 'tsv'
-      ? text.split(/\r?\n/).filter((l) => l.length > 0).map((l) => l.split('\t'))
-      : parseCsv(text, { relax_column_count: true, skip_empty_lines: true });
+    rows =
+      format === 'tsv'
+        ? text
+            .split(/\r?\n/)
+            .filter((l) => l.length > 0)
+            .map((l) => l.split('\t'))
+        : parseCsv(text, { relax_column_count: true, skip_empty_lines: true });
   } catch (err) {
     throw new DatasetError(`malformed CSV: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -133,7 +154,10 @@ export function labelId(value: string, labels: string[], line?: number): number 
   const byName = labels.indexOf(value);
   if (byName >= 0) return byName;
   if (/^\d+$/.test(value) && Number(value) < labels.length) return Number(value);
-  throw new DatasetError(`unknown label '${value}' (labels: ${labels.slice(0, 20).join(', ')}${labels.length > 20 ? ', ...' : ''})`, line ?? null);
+  throw new DatasetError(
+    `unknown label '${value}' (labels: ${labels.slice(0, 20).join(', ')}${labels.length > 20 ? ', ...' : ''})`,
+    line ?? null,
+  );
 }
 
 export function isMultiLabel(examples: RawExample[]): boolean {

@@ -9,7 +9,11 @@ import { collate, encodeExamples } from './batches.ts';
 import type { RawExample } from './data.ts';
 import { classificationMetrics, type Metrics } from './metrics.ts';
 
-export async function evaluateFolder(dir: string, examples: RawExample[], options: { maxLength?: number; batchSize?: number } = {}): Promise<Metrics> {
+export async function evaluateFolder(
+  dir: string,
+  examples: RawExample[],
+  options: { maxLength?: number; batchSize?: number } = {},
+): Promise<Metrics> {
   const config = parseModelConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')));
   const tokenizer = Tokenizer.fromJson(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')));
   const labels = config.id2label;
@@ -27,7 +31,8 @@ export async function evaluateFolder(dir: string, examples: RawExample[], option
       input_ids: new ort.Tensor('int64', batch.inputIds, dims),
       attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
     };
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', batch.tokenTypeIds, dims);
+    if (session.inputNames.includes('token_type_ids'))
+      feeds.token_type_ids = new ort.Tensor('int64', batch.tokenTypeIds, dims);
     const logits = (await session.run(feeds)).logits.data as Float32Array;
     const C = labels.length;
     for (let i = 0; i < batch.size; i++) {

@@ -55,6 +55,13 @@ export function multiLabelMetrics(logits: Float32Array, truth: Uint8Array, numLa
     }
     if (all) exact++;
   }
-  const f1s = tp.map((_, c) => (tp[c] + fp[c] + fn[c] ? (2 * tp[c]) / (2 * tp[c] + fp[c] + fn[c]) : -1)).filter((f) => f >= 0);
-  return { loss, accuracy: n ? exact / n : 0, macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : 0, examples: n };
+  const f1s = tp
+    .map((_, c) => (tp[c] + fp[c] + fn[c] ? (2 * tp[c]) / (2 * tp[c] + fp[c] + fn[c]) : -1))
+    .filter((f) => f >= 0);
+  return {
+    loss,
+    accuracy: n ? exact / n : 0,
+    macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : 0,
+    examples: n,
+  };
 }

@@ -24,16 +24,33 @@ export interface PreparedModel {
 function headTensors(config: ModelConfig, head: HeadKind): { name: string; shape: number[] }[] {
   const H = config.hiddenSize;
   const C = config.id2label.length;
-  if (head === 'project') return [{ name: 'project_head.classifier.weight', shape: [C, H] }, { name: 'project_head.classifier.bias', shape: [C] }];
+  if (head === 'project')
+    return [
+      { name: 'project_head.classifier.weight', shape: [C, H] },
+      { name: 'project_head.classifier.bias', shape: [C] },
+    ];
   if (config.modelType === 'bert') {
-    return [{ name: 'pooler.dense.weight', shape: [H, H] }, { name: 'pooler.dense.bias', shape: [H] },
-      { name: 'classifier.weight', shape: [C, H] }, { name: 'classifier.bias', shape: [C] }];
+    return [
+      { name: 'pooler.dense.weight', shape: [H, H] },
+      { name: 'pooler.dense.bias', shape: [H] },
+      { name: 'classifier.weight', shape: [C, H] },
+      { name: 'classifier.bias', shape: [C] },
+    ];
   }
-  return [{ name: 'classifier.dense.weight', shape: [H, H] }, { name: 'classifier.dense.bias', shape: [H] },
-    { name: 'classifier.out_proj.weight', shape: [C, H] }, { name: 'classifier.out_proj.bias', shape: [C] }];
+  return [
+    { name: 'classifier.dense.weight', shape: [H, H] },
+    { name: 'classifier.dense.bias', shape: [H] },
+    { name: 'classifier.out_proj.weight', shape: [C, H] },
+    { name: 'classifier.out_proj.bias', shape: [C] },
+  ];
 }
 
-export function prepareModel(base: ModelFolder, labels: string[], choice: HeadChoice, options: { seed: number; multiLabel: boolean }): PreparedModel {
+export function prepareModel(
+  base: ModelFolder,
+  labels: string[],
+  choice: HeadChoice,
+  options: { seed: number; multiLabel: boolean },
+): PreparedModel {
   const json = toHfConfigJson(base.config);
   const arch = base.config.modelType === 'bert' ? 'Bert' : 'Roberta';
   json.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));

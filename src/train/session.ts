@@ -16,9 +16,19 @@ export interface GraphSession {
 }
 
 const TYPE_OF = (data: HostTensor['data']) =>
-  data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : data instanceof BigInt64Array ? 'int64' : 'uint8';
+  data instanceof Float32Array
+    ? 'float32'
+    : data instanceof Float64Array
+      ? 'float64'
+      : data instanceof BigInt64Array
+        ? 'int64'
+        : 'uint8';
 
-export async function createGraphSession(model: Uint8Array, ep: ExecutionProvider = 'cpu', threads?: number): Promise<GraphSession> {
+export async function createGraphSession(
+  model: Uint8Array,
+  ep: ExecutionProvider = 'cpu',
+  threads?: number,
+): Promise<GraphSession> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model, {
@@ -44,7 +54,8 @@ export async function createGraphSession(model: Uint8Array, ep: ExecutionProvide
         out = await session.run(inputs);
       }
       const result: Record<string, HostTensor> = {};
-      for (const [name, t] of Object.entries(out)) result[name] = into?.[name] ?? { data: t.data as HostTensor['data'], dims: t.dims };
+      for (const [name, t] of Object.entries(out))
+        result[name] = into?.[name] ?? { data: t.data as HostTensor['data'], dims: t.dims };
       return result;
     },
     release: () => session.release(),

@@ -84,15 +84,17 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   const dtype = spec.dtype ?? 'float32';
   const params = new Params(g, spec.weights, (name) => !isFrozen(name, spec.freeze), dtype);
   const inputs = encoderInputs(g, spec.config);
-  const labels = spec.loss === 'cross_entropy'
-    ? g.input('labels', 'int64', ['batch_size'])
-    : g.input('labels', dtype, ['batch_size', spec.config.id2label.length]);
+  const labels =
+    spec.loss === 'cross_entropy'
+      ? g.input('labels', 'int64', ['batch_size'])
+      : g.input('labels', dtype, ['batch_size', spec.config.id2label.length]);
   const sites: DropoutSite[] = [];
   const dropout = spec.dropout ? fedDropout(g, sites, dtype) : undefined;
   const { lastHiddenState } = buildEncoder(params, spec.config, inputs, dropout);
-  const logits = spec.head === 'project'
-    ? projectHead(params, spec.config, lastHiddenState, inputs.attentionMask, spec.pooling ?? 'cls', dropout)
-    : hfSequenceClassificationHead(params, spec.config, lastHiddenState, dropout);
+  const logits =
+    spec.head === 'project'
+      ? projectHead(params, spec.config, lastHiddenState, inputs.attentionMask, spec.pooling ?? 'cls', dropout)
+      : hfSequenceClassificationHead(params, spec.config, lastHiddenState, dropout);
   const loss = lossOf(spec.loss, logits, labels);
   g.output(loss, 'loss');
   g.output(logits, 'logits');
@@ -100,7 +102,11 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   const trainable = params.used().filter(([name]) => !isFrozen(name, spec.freeze));
   const wrt = trainable.map(([, v]) => v);
   const wideBackward = (spec.backwardPrecision ?? 'float64') === 'float64' && dtype === 'float32';
-  const { grads: rawGrads, backwardNodes } = gradients(loss, spec.debugGradients ? [...wrt, lastHiddenState] : wrt, wideBackward ? { precision: 'float64' } : {});
+  const { grads: rawGrads, backwardNodes } = gradients(
+    loss,
+    spec.debugGradients ? [...wrt, lastHiddenState] : wrt,
+    wideBackward ? { precision: 'float64' } : {},
+  );
   // The optimizer state stays in the parameters' type: a float64 backward hands over rounded gradients.
   const grads = new Map([...rawGrads].map(([v, gv]) => [v, gv.dtype === v.dtype ? gv : ops.cast(gv, v.dtype)]));
   if (spec.debugGradients) {
@@ -114,7 +120,13 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     return { graph: g, trainable: trainable.map(([name]) => name), dropoutSites: sites, backwardNodes };
   }
   if (spec.maxGradNorm !== null) {
-    const squares = wrt.map((v) => ops.reduceSum(ops.mul(gradOf(v), gradOf(v)), v.shape.map((_, i) => i), false));
+    const squares = wrt.map((v) =>
+      ops.reduceSum(
+        ops.mul(gradOf(v), gradOf(v)),
+        v.shape.map((_, i) => i),
+        false,
+      ),
+    );
     const norm = ops.sqrt(squares.reduce((a, b) => ops.add(a, b)));
     g.output(norm, 'grad_norm');
     // torch.nn.utils.clip_grad_norm_: scale by min(max_norm / (norm + 1e-6), 1).
@@ -128,7 +140,13 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   return { graph: g, trainable: trainable.map(([name]) => name), dropoutSites: sites, backwardNodes };
 }
 
-function addAdamW(g: Graph, trainable: [string, Value][], gradOf: (v: Value) => Value, spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'debugGradients'>, dtype: 'float32' | 'float64'): void {
+function addAdamW(
+  g: Graph,
+  trainable: [string, Value][],
+  gradOf: (v: Value) => Value,
+  spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'debugGradients'>,
+  dtype: 'float32' | 'float64',
+): void {
   const scalars = adamwScalarInputs(g, dtype);
   for (const [name, p] of trainable) {
     const grad = gradOf(p);
@@ -144,13 +162,22 @@ function addAdamW(g: Graph, trainable: [string, Value][], gradOf: (v: Value) => 
 }
 
 /** Clipping and AdamW over gradients fed as inputs `grad.<name>`: the update half of gradient accumulation. */
-export function buildUpdateGraph(params: { name: string; shape: number[] }[], spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'maxGradNorm'>): Graph {
+export function buildUpdateGraph(
+  params: { name: string; shape: number[] }[],
+  spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'maxGradNorm'>,
+): Graph {
   const g = new Graph('train-update');
   const trainable: [string, Value][] = params.map(({ name, shape }) => [name, g.input(name, 'float32', shape)]);
   const grads = new Map(trainable.map(([name, p]) => [p, g.input(`grad.${name}`, 'float32', p.shape)]));
   let gradOf = (p: Value) => grads.get(p)!;
   if (spec.maxGradNorm !== null) {
-    const squares = trainable.map(([, p]) => ops.reduceSum(ops.mul(gradOf(p), gradOf(p)), p.shape.map((_, i) => i), false));
+    const squares = trainable.map(([, p]) =>
+      ops.reduceSum(
+        ops.mul(gradOf(p), gradOf(p)),
+        p.shape.map((_, i) => i),
+        false,
+      ),
+    );
     const norm = ops.sqrt(squares.reduce((a, b) => ops.add(a, b)));
     g.output(norm, 'grad_norm');
     const coef = ops.min(ops.div(g.scalarLike(norm, spec.maxGradNorm), ops.add(norm, 1e-6)), 1);
@@ -167,9 +194,10 @@ export function buildEvalGraph(spec: Pick<StepGraphSpec, 'config' | 'weights' | 
   const params = new Params(g, spec.weights, (name) => !isFrozen(name, spec.freeze));
   const inputs = encoderInputs(g, spec.config);
   const { lastHiddenState } = buildEncoder(params, spec.config, inputs);
-  const logits = spec.head === 'project'
-    ? projectHead(params, spec.config, lastHiddenState, inputs.attentionMask, spec.pooling ?? 'cls')
-    : hfSequenceClassificationHead(params, spec.config, lastHiddenState);
+  const logits =
+    spec.head === 'project'
+      ? projectHead(params, spec.config, lastHiddenState, inputs.attentionMask, spec.pooling ?? 'cls')
+      : hfSequenceClassificationHead(params, spec.config, lastHiddenState);
   g.output(logits, 'logits');
   return g;
 }

@@ -21,7 +21,13 @@ import { prepareModel } from './model-setup.ts';
 import { fillKeepMask, shuffle, streamFor } from './rng.ts';
 import { learningRate, type ScheduleKind } from './schedule.ts';
 import { createGraphSession, type ExecutionProvider, type GraphSession, type HostTensor } from './session.ts';
-import { buildEvalGraph, buildStepGraph, buildUpdateGraph, type DropoutSite, type StepGraphSpec } from './step-graph.ts';
+import {
+  buildEvalGraph,
+  buildStepGraph,
+  buildUpdateGraph,
+  type DropoutSite,
+  type StepGraphSpec,
+} from './step-graph.ts';
 
 export interface TrainOptions {
   /** The base model folder (Hugging Face layout with model.safetensors and tokenizer files). */
@@ -99,7 +105,10 @@ const ADAMW: AdamWHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /** The held-out split: a seeded shuffle, the last `fraction` for validation. */
 function splitValidation(examples: RawExample[], fraction: number, seed: number): [RawExample[], RawExample[]] {
-  const order = shuffle(examples.map((_, i) => i), streamFor(seed, 'split', 0));
+  const order = shuffle(
+    examples.map((_, i) => i),
+    streamFor(seed, 'split', 0),
+  );
   const n = Math.max(1, Math.round(examples.length * fraction));
   return [order.slice(n).map((i) => examples[i]), order.slice(0, n).map((i) => examples[i])];
 }
@@ -121,8 +130,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const tokenizer = Tokenizer.fromJson(JSON.parse(fs.readFileSync(path.join(o.base, 'tokenizer.json'), 'utf8')));
   const multiLabel = isMultiLabel(o.train);
   const labels = labelSet(o.validation ? [...o.train, ...o.validation] : o.train, o.labels);
-  const [trainRaw, validRaw] = o.validation ? [o.train, o.validation] : splitValidation(o.train, o.validationSplit ?? 0.1, o.seed);
-  const prepared = prepareModel(baseFolder, labels, { head: o.pooling ? 'project' : 'hf_seqcls', pooling: o.pooling }, { seed: o.seed, multiLabel });
+  const [trainRaw, validRaw] = o.validation
+    ? [o.train, o.validation]
+    : splitValidation(o.train, o.validationSplit ?? 0.1, o.seed);
+  const prepared = prepareModel(
+    baseFolder,
+    labels,
+    { head: o.pooling ? 'project' : 'hf_seqcls', pooling: o.pooling },
+    { seed: o.seed, multiLabel },
+  );
   const { config } = prepared;
   const padId = readPadId(o.base, tokenizer, config.padTokenId);
   const trainSet = encodeExamples(tokenizer, trainRaw, labels, o.maxLength);
@@ -132,32 +148,71 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const batchesPerEpoch = Math.ceil(trainSet.length / o.batchSize);
   const stepsPerEpoch = Math.ceil(batchesPerEpoch / accumulation);
   const totalSteps = stepsPerEpoch * o.epochs;
-  const schedule = { kind: o.schedule ?? 'linear', peak: o.learningRate, warmupSteps: Math.floor(totalSteps * o.warmupRatio), totalSteps };
+  const schedule = {
+    kind: o.schedule ?? 'linear',
+    peak: o.learningRate,
+    warmupSteps: Math.floor(totalSteps * o.warmupRatio),
+    totalSteps,
+  };
   const freeze = { embeddings: o.freezeEmbeddings, layers: o.numFrozenLayers };
   const spec: StepGraphSpec = {
-    config, weights: prepared.weights, head: prepared.head, pooling: prepared.pooling ?? undefined, freeze,
-    loss: multiLabel ? 'bce_with_logits' : 'cross_entropy', adamw: ADAMW, decayExclusions: true,
-    maxGradNorm: o.maxGradNorm === undefined ? 1.0 : o.maxGradNorm, dropout: o.dropout ?? true,
-    backwardPrecision: o.backwardPrecision, mode: accumulation > 1 ? 'gradients' : 'fused',
+    config,
+    weights: prepared.weights,
+    head: prepared.head,
+    pooling: prepared.pooling ?? undefined,
+    freeze,
+    loss: multiLabel ? 'bce_with_logits' : 'cross_entropy',
+    adamw: ADAMW,
+    decayExclusions: true,
+    maxGradNorm: o.maxGradNorm === undefined ? 1.0 : o.maxGradNorm,
+    dropout: o.dropout ?? true,
+    backwardPrecision: o.backwardPrecision,
+    mode: accumulation > 1 ? 'gradients' : 'fused',
   };
   const step = buildStepGraph(spec);
   const ep = o.executionProvider ?? 'cpu';
   const stepSession = await createGraphSession(serializeGraph(step.graph), ep, o.threads);
-  const updateSession = accumulation > 1
-    ? await createGraphSession(serializeGraph(buildUpdateGraph(step.trainable.map((name) => ({ name, shape: prepared.weights.get(name)!.shape })), spec)), ep, o.threads)
-    : null;
+  const updateSession =
+    accumulation > 1
+      ? await createGraphSession(
+          serializeGraph(
+            buildUpdateGraph(
+              step.trainable.map((name) => ({ name, shape: prepared.weights.get(name)!.shape })),
+              spec,
+            ),
+          ),
+          ep,
+          o.threads,
+        )
+      : null;
   const evalSession = await createGraphSession(serializeGraph(buildEvalGraph(spec)), ep, o.threads);
 
   // Host state: every weight (frozen ones are never written), and Adam's moments of the trainable ones.
-  let weights: Map<string, NamedTensor> = new Map([...prepared.weights].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
-  let moments = new Map<string, NamedTensor>(step.trainable.flatMap((n) => {
-    const shape = weights.get(n)!.shape;
-    const size = weights.get(n)!.data.length;
-    return [[`m.${n}`, { shape, data: new Float32Array(size) }], [`v.${n}`, { shape, data: new Float32Array(size) }]];
-  }));
-  let state: TrainerState = { globalStep: 0, epoch: 0, batchInEpoch: 0, bestMetric: null, bestStep: null, patienceUsed: 0, logHistory: [] };
+  let weights: Map<string, NamedTensor> = new Map(
+    [...prepared.weights].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]),
+  );
+  let moments = new Map<string, NamedTensor>(
+    step.trainable.flatMap((n) => {
+      const shape = weights.get(n)!.shape;
+      const size = weights.get(n)!.data.length;
+      return [
+        [`m.${n}`, { shape, data: new Float32Array(size) }],
+        [`v.${n}`, { shape, data: new Float32Array(size) }],
+      ];
+    }),
+  );
+  let state: TrainerState = {
+    globalStep: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    bestMetric: null,
+    bestStep: null,
+    patienceUsed: 0,
+    logHistory: [],
+  };
   fs.mkdirSync(o.outDir, { recursive: true });
-  const resumeDir = o.resumeFrom === 'latest' ? listCheckpoints(o.outDir).at(-1)?.dir ?? null : o.resumeFrom ?? null;
+  const resumeDir =
+    o.resumeFrom === 'latest' ? (listCheckpoints(o.outDir).at(-1)?.dir ?? null) : (o.resumeFrom ?? null);
   if (resumeDir) {
     const loaded = loadCheckpoint(resumeDir, config);
     weights = loaded.weights;
@@ -167,9 +222,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let best: Evaluation | null = null;
   let bestWeights: Map<string, NamedTensor> | null = null;
   // A resumed run (maybe on another machine) reports the best evaluation of the run so far, from the history.
-  const bestEntry = state.bestStep === null ? undefined : state.logHistory.find((h) => h.step === state.bestStep && 'eval_loss' in h);
+  const bestEntry =
+    state.bestStep === null ? undefined : state.logHistory.find((h) => h.step === state.bestStep && 'eval_loss' in h);
   if (bestEntry) {
-    const metrics: Metrics = { loss: Number(bestEntry.eval_loss), accuracy: Number(bestEntry.eval_accuracy), macroF1: Number(bestEntry.eval_macro_f1), examples: validSet.length };
+    const metrics: Metrics = {
+      loss: Number(bestEntry.eval_loss),
+      accuracy: Number(bestEntry.eval_accuracy),
+      macroF1: Number(bestEntry.eval_macro_f1),
+      examples: validSet.length,
+    };
     best = { step: state.bestStep!, epoch: Number(bestEntry.epoch), metrics, isBest: true };
   }
   const metricName = o.metric ?? 'accuracy';
@@ -177,7 +238,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const tensorFeeds = (batch: Batch): Record<string, HostTensor> => {
     const dims = [batch.size, batch.length];
-    const feeds: Record<string, HostTensor> = { input_ids: { data: batch.inputIds, dims }, attention_mask: { data: batch.attentionMask, dims } };
+    const feeds: Record<string, HostTensor> = {
+      input_ids: { data: batch.inputIds, dims },
+      attention_mask: { data: batch.attentionMask, dims },
+    };
     if (config.modelType === 'bert') feeds.token_type_ids = { data: batch.tokenTypeIds, dims };
     return feeds;
   };
@@ -197,7 +261,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
   };
   const adamFeeds = (feeds: Record<string, HostTensor>, lr: number, t: number) => {
-    for (const [k, v] of Object.entries(adamwScalarValues(lr, o.weightDecay, ADAMW, t))) feeds[k] = { data: Float32Array.of(v), dims: [] };
+    for (const [k, v] of Object.entries(adamwScalarValues(lr, o.weightDecay, ADAMW, t)))
+      feeds[k] = { data: Float32Array.of(v), dims: [] };
   };
   // Double buffering: the graph writes the new parameters and moments into the spare buffers, then they swap.
   const spare = new Map<string, Float32Array>();
@@ -205,7 +270,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const into: Record<string, HostTensor> = {};
     for (const n of step.trainable) {
       const shape = weights.get(n)!.shape;
-      for (const [out, key] of [[`new.${n}`, n], [`new_m.${n}`, `m.${n}`], [`new_v.${n}`, `v.${n}`]]) {
+      for (const [out, key] of [
+        [`new.${n}`, n],
+        [`new_m.${n}`, `m.${n}`],
+        [`new_v.${n}`, `v.${n}`],
+      ]) {
         let buffer = spare.get(key);
         if (!buffer) spare.set(key, (buffer = new Float32Array(weights.get(n)!.data.length)));
         into[out] = { data: buffer, dims: shape };
@@ -215,7 +284,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   };
   const applyUpdate = (out: Record<string, HostTensor>) => {
     for (const n of step.trainable) {
-      for (const [name, key, holder] of [[`new.${n}`, n, weights], [`new_m.${n}`, `m.${n}`, moments], [`new_v.${n}`, `v.${n}`, moments]] as const) {
+      for (const [name, key, holder] of [
+        [`new.${n}`, n, weights],
+        [`new_m.${n}`, `m.${n}`, moments],
+        [`new_v.${n}`, `v.${n}`, moments],
+      ] as const) {
         const t = holder.get(key)!;
         const previous = t.data;
         t.data = out[name].data as Float32Array;
@@ -241,7 +314,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const row = Array.from(logits.subarray(i * C, (i + 1) * C));
         if (multiLabel) {
           const y = Array.from((batch.labels as Float32Array).subarray(i * C, (i + 1) * C));
-          row.forEach((x, c) => { lossSum += (Math.max(x, 0) - x * y[c] + Math.log1p(Math.exp(-Math.abs(x)))) / C; });
+          row.forEach((x, c) => {
+            lossSum += (Math.max(x, 0) - x * y[c] + Math.log1p(Math.exp(-Math.abs(x)))) / C;
+          });
           multiLogits.push(...row);
           multiTruth.push(...y);
         } else {
@@ -266,7 +341,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     // Rotation keeps the newest ones and the best one (a resumed run exports the best weights from it).
     const all = listCheckpoints(o.outDir).filter((c) => c.step !== stateNow.bestStep);
     const keep = o.keepCheckpoints ?? 2;
-    for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old.dir, { recursive: true, force: true });
+    for (const old of all.slice(0, Math.max(0, all.length - keep)))
+      fs.rmSync(old.dir, { recursive: true, force: true });
     o.onCheckpoint?.({ step: stateNow.globalStep, dir });
   };
 
@@ -286,7 +362,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
     const evaluation: Evaluation = { step: state.globalStep, epoch: state.epoch, metrics, isBest };
     if (isBest) best = evaluation;
-    state.logHistory.push({ step: state.globalStep, epoch: state.epoch, eval_loss: metrics.loss, eval_accuracy: metrics.accuracy, eval_macro_f1: metrics.macroF1 });
+    state.logHistory.push({
+      step: state.globalStep,
+      epoch: state.epoch,
+      eval_loss: metrics.loss,
+      eval_accuracy: metrics.accuracy,
+      eval_macro_f1: metrics.macroF1,
+    });
     o.onEvaluate?.(evaluation);
     checkpoint(state);
     if (o.earlyStoppingPatience != null && state.patienceUsed >= o.earlyStoppingPatience) stoppedEarly = true;
@@ -348,8 +430,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const seconds = (performance.now() - started) / 1000;
       const done = state.globalStep - startStep;
       o.onProgress?.({
-        step: state.globalStep, totalSteps, epoch: state.epoch + state.batchInEpoch / plan.length, loss: lossWindow, learningRate: lr,
-        samplesPerSecond: samples / seconds, etaSeconds: done ? ((totalSteps - state.globalStep) * seconds) / done : NaN,
+        step: state.globalStep,
+        totalSteps,
+        epoch: state.epoch + state.batchInEpoch / plan.length,
+        loss: lossWindow,
+        learningRate: lr,
+        samplesPerSecond: samples / seconds,
+        etaSeconds: done ? ((totalSteps - state.globalStep) * seconds) / done : NaN,
       });
       if (state.globalStep % 50 === 0) state.logHistory.push({ step: state.globalStep, loss, learning_rate: lr });
       const endOfEpoch = state.batchInEpoch === plan.length;
@@ -365,7 +452,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   await Promise.all([stepSession.release(), evalSession.release(), updateSession?.release()]);
   if (cancelled && o.exportOnCancel === false) {
-    return { outDir: o.outDir, labels, steps: state.globalStep, best, history: state.logHistory, stoppedEarly, cancelled };
+    return {
+      outDir: o.outDir,
+      labels,
+      steps: state.globalStep,
+      best,
+      history: state.logHistory,
+      stoppedEarly,
+      cancelled,
+    };
   }
 
   // Export the best weights (the last ones when nothing was evaluated) as a servable folder.
@@ -374,9 +469,20 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const finalWeights = bestWeights ?? weights;
   writeModelFolder(o.outDir, { config, weights: finalWeights, tokenizerDir: o.base });
   exportModel(o.outDir, { task: 'sequence-classification', pooling: prepared.pooling });
-  const result: TrainResult = { outDir: o.outDir, labels, steps: state.globalStep, best, history: state.logHistory, stoppedEarly, cancelled };
+  const result: TrainResult = {
+    outDir: o.outDir,
+    labels,
+    steps: state.globalStep,
+    best,
+    history: state.logHistory,
+    stoppedEarly,
+    cancelled,
+  };
   fs.writeFileSync(path.join(o.outDir, 'trainer_state.json'), JSON.stringify(state, null, 2) + '\n');
-  fs.writeFileSync(path.join(o.outDir, 'eval_results.json'), JSON.stringify(best ? { step: (best as Evaluation).step, ...(best as Evaluation).metrics } : {}, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(o.outDir, 'eval_results.json'),
+    JSON.stringify(best ? { step: (best as Evaluation).step, ...(best as Evaluation).metrics } : {}, null, 2) + '\n',
+  );
   return result;
 }
 

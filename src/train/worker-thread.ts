@@ -5,7 +5,10 @@ import type { WorkerMessage } from './worker-main.ts';
 
 type Callbacks = Pick<TrainOptions, 'onProgress' | 'onEvaluate' | 'onCheckpoint' | 'signal'>;
 
-export function trainInWorker(options: Omit<TrainOptions, keyof Callbacks>, callbacks: Callbacks = {}): Promise<TrainResult> {
+export function trainInWorker(
+  options: Omit<TrainOptions, keyof Callbacks>,
+  callbacks: Callbacks = {},
+): Promise<TrainResult> {
   const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
   return new Promise<TrainResult>((resolve, reject) => {
     const onAbort = () => worker.postMessage({ type: 'cancel' });

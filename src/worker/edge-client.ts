@@ -8,15 +8,30 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
-  encodePathName, FILE_NAME_HEADER, SIGNATURE_HEADERS, signRequest, WORKER_ROUTES,
-  type CheckpointRequest, type ClaimRequest, type ClaimResponse, type CompleteRequest, type EventsRequest,
-  type HeartbeatRequest, type HeartbeatResponse, type ReleaseRequest,
+  encodePathName,
+  FILE_NAME_HEADER,
+  SIGNATURE_HEADERS,
+  signRequest,
+  WORKER_ROUTES,
+  type CheckpointRequest,
+  type ClaimRequest,
+  type ClaimResponse,
+  type CompleteRequest,
+  type EventsRequest,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type ReleaseRequest,
 } from '../jobs/protocol.ts';
 import { errorMessage, silentLogger, type Logger } from './log.ts';
 
 /** The edge answered with a status that retrying will not change (4xx but 408, 409 and 429). */
 export class EdgeHttpError extends Error {
-  constructor(readonly status: number, readonly body: string, readonly method: string, readonly route: string) {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly method: string,
+    readonly route: string,
+  ) {
     super(`${method} ${route}: HTTP ${status}${body ? `: ${body.slice(0, 300)}` : ''}`);
     this.name = 'EdgeHttpError';
   }
@@ -24,7 +39,10 @@ export class EdgeHttpError extends Error {
 
 /** 409 on a job's route: the edge no longer holds our lease (expired, or given to another worker). */
 export class LeaseLostError extends Error {
-  constructor(readonly route: string, readonly body = '') {
+  constructor(
+    readonly route: string,
+    readonly body = '',
+  ) {
     super(`the lease is lost (409 on ${route})${body ? `: ${body.slice(0, 200)}` : ''}`);
     this.name = 'LeaseLostError';
   }
@@ -32,7 +50,12 @@ export class LeaseLostError extends Error {
 
 /** Every attempt failed (network errors, timeouts, 5xx) until the deadline. */
 export class EdgeUnreachableError extends Error {
-  constructor(readonly method: string, readonly route: string, readonly attempts: number, readonly last: string) {
+  constructor(
+    readonly method: string,
+    readonly route: string,
+    readonly attempts: number,
+    readonly last: string,
+  ) {
     super(`${method} ${route}: gave up after ${attempts} attempts (${last})`);
     this.name = 'EdgeUnreachableError';
   }
@@ -79,7 +102,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(`aborted${signal.reason ? `: ${String(signal.reason)}` : ''}`);
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new Error(`aborted${signal.reason ? `: ${String(signal.reason)}` : ''}`);
 }
 
 export class EdgeClient {
@@ -117,8 +142,14 @@ export class EdgeClient {
    * One signed call with retries. `consume` reads the answer inside the retry loop, so a body cut off mid-way
    * (the edge restarting during a download) is retried like a failed request.
    */
-  async call<T>(method: string, route: string, body: Uint8Array | null, contentType: string | null, o: CallOptions,
-    consume: (res: Response) => Promise<T>): Promise<T> {
+  async call<T>(
+    method: string,
+    route: string,
+    body: Uint8Array | null,
+    contentType: string | null,
+    o: CallOptions,
+    consume: (res: Response) => Promise<T>,
+  ): Promise<T> {
     const url = new URL(route.replace(/^\//, ''), this.base);
     const pathWithQuery = url.pathname + url.search;
     const bytes = body ?? new Uint8Array(0);
@@ -139,7 +170,10 @@ export class EdgeClient {
       try {
         const signals = [AbortSignal.timeout(timeoutMs), ...(o.signal ? [o.signal] : [])];
         const res = await this.fetchImpl(url, {
-          method, headers, body: method === 'GET' || method === 'HEAD' ? undefined : bytes, signal: AbortSignal.any(signals),
+          method,
+          headers,
+          body: method === 'GET' || method === 'HEAD' ? undefined : bytes,
+          signal: AbortSignal.any(signals),
         });
         if (res.ok) return await consume(res);
         const text = await res.text().catch(() => '');
@@ -157,12 +191,23 @@ export class EdgeClient {
       }
       const wait = retryAfter ?? this.delay(attempt);
       if (Date.now() + wait > deadline) throw new EdgeUnreachableError(method, route, attempt + 1, last);
-      this.log.warn('edge call failed, retrying', { method, route, attempt: attempt + 1, error: last, retry_in_ms: Math.round(wait) });
+      this.log.warn('edge call failed, retrying', {
+        method,
+        route,
+        attempt: attempt + 1,
+        error: last,
+        retry_in_ms: Math.round(wait),
+      });
       await sleep(wait, o.signal);
     }
   }
 
-  private json<T>(method: string, route: string, payload: unknown, o: CallOptions = {}): Promise<{ status: number; body: T | null }> {
+  private json<T>(
+    method: string,
+    route: string,
+    payload: unknown,
+    o: CallOptions = {},
+  ): Promise<{ status: number; body: T | null }> {
     const bytes = new TextEncoder().encode(JSON.stringify(payload));
     return this.call(method, route, bytes, 'application/json', o, async (res) => {
       const text = await res.text();
@@ -177,7 +222,10 @@ export class EdgeClient {
   }
 
   async heartbeat(jobId: string, request: HeartbeatRequest, o: CallOptions = {}): Promise<HeartbeatResponse> {
-    const { body } = await this.json<HeartbeatResponse>('POST', WORKER_ROUTES.heartbeat(jobId), request, { lease: request.lease_id, ...o });
+    const { body } = await this.json<HeartbeatResponse>('POST', WORKER_ROUTES.heartbeat(jobId), request, {
+      lease: request.lease_id,
+      ...o,
+    });
     if (!body) throw new Error('the heartbeat answer has no body');
     return body;
   }
@@ -190,8 +238,17 @@ export class EdgeClient {
     await this.json('POST', WORKER_ROUTES.checkpoint(jobId), request, { lease: request.lease_id, ...o });
   }
 
-  async complete(jobId: string, request: CompleteRequest, o: CallOptions = {}): Promise<{ fine_tuned_model?: string | null }> {
-    const { body } = await this.json<{ fine_tuned_model?: string | null }>('POST', WORKER_ROUTES.complete(jobId), request, { lease: request.lease_id, ...o });
+  async complete(
+    jobId: string,
+    request: CompleteRequest,
+    o: CallOptions = {},
+  ): Promise<{ fine_tuned_model?: string | null }> {
+    const { body } = await this.json<{ fine_tuned_model?: string | null }>(
+      'POST',
+      WORKER_ROUTES.complete(jobId),
+      request,
+      { lease: request.lease_id, ...o },
+    );
     return body ?? {};
   }
 
@@ -206,20 +263,44 @@ export class EdgeClient {
     }
   }
 
-  putCheckpointFile(jobId: string, step: number, file: string, bytes: Uint8Array, o: CallOptions & { lease: string }): Promise<void> {
-    return this.call('PUT', WORKER_ROUTES.checkpointFile(jobId, step, encodePathName(file)), bytes, 'application/octet-stream', o, async (res) => {
-      await res.body?.cancel();
-    });
+  putCheckpointFile(
+    jobId: string,
+    step: number,
+    file: string,
+    bytes: Uint8Array,
+    o: CallOptions & { lease: string },
+  ): Promise<void> {
+    return this.call(
+      'PUT',
+      WORKER_ROUTES.checkpointFile(jobId, step, encodePathName(file)),
+      bytes,
+      'application/octet-stream',
+      o,
+      async (res) => {
+        await res.body?.cancel();
+      },
+    );
   }
 
   putResultFile(jobId: string, file: string, bytes: Uint8Array, o: CallOptions & { lease: string }): Promise<void> {
-    return this.call('PUT', WORKER_ROUTES.resultFile(jobId, encodePathName(file)), bytes, 'application/octet-stream', o, async (res) => {
-      await res.body?.cancel();
-    });
+    return this.call(
+      'PUT',
+      WORKER_ROUTES.resultFile(jobId, encodePathName(file)),
+      bytes,
+      'application/octet-stream',
+      o,
+      async (res) => {
+        await res.body?.cancel();
+      },
+    );
   }
 
   /** A dataset file into `dest`; returns the name and content type the edge gave it, if any. */
-  downloadFile(fileId: string, dest: string, o: CallOptions = {}): Promise<{ name: string | null; contentType: string | null; bytes: number }> {
+  downloadFile(
+    fileId: string,
+    dest: string,
+    o: CallOptions = {},
+  ): Promise<{ name: string | null; contentType: string | null; bytes: number }> {
     return this.download(WORKER_ROUTES.file(fileId), dest, o);
   }
 
@@ -227,12 +308,22 @@ export class EdgeClient {
     return this.download(WORKER_ROUTES.modelFile(encodePathName(modelId), encodePathName(file)), dest, o);
   }
 
-  downloadCheckpointFile(jobId: string, step: number, file: string, dest: string, o: CallOptions = {}): Promise<{ bytes: number }> {
+  downloadCheckpointFile(
+    jobId: string,
+    step: number,
+    file: string,
+    dest: string,
+    o: CallOptions = {},
+  ): Promise<{ bytes: number }> {
     return this.download(WORKER_ROUTES.checkpointFile(jobId, step, encodePathName(file)), dest, o);
   }
 
   /** Streams the answer to `dest` through a temporary file: a file is there whole or not at all. */
-  private download(route: string, dest: string, o: CallOptions): Promise<{ name: string | null; contentType: string | null; bytes: number }> {
+  private download(
+    route: string,
+    dest: string,
+    o: CallOptions,
+  ): Promise<{ name: string | null; contentType: string | null; bytes: number }> {
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.part`;
     return this.call('GET', route, null, null, { timeoutMs: this.transferTimeoutMs, ...o }, async (res) => {

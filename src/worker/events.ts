@@ -34,10 +34,11 @@ export class EventSink {
       this.queue.splice(i >= 0 ? i : 0, 1);
     }
     if (this.queue.length >= this.batch) void this.flush();
-    else this.timer ??= setTimeout(() => {
-      this.timer = null;
-      void this.flush();
-    }, this.intervalMs);
+    else
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, this.intervalMs);
   }
 
   message(message: string, data: Record<string, unknown> | null = null, level: JobEvent['level'] = 'info'): void {
@@ -50,15 +51,27 @@ export class EventSink {
     if (this.queue.length === 0 || this.lease.lost.aborted) return;
     const events = this.queue.slice(0, this.batch);
     let ok = false;
-    this.sending = this.client.postEvents(this.jobId, { lease_id: this.lease.id, events }, { signal: this.lease.lost, deadline: Date.now() + 30_000 })
-      .then(() => {
-        this.queue.splice(0, events.length);
-        this.sent += events.length;
-        ok = true;
-      }, (err) => {
-        if (err instanceof LeaseLostError) this.lease.end('lease_lost', err.message);
-        else if (!this.lease.lost.aborted) this.log.warn('sending events failed; they stay queued', { error: errorMessage(err), queued: this.queue.length });
-      })
+    this.sending = this.client
+      .postEvents(
+        this.jobId,
+        { lease_id: this.lease.id, events },
+        { signal: this.lease.lost, deadline: Date.now() + 30_000 },
+      )
+      .then(
+        () => {
+          this.queue.splice(0, events.length);
+          this.sent += events.length;
+          ok = true;
+        },
+        (err) => {
+          if (err instanceof LeaseLostError) this.lease.end('lease_lost', err.message);
+          else if (!this.lease.lost.aborted)
+            this.log.warn('sending events failed; they stay queued', {
+              error: errorMessage(err),
+              queued: this.queue.length,
+            });
+        },
+      )
       .finally(() => {
         this.sending = null;
       });

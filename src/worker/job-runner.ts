@@ -47,7 +47,10 @@ export type JobOutcome =
 
 /** A failure that is the job's own (bad file, bad model): complete as failed with this code. */
 class JobFailure extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -59,7 +62,8 @@ function neededModelFile(file: string): boolean {
 
 function safeRelative(file: string): string {
   const normal = path.posix.normalize(file);
-  if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) throw new JobFailure('invalid_file_name', `refusing the file name '${file}'`);
+  if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal))
+    throw new JobFailure('invalid_file_name', `refusing the file name '${file}'`);
   return normal;
 }
 
@@ -84,14 +88,19 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
   const events = new EventSink(client, job.id, lease, log);
   const base = { attempt: claim.attempt, worker_id: client.workerId };
   let trainingStarted = false;
-  log.info('job claimed', { model: job.model, resume_step: claim.resume_from?.step ?? null, lease_expires_at: claim.lease.expires_at });
+  log.info('job claimed', {
+    model: job.model,
+    resume_step: claim.resume_from?.step ?? null,
+    lease_expires_at: claim.lease.expires_at,
+  });
 
   const fetchOpts = { lease: lease.id, signal: lease.stop };
   const fetchOrFail = async <T>(what: string, code: string, task: () => Promise<T>): Promise<T> => {
     try {
       return await task();
     } catch (err) {
-      if (err instanceof EdgeHttpError && err.status === 404) throw new JobFailure(code, `${what} is not available (404)`);
+      if (err instanceof EdgeHttpError && err.status === 404)
+        throw new JobFailure(code, `${what} is not available (404)`);
       throw err;
     }
   };
@@ -99,39 +108,59 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
   try {
     const hp = withDefaults(job.hyperparameters);
     if (claim.resume_from) {
-      events.message(`Resuming the fine-tuning job from the checkpoint at step ${claim.resume_from.step} (attempt ${claim.attempt})`,
-        { phase: 'resumed', resume_step: claim.resume_from.step, ...base });
+      events.message(
+        `Resuming the fine-tuning job from the checkpoint at step ${claim.resume_from.step} (attempt ${claim.attempt})`,
+        { phase: 'resumed', resume_step: claim.resume_from.step, ...base },
+      );
     } else {
       events.message('Fine-tuning job started', { phase: 'started', ...base });
     }
 
     // ---- inputs
     const trainFile = path.join(dir, 'data', 'train');
-    const trainInfo = await fetchOrFail(`the training file ${job.training_file}`, 'file_not_found', () => client.downloadFile(job.training_file, trainFile, fetchOpts));
+    const trainInfo = await fetchOrFail(`the training file ${job.training_file}`, 'file_not_found', () =>
+      client.downloadFile(job.training_file, trainFile, fetchOpts),
+    );
     let validInfo: Awaited<ReturnType<EdgeClient['downloadFile']>> | null = null;
     if (job.validation_file) {
-      validInfo = await fetchOrFail(`the validation file ${job.validation_file}`, 'file_not_found', () => client.downloadFile(job.validation_file!, path.join(dir, 'data', 'validation'), fetchOpts));
+      validInfo = await fetchOrFail(`the validation file ${job.validation_file}`, 'file_not_found', () =>
+        client.downloadFile(job.validation_file!, path.join(dir, 'data', 'validation'), fetchOpts),
+      );
     }
     const parse = (file: string, info: { name: string | null; contentType: string | null }, code: string) => {
       try {
         return readDataset(file, info.name, info.contentType);
       } catch (err) {
-        if (err instanceof DatasetError) throw new JobFailure(code, `${code === 'invalid_training_file' ? 'training' : 'validation'} file: ${err.message}`);
+        if (err instanceof DatasetError)
+          throw new JobFailure(
+            code,
+            `${code === 'invalid_training_file' ? 'training' : 'validation'} file: ${err.message}`,
+          );
         throw err;
       }
     };
     const train = parse(trainFile, trainInfo, 'invalid_training_file');
-    const validation = validInfo ? parse(path.join(dir, 'data', 'validation'), validInfo, 'invalid_validation_file') : null;
+    const validation = validInfo
+      ? parse(path.join(dir, 'data', 'validation'), validInfo, 'invalid_validation_file')
+      : null;
 
     const baseDir = path.join(dir, 'base');
     const modelFiles = claim.base_model_files.filter(neededModelFile);
-    if (!modelFiles.includes('config.json') || !modelFiles.includes('model.safetensors') || !modelFiles.includes('tokenizer.json')) {
-      throw new JobFailure('invalid_base_model', `the base model ${job.model} cannot be fine-tuned: it needs config.json, model.safetensors and tokenizer.json (has ${claim.base_model_files.join(', ') || 'no files'})`);
+    if (
+      !modelFiles.includes('config.json') ||
+      !modelFiles.includes('model.safetensors') ||
+      !modelFiles.includes('tokenizer.json')
+    ) {
+      throw new JobFailure(
+        'invalid_base_model',
+        `the base model ${job.model} cannot be fine-tuned: it needs config.json, model.safetensors and tokenizer.json (has ${claim.base_model_files.join(', ') || 'no files'})`,
+      );
     }
     let modelBytes = 0;
     for (const file of modelFiles) {
-      const got = await fetchOrFail(`the base model file ${job.model}/${file}`, 'base_model_unavailable',
-        () => client.downloadModelFile(job.model, file, path.join(baseDir, safeRelative(file)), fetchOpts));
+      const got = await fetchOrFail(`the base model file ${job.model}/${file}`, 'base_model_unavailable', () =>
+        client.downloadModelFile(job.model, file, path.join(baseDir, safeRelative(file)), fetchOpts),
+      );
       modelBytes += got.bytes;
     }
     const weightBytes = fs.statSync(path.join(baseDir, 'model.safetensors')).size;
@@ -141,7 +170,8 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       const { step, files } = claim.resume_from;
       const fetchCheckpoint = async (s: number) => {
         const target = path.join(outDir, `checkpoint-${s}`);
-        for (const file of files) await client.downloadCheckpointFile(job.id, s, file, path.join(target, safeRelative(file)), fetchOpts);
+        for (const file of files)
+          await client.downloadCheckpointFile(job.id, s, file, path.join(target, safeRelative(file)), fetchOpts);
         return target;
       };
       resumeFrom = await fetchCheckpoint(step);
@@ -153,12 +183,24 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
         } catch (err) {
           if (!(err instanceof EdgeHttpError)) throw err;
           fs.rmSync(path.join(outDir, `checkpoint-${state.bestStep}`), { recursive: true, force: true });
-          log.warn('the best checkpoint is not on the edge; the export will take the newest weights', { best_step: state.bestStep, error: err.message });
-          events.message(`The best checkpoint (step ${state.bestStep}) could not be fetched; the model will be exported from the newest weights`, { ...base }, 'warn');
+          log.warn('the best checkpoint is not on the edge; the export will take the newest weights', {
+            best_step: state.bestStep,
+            error: err.message,
+          });
+          events.message(
+            `The best checkpoint (step ${state.bestStep}) could not be fetched; the model will be exported from the newest weights`,
+            { ...base },
+            'warn',
+          );
         }
       }
     }
-    log.info('inputs ready', { train_examples: train.length, validation_examples: validation?.length ?? null, base_bytes: modelBytes, resume_from: resumeFrom });
+    log.info('inputs ready', {
+      train_examples: train.length,
+      validation_examples: validation?.length ?? null,
+      base_bytes: modelBytes,
+      resume_from: resumeFrom,
+    });
 
     // ---- training
     const plan = checkpointCadence(train.length, hp, weightBytes, o.checkpointEvery ?? null, validation !== null);
@@ -167,21 +209,43 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
     const evaluations = new Map<number, Evaluation>();
     const progressAt = new Map<number, Progress>();
     const uploader = new CheckpointUploader({
-      client, jobId: job.id, lease, stagingDir: path.join(dir, 'staging'), log,
+      client,
+      jobId: job.id,
+      lease,
+      stagingDir: path.join(dir, 'staging'),
+      log,
       describe: (step) => {
         const e = evaluations.get(step);
         const p = progressAt.get(step);
         const metrics: Record<string, number> = {};
         if (p) metrics.train_loss = p.loss;
-        if (e) Object.assign(metrics, { eval_loss: e.metrics.loss, eval_accuracy: e.metrics.accuracy, eval_macro_f1: e.metrics.macroF1 });
+        if (e)
+          Object.assign(metrics, {
+            eval_loss: e.metrics.loss,
+            eval_accuracy: e.metrics.accuracy,
+            eval_macro_f1: e.metrics.macroF1,
+          });
         for (const k of Object.keys(metrics)) if (!Number.isFinite(metrics[k])) delete metrics[k];
         return { epoch: e?.epoch ?? p?.epoch ?? 0, metrics };
       },
     });
     const options = trainOptionsFor(hp, {
-      base: baseDir, train, validation, outDir, executionProvider: o.executionProvider, checkpointEvery: plan.checkpointEvery, resumeFrom, threads: o.threads,
+      base: baseDir,
+      train,
+      validation,
+      outDir,
+      executionProvider: o.executionProvider,
+      checkpointEvery: plan.checkpointEvery,
+      resumeFrom,
+      threads: o.threads,
     });
-    log.info('training', { steps_per_epoch: plan.stepsPerEpoch, epochs: hp.n_epochs, checkpoint_every: plan.checkpointEvery, eval_steps: hp.eval_steps, ep: o.executionProvider });
+    log.info('training', {
+      steps_per_epoch: plan.stepsPerEpoch,
+      epochs: hp.n_epochs,
+      checkpoint_every: plan.checkpointEvery,
+      eval_steps: hp.eval_steps,
+      ep: o.executionProvider,
+    });
     trainingStarted = true;
     o.onPhase?.('training', job.id);
     let result: TrainResult;
@@ -195,19 +259,41 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
           progressAt.set(p.step, p);
           if (p.step % metricsEvery === 0 || p.step === p.totalSteps || p.step === 1 + (claim.resume_from?.step ?? 0)) {
             const data: MetricsEventData = {
-              step: p.step, total_steps: p.totalSteps, epoch: p.epoch, train_loss: p.loss, learning_rate: p.learningRate,
-              samples_per_second: p.samplesPerSecond, eta_seconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : null, attempt: claim.attempt,
+              step: p.step,
+              total_steps: p.totalSteps,
+              epoch: p.epoch,
+              train_loss: p.loss,
+              learning_rate: p.learningRate,
+              samples_per_second: p.samplesPerSecond,
+              eta_seconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : null,
+              attempt: claim.attempt,
             };
-            events.push({ type: 'metrics', level: 'info', message: `Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`, data: { ...data } });
+            events.push({
+              type: 'metrics',
+              level: 'info',
+              message: `Step ${p.step}/${p.totalSteps}: training loss=${p.loss.toFixed(4)}`,
+              data: { ...data },
+            });
           }
         },
         onEvaluate: (e) => {
           evaluations.set(e.step, e);
           if (e.isBest) uploader.markBest(e.step);
           const data: EvaluationEventData = {
-            step: e.step, epoch: e.epoch, eval_loss: e.metrics.loss, eval_accuracy: e.metrics.accuracy, eval_macro_f1: e.metrics.macroF1, is_best: e.isBest, attempt: claim.attempt,
+            step: e.step,
+            epoch: e.epoch,
+            eval_loss: e.metrics.loss,
+            eval_accuracy: e.metrics.accuracy,
+            eval_macro_f1: e.metrics.macroF1,
+            is_best: e.isBest,
+            attempt: claim.attempt,
           };
-          events.push({ type: 'metrics', level: 'info', message: `Step ${e.step}: validation loss=${e.metrics.loss.toFixed(4)}, accuracy=${e.metrics.accuracy.toFixed(4)}`, data: { ...data } });
+          events.push({
+            type: 'metrics',
+            level: 'info',
+            message: `Step ${e.step}: validation loss=${e.metrics.loss.toFixed(4)}, accuracy=${e.metrics.accuracy.toFixed(4)}`,
+            data: { ...data },
+          });
           log.info('evaluation', { step: e.step, ...e.metrics, is_best: e.isBest });
         },
         onCheckpoint: (c) => uploader.add(c.step, c.dir),
@@ -218,8 +304,17 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
     }
     // Stopped (cancel, lost lease, shutdown): the trainer returned after the step in flight, without exporting.
     if (result.cancelled || lease.stop.aborted) throw new Error(`training stopped: ${lease.stopReason ?? 'cancelled'}`);
-    log.info('training done', { steps: result.steps, best_step: result.best?.step ?? null, stopped_early: result.stoppedEarly, last_loss: (lastProgress as Progress | null)?.loss ?? null });
-    events.message(`Training finished after ${result.steps} steps${result.stoppedEarly ? ' (stopped early)' : ''}`, { phase: 'training_done', steps: result.steps, ...base });
+    log.info('training done', {
+      steps: result.steps,
+      best_step: result.best?.step ?? null,
+      stopped_early: result.stoppedEarly,
+      last_loss: (lastProgress as Progress | null)?.loss ?? null,
+    });
+    events.message(`Training finished after ${result.steps} steps${result.stoppedEarly ? ' (stopped early)' : ''}`, {
+      phase: 'training_done',
+      steps: result.steps,
+      ...base,
+    });
 
     // ---- results
     await uploader.drain();
@@ -228,17 +323,33 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
     events.message(`Uploading the fine-tuned model (${files.length} files)`, { phase: 'uploading', files, ...base });
     const uploadStarted = Date.now();
     for (const file of files) {
-      await client.putResultFile(job.id, file, fs.readFileSync(path.join(outDir, file)), { lease: lease.id, signal: lease.stop, deadline: Date.now() + 5 * 60_000 });
+      await client.putResultFile(job.id, file, fs.readFileSync(path.join(outDir, file)), {
+        lease: lease.id,
+        signal: lease.stop,
+        deadline: Date.now() + 5 * 60_000,
+      });
     }
     log.info('model uploaded', { files: files.length, ms: Date.now() - uploadStarted });
     const trainedTokens = countTokens(baseDir, train, hp.max_length) * hp.n_epochs;
     const metrics: Record<string, number> = { steps: result.steps };
-    if (result.best) Object.assign(metrics, { eval_loss: result.best.metrics.loss, eval_accuracy: result.best.metrics.accuracy, eval_macro_f1: result.best.metrics.macroF1, best_step: result.best.step });
+    if (result.best)
+      Object.assign(metrics, {
+        eval_loss: result.best.metrics.loss,
+        eval_accuracy: result.best.metrics.accuracy,
+        eval_macro_f1: result.best.metrics.macroF1,
+        best_step: result.best.step,
+      });
     if (lastProgress) metrics.train_loss = (lastProgress as Progress).loss;
     for (const k of Object.keys(metrics)) if (!Number.isFinite(metrics[k])) delete metrics[k];
     events.message('The job has successfully completed', { phase: 'succeeded', ...base });
     await events.flush();
-    const done = await complete(client, job.id, lease, { lease_id: lease.id, status: 'succeeded', files, trained_tokens: trainedTokens, metrics });
+    const done = await complete(client, job.id, lease, {
+      lease_id: lease.id,
+      status: 'succeeded',
+      files,
+      trained_tokens: trainedTokens,
+      metrics,
+    });
     log.info('job succeeded', { fine_tuned_model: done.fine_tuned_model ?? null });
     return { status: 'succeeded', fineTunedModel: done.fine_tuned_model ?? null };
   } catch (err) {
@@ -259,7 +370,13 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
     }
     if (reason === 'shutdown') {
       await events.flush();
-      const released = await client.release(job.id, { lease_id: lease.id, reason: 'the worker is shutting down' }, { deadline: Date.now() + 3_000 }).catch(() => false);
+      const released = await client
+        .release(
+          job.id,
+          { lease_id: lease.id, reason: 'the worker is shutting down' },
+          { deadline: Date.now() + 3_000 },
+        )
+        .catch(() => false);
       log.info('job given back', { released });
       return { status: 'released' };
     }
@@ -269,7 +386,10 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       log.error('the edge is unreachable: the job is dropped here', { error: errorMessage(err) });
       return { status: 'lease_lost', detail: errorMessage(err) };
     }
-    const error = err instanceof JobFailure ? { code: err.code, message: err.message } : { code: 'training_failed', message: errorMessage(err) };
+    const error =
+      err instanceof JobFailure
+        ? { code: err.code, message: err.message }
+        : { code: 'training_failed', message: errorMessage(err) };
     log.error('job failed', { ...error });
     events.message(`The job failed: ${error.message}`, { phase: 'failed', code: error.code, ...base }, 'error');
     await events.flush();

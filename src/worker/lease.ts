@@ -92,10 +92,14 @@ export class LeaseKeeper {
   private arm(): void {
     this.disarm();
     if (this.endController.signal.aborted || this.lost.aborted) return;
-    this.watchdog = setTimeout(() => {
-      this.watchdog = null;
-      if (!this.endController.signal.aborted) this.end('lease_lost', 'no heartbeat got through before the lease expired');
-    }, Math.max(0, this.renewBy - Date.now()));
+    this.watchdog = setTimeout(
+      () => {
+        this.watchdog = null;
+        if (!this.endController.signal.aborted)
+          this.end('lease_lost', 'no heartbeat got through before the lease expired');
+      },
+      Math.max(0, this.renewBy - Date.now()),
+    );
   }
 
   private disarm(): void {
@@ -116,13 +120,25 @@ export class LeaseKeeper {
       let answer: HeartbeatResponse;
       try {
         // No attempt may outlast renewBy (an answer after it comes too late): the watchdog aborts it via `lost`.
-        answer = await this.client.heartbeat(this.jobId, { lease_id: this.id, ...(this.progress ? { step: this.progress.step, total_steps: this.progress.totalSteps } : {}) },
-          { deadline: this.renewBy, timeoutMs: Math.max(1, Math.ceil(this.renewBy - Date.now())), signal: AbortSignal.any([ended, this.lost]) });
+        answer = await this.client.heartbeat(
+          this.jobId,
+          {
+            lease_id: this.id,
+            ...(this.progress ? { step: this.progress.step, total_steps: this.progress.totalSteps } : {}),
+          },
+          {
+            deadline: this.renewBy,
+            timeoutMs: Math.max(1, Math.ceil(this.renewBy - Date.now())),
+            signal: AbortSignal.any([ended, this.lost]),
+          },
+        );
       } catch (err) {
         if (ended.aborted || this.lost.aborted) return;
         if (err instanceof LeaseLostError) this.end('lease_lost', err.message);
-        else if (err instanceof EdgeUnreachableError) this.end('lease_lost', `no heartbeat got through before the lease expired: ${err.message}`);
-        else if (err instanceof EdgeHttpError && [401, 403, 404, 410].includes(err.status)) this.end('lease_lost', err.message);
+        else if (err instanceof EdgeUnreachableError)
+          this.end('lease_lost', `no heartbeat got through before the lease expired: ${err.message}`);
+        else if (err instanceof EdgeHttpError && [401, 403, 404, 410].includes(err.status))
+          this.end('lease_lost', err.message);
         else {
           // An answer we cannot read: try again at the next beat, while the lease lasts.
           this.log.warn('heartbeat failed', { error: errorMessage(err) });

@@ -17,14 +17,18 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function createLogger(options: { level?: LogLevel; write?: (line: string) => void; context?: Record<string, unknown> } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel; write?: (line: string) => void; context?: Record<string, unknown> } = {},
+): Logger {
   const min = ORDER[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const context = options.context ?? {};
-  const log = (level: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[level] < min) return;
-    write(`${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...context, ...fields })}\n`);
-  };
+  const log =
+    (level: LogLevel) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[level] < min) return;
+      write(`${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...context, ...fields })}\n`);
+    };
   return {
     debug: log('debug'),
     info: log('info'),

@@ -7,8 +7,18 @@ import type { TrainOptions } from '../train/trainer.ts';
 
 /** The trainer's own defaults, for fields an edge leaves out (the edge should send them all). */
 const DEFAULTS: Hyperparameters = {
-  n_epochs: 3, batch_size: 32, learning_rate: 5e-5, max_length: 128, num_frozen_layers: 0, freeze_embeddings: false,
-  pooling: null, warmup_ratio: 0.1, weight_decay: 0.01, seed: 42, gradient_accumulation_steps: 1, eval_steps: null,
+  n_epochs: 3,
+  batch_size: 32,
+  learning_rate: 5e-5,
+  max_length: 128,
+  num_frozen_layers: 0,
+  freeze_embeddings: false,
+  pooling: null,
+  warmup_ratio: 0.1,
+  weight_decay: 0.01,
+  seed: 42,
+  gradient_accumulation_steps: 1,
+  eval_steps: null,
   early_stopping_patience: null,
 };
 
@@ -23,7 +33,14 @@ export interface TrainingPlan {
  * `cheapBytes` of weights, about 4 per epoch (at least 10 steps apart). `requested` (the --checkpoint-every flag)
  * wins: 0 means at evaluations only.
  */
-export function checkpointCadence(trainExamples: number, hp: Hyperparameters, weightBytes: number, requested: number | null, hasValidationFile: boolean, cheapBytes = 64 << 20): TrainingPlan {
+export function checkpointCadence(
+  trainExamples: number,
+  hp: Hyperparameters,
+  weightBytes: number,
+  requested: number | null,
+  hasValidationFile: boolean,
+  cheapBytes = 64 << 20,
+): TrainingPlan {
   const held = hasValidationFile ? 0 : Math.max(1, Math.round(trainExamples * 0.1));
   const batches = Math.ceil(Math.max(0, trainExamples - held) / Math.max(1, hp.batch_size));
   const stepsPerEpoch = Math.max(1, Math.ceil(batches / Math.max(1, hp.gradient_accumulation_steps)));
@@ -41,10 +58,19 @@ export function withDefaults(hp: Partial<Hyperparameters> | null | undefined): H
   return out;
 }
 
-export function trainOptionsFor(hp: Hyperparameters, o: {
-  base: string; train: RawExample[]; validation: RawExample[] | null; outDir: string; executionProvider: ExecutionProvider;
-  checkpointEvery: number | null; resumeFrom: string | null; threads?: number;
-}): Omit<TrainOptions, 'onProgress' | 'onEvaluate' | 'onCheckpoint' | 'signal'> {
+export function trainOptionsFor(
+  hp: Hyperparameters,
+  o: {
+    base: string;
+    train: RawExample[];
+    validation: RawExample[] | null;
+    outDir: string;
+    executionProvider: ExecutionProvider;
+    checkpointEvery: number | null;
+    resumeFrom: string | null;
+    threads?: number;
+  },
+): Omit<TrainOptions, 'onProgress' | 'onEvaluate' | 'onCheckpoint' | 'signal'> {
   return {
     base: o.base,
     train: o.train,
@@ -80,13 +106,20 @@ export function datasetFormat(name: string | null, contentType: string | null, h
   if (name) {
     try {
       return formatOf(name);
-    } catch { /* no known extension: look further */ }
+    } catch {
+      /* no known extension: look further */
+    }
   }
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/json'].includes(type)) return 'jsonl';
+  if (['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/json'].includes(type))
+    return 'jsonl';
   if (type === 'text/csv') return 'csv';
   if (type === 'text/tab-separated-values') return 'tsv';
-  const first = head.replace(/^\ufeff/, '').split(/\r?\n/).find((line) => line.trim() !== '') ?? '';
+  const first =
+    head
+      .replace(/^\ufeff/, '')
+      .split(/\r?\n/)
+      .find((line) => line.trim() !== '') ?? '';
   if (first.trim().startsWith('{')) return 'jsonl';
   return first.includes('\t') ? 'tsv' : 'csv';
 }

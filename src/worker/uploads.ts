@@ -41,15 +41,17 @@ export class CheckpointUploader {
   readonly uploaded: number[] = [];
   readonly skipped: number[] = [];
 
-  constructor(private readonly o: {
-    client: EdgeClient;
-    jobId: string;
-    lease: LeaseKeeper;
-    stagingDir: string;
-    log: Logger;
-    /** Metrics to register with the checkpoint of a step (evaluation, training loss) and its epoch. */
-    describe: (step: number) => { epoch: number; metrics: Record<string, number> };
-  }) {
+  constructor(
+    private readonly o: {
+      client: EdgeClient;
+      jobId: string;
+      lease: LeaseKeeper;
+      stagingDir: string;
+      log: Logger;
+      /** Metrics to register with the checkpoint of a step (evaluation, training loss) and its epoch. */
+      describe: (step: number) => { epoch: number; metrics: Record<string, number> };
+    },
+  ) {
     fs.mkdirSync(o.stagingDir, { recursive: true });
   }
 
@@ -104,7 +106,8 @@ export class CheckpointUploader {
           this.o.lease.end('lease_lost', err.message);
           return;
         }
-        if (!this.o.lease.stop.aborted) this.o.log.warn('checkpoint upload failed; training goes on', { step: next.step, error: errorMessage(err) });
+        if (!this.o.lease.stop.aborted)
+          this.o.log.warn('checkpoint upload failed; training goes on', { step: next.step, error: errorMessage(err) });
       } finally {
         fs.rmSync(next.dir, { recursive: true, force: true });
       }

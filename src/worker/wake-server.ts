@@ -3,7 +3,13 @@
 // only makes the worker claim at once: the claim, not the wake-up, decides which job it gets.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SIGNATURE_HEADERS, SIGNATURE_TOLERANCE_SECONDS, verifyRequest, WORKER_WAKE_PATH, type WakeRequest } from '../jobs/protocol.ts';
+import {
+  SIGNATURE_HEADERS,
+  SIGNATURE_TOLERANCE_SECONDS,
+  verifyRequest,
+  WORKER_WAKE_PATH,
+  type WakeRequest,
+} from '../jobs/protocol.ts';
 import type { Logger } from './log.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -41,7 +47,8 @@ export function startWakeServer(o: {
       if (res.headersSent) return;
       const url = req.url ?? '/';
       if (req.method === 'GET' && url === '/healthz') return send(200, { status: 'ok', ...o.status() });
-      if (url.split('?')[0] !== WORKER_WAKE_PATH) return send(404, { error: { type: 'not_found_error', message: `no route for ${req.method} ${url}` } });
+      if (url.split('?')[0] !== WORKER_WAKE_PATH)
+        return send(404, { error: { type: 'not_found_error', message: `no route for ${req.method} ${url}` } });
       if (req.method !== 'POST') return send(405, { error: { type: 'method_not_allowed', message: 'use POST' } });
       const body = new Uint8Array(Buffer.concat(chunks));
       const timestamp = Number(req.headers[SIGNATURE_HEADERS.timestamp]);
@@ -52,7 +59,8 @@ export function startWakeServer(o: {
       }
       const now = Date.now();
       for (const [sig, until] of seen) if (until < now) seen.delete(sig);
-      if (seen.has(signature)) return send(409, { error: { type: 'conflict', message: 'this wake-up was already received (replay)' } });
+      if (seen.has(signature))
+        return send(409, { error: { type: 'conflict', message: 'this wake-up was already received (replay)' } });
       seen.set(signature, now + 2 * SIGNATURE_TOLERANCE_SECONDS * 1000);
       let request: WakeRequest = {};
       try {

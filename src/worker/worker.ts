@@ -60,7 +60,9 @@ function sweepWorkDir(root: string, log: Logger): void {
         fs.rmSync(path.join(root, name), { recursive: true, force: true });
         log.debug('removed the folder of a dead worker', { dir: name });
       }
-    } catch { /* not a worker folder, or in use */ }
+    } catch {
+      /* not a worker folder, or in use */
+    }
   }
 }
 
@@ -98,7 +100,10 @@ export class GpuWorker {
   async start(): Promise<void> {
     if (this.o.port !== undefined) {
       this.wakeServer = await startWakeServer({
-        port: this.o.port, host: this.o.host ?? '127.0.0.1', secret: this.o.secret, log: this.log,
+        port: this.o.port,
+        host: this.o.host ?? '127.0.0.1',
+        secret: this.o.secret,
+        log: this.log,
         onWake: (request) => {
           this.log.info('woken up', { job_id: request.job_id ?? null, busy: this.busyWith });
           this.wake();
@@ -106,7 +111,13 @@ export class GpuWorker {
         status: () => ({ worker_id: this.id, busy: this.current !== null, job_id: this.busyWith }),
       });
     }
-    this.log.info('worker started', { edge: this.o.edge, ep: this.o.executionProvider ?? 'cpu', wake_url: this.wakeUrl, dir: this.dir, poll_interval_ms: this.pollInterval });
+    this.log.info('worker started', {
+      edge: this.o.edge,
+      ep: this.o.executionProvider ?? 'cpu',
+      wake_url: this.wakeUrl,
+      dir: this.dir,
+      poll_interval_ms: this.pollInterval,
+    });
     this.loop = this.run();
   }
 
@@ -146,7 +157,10 @@ export class GpuWorker {
     while (!stop.aborted && (this.o.maxJobs === undefined || this.jobsDone < this.o.maxJobs)) {
       let claim: ClaimResponse | null;
       try {
-        claim = await this.client.claim({ worker_id: this.id, execution_provider: this.o.executionProvider ?? 'cpu', claim_id: claimId }, { signal: stop, deadline: Date.now() + 10_000 });
+        claim = await this.client.claim(
+          { worker_id: this.id, execution_provider: this.o.executionProvider ?? 'cpu', claim_id: claimId },
+          { signal: stop, deadline: Date.now() + 10_000 },
+        );
         failures = 0;
         claimId = randomUUID();
       } catch (err) {
@@ -167,9 +181,17 @@ export class GpuWorker {
       let outcome: JobOutcome;
       try {
         outcome = await runJob(claim, {
-          client: this.client, workDir: this.dir, executionProvider: this.o.executionProvider ?? 'cpu', log: this.log,
-          metricsEvery: this.o.metricsEvery, checkpointEvery: this.o.checkpointEvery, heartbeatIntervalMs: this.o.heartbeatIntervalMs,
-          threads: this.o.threads, keepWorkDir: this.o.keepWorkDir, shutdown: stop, onPhase: this.o.onPhase,
+          client: this.client,
+          workDir: this.dir,
+          executionProvider: this.o.executionProvider ?? 'cpu',
+          log: this.log,
+          metricsEvery: this.o.metricsEvery,
+          checkpointEvery: this.o.checkpointEvery,
+          heartbeatIntervalMs: this.o.heartbeatIntervalMs,
+          threads: this.o.threads,
+          keepWorkDir: this.o.keepWorkDir,
+          shutdown: stop,
+          onPhase: this.o.onPhase,
         });
       } catch (err) {
         outcome = { status: 'failed', error: { code: 'worker_error', message: errorMessage(err) } };

@@ -25,7 +25,10 @@ import { freePort } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 
-const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
+const SST2 = path.resolve(
+  process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
+  'sst2',
+);
 const BASE = 'tiny-bert';
 const WORKER_SECRET = `wsec_${randomBytes(18).toString('base64url')}`;
 const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
@@ -64,7 +67,13 @@ function vars(allowPrivate: boolean): Record<string, string> {
   };
 }
 
-async function api<T = any>(key: string | null, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+async function api<T = any>(
+  key: string | null,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const init: RequestInit = { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
@@ -76,7 +85,9 @@ async function api<T = any>(key: string | null, method: string, route: string, b
   let parsed: any = text;
   try {
     parsed = text ? JSON.parse(text) : null;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
@@ -88,19 +99,35 @@ async function upload(key: string | null, name: string, content: string | Uint8A
 }
 
 /** A signed worker call, as the worker makes it (the test holds the shared secret). */
-async function workerCall(method: string, route: string, body: Uint8Array | null = null, o: { secret?: string; timestamp?: number; signed?: boolean } = {}) {
+async function workerCall(
+  method: string,
+  route: string,
+  body: Uint8Array | null = null,
+  o: { secret?: string; timestamp?: number; signed?: boolean } = {},
+) {
   const bytes = body ?? new Uint8Array(0);
   const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { [SIGNATURE_HEADERS.worker]: 'e2e-test' };
   if (o.signed !== false) {
     headers[SIGNATURE_HEADERS.timestamp] = String(timestamp);
-    headers[SIGNATURE_HEADERS.signature] = await signRequest(o.secret ?? WORKER_SECRET, method, route, bytes, timestamp);
+    headers[SIGNATURE_HEADERS.signature] = await signRequest(
+      o.secret ?? WORKER_SECRET,
+      method,
+      route,
+      bytes,
+      timestamp,
+    );
   }
   if (body) headers['content-type'] = 'application/json';
   return fetch(`${edge!.url}${route}`, { method, headers, body: method === 'GET' ? undefined : bytes });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 180_000, everyMs = 250): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 180_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let v: T | undefined | null | false;
@@ -119,7 +146,11 @@ async function allEvents(jobId: string): Promise<any[]> {
   const out: any[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: { status: number; body: any } = await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/events?limit=100${after ? `&after=${after}` : ''}`);
+    const page: { status: number; body: any } = await api(
+      apiKey,
+      'GET',
+      `/v1/fine_tuning/jobs/${jobId}/events?limit=100${after ? `&after=${after}` : ''}`,
+    );
     if (page.status !== 200) throw new Error(`events: ${page.status} ${JSON.stringify(page.body)}`);
     out.push(...page.body.data);
     if (!page.body.has_more) break;
@@ -129,14 +160,30 @@ async function allEvents(jobId: string): Promise<any[]> {
 }
 
 function spawnWorker(name: string, args: string[] = []): WorkerProcess {
-  const w = startWorker({ name, edge: edge!.url, secret: WORKER_SECRET, workDir: path.join(root, 'work'), args: ['--poll-interval', '300', '--metrics-every', '5', ...args] });
+  const w = startWorker({
+    name,
+    edge: edge!.url,
+    secret: WORKER_SECRET,
+    workDir: path.join(root, 'work'),
+    args: ['--poll-interval', '300', '--metrics-every', '5', ...args],
+  });
   workers.push(w);
   return w;
 }
 
 beforeAll(async () => {
   const modelsDir = path.join(root, 'models');
-  initModel({ arch: 'bert', layers: 2, hidden: 32, heads: 4, intermediate: 64, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 21, std: 0.3, out: path.join(modelsDir, BASE) });
+  initModel({
+    arch: 'bert',
+    layers: 2,
+    hidden: 32,
+    heads: 4,
+    intermediate: 64,
+    tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+    seed: 21,
+    std: 0.3,
+    out: path.join(modelsDir, BASE),
+  });
   prepareEdgeState(persist, modelsDir);
   edgePort = await freePort();
   edge = await startEdge({ persist, port: edgePort, vars: vars(false) });
@@ -167,7 +214,7 @@ afterAll(async () => {
 describe('refusals (webhooks to private addresses off)', () => {
   let goodFile = '';
 
-  it('API keys: missing or wrong -> 401; another key\'s job -> 404', async () => {
+  it("API keys: missing or wrong -> 401; another key's job -> 404", async () => {
     expect((await api(null, 'GET', '/v1/fine_tuning/jobs')).status).toBe(401);
     expect((await api('ec_not-a-key', 'GET', '/v1/fine_tuning/jobs')).status).toBe(401);
     expect((await upload(null, 'a.tsv', tsv(lines.slice(1, 40)))).status).toBe(401);
@@ -175,7 +222,11 @@ describe('refusals (webhooks to private addresses off)', () => {
     expect(file.status, JSON.stringify(file.body)).toBe(200);
     goodFile = file.body.id;
     // A job of this key, seen from another key: 404, like a job that does not exist.
-    const job = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: goodFile, hyperparameters: { n_epochs: 1 } });
+    const job = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', {
+      model: BASE,
+      training_file: goodFile,
+      hyperparameters: { n_epochs: 1 },
+    });
     expect(job.status, JSON.stringify(job.body)).toBe(200);
     expect((await api(otherKey, 'GET', `/v1/fine_tuning/jobs/${job.body.id}`)).status).toBe(404);
     expect((await api(otherKey, 'POST', `/v1/fine_tuning/jobs/${job.body.id}/cancel`)).status).toBe(404);
@@ -200,11 +251,25 @@ describe('refusals (webhooks to private addresses off)', () => {
     }
     const big = await upload(apiKey, 'big.tsv', tsv(Array.from({ length: 30_000 }, (_, i) => lines[1 + (i % 5000)])));
     expect(big.status).toBe(413);
-    const unknownModel = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', { model: 'no-such-model', training_file: goodFile });
+    const unknownModel = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', {
+      model: 'no-such-model',
+      training_file: goodFile,
+    });
     expect(unknownModel.status).toBeGreaterThanOrEqual(400);
     expect(unknownModel.status).toBeLessThan(500);
-    for (const hyperparameters of [{ n_epochs: 0 }, { learning_rate: -1 }, { pooling: 'sum' }, { batch_size: 'many' }, { num_frozen_layers: 99 }, { unknown: 1 }]) {
-      const res = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: goodFile, hyperparameters });
+    for (const hyperparameters of [
+      { n_epochs: 0 },
+      { learning_rate: -1 },
+      { pooling: 'sum' },
+      { batch_size: 'many' },
+      { num_frozen_layers: 99 },
+      { unknown: 1 },
+    ]) {
+      const res = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', {
+        model: BASE,
+        training_file: goodFile,
+        hyperparameters,
+      });
       expect(res.status, `${JSON.stringify(hyperparameters)}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }
@@ -213,13 +278,26 @@ describe('refusals (webhooks to private addresses off)', () => {
     const after = (await api(apiKey, 'GET', '/v1/fine_tuning/jobs?limit=100')).body.data.length;
     expect(after).toBe(before);
     // Nothing for a worker to claim.
-    const claim = await workerCall('POST', WORKER_ROUTES.claim, new TextEncoder().encode(JSON.stringify({ worker_id: 'e2e-test', execution_provider: 'cpu' })));
+    const claim = await workerCall(
+      'POST',
+      WORKER_ROUTES.claim,
+      new TextEncoder().encode(JSON.stringify({ worker_id: 'e2e-test', execution_provider: 'cpu' })),
+    );
     expect(claim.status).toBe(204);
   });
 
   it('webhook urls on 10.0.0.1 or 127.0.0.1 are refused by default', async () => {
-    for (const url of ['http://10.0.0.1/hook', 'http://127.0.0.1:9/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest']) {
-      const res = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: goodFile, webhook: { url } });
+    for (const url of [
+      'http://10.0.0.1/hook',
+      'http://127.0.0.1:9/hook',
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest',
+    ]) {
+      const res = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', {
+        model: BASE,
+        training_file: goodFile,
+        webhook: { url },
+      });
       expect(res.status, `${url}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }
@@ -229,13 +307,22 @@ describe('refusals (webhooks to private addresses off)', () => {
     const body = new TextEncoder().encode(JSON.stringify({ worker_id: 'e2e-test', execution_provider: 'cpu' }));
     expect((await workerCall('POST', WORKER_ROUTES.claim, body, { signed: false })).status).toBe(401);
     expect((await workerCall('POST', WORKER_ROUTES.claim, body, { secret: 'not-the-secret' })).status).toBe(401);
-    expect((await workerCall('POST', WORKER_ROUTES.claim, body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).status).toBe(401);
-    expect((await workerCall('GET', WORKER_ROUTES.modelFile(BASE, 'config.json'), null, { secret: 'not-the-secret' })).status).toBe(401);
+    expect(
+      (await workerCall('POST', WORKER_ROUTES.claim, body, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).status,
+    ).toBe(401);
+    expect(
+      (await workerCall('GET', WORKER_ROUTES.modelFile(BASE, 'config.json'), null, { secret: 'not-the-secret' }))
+        .status,
+    ).toBe(401);
     expect((await workerCall('GET', WORKER_ROUTES.modelFile(BASE, 'config.json'))).status).toBe(200);
   });
 
   it('trigger calls: unsigned or replayed -> 4xx, nothing queued; a signed one starts one job', async () => {
-    const trigger = await api(apiKey, 'POST', '/v1/triggers', { model: BASE, dataset: { file_id: goodFile }, hyperparameters: { n_epochs: 1 } });
+    const trigger = await api(apiKey, 'POST', '/v1/triggers', {
+      model: BASE,
+      dataset: { file_id: goodFile },
+      hyperparameters: { n_epochs: 1 },
+    });
     expect(trigger.status, JSON.stringify(trigger.body)).toBe(200);
     const hook = trigger.body.hook_path as string;
     const secret = trigger.body.secret as string;
@@ -244,8 +331,14 @@ describe('refusals (webhooks to private addresses off)', () => {
     const payload = JSON.stringify({ event: 'dataset.updated' });
     expect((await api(null, 'POST', hook, payload)).status).toBe(401);
     const sign = (id: string, at: Date, s = secret) => new Webhook(s).sign(id, at, payload);
-    const headers = (id: string, at: Date, s = secret) => ({ 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': sign(id, at, s) });
-    expect((await api(null, 'POST', hook, payload, headers('msg_forged', new Date(), WEBHOOK_SECRET))).status).toBe(401);
+    const headers = (id: string, at: Date, s = secret) => ({
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': sign(id, at, s),
+    });
+    expect((await api(null, 'POST', hook, payload, headers('msg_forged', new Date(), WEBHOOK_SECRET))).status).toBe(
+      401,
+    );
     const stale = new Date(Date.now() - 3600_000);
     expect((await api(null, 'POST', hook, payload, headers('msg_stale', stale))).status).toBe(401);
     expect(await count()).toBe(before);
@@ -257,7 +350,9 @@ describe('refusals (webhooks to private addresses off)', () => {
     expect(replay.status).toBeLessThan(500);
     expect(await count()).toBe(before + 1);
     // Not to be trained here: cancelled while queued.
-    expect((await api(apiKey, 'POST', `/v1/fine_tuning/jobs/${first.body.job.id}/cancel`)).body.status).toBe('cancelled');
+    expect((await api(apiKey, 'POST', `/v1/fine_tuning/jobs/${first.body.job.id}/cancel`)).body.status).toBe(
+      'cancelled',
+    );
   });
 });
 
@@ -280,9 +375,12 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     spawnWorker('w1');
   }, 240_000);
 
-  it('trains, reports, sends signed webhooks and serves the model with the trainer\'s predictions', async () => {
+  it("trains, reports, sends signed webhooks and serves the model with the trainer's predictions", async () => {
     const request = {
-      model: BASE, training_file: trainFile, validation_file: validFile, suffix: 'sst2',
+      model: BASE,
+      training_file: trainFile,
+      validation_file: validFile,
+      suffix: 'sst2',
       // max_length covers every validation text: the trainer evaluates what the API serves (no truncation apart).
       hyperparameters: { n_epochs: 2, batch_size: 16, learning_rate: 2e-3, max_length: 128, eval_steps: 20, seed: 3 },
       webhook: { url: receiver.url, secret: WEBHOOK_SECRET },
@@ -293,7 +391,9 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(b.status).toBe(200);
     expect(b.body.id).toBe(a.body.id);
     const jobId = a.body.id as string;
-    expect((await api(apiKey, 'GET', '/v1/fine_tuning/jobs?limit=100')).body.data.filter((j: any) => j.id === jobId)).toHaveLength(1);
+    expect(
+      (await api(apiKey, 'GET', '/v1/fine_tuning/jobs?limit=100')).body.data.filter((j: any) => j.id === jobId),
+    ).toHaveLength(1);
 
     const job = await until('the job to succeed', async () => {
       const j = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body;
@@ -309,14 +409,19 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(messages).toEqual(expect.arrayContaining(['Fine-tuning job started']));
     const metrics = events.filter((e) => e.type === 'metrics' && typeof e.data?.train_loss === 'number');
     expect(metrics.length).toBeGreaterThan(5);
-    for (const k of ['step', 'total_steps', 'learning_rate', 'samples_per_second']) expect(typeof metrics[0].data[k]).toBe('number');
+    for (const k of ['step', 'total_steps', 'learning_rate', 'samples_per_second'])
+      expect(typeof metrics[0].data[k]).toBe('number');
     const evaluations = events.filter((e) => e.type === 'metrics' && typeof e.data?.is_best === 'boolean');
     expect(evaluations.map((e) => e.data.step)).toEqual([20, 40, 50, 60, 80, 100]);
     const checkpoints = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/checkpoints?limit=100`)).body.data;
     expect(checkpoints.length).toBeGreaterThan(0);
 
     // Webhooks: running, progress (a checkpoint), succeeded, each verified by standardwebhooks.
-    await until('the succeeded webhook', () => receiver.deliveries.some((d) => d.type === 'fine_tuning.job.succeeded' && d.payload.data?.id === jobId), 30_000);
+    await until(
+      'the succeeded webhook',
+      () => receiver.deliveries.some((d) => d.type === 'fine_tuning.job.succeeded' && d.payload.data?.id === jobId),
+      30_000,
+    );
     const mine = receiver.deliveries.filter((d) => d.payload.data?.id === jobId);
     expect(mine.every((d) => d.verified)).toBe(true);
     expect(receiver.refused).toBe(0);
@@ -324,12 +429,24 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(types[0]).toBe('fine_tuning.job.running');
     expect(types).toContain('fine_tuning.job.progress');
     expect(types.at(-1)).toBe('fine_tuning.job.succeeded');
-    expect(mine.find((d) => d.type === 'fine_tuning.job.succeeded')!.payload.data.fine_tuned_model).toBe(job.fine_tuned_model);
+    expect(mine.find((d) => d.type === 'fine_tuning.job.succeeded')!.payload.data.fine_tuned_model).toBe(
+      job.fine_tuned_model,
+    );
 
     // The fine-tuned model, as uploaded (through the worker API), evaluated as the trainer evaluates it.
     const folder = path.join(root, 'result');
-    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx', 'eval_results.json', 'model.safetensors']) {
-      const res = await workerCall('GET', WORKER_ROUTES.modelFile(encodePathName(job.fine_tuned_model), encodePathName(file)));
+    for (const file of [
+      'config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'onnx/model.onnx',
+      'eval_results.json',
+      'model.safetensors',
+    ]) {
+      const res = await workerCall(
+        'GET',
+        WORKER_ROUTES.modelFile(encodePathName(job.fine_tuned_model), encodePathName(file)),
+      );
       expect(res.status, file).toBe(200);
       fs.mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
       fs.writeFileSync(path.join(folder, file), Buffer.from(await res.arrayBuffer()));
@@ -340,13 +457,17 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(folderEval.accuracy).toBe(trainerEval.accuracy);
     // Logits from onnxruntime-node over the same tokens, one text at a time (no padding).
     const config = JSON.parse(fs.readFileSync(path.join(folder, 'config.json'), 'utf8'));
-    const labels: string[] = Object.keys(config.id2label).sort((x, y) => Number(x) - Number(y)).map((k) => config.id2label[k]);
+    const labels: string[] = Object.keys(config.id2label)
+      .sort((x, y) => Number(x) - Number(y))
+      .map((k) => config.id2label[k]);
     const tokenizer = Tokenizer.fromJson(JSON.parse(fs.readFileSync(path.join(folder, 'tokenizer.json'), 'utf8')));
     const session = await ort.InferenceSession.create(path.join(folder, 'onnx', 'model.onnx'));
     const expected: string[] = [];
     const expectedScores: number[] = [];
     for (const e of examples) {
-      const ids = tokenizer.encode(e.text, null, { truncation: { maxLength: 128, strategy: 'longest_first', stride: 0, side: 'right' } }).ids;
+      const ids = tokenizer.encode(e.text, null, {
+        truncation: { maxLength: 128, strategy: 'longest_first', stride: 0, side: 'right' },
+      }).ids;
       expect(ids.length).toBeLessThan(128);
       const t = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [1, v.length]);
       const feeds: Record<string, ort.Tensor> = { input_ids: t(ids), attention_mask: t(ids.map(() => 1)) };
@@ -358,11 +479,17 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
       expectedScores.push(1 / z.reduce((s, x) => s + x, 0));
     }
     await session.release();
-    const correct = expected.filter((l, i) => l === labels[Number(examples[i].label)] || l === examples[i].label).length;
+    const correct = expected.filter(
+      (l, i) => l === labels[Number(examples[i].label)] || l === examples[i].label,
+    ).length;
     expect(correct / examples.length).toBeCloseTo(trainerEval.accuracy, 10);
 
     // Served in workerd: /v1/classify with strategy model, the fine-tuned model id.
-    const classify = await api(apiKey, 'POST', '/v1/classify', { model: job.fine_tuned_model, strategy: 'model', inputs: examples.map((e) => e.text) });
+    const classify = await api(apiKey, 'POST', '/v1/classify', {
+      model: job.fine_tuned_model,
+      strategy: 'model',
+      inputs: examples.map((e) => e.text),
+    });
     expect(classify.status, JSON.stringify(classify.body).slice(0, 500)).toBe(200);
     const served = classify.body.results.map((r: any) => r.labels[0]);
     expect(served).toEqual(expected);
@@ -373,21 +500,35 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
   it('survives two worker kills, the receiver going down and a wrangler dev restart mid-job', async () => {
     spawnWorker('w2'); // two workers take jobs from now on
     const request = {
-      model: BASE, training_file: trainFile, validation_file: validFile, suffix: 'faults',
+      model: BASE,
+      training_file: trainFile,
+      validation_file: validFile,
+      suffix: 'faults',
       hyperparameters: { n_epochs: 6, batch_size: 16, learning_rate: 2e-3, max_length: 32, eval_steps: 15, seed: 5 },
       webhook: { url: receiver.url, secret: WEBHOOK_SECRET },
     };
     const created = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', request, { 'idempotency-key': 'e2e-faults' });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const jobId = created.body.id as string;
-    const runnerOf = (attempt: number) => workers.find((w) => w.lines.some((l) => l.msg === 'training' && l.job_id === jobId && l.attempt === attempt));
+    const runnerOf = (attempt: number) =>
+      workers.find((w) => w.lines.some((l) => l.msg === 'training' && l.job_id === jobId && l.attempt === attempt));
     const newestCheckpoint = async () => {
       const page = await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/checkpoints?limit=1`);
-      return page.status === 200 && page.body.data.length ? (page.body.data[0].step_number ?? page.body.data[0].step) as number : 0;
+      return page.status === 200 && page.body.data.length
+        ? ((page.body.data[0].step_number ?? page.body.data[0].step) as number)
+        : 0;
     };
     // The attempt's first step is at the edge (its metrics event; every resume is checked against it below).
-    const reported = (attempt: number) => until(`attempt ${attempt} to report its first step`, async () =>
-      (await allEvents(jobId)).some((e) => e.type === 'metrics' && e.data?.attempt === attempt && typeof e.data?.train_loss === 'number'), 180_000, 1000);
+    const reported = (attempt: number) =>
+      until(
+        `attempt ${attempt} to report its first step`,
+        async () =>
+          (await allEvents(jobId)).some(
+            (e) => e.type === 'metrics' && e.data?.attempt === attempt && typeof e.data?.train_loss === 'number',
+          ),
+        180_000,
+        1000,
+      );
     const kills: { worker: string; attempt: number; at: number; checkpoint: number }[] = [];
     let spare = 3;
     /** Kills the runner of `attempt` once it has reported and registered a checkpoint after `afterStep`; returns the
@@ -395,11 +536,15 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     const killRunner = async (attempt: number, afterStep: number) => {
       const runner = await until(`attempt ${attempt} to train`, () => runnerOf(attempt));
       await reported(attempt);
-      const step = await until(`a checkpoint after step ${afterStep} in attempt ${attempt}`, async () => ((await newestCheckpoint()) > afterStep ? newestCheckpoint() : null));
+      const step = await until(`a checkpoint after step ${afterStep} in attempt ${attempt}`, async () =>
+        (await newestCheckpoint()) > afterStep ? newestCheckpoint() : null,
+      );
       runner.kill('SIGKILL');
       await runner.exit;
       kills.push({ worker: runner.name, attempt, at: Date.now(), checkpoint: step });
-      note(`killed ${runner.name} (attempt ${attempt}); the newest checkpoint seen before the kill was at step ${step}`);
+      note(
+        `killed ${runner.name} (attempt ${attempt}); the newest checkpoint seen before the kill was at step ${step}`,
+      );
       spawnWorker(`w${spare++}`); // keep two workers up
       return step;
     };
@@ -411,11 +556,19 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
      */
     const resumePoint = async (attempt: number, seenBeforeKill: number) => {
       const isClaim = (e: any) => e.data?.attempt === attempt && 'resume_from_step' in e.data;
-      const events = await until(`attempt ${attempt} to be claimed`, async () => {
-        const all = await allEvents(jobId);
-        return all.some(isClaim) ? all : null;
-      }, 180_000, 1000);
-      const registered = events.slice(0, events.findIndex(isClaim)).map((e) => /^Checkpoint saved at step (\d+)/.exec(e.message)).filter((m) => m !== null);
+      const events = await until(
+        `attempt ${attempt} to be claimed`,
+        async () => {
+          const all = await allEvents(jobId);
+          return all.some(isClaim) ? all : null;
+        },
+        180_000,
+        1000,
+      );
+      const registered = events
+        .slice(0, events.findIndex(isClaim))
+        .map((e) => /^Checkpoint saved at step (\d+)/.exec(e.message))
+        .filter((m) => m !== null);
       const step = Math.max(0, ...registered.map((m) => Number(m[1])));
       expect(step).toBeGreaterThanOrEqual(seenBeforeKill); // nothing registered before the kill is lost
       note(`attempt ${attempt} claimed; the newest checkpoint registered before it: step ${step}`);
@@ -439,11 +592,15 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     edge = await startEdge({ persist, port: edgePort, vars: vars(true) });
     note(`wrangler dev restarted mid-job in ${((Date.now() - restartAt) / 1000).toFixed(1)} s`);
 
-    const job = await until('the job to succeed', async () => {
-      const j = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body;
-      if (['failed', 'cancelled'].includes(j.status)) throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
-      return j.status === 'succeeded' ? j : null;
-    }, 300_000);
+    const job = await until(
+      'the job to succeed',
+      async () => {
+        const j = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body;
+        if (['failed', 'cancelled'].includes(j.status)) throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
+        return j.status === 'succeeded' ? j : null;
+      },
+      300_000,
+    );
     note(`job ${jobId} succeeded after ${kills.length} kills and a restart`);
     expect(job.fine_tuned_model).toBe(`ft:${BASE}:faults:${jobId}`);
 
@@ -457,42 +614,70 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     const attempts = Math.max(...events.filter((e) => typeof e.data?.attempt === 'number').map((e) => e.data.attempt));
     expect(attempts).toBeGreaterThanOrEqual(3);
     for (const r of resumes) {
-      const firstMetric = events.find((e) => e.data?.attempt === r.data.attempt && typeof e.data?.train_loss === 'number');
+      const firstMetric = events.find(
+        (e) => e.data?.attempt === r.data.attempt && typeof e.data?.train_loss === 'number',
+      );
       expect(firstMetric?.data.step).toBe(r.data.resume_step + 1);
     }
 
     // Never two runners at once: per worker process, from its claim to its end (or its kill), no overlap. Times are
     // the workers' own (their log lines' ts), not when this process got round to reading the lines.
     const logged = (l: { ts: string }) => Date.parse(l.ts);
-    const runs = workers.flatMap((w) => w.lines.filter((l) => l.msg === 'job claimed' && l.job_id === jobId).map((claim) => {
-      const ended = w.lines.find((l) => l.msg === 'job ended' && l.job_id === jobId && l.attempt === claim.attempt);
-      const end = ended ? logged(ended) : kills.find((k) => k.worker === w.name && k.attempt === claim.attempt)?.at;
-      return { worker: w.name, attempt: claim.attempt as number, from: logged(claim), to: end ?? Infinity };
-    })).sort((x, y) => x.from - y.from);
+    const runs = workers
+      .flatMap((w) =>
+        w.lines
+          .filter((l) => l.msg === 'job claimed' && l.job_id === jobId)
+          .map((claim) => {
+            const ended = w.lines.find(
+              (l) => l.msg === 'job ended' && l.job_id === jobId && l.attempt === claim.attempt,
+            );
+            const end = ended
+              ? logged(ended)
+              : kills.find((k) => k.worker === w.name && k.attempt === claim.attempt)?.at;
+            return { worker: w.name, attempt: claim.attempt as number, from: logged(claim), to: end ?? Infinity };
+          }),
+      )
+      .sort((x, y) => x.from - y.from);
     note(`runs: ${JSON.stringify(runs.map((r) => ({ ...r, from: r.from - started, to: r.to - started })))}`);
     expect(runs.length).toBe(attempts);
     for (let i = 1; i < runs.length; i++) expect(runs[i].from).toBeGreaterThanOrEqual(runs[i - 1].to);
 
     // Every webhook of the job arrived once the receiver was back, each webhook-id processed once.
-    await until('the succeeded webhook', () => receiver.deliveries.some((d) => d.type === 'fine_tuning.job.succeeded' && d.payload.data?.id === jobId), 60_000);
-    const deliveries = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/webhook_deliveries`)).body.data as any[];
+    await until(
+      'the succeeded webhook',
+      () => receiver.deliveries.some((d) => d.type === 'fine_tuning.job.succeeded' && d.payload.data?.id === jobId),
+      60_000,
+    );
+    const deliveries = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/webhook_deliveries`)).body
+      .data as any[];
     const received = () => receiver.deliveries.filter((d) => d.payload.data?.id === jobId);
     const ids = () => new Set(received().map((d) => d.id));
     // The cron sweep (every minute in production; ticked here) re-sends deliveries whose queue message is overdue
     // by a minute: wrangler dev keeps queue messages in memory, so a restart loses those in flight.
-    const tick = () => fetch(`${edge!.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`).then((r) => r.body?.cancel(), () => {});
+    const tick = () =>
+      fetch(`${edge!.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`).then(
+        (r) => r.body?.cancel(),
+        () => {},
+      );
     const waitFrom = Date.now();
     try {
-      await until('every delivery to arrive', async () => {
-        await tick();
-        return deliveries.every((d) => ids().has(d.payload.id));
-      }, 150_000, 3000);
+      await until(
+        'every delivery to arrive',
+        async () => {
+          await tick();
+          return deliveries.every((d) => ids().has(d.payload.id));
+        },
+        150_000,
+        3000,
+      );
       note(`every delivery arrived ${((Date.now() - waitFrom) / 1000).toFixed(1)} s after the job ended`);
     } finally {
       const now = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/webhook_deliveries`)).body.data as any[];
       const missing = now.filter((d) => !ids().has(d.payload.id));
-      note(`webhooks: ${now.length} deliveries at the edge (${now.filter((d) => d.status === 'delivered').length} delivered), ${ids().size} distinct webhook-ids received, `
-        + `${received().length - ids().size} duplicates (dropped by webhook-id); missing: ${JSON.stringify(missing.map((d) => ({ type: d.type, status: d.status, attempts: d.attempts, next: d.next_attempt_at, error: d.last_error })))}`);
+      note(
+        `webhooks: ${now.length} deliveries at the edge (${now.filter((d) => d.status === 'delivered').length} delivered), ${ids().size} distinct webhook-ids received, ` +
+          `${received().length - ids().size} duplicates (dropped by webhook-id); missing: ${JSON.stringify(missing.map((d) => ({ type: d.type, status: d.status, attempts: d.attempts, next: d.next_attempt_at, error: d.last_error })))}`,
+      );
     }
     // Some were sent while the receiver was down, and arrived after it came back: once each.
     const late = deliveries.filter((d) => d.attempts > 1);

@@ -10,67 +10,128 @@ import { initModel } from '../../src/nn/init-model.ts';
 import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
 import { freePort, SERVER_ENV } from '../support/servers.ts';
 
-const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
+const SST2 = path.resolve(
+  process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
+  'sst2',
+);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-npm-start-'));
 let pid = 0;
 
 afterAll(() => {
-  if (pid) try {
-    process.kill(-pid, 'SIGKILL');
-  } catch { /* gone */ }
+  if (pid)
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   fs.rmSync(root, { recursive: true, force: true });
 });
 
 describe('npm start', () => {
   it('runs the edge and a worker that trains a job, and stops both on Ctrl-C', async () => {
     const models = path.join(root, 'models');
-    initModel({ arch: 'bert', layers: 1, hidden: 16, heads: 2, intermediate: 32, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 2, out: path.join(models, 'tiny-start') });
+    initModel({
+      arch: 'bert',
+      layers: 1,
+      hidden: 16,
+      heads: 2,
+      intermediate: 32,
+      tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+      seed: 2,
+      out: path.join(models, 'tiny-start'),
+    });
     const port = await freePort();
-    const env: Record<string, string | undefined> = { ...SERVER_ENV, PORT: String(port), EDGECLASS_MODELS_DIR: models, EDGECLASS_STATE_DIR: path.join(root, 'state') };
+    const env: Record<string, string | undefined> = {
+      ...SERVER_ENV,
+      PORT: String(port),
+      EDGECLASS_MODELS_DIR: models,
+      EDGECLASS_STATE_DIR: path.join(root, 'state'),
+    };
     delete env.EDGECLASS_WORKER_SECRET;
     delete env.EDGECLASS_ADMIN_KEY;
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/start.mjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/start.mjs')], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     pid = child.pid!;
     let output = '';
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const until = async <T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 120_000): Promise<T> => {
+    const until = async <T>(
+      what: string,
+      probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+      ms = 120_000,
+    ): Promise<T> => {
       const deadline = Date.now() + ms;
       for (;;) {
-        const v = await Promise.resolve().then(probe).catch(() => null);
+        const v = await Promise.resolve()
+          .then(probe)
+          .catch(() => null);
         if (v) return v;
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start: no ${what}:\n${output.slice(-3000)}`);
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`npm start: no ${what}:\n${output.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 300));
       }
     };
 
-    const admin = await until('admin token', () => /admin token, to create API keys \(POST \/v1\/api_keys\): (\S+)/.exec(output)?.[1]);
+    const admin = await until(
+      'admin token',
+      () => /admin token, to create API keys \(POST \/v1\/api_keys\): (\S+)/.exec(output)?.[1],
+    );
     await until('worker', () => output.includes('"msg":"worker started"'));
     const url = `http://127.0.0.1:${port}`;
     expect((await fetch(`${url}/healthz`)).ok).toBe(true);
     // The secrets are kept for the next start, never in the repository.
-    expect(JSON.parse(fs.readFileSync(path.join(root, 'state', 'edgeclass-dev.json'), 'utf8'))).toMatchObject({ EDGECLASS_ADMIN_KEY: admin });
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'state', 'edgeclass-dev.json'), 'utf8'))).toMatchObject({
+      EDGECLASS_ADMIN_KEY: admin,
+    });
 
-    const key = (await (await fetch(`${url}/v1/api_keys`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' })).json() as any).key;
+    const key = (
+      (await (
+        await fetch(`${url}/v1/api_keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json()) as any
+    ).key;
     const rows = fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').split('\n').slice(0, 121).join('\n') + '\n';
     const form = new FormData();
     form.append('purpose', 'fine-tune');
     form.append('file', new File([rows], 'train.tsv'));
-    const file = await (await fetch(`${url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form })).json() as any;
-    const job = await (await fetch(`${url}/v1/fine_tuning/jobs`, {
-      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'tiny-start', training_file: file.id, hyperparameters: { n_epochs: 1, batch_size: 16, max_length: 32, learning_rate: 1e-3 } }),
-    })).json() as any;
+    const file = (await (
+      await fetch(`${url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form })
+    ).json()) as any;
+    const job = (await (
+      await fetch(`${url}/v1/fine_tuning/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'tiny-start',
+          training_file: file.id,
+          hyperparameters: { n_epochs: 1, batch_size: 16, max_length: 32, learning_rate: 1e-3 },
+        }),
+      })
+    ).json()) as any;
     expect(job.status, JSON.stringify(job)).toMatch(/validating_files|queued/);
     const done = await until('succeeded job', async () => {
-      const j = await (await fetch(`${url}/v1/fine_tuning/jobs/${job.id}`, { headers: { authorization: `Bearer ${key}` } })).json() as any;
+      const j = (await (
+        await fetch(`${url}/v1/fine_tuning/jobs/${job.id}`, { headers: { authorization: `Bearer ${key}` } })
+      ).json()) as any;
       if (j.status === 'failed') throw new Error(JSON.stringify(j.error));
       return j.status === 'succeeded' ? j : null;
     });
     const classify = await fetch(`${url}/v1/classify`, {
-      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: done.fine_tuned_model, strategy: 'model', inputs: ['a charming film', 'dull and long'] }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: done.fine_tuned_model,
+        strategy: 'model',
+        inputs: ['a charming film', 'dull and long'],
+      }),
     });
     expect(classify.status).toBe(200);
     // The queue consumer pushed the job to the worker's wake-up port (EDGECLASS_WORKER_PUSH_URL).

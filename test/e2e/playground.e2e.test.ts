@@ -17,7 +17,10 @@ import { freePort, SERVER_ENV } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 
 const SCREENSHOTS = path.join(TEST_OUT_DIR, 'screenshots');
-const SST2 = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'), 'sst2');
+const SST2 = path.resolve(
+  process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
+  'sst2',
+);
 const BASE = 'tiny-bert';
 const WORKER_SECRET = `wsec_${randomBytes(18).toString('base64url')}`;
 const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
@@ -53,8 +56,13 @@ async function upload(name: string, rows: string[]): Promise<string> {
 /** `edgeclass <args>` against the edge, with the key in EDGECLASS_API_KEY. */
 function edgeclass(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args, '--url', edge!.url], { env: { ...SERVER_ENV, EDGECLASS_API_KEY: apiKey }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/edgeclass.mjs'), ...args, '--url', edge!.url],
+      { env: { ...SERVER_ENV, EDGECLASS_API_KEY: apiKey }, timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -62,18 +70,40 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const models = path.join(root, 'models');
-    initModel({ arch: 'bert', layers: 1, hidden: 16, heads: 2, intermediate: 32, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), seed: 4, out: path.join(models, BASE) });
+    initModel({
+      arch: 'bert',
+      layers: 1,
+      hidden: 16,
+      heads: 2,
+      intermediate: 32,
+      tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+      seed: 4,
+      out: path.join(models, BASE),
+    });
     const persist = path.join(root, 'persist');
     prepareEdgeState(persist, models);
-    edge = await startEdge({ persist, port: await freePort(), vars: { EDGECLASS_WORKER_SECRET: WORKER_SECRET, EDGECLASS_ADMIN_KEY: ADMIN_KEY } });
-    worker = startWorker({ name: 'playground-worker', edge: edge.url, secret: WORKER_SECRET, workDir: path.join(root, 'work'), args: ['--poll-interval', '300', '--metrics-every', '2'] });
+    edge = await startEdge({
+      persist,
+      port: await freePort(),
+      vars: { EDGECLASS_WORKER_SECRET: WORKER_SECRET, EDGECLASS_ADMIN_KEY: ADMIN_KEY },
+    });
+    worker = startWorker({
+      name: 'playground-worker',
+      edge: edge.url,
+      secret: WORKER_SECRET,
+      workDir: path.join(root, 'work'),
+      args: ['--poll-interval', '300', '--metrics-every', '2'],
+    });
     apiKey = (await api('POST', '/v1/api_keys', ADMIN_KEY, { name: 'playground' })).key;
     const train = fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').trimEnd().split('\n');
     const dev = fs.readFileSync(path.join(SST2, 'dev.tsv'), 'utf8').trimEnd().split('\n');
     const trainingFile = await upload('train.tsv', [train[0], ...train.slice(1, 161)]);
     const validationFile = await upload('dev.tsv', [dev[0], ...dev.slice(1, 61)]);
     const job = await api('POST', '/v1/fine_tuning/jobs', apiKey, {
-      model: BASE, training_file: trainingFile, validation_file: validationFile, suffix: 'playground',
+      model: BASE,
+      training_file: trainingFile,
+      validation_file: validationFile,
+      suffix: 'playground',
       hyperparameters: { n_epochs: 2, batch_size: 16, learning_rate: 0.002, max_length: 32, eval_steps: 5 },
     });
     jobId = job.id;
@@ -106,7 +136,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
     await page.click('#tok-submit');
     const chips = page.locator('#tok-tokens .token');
     await expect.poll(() => chips.count()).toBe(18);
-    expect(await chips.evaluateAll((nodes) => nodes.map((n) => Number(n.getAttribute('data-type-id'))))).toEqual([...Array(9).fill(0), ...Array(9).fill(1)]);
+    expect(await chips.evaluateAll((nodes) => nodes.map((n) => Number(n.getAttribute('data-type-id'))))).toEqual([
+      ...Array(9).fill(0),
+      ...Array(9).fill(1),
+    ]);
   });
 
   it("lists the key's job, opens it, and charts the loss and accuracy the worker reported", async () => {
@@ -119,7 +152,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
     await row.click();
     const series = page.locator('#job-chart svg path[data-series]');
     await expect.poll(() => series.count()).toBe(3);
-    const points = await series.evaluateAll((paths) => Object.fromEntries(paths.map((p) => [p.getAttribute('data-series'), Number(p.getAttribute('data-points'))])));
+    const points = await series.evaluateAll((paths) =>
+      Object.fromEntries(paths.map((p) => [p.getAttribute('data-series'), Number(p.getAttribute('data-points'))])),
+    );
     // 2 epochs of 10 steps: training loss at step 1 and every 2 steps; an evaluation every 5 steps.
     expect(points.train_loss).toBeGreaterThanOrEqual(5);
     expect(points.eval_loss).toBeGreaterThanOrEqual(3);
@@ -137,8 +172,13 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
     expect(show.stdout).toMatch(/^status\s+succeeded$/m);
     const events = await edgeclass(['jobs', 'events', jobId, '--follow', '--json']);
     expect(events.code, events.stderr).toBe(0);
-    const all = events.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
-    expect(all.filter((e) => e.type === 'metrics' && typeof e.data?.eval_accuracy === 'number').length).toBeGreaterThanOrEqual(3);
+    const all = events.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(
+      all.filter((e) => e.type === 'metrics' && typeof e.data?.eval_accuracy === 'number').length,
+    ).toBeGreaterThanOrEqual(3);
     expect(all.at(-1).message).toContain('successfully completed');
     expect(events.stderr).toContain(`job ${jobId} succeeded: ft:${BASE}:playground:${jobId}`);
   });

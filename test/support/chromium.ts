@@ -11,8 +11,16 @@ export async function launchChromium(profileDir: string): Promise<{ context: Bro
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1280, height: 900 },
   });
-  return { context, page: context.pages()[0] ?? await context.newPage() };
+  return { context, page: context.pages()[0] ?? (await context.newPage()) };
 }

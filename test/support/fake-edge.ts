@@ -8,9 +8,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  FILE_NAME_HEADER, SIGNATURE_HEADERS, verifyRequest,
-  type CheckpointRequest, type ClaimRequest, type ClaimResponse, type CompleteRequest, type EventsRequest, type FineTuningJob,
-  type HeartbeatRequest, type Hyperparameters, type JobEvent, type JobStatus, type ReleaseRequest,
+  FILE_NAME_HEADER,
+  SIGNATURE_HEADERS,
+  verifyRequest,
+  type CheckpointRequest,
+  type ClaimRequest,
+  type ClaimResponse,
+  type CompleteRequest,
+  type EventsRequest,
+  type FineTuningJob,
+  type HeartbeatRequest,
+  type Hyperparameters,
+  type JobEvent,
+  type JobStatus,
+  type ReleaseRequest,
 } from '../../src/jobs/protocol.ts';
 
 export interface FakeJob {
@@ -50,7 +61,13 @@ export interface FakeEdge {
   calls: RecordedCall[];
   addFile(id: string, name: string, content: string | Uint8Array): void;
   addModel(id: string, files: Map<string, Uint8Array>): void;
-  createJob(o: { model: string; training_file: string; validation_file?: string | null; hyperparameters: Hyperparameters; suffix?: string }): FakeJob;
+  createJob(o: {
+    model: string;
+    training_file: string;
+    validation_file?: string | null;
+    hyperparameters: Hyperparameters;
+    suffix?: string;
+  }): FakeJob;
   /** The lease is gone at once (as if it had expired and the job had been handed over): 409s from now on. */
   revokeLease(jobId: string): void;
   cancel(jobId: string): void;
@@ -66,7 +83,11 @@ const json = (res: http.ServerResponse, status: number, body?: unknown) => {
   res.end(body === undefined ? undefined : JSON.stringify(body));
 };
 
-export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; maxAttempts?: number }): Promise<FakeEdge> {
+export async function startFakeEdge(o: {
+  secret: string;
+  leaseSeconds?: number;
+  maxAttempts?: number;
+}): Promise<FakeEdge> {
   const leaseMs = (o.leaseSeconds ?? 6) * 1000;
   const maxAttempts = o.maxAttempts ?? 5;
   const files = new Map<string, { name: string; bytes: Uint8Array }>();
@@ -81,7 +102,11 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
     j.lease = null;
   };
   const leaseValid = (j: FakeJob, leaseId: string | null) =>
-    j.lease !== null && !j.lease.revoked && j.lease.id === leaseId && j.lease.expiresAtMs > Date.now() && j.job.status === 'running';
+    j.lease !== null &&
+    !j.lease.revoked &&
+    j.lease.id === leaseId &&
+    j.lease.expiresAtMs > Date.now() &&
+    j.job.status === 'running';
   const setStatus = (j: FakeJob, status: JobStatus) => {
     j.job.status = status;
     if (['succeeded', 'failed', 'cancelled'].includes(status)) j.job.finished_at = Math.floor(Date.now() / 1000);
@@ -89,7 +114,8 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
 
   const claim = (worker: string): ClaimResponse | null => {
     for (const j of jobs.values()) {
-      const expired = j.job.status === 'running' && j.lease !== null && (j.lease.revoked || j.lease.expiresAtMs <= Date.now());
+      const expired =
+        j.job.status === 'running' && j.lease !== null && (j.lease.revoked || j.lease.expiresAtMs <= Date.now());
       if (j.job.status !== 'queued' && !expired) continue;
       if (expired) endLease(j);
       if (j.attempts >= maxAttempts) {
@@ -137,7 +163,14 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
       }
       if (fault && 'holdMs' in fault) await new Promise((r) => setTimeout(r, fault.holdMs));
       else if (fault) return reply(fault.status, { error: { type: 'server_error', message: 'injected fault' } });
-      const ok = await verifyRequest(o.secret, method, raw, body, Number(req.headers[SIGNATURE_HEADERS.timestamp]), String(req.headers[SIGNATURE_HEADERS.signature] ?? ''));
+      const ok = await verifyRequest(
+        o.secret,
+        method,
+        raw,
+        body,
+        Number(req.headers[SIGNATURE_HEADERS.timestamp]),
+        String(req.headers[SIGNATURE_HEADERS.signature] ?? ''),
+      );
       if (!ok) return reply(401, { error: { type: 'authentication_error', message: 'bad signature' } });
       const text = () => JSON.parse(new TextDecoder().decode(body));
       const segments = raw.split('?')[0].split('/').slice(1);
@@ -177,14 +210,16 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
       if (!job) return reply(404, { error: { message: 'no such job' } });
       if (sub === 'checkpoints' && method === 'GET' && segments[6] === 'files') {
         const bytes = job.checkpointFiles.get(Number(step))?.get(rest(7));
-        if (!bytes || !job.checkpoints.has(Number(step))) return reply(404, { error: { message: 'no such checkpoint file' } });
+        if (!bytes || !job.checkpoints.has(Number(step)))
+          return reply(404, { error: { message: 'no such checkpoint file' } });
         call.status = 200;
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         return res.end(Buffer.from(bytes));
       }
       // Everything else acts for the job: only under its current, valid lease.
-      const leaseId = method === 'PUT' ? leaseHeader : (text() as { lease_id?: string }).lease_id ?? null;
-      if (!leaseValid(job, leaseId) || job.lease!.workerId !== worker) return reply(409, { error: { type: 'conflict', message: 'lease lost' } });
+      const leaseId = method === 'PUT' ? leaseHeader : ((text() as { lease_id?: string }).lease_id ?? null);
+      if (!leaseValid(job, leaseId) || job.lease!.workerId !== worker)
+        return reply(409, { error: { type: 'conflict', message: 'lease lost' } });
       if (sub === 'heartbeat' && method === 'POST') {
         job.heartbeats.push(text() as HeartbeatRequest);
         job.lease!.expiresAtMs = Date.now() + leaseMs;
@@ -216,19 +251,21 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
         const request = text() as CompleteRequest;
         if (request.status === 'succeeded') {
           const missing = (request.files ?? []).filter((f) => !job!.resultFiles.has(f));
-          if (missing.length || !request.files?.length) return reply(422, { error: { message: `missing result files: ${missing.join(', ')}` } });
+          if (missing.length || !request.files?.length)
+            return reply(422, { error: { message: `missing result files: ${missing.join(', ')}` } });
           job.job.fine_tuned_model = `ft:${job.job.model}:${job.job.suffix ?? 'edgeclass'}:${job.job.id}`;
           job.job.result_files = request.files;
           job.job.trained_tokens = request.trained_tokens ?? null;
         }
-        if (request.status === 'failed') job.job.error = { code: request.error?.code ?? 'failed', message: request.error?.message ?? '', param: null };
+        if (request.status === 'failed')
+          job.job.error = { code: request.error?.code ?? 'failed', message: request.error?.message ?? '', param: null };
         job.completion = request;
         setStatus(job, request.status);
         endLease(job);
         return done(200, { fine_tuned_model: job.job.fine_tuned_model });
       }
       if (sub === 'release' && method === 'POST') {
-        (text() as ReleaseRequest);
+        text() as ReleaseRequest;
         endLease(job);
         setStatus(job, 'queued');
         return done(204);
@@ -244,18 +281,44 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
     secret: o.secret,
     jobs,
     calls,
-    addFile: (id, name, content) => files.set(id, { name, bytes: typeof content === 'string' ? new TextEncoder().encode(content) : content }),
+    addFile: (id, name, content) =>
+      files.set(id, { name, bytes: typeof content === 'string' ? new TextEncoder().encode(content) : content }),
     addModel: (id, m) => models.set(id, m),
     createJob: (c) => {
       const id = `ftjob-${String(++counter).padStart(26, '0')}`;
       const job: FineTuningJob = {
-        id, object: 'fine_tuning.job', created_at: Math.floor(Date.now() / 1000), finished_at: null, model: c.model, fine_tuned_model: null,
-        status: 'queued', training_file: c.training_file, validation_file: c.validation_file ?? null, hyperparameters: c.hyperparameters,
-        result_files: [], trained_tokens: null, error: null, seed: c.hyperparameters.seed, suffix: c.suffix ?? null, metadata: null,
-        estimated_finish: null, webhook: null,
+        id,
+        object: 'fine_tuning.job',
+        created_at: Math.floor(Date.now() / 1000),
+        finished_at: null,
+        model: c.model,
+        fine_tuned_model: null,
+        status: 'queued',
+        training_file: c.training_file,
+        validation_file: c.validation_file ?? null,
+        hyperparameters: c.hyperparameters,
+        result_files: [],
+        trained_tokens: null,
+        error: null,
+        seed: c.hyperparameters.seed,
+        suffix: c.suffix ?? null,
+        metadata: null,
+        estimated_finish: null,
+        webhook: null,
       };
-      const j: FakeJob = { job, attempts: 0, lease: null, leases: [], cancelRequested: false, events: [], checkpointFiles: new Map(), checkpoints: new Map(),
-        resultFiles: new Map(), completion: null, heartbeats: [] };
+      const j: FakeJob = {
+        job,
+        attempts: 0,
+        lease: null,
+        leases: [],
+        cancelRequested: false,
+        events: [],
+        checkpointFiles: new Map(),
+        checkpoints: new Map(),
+        resultFiles: new Map(),
+        completion: null,
+        heartbeats: [],
+      };
       jobs.set(id, j);
       return j;
     },
@@ -272,10 +335,11 @@ export async function startFakeEdge(o: { secret: string; leaseSeconds?: number; 
     },
     fault: () => null,
     after: () => {},
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return edge;
 }

@@ -49,10 +49,18 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     const dir = path.join(sharedModelsDir, modelId);
     const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => null);
     if (!entries) return null;
-    return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
   };
 
-  const sendBytes = (req: http.IncomingMessage, res: http.ServerResponse, file: string, content: Buffer, headers: Record<string, string>) => {
+  const sendBytes = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    file: string,
+    content: Buffer,
+    headers: Record<string, string>,
+  ) => {
     let body = content;
     if (options.corruptFile === file) {
       body = Buffer.from(content);
@@ -84,7 +92,13 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
 
   const handle = async (server: 'hub' | 'cdn', req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url!, 'http://fake');
-    requests.push({ server, method: req.method!, path: url.pathname, range: req.headers.range, authorization: req.headers.authorization });
+    requests.push({
+      server,
+      method: req.method!,
+      path: url.pathname,
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+    });
 
     const cdn = /^\/cdn\/(.+?)\/-\/(.+)$/.exec(url.pathname);
     if (cdn) {
@@ -102,14 +116,18 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     // Like the Hub: without valid credentials a missing and a private repository look the same (401).
     if (!authorized || files === null) {
       const status = authorized && req.headers.authorization ? 404 : 401;
-      return void res.writeHead(status, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Invalid username or password.' }).end();
+      return void res
+        .writeHead(status, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Invalid username or password.' })
+        .end();
     }
     if (revision !== 'main' && revision !== COMMIT) {
       return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound', 'x-error-message': 'Invalid rev id' }).end();
     }
     if (info) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ id: modelId, sha: COMMIT, siblings: files.map((rfilename) => ({ rfilename })) }));
+      return void res.end(
+        JSON.stringify({ id: modelId, sha: COMMIT, siblings: files.map((rfilename) => ({ rfilename })) }),
+      );
     }
     const file = decodeURIComponent(resolve![3]);
     if (!files.includes(file)) return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end();

@@ -49,7 +49,11 @@ export function inOrder(...replies: FakeReply[]): (body: ChatBody, n: number) =>
   return (_, n) => replies[Math.min(n, replies.length - 1)];
 }
 
-function openAiError(status: number, message: string, type = status === 401 ? 'invalid_request_error' : status >= 500 ? 'server_error' : 'invalid_request_error') {
+function openAiError(
+  status: number,
+  message: string,
+  type = status === 401 ? 'invalid_request_error' : status >= 500 ? 'server_error' : 'invalid_request_error',
+) {
   return JSON.stringify({ error: { message, type, param: null, code: status === 401 ? 'invalid_api_key' : null } });
 }
 
@@ -58,22 +62,32 @@ function invalidBody(body: any): string | null {
   if (typeof body.model !== 'string' || !body.model) return "'model' is a required property";
   if (!Array.isArray(body.messages) || body.messages.length === 0) return "'messages' must be a non-empty array";
   for (const m of body.messages) {
-    if (!m || !['system', 'user', 'assistant', 'tool', 'developer'].includes(m.role) || typeof m.content !== 'string') return 'each message needs a role and string content';
+    if (!m || !['system', 'user', 'assistant', 'tool', 'developer'].includes(m.role) || typeof m.content !== 'string')
+      return 'each message needs a role and string content';
   }
-  if (body.temperature !== undefined && (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 2)) return "'temperature' must be in [0, 2]";
+  if (
+    body.temperature !== undefined &&
+    (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 2)
+  )
+    return "'temperature' must be in [0, 2]";
   const rf = body.response_format;
   if (rf !== undefined) {
     if (rf.type === 'json_schema') {
-      if (!rf.json_schema || typeof rf.json_schema.name !== 'string' || typeof rf.json_schema.schema !== 'object') return "response_format json_schema needs 'name' and 'schema'";
+      if (!rf.json_schema || typeof rf.json_schema.name !== 'string' || typeof rf.json_schema.schema !== 'object')
+        return "response_format json_schema needs 'name' and 'schema'";
     } else if (rf.type === 'json_object') {
       // OpenAI refuses JSON mode unless a message mentions JSON.
-      if (!body.messages.some((m: { content: string }) => /json/i.test(m.content))) return "'messages' must contain the word 'json' to use response_format json_object";
+      if (!body.messages.some((m: { content: string }) => /json/i.test(m.content)))
+        return "'messages' must contain the word 'json' to use response_format json_object";
     } else if (rf.type !== 'text') return `response_format type '${rf.type}' is not supported`;
   }
   return null;
 }
 
-export async function startFakeOpenAi(options: { apiKey?: string; reply: (body: ChatBody, n: number) => FakeReply }): Promise<FakeOpenAi> {
+export async function startFakeOpenAi(options: {
+  apiKey?: string;
+  reply: (body: ChatBody, n: number) => FakeReply;
+}): Promise<FakeOpenAi> {
   let script = options.reply;
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -85,9 +99,16 @@ export async function startFakeOpenAi(options: { apiKey?: string; reply: (body: 
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body);
       };
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return send(404, openAiError(404, `Unknown request URL: ${req.method} ${req.url}`));
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions')
+        return send(404, openAiError(404, `Unknown request URL: ${req.method} ${req.url}`));
       if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-        return send(401, openAiError(401, 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.'));
+        return send(
+          401,
+          openAiError(
+            401,
+            'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+          ),
+        );
       }
       let body: ChatBody;
       try {
@@ -106,15 +127,30 @@ export async function startFakeOpenAi(options: { apiKey?: string; reply: (body: 
           return;
         }
         if ('raw' in reply) return send(200, reply.raw);
-        if ('status' in reply) return send(reply.status, reply.body ?? openAiError(reply.status, reply.message ?? `status ${reply.status}`), reply.headers);
-        send(200, JSON.stringify({
-          id: `chatcmpl-fake${n}`,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }],
-          usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-        }));
+        if ('status' in reply)
+          return send(
+            reply.status,
+            reply.body ?? openAiError(reply.status, reply.message ?? `status ${reply.status}`),
+            reply.headers,
+          );
+        send(
+          200,
+          JSON.stringify({
+            id: `chatcmpl-fake${n}`,
+            object: 'chat.completion',
+            created: Math.floor(Date.now() / 1000),
+            model: body.model,
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: reply.content, refusal: null },
+                logprobs: null,
+                finish_reason: reply.finishReason ?? 'stop',
+              },
+            ],
+            usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+          }),
+        );
       };
       answer(script(body, n));
     });
@@ -127,9 +163,10 @@ export async function startFakeOpenAi(options: { apiKey?: string; reply: (body: 
     setReply(reply) {
       script = reply;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

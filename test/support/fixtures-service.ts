@@ -14,7 +14,9 @@ function safeJoin(root: string, rel: string): string | null {
 /** A golden as plain JSON, whether it is stored gzipped or not. */
 function jsonFile(file: string): Response {
   const raw = fs.readFileSync(file);
-  return new Response(file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw, { headers: { 'content-type': 'application/json' } });
+  return new Response(file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw, {
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 /** Files under `root` as '/'-separated relative paths. */
@@ -51,7 +53,10 @@ export async function fixturesService(request: Request): Promise<Response> {
   if (url.pathname === '/tiny-models') {
     const root = process.env.EDGECLASS_TINY_MODELS_DIR;
     if (!root) return new Response('no tiny models: the workerd globalSetup did not run', { status: 500 });
-    return Response.json({ files: listFiles(root), answers: JSON.parse(fs.readFileSync(path.join(root, 'node-answers.json'), 'utf8')) });
+    return Response.json({
+      files: listFiles(root),
+      answers: JSON.parse(fs.readFileSync(path.join(root, 'node-answers.json'), 'utf8')),
+    });
   }
   m = /^\/tiny-models\/(.+)$/.exec(url.pathname);
   if (m && process.env.EDGECLASS_TINY_MODELS_DIR) {

@@ -16,7 +16,8 @@ export interface GoldenFile {
 /** Every golden.<tokenizer>.json.gz in the golden directory, with its golden-fulltok overlay when present. */
 export function findTokenizeGoldens(dir = TOKENIZE_GOLDEN_DIR): GoldenFile[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir)
+  return fs
+    .readdirSync(dir)
     .map((f) => /^golden\.(.+)\.json(\.gz)?$/.exec(f))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => {
@@ -33,7 +34,11 @@ export interface Verdict {
 }
 
 /** Writes edgeclass's outputs and runs `compare.mjs golden results --overlay ...`, the reference's own judge. */
-export async function judge(file: GoldenFile, cases: { id: string; output: unknown }[], label: string): Promise<Verdict> {
+export async function judge(
+  file: GoldenFile,
+  cases: { id: string; output: unknown }[],
+  label: string,
+): Promise<Verdict> {
   fs.mkdirSync(path.join(TEST_OUT_DIR, 'tokenize'), { recursive: true });
   const resultsFile = path.join(TEST_OUT_DIR, 'tokenize', `${file.tokenizer}.${label}.results.json`);
   fs.writeFileSync(resultsFile, JSON.stringify({ cases }));

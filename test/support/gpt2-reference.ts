@@ -112,17 +112,40 @@ function mlp(w: W, c: Gpt2Config, layer: number, x: Float64Array[]): Float64Arra
 const addRows = (a: Float64Array[], b: Float64Array[]) => a.map((r, i) => r.map((v, j) => v + b[i][j]));
 
 /** Logits of one row: ids, mask and position ids [T] -> [T, V] (float64). */
-export function referenceLogits(w: W, c: Gpt2Config, ids: number[], mask: number[], positions: number[]): Float64Array[] {
+export function referenceLogits(
+  w: W,
+  c: Gpt2Config,
+  ids: number[],
+  mask: number[],
+  positions: number[],
+): Float64Array[] {
   const H = c.nEmbd;
   const wte = tensor(w, 'transformer.wte.weight');
   const wpe = tensor(w, 'transformer.wpe.weight');
   let x = ids.map((id, t) => Float64Array.from({ length: H }, (_, k) => wte[id * H + k] + wpe[positions[t] * H + k])); // [T, H]
   for (let l = 0; l < c.nLayer; l++) {
     const p = `transformer.h.${l}`;
-    x = addRows(x, attention(w, c, l, layerNorm(x, tensor(w, `${p}.ln_1.weight`), tensor(w, `${p}.ln_1.bias`), c.layerNormEpsilon), mask));
-    x = addRows(x, mlp(w, c, l, layerNorm(x, tensor(w, `${p}.ln_2.weight`), tensor(w, `${p}.ln_2.bias`), c.layerNormEpsilon)));
+    x = addRows(
+      x,
+      attention(
+        w,
+        c,
+        l,
+        layerNorm(x, tensor(w, `${p}.ln_1.weight`), tensor(w, `${p}.ln_1.bias`), c.layerNormEpsilon),
+        mask,
+      ),
+    );
+    x = addRows(
+      x,
+      mlp(w, c, l, layerNorm(x, tensor(w, `${p}.ln_2.weight`), tensor(w, `${p}.ln_2.bias`), c.layerNormEpsilon)),
+    );
   }
-  const last = layerNorm(x, tensor(w, 'transformer.ln_f.weight'), tensor(w, 'transformer.ln_f.bias'), c.layerNormEpsilon);
+  const last = layerNorm(
+    x,
+    tensor(w, 'transformer.ln_f.weight'),
+    tensor(w, 'transformer.ln_f.bias'),
+    c.layerNormEpsilon,
+  );
   const head = c.tieWordEmbeddings ? wte : tensor(w, 'lm_head.weight'); // [V, H]
   return last.map((row) => {
     const out = new Float64Array(c.vocabSize);

@@ -22,12 +22,19 @@ export interface GradcheckResult {
 /**
  * `build` maps the inputs to an output; the check differentiates loss = sum(output * R) for a fixed random R.
  */
-export async function gradcheck(build: (xs: Value[]) => Value, inputs: GradInput[], options: { dtype?: 'float32' | 'float64'; eps?: number; seed?: number } = {}): Promise<GradcheckResult> {
+export async function gradcheck(
+  build: (xs: Value[]) => Value,
+  inputs: GradInput[],
+  options: { dtype?: 'float32' | 'float64'; eps?: number; seed?: number } = {},
+): Promise<GradcheckResult> {
   const dtype = options.dtype ?? 'float64';
   const eps = options.eps ?? (dtype === 'float64' ? 1e-6 : 1e-2);
   const normal = normalSampler(options.seed ?? 1);
   const Arr = dtype === 'float64' ? Float64Array : Float32Array;
-  const values = inputs.map((inp) => inp.constant?.data ?? Arr.from(inp.data ?? Array.from({ length: inp.shape.reduce((a, b) => a * b, 1) }, normal)));
+  const values = inputs.map(
+    (inp) =>
+      inp.constant?.data ?? Arr.from(inp.data ?? Array.from({ length: inp.shape.reduce((a, b) => a * b, 1) }, normal)),
+  );
 
   const g = new Graph('gradcheck');
   const xs = inputs.map((inp, i) => {
@@ -38,7 +45,11 @@ export async function gradcheck(build: (xs: Value[]) => Value, inputs: GradInput
   const y = build(xs);
   const size = y.shape.reduce((a: number, b) => a * (b as number), 1);
   const r = g.constant(Arr.from(Array.from({ length: size }, normal)), y.shape as number[]);
-  const loss = ops.reduceSum(ops.mul(y, r), y.shape.map((_, i) => i), false);
+  const loss = ops.reduceSum(
+    ops.mul(y, r),
+    y.shape.map((_, i) => i),
+    false,
+  );
   g.output(loss, 'loss');
   const differentiable = xs.filter((_, i) => !inputs[i].constant);
   const { grads } = gradients(loss, differentiable);
@@ -64,8 +75,10 @@ export async function gradcheck(build: (xs: Value[]) => Value, inputs: GradInput
       const minus = Arr.from(base);
       plus[k] += eps;
       minus[k] -= eps;
-      const lp = (await runModel(model, feeds(values.map((v, j) => (j === i ? plus : v))), 'node')).loss.data as Float64Array;
-      const lm = (await runModel(model, feeds(values.map((v, j) => (j === i ? minus : v))), 'node')).loss.data as Float64Array;
+      const lp = (await runModel(model, feeds(values.map((v, j) => (j === i ? plus : v))), 'node')).loss
+        .data as Float64Array;
+      const lm = (await runModel(model, feeds(values.map((v, j) => (j === i ? minus : v))), 'node')).loss
+        .data as Float64Array;
       const numeric = (lp[0] - lm[0]) / (2 * eps);
       const abs = Math.abs(numeric - grad[k]);
       const rel = abs / Math.max(1e-3, Math.abs(numeric), Math.abs(grad[k]));

@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { post, type Fetch } from './http-contract.ts';
 
-const TEXTS = ['The match ended in a draw after extra time.', 'Stocks fell sharply as oil prices rose.', 'A new telescope sees distant galaxies.'];
+const TEXTS = [
+  'The match ended in a draw after extra time.',
+  'Stocks fell sharply as oil prices rose.',
+  'A new telescope sees distant galaxies.',
+];
 const TOPICS = ['sports', 'business', 'science', 'politics'];
 
 type Json = any;
@@ -43,11 +47,15 @@ export function defineInferenceContract(getFetch: () => Fetch) {
   const f: Fetch = (path, init) => getFetch()(path, init);
 
   describe('POST /v1/embeddings', () => {
-    it('answers in OpenAI\'s shape, normalized by default, with the sentence-transformers pooling', async () => {
+    it("answers in OpenAI's shape, normalized by default, with the sentence-transformers pooling", async () => {
       const body = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS }));
       expect(body.object).toBe('list');
       expect(body.model).toBe('tiny-embed');
-      expect(body.data.map((d: Json) => [d.object, d.index])).toEqual([['embedding', 0], ['embedding', 1], ['embedding', 2]]);
+      expect(body.data.map((d: Json) => [d.object, d.index])).toEqual([
+        ['embedding', 0],
+        ['embedding', 1],
+        ['embedding', 2],
+      ]);
       for (const d of body.data) {
         expect(d.embedding).toHaveLength(32);
         expect(Math.abs(norm(d.embedding) - 1)).toBeLessThan(1e-5);
@@ -59,27 +67,53 @@ export function defineInferenceContract(getFetch: () => Fetch) {
     it('one text alone gives what it gives in a batch; dimensions shortens then normalizes; base64 is float32 LE', async () => {
       const batch = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS }));
       const single = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS[1] }));
-      single.data[0].embedding.forEach((v: number, i: number) => expect(Math.abs(v - batch.data[1].embedding[i])).toBeLessThan(1e-6));
+      single.data[0].embedding.forEach((v: number, i: number) =>
+        expect(Math.abs(v - batch.data[1].embedding[i])).toBeLessThan(1e-6),
+      );
       const short = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS[1], dimensions: 8 }));
       expect(short.data[0].embedding).toHaveLength(8);
       expect(Math.abs(norm(short.data[0].embedding) - 1)).toBeLessThan(1e-5);
-      const b64 = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [TEXTS[1]], encoding_format: 'base64' }));
+      const b64 = await ok(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [TEXTS[1]], encoding_format: 'base64' }),
+      );
       expect(typeof b64.data[0].embedding).toBe('string');
       expect(base64ToFloats(b64.data[0].embedding)).toEqual(single.data[0].embedding);
     });
 
     it('pooling and normalize override the defaults', async () => {
-      const raw = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed-cls', input: TEXTS[0], normalize: false }));
+      const raw = await ok(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed-cls', input: TEXTS[0], normalize: false }),
+      );
       expect(Math.abs(norm(raw.data[0].embedding) - 1)).toBeGreaterThan(1e-3);
-      const mean = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed-cls', input: TEXTS[0], pooling: 'mean', normalize: false }));
+      const mean = await ok(
+        await post(f, '/v1/embeddings', {
+          model: 'tiny-embed-cls',
+          input: TEXTS[0],
+          pooling: 'mean',
+          normalize: false,
+        }),
+      );
       expect(mean.data[0].embedding).not.toEqual(raw.data[0].embedding);
     });
 
     it('refuses what it cannot do', async () => {
       await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [] }), 422, 'input');
-      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', dimensions: 33 }), 422, 'dimensions');
-      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', encoding_format: 'hex' }), 422, 'encoding_format');
-      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-nli', input: 'x' }), 422, 'model', /token embeddings/);
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', dimensions: 33 }),
+        422,
+        'dimensions',
+      );
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', encoding_format: 'hex' }),
+        422,
+        'encoding_format',
+      );
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-nli', input: 'x' }),
+        422,
+        'model',
+        /token embeddings/,
+      );
     });
   });
 
@@ -96,12 +130,46 @@ export function defineInferenceContract(getFetch: () => Fetch) {
     });
 
     it('nli: multi_label scores each label alone; top_k keeps the best; a template without {} is refused', async () => {
-      const multi = await ok(await post(f, '/v1/classify', { model: 'tiny-nli-roberta', inputs: TEXTS[0], labels: TOPICS, strategy: 'nli', multi_label: true }));
+      const multi = await ok(
+        await post(f, '/v1/classify', {
+          model: 'tiny-nli-roberta',
+          inputs: TEXTS[0],
+          labels: TOPICS,
+          strategy: 'nli',
+          multi_label: true,
+        }),
+      );
       expectRanked(multi.results[0], TOPICS);
-      const top = await ok(await post(f, '/v1/classify', { model: 'tiny-nli-roberta', inputs: [TEXTS[0]], labels: TOPICS, strategy: 'nli', multi_label: true, top_k: 2 }));
-      expect(top.results[0]).toEqual({ labels: multi.results[0].labels.slice(0, 2), scores: multi.results[0].scores.slice(0, 2) });
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], hypothesis_template: 'no slot' }), 422, 'hypothesis_template');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a', 'b'], strategy: 'nli' }), 422, 'model', /entailment/);
+      const top = await ok(
+        await post(f, '/v1/classify', {
+          model: 'tiny-nli-roberta',
+          inputs: [TEXTS[0]],
+          labels: TOPICS,
+          strategy: 'nli',
+          multi_label: true,
+          top_k: 2,
+        }),
+      );
+      expect(top.results[0]).toEqual({
+        labels: multi.results[0].labels.slice(0, 2),
+        scores: multi.results[0].scores.slice(0, 2),
+      });
+      await expectError(
+        await post(f, '/v1/classify', {
+          model: 'tiny-nli',
+          inputs: 'x',
+          labels: ['a'],
+          hypothesis_template: 'no slot',
+        }),
+        422,
+        'hypothesis_template',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a', 'b'], strategy: 'nli' }),
+        422,
+        'model',
+        /entailment/,
+      );
     });
 
     it('embedding: softmax over label similarities, independent sigmoids with multi_label; the default for other models', async () => {
@@ -117,12 +185,21 @@ export function defineInferenceContract(getFetch: () => Fetch) {
       const again = await ok(await post(f, '/v1/classify', { model: 'tiny-embed', inputs: TEXTS, labels: fresh }));
       expect(again.results).toEqual(first.results);
       expect(again.usage.tokens).toBeLessThan(first.usage.tokens);
-      const multi = await ok(await post(f, '/v1/classify', { model: 'tiny-embed', inputs: TEXTS[2], labels: TOPICS, multi_label: true, temperature: 1, threshold: 0 }));
+      const multi = await ok(
+        await post(f, '/v1/classify', {
+          model: 'tiny-embed',
+          inputs: TEXTS[2],
+          labels: TOPICS,
+          multi_label: true,
+          temperature: 1,
+          threshold: 0,
+        }),
+      );
       expectRanked(multi.results[0], TOPICS);
       for (const s of multi.results[0].scores) expect(s).toBeGreaterThan(0.5); // sigmoid(cos) with cos > 0 here
     });
 
-    it('model: the model\'s own labels, softmax or sigmoid by problem_type, top_k', async () => {
+    it("model: the model's own labels, softmax or sigmoid by problem_type, top_k", async () => {
       const single = await ok(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: TEXTS }));
       expect(single.strategy).toBe('model');
       for (const r of single.results) {
@@ -132,8 +209,16 @@ export function defineInferenceContract(getFetch: () => Fetch) {
       const multi = await ok(await post(f, '/v1/classify', { model: 'tiny-multi', inputs: TEXTS[0], top_k: 3 }));
       expect(multi.results[0].labels).toHaveLength(3);
       expect(Math.abs(multi.results[0].scores.reduce((a: number, b: number) => a + b, 0) - 1)).toBeGreaterThan(1e-3);
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', labels: ['a'] }), 422, 'labels');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', temperature: 0.1 }), 422, 'temperature');
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', labels: ['a'] }),
+        422,
+        'labels',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', temperature: 0.1 }),
+        422,
+        'temperature',
+      );
     });
 
     it('llm (local causal LM): label probabilities or p(yes) per label; the default for a causal LM with labels', async () => {
@@ -144,52 +229,165 @@ export function defineInferenceContract(getFetch: () => Fetch) {
         expectRanked(r, TOPICS);
         expect(Math.abs(r.scores.reduce((a: number, b: number) => a + b, 0) - 1)).toBeLessThan(1e-6);
       }
-      const multi = await ok(await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: TEXTS[0], labels: TOPICS, strategy: 'llm', multi_label: true, top_k: 2 }));
+      const multi = await ok(
+        await post(f, '/v1/classify', {
+          model: 'tiny-gpt2',
+          inputs: TEXTS[0],
+          labels: TOPICS,
+          strategy: 'llm',
+          multi_label: true,
+          top_k: 2,
+        }),
+      );
       expect(multi.results[0].labels).toHaveLength(2);
       for (const s of multi.results[0].scores) expect(s > 0 && s < 1).toBe(true);
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: 'x', labels: ['a'], strategy: 'llm', hypothesis_template: 'It is {}.' }), 422, 'hypothesis_template');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: 'x', labels: ['a'], strategy: 'nli' }), 422, 'model', /causal language model/);
-      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-gpt2', input: 'x' }), 422, 'model', /causal language model \(gpt2\).*strategy llm/);
+      await expectError(
+        await post(f, '/v1/classify', {
+          model: 'tiny-gpt2',
+          inputs: 'x',
+          labels: ['a'],
+          strategy: 'llm',
+          hypothesis_template: 'It is {}.',
+        }),
+        422,
+        'hypothesis_template',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: 'x', labels: ['a'], strategy: 'nli' }),
+        422,
+        'model',
+        /causal language model/,
+      );
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-gpt2', input: 'x' }),
+        422,
+        'model',
+        /causal language model \(gpt2\).*strategy llm/,
+      );
     });
 
     it('llm refuses encoders, and remote names when no remote LLM is configured; unknown strategies are refused', async () => {
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'llm' }), 422, 'model', /'tiny-cls' is not a causal language model/);
-      await expectError(await post(f, '/v1/classify', { model: 'gpt-4o-mini', inputs: 'x', labels: ['a'], strategy: 'llm' }), 422, 'model', /no remote LLM is configured/);
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'magic' }), 422, 'strategy');
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'llm' }),
+        422,
+        'model',
+        /'tiny-cls' is not a causal language model/,
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'gpt-4o-mini', inputs: 'x', labels: ['a'], strategy: 'llm' }),
+        422,
+        'model',
+        /no remote LLM is configured/,
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'magic' }),
+        422,
+        'strategy',
+      );
     });
   });
 
   describe('classify and embeddings errors', () => {
     it('unknown model, invalid id, model without onnx -> 422', async () => {
-      const e = await expectError(await post(f, '/v1/classify', { model: 'no-such-model', inputs: 'x', labels: ['a'] }), 422, 'model');
+      const e = await expectError(
+        await post(f, '/v1/classify', { model: 'no-such-model', inputs: 'x', labels: ['a'] }),
+        422,
+        'model',
+      );
       expect(e.message).toMatch(/sync|pull|EDGECLASS_MODELS_DIR/);
       await expectError(await post(f, '/v1/embeddings', { model: '../etc', input: 'x' }), 422, 'model');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-no-onnx', inputs: 'x' }), 422, 'model', /onnx\/model\.onnx/);
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-no-onnx', inputs: 'x' }),
+        422,
+        'model',
+        /onnx\/model\.onnx/,
+      );
     });
 
     it('bad labels, too many labels or pairs, empty or too long inputs -> 422 naming the field', async () => {
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', ' '] }), 422, 'labels[1]');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', 'a'] }), 422, 'labels[1]');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [3] }), 422, 'labels[0]');
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', ' '] }),
+        422,
+        'labels[1]',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', 'a'] }),
+        422,
+        'labels[1]',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [3] }),
+        422,
+        'labels[0]',
+      );
       await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [] }), 422, 'labels');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: Array.from({ length: 65 }, (_, i) => `l${i}`) }), 422, 'labels', /limit is 64/);
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: Array(256).fill('x'), labels: Array.from({ length: 9 }, (_, i) => `l${i}`) }), 422, 'labels', /2304 pairs; the limit is 2048/);
+      await expectError(
+        await post(f, '/v1/classify', {
+          model: 'tiny-nli',
+          inputs: 'x',
+          labels: Array.from({ length: 65 }, (_, i) => `l${i}`),
+        }),
+        422,
+        'labels',
+        /limit is 64/,
+      );
+      await expectError(
+        await post(f, '/v1/classify', {
+          model: 'tiny-nli',
+          inputs: Array(256).fill('x'),
+          labels: Array.from({ length: 9 }, (_, i) => `l${i}`),
+        }),
+        422,
+        'labels',
+        /2304 pairs; the limit is 2048/,
+      );
       await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: [], labels: ['a'] }), 422, 'inputs');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: Array(257).fill('x'), labels: ['a'] }), 422, 'inputs');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: ['ok', 'x'.repeat(100_001)], labels: ['a'] }), 422, 'inputs[1]');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], top_k: 0 }), 422, 'top_k');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], extra: 1 }), 422);
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: Array(257).fill('x'), labels: ['a'] }),
+        422,
+        'inputs',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: ['ok', 'x'.repeat(100_001)], labels: ['a'] }),
+        422,
+        'inputs[1]',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], top_k: 0 }),
+        422,
+        'top_k',
+      );
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], extra: 1 }),
+        422,
+      );
     });
 
     it('a body over the limit -> 413', async () => {
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: ['x'.repeat(3 * 1024 * 1024)], labels: ['a'] }), 413);
-      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x'.repeat(3 * 1024 * 1024) }), 413);
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-nli', inputs: ['x'.repeat(3 * 1024 * 1024)], labels: ['a'] }),
+        413,
+      );
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x'.repeat(3 * 1024 * 1024) }),
+        413,
+      );
     });
 
     it('an inference failure -> 500 with the error shape, and the service still answers', async () => {
-      const e = await expectError(await post(f, '/v1/classify', { model: 'tiny-broken', inputs: 'zebra' }), 500, null, /inference failed: running model 'tiny-broken'.*out of data bounds/);
+      const e = await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-broken', inputs: 'zebra' }),
+        500,
+        null,
+        /inference failed: running model 'tiny-broken'.*out of data bounds/,
+      );
       expect(e.type).toBe('inference_error');
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-corrupt', inputs: 'zebra' }), 500, null, /could not load onnx\/model\.onnx of model 'tiny-corrupt'/);
+      await expectError(
+        await post(f, '/v1/classify', { model: 'tiny-corrupt', inputs: 'zebra' }),
+        500,
+        null,
+        /could not load onnx\/model\.onnx of model 'tiny-corrupt'/,
+      );
       const good = await ok(await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'still here' }));
       expect(good.results).toHaveLength(1);
       await expectError(await post(f, '/v1/classify', { model: 'tiny-broken', inputs: ['zebra'] }), 500);

@@ -9,8 +9,19 @@ const CREATED = 1_795_000_000;
 const TOTAL_STEPS = 40;
 
 const HYPERPARAMETERS = {
-  n_epochs: 2, batch_size: 16, learning_rate: 0.002, max_length: 64, num_frozen_layers: 0, freeze_embeddings: false, pooling: 'mean' as const,
-  warmup_ratio: 0.1, weight_decay: 0.01, seed: 42, gradient_accumulation_steps: 1, eval_steps: 10, early_stopping_patience: null,
+  n_epochs: 2,
+  batch_size: 16,
+  learning_rate: 0.002,
+  max_length: 64,
+  num_frozen_layers: 0,
+  freeze_embeddings: false,
+  pooling: 'mean' as const,
+  warmup_ratio: 0.1,
+  weight_decay: 0.01,
+  seed: 42,
+  gradient_accumulation_steps: 1,
+  eval_steps: 10,
+  early_stopping_patience: null,
 };
 
 function job(id: string, status: 'succeeded' | 'running' | 'queued', createdAt: number, step: number) {
@@ -59,38 +70,78 @@ export const FIXTURE_JOB_LIST = {
   last_id: FIXTURE_JOB_ID,
 };
 
-type Event = { id: string; object: 'fine_tuning.job.event'; created_at: number; level: 'info' | 'warn' | 'error'; message: string; data: Record<string, unknown> | null; type: 'message' | 'metrics' };
+type Event = {
+  id: string;
+  object: 'fine_tuning.job.event';
+  created_at: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  data: Record<string, unknown> | null;
+  type: 'message' | 'metrics';
+};
 
 function events(): Event[] {
   const out: Event[] = [];
   let t = CREATED;
   const add = (message: string, type: Event['type'] = 'message', data: Record<string, unknown> | null = null) =>
-    out.push({ id: `ftevent-${String(out.length).padStart(4, '0')}`, object: 'fine_tuning.job.event', created_at: t, level: 'info', message, data, type });
+    out.push({
+      id: `ftevent-${String(out.length).padStart(4, '0')}`,
+      object: 'fine_tuning.job.event',
+      created_at: t,
+      level: 'info',
+      message,
+      data,
+      type,
+    });
   add(`Created fine-tuning job: ${FIXTURE_JOB_ID}`);
   add('Validated training file: file-01jh3x4m5n6p7q8r9s0t1v2w30 (640 examples, labels: negative, positive)');
   add('Files validated, moving job to queued state');
   t += 2;
-  add('Fine-tuning job started on worker gpu-1 (cpu)', 'message', { attempt: 1, worker_id: 'gpu-1', execution_provider: 'cpu' });
+  add('Fine-tuning job started on worker gpu-1 (cpu)', 'message', {
+    attempt: 1,
+    worker_id: 'gpu-1',
+    execution_provider: 'cpu',
+  });
   for (let step = 1; step <= TOTAL_STEPS; step++) {
     t += 2;
     const trainLoss = 0.3 + 0.4 * Math.exp(-step / 14) + 0.025 * Math.sin(step * 1.7);
     if (step === 1 || step % 2 === 0) {
       add(`Step ${step}/${TOTAL_STEPS}: training loss=${trainLoss.toFixed(4)}`, 'metrics', {
-        step, total_steps: TOTAL_STEPS, epoch: step / 20, train_loss: trainLoss, learning_rate: 0.002 * Math.min(1, step / 4) * (1 - step / (TOTAL_STEPS + 1)),
-        samples_per_second: 180 + (step % 5), eta_seconds: (TOTAL_STEPS - step) * 2, attempt: 1,
+        step,
+        total_steps: TOTAL_STEPS,
+        epoch: step / 20,
+        train_loss: trainLoss,
+        learning_rate: 0.002 * Math.min(1, step / 4) * (1 - step / (TOTAL_STEPS + 1)),
+        samples_per_second: 180 + (step % 5),
+        eta_seconds: (TOTAL_STEPS - step) * 2,
+        attempt: 1,
       });
     }
     if (step % 10 === 0) {
       const evalLoss = 0.36 + 0.33 * Math.exp(-step / 12);
       const accuracy = 0.5 + 0.31 * (1 - Math.exp(-step / 12));
       add(`Step ${step}: validation loss=${evalLoss.toFixed(4)}, accuracy=${accuracy.toFixed(4)}`, 'metrics', {
-        step, epoch: step / 20, eval_loss: evalLoss, eval_accuracy: accuracy, eval_macro_f1: accuracy - 0.01, is_best: true, attempt: 1,
+        step,
+        epoch: step / 20,
+        eval_loss: evalLoss,
+        eval_accuracy: accuracy,
+        eval_macro_f1: accuracy - 0.01,
+        is_best: true,
+        attempt: 1,
       });
-      add(`Checkpoint saved at step ${step} (epoch ${step / 20})`, 'metrics', { step, epoch: step / 20, train_loss: trainLoss, eval_loss: evalLoss, eval_accuracy: accuracy });
+      add(`Checkpoint saved at step ${step} (epoch ${step / 20})`, 'metrics', {
+        step,
+        epoch: step / 20,
+        train_loss: trainLoss,
+        eval_loss: evalLoss,
+        eval_accuracy: accuracy,
+      });
     }
   }
   t += 5;
-  add('The job has successfully completed', 'message', { metrics: { steps: TOTAL_STEPS, eval_accuracy: 0.7952, train_loss: 0.33 } });
+  add('The job has successfully completed', 'message', {
+    metrics: { steps: TOTAL_STEPS, eval_accuracy: 0.7952, train_loss: 0.33 },
+  });
   return out.reverse(); // the API lists newest first
 }
 

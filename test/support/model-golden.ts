@@ -7,7 +7,9 @@ import { readSafetensors, type NamedTensor } from '../../src/nn/safetensors.ts';
 import { canonicalWeightNames } from '../../src/nn/weights.ts';
 import { REPO_ROOT } from './paths.ts';
 
-export const MODEL_GOLDEN_DIR = path.resolve(process.env.EDGECLASS_MODEL_GOLDEN_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'golden', 'model'));
+export const MODEL_GOLDEN_DIR = path.resolve(
+  process.env.EDGECLASS_MODEL_GOLDEN_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'golden', 'model'),
+);
 
 export interface Fixture {
   name: string;
@@ -20,12 +22,18 @@ export interface Fixture {
 
 export function fixtureDirs(dir = MODEL_GOLDEN_DIR): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).map((d) => path.join(dir, d)).filter((d) => fs.existsSync(path.join(d, 'golden.json'))).sort();
+  return fs
+    .readdirSync(dir)
+    .map((d) => path.join(dir, d))
+    .filter((d) => fs.existsSync(path.join(d, 'golden.json')))
+    .sort();
 }
 
 export function loadFixture(dir: string): Fixture {
   const golden = JSON.parse(fs.readFileSync(path.join(dir, 'golden.json'), 'utf8'));
-  const config = parseModelConfig(JSON.parse(fs.readFileSync(path.join(dir, golden.files?.config ?? 'config.json'), 'utf8')));
+  const config = parseModelConfig(
+    JSON.parse(fs.readFileSync(path.join(dir, golden.files?.config ?? 'config.json'), 'utf8')),
+  );
   const read = (file: string) => readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, file)))).tensors;
   const weights = canonicalWeightNames(read(golden.files?.weights ?? 'model.safetensors'), config.modelType);
   for (const [name, t] of read(golden.files?.project_head ?? 'project_head.safetensors')) weights.set(name, t);
@@ -54,7 +62,13 @@ export interface Check {
 }
 
 /** The README's tolerance rule for one entry; `scale` overrides max|golden| (zero-gradient parameters). */
-export function check(name: string, candidate: ArrayLike<number>, golden: ArrayLike<number>, fp64MaxAbs: number, scale?: number): Check {
+export function check(
+  name: string,
+  candidate: ArrayLike<number>,
+  golden: ArrayLike<number>,
+  fp64MaxAbs: number,
+  scale?: number,
+): Check {
   if (candidate.length !== golden.length) return { name, maxAbs: Infinity, allowed: 0, ok: false };
   let maxAbs = 0;
   let maxGolden = 0;

@@ -9,15 +9,36 @@ export const BACKENDS: Backend[] = ['node', 'web'];
 ortWeb.env.wasm.numThreads = 1;
 
 export type Feed = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
-export interface FeedSpec { data: Feed; dims: number[] }
+export interface FeedSpec {
+  data: Feed;
+  dims: number[];
+}
 
-export async function runModel(bytes: Uint8Array, feeds: Record<string, FeedSpec>, backend: Backend): Promise<Record<string, { data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array; dims: readonly number[] }>> {
+export async function runModel(
+  bytes: Uint8Array,
+  feeds: Record<string, FeedSpec>,
+  backend: Backend,
+): Promise<
+  Record<
+    string,
+    { data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array; dims: readonly number[] }
+  >
+> {
   const ort = (backend === 'node' ? ortNode : ortWeb) as typeof ortNode;
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   try {
     const inputs: Record<string, ortNode.Tensor> = {};
     for (const [name, { data, dims }] of Object.entries(feeds)) {
-      const type = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool';
+      const type =
+        data instanceof Float32Array
+          ? 'float32'
+          : data instanceof Float64Array
+            ? 'float64'
+            : data instanceof BigInt64Array
+              ? 'int64'
+              : data instanceof Int32Array
+                ? 'int32'
+                : 'bool';
       inputs[name] = new ort.Tensor(type as 'float32', data as Float32Array, dims);
     }
     const out = await session.run(inputs);

@@ -7,5 +7,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 const shared = (...p: string[]) => path.resolve(REPO_ROOT, '..', 'shared', ...p);
 
 export const MODELS_DIR = path.resolve(process.env.EDGECLASS_MODELS_DIR ?? shared('models'));
-export const TOKENIZE_GOLDEN_DIR = path.resolve(process.env.EDGECLASS_TOKENIZE_GOLDEN_DIR ?? shared('golden', 'tokenize'));
+export const TOKENIZE_GOLDEN_DIR = path.resolve(
+  process.env.EDGECLASS_TOKENIZE_GOLDEN_DIR ?? shared('golden', 'tokenize'),
+);
 export const TEST_OUT_DIR = path.join(REPO_ROOT, 'test', 'out');

@@ -22,14 +22,29 @@ export const TINY_MODELS: Record<string, Spec> = {
   'tiny-nli': { arch: 'bert', seed: 13, std: 0.3, labels: NLI_LABELS },
   'tiny-nli-roberta': { arch: 'roberta', seed: 14, std: 0.3, labels: NLI_LABELS },
   'tiny-cls': { arch: 'bert', seed: 15, std: 0.3, labels: SENTIMENT_LABELS },
-  'tiny-multi': { arch: 'roberta', seed: 16, std: 0.3, labels: TOPIC_LABELS, problemType: 'multi_label_classification' },
+  'tiny-multi': {
+    arch: 'roberta',
+    seed: 16,
+    std: 0.3,
+    labels: TOPIC_LABELS,
+    problemType: 'multi_label_classification',
+  },
 };
 
 /** A tiny GPT-2 (the RoBERTa byte-level BPE as a GPT-2 tokenizer, 128 positions): strategy llm's local model. */
 export const TINY_GPT2 = 'tiny-gpt2';
 
 export function makeTinyGpt2(root: string, id = TINY_GPT2): string {
-  return initGpt2Model({ layers: 2, hidden: 32, heads: 4, positions: 128, tokenizerDir: tokenizerDirOf('roberta'), seed: 21, std: 0.3, out: path.join(root, id) }).dir;
+  return initGpt2Model({
+    layers: 2,
+    hidden: 32,
+    heads: 4,
+    positions: 128,
+    tokenizerDir: tokenizerDirOf('roberta'),
+    seed: 21,
+    std: 0.3,
+    out: path.join(root, id),
+  }).dir;
 }
 
 /** A model that tokenizes but has no onnx/model.onnx. */
@@ -45,12 +60,23 @@ export function tokenizerDirOf(arch: 'bert' | 'roberta'): string {
 
 export function makeTinyModel(root: string, id: string, spec: Spec = TINY_MODELS[id]): string {
   const out = path.join(root, id);
-  initModel({ layers: 2, hidden: 32, heads: 4, intermediate: 64, ...spec, tokenizerDir: tokenizerDirOf(spec.arch), out });
+  initModel({
+    layers: 2,
+    hidden: 32,
+    heads: 4,
+    intermediate: 64,
+    ...spec,
+    tokenizerDir: tokenizerDirOf(spec.arch),
+    out,
+  });
   return out;
 }
 
 /** The models that fail in their own ways: no ONNX file, a run that fails in onnxruntime, bytes that are not ONNX. */
-export function makeFailingModel(root: string, id: typeof NO_ONNX_MODEL | typeof BROKEN_MODEL | typeof CORRUPT_MODEL): string {
+export function makeFailingModel(
+  root: string,
+  id: typeof NO_ONNX_MODEL | typeof BROKEN_MODEL | typeof CORRUPT_MODEL,
+): string {
   const dir = makeTinyModel(root, id, { arch: 'bert', seed: 17, labels: SENTIMENT_LABELS });
   if (id === NO_ONNX_MODEL) {
     fs.rmSync(path.join(dir, 'onnx'), { recursive: true });
@@ -58,8 +84,15 @@ export function makeFailingModel(root: string, id: typeof NO_ONNX_MODEL | typeof
     const folder = readModelFolder(dir);
     const VOCAB = 1000;
     const table = folder.weights.get('embeddings.word_embeddings.weight')!;
-    folder.weights.set('embeddings.word_embeddings.weight', { shape: [VOCAB, table.shape[1]], data: table.data.slice(0, VOCAB * table.shape[1]) });
-    const graph = buildInferenceGraph(folder.weights, { ...folder.config, vocabSize: VOCAB }, { task: 'sequence-classification' });
+    folder.weights.set('embeddings.word_embeddings.weight', {
+      shape: [VOCAB, table.shape[1]],
+      data: table.data.slice(0, VOCAB * table.shape[1]),
+    });
+    const graph = buildInferenceGraph(
+      folder.weights,
+      { ...folder.config, vocabSize: VOCAB },
+      { task: 'sequence-classification' },
+    );
     fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), serializeGraph(graph));
   } else {
     fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), 'this is not an ONNX model');

@@ -72,20 +72,31 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     try {
       const url = new URL(req.url ?? '/', 'http://receiver');
       const body = await readBody(req);
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+      );
       let m = /^\/inbox\/([\w-]+)$/.exec(url.pathname);
       if (m && req.method === 'POST') {
         const box = inbox(m[1]);
         const answered = box.fail > 0 ? box.status : 200;
         if (box.fail > 0) box.fail--;
-        box.received.push({ headers, body: body.toString('utf8'), verified_with: verify(box.secrets, body.toString('utf8'), headers), answered });
+        box.received.push({
+          headers,
+          body: body.toString('utf8'),
+          verified_with: verify(box.secrets, body.toString('utf8'), headers),
+          answered,
+        });
         if (answered === 0) return req.socket.destroy();
         return send(res, answered, { ok: answered < 300 });
       }
       m = /^\/control\/([\w-]+)$/.exec(url.pathname);
       if (m && req.method === 'PUT') {
         const box = inbox(m[1]);
-        const plan = JSON.parse(body.toString('utf8') || '{}') as { secrets?: string[]; fail?: number; status?: number };
+        const plan = JSON.parse(body.toString('utf8') || '{}') as {
+          secrets?: string[];
+          fail?: number;
+          status?: number;
+        };
         if (plan.secrets) box.secrets = plan.secrets;
         if (plan.fail !== undefined) box.fail = plan.fail;
         if (plan.status !== undefined) box.status = plan.status;

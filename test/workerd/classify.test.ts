@@ -17,18 +17,26 @@ let answers: unknown[] = [];
 beforeAll(async () => {
   const listing = (await (await fixture('/tiny-models')).json()) as { files: string[]; answers: unknown[] };
   answers = listing.answers;
-  await Promise.all(listing.files.filter(served).map(async (file) => {
-    await env.MODELS.put(file, await (await fixture(`/tiny-models/${file}`)).arrayBuffer());
-  }));
+  await Promise.all(
+    listing.files.filter(served).map(async (file) => {
+      await env.MODELS.put(file, await (await fixture(`/tiny-models/${file}`)).arrayBuffer());
+    }),
+  );
 });
 
 describe('classify and embeddings in workerd match Node (1e-5)', () => {
   it('lists the tiny models', async () => {
-    const body = (await (await edgeFetch('/v1/models')).json()) as { data: { id: string; capabilities: { embeddings: boolean; classify: boolean } }[] };
+    const body = (await (await edgeFetch('/v1/models')).json()) as {
+      data: { id: string; capabilities: { embeddings: boolean; classify: boolean } }[];
+    };
     expect(body.data.find((m) => m.id === 'tiny-nli')?.capabilities.classify).toBe(true);
     expect(body.data.find((m) => m.id === 'tiny-no-onnx')?.capabilities.classify).toBe(false);
     // A causal LM classifies (strategy llm) but gives no embeddings.
-    expect(body.data.find((m) => m.id === 'tiny-gpt2')?.capabilities).toEqual({ tokenize: true, embeddings: false, classify: true });
+    expect(body.data.find((m) => m.id === 'tiny-gpt2')?.capabilities).toEqual({
+      tokenize: true,
+      embeddings: false,
+      classify: true,
+    });
   });
 
   INFERENCE_CASES.forEach((c, i) => {

@@ -4,7 +4,19 @@ import { env } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/jobs/crypto.ts';
 import {
-  ADMIN_KEY, BASE, call, edgeWith, newKey, seedBase, seedTinyModel, sentimentTsv, settleQueue, trainingFile, upload, waitFor, waitQueued,
+  ADMIN_KEY,
+  BASE,
+  call,
+  edgeWith,
+  newKey,
+  seedBase,
+  seedTinyModel,
+  sentimentTsv,
+  settleQueue,
+  trainingFile,
+  upload,
+  waitFor,
+  waitQueued,
 } from './jobs-client.ts';
 
 function expectError(res: { status: number; body: any }, status: number, param?: string | null) {
@@ -16,7 +28,8 @@ function expectError(res: { status: number; body: any }, status: number, param?:
 }
 
 async function jobCount(owner: string): Promise<number> {
-  return ((await env.DB!.prepare('SELECT count(*) AS n FROM jobs WHERE owner = ?').bind(owner).first<{ n: number }>())!).n;
+  return (await env.DB!.prepare('SELECT count(*) AS n FROM jobs WHERE owner = ?').bind(owner).first<{ n: number }>())!
+    .n;
 }
 
 beforeAll(async () => {
@@ -30,7 +43,10 @@ describe('API keys', () => {
     expect(made.status).toBe(200);
     expect(made.body).toMatchObject({ object: 'api_key', name: 'ci', revoked_at: null });
     expect(made.body.key).toMatch(/^ec_[A-Za-z0-9_-]{43}$/);
-    const row = await env.DB!.prepare('SELECT * FROM api_keys WHERE id = ?').bind(made.body.id).first<Record<string, unknown>>();
+    const row = await env
+      .DB!.prepare('SELECT * FROM api_keys WHERE id = ?')
+      .bind(made.body.id)
+      .first<Record<string, unknown>>();
     expect(row!.key_hash).toBe(await sha256Hex(made.body.key));
     expect(Object.values(row!)).not.toContain(made.body.key);
     const listed = await call(ADMIN_KEY, 'GET', `/v1/api_keys?owner=${made.body.owner}`);
@@ -66,17 +82,35 @@ describe('API keys', () => {
 });
 
 describe('files', () => {
-  it('uploads TSV, CSV and JSONL datasets, validated by the trainer\'s parser', async () => {
+  it("uploads TSV, CSV and JSONL datasets, validated by the trainer's parser", async () => {
     const { key } = await newKey();
     const tsv = await upload(key, 'train.tsv', sentimentTsv(12));
     expect(tsv.status, JSON.stringify(tsv.body)).toBe(200);
-    expect(tsv.body).toMatchObject({ object: 'file', purpose: 'fine-tune', filename: 'train.tsv', status: 'processed', format: 'tsv', examples: 12, labels: ['0', '1'], multi_label: false });
+    expect(tsv.body).toMatchObject({
+      object: 'file',
+      purpose: 'fine-tune',
+      filename: 'train.tsv',
+      status: 'processed',
+      format: 'tsv',
+      examples: 12,
+      labels: ['0', '1'],
+      multi_label: false,
+    });
     expect(tsv.body.id).toMatch(/^file-[0-9a-z]{26}$/);
     expect(tsv.body.bytes).toBe(new TextEncoder().encode(sentimentTsv(12)).length);
     const csv = await upload(key, 'reviews.csv', 'text,label\n"great, really",pos\nawful,neg\n');
     expect(csv.body).toMatchObject({ format: 'csv', examples: 2, labels: ['neg', 'pos'] });
-    const jsonl = await upload(key, 'topics.jsonl', '{"text": "goal!", "label": ["sports"]}\n{"text": "vote", "label": ["politics", "sports"]}\n');
-    expect(jsonl.body).toMatchObject({ format: 'jsonl', examples: 2, labels: ['politics', 'sports'], multi_label: true });
+    const jsonl = await upload(
+      key,
+      'topics.jsonl',
+      '{"text": "goal!", "label": ["sports"]}\n{"text": "vote", "label": ["politics", "sports"]}\n',
+    );
+    expect(jsonl.body).toMatchObject({
+      format: 'jsonl',
+      examples: 2,
+      labels: ['politics', 'sports'],
+      multi_label: true,
+    });
     const content = await call(key, 'GET', `/v1/files/${csv.body.id}/content`);
     expect(content.body).toBe('text,label\n"great, really",pos\nawful,neg\n');
     expect(content.headers.get('content-type')).toBe('text/csv');
@@ -96,7 +130,7 @@ describe('files', () => {
     const json = await call(key, 'POST', '/v1/files', { file: 'train.tsv' });
     expect(json.status).toBe(415);
     const big = 'x'.repeat(100) + '\t1\n';
-    const tooLarge = await upload(key, 'big.tsv', big.repeat(Math.ceil(1.2 * 1048576 / big.length)));
+    const tooLarge = await upload(key, 'big.tsv', big.repeat(Math.ceil((1.2 * 1048576) / big.length)));
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error.type).toBe('request_too_large');
     // Just under the request limit but over EDGECLASS_MAX_FILE_BYTES: the file check names the field.
@@ -105,7 +139,7 @@ describe('files', () => {
     expect((await call(key, 'GET', '/v1/files')).body.data).toEqual([]);
   });
 
-  it('lists a key\'s files newest first, paginated; another key\'s file is 404', async () => {
+  it("lists a key's files newest first, paginated; another key's file is 404", async () => {
     const a = await newKey();
     const b = await newKey();
     const ids = [];
@@ -129,17 +163,46 @@ describe('fine-tuning jobs', () => {
     const { key, owner } = await newKey();
     const file = await trainingFile(key, 20);
     const res = await call(key, 'POST', '/v1/fine_tuning/jobs', {
-      model: BASE, training_file: file, suffix: 'sentiment', metadata: { team: 'nlp' },
-      hyperparameters: { n_epochs: 2, num_frozen_layers: 1, freeze_embeddings: true, pooling: 'mean', batch_size: 'auto' },
+      model: BASE,
+      training_file: file,
+      suffix: 'sentiment',
+      metadata: { team: 'nlp' },
+      hyperparameters: {
+        n_epochs: 2,
+        num_frozen_layers: 1,
+        freeze_embeddings: true,
+        pooling: 'mean',
+        batch_size: 'auto',
+      },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const job = res.body;
     expect(job).toMatchObject({
-      object: 'fine_tuning.job', model: BASE, status: 'validating_files', training_file: file, validation_file: null,
-      fine_tuned_model: null, suffix: 'sentiment', metadata: { team: 'nlp' }, organization_id: owner, webhook: null, seed: 42,
+      object: 'fine_tuning.job',
+      model: BASE,
+      status: 'validating_files',
+      training_file: file,
+      validation_file: null,
+      fine_tuned_model: null,
+      suffix: 'sentiment',
+      metadata: { team: 'nlp' },
+      organization_id: owner,
+      webhook: null,
+      seed: 42,
       hyperparameters: {
-        n_epochs: 2, batch_size: 32, learning_rate: 5e-5, max_length: 128, num_frozen_layers: 1, freeze_embeddings: true, pooling: 'mean',
-        warmup_ratio: 0.1, weight_decay: 0.01, seed: 42, gradient_accumulation_steps: 1, eval_steps: null, early_stopping_patience: null,
+        n_epochs: 2,
+        batch_size: 32,
+        learning_rate: 5e-5,
+        max_length: 128,
+        num_frozen_layers: 1,
+        freeze_embeddings: true,
+        pooling: 'mean',
+        warmup_ratio: 0.1,
+        weight_decay: 0.01,
+        seed: 42,
+        gradient_accumulation_steps: 1,
+        eval_steps: null,
+        early_stopping_patience: null,
       },
     });
     expect(job.id).toMatch(/^ftjob-[0-9a-z]{26}$/);
@@ -152,7 +215,11 @@ describe('fine-tuning jobs', () => {
     ]);
     expect(events.body.data[0]).toMatchObject({ object: 'fine_tuning.job.event', level: 'info', type: 'message' });
     // The queue consumer also woke the worker: a signed POST {job_id} to EDGECLASS_WORKER_PUSH_URL.
-    const push = await waitFor('the push', async () => (await (await fetch(`${env.WEBHOOK_RECEIVER_URL}/pushes`)).json() as any[]).find((p) => p.body.includes(job.id)));
+    const push = await waitFor('the push', async () =>
+      ((await (await fetch(`${env.WEBHOOK_RECEIVER_URL}/pushes`)).json()) as any[]).find((p) =>
+        p.body.includes(job.id),
+      ),
+    );
     expect(push.headers['x-edgeclass-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
   });
 
@@ -168,7 +235,8 @@ describe('fine-tuning jobs', () => {
     await env.MODELS.put('gpt-ish/config.json', JSON.stringify({ model_type: 'gpt2' }));
     await env.MODELS.put('gpt-ish/tokenizer.json', '{}');
     await env.MODELS.put('gpt-ish/model.safetensors', 'x');
-    const create = (body: object) => call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, ...body });
+    const create = (body: object) =>
+      call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, ...body });
     const cases: [object, number, string | null][] = [
       [{ model: 'no-such-model' }, 422, 'model'],
       [{ model: 'no-weights' }, 422, 'model'],
@@ -200,7 +268,9 @@ describe('fine-tuning jobs', () => {
       expect(res.status, `${JSON.stringify(body)} -> ${JSON.stringify(res.body)}`).toBe(status);
       expect(res.body.error.param, JSON.stringify(body)).toBe(param);
     }
-    const malformed = await call(key, 'POST', '/v1/fine_tuning/jobs', undefined, { 'content-type': 'application/json' });
+    const malformed = await call(key, 'POST', '/v1/fine_tuning/jobs', undefined, {
+      'content-type': 'application/json',
+    });
     expect(malformed.status).toBe(422);
     expect(await jobCount(owner)).toBe(0);
     expect((await call(key, 'GET', '/v1/fine_tuning/jobs')).body.data).toEqual([]);
@@ -210,15 +280,39 @@ describe('fine-tuning jobs', () => {
     const strict = edgeWith({ allowPrivateTargets: false });
     const { key, owner } = await newKey();
     const file = await trainingFile(key, 20);
-    for (const url of ['http://10.0.0.1/hook', 'http://127.0.0.1:8080/hook', 'https://localhost/hook', 'http://169.254.169.254/latest',
-      'http://[::1]/hook', 'http://[::ffff:10.0.0.1]/hook', 'http://[fe80::1]/hook', 'http://2130706433/hook', 'http://0x7f.1/hook', 'http://192.168.1.10/hook']) {
-      const res = await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, webhook: { url } }, {}, strict);
+    for (const url of [
+      'http://10.0.0.1/hook',
+      'http://127.0.0.1:8080/hook',
+      'https://localhost/hook',
+      'http://169.254.169.254/latest',
+      'http://[::1]/hook',
+      'http://[::ffff:10.0.0.1]/hook',
+      'http://[fe80::1]/hook',
+      'http://2130706433/hook',
+      'http://0x7f.1/hook',
+      'http://192.168.1.10/hook',
+    ]) {
+      const res = await call(
+        key,
+        'POST',
+        '/v1/fine_tuning/jobs',
+        { model: BASE, training_file: file, webhook: { url } },
+        {},
+        strict,
+      );
       expect(res.status, url).toBe(422);
       expect(res.body.error.param).toBe('webhook.url');
       expect(res.body.error.message).toContain('EDGECLASS_WEBHOOK_ALLOW_PRIVATE');
     }
     expect(await jobCount(owner)).toBe(0);
-    const ok = await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, webhook: { url: 'https://hooks.example.com/edgeclass' } }, {}, strict);
+    const ok = await call(
+      key,
+      'POST',
+      '/v1/fine_tuning/jobs',
+      { model: BASE, training_file: file, webhook: { url: 'https://hooks.example.com/edgeclass' } },
+      {},
+      strict,
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.webhook).toMatchObject({ url: 'https://hooks.example.com/edgeclass', disabled: false });
     expect(ok.body.webhook_secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
@@ -238,15 +332,29 @@ describe('fine-tuning jobs', () => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const different = await call(key, 'POST', '/v1/fine_tuning/jobs', { ...body, hyperparameters: { n_epochs: 2 } }, headers);
+    const different = await call(
+      key,
+      'POST',
+      '/v1/fine_tuning/jobs',
+      { ...body, hyperparameters: { n_epochs: 2 } },
+      headers,
+    );
     expectError(different, 409, 'Idempotency-Key');
     // At once, twice: still one job.
-    const racing = await Promise.all([1, 2, 3].map(() => call(key, 'POST', '/v1/fine_tuning/jobs', body, { 'idempotency-key': 'race' })));
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => call(key, 'POST', '/v1/fine_tuning/jobs', body, { 'idempotency-key': 'race' })),
+    );
     expect(racing.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(new Set(racing.map((r) => r.body.id)).size).toBe(1);
     // Keys are per owner: another key may use the same Idempotency-Key for its own job.
     const other = await newKey();
-    const theirs = await call(other.key, 'POST', '/v1/fine_tuning/jobs', { ...body, training_file: await trainingFile(other.key, 20) }, headers);
+    const theirs = await call(
+      other.key,
+      'POST',
+      '/v1/fine_tuning/jobs',
+      { ...body, training_file: await trainingFile(other.key, 20) },
+      headers,
+    );
     expect(theirs.status).toBe(200);
     expect(theirs.body.id).not.toBe(first.body.id);
     expect(await jobCount(owner)).toBe(2);
@@ -256,7 +364,11 @@ describe('fine-tuning jobs', () => {
     const { key } = await newKey();
     const file = await trainingFile(key, 20);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, suffix: `v${i}` })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, suffix: `v${i}` })).body
+          .id,
+      );
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
@@ -276,14 +388,23 @@ describe('fine-tuning jobs', () => {
     const next = await call(key, 'GET', `/v1/fine_tuning/jobs/${ids[0]}/events?limit=10&after=${first.body.last_id}`);
     expect(next.body.data.map((e: any) => e.id)).not.toContain(first.body.data[0].id);
     expect(next.body.data.length).toBeGreaterThanOrEqual(1);
-    expect((await call(key, 'GET', `/v1/fine_tuning/jobs/${ids[0]}/checkpoints`)).body).toEqual({ object: 'list', data: [], has_more: false, first_id: null, last_id: null });
+    expect((await call(key, 'GET', `/v1/fine_tuning/jobs/${ids[0]}/checkpoints`)).body).toEqual({
+      object: 'list',
+      data: [],
+      has_more: false,
+      first_id: null,
+      last_id: null,
+    });
   });
 
   it("another key's job is 404 everywhere", async () => {
     const a = await newKey();
     const b = await newKey();
-    const job = (await call(a.key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(a.key, 20) })).body;
-    for (const path of ['', '/events', '/checkpoints', '/webhook_deliveries']) expectError(await call(b.key, 'GET', `/v1/fine_tuning/jobs/${job.id}${path}`), 404);
+    const job = (
+      await call(a.key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(a.key, 20) })
+    ).body;
+    for (const path of ['', '/events', '/checkpoints', '/webhook_deliveries'])
+      expectError(await call(b.key, 'GET', `/v1/fine_tuning/jobs/${job.id}${path}`), 404);
     expectError(await call(b.key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`), 404);
     expect((await call(b.key, 'GET', '/v1/fine_tuning/jobs')).body.data).toEqual([]);
     expect((await call(b.key, 'GET', `/v1/fine_tuning/jobs?after=${job.id}`)).body.data).toEqual([]);
@@ -292,7 +413,9 @@ describe('fine-tuning jobs', () => {
 
   it('cancels a queued job at once; a cancelled job stays cancelled', async () => {
     const { key } = await newKey();
-    const job = (await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(key, 20) })).body;
+    const job = (
+      await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(key, 20) })
+    ).body;
     await waitQueued(key, job.id);
     const cancelled = await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
     expect(cancelled.status).toBe(200);
@@ -303,21 +426,35 @@ describe('fine-tuning jobs', () => {
     expect(events.body.data[0].message).toBe('Job cancelled before it started');
   });
 
-  it('validation files: labels must be the training file\'s', async () => {
+  it("validation files: labels must be the training file's", async () => {
     const { key } = await newKey();
     const file = await trainingFile(key, 20);
     const valid = (await upload(key, 'valid.tsv', sentimentTsv(4, 1))).body.id;
     const foreign = (await upload(key, 'valid.tsv', 'text\tlabel\nhmm\tmaybe\n')).body.id;
-    expect((await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, validation_file: valid })).body.validation_file).toBe(valid);
-    expectError(await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, validation_file: foreign }), 422, 'validation_file');
+    expect(
+      (await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, validation_file: valid }))
+        .body.validation_file,
+    ).toBe(valid);
+    expectError(
+      await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, validation_file: foreign }),
+      422,
+      'validation_file',
+    );
   });
 
   it('base models with an org prefix get ft ids that the store accepts', async () => {
     await seedTinyModel('tiny-cls', 'acme/tiny-base');
     const { key } = await newKey();
-    const job = await call(key, 'POST', '/v1/fine_tuning/jobs', { model: 'acme/tiny-base', training_file: await trainingFile(key, 20), suffix: 'x' });
+    const job = await call(key, 'POST', '/v1/fine_tuning/jobs', {
+      model: 'acme/tiny-base',
+      training_file: await trainingFile(key, 20),
+      suffix: 'x',
+    });
     expect(job.status, JSON.stringify(job.body)).toBe(200);
-    const row = await env.DB!.prepare('SELECT fine_tuned_model_id FROM jobs WHERE id = ?').bind(job.body.id).first<{ fine_tuned_model_id: string }>();
+    const row = await env
+      .DB!.prepare('SELECT fine_tuned_model_id FROM jobs WHERE id = ?')
+      .bind(job.body.id)
+      .first<{ fine_tuned_model_id: string }>();
     expect(row!.fine_tuned_model_id).toBe(`ft:acme/tiny-base:x:${job.body.id}`);
   });
 });

@@ -23,7 +23,6 @@ export async function fixture(path: string): Promise<Response> {
   return res;
 }
 
-
 const MODEL_FILES = ['tokenizer.json', 'tokenizer_config.json', 'config.json'];
 
 /** Puts a model folder's tokenizer files into the local R2 bucket the Worker reads. */
@@ -45,7 +44,11 @@ export interface Verdict {
  * the outputs of a golden are 40-55 MB of JSON, and a body that large was cut ("Network connection lost") on a
  * loaded machine; gzipped it is a tenth of that.
  */
-export async function judgeInNode(tokenizer: string, cases: { id: string; output: unknown }[], label: string): Promise<Verdict> {
+export async function judgeInNode(
+  tokenizer: string,
+  cases: { id: string; output: unknown }[],
+  label: string,
+): Promise<Verdict> {
   const json = new Blob([JSON.stringify({ cases })]).stream();
   const body = await new Response(json.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
   const res = await fixturesFetch(`http://fixtures/judge/${tokenizer}?label=${label}`, {

@@ -12,7 +12,11 @@ export default async function setup(): Promise<() => void> {
   const app = createNodeApp({ modelsDir: root, pull: { offline: true }, requestLog: null });
   const answers = [];
   for (const c of INFERENCE_CASES) {
-    const res = await app.request(c.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
+    const res = await app.request(c.path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(c.body),
+    });
     if (res.status !== 200) throw new Error(`${c.name}: the Node app answered ${res.status} ${await res.text()}`);
     answers.push(await res.json());
   }

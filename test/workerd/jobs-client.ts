@@ -4,8 +4,14 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { jobsConfigFromEnv, type JobsConfig } from '../../src/jobs/config.ts';
 import {
-  SIGNATURE_HEADERS, signRequest, WORKER_ROUTES,
-  type CheckpointRequest, type ClaimResponse, type CompleteRequest, type HeartbeatResponse, type JobEvent,
+  SIGNATURE_HEADERS,
+  signRequest,
+  WORKER_ROUTES,
+  type CheckpointRequest,
+  type ClaimResponse,
+  type CompleteRequest,
+  type HeartbeatResponse,
+  type JobEvent,
 } from '../../src/jobs/protocol.ts';
 import { createApp } from '../../src/http/app.ts';
 import { depsFor, jobsContextFor } from '../../src/runtime/worker.ts';
@@ -21,7 +27,10 @@ export const edge: Fetch = (path, init) => SELF.fetch(`http://edge${path}`, init
 /** The same app over the same bindings, with some fine-tuning settings changed (e.g. a 1 s lease). */
 export function edgeWith(overrides: Partial<JobsConfig>): Fetch {
   const config = { ...jobsConfigFromEnv(env as unknown as Record<string, unknown>), ...overrides };
-  const deps = { ...depsFor(env), jobs: { config, context: (defer: (w: Promise<unknown>) => void) => jobsContextFor(env, config, defer)! } };
+  const deps = {
+    ...depsFor(env),
+    jobs: { config, context: (defer: (w: Promise<unknown>) => void) => jobsContextFor(env, config, defer)! },
+  };
   const app = createApp(() => deps);
   return async (path, init) => {
     const ctx = createExecutionContext();
@@ -48,7 +57,14 @@ export async function answer<T = any>(res: Response): Promise<Answer<T>> {
   return { status: res.status, body, headers: res.headers };
 }
 
-export async function call<T = any>(key: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, f: Fetch = edge): Promise<Answer<T>> {
+export async function call<T = any>(
+  key: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  f: Fetch = edge,
+): Promise<Answer<T>> {
   const init: RequestInit = { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -64,11 +80,19 @@ export async function newKey(owner?: string): Promise<{ key: string; owner: stri
   return { key: res.body.key, owner: res.body.owner, id: res.body.id };
 }
 
-export async function upload(key: string | null, filename: string, content: string | Uint8Array, purpose = 'fine-tune', f: Fetch = edge): Promise<Answer> {
+export async function upload(
+  key: string | null,
+  filename: string,
+  content: string | Uint8Array,
+  purpose = 'fine-tune',
+  f: Fetch = edge,
+): Promise<Answer> {
   const form = new FormData();
   form.append('purpose', purpose);
   form.append('file', new File([content], filename));
-  return answer(await f('/v1/files', { method: 'POST', body: form, headers: key ? { authorization: `Bearer ${key}` } : {} }));
+  return answer(
+    await f('/v1/files', { method: 'POST', body: form, headers: key ? { authorization: `Bearer ${key}` } : {} }),
+  );
 }
 
 /** A TSV of `n` examples over two labels (a tiny SST-2 look-alike). */
@@ -97,7 +121,8 @@ export async function seedTinyModel(tinyId: string, asId = tinyId): Promise<stri
   const listing = (await (await fixture('/tiny-models')).json()) as { files: string[] };
   const files = listing.files.filter((f) => f.startsWith(`${tinyId}/`)).map((f) => f.slice(tinyId.length + 1));
   if (!seeded.has(asId)) {
-    for (const file of files) await env.MODELS.put(`${asId}/${file}`, await (await fixture(`/tiny-models/${tinyId}/${file}`)).arrayBuffer());
+    for (const file of files)
+      await env.MODELS.put(`${asId}/${file}`, await (await fixture(`/tiny-models/${tinyId}/${file}`)).arrayBuffer());
     seeded.add(asId);
   }
   return files;
@@ -110,7 +135,12 @@ export async function seedBase(): Promise<void> {
   await seedTinyModel('tiny-cls', BASE);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -125,18 +155,28 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
  * pending -- and then for messages in flight: a consumer batch that outlives its test file disturbs the next one.
  */
 export async function settleQueue(timeoutMs = 30_000): Promise<void> {
-  await waitFor('the JOBS queue to settle', async () => {
-    const row = await env.DB!.prepare(`SELECT
+  await waitFor(
+    'the JOBS queue to settle',
+    async () => {
+      const row = await env
+        .DB!.prepare(`SELECT
         (SELECT count(*) FROM jobs WHERE status = 'validating_files') AS dispatching,
-        (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS delivering`).first<{ dispatching: number; delivering: number }>();
-    return row!.dispatching === 0 && row!.delivering === 0;
-  }, timeoutMs, 200);
+        (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS delivering`)
+        .first<{ dispatching: number; delivering: number }>();
+      return row!.dispatching === 0 && row!.delivering === 0;
+    },
+    timeoutMs,
+    200,
+  );
   await new Promise((r) => setTimeout(r, 1500));
 }
 
 /** Waits until the queue consumer has moved the job to queued. */
 export async function waitQueued(key: string, jobId: string): Promise<void> {
-  await waitFor(`${jobId} queued`, async () => (await call(key, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body.status === 'queued');
+  await waitFor(
+    `${jobId} queued`,
+    async () => (await call(key, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body.status === 'queued',
+  );
 }
 
 // ---- the webhook receiver (Node, loopback) -----------------------------------------------------------------
@@ -171,11 +211,25 @@ export const newInbox = (prefix: string) => `${prefix}-${Date.now().toString(36)
 // ---- a scripted GPU worker ----------------------------------------------------------------------------------
 
 export class FakeWorker {
-  constructor(readonly id: string, private readonly f: Fetch = edge, private readonly secret = WORKER_SECRET) {}
+  constructor(
+    readonly id: string,
+    private readonly f: Fetch = edge,
+    private readonly secret = WORKER_SECRET,
+  ) {}
 
   /** A request signed as the real worker signs it; `sign` false sends it unsigned, `tamper` changes the body after. */
-  async request(method: string, path: string, body?: unknown, options: { lease?: string; sign?: boolean; timestamp?: number; tamper?: boolean } = {}): Promise<Answer> {
-    const bytes = body === undefined ? new Uint8Array(0) : body instanceof Uint8Array ? body : new TextEncoder().encode(JSON.stringify(body));
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { lease?: string; sign?: boolean; timestamp?: number; tamper?: boolean } = {},
+  ): Promise<Answer> {
+    const bytes =
+      body === undefined
+        ? new Uint8Array(0)
+        : body instanceof Uint8Array
+          ? body
+          : new TextEncoder().encode(JSON.stringify(body));
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = { [SIGNATURE_HEADERS.worker]: this.id };
     if (options.sign !== false) {
@@ -183,13 +237,20 @@ export class FakeWorker {
       headers[SIGNATURE_HEADERS.signature] = await signRequest(this.secret, method, path, bytes, timestamp);
     }
     if (options.lease) headers[SIGNATURE_HEADERS.lease] = options.lease;
-    if (body !== undefined) headers['content-type'] = body instanceof Uint8Array ? 'application/octet-stream' : 'application/json';
-    const sent = options.tamper ? new TextEncoder().encode(JSON.stringify({ ...(body as object), tampered: true })) : bytes;
+    if (body !== undefined)
+      headers['content-type'] = body instanceof Uint8Array ? 'application/octet-stream' : 'application/json';
+    const sent = options.tamper
+      ? new TextEncoder().encode(JSON.stringify({ ...(body as object), tampered: true }))
+      : bytes;
     return answer(await this.f(path, { method, headers, body: method === 'GET' ? undefined : sent }));
   }
 
   async claim(claimId?: string): Promise<ClaimResponse | null> {
-    const res = await this.request('POST', WORKER_ROUTES.claim, { worker_id: this.id, execution_provider: 'cpu', ...(claimId ? { claim_id: claimId } : {}) });
+    const res = await this.request('POST', WORKER_ROUTES.claim, {
+      worker_id: this.id,
+      execution_provider: 'cpu',
+      ...(claimId ? { claim_id: claimId } : {}),
+    });
     if (res.status === 204) return null;
     if (res.status !== 200) throw new Error(`claim: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;

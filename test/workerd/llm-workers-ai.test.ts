@@ -30,9 +30,15 @@ describe('llm strategy with the Workers AI binding (workerd)', () => {
       return { response: text.includes('crash') ? { label: 'bug report' } : '{"label": "Billing"}' };
     });
     const client = chatClientFromEnv({ EDGECLASS_LLM_RETRIES: '1' }, ai)!;
-    const scores = await classifyWithRemoteLlm(client, ['The app crashes on start', 'I was charged twice'], LABELS,
-      { multiLabel: false, model: '@cf/meta/llama-3.1-8b-instruct', concurrency: 1 });
-    expect(scores).toEqual([[0, 1, 0], [1, 0, 0]]);
+    const scores = await classifyWithRemoteLlm(client, ['The app crashes on start', 'I was charged twice'], LABELS, {
+      multiLabel: false,
+      model: '@cf/meta/llama-3.1-8b-instruct',
+      concurrency: 1,
+    });
+    expect(scores).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
     expect(ai.calls[0].inputs.response_format.json_schema.properties.label.enum).toEqual(LABELS);
   });
 
@@ -42,7 +48,9 @@ describe('llm strategy with the Workers AI binding (workerd)', () => {
     const err = await classifyWithRemoteLlm(client, ['x'], LABELS, { multiLabel: true, model: 'm' }).catch((e) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.status).toBe(504);
-    expect(err.toErrorBody()).toEqual({ error: { type: 'upstream_error', message: expect.stringMatching(/50 ms/), param: null } });
+    expect(err.toErrorBody()).toEqual({
+      error: { type: 'upstream_error', message: expect.stringMatching(/50 ms/), param: null },
+    });
   });
 });
 
@@ -51,15 +59,35 @@ describe('POST /v1/classify strategy llm through the AI binding (workerd)', () =
   /** The Worker's own fetch handler, with the stand-in bound as AI and the model listed. */
   async function classify(ai: WorkersAiBinding, body: unknown): Promise<{ status: number; body: any }> {
     const ctx = createExecutionContext();
-    const bindings = { ...(env as unknown as WorkerEnv), AI: ai, EDGECLASS_LLM_MODELS: MODEL, EDGECLASS_LLM_RETRIES: '0' };
-    const res = await worker.fetch(new Request('http://edge/v1/classify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }), bindings, ctx);
+    const bindings = {
+      ...(env as unknown as WorkerEnv),
+      AI: ai,
+      EDGECLASS_LLM_MODELS: MODEL,
+      EDGECLASS_LLM_RETRIES: '0',
+    };
+    const res = await worker.fetch(
+      new Request('http://edge/v1/classify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+      bindings,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     return { status: res.status, body: await res.json() };
   }
 
-  it('forwards a listed model to the binding and ranks its choice first; usage is the binding\'s tokens', async () => {
-    const ai = standIn((inputs) => ({ response: { label: String(inputs.messages[1].content).includes('charged') ? 'billing' : 'bug report' }, usage: { prompt_tokens: 40, completion_tokens: 6, total_tokens: 46 } }));
-    const { status, body } = await classify(ai, { model: MODEL, inputs: ['I was charged twice', 'It crashes'], labels: LABELS });
+  it("forwards a listed model to the binding and ranks its choice first; usage is the binding's tokens", async () => {
+    const ai = standIn((inputs) => ({
+      response: { label: String(inputs.messages[1].content).includes('charged') ? 'billing' : 'bug report' },
+      usage: { prompt_tokens: 40, completion_tokens: 6, total_tokens: 46 },
+    }));
+    const { status, body } = await classify(ai, {
+      model: MODEL,
+      inputs: ['I was charged twice', 'It crashes'],
+      labels: LABELS,
+    });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body.strategy).toBe('llm');
     expect(body.results.map((r: { labels: string[] }) => r.labels[0])).toEqual(['billing', 'bug report']);
@@ -71,6 +99,10 @@ describe('POST /v1/classify strategy llm through the AI binding (workerd)', () =
     const ai = standIn(() => ({ response: '{"label": "complaint"}' }));
     const { status, body } = await classify(ai, { model: MODEL, inputs: 'x', labels: LABELS, strategy: 'llm' });
     expect(status).toBe(502);
-    expect(body.error).toEqual({ type: 'upstream_error', message: expect.stringMatching(/unusable twice/), param: null });
+    expect(body.error).toEqual({
+      type: 'upstream_error',
+      message: expect.stringMatching(/unusable twice/),
+      param: null,
+    });
   });
 });

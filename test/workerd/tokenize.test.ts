@@ -13,7 +13,8 @@ const edgeFetch = (path: string, init?: RequestInit) => SELF.fetch(`http://edge$
 const goldens = (await (await fixture('/goldens')).json()) as { tokenizer: string; golden: string }[];
 
 beforeAll(async () => {
-  for (const id of new Set(['bert-base-uncased', 'roberta-base', ...goldens.map((g) => g.tokenizer)])) await seedModel(id);
+  for (const id of new Set(['bert-base-uncased', 'roberta-base', ...goldens.map((g) => g.tokenizer)]))
+    await seedModel(id);
 });
 
 describe('tokenizer goldens (workerd)', () => {
@@ -23,11 +24,16 @@ describe('tokenizer goldens (workerd)', () => {
     describe(name, () => {
       let cases: GoldenCase[] = [];
       beforeAll(async () => {
-        cases = (await (await fixture(`/goldens/${id}`)).json() as { cases: GoldenCase[] }).cases;
+        cases = ((await (await fixture(`/goldens/${id}`)).json()) as { cases: GoldenCase[] }).cases;
         // The target semantics are the golden with its overlay (documented behaviour, not 0.23's early exit).
         const overlay = await fixture(`/goldens/${id}?overlay`);
         if (overlay.status === 200) {
-          const replaced = new Map(((await overlay.json()) as { cases: { id: string; expected: unknown }[] }).cases.map((c) => [c.id, c.expected]));
+          const replaced = new Map(
+            ((await overlay.json()) as { cases: { id: string; expected: unknown }[] }).cases.map((c) => [
+              c.id,
+              c.expected,
+            ]),
+          );
           cases = cases.map((c) => (replaced.has(c.id) ? { ...c, expected: replaced.get(c.id) } : c));
         }
       });

@@ -5,12 +5,29 @@
 import { env } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, call, edge, edgeWith, newKey, receiver, seedBase, sentimentTsv, settleQueue, trainingFile, type Fetch } from './jobs-client.ts';
+import {
+  BASE,
+  call,
+  edge,
+  edgeWith,
+  newKey,
+  receiver,
+  seedBase,
+  sentimentTsv,
+  settleQueue,
+  trainingFile,
+  type Fetch,
+} from './jobs-client.ts';
 
 const encoder = new TextEncoder();
 
 /** A Standard Webhooks call as an outside system makes it. */
-async function hook(triggerId: string, secret: string, payload: unknown, options: { id?: string; at?: Date; f?: Fetch } = {}) {
+async function hook(
+  triggerId: string,
+  secret: string,
+  payload: unknown,
+  options: { id?: string; at?: Date; f?: Fetch } = {},
+) {
   const id = options.id ?? `msg_${crypto.randomUUID()}`;
   const at = options.at ?? new Date();
   const body = JSON.stringify(payload);
@@ -18,7 +35,12 @@ async function hook(triggerId: string, secret: string, payload: unknown, options
   const res = await (options.f ?? edge)(`/v1/hooks/${triggerId}`, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signature,
+    },
   });
   return { status: res.status, body: (await res.json()) as any, id };
 }
@@ -26,20 +48,40 @@ async function hook(triggerId: string, secret: string, payload: unknown, options
 /** GitHub's signature: hex HMAC-SHA256 of the body keyed by the secret string, computed here with WebCrypto. */
 async function githubHook(triggerId: string, secret: string, payload: unknown, delivery: string | null, forge = false) {
   const body = JSON.stringify(payload);
-  const key = await crypto.subtle.importKey('raw', encoder.encode(forge ? `${secret}x` : secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = [...new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body)))].map((b) => b.toString(16).padStart(2, '0')).join('');
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${mac}` };
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(forge ? `${secret}x` : secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  const mac = [...new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(body)))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-github-event': 'push',
+    'x-hub-signature-256': `sha256=${mac}`,
+  };
   if (delivery) headers['x-github-delivery'] = delivery;
   const res = await edge(`/v1/hooks/${triggerId}`, { method: 'POST', body, headers });
   return { status: res.status, body: (await res.json()) as any };
 }
 
 async function jobCount(owner: string): Promise<number> {
-  return ((await env.DB!.prepare('SELECT count(*) AS n FROM jobs WHERE owner = ?').bind(owner).first<{ n: number }>())!).n;
+  return (await env.DB!.prepare('SELECT count(*) AS n FROM jobs WHERE owner = ?').bind(owner).first<{ n: number }>())!
+    .n;
 }
 
 async function trigger(key: string, body: object, f: Fetch = edge) {
-  const res = await call(key, 'POST', '/v1/triggers', { model: BASE, hyperparameters: { n_epochs: 1 }, suffix: 'nightly', ...body }, {}, f);
+  const res = await call(
+    key,
+    'POST',
+    '/v1/triggers',
+    { model: BASE, hyperparameters: { n_epochs: 1 }, suffix: 'nightly', ...body },
+    {},
+    f,
+  );
   return res;
 }
 
@@ -53,7 +95,13 @@ describe('triggers', () => {
     const file = await trainingFile(key, 20);
     const res = await trigger(key, { name: 'sst2 nightly', dataset: { file_id: file } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ object: 'fine_tuning.trigger', name: 'sst2 nightly', model: BASE, dataset: { file_id: file }, hook_path: `/v1/hooks/${res.body.id}` });
+    expect(res.body).toMatchObject({
+      object: 'fine_tuning.trigger',
+      name: 'sst2 nightly',
+      model: BASE,
+      dataset: { file_id: file },
+      hook_path: `/v1/hooks/${res.body.id}`,
+    });
     expect(res.body.id).toMatch(/^trig_[0-9a-z]{26}$/);
     expect(res.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const got = await call(key, 'GET', `/v1/triggers/${res.body.id}`);
@@ -94,10 +142,25 @@ describe('triggers', () => {
     const t = (await trigger(key, { dataset: { file_id: file }, metadata: { source: 'labelling-tool' } })).body;
     const call1 = await hook(t.id, t.secret, { event: 'dataset.updated', version: 7 });
     expect(call1.status, JSON.stringify(call1.body)).toBe(202);
-    expect(call1.body).toMatchObject({ object: 'fine_tuning.trigger.call', trigger_id: t.id, call_id: `webhook-id:${call1.id}` });
+    expect(call1.body).toMatchObject({
+      object: 'fine_tuning.trigger.call',
+      trigger_id: t.id,
+      call_id: `webhook-id:${call1.id}`,
+    });
     const job = call1.body.job;
-    expect(job).toMatchObject({ model: BASE, training_file: file, suffix: 'nightly', trigger_id: t.id, status: 'validating_files', hyperparameters: { n_epochs: 1 } });
-    expect(job.metadata).toEqual({ source: 'labelling-tool', trigger_id: t.id, trigger_call_id: `webhook-id:${call1.id}` });
+    expect(job).toMatchObject({
+      model: BASE,
+      training_file: file,
+      suffix: 'nightly',
+      trigger_id: t.id,
+      status: 'validating_files',
+      hyperparameters: { n_epochs: 1 },
+    });
+    expect(job.metadata).toEqual({
+      source: 'labelling-tool',
+      trigger_id: t.id,
+      trigger_call_id: `webhook-id:${call1.id}`,
+    });
     expect((await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).status).toBe(200);
 
     const replay = await hook(t.id, t.secret, { event: 'dataset.updated', version: 7 }, { id: call1.id });
@@ -112,7 +175,11 @@ describe('triggers', () => {
   it('unsigned, forged, wrongly keyed and stale calls get 401 and queue nothing', async () => {
     const { key, owner } = await newKey();
     const t = (await trigger(key, { dataset: { file_id: await trainingFile(key, 20) } })).body;
-    const unsigned = await edge(`/v1/hooks/${t.id}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const unsigned = await edge(`/v1/hooks/${t.id}`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(unsigned.status).toBe(401);
     expect(((await unsigned.json()) as any).error.type).toBe('authentication_error');
     const wrongSecret = `whsec_${btoa('a different secret, 32 bytes....')}`;
@@ -125,8 +192,13 @@ describe('triggers', () => {
     const id = 'msg_tampered';
     const at = new Date();
     const res = await edge(`/v1/hooks/${t.id}`, {
-      method: 'POST', body: '{"x": 2}',
-      headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(t.secret).sign(id, at, '{"x": 1}') },
+      method: 'POST',
+      body: '{"x": 2}',
+      headers: {
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(t.secret).sign(id, at, '{"x": 1}'),
+      },
     });
     expect(res.status).toBe(401);
     expect((await githubHook(t.id, t.secret, { ref: 'main' }, 'gh-1', true)).status).toBe(401);
@@ -169,7 +241,8 @@ describe('triggers', () => {
     await receiver.dataset(url.split('/').pop()!, sentimentTsv(14));
     expect((await hook(t.id, t.secret, { v: 3 }, { id: broken.id })).status).toBe(202);
 
-    const missing = (await trigger(key, { dataset: { url: `${env.WEBHOOK_RECEIVER_URL}/datasets/nothing-here.tsv` } })).body;
+    const missing = (await trigger(key, { dataset: { url: `${env.WEBHOOK_RECEIVER_URL}/datasets/nothing-here.tsv` } }))
+      .body;
     const gone = await hook(missing.id, missing.secret, {});
     expect(gone.status).toBe(422);
     expect(gone.body.error.param).toBe('dataset.url');
@@ -178,12 +251,23 @@ describe('triggers', () => {
 
   it("reads an R2 dataset under the owner's prefix", async () => {
     const { key, owner } = await newKey();
-    await env.FILES!.put(`owners/${owner}/labelled/train.jsonl`, sentimentTsv(11).split('\n').slice(1).filter(Boolean)
-      .map((line) => JSON.stringify({ text: line.split('\t')[0], label: line.split('\t')[1] })).join('\n'));
+    await env.FILES!.put(
+      `owners/${owner}/labelled/train.jsonl`,
+      sentimentTsv(11)
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((line) => JSON.stringify({ text: line.split('\t')[0], label: line.split('\t')[1] }))
+        .join('\n'),
+    );
     const t = (await trigger(key, { dataset: { r2_key: 'labelled/train.jsonl' } })).body;
     const res = await hook(t.id, t.secret, {});
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    expect((await call(key, 'GET', `/v1/files/${res.body.job.training_file}`)).body).toMatchObject({ format: 'jsonl', examples: 11, filename: 'train.jsonl' });
+    expect((await call(key, 'GET', `/v1/files/${res.body.job.training_file}`)).body).toMatchObject({
+      format: 'jsonl',
+      examples: 11,
+      filename: 'train.jsonl',
+    });
     const absent = (await trigger(key, { dataset: { r2_key: 'labelled/absent.tsv' } })).body;
     expect((await hook(absent.id, absent.secret, {})).status).toBe(422);
   });
@@ -198,15 +282,21 @@ describe('triggers', () => {
   it("a trigger's webhook endpoint receives its jobs' events", async () => {
     const { key } = await newKey();
     const inbox = `trigger-${Date.now()}`;
-    const t = (await trigger(key, { dataset: { file_id: await trainingFile(key, 20) }, webhook: { url: receiver.url(inbox) } })).body;
+    const t = (
+      await trigger(key, { dataset: { file_id: await trainingFile(key, 20) }, webhook: { url: receiver.url(inbox) } })
+    ).body;
     expect(t.webhook_secret).toMatch(/^whsec_/);
     await receiver.plan(inbox, { secrets: [t.webhook_secret] });
     const started = await hook(t.id, t.secret, {});
     expect(started.body.job.webhook).toMatchObject({ url: receiver.url(inbox), endpoint_id: t.webhook_endpoint_id });
     await call(key, 'POST', `/v1/fine_tuning/jobs/${started.body.job.id}/cancel`);
-    for (let i = 0; i < 100 && (await receiver.received(inbox)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await receiver.received(inbox)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const [got] = await receiver.received(inbox);
     expect(got.verified_with).toBe(0);
-    expect(JSON.parse(got.body)).toMatchObject({ type: 'fine_tuning.job.cancelled', data: { id: started.body.job.id } });
+    expect(JSON.parse(got.body)).toMatchObject({
+      type: 'fine_tuning.job.cancelled',
+      data: { id: started.body.job.id },
+    });
   });
 });

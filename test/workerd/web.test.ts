@@ -24,9 +24,11 @@ describe('pages, document and request ids in workerd', () => {
   it('serves the OpenAPI 3.1 document', async () => {
     const res = await SELF.fetch('http://edge/openapi.json');
     expect(res.status).toBe(200);
-    const doc = await res.json() as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/tokenize', '/v1/classify', '/v1/models', '/healthz', '/metrics']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/tokenize', '/v1/classify', '/v1/models', '/healthz', '/metrics']),
+    );
   });
 
   it('echoes x-request-id, or makes one', async () => {
@@ -40,6 +42,8 @@ describe('pages, document and request ids in workerd', () => {
   it('answers /metrics with 501 in the error shape', async () => {
     const res = await SELF.fetch('http://edge/metrics');
     expect(res.status).toBe(501);
-    expect(await res.json()).toEqual({ error: { type: 'not_implemented', message: expect.stringContaining('Node runtime only'), param: null } });
+    expect(await res.json()).toEqual({
+      error: { type: 'not_implemented', message: expect.stringContaining('Node runtime only'), param: null },
+    });
   });
 });

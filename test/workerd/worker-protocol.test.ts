@@ -6,17 +6,38 @@ import { env } from 'cloudflare:test';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADERS, signRequest, WORKER_ROUTES } from '../../src/jobs/protocol.ts';
 import {
-  BASE, call, edge, edgeWith, FakeWorker, newKey, seedBase, seedTinyModel, settleQueue, trainingFile, waitQueued, WORKER_SECRET, type Fetch,
+  BASE,
+  call,
+  edge,
+  edgeWith,
+  FakeWorker,
+  newKey,
+  seedBase,
+  seedTinyModel,
+  settleQueue,
+  trainingFile,
+  waitQueued,
+  WORKER_SECRET,
+  type Fetch,
 } from './jobs-client.ts';
 import { fixture } from './fixtures.ts';
 
 /** Jobs of earlier tests in this file must not be claimed by the next one. */
 async function drain(): Promise<void> {
-  await env.DB!.prepare("UPDATE jobs SET status = 'cancelled' WHERE status IN ('validating_files', 'queued', 'running')").run();
+  await env
+    .DB!.prepare("UPDATE jobs SET status = 'cancelled' WHERE status IN ('validating_files', 'queued', 'running')")
+    .run();
 }
 
 async function queuedJob(key: string, body: object = {}, f: Fetch = edge): Promise<any> {
-  const res = await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(key, 20), ...body }, {}, f);
+  const res = await call(
+    key,
+    'POST',
+    '/v1/fine_tuning/jobs',
+    { model: BASE, training_file: await trainingFile(key, 20), ...body },
+    {},
+    f,
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   await waitQueued(key, res.body.id);
   return res.body;
@@ -44,23 +65,38 @@ describe('worker authentication', () => {
     const unsigned = await worker.request('POST', WORKER_ROUTES.claim, body, { sign: false });
     expect(unsigned.status).toBe(401);
     expect(unsigned.body.error.type).toBe('authentication_error');
-    expect((await new FakeWorker('w-forger', edge, 'not-the-secret').request('POST', WORKER_ROUTES.claim, body)).status).toBe(401);
-    expect((await worker.request('POST', WORKER_ROUTES.claim, body, { timestamp: Math.floor(Date.now() / 1000) - 400 })).status).toBe(401);
+    expect(
+      (await new FakeWorker('w-forger', edge, 'not-the-secret').request('POST', WORKER_ROUTES.claim, body)).status,
+    ).toBe(401);
+    expect(
+      (await worker.request('POST', WORKER_ROUTES.claim, body, { timestamp: Math.floor(Date.now() / 1000) - 400 }))
+        .status,
+    ).toBe(401);
     expect((await worker.request('POST', WORKER_ROUTES.claim, body, { tamper: true })).status).toBe(401);
     // A signature made for another route does not open this one.
     const ts = Math.floor(Date.now() / 1000);
     const payload = bytes(JSON.stringify(body));
     const elsewhere = await signRequest(WORKER_SECRET, 'POST', WORKER_ROUTES.heartbeat('ftjob-x'), payload, ts);
     const replayed = await edge(WORKER_ROUTES.claim, {
-      method: 'POST', body: payload,
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADERS.timestamp]: String(ts), [SIGNATURE_HEADERS.signature]: elsewhere },
+      method: 'POST',
+      body: payload,
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADERS.timestamp]: String(ts),
+        [SIGNATURE_HEADERS.signature]: elsewhere,
+      },
     });
     expect(replayed.status).toBe(401);
-    expect((await worker.request('GET', WORKER_ROUTES.file('file-whatever'), undefined, { sign: false })).status).toBe(401);
+    expect((await worker.request('GET', WORKER_ROUTES.file('file-whatever'), undefined, { sign: false })).status).toBe(
+      401,
+    );
   });
 
   it('without EDGECLASS_WORKER_SECRET the worker API is off (503)', async () => {
-    const res = await new FakeWorker('w', edgeWith({ workerSecret: null })).request('POST', WORKER_ROUTES.claim, { worker_id: 'w', execution_provider: 'cpu' });
+    const res = await new FakeWorker('w', edgeWith({ workerSecret: null })).request('POST', WORKER_ROUTES.claim, {
+      worker_id: 'w',
+      execution_provider: 'cpu',
+    });
     expect(res.status).toBe(503);
   });
 });
@@ -80,10 +116,14 @@ describe('a job from claim to a served fine-tuned model', () => {
     expect(again).toMatchObject({ lease: claim.lease, attempt: 1, job: { id: job.id } });
     expect(await worker.claim('claim-2')).toBeNull();
     expect(await new FakeWorker('gpu-2').claim('claim-1')).toBeNull();
-    const starts = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.filter((e: any) => e.message.startsWith('Fine-tuning job started'));
+    const starts = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.filter(
+      (e: any) => e.message.startsWith('Fine-tuning job started'),
+    );
     expect(starts).toHaveLength(1);
     expect(claim.resume_from).toBeNull();
-    expect(claim.base_model_files).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']));
+    expect(claim.base_model_files).toEqual(
+      expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']),
+    );
     expect(claim.base_model_files.some((f) => f.startsWith('onnx/'))).toBe(false);
     expect(claim.lease.expires_at).toBeGreaterThan(Date.now() / 1000);
     const lease = claim.lease.id;
@@ -107,64 +147,130 @@ describe('a job from claim to a served fine-tuned model', () => {
     expect(running).toMatchObject({ status: 'running', progress: { step: 5, total_steps: 20 }, attempts: 1 });
     expect(running.estimated_finish).toBeTypeOf('number');
 
-    expect((await worker.events(job.id, lease, [
-      { type: 'metrics', message: 'step 10: loss 0.61', data: { step: 10, total_steps: 20, train_loss: 0.61 } },
-      { type: 'metrics', message: 'evaluation at step 10', data: { step: 10, eval_accuracy: 0.75, is_best: true } },
-    ])).status).toBe(204);
+    expect(
+      (
+        await worker.events(job.id, lease, [
+          { type: 'metrics', message: 'step 10: loss 0.61', data: { step: 10, total_steps: 20, train_loss: 0.61 } },
+          { type: 'metrics', message: 'evaluation at step 10', data: { step: 10, eval_accuracy: 0.75, is_best: true } },
+        ])
+      ).status,
+    ).toBe(204);
 
     // Named events posted twice (a retry after a lost answer) are recorded once; unnamed ones as often as sent.
-    const named = [{ id: `${lease}.0`, message: 'named event' }, { id: `${lease}.1`, message: 'another named event' }];
+    const named = [
+      { id: `${lease}.0`, message: 'named event' },
+      { id: `${lease}.1`, message: 'another named event' },
+    ];
     expect((await worker.events(job.id, lease, named)).status).toBe(204);
-    expect((await worker.events(job.id, lease, [...named, { id: `${lease}.2`, message: 'named event' }, { message: 'unnamed' }, { message: 'unnamed' }])).status).toBe(204);
-    const recorded = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.map((e: any) => e.message);
+    expect(
+      (
+        await worker.events(job.id, lease, [
+          ...named,
+          { id: `${lease}.2`, message: 'named event' },
+          { message: 'unnamed' },
+          { message: 'unnamed' },
+        ])
+      ).status,
+    ).toBe(204);
+    const recorded = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.map(
+      (e: any) => e.message,
+    );
     expect(recorded.filter((m: string) => m === 'named event')).toHaveLength(2);
     expect(recorded.filter((m: string) => m === 'another named event')).toHaveLength(1);
     expect(recorded.filter((m: string) => m === 'unnamed')).toHaveLength(2);
 
     const state = bytes('{"step": 10}');
     expect((await worker.putCheckpointFile(job.id, lease, 10, 'trainer_state.json', state)).status).toBe(204);
-    expect((await worker.putCheckpointFile(job.id, lease, 10, 'model/model.safetensors', bytes('weights'))).status).toBe(204);
-    const missing = await worker.registerCheckpoint(job.id, { lease_id: lease, step: 10, epoch: 0.5, files: ['trainer_state.json', 'optimizer.bin'], metrics: {} });
+    expect(
+      (await worker.putCheckpointFile(job.id, lease, 10, 'model/model.safetensors', bytes('weights'))).status,
+    ).toBe(204);
+    const missing = await worker.registerCheckpoint(job.id, {
+      lease_id: lease,
+      step: 10,
+      epoch: 0.5,
+      files: ['trainer_state.json', 'optimizer.bin'],
+      metrics: {},
+    });
     expect(missing.status).toBe(422);
-    const register = { lease_id: lease, step: 10, epoch: 0.5, files: ['trainer_state.json', 'model/model.safetensors'], metrics: { eval_accuracy: 0.75 } };
+    const register = {
+      lease_id: lease,
+      step: 10,
+      epoch: 0.5,
+      files: ['trainer_state.json', 'model/model.safetensors'],
+      metrics: { eval_accuracy: 0.75 },
+    };
     expect((await worker.registerCheckpoint(job.id, register)).status).toBe(204);
     // The same call again (a retry after a lost answer): one checkpoint and one event (written with the webhook).
     expect((await worker.registerCheckpoint(job.id, register)).status).toBe(204);
-    const saved = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.filter((e: any) => e.message.startsWith('Checkpoint saved at step 10'));
+    const saved = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.filter(
+      (e: any) => e.message.startsWith('Checkpoint saved at step 10'),
+    );
     expect(saved).toHaveLength(1);
-    expect((await worker.request('GET', WORKER_ROUTES.checkpointFile(job.id, 10, 'trainer_state.json'))).body).toEqual({ step: 10 });
+    expect((await worker.request('GET', WORKER_ROUTES.checkpointFile(job.id, 10, 'trainer_state.json'))).body).toEqual({
+      step: 10,
+    });
 
     const checkpoints = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/checkpoints`)).body;
     expect(checkpoints.data).toHaveLength(1);
     expect(checkpoints.data[0]).toMatchObject({
-      object: 'fine_tuning.job.checkpoint', fine_tuning_job_id: job.id, step_number: 10, epoch: 0.5,
-      fine_tuned_model_checkpoint: `ft:${BASE}:sst:${job.id}:ckpt-step-10`, metrics: { step: 10, eval_accuracy: 0.75 },
+      object: 'fine_tuning.job.checkpoint',
+      fine_tuning_job_id: job.id,
+      step_number: 10,
+      epoch: 0.5,
+      fine_tuned_model_checkpoint: `ft:${BASE}:sst:${job.id}:ckpt-step-10`,
+      metrics: { step: 10, eval_accuracy: 0.75 },
     });
 
     // A succeeded completion needs a servable folder.
     const early = await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES });
     expect(early.status).toBe(422);
     for (const file of SERVED_FILES) {
-      const res = await worker.putResultFile(job.id, lease, file, new Uint8Array(await (await fixture(`/tiny-models/tiny-cls/${file}`)).arrayBuffer()));
+      const res = await worker.putResultFile(
+        job.id,
+        lease,
+        file,
+        new Uint8Array(await (await fixture(`/tiny-models/tiny-cls/${file}`)).arrayBuffer()),
+      );
       expect(res.status, file).toBe(204);
     }
     // A model that is not registered yet is nobody's model.
     const ftId = `ft:${BASE}:sst:${job.id}`;
     expect((await call(key, 'POST', '/v1/classify', { model: ftId, inputs: 'x', strategy: 'model' })).status).toBe(422);
 
-    const done = await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES, trained_tokens: 1234, metrics: { eval_accuracy: 0.8 } });
+    const done = await worker.complete(job.id, {
+      lease_id: lease,
+      status: 'succeeded',
+      files: SERVED_FILES,
+      trained_tokens: 1234,
+      metrics: { eval_accuracy: 0.8 },
+    });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body).toEqual({ status: 'succeeded', fine_tuned_model: ftId });
     // The worker may repeat a completion whose answer it lost: the same answer.
-    expect((await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES })).body).toEqual(done.body);
+    expect((await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES })).body).toEqual(
+      done.body,
+    );
     expect((await worker.heartbeat(job.id, lease)).status).toBe(409);
 
     const finished = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
-    expect(finished).toMatchObject({ status: 'succeeded', fine_tuned_model: ftId, trained_tokens: 1234, error: null, estimated_finish: null });
+    expect(finished).toMatchObject({
+      status: 'succeeded',
+      fine_tuned_model: ftId,
+      trained_tokens: 1234,
+      error: null,
+      estimated_finish: null,
+    });
     expect(finished.result_files).toHaveLength(1);
     const results = (await call(key, 'GET', `/v1/files/${finished.result_files[0]}/content`)).body;
-    expect(results).toMatchObject({ job_id: job.id, fine_tuned_model: ftId, metrics: { eval_accuracy: 0.8 }, checkpoints: [{ step: 10 }] });
-    const messages = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.map((e: any) => e.message);
+    expect(results).toMatchObject({
+      job_id: job.id,
+      fine_tuned_model: ftId,
+      metrics: { eval_accuracy: 0.8 },
+      checkpoints: [{ step: 10 }],
+    });
+    const messages = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data.map(
+      (e: any) => e.message,
+    );
     expect(messages[0]).toBe(`The job has successfully completed. New fine-tuned model created: ${ftId}`);
     expect(messages).toContain('evaluation at step 10');
     expect(messages).toContain('Fine-tuning job started on worker gpu-1 (cpu)');
@@ -199,7 +305,17 @@ describe('leases', () => {
     const leaseA = first.lease.id;
     for (const step of [4, 8]) {
       await a.putCheckpointFile(job.id, leaseA, step, 'trainer_state.json', bytes(`{"step": ${step}}`));
-      expect((await a.registerCheckpoint(job.id, { lease_id: leaseA, step, epoch: step / 10, files: ['trainer_state.json'], metrics: { train_loss: 1 / step } })).status).toBe(204);
+      expect(
+        (
+          await a.registerCheckpoint(job.id, {
+            lease_id: leaseA,
+            step,
+            epoch: step / 10,
+            files: ['trainer_state.json'],
+            metrics: { train_loss: 1 / step },
+          })
+        ).status,
+      ).toBe(204);
     }
     expect(await b.claim()).toBeNull(); // still held
     await sleep(1300); // worker-a "died": no heartbeat for longer than the lease
@@ -212,14 +328,28 @@ describe('leases', () => {
     expect((await a.heartbeat(job.id, leaseA)).status).toBe(409);
     expect((await a.events(job.id, leaseA, [{ message: 'still here' }])).status).toBe(409);
     expect((await a.putCheckpointFile(job.id, leaseA, 9, 'trainer_state.json', bytes('{}'))).status).toBe(409);
-    expect((await a.registerCheckpoint(job.id, { lease_id: leaseA, step: 9, epoch: 1, files: ['trainer_state.json'], metrics: {} })).status).toBe(409);
+    expect(
+      (
+        await a.registerCheckpoint(job.id, {
+          lease_id: leaseA,
+          step: 9,
+          epoch: 1,
+          files: ['trainer_state.json'],
+          metrics: {},
+        })
+      ).status,
+    ).toBe(409);
     expect((await a.putResultFile(job.id, leaseA, 'config.json', bytes('{}'))).status).toBe(409);
     const stale = await a.complete(job.id, { lease_id: leaseA, status: 'failed', error: { code: 'x', message: 'y' } });
     expect(stale.status).toBe(409);
     expect(stale.body.error.param).toBe('lease_id');
     expect((await b.heartbeat(job.id, second.lease.id)).status).toBe(200);
     const events = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}/events?limit=100`)).body.data;
-    expect(events[0]).toMatchObject({ level: 'warn', message: "The previous worker's lease expired; attempt 2 of 3 on worker worker-b (cpu) resumes from the checkpoint at step 8" });
+    expect(events[0]).toMatchObject({
+      level: 'warn',
+      message:
+        "The previous worker's lease expired; attempt 2 of 3 on worker worker-b (cpu) resumes from the checkpoint at step 8",
+    });
   });
 
   it('an expired lease is dead before anyone re-claims the job: a late heartbeat or write gets 409 and revives nothing', async () => {
@@ -229,14 +359,36 @@ describe('leases', () => {
     const late = new FakeWorker('late', fast);
     const claim = (await late.claim())!;
     await late.putCheckpointFile(job.id, claim.lease.id, 2, 'trainer_state.json', bytes('{"step": 2}'));
-    expect((await late.registerCheckpoint(job.id, { lease_id: claim.lease.id, step: 2, epoch: 0.1, files: ['trainer_state.json'], metrics: {} })).status).toBe(204);
+    expect(
+      (
+        await late.registerCheckpoint(job.id, {
+          lease_id: claim.lease.id,
+          step: 2,
+          epoch: 0.1,
+          files: ['trainer_state.json'],
+          metrics: {},
+        })
+      ).status,
+    ).toBe(204);
     await sleep(1300); // held up (an edge restarting) past the lease: its worker stopped by itself before the expiry
     const heartbeat = await late.heartbeat(job.id, claim.lease.id);
     expect(heartbeat.status).toBe(409);
     expect((heartbeat.body as unknown as { error: { message: string } }).error.message).toContain('the lease expired');
     expect((await late.events(job.id, claim.lease.id, [{ message: 'late' }])).status).toBe(409);
-    expect((await late.putCheckpointFile(job.id, claim.lease.id, 3, 'trainer_state.json', bytes('{}'))).status).toBe(409);
-    expect((await late.registerCheckpoint(job.id, { lease_id: claim.lease.id, step: 3, epoch: 0.2, files: ['trainer_state.json'], metrics: {} })).status).toBe(409);
+    expect((await late.putCheckpointFile(job.id, claim.lease.id, 3, 'trainer_state.json', bytes('{}'))).status).toBe(
+      409,
+    );
+    expect(
+      (
+        await late.registerCheckpoint(job.id, {
+          lease_id: claim.lease.id,
+          step: 3,
+          epoch: 0.2,
+          files: ['trainer_state.json'],
+          metrics: {},
+        })
+      ).status,
+    ).toBe(409);
     // Still claimable at once: the late heartbeat did not extend the lease.
     expect(await new FakeWorker('next', fast).claim()).toMatchObject({ attempt: 2, resume_from: { step: 2 } });
   });
@@ -274,8 +426,17 @@ describe('leases', () => {
     const a = new FakeWorker('leaving');
     const claim = (await a.claim())!;
     await a.putCheckpointFile(job.id, claim.lease.id, 3, 'trainer_state.json', bytes('{}'));
-    await a.registerCheckpoint(job.id, { lease_id: claim.lease.id, step: 3, epoch: 0.1, files: ['trainer_state.json'], metrics: {} });
-    const released = await a.request('POST', `/internal/worker/jobs/${job.id}/release`, { lease_id: claim.lease.id, reason: 'SIGTERM' });
+    await a.registerCheckpoint(job.id, {
+      lease_id: claim.lease.id,
+      step: 3,
+      epoch: 0.1,
+      files: ['trainer_state.json'],
+      metrics: {},
+    });
+    const released = await a.request('POST', `/internal/worker/jobs/${job.id}/release`, {
+      lease_id: claim.lease.id,
+      reason: 'SIGTERM',
+    });
     expect(released.status).toBe(204);
     const queued = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
     expect(queued).toMatchObject({ status: 'queued', attempts: 1, max_attempts: 4 });
@@ -286,9 +447,15 @@ describe('leases', () => {
 
   it('a job whose dispatch message was lost is claimed after the grace period', async () => {
     const { key } = await newKey();
-    const res = await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: await trainingFile(key, 20) });
+    const res = await call(key, 'POST', '/v1/fine_tuning/jobs', {
+      model: BASE,
+      training_file: await trainingFile(key, 20),
+    });
     // As if the queue had lost the message: still validating_files, created long ago.
-    await env.DB!.prepare("UPDATE jobs SET status = 'validating_files', created_at = created_at - 60000 WHERE id = ?").bind(res.body.id).run();
+    await env
+      .DB!.prepare("UPDATE jobs SET status = 'validating_files', created_at = created_at - 60000 WHERE id = ?")
+      .bind(res.body.id)
+      .run();
     const claim = (await new FakeWorker('sweeper').claim())!;
     expect(claim.job.id).toBe(res.body.id);
   });
@@ -304,7 +471,10 @@ describe('cancel and failure', () => {
     const asked = await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
     expect(asked.body).toMatchObject({ status: 'running', cancel_requested: true });
     expect((await worker.heartbeat(job.id, claim.lease.id)).body.cancel_requested).toBe(true);
-    expect((await worker.complete(job.id, { lease_id: claim.lease.id, status: 'cancelled' })).body).toEqual({ status: 'cancelled', fine_tuned_model: null });
+    expect((await worker.complete(job.id, { lease_id: claim.lease.id, status: 'cancelled' })).body).toEqual({
+      status: 'cancelled',
+      fine_tuned_model: null,
+    });
     const cancelled = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
     expect(cancelled).toMatchObject({ status: 'cancelled', cancel_requested: false, fine_tuned_model: null });
     expect((await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`)).status).toBe(200);
@@ -328,10 +498,17 @@ describe('cancel and failure', () => {
     const worker = new FakeWorker('gpu-f');
     const claim = (await worker.claim())!;
     await worker.putResultFile(job.id, claim.lease.id, 'config.json', bytes('{}'));
-    const res = await worker.complete(job.id, { lease_id: claim.lease.id, status: 'failed', error: { code: 'out_of_memory', message: 'CUDA out of memory' } });
+    const res = await worker.complete(job.id, {
+      lease_id: claim.lease.id,
+      status: 'failed',
+      error: { code: 'out_of_memory', message: 'CUDA out of memory' },
+    });
     expect(res.body).toEqual({ status: 'failed', fine_tuned_model: null });
     const failed = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
-    expect(failed).toMatchObject({ status: 'failed', error: { code: 'out_of_memory', message: 'CUDA out of memory', param: null } });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: { code: 'out_of_memory', message: 'CUDA out of memory', param: null },
+    });
     expect((await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`)).status).toBe(409);
     // The partial model folder is removed (after the response).
     const ftId = `ft:${BASE}::${job.id}`;

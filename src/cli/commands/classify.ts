@@ -33,15 +33,23 @@ export async function run(args: string[]): Promise<number> {
     file: { type: 'string' },
     'batch-size': { type: 'string', default: '32' },
   });
-  const texts = values.file ? readFileSync(values.file, 'utf8').split(/\r?\n/).filter((line) => line.trim() !== '') : positionals;
+  const texts = values.file
+    ? readFileSync(values.file, 'utf8')
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== '')
+    : positionals;
   if (!values.model || texts.length === 0 || (values.file && positionals.length > 0)) {
     process.stderr.write(USAGE);
     return 2;
   }
   const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got '${values['batch-size']}'`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`--batch-size must be a positive integer, got '${values['batch-size']}'`);
   const topK = values['top-k'] === undefined ? undefined : Number(values['top-k']);
-  const labels = values.labels?.split(',').map((l) => l.trim()).filter(Boolean);
+  const labels = values.labels
+    ?.split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const request = {
     model: values.model,
     ...(labels?.length ? { labels } : {}),
@@ -55,7 +63,10 @@ export async function run(args: string[]): Promise<number> {
   const started = Date.now();
   let response: ClassifyResponse | undefined;
   for (let i = 0; i < texts.length; i += batchSize) {
-    const answer = await callService<ClassifyResponse>(target, 'POST', '/v1/classify', { ...request, inputs: texts.slice(i, i + batchSize) });
+    const answer = await callService<ClassifyResponse>(target, 'POST', '/v1/classify', {
+      ...request,
+      inputs: texts.slice(i, i + batchSize),
+    });
     if (response) {
       response.results.push(...answer.results);
       response.usage.tokens += answer.usage.tokens;
@@ -63,7 +74,12 @@ export async function run(args: string[]): Promise<number> {
       response = answer;
     }
     const done = Math.min(texts.length, i + batchSize);
-    bar?.update(done, texts.length, `texts, ${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`, done === texts.length);
+    bar?.update(
+      done,
+      texts.length,
+      `texts, ${(done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1)}/s`,
+      done === texts.length,
+    );
   }
   bar?.done();
   if (!response) return 2;
@@ -78,7 +94,9 @@ export async function run(args: string[]): Promise<number> {
     result.labels.forEach((label, j) => {
       const score = result.scores[j];
       const cells = Math.round(Math.max(0, Math.min(1, score)) * 30);
-      process.stdout.write(`  ${label.padStart(width)}  ${'█'.repeat(cells)}${'·'.repeat(30 - cells)}  ${(score * 100).toFixed(1).padStart(5)}%\n`);
+      process.stdout.write(
+        `  ${label.padStart(width)}  ${'█'.repeat(cells)}${'·'.repeat(30 - cells)}  ${(score * 100).toFixed(1).padStart(5)}%\n`,
+      );
     });
   });
   return 0;

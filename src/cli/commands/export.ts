@@ -14,13 +14,23 @@ export async function run(args: string[]): Promise<number> {
   });
   const [dir] = positionals;
   if (!dir) {
-    process.stderr.write('usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8] [--json]\n');
+    process.stderr.write(
+      'usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8] [--json]\n',
+    );
     return 2;
   }
-  if (values.task && values.task !== 'feature-extraction' && values.task !== 'sequence-classification' && values.task !== 'text-generation') {
-    throw new Error(`--task must be feature-extraction, sequence-classification or text-generation (gpt2), got '${values.task}'`);
+  if (
+    values.task &&
+    values.task !== 'feature-extraction' &&
+    values.task !== 'sequence-classification' &&
+    values.task !== 'text-generation'
+  ) {
+    throw new Error(
+      `--task must be feature-extraction, sequence-classification or text-generation (gpt2), got '${values.task}'`,
+    );
   }
-  if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling)) throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
+  if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling))
+    throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
   if (values.quantize && values.quantize !== 'q8') throw new Error(`--quantize must be q8, got '${values.quantize}'`);
   const bar = new ProgressBar();
   const result = exportModel(dir, {
@@ -32,7 +42,12 @@ export async function run(args: string[]): Promise<number> {
     onStage: (stage, done, total) => bar.update(done, total, stage, true),
   });
   bar.done();
-  if (values.json) process.stdout.write(`${JSON.stringify({ file: result.file, bytes: result.bytes, task: result.spec.task, pooling: result.spec.pooling ?? null })}\n`);
-  process.stderr.write(`wrote ${result.file} (${result.spec.task}${result.spec.pooling ? `, ${result.spec.pooling} pooling` : ''}, ${(result.bytes / 1e6).toFixed(1)} MB)\n`);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ file: result.file, bytes: result.bytes, task: result.spec.task, pooling: result.spec.pooling ?? null })}\n`,
+    );
+  process.stderr.write(
+    `wrote ${result.file} (${result.spec.task}${result.spec.pooling ? `, ${result.spec.pooling} pooling` : ''}, ${(result.bytes / 1e6).toFixed(1)} MB)\n`,
+  );
   return 0;
 }

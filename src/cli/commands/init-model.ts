@@ -24,10 +24,12 @@ export async function run(args: string[]): Promise<number> {
     json: { type: 'boolean', default: false },
   });
   if (!values.tokenizer || !values.out) {
-    process.stderr.write('usage: edgeclass init-model --arch bert|roberta --layers N --hidden N --heads N --intermediate N\n' +
-      '  [--num-labels N | --labels a,b,c] [--head hf|project] [--pooling cls|mean|max] [--sentence-transformers [--normalize]]\n' +
-      '  [--multi-label] --tokenizer <dir> [--seed N] --out <dir>\n' +
-      '       edgeclass init-model --arch gpt2 --layers N --hidden N --heads N [--intermediate N] --tokenizer <dir> [--seed N] --out <dir>\n');
+    process.stderr.write(
+      'usage: edgeclass init-model --arch bert|roberta --layers N --hidden N --heads N --intermediate N\n' +
+        '  [--num-labels N | --labels a,b,c] [--head hf|project] [--pooling cls|mean|max] [--sentence-transformers [--normalize]]\n' +
+        '  [--multi-label] --tokenizer <dir> [--seed N] --out <dir>\n' +
+        '       edgeclass init-model --arch gpt2 --layers N --hidden N --heads N [--intermediate N] --tokenizer <dir> [--seed N] --out <dir>\n',
+    );
     return 2;
   }
   const int = (name: string, v: string | undefined) => {
@@ -35,12 +37,23 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
     return n;
   };
-  if (values.arch === 'gpt2') return initCausalLm(values, args.includes('--intermediate') || args.some((a) => a.startsWith('--intermediate=')), int);
-  if (values.arch !== 'bert' && values.arch !== 'roberta') throw new Error(`--arch must be bert or roberta (encoders), or gpt2 (a causal LM), got '${values.arch}'`);
-  if (values.head !== 'hf' && values.head !== 'project') throw new Error(`--head must be hf or project, got '${values.head}'`);
-  if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling)) throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
-  const labels = values.labels ? values.labels.split(',').map((s) => s.trim())
-    : values['num-labels'] ? Array.from({ length: int('num-labels', values['num-labels']) }, (_, i) => `LABEL_${i}`) : undefined;
+  if (values.arch === 'gpt2')
+    return initCausalLm(
+      values,
+      args.includes('--intermediate') || args.some((a) => a.startsWith('--intermediate=')),
+      int,
+    );
+  if (values.arch !== 'bert' && values.arch !== 'roberta')
+    throw new Error(`--arch must be bert or roberta (encoders), or gpt2 (a causal LM), got '${values.arch}'`);
+  if (values.head !== 'hf' && values.head !== 'project')
+    throw new Error(`--head must be hf or project, got '${values.head}'`);
+  if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling))
+    throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
+  const labels = values.labels
+    ? values.labels.split(',').map((s) => s.trim())
+    : values['num-labels']
+      ? Array.from({ length: int('num-labels', values['num-labels']) }, (_, i) => `LABEL_${i}`)
+      : undefined;
   const result = initModel({
     arch: values.arch,
     layers: int('layers', values.layers),
@@ -59,14 +72,23 @@ export async function run(args: string[]): Promise<number> {
     out: values.out,
   });
   if (values.json) process.stdout.write(`${JSON.stringify({ dir: result.dir, onnx: result.onnx })}\n`);
-  else process.stderr.write(`wrote ${result.dir} (${result.config.modelType}, ${result.config.numHiddenLayers} layers, hidden ${result.config.hiddenSize}, onnx: ${result.onnx})\n`);
+  else
+    process.stderr.write(
+      `wrote ${result.dir} (${result.config.modelType}, ${result.config.numHiddenLayers} layers, hidden ${result.config.hiddenSize}, onnx: ${result.onnx})\n`,
+    );
   return 0;
 }
 
 /** `--arch gpt2`: a GPT-2 causal LM (GPT2LMHeadModel) with the text-generation export; no labels, heads or pooling. */
-function initCausalLm(values: Record<string, string | boolean | undefined>, intermediateGiven: boolean, int: (name: string, v: string | undefined) => number): number {
-  for (const flag of ['num-labels', 'labels', 'pooling']) if (values[flag] !== undefined) throw new Error(`--${flag} does not apply to --arch gpt2 (a causal LM)`);
-  for (const flag of ['sentence-transformers', 'normalize', 'multi-label']) if (values[flag] === true) throw new Error(`--${flag} does not apply to --arch gpt2 (a causal LM)`);
+function initCausalLm(
+  values: Record<string, string | boolean | undefined>,
+  intermediateGiven: boolean,
+  int: (name: string, v: string | undefined) => number,
+): number {
+  for (const flag of ['num-labels', 'labels', 'pooling'])
+    if (values[flag] !== undefined) throw new Error(`--${flag} does not apply to --arch gpt2 (a causal LM)`);
+  for (const flag of ['sentence-transformers', 'normalize', 'multi-label'])
+    if (values[flag] === true) throw new Error(`--${flag} does not apply to --arch gpt2 (a causal LM)`);
   const result = initGpt2Model({
     layers: int('layers', values.layers as string),
     hidden: int('hidden', values.hidden as string),
@@ -78,6 +100,9 @@ function initCausalLm(values: Record<string, string | boolean | undefined>, inte
     out: values.out as string,
   });
   if (values.json) process.stdout.write(`${JSON.stringify({ dir: result.dir, onnx: result.onnx })}\n`);
-  else process.stderr.write(`wrote ${result.dir} (gpt2, ${result.config.nLayer} layers, hidden ${result.config.nEmbd}, onnx: ${result.onnx})\n`);
+  else
+    process.stderr.write(
+      `wrote ${result.dir} (gpt2, ${result.config.nLayer} layers, hidden ${result.config.nEmbd}, onnx: ${result.onnx})\n`,
+    );
   return 0;
 }

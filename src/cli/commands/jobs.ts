@@ -32,8 +32,19 @@ interface Job {
   progress: { step: number; total_steps: number | null } | null;
   cancel_requested?: boolean;
 }
-interface Event { id: string; created_at: number; level: string; type: string; message: string; data: Record<string, unknown> | null }
-interface List<T> { data: T[]; has_more: boolean; last_id: string | null }
+interface Event {
+  id: string;
+  created_at: number;
+  level: string;
+  type: string;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+interface List<T> {
+  data: T[];
+  has_more: boolean;
+  last_id: string | null;
+}
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -55,7 +66,11 @@ function oneJobId(positionals: string[]): string {
 const jobPath = (id: string) => `/v1/fine_tuning/jobs/${encodeURIComponent(id)}`;
 
 async function listJobs(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...SERVICE_OPTIONS, limit: { type: 'string', default: '20' }, after: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs(args, {
+    ...SERVICE_OPTIONS,
+    limit: { type: 'string', default: '20' },
+    after: { type: 'string' },
+  });
   if (positionals.length) throw new UsageError(`list takes no arguments, got '${positionals.join(' ')}'`);
   const query = new URLSearchParams({ limit: values.limit });
   if (values.after) query.set('after', values.after);
@@ -68,19 +83,41 @@ async function listJobs(args: string[]): Promise<number> {
     process.stderr.write('no fine-tuning jobs for this API key\n');
     return 0;
   }
-  process.stdout.write(formatTable(['ID', 'STATUS', 'MODEL', 'FINE-TUNED MODEL', 'PROGRESS', 'CREATED'],
-    list.data.map((j) => [j.id, j.status, j.model, j.fine_tuned_model ?? '-', progressOf(j), formatTime(j.created_at)])));
+  process.stdout.write(
+    formatTable(
+      ['ID', 'STATUS', 'MODEL', 'FINE-TUNED MODEL', 'PROGRESS', 'CREATED'],
+      list.data.map((j) => [
+        j.id,
+        j.status,
+        j.model,
+        j.fine_tuned_model ?? '-',
+        progressOf(j),
+        formatTime(j.created_at),
+      ]),
+    ),
+  );
   if (list.has_more) process.stderr.write(`more: edgeclass jobs list --after ${list.last_id}\n`);
   return 0;
 }
 
 function describeJob(job: Job): string {
   const rows: [string, string][] = [
-    ['id', job.id], ['status', job.status + (job.cancel_requested ? ' (cancel requested)' : '')], ['model', job.model],
-    ['fine-tuned model', job.fine_tuned_model ?? '-'], ['progress', progressOf(job)], ['training file', job.training_file],
-    ['validation file', job.validation_file ?? '-'], ['created', formatTime(job.created_at)], ['finished', formatTime(job.finished_at)],
+    ['id', job.id],
+    ['status', job.status + (job.cancel_requested ? ' (cancel requested)' : '')],
+    ['model', job.model],
+    ['fine-tuned model', job.fine_tuned_model ?? '-'],
+    ['progress', progressOf(job)],
+    ['training file', job.training_file],
+    ['validation file', job.validation_file ?? '-'],
+    ['created', formatTime(job.created_at)],
+    ['finished', formatTime(job.finished_at)],
     ['trained tokens', job.trained_tokens === null ? '-' : String(job.trained_tokens)],
-    ['hyperparameters', Object.entries(job.hyperparameters).map(([k, v]) => `${k}=${v}`).join(' ')],
+    [
+      'hyperparameters',
+      Object.entries(job.hyperparameters)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    ],
   ];
   if (job.error) rows.push(['error', `${job.error.code}: ${job.error.message}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -95,7 +132,12 @@ async function showJob(args: string[]): Promise<number> {
 }
 
 /** A job's events, oldest first, after `since` (an event id) when given. The API pages newest first. */
-async function eventsSince(target: ServiceTarget, id: string, since: string | null, pageSize: number): Promise<Event[]> {
+async function eventsSince(
+  target: ServiceTarget,
+  id: string,
+  since: string | null,
+  pageSize: number,
+): Promise<Event[]> {
   const found: Event[] = [];
   let after: string | null = null;
   for (;;) {
@@ -116,7 +158,10 @@ function formatEvent(e: Event): string {
 
 async function jobEvents(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    ...SERVICE_OPTIONS, limit: { type: 'string', default: '100' }, follow: { type: 'boolean', default: false }, interval: { type: 'string', default: '2' },
+    ...SERVICE_OPTIONS,
+    limit: { type: 'string', default: '100' },
+    follow: { type: 'boolean', default: false },
+    interval: { type: 'string', default: '2' },
   });
   const id = oneJobId(positionals);
   const target = serviceTarget(values);
@@ -143,7 +188,8 @@ async function jobEvents(args: string[]): Promise<number> {
       last = events.at(-1)!.id;
     }
     const job = await callService<Job>(target, 'GET', jobPath(id));
-    if (job.progress?.total_steps) bar?.update(job.progress.step, job.progress.total_steps, `steps, ${job.status}`, true);
+    if (job.progress?.total_steps)
+      bar?.update(job.progress.step, job.progress.total_steps, `steps, ${job.status}`, true);
     if (TERMINAL.has(job.status)) {
       const rest = await eventsSince(target, id, last, pageSize);
       print(rest);
@@ -160,6 +206,11 @@ async function cancelJob(args: string[]): Promise<number> {
   const id = oneJobId(positionals);
   const job = await callService<Job>(serviceTarget(values), 'POST', `${jobPath(id)}/cancel`);
   if (values.json) process.stdout.write(`${JSON.stringify(job)}\n`);
-  else process.stdout.write(job.status === 'cancelled' ? `cancelled ${id}\n` : `cancel requested for ${id}: the worker stops at its next heartbeat (status ${job.status})\n`);
+  else
+    process.stdout.write(
+      job.status === 'cancelled'
+        ? `cancelled ${id}\n`
+        : `cancel requested for ${id}: the worker stops at its next heartbeat (status ${job.status})\n`,
+    );
   return 0;
 }

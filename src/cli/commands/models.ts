@@ -54,7 +54,12 @@ async function listCommand(args: string[]): Promise<number> {
     process.stderr.write(`no models in ${store.dir}: ${store.howToProvide}\n`);
     return 0;
   }
-  process.stdout.write(formatTable(['MODEL', 'FILES'], models.map((m) => [m.id, m.files.join(', ')])));
+  process.stdout.write(
+    formatTable(
+      ['MODEL', 'FILES'],
+      models.map((m) => [m.id, m.files.join(', ')]),
+    ),
+  );
   return 0;
 }
 
@@ -80,7 +85,9 @@ async function pullCommand(args: string[]): Promise<number> {
   const downloaded = result.files.filter((f) => f.downloaded).length;
   const bytes = result.files.reduce((sum, f) => sum + f.size, 0);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ model: modelId, revision: result.revision, commit: result.commit ?? null, dir: result.dir, files: result.files })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ model: modelId, revision: result.revision, commit: result.commit ?? null, dir: result.dir, files: result.files })}\n`,
+    );
     return 0;
   }
   process.stdout.write(
@@ -99,7 +106,8 @@ class ProgressReporter {
   update(p: PullProgress): void {
     const finished = p.bytesTotal !== null && p.bytesDone >= p.bytesTotal;
     const label = `[${p.fileIndex + 1}/${p.fileCount}] ${p.file}`;
-    const amount = p.bytesTotal === null ? formatBytes(p.bytesDone) : `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}`;
+    const amount =
+      p.bytesTotal === null ? formatBytes(p.bytesDone) : `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}`;
     if (this.interactive) {
       const now = Date.now();
       if (!finished && p.file === this.lastFile && now - this.lastDrawn < 100) return;
@@ -141,7 +149,8 @@ async function syncCommand(args: string[]): Promise<number> {
     models: { type: 'string' },
   });
   if (values.local && values.remote) throw new UsageError('choose one of --local and --remote');
-  if (values['persist-to'] !== undefined && !values.local) throw new UsageError('--persist-to only applies with --local');
+  if (values['persist-to'] !== undefined && !values.local)
+    throw new UsageError('--persist-to only applies with --local');
 
   const store = new FsModelStore(resolveModelsDir(values.models));
   const models = selectModels(await store.list(), positionals, store);
@@ -177,7 +186,10 @@ function selectModels(available: ModelInfo[], ids: string[], store: FsModelStore
  * wrangler 4 keeps every binding under `v3/` (R2 in `v3/r2/<bucket name>/`), the root we hand to miniflare.
  */
 function localPersistRoot(persistTo: string | undefined): string {
-  const state = persistTo !== undefined ? path.resolve(persistTo) : path.join(findWranglerConfigDir() ?? process.cwd(), WRANGLER_STATE_DIR);
+  const state =
+    persistTo !== undefined
+      ? path.resolve(persistTo)
+      : path.join(findWranglerConfigDir() ?? process.cwd(), WRANGLER_STATE_DIR);
   return path.join(state, 'v3');
 }
 
@@ -235,7 +247,8 @@ async function uploadToLocalBucket(uploads: Upload[], bucketName: string, persis
         duplex: 'half',
         headers: { 'content-length': String(size), 'content-type': contentTypeOf(key) },
       });
-      if (response.status !== 204) throw new Error(`writing ${key} to the local R2 bucket failed: ${await response.text()}`);
+      if (response.status !== 204)
+        throw new Error(`writing ${key} to the local R2 bucket failed: ${await response.text()}`);
       uploaded++;
       process.stderr.write(`  ${key} (${formatBytes(size)})\n`);
     }
@@ -259,7 +272,17 @@ async function uploadToRemoteBucket(uploads: Upload[], bucketName: string) {
   const worker = async () => {
     while (next < uploads.length) {
       const { key, filePath } = uploads[next++];
-      const putArgs = ['r2', 'object', 'put', `${bucketName}/${key}`, '--file', filePath, '--remote', '--content-type', contentTypeOf(key)];
+      const putArgs = [
+        'r2',
+        'object',
+        'put',
+        `${bucketName}/${key}`,
+        '--file',
+        filePath,
+        '--remote',
+        '--content-type',
+        contentTypeOf(key),
+      ];
       const { code, output } = await runProcess(wrangler.command, [...wrangler.args, ...putArgs]);
       if (code === 0) {
         process.stderr.write(`  ${key}\n`);
@@ -300,7 +323,11 @@ function runProcess(command: string, args: string[]): Promise<{ code: number; ou
 
 /** The end of wrangler's output, without its colours and blank lines, on one line. */
 function lastLines(text: string, count: number): string {
-  const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines.slice(-count).join(' / ');
 }
 

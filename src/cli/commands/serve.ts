@@ -10,7 +10,8 @@ export async function run(args: string[]): Promise<number> {
     models: { type: 'string' },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got '${values.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got '${values.port}'`);
   const modelsDir = resolveModelsDir(values.models);
   const server = await startNodeServer({ port, host: values.host, modelsDir });
   console.error(JSON.stringify({ level: 'info', msg: 'edgeclass listening', url: server.url, models: modelsDir }));

@@ -28,7 +28,9 @@ export async function run(args: string[]): Promise<number> {
   const width = Math.max(5, ...decoded.map((d) => JSON.stringify(d).length));
   process.stdout.write(`${'token'.padEnd(width)}  ${'id'.padStart(6)}  type_id  attention_mask\n`);
   row.input_ids.forEach((id, i) => {
-    process.stdout.write(`${JSON.stringify(decoded[i]).padEnd(width)}  ${String(id).padStart(6)}  ${String(row.token_type_ids![i]).padStart(7)}  ${String(row.attention_mask![i]).padStart(14)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(decoded[i]).padEnd(width)}  ${String(id).padStart(6)}  ${String(row.token_type_ids![i]).padStart(7)}  ${String(row.attention_mask![i]).padStart(14)}\n`,
+    );
   });
   return 0;
 }

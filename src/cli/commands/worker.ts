@@ -43,8 +43,10 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min}, got '${raw}'`);
     return v;
   };
-  if (!['cpu', 'webgpu', 'cuda'].includes(values.ep!)) throw new Error(`--ep must be cpu, webgpu or cuda, got '${values.ep}'`);
-  if (!['debug', 'info', 'warn', 'error'].includes(values['log-level']!)) throw new Error(`--log-level must be debug, info, warn or error`);
+  if (!['cpu', 'webgpu', 'cuda'].includes(values.ep!))
+    throw new Error(`--ep must be cpu, webgpu or cuda, got '${values.ep}'`);
+  if (!['debug', 'info', 'warn', 'error'].includes(values['log-level']!))
+    throw new Error(`--log-level must be debug, info, warn or error`);
   try {
     new URL(values.edge);
   } catch {

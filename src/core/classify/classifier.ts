@@ -28,7 +28,13 @@ export class Classifier {
 
   constructor(models: ModelRegistry, limits: Limits, options: ClassifierOptions = {}) {
     this.strategies = options.strategies ?? defaultStrategies();
-    this.context = { models, limits, labelEmbeddings: new LabelEmbeddingCache(), causalLms: new CausalLmRegistry(models), remoteLlm: options.remoteLlm ?? null };
+    this.context = {
+      models,
+      limits,
+      labelEmbeddings: new LabelEmbeddingCache(),
+      causalLms: new CausalLmRegistry(models),
+      remoteLlm: options.remoteLlm ?? null,
+    };
   }
 
   async classify(request: ClassifyRequest): Promise<ClassifyResponse> {
@@ -37,7 +43,11 @@ export class Classifier {
     const name = request.strategy ?? (await this.defaultStrategy(request));
     const strategy = this.strategies.get(name);
     if (!strategy) {
-      throw new RequestError('invalid_request', `unknown strategy '${name}' (one of ${this.strategies.names().join(', ')})`, 'strategy');
+      throw new RequestError(
+        'invalid_request',
+        `unknown strategy '${name}' (one of ${this.strategies.names().join(', ')})`,
+        'strategy',
+      );
     }
     for (const option of OPTIONS) {
       if (request[option] !== undefined && !strategy.options.includes(option)) {
@@ -47,7 +57,11 @@ export class Classifier {
     let labels: string[] = [];
     if (strategy.labels === 'forbidden') {
       if (request.labels !== undefined) {
-        throw new RequestError('invalid_request', `strategy ${name} answers with the model's own labels (config id2label): leave labels out`, 'labels');
+        throw new RequestError(
+          'invalid_request',
+          `strategy ${name} answers with the model's own labels (config id2label): leave labels out`,
+          'labels',
+        );
       }
     } else {
       labels = checkLabels(request.labels, name, limits);
@@ -75,35 +89,58 @@ export class Classifier {
     const model = await this.context.models.get(request.model);
     if (nliLabelIds(model)) return 'nli';
     if (model.session.outputNames.some((name) => HIDDEN_STATES.includes(name))) return 'embedding';
-    throw new RequestError('invalid_request',
-      `model '${model.id}' is a classifier without an entailment label: leave labels out to classify with its own labels (strategy model)`, 'labels');
+    throw new RequestError(
+      'invalid_request',
+      `model '${model.id}' is a classifier without an entailment label: leave labels out to classify with its own labels (strategy model)`,
+      'labels',
+    );
   }
 }
 
 function checkTexts(inputs: readonly string[], limits: Limits): void {
   if (inputs.length === 0) throw new RequestError('invalid_request', 'inputs must not be empty', 'inputs');
   if (inputs.length > limits.maxInputs) {
-    throw new RequestError('invalid_request', `inputs has ${inputs.length} items; the limit is ${limits.maxInputs}`, 'inputs');
+    throw new RequestError(
+      'invalid_request',
+      `inputs has ${inputs.length} items; the limit is ${limits.maxInputs}`,
+      'inputs',
+    );
   }
   inputs.forEach((text, i) => {
     if (text.length > limits.maxTextChars) {
-      throw new RequestError('invalid_request', `inputs[${i}] has ${text.length} characters; the limit is ${limits.maxTextChars}`, `inputs[${i}]`);
+      throw new RequestError(
+        'invalid_request',
+        `inputs[${i}] has ${text.length} characters; the limit is ${limits.maxTextChars}`,
+        `inputs[${i}]`,
+      );
     }
   });
 }
 
 function checkLabels(labels: readonly string[] | undefined, strategy: string, limits: Limits): string[] {
   if (labels === undefined || labels.length === 0) {
-    throw new RequestError('invalid_request', `strategy ${strategy} needs candidate labels: give labels, a non-empty list`, 'labels');
+    throw new RequestError(
+      'invalid_request',
+      `strategy ${strategy} needs candidate labels: give labels, a non-empty list`,
+      'labels',
+    );
   }
   if (labels.length > limits.maxLabels) {
-    throw new RequestError('invalid_request', `labels has ${labels.length} items; the limit is ${limits.maxLabels}`, 'labels');
+    throw new RequestError(
+      'invalid_request',
+      `labels has ${labels.length} items; the limit is ${limits.maxLabels}`,
+      'labels',
+    );
   }
   const seen = new Set<string>();
   labels.forEach((label, j) => {
     if (label.trim() === '') throw new RequestError('invalid_request', `labels[${j}] is empty`, `labels[${j}]`);
     if (label.length > limits.maxTextChars) {
-      throw new RequestError('invalid_request', `labels[${j}] has ${label.length} characters; the limit is ${limits.maxTextChars}`, `labels[${j}]`);
+      throw new RequestError(
+        'invalid_request',
+        `labels[${j}] has ${label.length} characters; the limit is ${limits.maxTextChars}`,
+        `labels[${j}]`,
+      );
     }
     if (seen.has(label)) throw new RequestError('invalid_request', `labels[${j}] repeats '${label}'`, `labels[${j}]`);
     seen.add(label);

@@ -25,7 +25,9 @@ export const embeddingStrategy: ClassifyStrategy = {
     const options = resolveEmbeddingOptions(model, { normalize: true });
     const textRows = encodeRows(model, () => request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`)));
 
-    const keys = request.labels.map((label) => LabelEmbeddingCache.key(model.id, options.pooling, hypothesis(template, label)));
+    const keys = request.labels.map((label) =>
+      LabelEmbeddingCache.key(model.id, options.pooling, hypothesis(template, label)),
+    );
     const labelVectors = keys.map((key) => ctx.labelEmbeddings.get(key));
     const missing = labelVectors.flatMap((v, j) => (v === undefined ? [j] : []));
     const labelRows = missing.map((j) => encodeText(model, hypothesis(template, request.labels[j]), `labels[${j}]`));

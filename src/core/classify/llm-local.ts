@@ -21,7 +21,15 @@
 import type { Tokenizer } from '../../tokenizer/index.ts';
 import { parseGpt2Config } from '../../nn/gpt2-config.ts';
 import { RequestError } from '../errors.ts';
-import { checkLabels, checkTemplate, DEFAULT_MULTI_LABEL_TEMPLATE, DEFAULT_SINGLE_LABEL_TEMPLATE, NO, renderTemplate, YES } from './llm-prompt.ts';
+import {
+  checkLabels,
+  checkTemplate,
+  DEFAULT_MULTI_LABEL_TEMPLATE,
+  DEFAULT_SINGLE_LABEL_TEMPLATE,
+  NO,
+  renderTemplate,
+  YES,
+} from './llm-prompt.ts';
 
 export interface Int64Feed {
   data: BigInt64Array;
@@ -85,7 +93,8 @@ export function createCausalLm(o: CausalLmOptions): CausalLm {
       const mask = new BigInt64Array(B * T);
       const positions = new BigInt64Array(B * T).fill(1n);
       rows.forEach((row, b) => {
-        if (row.length > o.maxLength) throw new Error(`a row of ${row.length} tokens exceeds the model's ${o.maxLength} positions`);
+        if (row.length > o.maxLength)
+          throw new Error(`a row of ${row.length} tokens exceeds the model's ${o.maxLength} positions`);
         row.forEach((id, t) => {
           ids[b * T + t] = BigInt(id);
           mask[b * T + t] = 1n;
@@ -98,7 +107,9 @@ export function createCausalLm(o: CausalLmOptions): CausalLm {
       const out = (await o.run(feeds)).logits;
       if (!out) throw new Error('the causal LM returned no "logits" output');
       if (out.dims.length !== 3 || out.dims[0] !== B || out.dims[1] !== T || out.dims[2] !== o.vocabSize) {
-        throw new Error(`the causal LM returned logits [${out.dims.join(', ')}], expected [${B}, ${T}, ${o.vocabSize}]`);
+        throw new Error(
+          `the causal LM returned logits [${out.dims.join(', ')}], expected [${B}, ${T}, ${o.vocabSize}]`,
+        );
       }
       return out;
     },
@@ -109,15 +120,19 @@ export function createCausalLm(o: CausalLmOptions): CausalLm {
  * A CausalLm for a GPT-2 folder: its config.json (parsed JSON), its tokenizer and a runner for its
  * onnx/model.onnx. bos is prepended when the config names one; padding uses eos.
  */
-export function createGpt2CausalLm(configJson: unknown, tokenizer: Pick<Tokenizer, 'encode'>, run: SessionRun,
-  options: { inputNames?: readonly string[]; maxLogitsPerRun?: number; prependBos?: boolean } = {}): CausalLm {
+export function createGpt2CausalLm(
+  configJson: unknown,
+  tokenizer: Pick<Tokenizer, 'encode'>,
+  run: SessionRun,
+  options: { inputNames?: readonly string[]; maxLogitsPerRun?: number; prependBos?: boolean } = {},
+): CausalLm {
   const c = parseGpt2Config(configJson);
   return createCausalLm({
     tokenizer,
     run,
     vocabSize: c.vocabSize,
     maxLength: c.nPositions,
-    bosTokenId: options.prependBos === false ? null : c.bosTokenId ?? null,
+    bosTokenId: options.prependBos === false ? null : (c.bosTokenId ?? null),
     padTokenId: c.padTokenId ?? c.eosTokenId ?? 0,
     inputNames: options.inputNames,
     maxLogitsPerRun: options.maxLogitsPerRun,
@@ -149,7 +164,9 @@ function layOutRows(groups: ContinuationGroup[]): { rows: Row[]; rowOf: number[]
     const order = g.targets.map((t, i) => i).sort((a, b) => g.targets[b].length - g.targets[a].length);
     for (const i of order) {
       const needed = g.prompt.concat(g.targets[i].slice(0, -1));
-      let r = mine.find((k) => rows[k].tokens.length >= needed.length && needed.every((id, j) => rows[k].tokens[j] === id));
+      let r = mine.find(
+        (k) => rows[k].tokens.length >= needed.length && needed.every((id, j) => rows[k].tokens[j] === id),
+      );
       if (r === undefined) {
         r = rows.push({ tokens: needed, logZ: new Map() }) - 1;
         mine.push(r);
@@ -164,9 +181,11 @@ function layOutRows(groups: ContinuationGroup[]): { rows: Row[]; rowOf: number[]
 /** Positions of each row whose next-token distribution some target reads. */
 function neededPositions(groups: ContinuationGroup[], rowOf: number[][], rowCount: number): Set<number>[] {
   const needed = Array.from({ length: rowCount }, () => new Set<number>());
-  groups.forEach((g, gi) => g.targets.forEach((t, ti) => {
-    for (let k = 0; k < t.length; k++) needed[rowOf[gi][ti]].add(g.prompt.length - 1 + k);
-  }));
+  groups.forEach((g, gi) =>
+    g.targets.forEach((t, ti) => {
+      for (let k = 0; k < t.length; k++) needed[rowOf[gi][ti]].add(g.prompt.length - 1 + k);
+    }),
+  );
   return needed;
 }
 
@@ -181,7 +200,7 @@ export async function scoreContinuations(lm: CausalLm, groups: ContinuationGroup
   // Per row, the logits at the needed positions, copied out of the run's output (which may be reused).
   const kept: Map<number, Float32Array>[] = rows.map(() => new Map());
   const order = rows.map((_, i) => i).sort((a, b) => rows[a].tokens.length - rows[b].tokens.length);
-  for (let start = 0; start < order.length;) {
+  for (let start = 0; start < order.length; ) {
     // Rows sorted by length: grow the chunk while its padded logits stay within the budget.
     let end = start + 1;
     while (end < order.length && (end - start + 1) * rows[order[end]].tokens.length * V <= lm.maxLogitsPerRun) end++;
@@ -198,15 +217,17 @@ export async function scoreContinuations(lm: CausalLm, groups: ContinuationGroup
     });
     start = end;
   }
-  return groups.map((g, gi) => g.targets.map((t, ti) => {
-    const r = rowOf[gi][ti];
-    let sum = 0;
-    t.forEach((token, k) => {
-      const p = g.prompt.length - 1 + k;
-      sum += kept[r].get(p)![token] - rows[r].logZ.get(p)!;
-    });
-    return sum;
-  }));
+  return groups.map((g, gi) =>
+    g.targets.map((t, ti) => {
+      const r = rowOf[gi][ti];
+      let sum = 0;
+      t.forEach((token, k) => {
+        const p = g.prompt.length - 1 + k;
+        sum += kept[r].get(p)![token] - rows[r].logZ.get(p)!;
+      });
+      return sum;
+    }),
+  );
 }
 
 function logSumExp(x: Float32Array): number {
@@ -232,13 +253,20 @@ export interface LocalLmOptions {
  * probabilities in [0, 1] (multi-label). Inputs too long for the model are cut at the end of the text; the
  * instruction and the answer cue are kept.
  */
-export async function classifyWithLocalLm(lm: CausalLm, inputs: string[], labels: string[], options: LocalLmOptions): Promise<number[][]> {
+export async function classifyWithLocalLm(
+  lm: CausalLm,
+  inputs: string[],
+  labels: string[],
+  options: LocalLmOptions,
+): Promise<number[][]> {
   checkLabels(labels);
-  const template = options.promptTemplate ?? (options.multiLabel ? DEFAULT_MULTI_LABEL_TEMPLATE : DEFAULT_SINGLE_LABEL_TEMPLATE);
+  const template =
+    options.promptTemplate ?? (options.multiLabel ? DEFAULT_MULTI_LABEL_TEMPLATE : DEFAULT_SINGLE_LABEL_TEMPLATE);
   if (options.promptTemplate !== undefined) checkTemplate(template, options.multiLabel);
   const encodeTarget = (text: string, param: string) => {
     const ids = lm.encode(text);
-    if (ids.length === 0) throw new RequestError('invalid_request', `${param} ${JSON.stringify(text.trim())} has no tokens`, 'labels');
+    if (ids.length === 0)
+      throw new RequestError('invalid_request', `${param} ${JSON.stringify(text.trim())} has no tokens`, 'labels');
     return ids;
   };
 
@@ -252,19 +280,28 @@ export async function classifyWithLocalLm(lm: CausalLm, inputs: string[], labels
 
   const answers = [encodeTarget(YES, 'the answer'), encodeTarget(NO, 'the answer')];
   const room = lm.maxLength - (Math.max(...answers.map((t) => t.length)) - 1);
-  const groups = inputs.flatMap((text) => labels.map((label) => ({ prompt: promptIds(lm, template, { text, labels, label }, room), targets: answers })));
+  const groups = inputs.flatMap((text) =>
+    labels.map((label) => ({ prompt: promptIds(lm, template, { text, labels, label }, room), targets: answers })),
+  );
   const logProbs = await scoreContinuations(lm, groups);
-  return inputs.map((_, i) => labels.map((_, j) => {
-    const [yes, no] = logProbs[i * labels.length + j];
-    return 1 / (1 + Math.exp(no - yes));
-  }));
+  return inputs.map((_, i) =>
+    labels.map((_, j) => {
+      const [yes, no] = logProbs[i * labels.length + j];
+      return 1 / (1 + Math.exp(no - yes));
+    }),
+  );
 }
 
 /**
  * The prompt's ids (bos first when the model has one), at most `room` of them: when the prompt is too long the
  * text is cut at its end, by the share of tokens in excess, until it fits (a few tokenizations at most).
  */
-function promptIds(lm: CausalLm, template: string, values: { text: string; labels: string[]; label?: string }, room: number): number[] {
+function promptIds(
+  lm: CausalLm,
+  template: string,
+  values: { text: string; labels: string[]; label?: string },
+  room: number,
+): number[] {
   const bos = lm.bosTokenId === null ? [] : [lm.bosTokenId];
   let text = values.text;
   for (let attempt = 0; ; attempt++) {
@@ -274,7 +311,11 @@ function promptIds(lm: CausalLm, template: string, values: { text: string; label
     const excess = ids.length - room;
     if (text.length === 0 || textTokens <= excess || attempt >= 8) {
       if (text.length === 0 || attempt >= 8) {
-        throw new RequestError('too_large', `the prompt and labels do not fit in the model's ${lm.maxLength} positions even without the input text`, 'labels');
+        throw new RequestError(
+          'too_large',
+          `the prompt and labels do not fit in the model's ${lm.maxLength} positions even without the input text`,
+          'labels',
+        );
       }
       text = '';
       continue;

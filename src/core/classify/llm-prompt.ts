@@ -5,12 +5,18 @@ import { RequestError } from '../errors.ts';
 
 /** The labels the llm strategy can work with: at least one, none blank, no two the same after trimming. */
 export function checkLabels(labels: string[]): void {
-  if (labels.length === 0) throw new RequestError('invalid_request', 'the llm strategy needs at least one label', 'labels');
+  if (labels.length === 0)
+    throw new RequestError('invalid_request', 'the llm strategy needs at least one label', 'labels');
   const seen = new Map<string, number>();
   labels.forEach((label, i) => {
     const key = label.trim();
     if (!key) throw new RequestError('invalid_request', `labels[${i}] is blank`, `labels[${i}]`);
-    if (seen.has(key)) throw new RequestError('invalid_request', `labels[${i}] repeats labels[${seen.get(key)}] (${JSON.stringify(key)})`, `labels[${i}]`);
+    if (seen.has(key))
+      throw new RequestError(
+        'invalid_request',
+        `labels[${i}] repeats labels[${seen.get(key)}] (${JSON.stringify(key)})`,
+        `labels[${i}]`,
+      );
     seen.set(key, i);
   });
 }
@@ -22,7 +28,8 @@ export function checkLabels(labels: string[]): void {
  * The prompt ends without a space: byte-level BPE spells a word with its leading space ("Ġpositive"), so the label
  * is scored as " positive", the way it would follow in running text.
  */
-export const DEFAULT_SINGLE_LABEL_TEMPLATE = 'Classify the text into one of these categories: {labels}.\n\nText: {text}\nCategory:';
+export const DEFAULT_SINGLE_LABEL_TEMPLATE =
+  'Classify the text into one of these categories: {labels}.\n\nText: {text}\nCategory:';
 
 /** Multi-label: one yes/no question per label; {label} is the label asked about. */
 export const DEFAULT_MULTI_LABEL_TEMPLATE =
@@ -39,19 +46,29 @@ const PLACEHOLDER = /\{(text|labels|label)\}/g;
  * question). Other braces are literal text.
  */
 export function checkTemplate(template: string, multiLabel: boolean, param = 'prompt_template'): void {
-  if (!template.includes('{text}')) throw new RequestError('invalid_request', `${param} must contain {text} (where the input goes)`, param);
+  if (!template.includes('{text}'))
+    throw new RequestError('invalid_request', `${param} must contain {text} (where the input goes)`, param);
   if (multiLabel && !template.includes('{label}')) {
-    throw new RequestError('invalid_request', `${param} must contain {label} for multi_label: each label is asked about on its own`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param} must contain {label} for multi_label: each label is asked about on its own`,
+      param,
+    );
   }
   if (!multiLabel && template.includes('{label}')) {
-    throw new RequestError('invalid_request', `${param} may use {labels} but not {label} for single-label classification`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param} may use {labels} but not {label} for single-label classification`,
+      param,
+    );
   }
 }
 
 /** Fills {text}, {labels} and {label} in one pass, so braces inside the text or a label are never re-expanded. */
 export function renderTemplate(template: string, values: { text: string; labels: string[]; label?: string }): string {
   return template.replace(PLACEHOLDER, (_, key: 'text' | 'labels' | 'label') =>
-    key === 'text' ? values.text : key === 'labels' ? values.labels.join(', ') : values.label ?? '');
+    key === 'text' ? values.text : key === 'labels' ? values.labels.join(', ') : (values.label ?? ''),
+  );
 }
 
 // Remote chat -----------------------------------------------------------------------------------------------------
@@ -61,7 +78,8 @@ export interface ChatMessage {
   content: string;
 }
 
-const SYSTEM = 'You are a text classifier. You answer with a single JSON object and nothing else: no prose, no code fences.';
+const SYSTEM =
+  'You are a text classifier. You answer with a single JSON object and nothing else: no prose, no code fences.';
 
 /** The chat messages asking for {"label": ...} (or {"labels": [...]} for multi-label) about one input. */
 export function classificationMessages(text: string, labels: string[], multiLabel: boolean): ChatMessage[] {
@@ -78,11 +96,19 @@ export function classificationMessages(text: string, labels: string[], multiLabe
 }
 
 /** What to send after an unusable answer: the answer itself, then why it was refused and what is wanted. */
-export function correctionMessages(answer: string, reason: string, labels: string[], multiLabel: boolean): ChatMessage[] {
+export function correctionMessages(
+  answer: string,
+  reason: string,
+  labels: string[],
+  multiLabel: boolean,
+): ChatMessage[] {
   const wanted = multiLabel ? '{"labels": [...]} with labels from' : '{"label": "..."} with exactly one label from';
   return [
     { role: 'assistant', content: answer },
-    { role: 'user', content: `That answer cannot be used: ${reason}. Reply with only the JSON object ${wanted} ${JSON.stringify(labels)}.` },
+    {
+      role: 'user',
+      content: `That answer cannot be used: ${reason}. Reply with only the JSON object ${wanted} ${JSON.stringify(labels)}.`,
+    },
   ];
 }
 
@@ -93,7 +119,12 @@ export function correctionMessages(answer: string, reason: string, labels: strin
 export function answerSchema(labels: string[], multiLabel: boolean): Record<string, unknown> {
   const label = { type: 'string', enum: labels };
   return multiLabel
-    ? { type: 'object', properties: { labels: { type: 'array', items: label } }, required: ['labels'], additionalProperties: false }
+    ? {
+        type: 'object',
+        properties: { labels: { type: 'array', items: label } },
+        required: ['labels'],
+        additionalProperties: false,
+      }
     : { type: 'object', properties: { label }, required: ['label'], additionalProperties: false };
 }
 
@@ -114,12 +145,14 @@ export function parseAnswer(answer: unknown, labels: string[], multiLabel: boole
       return { ok: false, reason: `it is not a JSON object (${preview(answer)})` };
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: `it is not a JSON object (${preview(answer)})` };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, reason: `it is not a JSON object (${preview(answer)})` };
   const obj = value as Record<string, unknown>;
   const key = multiLabel ? 'labels' : 'label';
   const raw = obj[key];
   if (multiLabel) {
-    if (!Array.isArray(raw) || !raw.every((x) => typeof x === 'string')) return { ok: false, reason: 'it has no "labels" array of strings' };
+    if (!Array.isArray(raw) || !raw.every((x) => typeof x === 'string'))
+      return { ok: false, reason: 'it has no "labels" array of strings' };
     const indices = new Set<number>();
     for (const name of raw as string[]) {
       const i = matchLabel(name, labels);
@@ -144,6 +177,6 @@ export function matchLabel(name: string, labels: string[]): number {
 }
 
 function preview(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
 }

@@ -23,7 +23,12 @@ export interface RemoteLlmOptions {
 }
 
 /** Per input, per label (in the given order): 1 for the label(s) the model chose, 0 otherwise. */
-export async function classifyWithRemoteLlm(client: ChatClient, inputs: string[], labels: string[], options: RemoteLlmOptions): Promise<number[][]> {
+export async function classifyWithRemoteLlm(
+  client: ChatClient,
+  inputs: string[],
+  labels: string[],
+  options: RemoteLlmOptions,
+): Promise<number[][]> {
   checkLabels(labels);
   const results: number[][] = new Array(inputs.length);
   // The first failure loses the whole request: the calls still in flight are cancelled, none is started.
@@ -49,14 +54,27 @@ export async function classifyWithRemoteLlm(client: ChatClient, inputs: string[]
   return results;
 }
 
-async function classifyOne(client: ChatClient, text: string, labels: string[], o: RemoteLlmOptions, index: number, signal: AbortSignal): Promise<number[]> {
+async function classifyOne(
+  client: ChatClient,
+  text: string,
+  labels: string[],
+  o: RemoteLlmOptions,
+  index: number,
+  signal: AbortSignal,
+): Promise<number[]> {
   const messages = classificationMessages(text, labels, o.multiLabel);
-  const labelChars = o.multiLabel ? labels.reduce((n, l) => n + l.length + 4, 0) : Math.max(...labels.map((l) => l.length));
+  const labelChars = o.multiLabel
+    ? labels.reduce((n, l) => n + l.length + 4, 0)
+    : Math.max(...labels.map((l) => l.length));
   const request = {
     model: o.model,
     temperature: 0,
     maxTokens: o.maxTokens ?? Math.min(4096, 64 + 2 * labelChars),
-    responseFormat: { type: 'json_schema' as const, name: o.multiLabel ? 'labels' : 'label', schema: answerSchema(labels, o.multiLabel) },
+    responseFormat: {
+      type: 'json_schema' as const,
+      name: o.multiLabel ? 'labels' : 'label',
+      schema: answerSchema(labels, o.multiLabel),
+    },
     timeoutMs: o.timeoutMs,
     retries: o.retries,
     signal,
@@ -64,10 +82,16 @@ async function classifyOne(client: ChatClient, text: string, labels: string[], o
   const first = await client.complete({ ...request, messages });
   const parsed = parseAnswer(first.content, labels, o.multiLabel);
   if (parsed.ok) return parsed.indices;
-  const second = await client.complete({ ...request, messages: [...messages, ...correctionMessages(asText(first), parsed.reason, labels, o.multiLabel)] });
+  const second = await client.complete({
+    ...request,
+    messages: [...messages, ...correctionMessages(asText(first), parsed.reason, labels, o.multiLabel)],
+  });
   const retried = parseAnswer(second.content, labels, o.multiLabel);
   if (retried.ok) return retried.indices;
-  throw new UpstreamError('bad_answer', `the model's answer for inputs[${index}] was unusable twice (${parsed.reason}; then ${retried.reason})`);
+  throw new UpstreamError(
+    'bad_answer',
+    `the model's answer for inputs[${index}] was unusable twice (${parsed.reason}; then ${retried.reason})`,
+  );
 }
 
 function asText(response: ChatResponse): string {

@@ -33,8 +33,11 @@ export const llmStrategy: ClassifyStrategy = {
     // Single-label scores every label after each prompt; multi-label asks one question per (input, label).
     const prompts = inputs.length * labels.length;
     if (prompts > ctx.limits.maxPairs) {
-      throw new RequestError('invalid_request',
-        `strategy llm scores every (text, label) pair: ${inputs.length} x ${labels.length} = ${prompts} pairs; the limit is ${ctx.limits.maxPairs}`, 'labels');
+      throw new RequestError(
+        'invalid_request',
+        `strategy llm scores every (text, label) pair: ${inputs.length} x ${labels.length} = ${prompts} pairs; the limit is ${ctx.limits.maxPairs}`,
+        'labels',
+      );
     }
     const { lm, tokens } = countingRows(await localLm(ctx, request.model));
     const scores = await classifyWithLocalLm(lm, inputs, labels, { multiLabel });
@@ -46,12 +49,14 @@ async function localLm(ctx: ClassifyContext, model: string): Promise<CausalLm> {
   try {
     return await ctx.causalLms.get(model);
   } catch (err) {
-    if (!(err instanceof RequestError) || (err.kind !== 'model_not_found' && err.kind !== 'unsupported_model')) throw err;
-    const remote = ctx.remoteLlm === null
-      ? 'no remote LLM is configured (EDGECLASS_LLM_BASE_URL and EDGECLASS_LLM_API_KEY, or an AI binding)'
-      : ctx.remoteLlm.models.size === 0
-        ? 'a remote LLM is configured, but EDGECLASS_LLM_MODELS lists no model to forward to'
-        : `the remote LLMs are ${[...ctx.remoteLlm.models].join(', ')}`;
+    if (!(err instanceof RequestError) || (err.kind !== 'model_not_found' && err.kind !== 'unsupported_model'))
+      throw err;
+    const remote =
+      ctx.remoteLlm === null
+        ? 'no remote LLM is configured (EDGECLASS_LLM_BASE_URL and EDGECLASS_LLM_API_KEY, or an AI binding)'
+        : ctx.remoteLlm.models.size === 0
+          ? 'a remote LLM is configured, but EDGECLASS_LLM_MODELS lists no model to forward to'
+          : `the remote LLMs are ${[...ctx.remoteLlm.models].join(', ')}`;
     throw new RequestError(err.kind, `${err.message}. Strategy llm: ${remote}`, 'model');
   }
 }

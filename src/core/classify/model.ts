@@ -17,7 +17,10 @@ export const modelStrategy: ClassifyStrategy = {
     const rows = encodeRows(model, () => request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`)));
     const outputs = await runRows(model, rows, [output]);
     const width = outputs[0]?.[output].data.length ?? 0;
-    const labels = model.config.id2label?.length === width ? model.config.id2label : Array.from({ length: width }, (_, i) => `LABEL_${i}`);
+    const labels =
+      model.config.id2label?.length === width
+        ? model.config.id2label
+        : Array.from({ length: width }, (_, i) => `LABEL_${i}`);
     const multi = request.multi_label ?? (model.config.problemType === 'multi_label_classification' || width === 1);
     const scores = outputs.map((out) => (multi ? Array.from(out[output].data, sigmoid) : softmax(out[output].data)));
     return { labels, scores, tokens: countTokens(rows) };

@@ -28,7 +28,8 @@ export function nliLabelIds(model: LoadedModel): { entailment: number; contradic
     }
   }
   if (entailment < 0 || count < 2) return null;
-  const contradiction = label2id.get('contradiction') ?? label2id.get('not_entailment') ?? (entailment === 0 ? count - 1 : 0);
+  const contradiction =
+    label2id.get('contradiction') ?? label2id.get('not_entailment') ?? (entailment === 0 ? count - 1 : 0);
   return { entailment, contradiction };
 }
 
@@ -42,18 +43,26 @@ export const nliStrategy: ClassifyStrategy = {
     checkTemplate(template);
     const pairs = request.inputs.length * request.labels.length;
     if (pairs > ctx.limits.maxPairs) {
-      throw new RequestError('invalid_request',
-        `strategy nli runs one (text, label) pair per input and label: ${request.inputs.length} x ${request.labels.length} = ${pairs} pairs; the limit is ${ctx.limits.maxPairs}`, 'labels');
+      throw new RequestError(
+        'invalid_request',
+        `strategy nli runs one (text, label) pair per input and label: ${request.inputs.length} x ${request.labels.length} = ${pairs} pairs; the limit is ${ctx.limits.maxPairs}`,
+        'labels',
+      );
     }
     const model = await ctx.models.get(request.model);
     const ids = nliLabelIds(model);
     if (!ids) {
-      throw new RequestError('unsupported_model',
-        `model '${model.id}' is not an NLI model: its config label2id has no entailment label (strategy nli needs one)`, 'model');
+      throw new RequestError(
+        'unsupported_model',
+        `model '${model.id}' is not an NLI model: its config label2id has no entailment label (strategy nli needs one)`,
+        'model',
+      );
     }
     const output = logitsOutput(model);
     const hypotheses = request.labels.map((label) => hypothesis(template, label));
-    const rows = encodeRows(model, () => request.inputs.flatMap((text, i) => hypotheses.map((h) => encodePair(model, text, h, `inputs[${i}]`))));
+    const rows = encodeRows(model, () =>
+      request.inputs.flatMap((text, i) => hypotheses.map((h) => encodePair(model, text, h, `inputs[${i}]`))),
+    );
     const outputs = await runRows(model, rows, [output]);
     const L = hypotheses.length;
     const perLabel = request.multi_label || L === 1;

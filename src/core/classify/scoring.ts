@@ -32,7 +32,11 @@ export function hypothesis(template: string, label: string): string {
 
 export function checkTemplate(template: string): void {
   if (!template.includes('{}')) {
-    throw new RequestError('invalid_request', `hypothesis_template must contain {} where the label goes, got '${template}'`, 'hypothesis_template');
+    throw new RequestError(
+      'invalid_request',
+      `hypothesis_template must contain {} where the label goes, got '${template}'`,
+      'hypothesis_template',
+    );
   }
 }
 

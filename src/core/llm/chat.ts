@@ -5,7 +5,9 @@ import type { ChatMessage } from '../classify/llm-prompt.ts';
 export type { ChatMessage };
 
 /** Ask for JSON: any object (json_object), or one that fits a JSON schema (json_schema, decoding constrained). */
-export type ResponseFormat = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown> };
+export type ResponseFormat =
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown> };
 
 export interface ChatRequest {
   model: string;

@@ -31,13 +31,23 @@ export function chatClientFromEnv(env: Record<string, unknown>, ai?: WorkersAiBi
   }
   if (provider === 'workers-ai') {
     if (!ai) return null;
-    return new WorkersAiChatClient(ai, { timeoutMs, retry, responseFormat: format === 'none' ? 'none' : 'json_schema' });
+    return new WorkersAiChatClient(ai, {
+      timeoutMs,
+      retry,
+      responseFormat: format === 'none' ? 'none' : 'json_schema',
+    });
   }
   if (provider !== 'openai') throw new Error(`EDGECLASS_LLM_PROVIDER must be openai or workers-ai, got '${provider}'`);
   const baseUrl = str('EDGECLASS_LLM_BASE_URL');
   const apiKey = str('EDGECLASS_LLM_API_KEY') ?? str('OPENAI_API_KEY');
   if (!baseUrl && !apiKey) return null;
-  return new OpenAiChatClient({ baseUrl: baseUrl ?? 'https://api.openai.com/v1', apiKey, timeoutMs, retry, responseFormat: format as ResponseFormatSupport | undefined });
+  return new OpenAiChatClient({
+    baseUrl: baseUrl ?? 'https://api.openai.com/v1',
+    apiKey,
+    timeoutMs,
+    retry,
+    responseFormat: format as ResponseFormatSupport | undefined,
+  });
 }
 
 /**
@@ -50,5 +60,13 @@ export function remoteLlmFromEnv(env: Record<string, unknown>, ai?: WorkersAiBin
   const client = chatClientFromEnv(env, ai);
   if (!client) return null;
   const raw = typeof env.EDGECLASS_LLM_MODELS === 'string' ? env.EDGECLASS_LLM_MODELS : '';
-  return { client, models: new Set(raw.split(',').map((m) => m.trim()).filter(Boolean)) };
+  return {
+    client,
+    models: new Set(
+      raw
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    ),
+  };
 }

@@ -4,7 +4,16 @@
 // 429 and 5xx, honouring Retry-After. Uses only fetch, so it runs in workerd and on Node alike.
 import { tokensOf, type ChatClient, type ChatRequest, type ChatResponse } from './chat.ts';
 import { UpstreamError } from './errors.ts';
-import { backoffMs, CancelledError, DEFAULT_RETRY, retryAfterMs, sleep, TimeoutError, withTimeout, type RetryPolicy } from './retry.ts';
+import {
+  backoffMs,
+  CancelledError,
+  DEFAULT_RETRY,
+  retryAfterMs,
+  sleep,
+  TimeoutError,
+  withTimeout,
+  type RetryPolicy,
+} from './retry.ts';
 
 /** What the endpoint supports for response_format: json_schema (decoding constrained), json_object, or neither. */
 export type ResponseFormatSupport = 'json_schema' | 'json_object' | 'none';
@@ -52,20 +61,35 @@ export class OpenAiChatClient implements ChatClient {
     for (let attempt = 0; attempt <= retries; attempt++) {
       let delay = backoffMs(this.policy, attempt, this.options.random);
       try {
-        const reply = await withTimeout<RawReply>(timeoutMs, async (signal) => {
-          const res = await doFetch(this.url, { method: 'POST', headers, body, signal });
-          return { status: res.status, headers: res.headers, text: await res.text() };
-        }, request.signal);
+        const reply = await withTimeout<RawReply>(
+          timeoutMs,
+          async (signal) => {
+            const res = await doFetch(this.url, { method: 'POST', headers, body, signal });
+            return { status: res.status, headers: res.headers, text: await res.text() };
+          },
+          request.signal,
+        );
         if (reply.status >= 200 && reply.status < 300) return this.read(reply);
-        last = new UpstreamError('http_error', `the chat endpoint answered ${reply.status}${this.errorDetail(reply.text)}`, reply.status);
+        last = new UpstreamError(
+          'http_error',
+          `the chat endpoint answered ${reply.status}${this.errorDetail(reply.text)}`,
+          reply.status,
+        );
         if (!RETRYABLE(reply.status)) throw last;
         const asked = retryAfterMs(reply.headers);
         if (asked !== null) delay = Math.min(this.policy.maxRetryAfterMs, Math.max(delay, asked));
       } catch (err) {
         if (err instanceof UpstreamError || err instanceof CancelledError) throw err;
-        last = err instanceof TimeoutError
-          ? new UpstreamError('timeout', `the chat endpoint did not answer within ${timeoutMs} ms (${attempt + 1} attempts)`)
-          : new UpstreamError('unreachable', `the chat endpoint could not be reached: ${this.redact(err instanceof Error ? err.message : String(err))}`);
+        last =
+          err instanceof TimeoutError
+            ? new UpstreamError(
+                'timeout',
+                `the chat endpoint did not answer within ${timeoutMs} ms (${attempt + 1} attempts)`,
+              )
+            : new UpstreamError(
+                'unreachable',
+                `the chat endpoint could not be reached: ${this.redact(err instanceof Error ? err.message : String(err))}`,
+              );
       }
       if (request.signal?.aborted) throw new CancelledError();
       if (attempt < retries) await wait(delay);
@@ -80,9 +104,10 @@ export class OpenAiChatClient implements ChatClient {
     const support = this.options.responseFormat ?? 'json_object';
     const wanted = request.responseFormat;
     if (wanted && support !== 'none') {
-      body.response_format = wanted.type === 'json_schema' && support === 'json_schema'
-        ? { type: 'json_schema', json_schema: { name: wanted.name, schema: wanted.schema, strict: true } }
-        : { type: 'json_object' };
+      body.response_format =
+        wanted.type === 'json_schema' && support === 'json_schema'
+          ? { type: 'json_schema', json_schema: { name: wanted.name, schema: wanted.schema, strict: true } }
+          : { type: 'json_object' };
     }
     return body;
   }
@@ -93,14 +118,28 @@ export class OpenAiChatClient implements ChatClient {
     try {
       json = JSON.parse(reply.text);
     } catch {
-      throw new UpstreamError('bad_response', `the chat endpoint's reply is not JSON (${reply.text.length} bytes)`, reply.status);
+      throw new UpstreamError(
+        'bad_response',
+        `the chat endpoint's reply is not JSON (${reply.text.length} bytes)`,
+        reply.status,
+      );
     }
     const choice = Array.isArray(json?.choices) ? json.choices[0] : undefined;
     const message = choice?.message;
-    if (!message || typeof message !== 'object') throw new UpstreamError('bad_response', 'the chat endpoint\'s reply has no choices[0].message', reply.status);
+    if (!message || typeof message !== 'object')
+      throw new UpstreamError('bad_response', "the chat endpoint's reply has no choices[0].message", reply.status);
     // A refusal comes with content null; it is read as an (unusable) answer so the caller can correct or fail.
-    const content = typeof message.content === 'string' ? message.content : typeof message.refusal === 'string' ? message.refusal : '';
-    return { content, finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null, totalTokens: tokensOf(json.usage) };
+    const content =
+      typeof message.content === 'string'
+        ? message.content
+        : typeof message.refusal === 'string'
+          ? message.refusal
+          : '';
+    return {
+      content,
+      finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
+      totalTokens: tokensOf(json.usage),
+    };
   }
 
   /** The upstream's own error message, short, without our key. */

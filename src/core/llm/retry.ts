@@ -52,7 +52,11 @@ export class TimeoutError extends Error {
  * Runs `task` with an AbortSignal that fires after `ms` (rejecting with TimeoutError, whatever the task does) or
  * when `outer` fires (rejecting with CancelledError).
  */
-export async function withTimeout<T>(ms: number, task: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+export async function withTimeout<T>(
+  ms: number,
+  task: (signal: AbortSignal) => Promise<T>,
+  outer?: AbortSignal,
+): Promise<T> {
   if (outer?.aborted) throw new CancelledError();
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -5,7 +5,15 @@
 // backoff, a bounded number of times.
 import { tokensOf, type ChatClient, type ChatRequest, type ChatResponse } from './chat.ts';
 import { UpstreamError } from './errors.ts';
-import { backoffMs, CancelledError, DEFAULT_RETRY, sleep, TimeoutError, withTimeout, type RetryPolicy } from './retry.ts';
+import {
+  backoffMs,
+  CancelledError,
+  DEFAULT_RETRY,
+  sleep,
+  TimeoutError,
+  withTimeout,
+  type RetryPolicy,
+} from './retry.ts';
 
 /** The part of the binding's documented interface that is used (Ai.run in @cloudflare/workers-types). */
 export interface WorkersAiBinding {
@@ -26,7 +34,10 @@ export interface WorkersAiClientOptions {
 export class WorkersAiChatClient implements ChatClient {
   private readonly policy: RetryPolicy;
 
-  constructor(private readonly binding: WorkersAiBinding, private readonly options: WorkersAiClientOptions = {}) {
+  constructor(
+    private readonly binding: WorkersAiBinding,
+    private readonly options: WorkersAiClientOptions = {},
+  ) {
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
   }
 
@@ -45,13 +56,18 @@ export class WorkersAiChatClient implements ChatClient {
     let last: UpstreamError | null = null;
     for (let attempt = 0; attempt <= retries; attempt++) {
       try {
-        const result = await withTimeout(timeoutMs, () => this.binding.run(request.model, inputs, this.options.runOptions), request.signal);
+        const result = await withTimeout(
+          timeoutMs,
+          () => this.binding.run(request.model, inputs, this.options.runOptions),
+          request.signal,
+        );
         return read(result);
       } catch (err) {
         if (err instanceof UpstreamError || err instanceof CancelledError) throw err;
-        last = err instanceof TimeoutError
-          ? new UpstreamError('timeout', `Workers AI did not answer within ${timeoutMs} ms (${attempt + 1} attempts)`)
-          : new UpstreamError('http_error', `Workers AI failed: ${err instanceof Error ? err.message : String(err)}`);
+        last =
+          err instanceof TimeoutError
+            ? new UpstreamError('timeout', `Workers AI did not answer within ${timeoutMs} ms (${attempt + 1} attempts)`)
+            : new UpstreamError('http_error', `Workers AI failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (request.signal?.aborted) throw new CancelledError();
       if (attempt < retries) await wait(backoffMs(this.policy, attempt, this.options.random));
@@ -62,12 +78,20 @@ export class WorkersAiChatClient implements ChatClient {
 
 function read(result: unknown): ChatResponse {
   if (typeof result !== 'object' || result === null || !('response' in result)) {
-    throw new UpstreamError('bad_response', 'Workers AI returned no "response" (is the model a text-generation model?)');
+    throw new UpstreamError(
+      'bad_response',
+      'Workers AI returned no "response" (is the model a text-generation model?)',
+    );
   }
   const { response, usage } = result as { response: unknown; usage?: unknown };
   const totalTokens = tokensOf(usage);
   if (typeof response === 'string') return { content: response, finishReason: null, totalTokens };
-  if (typeof response === 'object' && response !== null && !Array.isArray(response)) return { content: response as Record<string, unknown>, finishReason: null, totalTokens };
+  if (typeof response === 'object' && response !== null && !Array.isArray(response))
+    return { content: response as Record<string, unknown>, finishReason: null, totalTokens };
   // null (e.g. the model only made tool calls) or a number: an unusable answer the caller may correct.
-  return { content: response === null || response === undefined ? '' : JSON.stringify(response), finishReason: null, totalTokens };
+  return {
+    content: response === null || response === undefined ? '' : JSON.stringify(response),
+    finishReason: null,
+    totalTokens,
+  };
 }

@@ -6,7 +6,10 @@ import type { App } from '../app.ts';
 import { requireAdmin } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const TAGS = ['API keys'];
 const adminSecurity = [{ adminToken: [] }];
 
@@ -15,7 +18,9 @@ const ApiKeySchema = z
     id: z.string(),
     object: z.literal('api_key'),
     name: z.string().nullable(),
-    owner: z.string().openapi({ description: 'What the key sees: the files, jobs, triggers and models of this owner.' }),
+    owner: z
+      .string()
+      .openapi({ description: 'What the key sees: the files, jobs, triggers and models of this owner.' }),
     prefix: z.string(),
     created_at: z.number().int(),
     revoked_at: z.number().int().nullable(),
@@ -42,10 +47,18 @@ const createKeyRoute = createRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z.object({
-            name: z.string().max(200).nullable().optional(),
-            owner: z.string().max(100).nullable().optional().openapi({ description: 'An existing owner (proj_...) for a second key; default: a new owner.' }),
-          }).strict().openapi('CreateApiKeyRequest'),
+          schema: z
+            .object({
+              name: z.string().max(200).nullable().optional(),
+              owner: z
+                .string()
+                .max(100)
+                .nullable()
+                .optional()
+                .openapi({ description: 'An existing owner (proj_...) for a second key; default: a new owner.' }),
+            })
+            .strict()
+            .openapi('CreateApiKeyRequest'),
         },
       },
     },
@@ -61,7 +74,10 @@ const listKeysRoute = createRoute({
   security: adminSecurity,
   middleware: [requireAdmin] as const,
   request: { query: z.object({ owner: z.string().max(100).optional() }) },
-  responses: { 200: json(z.object({ object: z.literal('list'), data: z.array(ApiKeySchema) }), 'The keys.'), ...errors },
+  responses: {
+    200: json(z.object({ object: z.literal('list'), data: z.array(ApiKeySchema) }), 'The keys.'),
+    ...errors,
+  },
 });
 
 const revokeKeyRoute = createRoute({
@@ -76,8 +92,16 @@ const revokeKeyRoute = createRoute({
 });
 
 export function registerApiKeyRoutes(app: App): void {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'EDGECLASS_ADMIN_KEY' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key (ec_...)' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'EDGECLASS_ADMIN_KEY',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (ec_...)',
+  });
 
   app.openapi(createKeyRoute, async (c) => {
     const body = c.req.valid('json');
@@ -85,7 +109,10 @@ export function registerApiKeyRoutes(app: App): void {
   });
 
   app.openapi(listKeysRoute, async (c) => {
-    return c.json({ object: 'list' as const, data: await listApiKeys(c.get('auth').jobs, c.req.valid('query').owner ?? null) }, 200);
+    return c.json(
+      { object: 'list' as const, data: await listApiKeys(c.get('auth').jobs, c.req.valid('query').owner ?? null) },
+      200,
+    );
   });
 
   app.openapi(revokeKeyRoute, async (c) => {

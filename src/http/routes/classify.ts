@@ -14,13 +14,21 @@ const classifyRoute = createRoute({
       content: {
         'application/json': {
           schema: ClassifyRequestSchema,
-          example: { model: 'tiny-nli', inputs: ['The team won the final in overtime.'], labels: ['sports', 'business', 'science'], strategy: 'nli' },
+          example: {
+            model: 'tiny-nli',
+            inputs: ['The team won the final in overtime.'],
+            labels: ['sports', 'business', 'science'],
+            strategy: 'nli',
+          },
         },
       },
     },
   },
   responses: {
-    200: { description: 'Per input, its labels by descending score.', content: { 'application/json': { schema: ClassifyResponseSchema } } },
+    200: {
+      description: 'Per input, its labels by descending score.',
+      content: { 'application/json': { schema: ClassifyResponseSchema } },
+    },
     ...errorResponses,
     ...upstreamErrorResponses,
   },
@@ -29,7 +37,9 @@ const classifyRoute = createRoute({
 export function registerClassifyRoutes(app: App): void {
   app.openapi(classifyRoute, async (c) => {
     const { inputs, ...rest } = c.req.valid('json');
-    const response = await c.get('deps').classifier.classify({ ...rest, inputs: typeof inputs === 'string' ? [inputs] : inputs });
+    const response = await c
+      .get('deps')
+      .classifier.classify({ ...rest, inputs: typeof inputs === 'string' ? [inputs] : inputs });
     return c.json(response, 200);
   });
 }

@@ -13,11 +13,19 @@ const embeddingsRoute = createRoute({
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: EmbeddingsRequestSchema, example: { model: 'tiny-embed', input: ['Here is some text', 'And more'], dimensions: 32 } } },
+      content: {
+        'application/json': {
+          schema: EmbeddingsRequestSchema,
+          example: { model: 'tiny-embed', input: ['Here is some text', 'And more'], dimensions: 32 },
+        },
+      },
     },
   },
   responses: {
-    200: { description: 'One embedding per input, in order.', content: { 'application/json': { schema: EmbeddingsResponseSchema } } },
+    200: {
+      description: 'One embedding per input, in order.',
+      content: { 'application/json': { schema: EmbeddingsResponseSchema } },
+    },
     ...errorResponses,
   },
 });
@@ -28,15 +36,18 @@ export function registerEmbeddingsRoutes(app: App): void {
     const { models, limits } = c.get('deps');
     const result = await createEmbeddings(models, limits, { model, input, dimensions, pooling, normalize });
     const base64 = encoding_format === 'base64';
-    return c.json({
-      object: 'list' as const,
-      data: result.embeddings.map((e, index) => ({
-        object: 'embedding' as const,
-        index,
-        embedding: base64 ? float32ToBase64(e) : Array.from(e),
-      })),
-      model,
-      usage: { prompt_tokens: result.tokens, total_tokens: result.tokens },
-    }, 200);
+    return c.json(
+      {
+        object: 'list' as const,
+        data: result.embeddings.map((e, index) => ({
+          object: 'embedding' as const,
+          index,
+          embedding: base64 ? float32ToBase64(e) : Array.from(e),
+        })),
+        model,
+        usage: { prompt_tokens: result.tokens, total_tokens: result.tokens },
+      },
+      200,
+    );
   });
 }

@@ -8,7 +8,10 @@ import { ErrorSchema } from '../schemas/common.ts';
 import { FileIdParam, FileListQuerySchema, FileListSchema, FileSchema, UploadFormSchema } from '../schemas/files.ts';
 import { authErrorResponses, bearerSecurity } from '../schemas/jobs-common.ts';
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const TAGS = ['Files'];
 
 const uploadRoute = createRoute({
@@ -58,7 +61,10 @@ const contentRoute = createRoute({
   middleware: [requireApiKey] as const,
   request: { params: FileIdParam },
   responses: {
-    200: { description: 'The bytes as uploaded (or as the job wrote them).', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+    200: {
+      description: 'The bytes as uploaded (or as the job wrote them).',
+      content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
     ...authErrorResponses,
   },
 });
@@ -85,9 +91,21 @@ export function registerFileRoutes(app: App): void {
     const { jobs, owner } = c.get('auth');
     const row = await getFileRow(jobs, owner, c.req.valid('param').file_id);
     const object = await readFileBody(jobs, row);
-    const type = row.purpose === 'fine-tune-results' ? 'application/json' : ({ jsonl: 'application/x-ndjson', csv: 'text/csv', tsv: 'text/tab-separated-values' } as Record<string, string>)[row.format ?? ''] ?? 'application/octet-stream';
+    const type =
+      row.purpose === 'fine-tune-results'
+        ? 'application/json'
+        : ((
+            { jsonl: 'application/x-ndjson', csv: 'text/csv', tsv: 'text/tab-separated-values' } as Record<
+              string,
+              string
+            >
+          )[row.format ?? ''] ?? 'application/octet-stream');
     return new Response(object.body, {
-      headers: { 'content-type': type, 'content-length': String(row.bytes), 'content-disposition': `attachment; filename="${row.filename.replace(/["\\]/g, '_')}"` },
+      headers: {
+        'content-type': type,
+        'content-length': String(row.bytes),
+        'content-disposition': `attachment; filename="${row.filename.replace(/["\\]/g, '_')}"`,
+      },
     });
   });
 }

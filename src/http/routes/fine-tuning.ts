@@ -6,12 +6,21 @@ import { listDeliveries } from '../../jobs/webhooks/deliveries.ts';
 import type { App } from '../app.ts';
 import { requireApiKey } from '../auth.ts';
 import {
-  CheckpointListSchema, CreateJobRequestSchema, DeliveryListSchema, EventListSchema, JobListSchema, JobSchema, ListQuerySchema,
+  CheckpointListSchema,
+  CreateJobRequestSchema,
+  DeliveryListSchema,
+  EventListSchema,
+  JobListSchema,
+  JobSchema,
+  ListQuerySchema,
 } from '../schemas/fine-tuning.ts';
 import { authErrorResponses, bearerSecurity, JobIdParam } from '../schemas/jobs-common.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const TAGS = ['Fine-tuning'];
 
 const createJobRoute = createRoute({
@@ -23,12 +32,20 @@ const createJobRoute = createRoute({
   middleware: [requireApiKey] as const,
   request: {
     headers: z.object({
-      'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'The same key with the same body returns the same job; with another body, 409.' }),
+      'idempotency-key': z
+        .string()
+        .min(1)
+        .max(255)
+        .optional()
+        .openapi({ description: 'The same key with the same body returns the same job; with another body, 409.' }),
     }),
     body: { required: true, content: { 'application/json': { schema: CreateJobRequestSchema } } },
   },
   responses: {
-    200: json(JobSchema, 'The job (created, or the one an earlier request with this Idempotency-Key created: header Idempotent-Replayed: true).'),
+    200: json(
+      JobSchema,
+      'The job (created, or the one an earlier request with this Idempotency-Key created: header Idempotent-Replayed: true).',
+    ),
     409: json(ErrorSchema, 'The Idempotency-Key was used with another body.'),
     ...authErrorResponses,
   },
@@ -108,7 +125,9 @@ export function registerFineTuningRoutes(app: App): void {
   app.openapi(createJobRoute, async (c) => {
     const { jobs, owner } = c.get('auth');
     const body = c.req.valid('json');
-    const result = await createJob(jobs, owner, body, { idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null });
+    const result = await createJob(jobs, owner, body, {
+      idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
+    });
     if (!result.created) c.header('Idempotent-Replayed', 'true');
     return c.json({ ...result.job, ...(result.webhookSecret ? { webhook_secret: result.webhookSecret } : {}) }, 200);
   });
@@ -130,7 +149,10 @@ export function registerFineTuningRoutes(app: App): void {
 
   app.openapi(checkpointsRoute, async (c) => {
     const { jobs, owner } = c.get('auth');
-    return c.json(await listCheckpoints(jobs, owner, c.req.valid('param').fine_tuning_job_id, c.req.valid('query')), 200);
+    return c.json(
+      await listCheckpoints(jobs, owner, c.req.valid('param').fine_tuning_job_id, c.req.valid('query')),
+      200,
+    );
   });
 
   app.openapi(cancelRoute, async (c) => {

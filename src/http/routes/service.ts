@@ -20,7 +20,10 @@ const healthRoute = createRoute({
   tags: TAGS,
   summary: 'Liveness, and which runtime answers',
   responses: {
-    200: { description: 'The service is up.', content: { 'application/json': { schema: HealthSchema, example: { status: 'ok', runtime: 'node' } } } },
+    200: {
+      description: 'The service is up.',
+      content: { 'application/json': { schema: HealthSchema, example: { status: 'ok', runtime: 'node' } } },
+    },
   },
 });
 
@@ -45,7 +48,14 @@ const metricsRoute = createRoute({
     },
     501: {
       description: 'This runtime keeps no metrics (workerd: use Cloudflare analytics).',
-      content: { 'application/json': { schema: ErrorSchema, example: { error: { type: 'not_implemented', message: 'metrics are served by the Node runtime only', param: null } } } },
+      content: {
+        'application/json': {
+          schema: ErrorSchema,
+          example: {
+            error: { type: 'not_implemented', message: 'metrics are served by the Node runtime only', param: null },
+          },
+        },
+      },
     },
   },
 });
@@ -56,7 +66,16 @@ export function registerServiceRoutes(app: App): void {
   app.openapi(metricsRoute, async (c) => {
     const telemetry = c.get('deps').telemetry;
     if (!telemetry) {
-      return c.json({ error: { type: 'not_implemented', message: `metrics are served by the Node runtime only (this is ${c.get('deps').runtime})`, param: null } }, 501);
+      return c.json(
+        {
+          error: {
+            type: 'not_implemented',
+            message: `metrics are served by the Node runtime only (this is ${c.get('deps').runtime})`,
+            param: null,
+          },
+        },
+        501,
+      );
     }
     const { contentType, body } = await telemetry.exposition();
     return c.text(body, 200, { 'content-type': contentType });

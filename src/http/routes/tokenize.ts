@@ -6,7 +6,12 @@ import type { Limits } from '../../core/limits.ts';
 import { secondsSince } from '../../core/telemetry.ts';
 import type { App } from '../app.ts';
 import { errorResponses } from '../schemas/common.ts';
-import { DetokenizeRequestSchema, DetokenizeResponseSchema, TokenizeRequestSchema, TokenizeResponseSchema } from '../schemas/tokenize.ts';
+import {
+  DetokenizeRequestSchema,
+  DetokenizeResponseSchema,
+  TokenizeRequestSchema,
+  TokenizeResponseSchema,
+} from '../schemas/tokenize.ts';
 
 const tokenizeRoute = createRoute({
   method: 'post',
@@ -20,10 +25,22 @@ const tokenizeRoute = createRoute({
         'application/json': {
           schema: TokenizeRequestSchema,
           examples: {
-            pair: { summary: "The seed's text pair", value: { model: 'bert-base-uncased', inputs: ['Here is some text to encode', 'Here is some more text to encode'] } },
+            pair: {
+              summary: "The seed's text pair",
+              value: {
+                model: 'bert-base-uncased',
+                inputs: ['Here is some text to encode', 'Here is some more text to encode'],
+              },
+            },
             tokens: {
               summary: 'Tokens, offsets and sequence ids of a batch',
-              value: { model: 'bert-base-uncased', inputs: [['Here is some text'], ['a text', 'its pair']], return_tokens: true, return_offsets_mapping: true, return_sequence_ids: true },
+              value: {
+                model: 'bert-base-uncased',
+                inputs: [['Here is some text'], ['a text', 'its pair']],
+                return_tokens: true,
+                return_offsets_mapping: true,
+                return_sequence_ids: true,
+              },
             },
           },
         },
@@ -31,7 +48,10 @@ const tokenizeRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'One encoding row per input (and per overflow window).', content: { 'application/json': { schema: TokenizeResponseSchema } } },
+    200: {
+      description: 'One encoding row per input (and per overflow window).',
+      content: { 'application/json': { schema: TokenizeResponseSchema } },
+    },
     ...errorResponses,
   },
 });
@@ -42,10 +62,21 @@ const detokenizeRoute = createRoute({
   tags: ['Tokenizer'],
   summary: 'Decode token ids back to text',
   request: {
-    body: { required: true, content: { 'application/json': { schema: DetokenizeRequestSchema, example: { model: 'bert-base-uncased', ids: [101, 2182, 2003, 2070, 3793, 102] } } } },
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: DetokenizeRequestSchema,
+          example: { model: 'bert-base-uncased', ids: [101, 2182, 2003, 2070, 3793, 102] },
+        },
+      },
+    },
   },
   responses: {
-    200: { description: '{text} for one id list, {texts} for a list of them.', content: { 'application/json': { schema: DetokenizeResponseSchema } } },
+    200: {
+      description: '{text} for one id list, {texts} for a list of them.',
+      content: { 'application/json': { schema: DetokenizeResponseSchema } },
+    },
     ...errorResponses,
   },
 });
@@ -53,13 +84,21 @@ const detokenizeRoute = createRoute({
 /** Input count and text length limits; `inputs[i]` names the offending input. */
 function checkInputLimits(inputs: ResolvedInput[], limits: Limits, batch: boolean): void {
   if (inputs.length > limits.maxInputs) {
-    throw new RequestError('invalid_request', `inputs has ${inputs.length} items; the limit is ${limits.maxInputs}`, 'inputs');
+    throw new RequestError(
+      'invalid_request',
+      `inputs has ${inputs.length} items; the limit is ${limits.maxInputs}`,
+      'inputs',
+    );
   }
   inputs.forEach((input, i) => {
     const longest = Math.max(input.text.length, input.pair?.length ?? 0);
     if (longest > limits.maxTextChars) {
       const param = batch ? `inputs[${i}]` : 'inputs';
-      throw new RequestError('invalid_request', `${param} has a text of ${longest} characters; the limit is ${limits.maxTextChars}`, param);
+      throw new RequestError(
+        'invalid_request',
+        `${param} has a text of ${longest} characters; the limit is ${limits.maxTextChars}`,
+        param,
+      );
     }
   });
 }
@@ -74,23 +113,31 @@ export function registerTokenizeRoutes(app: App): void {
     const start = performance.now();
     const result = tokenize(loaded, items, options, batch);
     telemetry?.tokenization(model, secondsSince(start), result.tokens);
-    return c.json({
-      model,
-      encodings: result.encodings,
-      ...(result.overflow_to_sample_mapping ? { overflow_to_sample_mapping: result.overflow_to_sample_mapping } : {}),
-      usage: { tokens: result.tokens },
-    }, 200);
+    return c.json(
+      {
+        model,
+        encodings: result.encodings,
+        ...(result.overflow_to_sample_mapping ? { overflow_to_sample_mapping: result.overflow_to_sample_mapping } : {}),
+        usage: { tokens: result.tokens },
+      },
+      200,
+    );
   });
 
   app.openapi(detokenizeRoute, async (c) => {
     const { model, ids, ...options } = c.req.valid('json');
     const loaded = await c.get('deps').tokenizers.get(model);
     const lists = ids.length > 0 && Array.isArray(ids[0]) ? (ids as number[][]) : null;
-    const check = (list: number[], prefix: string) => list.forEach((id, j) => {
-      if (loaded.tokenizer.idToToken(id) === undefined) {
-        throw new RequestError('invalid_request', `${prefix}[${j}]: id ${id} is not in the vocabulary of '${model}'`, `${prefix}[${j}]`);
-      }
-    });
+    const check = (list: number[], prefix: string) =>
+      list.forEach((id, j) => {
+        if (loaded.tokenizer.idToToken(id) === undefined) {
+          throw new RequestError(
+            'invalid_request',
+            `${prefix}[${j}]: id ${id} is not in the vocabulary of '${model}'`,
+            `${prefix}[${j}]`,
+          );
+        }
+      });
     if (lists) {
       lists.forEach((list, i) => check(list, `ids[${i}]`));
       return c.json({ texts: lists.map((list) => detokenize(loaded, list, options)) }, 200);

@@ -7,9 +7,18 @@ import { jobsContext, requireApiKey } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 import { ListQuerySchema } from '../schemas/fine-tuning.ts';
 import { authErrorResponses, bearerSecurity } from '../schemas/jobs-common.ts';
-import { CreateTriggerRequestSchema, HookResponseSchema, TriggerIdParam, TriggerListSchema, TriggerSchema } from '../schemas/triggers.ts';
+import {
+  CreateTriggerRequestSchema,
+  HookResponseSchema,
+  TriggerIdParam,
+  TriggerListSchema,
+  TriggerSchema,
+} from '../schemas/triggers.ts';
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const TAGS = ['Triggers'];
 
 const createTriggerRoute = createRoute({
@@ -61,10 +70,11 @@ const hookRoute = createRoute({
   path: '/v1/hooks/{trigger_id}',
   tags: TAGS,
   summary: 'Start a fine-tuning job from a trigger (Standard Webhooks or X-Hub-Signature-256 signed)',
-  description: 'Signed with the trigger secret: Standard Webhooks headers webhook-id, webhook-timestamp (within 5 minutes) and '
-    + 'webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body" keyed by the base64-decoded part of whsec_...); or '
-    + 'GitHub\'s X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body keyed by the whole secret string> with X-GitHub-Delivery. '
-    + 'The body is the caller\'s event (any bytes); the dataset is read from the trigger\'s location.',
+  description:
+    'Signed with the trigger secret: Standard Webhooks headers webhook-id, webhook-timestamp (within 5 minutes) and ' +
+    'webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body" keyed by the base64-decoded part of whsec_...); or ' +
+    "GitHub's X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body keyed by the whole secret string> with X-GitHub-Delivery. " +
+    "The body is the caller's event (any bytes); the dataset is read from the trigger's location.",
   request: { params: TriggerIdParam },
   responses: {
     202: json(HookResponseSchema, 'A job was created and queued.'),
@@ -102,7 +112,20 @@ export function registerTriggerRoutes(app: App): void {
   app.openapi(hookRoute, async (c) => {
     const jobs = jobsContext(c);
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const result = await callTrigger(jobs, c.req.valid('param').trigger_id, { get: (name) => c.req.header(name) ?? null }, body);
-    return c.json({ object: 'fine_tuning.trigger.call' as const, trigger_id: result.trigger_id, call_id: result.call_id, job: result.job }, 202);
+    const result = await callTrigger(
+      jobs,
+      c.req.valid('param').trigger_id,
+      { get: (name) => c.req.header(name) ?? null },
+      body,
+    );
+    return c.json(
+      {
+        object: 'fine_tuning.trigger.call' as const,
+        trigger_id: result.trigger_id,
+        call_id: result.call_id,
+        job: result.job,
+      },
+      202,
+    );
   });
 }

@@ -21,10 +21,21 @@ const STATIC_FILES: Record<string, { type: string; body: string }> = {
 };
 
 const TAGS = [
-  { name: 'Tokenizer', description: 'Hugging Face tokenizer semantics: input_ids, token_type_ids, attention_mask, offsets, overflow, decode.' },
-  { name: 'Inference', description: 'Sentence embeddings (OpenAI-compatible) and classification: zero-shot (embedding, nli, llm) or fine-tuned (model).' },
+  {
+    name: 'Tokenizer',
+    description:
+      'Hugging Face tokenizer semantics: input_ids, token_type_ids, attention_mask, offsets, overflow, decode.',
+  },
+  {
+    name: 'Inference',
+    description:
+      'Sentence embeddings (OpenAI-compatible) and classification: zero-shot (embedding, nli, llm) or fine-tuned (model).',
+  },
   { name: 'Models', description: 'The models this service can use.' },
-  { name: 'Fine-tuning', description: "OpenAI's fine-tuning API: jobs, their events and checkpoints (at the edge: D1, R2, a Queue)." },
+  {
+    name: 'Fine-tuning',
+    description: "OpenAI's fine-tuning API: jobs, their events and checkpoints (at the edge: D1, R2, a Queue).",
+  },
   { name: 'Service', description: 'Liveness and metrics.' },
 ];
 
@@ -49,16 +60,19 @@ function conform(doc: OpenApiDocument): OpenApiDocument {
 
 /** The OpenAPI 3.1 document of every route registered on `app` with createRoute (or registerPath). */
 export function openApiDocument(app: App): OpenApiDocument {
-  return conform(app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'edgeclass',
-      version: '1.0.0',
-      description: 'Tokenize, classify and fine-tune BERT-family models at the edge. Errors are {"error": {"type", "message", "param"}}; '
-        + 'every response carries an x-request-id header (the one sent, or a new one).',
-    },
-    tags: TAGS,
-  }));
+  return conform(
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'edgeclass',
+        version: '1.0.0',
+        description:
+          'Tokenize, classify and fine-tune BERT-family models at the edge. Errors are {"error": {"type", "message", "param"}}; ' +
+          'every response carries an x-request-id header (the one sent, or a new one).',
+      },
+      tags: TAGS,
+    }),
+  );
 }
 
 function staticFile(c: Context, type: string, body: string) {
@@ -68,7 +82,7 @@ function staticFile(c: Context, type: string, body: string) {
 export function registerWebRoutes(app: App): void {
   // The routes are all registered when the first request comes, and do not change after: build the document once.
   let document: OpenApiDocument | null = null;
-  app.get(OPENAPI_PATH, (c) => c.json(document ??= openApiDocument(app)));
+  app.get(OPENAPI_PATH, (c) => c.json((document ??= openApiDocument(app))));
   app.get('/docs', (c) => staticFile(c, 'text/html; charset=utf-8', DOCS_HTML));
   app.get('/', (c) => staticFile(c, 'text/html; charset=utf-8', PLAYGROUND_HTML));
   app.get('/static/:file', (c, next) => {

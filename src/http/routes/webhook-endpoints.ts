@@ -6,7 +6,10 @@ import type { App } from '../app.ts';
 import { requireApiKey } from '../auth.ts';
 import { authErrorResponses, bearerSecurity } from '../schemas/jobs-common.ts';
 
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const TAGS = ['Webhooks'];
 
 const EndpointSchema = z
@@ -47,10 +50,25 @@ const rotateRoute = createRoute({
       required: false,
       content: {
         'application/json': {
-          schema: z.object({
-            secret: z.string().max(300).optional().openapi({ description: 'The new secret (whsec_...); generated when absent.' }),
-            expire_previous_after_seconds: z.number().int().min(0).max(7 * 86_400).optional().openapi({ description: 'How long the previous secrets keep signing (default EDGECLASS_WEBHOOK_SECRET_OVERLAP_SECONDS, 24 h).' }),
-          }).strict(),
+          schema: z
+            .object({
+              secret: z
+                .string()
+                .max(300)
+                .optional()
+                .openapi({ description: 'The new secret (whsec_...); generated when absent.' }),
+              expire_previous_after_seconds: z
+                .number()
+                .int()
+                .min(0)
+                .max(7 * 86_400)
+                .optional()
+                .openapi({
+                  description:
+                    'How long the previous secrets keep signing (default EDGECLASS_WEBHOOK_SECRET_OVERLAP_SECONDS, 24 h).',
+                }),
+            })
+            .strict(),
         },
       },
     },
@@ -67,7 +85,10 @@ export function registerWebhookEndpointRoutes(app: App): void {
   app.openapi(rotateRoute, async (c) => {
     const { jobs, owner } = c.get('auth');
     const body = c.req.valid('json');
-    const { endpoint, secret } = await rotateSecret(jobs, owner, c.req.valid('param').endpoint_id, { secret: body.secret ?? null, overlapSeconds: body.expire_previous_after_seconds });
+    const { endpoint, secret } = await rotateSecret(jobs, owner, c.req.valid('param').endpoint_id, {
+      secret: body.secret ?? null,
+      overlapSeconds: body.expire_previous_after_seconds,
+    });
     return c.json({ ...endpoint, secret }, 200);
   });
 }

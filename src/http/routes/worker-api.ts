@@ -4,7 +4,15 @@ import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import { RequestError } from '../../core/errors.ts';
 import { getFileRowById, readFileBody } from '../../jobs/files.ts';
 import {
-  addEvents, claimJob, completeJob, getCheckpointFile, heartbeat, putCheckpointFile, putResultFile, registerCheckpoint, releaseJob,
+  addEvents,
+  claimJob,
+  completeJob,
+  getCheckpointFile,
+  heartbeat,
+  putCheckpointFile,
+  putResultFile,
+  registerCheckpoint,
+  releaseJob,
 } from '../../jobs/leases.ts';
 import { FILE_NAME_HEADER, SIGNATURE_HEADERS } from '../../jobs/protocol.ts';
 import { isValidModelFilePath, isValidModelId } from '../../store/model-store.ts';
@@ -12,15 +20,31 @@ import type { App } from '../app.ts';
 import { requireWorkerSignature } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 import {
-  CheckpointRequestSchema, ClaimRequestSchema, ClaimResponseSchema, CompleteRequestSchema, CompleteResponseSchema, EventsRequestSchema,
-  HeartbeatRequestSchema, HeartbeatResponseSchema, ReleaseRequestSchema,
+  CheckpointRequestSchema,
+  ClaimRequestSchema,
+  ClaimResponseSchema,
+  CompleteRequestSchema,
+  CompleteResponseSchema,
+  EventsRequestSchema,
+  HeartbeatRequestSchema,
+  HeartbeatResponseSchema,
+  ReleaseRequestSchema,
 } from '../schemas/worker.ts';
 
 const TAGS = ['Worker (internal)'];
 const security = [{ workerSignature: [] }];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
-const bytes = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } });
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+const bytes = (description: string) => ({
+  description,
+  content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+});
 const error = (description: string) => json(ErrorSchema, description);
 const errors = {
   401: error('Unsigned, forged or stale (x-edgeclass-timestamp more than 5 minutes off).'),
@@ -43,94 +67,155 @@ function wildcard<R extends RouteConfig>(app: App, route: R): R {
 }
 
 const claimRoute = createRoute({
-  method: 'post', path: '/internal/worker/claim', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'post',
+  path: '/internal/worker/claim',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Take a job: a queued one, or a running one whose lease expired (resumed from its newest checkpoint)',
   request: { body: jsonBody(ClaimRequestSchema) },
-  responses: { 200: json(ClaimResponseSchema, 'A job and its lease.'), 204: { description: 'Nothing is waiting.' }, ...errors },
+  responses: {
+    200: json(ClaimResponseSchema, 'A job and its lease.'),
+    204: { description: 'Nothing is waiting.' },
+    ...errors,
+  },
 });
 
 const heartbeatRoute = createRoute({
-  method: 'post', path: '/internal/worker/jobs/{job_id}/heartbeat', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'post',
+  path: '/internal/worker/jobs/{job_id}/heartbeat',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Extend the lease; learn whether the user cancelled',
   request: { params: JobParam, body: jsonBody(HeartbeatRequestSchema) },
   responses: { 200: json(HeartbeatResponseSchema, 'The new expiry.'), ...errors },
 });
 
 const eventsRoute = createRoute({
-  method: 'post', path: '/internal/worker/jobs/{job_id}/events', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'post',
+  path: '/internal/worker/jobs/{job_id}/events',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Post events (messages, metrics, evaluations) the user sees',
   request: { params: JobParam, body: jsonBody(EventsRequestSchema) },
   responses: { ...noContent, ...errors },
 });
 
-const CheckpointFileParams = z.object({ job_id: z.string().max(100), step: z.coerce.number().int().min(0), file: z.string().max(500) });
+const CheckpointFileParams = z.object({
+  job_id: z.string().max(100),
+  step: z.coerce.number().int().min(0),
+  file: z.string().max(500),
+});
 
 const putCheckpointFileRoute = createRoute({
-  method: 'put', path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file{.+}}', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'put',
+  path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file{.+}}',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Upload a checkpoint file (raw bytes, header x-edgeclass-lease)',
   request: { params: CheckpointFileParams },
   responses: { ...noContent, ...errors },
 });
 
 const getCheckpointFileRoute = createRoute({
-  method: 'get', path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file{.+}}', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'get',
+  path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file{.+}}',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Download a checkpoint file (to resume)',
   request: { params: CheckpointFileParams },
   responses: { 200: bytes('The bytes.'), ...errors },
 });
 
 const checkpointRoute = createRoute({
-  method: 'post', path: '/internal/worker/jobs/{job_id}/checkpoints', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'post',
+  path: '/internal/worker/jobs/{job_id}/checkpoints',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Register a checkpoint whose files are uploaded (the next attempt resumes from the newest)',
   request: { params: JobParam, body: jsonBody(CheckpointRequestSchema) },
   responses: { ...noContent, ...errors },
 });
 
 const fileRoute = createRoute({
-  method: 'get', path: '/internal/worker/files/{file_id}', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'get',
+  path: '/internal/worker/files/{file_id}',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: "A dataset file's bytes",
   request: { params: z.object({ file_id: z.string().max(100) }) },
   responses: { 200: bytes('The bytes.'), ...errors },
 });
 
 const modelFileRoute = createRoute({
-  method: 'get', path: '/internal/worker/models/{model_file{.+}}', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'get',
+  path: '/internal/worker/models/{model_file{.+}}',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'A file of a model folder in R2: /internal/worker/models/<model id>/files/<file>',
   request: { params: z.object({ model_file: z.string().max(1000) }) },
   responses: { 200: bytes('The bytes.'), ...errors },
 });
 
 const putResultFileRoute = createRoute({
-  method: 'put', path: '/internal/worker/jobs/{job_id}/model/files/{file{.+}}', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'put',
+  path: '/internal/worker/jobs/{job_id}/model/files/{file{.+}}',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Upload a file of the fine-tuned model folder (raw bytes, header x-edgeclass-lease)',
   request: { params: z.object({ job_id: z.string().max(100), file: z.string().max(500) }) },
   responses: { ...noContent, ...errors },
 });
 
 const completeRoute = createRoute({
-  method: 'post', path: '/internal/worker/jobs/{job_id}/complete', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'post',
+  path: '/internal/worker/jobs/{job_id}/complete',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'End the job: succeeded (the model folder is uploaded), failed or cancelled',
   request: { params: JobParam, body: jsonBody(CompleteRequestSchema) },
   responses: { 200: json(CompleteResponseSchema, 'The final status and the fine-tuned model id.'), ...errors },
 });
 
 const releaseRoute = createRoute({
-  method: 'post', path: '/internal/worker/jobs/{job_id}/release', tags: TAGS, security, middleware: [requireWorkerSignature] as const,
+  method: 'post',
+  path: '/internal/worker/jobs/{job_id}/release',
+  tags: TAGS,
+  security,
+  middleware: [requireWorkerSignature] as const,
   summary: 'Give a running job back (the worker is shutting down): queued again at once, without using up an attempt',
   request: { params: JobParam, body: jsonBody(ReleaseRequestSchema) },
   responses: { ...noContent, ...errors },
 });
 
 function objectResponse(object: R2ObjectBody, headers: Record<string, string> = {}): Response {
-  return new Response(object.body, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(object.size), ...headers } });
+  return new Response(object.body, {
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(object.size), ...headers },
+  });
 }
 
-const FORMAT_TYPES: Record<string, string> = { jsonl: 'application/jsonl', csv: 'text/csv', tsv: 'text/tab-separated-values' };
+const FORMAT_TYPES: Record<string, string> = {
+  jsonl: 'application/jsonl',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+};
 
 export function registerWorkerRoutes(app: App): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'workerSignature', {
-    type: 'apiKey', in: 'header', name: SIGNATURE_HEADERS.signature,
-    description: 'v1=<hex HMAC-SHA256(EDGECLASS_WORKER_SECRET, "<timestamp>.<METHOD>.<path?query>.<hex sha256(body)>")> with x-edgeclass-timestamp',
+    type: 'apiKey',
+    in: 'header',
+    name: SIGNATURE_HEADERS.signature,
+    description:
+      'v1=<hex HMAC-SHA256(EDGECLASS_WORKER_SECRET, "<timestamp>.<METHOD>.<path?query>.<hex sha256(body)>")> with x-edgeclass-timestamp',
   });
 
   app.openapi(claimRoute, async (c) => {
@@ -150,7 +235,14 @@ export function registerWorkerRoutes(app: App): void {
   app.openapi(wildcard(app, putCheckpointFileRoute), async (c) => {
     const { job_id, step, file } = c.req.valid('param');
     const data = new Uint8Array(await c.req.arrayBuffer());
-    await putCheckpointFile(c.get('auth').jobs, job_id, step, file, c.req.header(SIGNATURE_HEADERS.lease) ?? null, data);
+    await putCheckpointFile(
+      c.get('auth').jobs,
+      job_id,
+      step,
+      file,
+      c.req.header(SIGNATURE_HEADERS.lease) ?? null,
+      data,
+    );
     return c.body(null, 204);
   });
 
@@ -198,7 +290,12 @@ export function registerWorkerRoutes(app: App): void {
   });
 
   app.openapi(releaseRoute, async (c) => {
-    await releaseJob(c.get('auth').jobs, c.req.valid('param').job_id, c.req.valid('json'), c.req.header(SIGNATURE_HEADERS.worker) ?? null);
+    await releaseJob(
+      c.get('auth').jobs,
+      c.req.valid('param').job_id,
+      c.req.valid('json'),
+      c.req.header(SIGNATURE_HEADERS.worker) ?? null,
+    );
     return c.body(null, 204);
   });
 

@@ -9,22 +9,42 @@ export const ClassifyRequestSchema = z
       description: 'A text or a list of texts to classify.',
       example: ['The stock market rallied after the earnings reports.', 'The team won the final in overtime.'],
     }),
-    labels: z.array(z.string()).optional().openapi({
-      description: 'Candidate labels (strategies embedding, nli, llm). Strategy model uses the model\'s own labels and takes none.',
-      example: ['business', 'sports', 'science', 'politics'],
-    }),
+    labels: z
+      .array(z.string())
+      .optional()
+      .openapi({
+        description:
+          "Candidate labels (strategies embedding, nli, llm). Strategy model uses the model's own labels and takes none.",
+        example: ['business', 'sports', 'science', 'politics'],
+      }),
     strategy: z.enum(['embedding', 'nli', 'model', 'llm']).optional().openapi({
-      description: 'Default: model without labels; with labels, llm for a remote LLM (EDGECLASS_LLM_MODELS) or a local causal LM, nli for an NLI model (an entailment label in config label2id), else embedding.',
+      description:
+        'Default: model without labels; with labels, llm for a remote LLM (EDGECLASS_LLM_MODELS) or a local causal LM, nli for an NLI model (an entailment label in config label2id), else embedding.',
     }),
     hypothesis_template: z.string().optional().openapi({
-      description: 'The sentence a label becomes; {} is replaced by the label. Default: "This example is {}." (nli), "This text is about {}." (embedding).',
+      description:
+        'The sentence a label becomes; {} is replaced by the label. Default: "This example is {}." (nli), "This text is about {}." (embedding).',
     }),
-    multi_label: z.boolean().optional().openapi({ description: 'Score each label independently instead of across labels.' }),
-    top_k: z.number().int().positive().optional().openapi({ description: 'Keep the k best labels of each input (default: all).' }),
+    multi_label: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Score each label independently instead of across labels.' }),
+    top_k: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: 'Keep the k best labels of each input (default: all).' }),
     temperature: z.number().positive().optional().openapi({
-      description: 'embedding: scores are softmax(cosine / temperature); multi-label sigmoid((cosine - threshold) / temperature). Default 0.05.',
+      description:
+        'embedding: scores are softmax(cosine / temperature); multi-label sigmoid((cosine - threshold) / temperature). Default 0.05.',
     }),
-    threshold: z.number().min(-1).max(1).optional().openapi({ description: 'embedding with multi_label: the cosine similarity scored 0.5. Default 0.3.' }),
+    threshold: z
+      .number()
+      .min(-1)
+      .max(1)
+      .optional()
+      .openapi({ description: 'embedding with multi_label: the cosine similarity scored 0.5. Default 0.3.' }),
   })
   .strict()
   .openapi('ClassifyRequest');

@@ -10,19 +10,34 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-export const ModelId = z.string().min(1).openapi({ example: 'bert-base-uncased', description: 'A Hugging Face model id.' });
+export const ModelId = z
+  .string()
+  .min(1)
+  .openapi({ example: 'bert-base-uncased', description: 'A Hugging Face model id.' });
 
-const errorExample = (type: string, message: string, param: string | null = null) => ({ error: { type, message, param } });
+const errorExample = (type: string, message: string, param: string | null = null) => ({
+  error: { type, message, param },
+});
 
 /** The error responses every JSON route can give, each with an example. */
 export const errorResponses = {
   413: {
     description: 'The body is larger than the configured limit.',
-    content: { 'application/json': { schema: ErrorSchema, example: errorExample('request_too_large', 'the body exceeds 2097152 bytes') } },
+    content: {
+      'application/json': {
+        schema: ErrorSchema,
+        example: errorExample('request_too_large', 'the body exceeds 2097152 bytes'),
+      },
+    },
   },
   415: {
     description: 'The body is not JSON.',
-    content: { 'application/json': { schema: ErrorSchema, example: errorExample('invalid_request_error', 'Content-Type must be application/json') } },
+    content: {
+      'application/json': {
+        schema: ErrorSchema,
+        example: errorExample('invalid_request_error', 'Content-Type must be application/json'),
+      },
+    },
   },
   422: {
     description: 'Malformed JSON, a wrong type, an unknown model, or an invalid option combination.',
@@ -30,15 +45,30 @@ export const errorResponses = {
       'application/json': {
         schema: ErrorSchema,
         examples: {
-          invalid: { summary: 'A field with a wrong type', value: errorExample('invalid_request_error', 'inputs[3]: Invalid input', 'inputs[3]') },
-          unknown_model: { summary: 'A model the service does not have', value: errorExample('model_not_found', "model 'no-such-model' was not found in the models directory", 'model') },
+          invalid: {
+            summary: 'A field with a wrong type',
+            value: errorExample('invalid_request_error', 'inputs[3]: Invalid input', 'inputs[3]'),
+          },
+          unknown_model: {
+            summary: 'A model the service does not have',
+            value: errorExample(
+              'model_not_found',
+              "model 'no-such-model' was not found in the models directory",
+              'model',
+            ),
+          },
         },
       },
     },
   },
   500: {
     description: 'An internal error; the message says what failed.',
-    content: { 'application/json': { schema: ErrorSchema, example: errorExample('inference_error', "inference failed: running model 'tiny-nli': ...") } },
+    content: {
+      'application/json': {
+        schema: ErrorSchema,
+        example: errorExample('inference_error', "inference failed: running model 'tiny-nli': ..."),
+      },
+    },
   },
 } as const;
 
@@ -46,11 +76,21 @@ export const errorResponses = {
 export const upstreamErrorResponses = {
   502: {
     description: 'The remote LLM (strategy llm) failed or answered unusably twice.',
-    content: { 'application/json': { schema: ErrorSchema, example: errorExample('upstream_error', "the model's answer for inputs[0] was unusable twice (...)") } },
+    content: {
+      'application/json': {
+        schema: ErrorSchema,
+        example: errorExample('upstream_error', "the model's answer for inputs[0] was unusable twice (...)"),
+      },
+    },
   },
   504: {
     description: 'The remote LLM (strategy llm) did not answer in time.',
-    content: { 'application/json': { schema: ErrorSchema, example: errorExample('upstream_error', 'the chat endpoint did not answer within 30000 ms (3 attempts)') } },
+    content: {
+      'application/json': {
+        schema: ErrorSchema,
+        example: errorExample('upstream_error', 'the chat endpoint did not answer within 30000 ms (3 attempts)'),
+      },
+    },
   },
 } as const;
 

@@ -9,8 +9,16 @@ export const EmbeddingsRequestSchema = z
       description: 'A text or a list of texts.',
       example: ['Here is some text to encode', 'And some more'],
     }),
-    encoding_format: z.enum(['float', 'base64']).optional().openapi({ description: 'base64: little-endian float32 bytes, as OpenAI.' }),
-    dimensions: z.number().int().positive().optional().openapi({ description: 'Keep the first n components (normalized after).' }),
+    encoding_format: z
+      .enum(['float', 'base64'])
+      .optional()
+      .openapi({ description: 'base64: little-endian float32 bytes, as OpenAI.' }),
+    dimensions: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: 'Keep the first n components (normalized after).' }),
     pooling: z.enum(['mean', 'cls', 'max']).optional().openapi({
       description: "Default: the sentence-transformers Pooling module's mode, else mean.",
     }),
@@ -23,11 +31,13 @@ export const EmbeddingsRequestSchema = z
 export const EmbeddingsResponseSchema = z
   .object({
     object: z.literal('list'),
-    data: z.array(z.object({
-      object: z.literal('embedding'),
-      index: z.number().int(),
-      embedding: z.union([z.array(z.number()), z.string()]),
-    })),
+    data: z.array(
+      z.object({
+        object: z.literal('embedding'),
+        index: z.number().int(),
+        embedding: z.union([z.array(z.number()), z.string()]),
+      }),
+    ),
     model: z.string(),
     usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
   })

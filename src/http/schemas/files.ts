@@ -4,10 +4,21 @@ import { ListQuerySchema, listSchema } from './jobs-common.ts';
 
 /** A multipart file field (File in workerd and Node). */
 const Upload = z
-  .custom<File>((v) => typeof v === 'object' && v !== null && typeof (v as File).arrayBuffer === 'function' && typeof (v as File).name === 'string', {
-    message: 'file must be a file part of a multipart/form-data body',
-  })
-  .openapi({ type: 'string', format: 'binary', description: 'The dataset: .tsv, .csv or .jsonl (the format is read from the file name).' });
+  .custom<File>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as File).arrayBuffer === 'function' &&
+      typeof (v as File).name === 'string',
+    {
+      message: 'file must be a file part of a multipart/form-data body',
+    },
+  )
+  .openapi({
+    type: 'string',
+    format: 'binary',
+    description: 'The dataset: .tsv, .csv or .jsonl (the format is read from the file name).',
+  });
 
 export const UploadFormSchema = z
   .object({
@@ -39,4 +50,6 @@ export const FileListQuerySchema = ListQuerySchema.extend({
   purpose: z.enum(['fine-tune', 'fine-tune-results']).optional(),
 });
 
-export const FileIdParam = z.object({ file_id: z.string().max(100).openapi({ example: 'file-01jh3x4m5n6p7q8r9s0t1v2w3x' }) });
+export const FileIdParam = z.object({
+  file_id: z.string().max(100).openapi({ example: 'file-01jh3x4m5n6p7q8r9s0t1v2w3x' }),
+});

@@ -7,19 +7,50 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const HyperparametersInputSchema = z
   .object({
-    n_epochs: z.union([int(1, 100), auto]).optional().openapi({ description: 'Epochs (default 3; "auto" = default).' }),
-    batch_size: z.union([int(1, 1024), auto]).optional().openapi({ description: 'Examples per optimizer step (default 32).' }),
-    learning_rate: z.union([z.number().gt(0).max(1), auto]).optional().openapi({ description: 'AdamW peak learning rate (default 5e-5).' }),
-    max_length: int(8, 8192).optional().openapi({ description: 'Tokens per example after truncation (default 128; at most the model\'s positions).' }),
-    num_frozen_layers: int(0, 128).optional().openapi({ description: 'Encoder layers from the bottom kept frozen (default 0; at most the model\'s layers).' }),
+    n_epochs: z
+      .union([int(1, 100), auto])
+      .optional()
+      .openapi({ description: 'Epochs (default 3; "auto" = default).' }),
+    batch_size: z
+      .union([int(1, 1024), auto])
+      .optional()
+      .openapi({ description: 'Examples per optimizer step (default 32).' }),
+    learning_rate: z
+      .union([z.number().gt(0).max(1), auto])
+      .optional()
+      .openapi({ description: 'AdamW peak learning rate (default 5e-5).' }),
+    max_length: int(8, 8192)
+      .optional()
+      .openapi({ description: "Tokens per example after truncation (default 128; at most the model's positions)." }),
+    num_frozen_layers: int(0, 128)
+      .optional()
+      .openapi({ description: "Encoder layers from the bottom kept frozen (default 0; at most the model's layers)." }),
     freeze_embeddings: z.boolean().optional().openapi({ description: 'Keep the embeddings frozen (default false).' }),
-    pooling: z.enum(['cls', 'mean', 'max']).nullable().optional().openapi({ description: 'cls | mean | max: edgeclass\'s head over that pooling; null (default): the architecture\'s Hugging Face head.' }),
-    warmup_ratio: z.number().min(0).lt(1).optional().openapi({ description: 'Fraction of steps with a linear warm-up (default 0.1).' }),
+    pooling: z.enum(['cls', 'mean', 'max']).nullable().optional().openapi({
+      description:
+        "cls | mean | max: edgeclass's head over that pooling; null (default): the architecture's Hugging Face head.",
+    }),
+    warmup_ratio: z
+      .number()
+      .min(0)
+      .lt(1)
+      .optional()
+      .openapi({ description: 'Fraction of steps with a linear warm-up (default 0.1).' }),
     weight_decay: z.number().min(0).max(1).optional().openapi({ description: 'AdamW weight decay (default 0.01).' }),
-    seed: int(0, 2147483647).optional().openapi({ description: 'Data order, dropout and head initialisation (default 42).' }),
-    gradient_accumulation_steps: int(1, 1024).optional().openapi({ description: 'Micro-batches per optimizer step (default 1).' }),
-    eval_steps: int(1, 10_000_000).nullable().optional().openapi({ description: 'Evaluate and checkpoint every N steps; null (default): every epoch.' }),
-    early_stopping_patience: int(1, 1000).nullable().optional().openapi({ description: 'Stop after N evaluations without improvement; null (default): never.' }),
+    seed: int(0, 2147483647)
+      .optional()
+      .openapi({ description: 'Data order, dropout and head initialisation (default 42).' }),
+    gradient_accumulation_steps: int(1, 1024)
+      .optional()
+      .openapi({ description: 'Micro-batches per optimizer step (default 1).' }),
+    eval_steps: int(1, 10_000_000)
+      .nullable()
+      .optional()
+      .openapi({ description: 'Evaluate and checkpoint every N steps; null (default): every epoch.' }),
+    early_stopping_patience: int(1, 1000)
+      .nullable()
+      .optional()
+      .openapi({ description: 'Stop after N evaluations without improvement; null (default): never.' }),
   })
   .strict()
   .openapi('HyperparametersInput');
@@ -50,14 +81,29 @@ export const SuffixSchema = z
 
 export const CreateJobRequestSchema = z
   .object({
-    model: z.string().min(1).max(200).openapi({ description: 'The base model (a folder in the MODELS bucket with config.json, model.safetensors, tokenizer.json).', example: 'bert-base-uncased' }),
-    training_file: z.string().min(1).max(100).openapi({ description: 'A file id from POST /v1/files (purpose fine-tune).', example: 'file-01jh3x4m5n6p7q8r9s0t1v2w3x' }),
+    model: z.string().min(1).max(200).openapi({
+      description:
+        'The base model (a folder in the MODELS bucket with config.json, model.safetensors, tokenizer.json).',
+      example: 'bert-base-uncased',
+    }),
+    training_file: z.string().min(1).max(100).openapi({
+      description: 'A file id from POST /v1/files (purpose fine-tune).',
+      example: 'file-01jh3x4m5n6p7q8r9s0t1v2w3x',
+    }),
     validation_file: z.string().min(1).max(100).nullable().optional(),
     hyperparameters: HyperparametersInputSchema.optional(),
-    seed: z.number().int().min(0).max(2147483647).optional().openapi({ description: 'The same as hyperparameters.seed (OpenAI has it at the top).' }),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2147483647)
+      .optional()
+      .openapi({ description: 'The same as hyperparameters.seed (OpenAI has it at the top).' }),
     suffix: SuffixSchema.nullable().optional(),
     metadata: MetadataSchema.nullable().optional(),
-    webhook: WebhookInputSchema.nullable().optional().openapi({ description: 'Where fine_tuning.job.* webhooks go (Standard Webhooks).' }),
+    webhook: WebhookInputSchema.nullable()
+      .optional()
+      .openapi({ description: 'Where fine_tuning.job.* webhooks go (Standard Webhooks).' }),
   })
   .strict()
   .openapi('CreateFineTuningJobRequest');
@@ -71,7 +117,10 @@ export const JobSchema = z
     created_at: z.number().int(),
     finished_at: z.number().int().nullable(),
     model: z.string(),
-    fine_tuned_model: z.string().nullable().openapi({ description: 'ft:<base>:<suffix>:<job id> once succeeded: use it as model in /v1/classify.' }),
+    fine_tuned_model: z
+      .string()
+      .nullable()
+      .openapi({ description: 'ft:<base>:<suffix>:<job id> once succeeded: use it as model in /v1/classify.' }),
     status: z.enum(['validating_files', 'queued', 'running', 'succeeded', 'failed', 'cancelled']),
     training_file: z.string(),
     validation_file: z.string().nullable(),
@@ -85,14 +134,20 @@ export const JobSchema = z
     estimated_finish: z.number().int().nullable(),
     webhook: z.object({ url: z.string(), endpoint_id: z.string(), disabled: z.boolean() }).nullable(),
     organization_id: z.string(),
-    method: z.object({ type: z.literal('supervised'), supervised: z.object({ hyperparameters: HyperparametersSchema }) }),
+    method: z.object({
+      type: z.literal('supervised'),
+      supervised: z.object({ hyperparameters: HyperparametersSchema }),
+    }),
     integrations: z.array(z.unknown()).openapi({ description: 'Always empty (OpenAI compatibility).' }),
     trigger_id: z.string().nullable(),
     cancel_requested: z.boolean(),
     attempts: z.number().int(),
     max_attempts: z.number().int(),
     progress: z.object({ step: z.number().int(), total_steps: z.number().int().nullable() }).nullable(),
-    webhook_secret: z.string().optional().openapi({ description: 'The generated webhook secret: returned once, by the request that created the job.' }),
+    webhook_secret: z
+      .string()
+      .optional()
+      .openapi({ description: 'The generated webhook secret: returned once, by the request that created the job.' }),
   })
   .openapi('FineTuningJob');
 
@@ -141,10 +196,18 @@ export const DeliverySchema = z
     last_error: z.string().nullable(),
     created_at: z.number().int(),
     completed_at: z.number().int().nullable(),
-    payload: z.object({ id: z.string(), object: z.literal('event'), type: z.string(), created_at: z.number().int(), data: z.record(z.string(), z.unknown()) }),
+    payload: z.object({
+      id: z.string(),
+      object: z.literal('event'),
+      type: z.string(),
+      created_at: z.number().int(),
+      data: z.record(z.string(), z.unknown()),
+    }),
   })
   .openapi('WebhookDelivery');
 
-export const DeliveryListSchema = z.object({ object: z.literal('list'), data: z.array(DeliverySchema) }).openapi('WebhookDeliveryList');
+export const DeliveryListSchema = z
+  .object({ object: z.literal('list'), data: z.array(DeliverySchema) })
+  .openapi('WebhookDeliveryList');
 
 export { ListQuerySchema };

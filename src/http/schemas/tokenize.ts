@@ -14,7 +14,9 @@ export const TokenizeRequestSchema = z
       example: ['Here is some text to encode', 'Here is some more text to encode'],
     }),
     add_special_tokens: z.boolean().optional(),
-    truncation: z.union([z.boolean(), z.enum(['longest_first', 'only_first', 'only_second', 'do_not_truncate'])]).optional(),
+    truncation: z
+      .union([z.boolean(), z.enum(['longest_first', 'only_first', 'only_second', 'do_not_truncate'])])
+      .optional(),
     max_length: z.number().int().positive().nullable().optional(),
     stride: z.number().int().nonnegative().optional(),
     truncation_side: Side.optional(),
@@ -38,7 +40,9 @@ const EncodingSchema = z.object({
   token_type_ids: z.array(z.number().int()).optional(),
   attention_mask: z.array(z.number().int()).optional(),
   tokens: z.array(z.string()).optional(),
-  offset_mapping: z.array(z.tuple([z.number().int(), z.number().int()])).optional()
+  offset_mapping: z
+    .array(z.tuple([z.number().int(), z.number().int()]))
+    .optional()
     .openapi({ description: '[start, end) in Unicode code points of the sequence the token came from.' }),
   special_tokens_mask: z.array(z.number().int()).optional(),
   word_ids: z.array(z.number().int().nullable()).optional(),

@@ -3,15 +3,38 @@ import { z } from '@hono/zod-openapi';
 import { HyperparametersInputSchema, JobSchema, SuffixSchema } from './fine-tuning.ts';
 import { listSchema, MetadataSchema, WebhookInputSchema } from './jobs-common.ts';
 
-const Filename = z.string().min(1).max(255).optional().openapi({ description: 'A name whose extension gives the format (.tsv, .csv, .jsonl); default: the last segment of the key or URL path.' });
+const Filename = z.string().min(1).max(255).optional().openapi({
+  description:
+    'A name whose extension gives the format (.tsv, .csv, .jsonl); default: the last segment of the key or URL path.',
+});
 
 export const DatasetLocationSchema = z
   .union([
     z.object({ file_id: z.string().min(1).max(100) }).strict(),
-    z.object({ r2_key: z.string().min(1).max(500).openapi({ description: 'A key under owners/<organization_id>/ in the FILES bucket.' }), filename: Filename }).strict(),
-    z.object({ url: z.string().min(1).max(2048).openapi({ description: 'An https URL, fetched at each call (private addresses refused).' }), filename: Filename }).strict(),
+    z
+      .object({
+        r2_key: z
+          .string()
+          .min(1)
+          .max(500)
+          .openapi({ description: 'A key under owners/<organization_id>/ in the FILES bucket.' }),
+        filename: Filename,
+      })
+      .strict(),
+    z
+      .object({
+        url: z
+          .string()
+          .min(1)
+          .max(2048)
+          .openapi({ description: 'An https URL, fetched at each call (private addresses refused).' }),
+        filename: Filename,
+      })
+      .strict(),
   ])
-  .openapi('DatasetLocation', { description: 'Where the dataset is: an uploaded file, an R2 key, or a URL. Read again at every call.' });
+  .openapi('DatasetLocation', {
+    description: 'Where the dataset is: an uploaded file, an R2 key, or a URL. Read again at every call.',
+  });
 
 export const CreateTriggerRequestSchema = z
   .object({
@@ -42,14 +65,19 @@ export const TriggerSchema = z
     hook_path: z.string().openapi({ description: 'POST here, signed with the secret, to start a job.' }),
     created_at: z.number().int(),
     disabled_at: z.number().int().nullable(),
-    secret: z.string().optional().openapi({ description: 'whsec_...: signs calls to hook_path. Returned once, on creation.' }),
+    secret: z
+      .string()
+      .optional()
+      .openapi({ description: 'whsec_...: signs calls to hook_path. Returned once, on creation.' }),
     webhook_secret: z.string().optional().openapi({ description: 'The generated webhook secret, returned once.' }),
   })
   .openapi('Trigger');
 
 export const TriggerListSchema = listSchema(TriggerSchema, 'TriggerList');
 
-export const TriggerIdParam = z.object({ trigger_id: z.string().max(100).openapi({ example: 'trig_01jh3x4m5n6p7q8r9s0t1v2w3x' }) });
+export const TriggerIdParam = z.object({
+  trigger_id: z.string().max(100).openapi({ example: 'trig_01jh3x4m5n6p7q8r9s0t1v2w3x' }),
+});
 
 export const HookResponseSchema = z
   .object({

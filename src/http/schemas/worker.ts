@@ -6,7 +6,10 @@ export const ClaimRequestSchema = z
   .object({
     worker_id: z.string().min(1).max(200),
     execution_provider: z.enum(['cpu', 'webgpu', 'cuda']),
-    claim_id: z.string().min(1).max(200).optional().openapi({ description: 'The worker\'s name for this claim, kept while it retries: a retry gets the lease the first try took.' }),
+    claim_id: z.string().min(1).max(200).optional().openapi({
+      description:
+        "The worker's name for this claim, kept while it retries: a retry gets the lease the first try took.",
+    }),
   })
   .openapi('WorkerClaimRequest');
 
@@ -33,7 +36,9 @@ export const HeartbeatResponseSchema = z
   .openapi('WorkerHeartbeatResponse');
 
 const EventInput = z.object({
-  id: z.string().min(1).max(200).optional().openapi({ description: 'The worker\'s name for the event, unique within the job: a retried post of it is recorded once.' }),
+  id: z.string().min(1).max(200).optional().openapi({
+    description: "The worker's name for the event, unique within the job: a retried post of it is recorded once.",
+  }),
   type: z.enum(['message', 'metrics']),
   level: z.enum(['info', 'warn', 'error']),
   message: z.string().max(100_000),
@@ -59,7 +64,10 @@ export const CompleteRequestSchema = z
   .object({
     lease_id: z.string().min(1).max(100),
     status: z.enum(['succeeded', 'failed', 'cancelled']),
-    error: z.object({ code: z.string().max(100), message: z.string().max(10_000) }).nullable().optional(),
+    error: z
+      .object({ code: z.string().max(100), message: z.string().max(10_000) })
+      .nullable()
+      .optional(),
     files: z.array(z.string().min(1).max(500)).max(1000).optional(),
     trained_tokens: z.number().int().min(0).nullable().optional(),
     metrics: z.record(z.string(), z.number()).optional(),

@@ -77,11 +77,18 @@ export function deliveryObject(row: DeliveryRow): DeliveryObject {
 }
 
 /** A delivery to insert with the caller's batch; send its id to the queue (sendDeliveries) once committed. */
-export function prepareDelivery(ctx: JobsContext, endpointId: string, jobId: string | null, type: WebhookEventType, data: WebhookPayload['data']): { id: string; insert: D1PreparedStatement } {
+export function prepareDelivery(
+  ctx: JobsContext,
+  endpointId: string,
+  jobId: string | null,
+  type: WebhookEventType,
+  data: WebhookPayload['data'],
+): { id: string; insert: D1PreparedStatement } {
   const now = ctx.now();
   const id = newId('webhookEvent', now);
   const payload: WebhookPayload = { id, object: 'event', type, created_at: seconds(now)!, data };
-  const insert = ctx.db.prepare(`INSERT INTO webhook_deliveries (id, endpoint_id, job_id, type, payload, status, attempts, next_attempt_at, created_at)
+  const insert = ctx.db
+    .prepare(`INSERT INTO webhook_deliveries (id, endpoint_id, job_id, type, payload, status, attempts, next_attempt_at, created_at)
     SELECT ?, id, ?, ?, ?, 'pending', 0, ?, ? FROM webhook_endpoints WHERE id = ? AND disabled_at IS NULL`)
     .bind(id, jobId, type, JSON.stringify(payload), now, now, endpointId);
   return { id, insert };
@@ -93,7 +100,14 @@ export async function sendDeliveries(ctx: JobsContext, ids: string[]): Promise<v
   try {
     await ctx.queue.sendBatch(ids.map((id) => ({ body: { type: 'webhook' as const, delivery_id: id } })));
   } catch (err) {
-    console.error(JSON.stringify({ level: 'warn', msg: 'could not queue webhook deliveries; the sweep will', ids, error: String(err) }));
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        msg: 'could not queue webhook deliveries; the sweep will',
+        ids,
+        error: String(err),
+      }),
+    );
   }
 }
 
@@ -113,19 +127,30 @@ const RESPONSE_EXCERPT = 200;
 export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Promise<void> {
   const now = ctx.now();
   const timeoutMs = ctx.config.webhookTimeoutSeconds * 1000;
-  const row = await ctx.db.prepare(`UPDATE webhook_deliveries SET locked_until = ?
+  const row = await ctx.db
+    .prepare(`UPDATE webhook_deliveries SET locked_until = ?
       WHERE id = ? AND status = 'pending' AND (locked_until IS NULL OR locked_until < ?) AND next_attempt_at <= ?
       RETURNING *`)
-    .bind(now + timeoutMs + 10_000, deliveryId, now, now + 1000).first<DeliveryRow>();
+    .bind(now + timeoutMs + 10_000, deliveryId, now, now + 1000)
+    .first<DeliveryRow>();
   if (!row) {
     // Not due yet (a message that came early): put it back for the rest of its wait.
-    const pending = await ctx.db.prepare("SELECT next_attempt_at FROM webhook_deliveries WHERE id = ? AND status = 'pending'").bind(deliveryId).first<{ next_attempt_at: number }>();
+    const pending = await ctx.db
+      .prepare("SELECT next_attempt_at FROM webhook_deliveries WHERE id = ? AND status = 'pending'")
+      .bind(deliveryId)
+      .first<{ next_attempt_at: number }>();
     if (pending && pending.next_attempt_at > now + 1000) {
-      await ctx.queue.send({ type: 'webhook', delivery_id: deliveryId }, { delaySeconds: Math.ceil((pending.next_attempt_at - now) / 1000) });
+      await ctx.queue.send(
+        { type: 'webhook', delivery_id: deliveryId },
+        { delaySeconds: Math.ceil((pending.next_attempt_at - now) / 1000) },
+      );
     }
     return;
   }
-  const endpoint = await ctx.db.prepare('SELECT * FROM webhook_endpoints WHERE id = ?').bind(row.endpoint_id).first<EndpointRow>();
+  const endpoint = await ctx.db
+    .prepare('SELECT * FROM webhook_endpoints WHERE id = ?')
+    .bind(row.endpoint_id)
+    .first<EndpointRow>();
   if (!endpoint || endpoint.disabled_at !== null) {
     await finish(ctx, row, 'failed', null, 'the endpoint is disabled');
     return;
@@ -153,10 +178,16 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
     if (!res.ok) error = `HTTP ${res.status}: ${(await res.text().catch(() => '')).slice(0, RESPONSE_EXCERPT)}`;
     else await res.body?.cancel();
   } catch (err) {
-    error = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${ctx.config.webhookTimeoutSeconds} s` : `network error: ${err instanceof Error ? err.message : String(err)}`;
+    error =
+      err instanceof Error && err.name === 'TimeoutError'
+        ? `no answer within ${ctx.config.webhookTimeoutSeconds} s`
+        : `network error: ${err instanceof Error ? err.message : String(err)}`;
   }
   const finished = ctx.now();
-  const record = ctx.db.prepare('INSERT OR REPLACE INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?)')
+  const record = ctx.db
+    .prepare(
+      'INSERT OR REPLACE INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?)',
+    )
     .bind(row.id, attempt, started, finished - started, status, error);
 
   if (status !== null && status >= 200 && status < 300) {
@@ -167,44 +198,78 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
     await ctx.db.batch([
       record,
       completion(ctx, row.id, 'failed', attempt, status, 'the endpoint answered 410 Gone: disabled', finished),
-      ctx.db.prepare('UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL')
+      ctx.db
+        .prepare(
+          'UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL',
+        )
         .bind(finished, '410 Gone from the receiver', endpoint.id),
       // Everything else still waiting for this endpoint stops too.
-      ctx.db.prepare("UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint is disabled', completed_at = ?, locked_until = NULL WHERE endpoint_id = ? AND status = 'pending'")
+      ctx.db
+        .prepare(
+          "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint is disabled', completed_at = ?, locked_until = NULL WHERE endpoint_id = ? AND status = 'pending'",
+        )
         .bind(finished, endpoint.id),
     ]);
     return;
   }
   const delay = retryDelaySeconds(ctx.config.webhookRetrySchedule, attempt);
   if (delay === null) {
-    await ctx.db.batch([record, completion(ctx, row.id, 'failed', attempt, status, `gave up after ${attempt} attempts: ${error}`, finished)]);
+    await ctx.db.batch([
+      record,
+      completion(ctx, row.id, 'failed', attempt, status, `gave up after ${attempt} attempts: ${error}`, finished),
+    ]);
     return;
   }
   const next = finished + Math.round(delay * 1000);
   await ctx.db.batch([
     record,
-    ctx.db.prepare("UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ?, locked_until = NULL, last_status_code = ?, last_error = ? WHERE id = ?")
+    ctx.db
+      .prepare(
+        'UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ?, locked_until = NULL, last_status_code = ?, last_error = ? WHERE id = ?',
+      )
       .bind(attempt, next, status, error, row.id),
   ]);
   await ctx.queue.send({ type: 'webhook', delivery_id: row.id }, { delaySeconds: Math.ceil(delay) });
 }
 
-function completion(ctx: JobsContext, id: string, status: 'delivered' | 'failed', attempts: number, code: number | null, error: string | null, at: number): D1PreparedStatement {
-  return ctx.db.prepare('UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, completed_at = ?, locked_until = NULL WHERE id = ?')
+function completion(
+  ctx: JobsContext,
+  id: string,
+  status: 'delivered' | 'failed',
+  attempts: number,
+  code: number | null,
+  error: string | null,
+  at: number,
+): D1PreparedStatement {
+  return ctx.db
+    .prepare(
+      'UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, completed_at = ?, locked_until = NULL WHERE id = ?',
+    )
     .bind(status, attempts, code, error, at, id);
 }
 
-async function finish(ctx: JobsContext, row: DeliveryRow, status: 'failed', code: number | null, error: string): Promise<void> {
+async function finish(
+  ctx: JobsContext,
+  row: DeliveryRow,
+  status: 'failed',
+  code: number | null,
+  error: string,
+): Promise<void> {
   await completion(ctx, row.id, status, row.attempts, code, error, ctx.now()).run();
 }
 
 /** Deliveries whose queue message is overdue by a minute (lost): queued again. */
 export async function resendOverdueDeliveries(ctx: JobsContext): Promise<number> {
   const now = ctx.now();
-  const { results } = await ctx.db.prepare(`SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < ?
+  const { results } = await ctx.db
+    .prepare(`SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < ?
       AND (locked_until IS NULL OR locked_until < ?) ORDER BY next_attempt_at LIMIT 100`)
-    .bind(now - 60_000, now).all<{ id: string }>();
-  await sendDeliveries(ctx, results.map((r) => r.id));
+    .bind(now - 60_000, now)
+    .all<{ id: string }>();
+  await sendDeliveries(
+    ctx,
+    results.map((r) => r.id),
+  );
   return results.length;
 }
 
@@ -223,6 +288,9 @@ export function resendOverdueDeliveriesSoon(ctx: JobsContext): void {
 }
 
 export async function listDeliveries(ctx: JobsContext, jobId: string): Promise<DeliveryObject[]> {
-  const { results } = await ctx.db.prepare('SELECT * FROM webhook_deliveries WHERE job_id = ? ORDER BY seq DESC LIMIT 200').bind(jobId).all<DeliveryRow>();
+  const { results } = await ctx.db
+    .prepare('SELECT * FROM webhook_deliveries WHERE job_id = ? ORDER BY seq DESC LIMIT 200')
+    .bind(jobId)
+    .all<DeliveryRow>();
   return results.map(deliveryObject);
 }

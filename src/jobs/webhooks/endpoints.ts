@@ -40,20 +40,34 @@ export interface EndpointObject {
 }
 
 export function endpointObject(row: EndpointRow): EndpointObject {
-  return { id: row.id, object: 'webhook_endpoint', url: row.url, created_at: seconds(row.created_at)!, disabled_at: seconds(row.disabled_at), disabled_reason: row.disabled_reason };
+  return {
+    id: row.id,
+    object: 'webhook_endpoint',
+    url: row.url,
+    created_at: seconds(row.created_at)!,
+    disabled_at: seconds(row.disabled_at),
+    disabled_reason: row.disabled_reason,
+  };
 }
 
 /** The secrets that sign now: unexpired, newest first. */
 export function activeSecrets(row: Pick<EndpointRow, 'secrets'>, now: number): string[] {
   const secrets = JSON.parse(row.secrets) as EndpointSecret[];
-  return secrets.filter((s) => s.expires_at === null || s.expires_at > now).sort((a, b) => b.created_at - a.created_at).map((s) => s.secret);
+  return secrets
+    .filter((s) => s.expires_at === null || s.expires_at > now)
+    .sort((a, b) => b.created_at - a.created_at)
+    .map((s) => s.secret);
 }
 
 /** A caller's secret must be whsec_ + base64 of 16 to 128 bytes. */
 function checkSecret(secret: string, param: string): void {
   const key = secret.startsWith('whsec_') ? secretKey(secret) : null;
   if (!key || key.length < 16 || key.length > 128) {
-    throw new RequestError('invalid_request', `${param}: a webhook secret is "whsec_" followed by the base64 of 16 to 128 bytes`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param}: a webhook secret is "whsec_" followed by the base64 of 16 to 128 bytes`,
+      param,
+    );
   }
 }
 
@@ -61,7 +75,12 @@ function checkSecret(secret: string, param: string): void {
  * Checks a webhook target and makes the endpoint row (not yet inserted: it goes into the caller's batch).
  * `secret` is the caller's or a generated one; `generated` says which (a generated secret is shown once).
  */
-export function prepareEndpoint(ctx: JobsContext, owner: string, input: WebhookInput, param: string): { row: EndpointRow; secret: string; generated: boolean; insert: D1PreparedStatement } {
+export function prepareEndpoint(
+  ctx: JobsContext,
+  owner: string,
+  input: WebhookInput,
+  param: string,
+): { row: EndpointRow; secret: string; generated: boolean; insert: D1PreparedStatement } {
   checkTargetUrl(input.url, { allowPrivate: ctx.config.allowPrivateTargets }, `${param}.url`);
   if (input.secret) checkSecret(input.secret, `${param}.secret`);
   const now = ctx.now();
@@ -75,13 +94,17 @@ export function prepareEndpoint(ctx: JobsContext, owner: string, input: WebhookI
     disabled_reason: null,
     created_at: now,
   };
-  const insert = ctx.db.prepare('INSERT INTO webhook_endpoints (id, owner, url, secrets, created_at) VALUES (?, ?, ?, ?, ?)')
+  const insert = ctx.db
+    .prepare('INSERT INTO webhook_endpoints (id, owner, url, secrets, created_at) VALUES (?, ?, ?, ?, ?)')
     .bind(row.id, row.owner, row.url, row.secrets, row.created_at);
   return { row, secret, generated: !input.secret, insert };
 }
 
 export async function getEndpoint(ctx: JobsContext, owner: string, id: string): Promise<EndpointRow> {
-  const row = await ctx.db.prepare('SELECT * FROM webhook_endpoints WHERE id = ? AND owner = ?').bind(id, owner).first<EndpointRow>();
+  const row = await ctx.db
+    .prepare('SELECT * FROM webhook_endpoints WHERE id = ? AND owner = ?')
+    .bind(id, owner)
+    .first<EndpointRow>();
   if (!row) throw new RequestError('not_found', `no webhook endpoint '${id}'`, 'endpoint_id');
   return row;
 }
@@ -90,7 +113,12 @@ export async function getEndpoint(ctx: JobsContext, owner: string, id: string): 
  * Adds a secret (the caller's, or a generated one); the current ones keep signing for `overlapSeconds`
  * (default EDGECLASS_WEBHOOK_SECRET_OVERLAP_SECONDS), then stop. Returns the new secret.
  */
-export async function rotateSecret(ctx: JobsContext, owner: string, id: string, options: { secret?: string | null; overlapSeconds?: number }): Promise<{ endpoint: EndpointObject; secret: string }> {
+export async function rotateSecret(
+  ctx: JobsContext,
+  owner: string,
+  id: string,
+  options: { secret?: string | null; overlapSeconds?: number },
+): Promise<{ endpoint: EndpointObject; secret: string }> {
   if (options.secret) checkSecret(options.secret, 'secret');
   const row = await getEndpoint(ctx, owner, id);
   const now = ctx.now();
@@ -98,7 +126,10 @@ export async function rotateSecret(ctx: JobsContext, owner: string, id: string, 
   const secret = options.secret ?? newWebhookSecret();
   const kept = (JSON.parse(row.secrets) as EndpointSecret[])
     .filter((s) => s.expires_at === null || s.expires_at > now)
-    .map((s) => ({ ...s, expires_at: s.expires_at === null ? now + overlapMs : Math.min(s.expires_at, now + overlapMs) }))
+    .map((s) => ({
+      ...s,
+      expires_at: s.expires_at === null ? now + overlapMs : Math.min(s.expires_at, now + overlapMs),
+    }))
     .filter((s) => s.expires_at > now);
   const secrets = JSON.stringify([...kept, { secret, created_at: now, expires_at: null }]);
   await ctx.db.prepare('UPDATE webhook_endpoints SET secrets = ? WHERE id = ?').bind(secrets, id).run();

@@ -5,7 +5,11 @@
 // triggers. Also GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`.
 import { fromBase64, hex, hmacSha256, timingSafeEqual, toBase64, utf8 } from '../crypto.ts';
 
-export const WEBHOOK_HEADERS = { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' } as const;
+export const WEBHOOK_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -18,7 +22,12 @@ export function secretKey(secret: string): Uint8Array | null {
 }
 
 /** `v1,<base64>` for one secret. */
-export async function signatureFor(secret: string, id: string, timestamp: number, body: string | Uint8Array): Promise<string> {
+export async function signatureFor(
+  secret: string,
+  id: string,
+  timestamp: number,
+  body: string | Uint8Array,
+): Promise<string> {
   const key = secretKey(secret);
   if (!key) throw new Error('a webhook secret must be whsec_ followed by base64');
   // Over the body's exact bytes: a body that is not valid UTF-8 must not be re-encoded before signing.
@@ -31,7 +40,12 @@ export async function signatureFor(secret: string, id: string, timestamp: number
 }
 
 /** The three headers for a message, signed with every secret given (space-separated signatures). */
-export async function signWebhook(secrets: string[], id: string, timestamp: number, body: string): Promise<Record<string, string>> {
+export async function signWebhook(
+  secrets: string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Promise<Record<string, string>> {
   const signatures = await Promise.all(secrets.map((s) => signatureFor(s, id, timestamp, body)));
   return {
     [WEBHOOK_HEADERS.id]: id,
@@ -46,7 +60,13 @@ export type VerifyFailure = 'missing_headers' | 'bad_timestamp' | 'stale' | 'bad
  * Checks Standard Webhooks headers against a secret: the timestamp within `toleranceSeconds` of `now` and one of
  * the `v1,` signatures equal to ours. Null when valid, else why not.
  */
-export async function verifyWebhook(secret: string, headers: { id: string | null; timestamp: string | null; signature: string | null }, body: string | Uint8Array, toleranceSeconds: number, now = Math.floor(Date.now() / 1000)): Promise<VerifyFailure | null> {
+export async function verifyWebhook(
+  secret: string,
+  headers: { id: string | null; timestamp: string | null; signature: string | null },
+  body: string | Uint8Array,
+  toleranceSeconds: number,
+  now = Math.floor(Date.now() / 1000),
+): Promise<VerifyFailure | null> {
   if (!headers.id || !headers.timestamp || !headers.signature) return 'missing_headers';
   if (!/^\d{1,12}$/.test(headers.timestamp)) return 'bad_timestamp';
   const timestamp = Number(headers.timestamp);
@@ -63,7 +83,11 @@ export async function githubSignature(secret: string, body: Uint8Array | string)
   return `sha256=${hex(await hmacSha256(utf8(secret), body))}`;
 }
 
-export async function verifyGithubSignature(secret: string, header: string | null, body: Uint8Array | string): Promise<boolean> {
+export async function verifyGithubSignature(
+  secret: string,
+  header: string | null,
+  body: Uint8Array | string,
+): Promise<boolean> {
   if (!header) return false;
   return timingSafeEqual(header.trim().toLowerCase(), await githubSignature(secret, body));
 }

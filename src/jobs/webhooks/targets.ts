@@ -40,7 +40,7 @@ export function isBlockedIpv4(parts: number[]): boolean {
   const addr = ipv4ToInt(parts);
   return IPV4_BLOCKED.some(([base, bits]) => {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return ((addr & mask) >>> 0) === ((ipv4ToInt(base) & mask) >>> 0);
+    return (addr & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0;
   });
 }
 
@@ -89,7 +89,13 @@ export function isBlockedIpv6(g: number[]): boolean {
 /** Host names that always mean this machine or a local network. */
 function isLocalName(host: string): boolean {
   const h = host.replace(/\.$/, '');
-  return h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.local') || h.endsWith('.internal') || h === 'metadata.google.internal';
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    h.endsWith('.local') ||
+    h.endsWith('.internal') ||
+    h === 'metadata.google.internal'
+  );
 }
 
 /** Why `host` (a URL's hostname) is refused, or null when it may be called. */
@@ -122,13 +128,22 @@ export function checkTargetUrl(raw: string, policy: TargetPolicy, param: string)
     throw new RequestError('invalid_request', `${param}: '${raw.slice(0, 200)}' is not a URL`, param);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new RequestError('invalid_request', `${param}: only http and https URLs are allowed, got ${url.protocol}`, param);
+    throw new RequestError(
+      'invalid_request',
+      `${param}: only http and https URLs are allowed, got ${url.protocol}`,
+      param,
+    );
   }
-  if (url.username || url.password) throw new RequestError('invalid_request', `${param}: URLs with credentials are not allowed`, param);
+  if (url.username || url.password)
+    throw new RequestError('invalid_request', `${param}: URLs with credentials are not allowed`, param);
   if (!policy.allowPrivate) {
     const reason = privateHostReason(url.hostname);
     if (reason) {
-      throw new RequestError('invalid_request', `${param}: the host ${url.hostname} is refused because ${reason} (set EDGECLASS_WEBHOOK_ALLOW_PRIVATE=1 to allow it in development)`, param);
+      throw new RequestError(
+        'invalid_request',
+        `${param}: the host ${url.hostname} is refused because ${reason} (set EDGECLASS_WEBHOOK_ALLOW_PRIVATE=1 to allow it in development)`,
+        param,
+      );
     }
   }
   return url;

@@ -27,12 +27,16 @@ export class Bpe implements TokenModel {
    * @param heapThreshold words with more symbols than this merge through a heap (O(n log n)); shorter ones by a
    * rescan, which is faster for them. Both apply the same merges in the same order.
    */
-  constructor(config: BpeConfig, private readonly heapThreshold = 48) {
+  constructor(
+    config: BpeConfig,
+    private readonly heapThreshold = 48,
+  ) {
     if (config.dropout) throw new Error('BPE dropout is not supported (it makes tokenization random)');
     if (config.continuing_subword_prefix || config.end_of_word_suffix) {
       throw new Error('BPE with continuing_subword_prefix or end_of_word_suffix is not supported yet');
     }
-    if (config.byte_fallback || config.ignore_merges) throw new Error('BPE byte_fallback / ignore_merges are not supported yet');
+    if (config.byte_fallback || config.ignore_merges)
+      throw new Error('BPE byte_fallback / ignore_merges are not supported yet');
     this.vocab = new Map(Object.entries(config.vocab));
     this.reverse = invertVocab(this.vocab);
     this.unkId = config.unk_token ? this.vocab.get(config.unk_token) : undefined;
@@ -248,7 +252,8 @@ class MergeTable {
 
   private slotOf(left: number, right: number): number {
     let slot = (Math.imul(left, 0x9e3779b1) ^ Math.imul(right, 0x85ebca6b)) & this.mask;
-    while (this.left[slot] !== -1 && (this.left[slot] !== left || this.right[slot] !== right)) slot = (slot + 1) & this.mask;
+    while (this.left[slot] !== -1 && (this.left[slot] !== left || this.right[slot] !== right))
+      slot = (slot + 1) & this.mask;
     return slot;
   }
 

@@ -14,12 +14,20 @@ function run(args: string[], what: string): void {
 
 /** D1 migrations and the R2 model bucket, in `persist` (what `wrangler dev --persist-to persist` reads). */
 export function prepareEdgeState(persist: string, modelsDir: string): void {
-  run([WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], 'wrangler d1 migrations apply');
-  run([CLI, 'models', 'sync', '--local', '--models', modelsDir, '--persist-to', persist], 'edgeclass models sync --local');
+  run(
+    [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist],
+    'wrangler d1 migrations apply',
+  );
+  run(
+    [CLI, 'models', 'sync', '--local', '--models', modelsDir, '--persist-to', persist],
+    'edgeclass models sync --local',
+  );
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }
 
 export interface EdgeDev {
@@ -34,7 +42,12 @@ export interface EdgeDev {
  * wrangler dev on a given port over a persist folder that outlives it (prepareEdgeState's), so that a restart on
  * the same port finds the same D1, R2 and Queue state; stop() waits until wrangler is gone and the port is free.
  */
-export async function startEdge(o: { persist: string; port: number; vars: Record<string, string>; timeoutMs?: number }): Promise<EdgeDev> {
+export async function startEdge(o: {
+  persist: string;
+  port: number;
+  vars: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<EdgeDev> {
   const { child, log } = await spawnWranglerDev({ port: o.port, persist: o.persist, vars: o.vars });
   const edge: EdgeDev = {
     url: `http://127.0.0.1:${o.port}`,
@@ -87,10 +100,24 @@ export interface WorkerProcess {
 }
 
 /** `edgeclass worker` as its own process, its JSON log lines collected as they come. */
-export function startWorker(o: { name: string; edge: string; secret: string; workDir: string; args?: string[] }): WorkerProcess {
+export function startWorker(o: {
+  name: string;
+  edge: string;
+  secret: string;
+  workDir: string;
+  args?: string[];
+}): WorkerProcess {
   fs.mkdirSync(o.workDir, { recursive: true });
-  const child = spawn(process.execPath, [CLI, 'worker', '--edge', o.edge, '--work-dir', o.workDir, '--worker-id', o.name, ...(o.args ?? [])],
-    { env: { ...SERVER_ENV, EDGECLASS_WORKER_SECRET: o.secret }, cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'worker', '--edge', o.edge, '--work-dir', o.workDir, '--worker-id', o.name, ...(o.args ?? [])],
+    {
+      env: { ...SERVER_ENV, EDGECLASS_WORKER_SECRET: o.secret },
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    },
+  );
   const lines: WorkerLine[] = [];
   let raw = '';
   let pending = '';
@@ -102,7 +129,9 @@ export function startWorker(o: { name: string; edge: string; secret: string; wor
     for (const part of parts) {
       try {
         lines.push({ at: Date.now(), ...JSON.parse(part) });
-      } catch { /* not a log line (a crash trace): kept in stderr() */ }
+      } catch {
+        /* not a log line (a crash trace): kept in stderr() */
+      }
     }
   });
   return {

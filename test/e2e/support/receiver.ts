@@ -39,10 +39,11 @@ export async function startReceiver(secret: string, port: number): Promise<Recei
       receiver.up = false;
       const s = server;
       server = null;
-      if (s) await new Promise<void>((r) => {
-        s.closeAllConnections();
-        s.close(() => r());
-      });
+      if (s)
+        await new Promise<void>((r) => {
+          s.closeAllConnections();
+          s.close(() => r());
+        });
     },
     bringUp: async () => {
       const s = http.createServer((req, res) => {
@@ -60,7 +61,14 @@ export async function startReceiver(secret: string, port: number): Promise<Recei
             return;
           }
           const id = headers['webhook-id'];
-          receiver.deliveries.push({ at: Date.now(), id, type: payload?.type, payload, verified: true, first: !seen.has(id) });
+          receiver.deliveries.push({
+            at: Date.now(),
+            id,
+            type: payload?.type,
+            payload,
+            verified: true,
+            first: !seen.has(id),
+          });
           seen.add(id);
           res.writeHead(204).end();
         });
