@@ -119,7 +119,7 @@ describe('edgeclass init-model / export', () => {
       (e) => e,
     );
     expect(err.code).toBe(1);
-    expect(err.stderr).toMatch(/--arch must be bert or roberta/);
+    expect(err.stderr).toMatch(/--arch must be one of bert, roberta, xlm-roberta, distilbert, gpt2, llama/);
     expect(err.stderr).not.toMatch(/\n\s+at /);
     const missing = await cli('export', path.join(root, 'nothing-here')).catch((e) => e);
     expect(missing.code).toBe(1);

@@ -216,8 +216,21 @@ describe('parseModelConfig: defaults', () => {
 describe('parseModelConfig: errors name the field', () => {
   const cases: [string, unknown, string | null, RegExp][] = [
     ['not an object', [1], null, /must be a JSON object/],
-    ['no model_type', { hidden_size: 8 }, 'model_type', /"bert" or "roberta", got nothing/],
-    ['another architecture', { model_type: 'distilbert' }, 'model_type', /got "distilbert"/],
+    [
+      'no model_type',
+      { hidden_size: 8 },
+      'model_type',
+      /one of bert, roberta, xlm-roberta, distilbert, gpt2, llama, got nothing/,
+    ],
+    ['another architecture', { model_type: 'albert' }, 'model_type', /got "albert"/],
+    ['a causal LM', { model_type: 'llama' }, 'model_type', /"llama" is a causal LM; this needs an encoder/],
+    [
+      'DistilBERT sinusoidal positions',
+      { model_type: 'distilbert', sinusoidal_pos_embds: true },
+      'sinusoidal_pos_embds',
+      /learned position embeddings only/,
+    ],
+    ['a DistilBERT string size', { model_type: 'distilbert', dim: '768' }, 'dim', /integer >= 1, got "768"/],
     ['tanh GELU', { model_type: 'bert', hidden_act: 'gelu_new' }, 'hidden_act', /must be "gelu".*got "gelu_new"/],
     ['relu', { model_type: 'roberta', hidden_act: 'relu' }, 'hidden_act', /got "relu"/],
     ['a string size', { model_type: 'bert', vocab_size: '30522' }, 'vocab_size', /integer >= 1, got "30522"/],

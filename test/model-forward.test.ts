@@ -1,19 +1,33 @@
-// Forward parity with the PyTorch fixtures (every folder in EDGECLASS_MODEL_GOLDEN_DIR), run as ONNX in
-// onnxruntime-node and onnxruntime-web, judged by the README's tolerance rule.
+// Forward parity with the PyTorch fixtures (every folder in EDGECLASS_MODEL_GOLDEN_DIR and
+// EDGECLASS_MODEL_ARCH_GOLDEN_DIR), run as ONNX in onnxruntime-node and onnxruntime-web, judged by the README's
+// tolerance rule. Dispatch on golden.task: causal-LM fixtures (Llama) are judged by model-forward-causal.ts.
 import { describe, expect, it } from 'vitest';
 import { serializeGraph } from '../src/graph/index.ts';
 import { buildInferenceGraph } from '../src/nn/model-graph.ts';
-import { check, fixtureDirs, flatten, loadFixture, MODEL_GOLDEN_DIR, type Check } from './support/model-golden.ts';
+import { describeCausalFixture } from './support/model-forward-causal.ts';
+import {
+  check,
+  fixtureDirs,
+  fixtureTask,
+  flatten,
+  loadFixture,
+  MODEL_ARCH_GOLDEN_DIR,
+  MODEL_GOLDEN_DIR,
+  type Check,
+} from './support/model-golden.ts';
 import { buildProbeGraph, fixtureFeeds } from './support/model-probe.ts';
 import { BACKENDS, runModel } from './support/ort.ts';
 
-const dirs = fixtureDirs();
-
 describe('model fixtures', () => {
-  it(`finds fixtures in ${MODEL_GOLDEN_DIR}`, () => expect(dirs.length).toBeGreaterThan(0));
+  for (const dir of [MODEL_GOLDEN_DIR, MODEL_ARCH_GOLDEN_DIR])
+    it(`finds fixtures in ${dir}`, () => expect(fixtureDirs([dir]).length).toBeGreaterThan(0));
 });
 
-for (const dir of dirs) {
+for (const dir of fixtureDirs()) {
+  if (fixtureTask(dir) === 'causal-lm') {
+    describeCausalFixture(dir);
+    continue;
+  }
   const f = loadFixture(dir);
   const fwd = f.golden.forward;
   const tol = f.golden.fp32_vs_fp64_maxabs.forward;
@@ -41,6 +55,15 @@ for (const dir of dirs) {
           checks.push(check(`pooled.${p}`, num(`pooled_${p}`), flatten(fwd.pooled[p]).data, tol.pooled[p]));
         if (fwd.pooler_output)
           checks.push(check('pooler_output', num('pooler_output'), flatten(fwd.pooler_output).data, tol.pooler_output));
+        if (fwd.pre_classifier_output)
+          checks.push(
+            check(
+              'pre_classifier_output',
+              num('pre_classifier_output'),
+              flatten(fwd.pre_classifier_output).data,
+              tol.pre_classifier_output,
+            ),
+          );
         for (const k of Object.keys(fwd.logits)) {
           checks.push(check(`logits.${k}`, num(`logits_${k}`), flatten(fwd.logits[k]).data, tol.logits[k]));
           checks.push(check(`loss.${k}`, num(`loss_${k}`), [Math.fround(fwd.loss[k])], tol.loss[k]));

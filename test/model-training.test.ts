@@ -1,18 +1,28 @@
-// Training parity with the PyTorch fixtures: for every scenario of every fixture folder, one step graph (forward,
+// Training parity with the PyTorch fixtures: for every scenario of every classification fixture folder (both golden
+// directories: BERT, RoBERTa, XLM-RoBERTa, DistilBERT), one step graph (forward,
 // loss, backward, AdamW) run three times in onnxruntime-node, checked against the recorded loss, logits, gradients,
 // step losses, parameters after the steps and the forward after them, by the README's tolerance rule.
 import { describe, expect, it } from 'vitest';
 import { serializeGraph } from '../src/graph/index.ts';
+import { encoderArchitecture } from '../src/nn/arch/index.ts';
 import { adamwScalarValues } from '../src/train/adamw.ts';
 import { buildStepGraph } from '../src/train/step-graph.ts';
-import { check, fixtureDirs, flatten, loadFixture, type Check, type Fixture } from './support/model-golden.ts';
+import {
+  check,
+  fixtureDirs,
+  fixtureTask,
+  flatten,
+  loadFixture,
+  type Check,
+  type Fixture,
+} from './support/model-golden.ts';
 import { fixtureFeeds } from './support/model-probe.ts';
 import { runModel, type FeedSpec } from './support/ort.ts';
 
-const ENCODER = /^(embeddings|encoder|pooler)\./;
-
+/** Our canonical name -> the fixture's checkpoint name: base-model tensors get golden.weights_prefix. */
 function checkpointName(f: Fixture, name: string): string {
-  return ENCODER.test(name) ? `${f.golden.weights_prefix}${name}` : name;
+  const roots = encoderArchitecture(f.config.modelType).baseRoots;
+  return roots.some((root) => name.startsWith(root)) ? `${f.golden.weights_prefix}${name}` : name;
 }
 
 /** A golden tensor: dense nested lists, or the row-sparse word embedding format. */
@@ -33,7 +43,8 @@ function goldenTensor(entry: any, initial: Float32Array | undefined): Float32Arr
   return out;
 }
 
-for (const dir of fixtureDirs()) {
+// Causal-LM fixtures (Llama) record no training scenarios; model-forward.test.ts judges them.
+for (const dir of fixtureDirs().filter((d) => fixtureTask(d) === 'sequence-classification')) {
   const f = loadFixture(dir);
   const opt = f.golden.optimizer;
   describe(`${f.name} training`, () => {

@@ -566,7 +566,7 @@ describe('checkpoint names', () => {
     }
     expect(message).toMatch(/missing "encoder\.layer\.0\.attention\.self\.key\.bias" \[4\]/);
     expect(message).toMatch(/"encoder\.layer\.0\.output\.dense\.weight" has shape \[8, 4\], config wants \[4, 8\]/);
-    expect(message).toMatch(/"pooler\.dense\.weight" comes without its pooler partner/);
+    expect(message).toMatch(/"pooler\.dense\.weight" comes without its partner/);
     // Without any pooler it is fine.
     const noPooler = encoder();
     noPooler.delete('pooler.dense.weight');

@@ -50,6 +50,8 @@ export const not = (x: Value) => unary('Not', x, ['bool']);
 export const erf = (x: Value) =>
   x.dtype === 'float64' ? cast(unary('Erf', cast(x, 'float32')), 'float64') : unary('Erf', x);
 export const tanh = (x: Value) => unary('Tanh', x);
+export const sin = (x: Value) => unary('Sin', x);
+export const cos = (x: Value) => unary('Cos', x);
 export const sqrt = (x: Value) => unary('Sqrt', x);
 export const exp = (x: Value) => unary('Exp', x);
 export const log = (x: Value) => unary('Log', x);

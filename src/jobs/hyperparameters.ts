@@ -2,6 +2,7 @@
 // defaults a job gets for what it leaves out, and the checks that need the base model's config.json. Types and
 // ranges are checked by the request schema (src/http/schemas/fine-tuning.ts) before this runs.
 import { RequestError } from '../core/errors.ts';
+import { encoderArchitecture } from '../nn/arch/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Hyperparameters } from './protocol.ts';
 
@@ -59,7 +60,7 @@ export function checkAgainstModel(h: Hyperparameters, config: ModelConfig, param
     );
   }
   // RoBERTa's position ids start after the padding id (HF create_position_ids_from_input_ids): two fewer usable.
-  const positions = config.maxPositionEmbeddings - (config.modelType === 'roberta' ? config.padTokenId + 1 : 0);
+  const positions = encoderArchitecture(config.modelType).maxSequenceLength(config);
   if (h.max_length > positions) {
     throw new RequestError(
       'invalid_request',

@@ -1,9 +1,11 @@
-// A Hugging Face BERT/RoBERTa config.json, validated and in camelCase. Missing fields take the defaults that
-// transformers' BertConfig / RobertaConfig (and PretrainedConfig for labels) would give them, so a config means
-// here what it means to the Python code that trained the checkpoint. Keys we do not model are kept in `extra` and
-// written back unchanged.
+// An encoder's config.json (BERT, RoBERTa, XLM-RoBERTa, DistilBERT), validated and in camelCase. Missing fields take
+// the defaults that the architecture's transformers config class (and PretrainedConfig for labels) would give them,
+// so a config means here what it means to the Python code that trained the checkpoint. Keys we do not model are kept
+// in `extra` and written back unchanged. The defaults and key names are each architecture's (src/nn/arch/); this
+// file reads and writes a config given them. Which architecture a config.json is: src/nn/arch/index.ts.
 
-export type ModelType = 'bert' | 'roberta';
+/** The encoder model types (src/nn/arch/ has one module for each). */
+export type ModelType = 'bert' | 'roberta' | 'xlm-roberta' | 'distilbert';
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
 
 export interface ModelConfig {
@@ -39,46 +41,38 @@ export class ModelConfigError extends Error {
   }
 }
 
-// transformers' class defaults. RobertaConfig's own defaults are BERT's except the vocabulary and special tokens;
-// roberta-base's type_vocab_size 1, layer_norm_eps 1e-5 and max_position_embeddings 514 come from its config.json,
-// not from the class, so a RoBERTa config.json that omits them gets the BERT values in Python too.
-const DEFAULTS: Record<
-  ModelType,
-  Omit<ModelConfig, 'modelType' | 'id2label' | 'problemType' | 'architectures' | 'extra'>
-> = {
-  bert: {
-    vocabSize: 30522,
-    hiddenSize: 768,
-    numHiddenLayers: 12,
-    numAttentionHeads: 12,
-    intermediateSize: 3072,
-    hiddenAct: 'gelu',
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-    padTokenId: 0,
-    hiddenDropoutProb: 0.1,
-    attentionProbsDropoutProb: 0.1,
-    classifierDropout: null,
-  },
-  roberta: {
-    vocabSize: 50265,
-    hiddenSize: 768,
-    numHiddenLayers: 12,
-    numAttentionHeads: 12,
-    intermediateSize: 3072,
-    hiddenAct: 'gelu',
-    maxPositionEmbeddings: 512,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-    padTokenId: 1,
-    bosTokenId: 0,
-    eosTokenId: 2,
-    hiddenDropoutProb: 0.1,
-    attentionProbsDropoutProb: 0.1,
-    classifierDropout: null,
-  },
-};
+/** The fields an encoder config has defaults for (transformers' config class defaults). */
+export type EncoderDefaults = Omit<ModelConfig, 'modelType' | 'id2label' | 'problemType' | 'architectures' | 'extra'>;
+
+/** Fields that config.json spells differently per architecture (DistilBERT says dim, n_layers, ...). */
+export type EncoderField =
+  | 'vocabSize'
+  | 'hiddenSize'
+  | 'numHiddenLayers'
+  | 'numAttentionHeads'
+  | 'intermediateSize'
+  | 'hiddenAct'
+  | 'maxPositionEmbeddings'
+  | 'typeVocabSize'
+  | 'layerNormEps'
+  | 'padTokenId'
+  | 'hiddenDropoutProb'
+  | 'attentionProbsDropoutProb'
+  | 'classifierDropout';
+
+/**
+ * How an architecture's config.json reads: its class defaults and the key of each field. A null key: the
+ * architecture has no such setting and the default is fixed (DistilBERT's LayerNorm eps 1e-12, hard-coded in HF).
+ */
+export interface EncoderConfigSpec {
+  defaults: EncoderDefaults;
+  keys: Record<EncoderField, string | null>;
+  /** A setting the architecture has but edgeclass does not implement: [key, why], or null. */
+  refuse?: (json: Record<string, unknown>) => [string, string] | null;
+}
+
+// PretrainedConfig's num_labels default: two labels named LABEL_0, LABEL_1.
+const DEFAULT_NUM_LABELS = 2;
 
 const PROBLEM_TYPES: readonly ProblemType[] = [
   'single_label_classification',
@@ -86,78 +80,70 @@ const PROBLEM_TYPES: readonly ProblemType[] = [
   'regression',
 ];
 
-// PretrainedConfig's num_labels default: two labels named LABEL_0, LABEL_1.
-const DEFAULT_NUM_LABELS = 2;
-
-// Keys parseModelConfig consumes; everything else goes to `extra`. num_labels and label2id are derived from
-// id2label (transformers does not write num_labels, and rebuilds label2id on save), so they are consumed too.
-const KNOWN_KEYS = new Set([
+// Keys every encoder config consumes besides its field keys; everything else goes to `extra`. num_labels and
+// label2id are derived from id2label (transformers does not write num_labels, and rebuilds label2id on save).
+const COMMON_KEYS = [
   'model_type',
-  'vocab_size',
-  'hidden_size',
-  'num_hidden_layers',
-  'num_attention_heads',
-  'intermediate_size',
-  'hidden_act',
-  'max_position_embeddings',
-  'type_vocab_size',
-  'layer_norm_eps',
-  'pad_token_id',
   'bos_token_id',
   'eos_token_id',
-  'hidden_dropout_prob',
-  'attention_probs_dropout_prob',
-  'classifier_dropout',
   'id2label',
   'label2id',
   'num_labels',
   'problem_type',
   'architectures',
-]);
+];
 
-export function parseModelConfig(json: unknown): ModelConfig {
-  if (!isPlainObject(json)) throw new ModelConfigError(null, `must be a JSON object, got ${describe(json)}`);
-  const modelType = json.model_type;
-  if (modelType !== 'bert' && modelType !== 'roberta') {
-    throw new ModelConfigError('model_type', `must be "bert" or "roberta", got ${describe(modelType)}`);
-  }
-  const d = DEFAULTS[modelType];
-  const int = (key: string, fallback: number, min: number) => readInt(json, key, fallback, min);
-  const prob = (key: string, fallback: number) => readProb(json, key, fallback);
+/** Reads an encoder config.json with the architecture's defaults and key names (see src/nn/arch/). */
+export function parseEncoderConfig(
+  json: Record<string, unknown>,
+  modelType: ModelType,
+  spec: EncoderConfigSpec,
+): ModelConfig {
+  const d = spec.defaults;
+  const k = spec.keys;
+  const refused = spec.refuse?.(json);
+  if (refused) throw new ModelConfigError(refused[0], refused[1]);
+  // A field the architecture has no key for keeps its default; otherwise config.json's value, checked.
+  const value = (field: EncoderField) => (k[field] === null ? d[field] : (json[k[field]!] ?? d[field]));
+  const int = (field: EncoderField, min: number) =>
+    k[field] === null ? (d[field] as number) : readInt(json, k[field]!, d[field] as number, min);
+  const prob = (field: EncoderField) =>
+    k[field] === null ? (d[field] as number) : readProb(json, k[field]!, d[field] as number);
 
-  const hiddenAct = json.hidden_act ?? d.hiddenAct;
+  const hiddenAct = value('hiddenAct');
   if (hiddenAct !== 'gelu') {
     throw new ModelConfigError(
-      'hidden_act',
+      k.hiddenAct,
       `must be "gelu" (exact erf GELU, the only activation supported), got ${describe(hiddenAct)}`,
     );
   }
-  const layerNormEps = json.layer_norm_eps ?? d.layerNormEps;
+  const layerNormEps = value('layerNormEps');
   if (typeof layerNormEps !== 'number' || !(layerNormEps > 0) || !Number.isFinite(layerNormEps)) {
-    throw new ModelConfigError('layer_norm_eps', `must be a positive number, got ${describe(layerNormEps)}`);
+    throw new ModelConfigError(k.layerNormEps, `must be a positive number, got ${describe(layerNormEps)}`);
   }
-  const classifierDropout = json.classifier_dropout === undefined ? d.classifierDropout : json.classifier_dropout;
-  if (classifierDropout !== null) readProb(json, 'classifier_dropout', 0);
+  const classifierDropout = k.classifierDropout === null ? d.classifierDropout : value('classifierDropout');
+  if (classifierDropout !== null && k.classifierDropout !== null) readProb(json, k.classifierDropout, 0);
 
+  const known = new Set([...COMMON_KEYS, ...Object.values(k).filter((key): key is string => key !== null)]);
   const config: ModelConfig = {
     modelType,
-    vocabSize: int('vocab_size', d.vocabSize, 1),
-    hiddenSize: int('hidden_size', d.hiddenSize, 1),
-    numHiddenLayers: int('num_hidden_layers', d.numHiddenLayers, 0),
-    numAttentionHeads: int('num_attention_heads', d.numAttentionHeads, 1),
-    intermediateSize: int('intermediate_size', d.intermediateSize, 1),
+    vocabSize: int('vocabSize', 1),
+    hiddenSize: int('hiddenSize', 1),
+    numHiddenLayers: int('numHiddenLayers', 0),
+    numAttentionHeads: int('numAttentionHeads', 1),
+    intermediateSize: int('intermediateSize', 1),
     hiddenAct,
-    maxPositionEmbeddings: int('max_position_embeddings', d.maxPositionEmbeddings, 1),
-    typeVocabSize: int('type_vocab_size', d.typeVocabSize, 1),
+    maxPositionEmbeddings: int('maxPositionEmbeddings', 1),
+    typeVocabSize: int('typeVocabSize', 1),
     layerNormEps,
-    padTokenId: int('pad_token_id', d.padTokenId, 0),
-    hiddenDropoutProb: prob('hidden_dropout_prob', d.hiddenDropoutProb),
-    attentionProbsDropoutProb: prob('attention_probs_dropout_prob', d.attentionProbsDropoutProb),
+    padTokenId: int('padTokenId', 0),
+    hiddenDropoutProb: prob('hiddenDropoutProb'),
+    attentionProbsDropoutProb: prob('attentionProbsDropoutProb'),
     classifierDropout: classifierDropout as number | null,
     id2label: readLabels(json),
     problemType: readProblemType(json.problem_type),
     architectures: readArchitectures(json.architectures),
-    extra: Object.fromEntries(Object.entries(json).filter(([k]) => !KNOWN_KEYS.has(k))),
+    extra: Object.fromEntries(Object.entries(json).filter(([key]) => !known.has(key))),
   };
   // An explicit null is how PretrainedConfig spells "no such token"; treat it like an absent key.
   const bos = optionalInt(json, 'bos_token_id', d.bosTokenId);
@@ -167,12 +153,15 @@ export function parseModelConfig(json: unknown): ModelConfig {
 
   if (config.hiddenSize % config.numAttentionHeads !== 0) {
     throw new ModelConfigError(
-      'hidden_size',
-      `(${config.hiddenSize}) must be a multiple of num_attention_heads (${config.numAttentionHeads})`,
+      k.hiddenSize,
+      `(${config.hiddenSize}) must be a multiple of ${k.numAttentionHeads} (${config.numAttentionHeads})`,
     );
   }
   if (config.padTokenId >= config.vocabSize) {
-    throw new ModelConfigError('pad_token_id', `(${config.padTokenId}) must be below vocab_size (${config.vocabSize})`);
+    throw new ModelConfigError(
+      k.padTokenId,
+      `(${config.padTokenId}) must be below ${k.vocabSize} (${config.vocabSize})`,
+    );
   }
   return config;
 }
@@ -184,28 +173,15 @@ export function headDim(c: ModelConfig): number {
 // What transformers' save_pretrained writes for this config: snake_case keys in sorted order, id2label with string
 // keys and the matching label2id, no num_labels (a derived property). Absent optional values (problem_type null,
 // no bos/eos, no architectures) are left out as PretrainedConfig's diff-against-defaults does.
-export function toHfConfigJson(config: ModelConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    ...config.extra,
-    model_type: config.modelType,
-    vocab_size: config.vocabSize,
-    hidden_size: config.hiddenSize,
-    num_hidden_layers: config.numHiddenLayers,
-    num_attention_heads: config.numAttentionHeads,
-    intermediate_size: config.intermediateSize,
-    hidden_act: config.hiddenAct,
-    max_position_embeddings: config.maxPositionEmbeddings,
-    type_vocab_size: config.typeVocabSize,
-    layer_norm_eps: config.layerNormEps,
-    pad_token_id: config.padTokenId,
-    hidden_dropout_prob: config.hiddenDropoutProb,
-    attention_probs_dropout_prob: config.attentionProbsDropoutProb,
-    classifier_dropout: config.classifierDropout,
-    id2label: Object.fromEntries(config.id2label.map((label, i) => [String(i), label])),
-    label2id: Object.fromEntries(config.id2label.map((label, i) => [label, i])),
-  };
+export function encoderConfigJson(config: ModelConfig, spec: EncoderConfigSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config.extra, model_type: config.modelType };
+  for (const [field, key] of Object.entries(spec.keys) as [EncoderField, string | null][]) {
+    if (key !== null) out[key] = config[field];
+  }
+  out.id2label = Object.fromEntries(config.id2label.map((label, i) => [String(i), label]));
+  out.label2id = Object.fromEntries(config.id2label.map((label, i) => [label, i]));
   // A token the class defaults but this config lacks must be written as null, or reading back would restore it.
-  const d = DEFAULTS[config.modelType];
+  const d = spec.defaults;
   if (config.bosTokenId !== undefined || d.bosTokenId !== undefined) out.bos_token_id = config.bosTokenId ?? null;
   if (config.eosTokenId !== undefined || d.eosTokenId !== undefined) out.eos_token_id = config.eosTokenId ?? null;
   if (config.problemType !== null) out.problem_type = config.problemType;
@@ -216,6 +192,9 @@ export function toHfConfigJson(config: ModelConfig): Record<string, unknown> {
       .map((k) => [k, out[k]]),
   );
 }
+
+// The readers (the registry, src/nn/arch/index.ts) are re-exported here for the code that reads configs.
+export { parseModelConfig, toHfConfigJson } from './arch/index.ts';
 
 // id2label wins over num_labels (as in PretrainedConfig); if both are given they must agree. Keys may be "0" or 0
 // in Python but are always strings in JSON; they must cover 0..n-1 because labels are indexed by logit position.
@@ -255,7 +234,7 @@ function readLabels(json: Record<string, unknown>): string[] {
   return labels;
 }
 
-function readProblemType(raw: unknown): ProblemType | null {
+export function readProblemType(raw: unknown): ProblemType | null {
   if (raw === undefined || raw === null) return null;
   if (!PROBLEM_TYPES.includes(raw as ProblemType)) {
     throw new ModelConfigError(
@@ -274,14 +253,18 @@ function readArchitectures(raw: unknown): string[] {
   return [...raw];
 }
 
-function readInt(json: Record<string, unknown>, key: string, fallback: number, min: number): number {
+export function readInt(json: Record<string, unknown>, key: string, fallback: number, min: number): number {
   const v = json[key] ?? fallback;
   if (!isIndex(v) || v < min)
     throw new ModelConfigError(key, `must be an integer >= ${min}, got ${describe(json[key])}`);
   return v;
 }
 
-function optionalInt(json: Record<string, unknown>, key: string, fallback: number | undefined): number | undefined {
+export function optionalInt(
+  json: Record<string, unknown>,
+  key: string,
+  fallback: number | undefined,
+): number | undefined {
   if (!(key in json)) return fallback;
   const v = json[key];
   if (v === null) return undefined;
@@ -289,23 +272,23 @@ function optionalInt(json: Record<string, unknown>, key: string, fallback: numbe
   return v;
 }
 
-function readProb(json: Record<string, unknown>, key: string, fallback: number): number {
+export function readProb(json: Record<string, unknown>, key: string, fallback: number): number {
   const v = json[key] ?? fallback;
   if (typeof v !== 'number' || !(v >= 0 && v <= 1))
     throw new ModelConfigError(key, `must be a probability in [0, 1], got ${describe(json[key])}`);
   return v;
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function isIndex(v: unknown): v is number {
+export function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,6 +1,9 @@
-// BERT and RoBERTa encoders (Hugging Face BertModel / RobertaModel, post-LN), written once: they differ only in
-// how position ids are made and whether token types are an input.
+// Post-LN transformer encoders (Hugging Face BertModel, RobertaModel, XLMRobertaModel, DistilBertModel), written
+// once: the architectures differ in their tensor names, their position ids and whether token types are an input,
+// which their modules (./arch/) say.
 import { ops, type Graph, type Value } from '../graph/index.ts';
+import { encoderArchitecture } from './arch/index.ts';
+import type { EncoderArchitecture } from './arch/types.ts';
 import type { ModelConfig } from './config.ts';
 import { gelu, layerNorm, linear, noDropout, type Dropout } from './layers.ts';
 import type { Params } from './params.ts';
@@ -32,25 +35,12 @@ export function encoderInputs(g: Graph, config: ModelConfig): EncoderInputs {
 }
 
 export function hasTokenTypes(config: ModelConfig): boolean {
-  return config.modelType === 'bert';
-}
-
-/**
- * Position ids. BERT: 0..T-1 in every row. RoBERTa: cumsum(ids != pad) * (ids != pad) + pad, so padding gets the
- * pad position and the first real token pad + 1 (transformers' create_position_ids_from_input_ids).
- */
-function positionIds(g: Graph, config: ModelConfig, inputIds: Value): Value {
-  if (config.modelType === 'roberta') {
-    const pad = g.constInt64([config.padTokenId], []);
-    const real = ops.cast(ops.not(ops.equal(inputIds, pad)), 'int64'); // [B, T]
-    return ops.add(ops.mul(ops.cumSum(real, 1), real), pad);
-  }
-  const ones = ops.add(ops.mul(inputIds, g.constInt64([0], [])), g.constInt64([1], [])); // [B, T] of 1
-  return ops.sub(ops.cumSum(ones, 1), g.constInt64([1], []));
+  return encoderArchitecture(config.modelType).tokenTypeIds;
 }
 
 function embeddings(
   params: Params,
+  arch: EncoderArchitecture,
   config: ModelConfig,
   inputs: EncoderInputs,
   positions: Value,
@@ -58,18 +48,22 @@ function embeddings(
 ): Value {
   const g = inputs.inputIds.graph;
   const H = config.hiddenSize;
-  const words = ops.gather(params.get('embeddings.word_embeddings.weight', [config.vocabSize, H]), inputs.inputIds); // [B, T, H]
-  const typeTable = params.get('embeddings.token_type_embeddings.weight', [config.typeVocabSize, H]);
-  // Without a token_type_ids input (RoBERTa) every token has type 0, as transformers' default buffer.
-  const types = inputs.tokenTypeIds
-    ? ops.gather(typeTable, inputs.tokenTypeIds)
-    : ops.gather(typeTable, g.constInt64([0], [])); // [B, T, H] | [H]
-  const pos = ops.gather(
-    params.get('embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, H]),
-    positions,
-  ); // [B, T, H]
-  const sum = ops.add(ops.add(words, types), pos);
-  return dropout(layerNorm(params, 'embeddings.LayerNorm', sum, H, config.layerNormEps), config.hiddenDropoutProb);
+  const n = arch.names;
+  const words = ops.gather(params.get(`${n.wordEmbeddings}.weight`, [config.vocabSize, H]), inputs.inputIds); // [B, T, H]
+  const pos = ops.gather(params.get(`${n.positionEmbeddings}.weight`, [config.maxPositionEmbeddings, H]), positions); // [B, T, H]
+  let sum = words;
+  if (n.tokenTypeEmbeddings !== null) {
+    const typeTable = params.get(`${n.tokenTypeEmbeddings}.weight`, [config.typeVocabSize, H]);
+    // Without a token_type_ids input (RoBERTa) every token has type 0, as transformers' default buffer.
+    const types = inputs.tokenTypeIds
+      ? ops.gather(typeTable, inputs.tokenTypeIds)
+      : ops.gather(typeTable, g.constInt64([0], [])); // [B, T, H] | [H]
+    sum = ops.add(sum, types);
+  }
+  return dropout(
+    layerNorm(params, n.embeddingsNorm, ops.add(sum, pos), H, config.layerNormEps),
+    config.hiddenDropoutProb,
+  );
 }
 
 /** [B, T, H] -> [B, nh, T, hd] */
@@ -79,40 +73,44 @@ function splitHeads(x: Value, heads: number, headDim: number): Value {
 
 function selfAttention(
   params: Params,
+  arch: EncoderArchitecture,
   config: ModelConfig,
   prefix: string,
   x: Value,
   maskBias: Value,
   dropout: Dropout,
 ): Value {
+  const n = arch.names;
   const H = config.hiddenSize;
   const nh = config.numAttentionHeads;
   const hd = H / nh;
-  const q = splitHeads(linear(params, `${prefix}.self.query`, x, H, H), nh, hd); // [B, nh, T, hd]
-  const k = splitHeads(linear(params, `${prefix}.self.key`, x, H, H), nh, hd); // [B, nh, T, hd]
-  const v = splitHeads(linear(params, `${prefix}.self.value`, x, H, H), nh, hd); // [B, nh, T, hd]
+  const q = splitHeads(linear(params, `${prefix}.${n.query}`, x, H, H), nh, hd); // [B, nh, T, hd]
+  const k = splitHeads(linear(params, `${prefix}.${n.key}`, x, H, H), nh, hd); // [B, nh, T, hd]
+  const v = splitHeads(linear(params, `${prefix}.${n.value}`, x, H, H), nh, hd); // [B, nh, T, hd]
   const scores = ops.add(ops.div(ops.matmul(q, ops.transpose(k, [0, 1, 3, 2])), Math.sqrt(hd)), maskBias); // [B, nh, T, T]
   const probs = dropout(ops.softmax(scores, -1), config.attentionProbsDropoutProb); // [B, nh, T, T]
   const context = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, H]); // [B, T, H]
-  const projected = dropout(linear(params, `${prefix}.output.dense`, context, H, H), config.hiddenDropoutProb);
-  return layerNorm(params, `${prefix}.output.LayerNorm`, ops.add(projected, x), H, config.layerNormEps);
+  const projected = dropout(linear(params, `${prefix}.${n.attentionOutput}`, context, H, H), config.hiddenDropoutProb);
+  return layerNorm(params, `${prefix}.${n.attentionNorm}`, ops.add(projected, x), H, config.layerNormEps);
 }
 
 function encoderLayer(
   params: Params,
+  arch: EncoderArchitecture,
   config: ModelConfig,
   index: number,
   x: Value,
   maskBias: Value,
   dropout: Dropout,
 ): Value {
-  const prefix = `encoder.layer.${index}`;
+  const n = arch.names;
+  const prefix = n.layer(index);
   const H = config.hiddenSize;
   const I = config.intermediateSize;
-  const attended = selfAttention(params, config, `${prefix}.attention`, x, maskBias, dropout); // [B, T, H]
-  const inner = gelu(linear(params, `${prefix}.intermediate.dense`, attended, H, I)); // [B, T, I]
-  const out = dropout(linear(params, `${prefix}.output.dense`, inner, I, H), config.hiddenDropoutProb); // [B, T, H]
-  return layerNorm(params, `${prefix}.output.LayerNorm`, ops.add(out, attended), H, config.layerNormEps);
+  const attended = selfAttention(params, arch, config, prefix, x, maskBias, dropout); // [B, T, H]
+  const inner = gelu(linear(params, `${prefix}.${n.intermediate}`, attended, H, I)); // [B, T, I]
+  const out = dropout(linear(params, `${prefix}.${n.output}`, inner, I, H), config.hiddenDropoutProb); // [B, T, H]
+  return layerNorm(params, `${prefix}.${n.outputNorm}`, ops.add(out, attended), H, config.layerNormEps);
 }
 
 /** (1 - mask) * float32 min, [B, 1, 1, T]: masks keys for every head and query (padded queries still compute). */
@@ -127,11 +125,12 @@ export function buildEncoder(
   inputs: EncoderInputs,
   dropout: Dropout = noDropout,
 ): EncoderOutputs {
-  const positions = positionIds(inputs.inputIds.graph, config, inputs.inputIds);
+  const arch = encoderArchitecture(config.modelType);
+  const positions = arch.positionIds(inputs.inputIds.graph, config, inputs.inputIds);
   const maskBias = attentionMaskBias(inputs.attentionMask, params.dtype);
-  const hiddenStates = [embeddings(params, config, inputs, positions, dropout)];
+  const hiddenStates = [embeddings(params, arch, config, inputs, positions, dropout)];
   for (let i = 0; i < config.numHiddenLayers; i++) {
-    hiddenStates.push(encoderLayer(params, config, i, hiddenStates[i], maskBias, dropout));
+    hiddenStates.push(encoderLayer(params, arch, config, i, hiddenStates[i], maskBias, dropout));
   }
   return { positionIds: positions, hiddenStates, lastHiddenState: hiddenStates[hiddenStates.length - 1] };
 }

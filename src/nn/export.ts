@@ -1,11 +1,11 @@
 // Export: a model folder -> onnx/model.onnx with Hugging Face Optimum's names and dynamic batch/sequence axes.
-// A GPT-2 folder goes to gpt2-folder.ts (text-generation); everything else is a BERT/RoBERTa encoder.
+// A causal LM's folder goes to its architecture's exporter (text-generation); an encoder's is built here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
 import { quantizeDynamicInt8 } from '../graph/quantize.ts';
+import { architecture } from './arch/index.ts';
 import { readModelFolder, type ModelFolder } from './folder.ts';
-import { exportGpt2, isGpt2Folder } from './gpt2-folder.ts';
 import { buildInferenceGraph, headOf, type ExportSpec, type Task } from './model-graph.ts';
 import type { Pooling } from './pooling.ts';
 
@@ -35,7 +35,11 @@ export function exportModel(
   dir: string,
   options: ExportOptions = {},
 ): { file: string; spec: ExportSpec; bytes: number } {
-  if (isGpt2Folder(dir)) return exportGpt2(dir, options);
+  const arch = architecture(readConfigJson(dir).model_type);
+  if (arch.family === 'causal-lm') {
+    if (options.quantize) throw new Error(`--quantize applies to encoders; a ${arch.modelType} model exports fp32`);
+    return arch.exportFolder(dir, options);
+  }
   const total = options.quantize === 'q8' ? 4 : 2;
   options.onStage?.('reading the folder', 0, total);
   const folder = readModelFolder(dir);
@@ -59,4 +63,13 @@ export function exportModel(
   }
   options.onStage?.('done', total, total);
   return { file, spec, bytes: bytes.length };
+}
+
+function readConfigJson(dir: string): Record<string, unknown> {
+  const file = path.join(dir, 'config.json');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -1,5 +1,6 @@
 // Classification heads over last_hidden_state [B, T, H] -> logits [B, C].
-import { ops, type Value } from '../graph/index.ts';
+import type { Value } from '../graph/index.ts';
+import { encoderArchitecture } from './arch/index.ts';
 import type { ModelConfig } from './config.ts';
 import { linear, noDropout, type Dropout } from './layers.ts';
 import type { Params } from './params.ts';
@@ -20,29 +21,14 @@ export function projectHead(
   return linear(params, 'project_head.classifier', pooled, config.hiddenSize, config.id2label.length);
 }
 
-/** BertModel's pooler: tanh(dense(h[:, 0])). [B, T, H] -> [B, H] */
-export function bertPooler(params: Params, config: ModelConfig, hidden: Value): Value {
-  const first = ops.gather(hidden, hidden.graph.constInt64([0], []), 1);
-  return ops.tanh(linear(params, 'pooler.dense', first, config.hiddenSize, config.hiddenSize));
-}
-
-/** BertForSequenceClassification: pooler -> dropout -> classifier. RobertaForSequenceClassification:
- *  h[:, 0] -> dropout -> classifier.dense -> tanh -> dropout -> classifier.out_proj. */
+/** The architecture's Hugging Face ForSequenceClassification head (its module's hfHead). [B, T, H] -> [B, C] */
 export function hfSequenceClassificationHead(
   params: Params,
   config: ModelConfig,
   hidden: Value,
   dropout: Dropout = noDropout,
 ): Value {
-  const H = config.hiddenSize;
-  const C = config.id2label.length;
-  const p = classifierDropout(config);
-  if (config.modelType === 'bert') {
-    return linear(params, 'classifier', dropout(bertPooler(params, config, hidden), p), H, C);
-  }
-  const first = ops.gather(hidden, hidden.graph.constInt64([0], []), 1); // [B, H]
-  const dense = ops.tanh(linear(params, 'classifier.dense', dropout(first, p), H, H));
-  return linear(params, 'classifier.out_proj', dropout(dense, p), H, C);
+  return encoderArchitecture(config.modelType).hfHead(params, config, hidden, dropout);
 }
 
 function classifierDropout(config: ModelConfig): number {

@@ -3,21 +3,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '../tokenizer/index.ts';
-import { parseModelConfig, type ModelConfig } from './config.ts';
+import { encoderArchitecture } from './arch/index.ts';
+import { parseModelConfig, type ModelConfig, type ModelType } from './config.ts';
 import { exportModel } from './export.ts';
 import { writeModelFolder } from './folder.ts';
 import { initWeights } from './init.ts';
 import type { Pooling } from './pooling.ts';
 
 export interface InitModelOptions {
-  arch: 'bert' | 'roberta';
+  arch: ModelType;
   layers: number;
   hidden: number;
   heads: number;
   intermediate: number;
   /** Classification labels (id order); with them the model gets a classification head. */
   labels?: string[];
-  /** 'hf_seqcls': BertForSequenceClassification / RobertaForSequenceClassification; 'project': pool + Linear. */
+  /** 'hf_seqcls': the architecture's ...ForSequenceClassification head; 'project': pool + Linear. */
   head?: 'hf_seqcls' | 'project';
   /** The project head's pooling, or the sentence-transformers pooling of an embedding model. */
   pooling?: Pooling;
@@ -37,6 +38,7 @@ function readJson(file: string): any {
 }
 
 export function initModel(o: InitModelOptions): { dir: string; config: ModelConfig; onnx: string } {
+  const arch = encoderArchitecture(o.arch);
   const tokenizerJson = readJson(path.join(o.tokenizerDir, 'tokenizer.json'));
   const tokenizerConfig = readJson(path.join(o.tokenizerDir, 'tokenizer_config.json'));
   const tokenizer = Tokenizer.fromJson(tokenizerJson);
@@ -44,44 +46,35 @@ export function initModel(o: InitModelOptions): { dir: string; config: ModelConf
     ...Object.values(tokenizerJson.model.vocab as Record<string, number>),
     ...(tokenizerJson.added_tokens ?? []).map((t: { id: number }) => t.id),
   ];
-  const vocabSize = Math.max(...ids) + 1;
   const padToken =
     typeof tokenizerConfig.pad_token === 'string' ? tokenizerConfig.pad_token : tokenizerConfig.pad_token?.content;
-  const padTokenId = (padToken && tokenizer.tokenToId(padToken)) ?? (o.arch === 'roberta' ? 1 : 0);
-  const roberta = o.arch === 'roberta';
   const maxLength =
     typeof tokenizerConfig.model_max_length === 'number' && tokenizerConfig.model_max_length < 1e6
       ? tokenizerConfig.model_max_length
       : 512;
   const head = o.labels?.length ? (o.head ?? 'hf_seqcls') : null;
-  const base = roberta ? 'Roberta' : 'Bert';
+  if (head === 'project' && !o.pooling) throw new Error('the project head needs --pooling cls|mean|max');
   const json: Record<string, unknown> = {
-    model_type: o.arch,
-    architectures: [head ? `${base}ForSequenceClassification` : `${base}Model`],
-    vocab_size: vocabSize,
-    hidden_size: o.hidden,
-    num_hidden_layers: o.layers,
-    num_attention_heads: o.heads,
-    intermediate_size: o.intermediate,
-    hidden_act: 'gelu',
-    max_position_embeddings: o.maxPositionEmbeddings ?? (roberta ? maxLength + padTokenId + 1 : maxLength),
-    type_vocab_size: roberta ? 1 : 2,
-    layer_norm_eps: roberta ? 1e-5 : 1e-12,
-    pad_token_id: padTokenId,
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    classifier_dropout: null,
-    initializer_range: o.std ?? 0.02,
-    ...(roberta
-      ? { bos_token_id: tokenizer.tokenToId('<s>') ?? 0, eos_token_id: tokenizer.tokenToId('</s>') ?? 2 }
-      : {}),
+    ...arch.initConfig({
+      vocabSize: Math.max(...ids) + 1,
+      padTokenId: (padToken && tokenizer.tokenToId(padToken)) ?? null,
+      bosTokenId: tokenizer.tokenToId('<s>') ?? null,
+      eosTokenId: tokenizer.tokenToId('</s>') ?? null,
+      maxLength,
+      maxPositionEmbeddings: o.maxPositionEmbeddings,
+      layers: o.layers,
+      hidden: o.hidden,
+      heads: o.heads,
+      intermediate: o.intermediate,
+      std: o.std ?? 0.02,
+      classifier: head !== null,
+    }),
     ...(o.labels?.length ? { id2label: Object.fromEntries(o.labels.map((l, i) => [String(i), l])) } : {}),
     ...(o.problemType ? { problem_type: o.problemType } : {}),
     ...(head === 'project'
       ? { edgeclass: { head: 'project', pooling: o.pooling ?? 'cls', init_seed: o.seed } }
       : { edgeclass: { init_seed: o.seed } }),
   };
-  if (head === 'project' && !o.pooling) throw new Error('the project head needs --pooling cls|mean|max');
   const config = parseModelConfig(json);
   const weights = initWeights(config, { seed: o.seed, std: o.std, head });
   const sentenceTransformers = o.sentenceTransformers

@@ -1,6 +1,7 @@
 // Inference graphs with the input and output names Hugging Face Optimum gives its exports, so transformers.js
 // and our own runtime load them alike: feature-extraction (last_hidden_state, and sentence_embedding when pooled)
-// and sequence-classification (logits). text-generation is GPT-2's (gpt2.ts); an encoder refuses it.
+// and sequence-classification (logits). text-generation is the causal LMs' (./arch/gpt2.ts, ./arch/llama.ts); an
+// encoder refuses it.
 import { Graph } from '../graph/index.ts';
 import type { ModelConfig } from './config.ts';
 import { buildEncoder, encoderInputs } from './encoder.ts';
@@ -9,7 +10,7 @@ import { Params } from './params.ts';
 import { l2Normalize, pool, type Pooling } from './pooling.ts';
 import type { NamedTensor } from './safetensors.ts';
 
-export type Task = 'feature-extraction' | 'sequence-classification' | 'text-generation';
+export type Task = 'feature-extraction' | 'sequence-classification' | 'text-generation' | 'text-generation-with-past';
 
 export interface ExportSpec {
   task: Task;
@@ -24,14 +25,14 @@ export interface ExportSpec {
 /** Which head a checkpoint carries: edgeclass's project head, or the Hugging Face classifier. */
 export function headOf(weights: Map<string, NamedTensor>): HeadKind | null {
   if (weights.has('project_head.classifier.weight')) return 'project';
-  if (weights.has('classifier.weight') || weights.has('classifier.out_proj.weight')) return 'hf_seqcls';
+  if (weights.has('classifier.weight') || weights.has('classifier.out_proj.weight')) return 'hf_seqcls'; // every encoder's
   return null;
 }
 
 export function buildInferenceGraph(weights: Map<string, NamedTensor>, config: ModelConfig, spec: ExportSpec): Graph {
-  if (spec.task === 'text-generation')
+  if (spec.task === 'text-generation' || spec.task === 'text-generation-with-past')
     throw new Error(
-      `text-generation needs a causal LM (gpt2); a ${config.modelType} model exports feature-extraction or sequence-classification`,
+      `text-generation needs a causal LM (gpt2, llama); a ${config.modelType} model exports feature-extraction or sequence-classification`,
     );
   const g = new Graph(`${config.modelType}-${spec.task}`);
   const params = new Params(g, weights);

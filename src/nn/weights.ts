@@ -1,9 +1,13 @@
-// Parameter names. Checkpoints spell the encoder three ways: `bert.`/`roberta.` prefixed (…ForSequenceClassification,
-// …ForMaskedLM), bare (BertModel, sentence-transformers) and, in old TF-converted files, LayerNorm.gamma/beta.
-// Inside edgeclass encoder parameters are always bare BertModel names (`embeddings.word_embeddings.weight`,
-// `encoder.layer.0.attention.self.query.weight`, `pooler.dense.weight`); head parameters keep their own names
-// (`classifier.*`, `classifier.dense.*`, `classifier.out_proj.*`, `project_head.classifier.*`).
+// Parameter names. Checkpoints spell the encoder three ways: prefixed with the base model's attribute (`bert.`,
+// `roberta.`, `distilbert.`: …ForSequenceClassification, …ForMaskedLM), bare (BertModel, sentence-transformers) and,
+// in old TF-converted files, LayerNorm.gamma/beta. Inside edgeclass encoder parameters are always bare base-model
+// names (`embeddings.word_embeddings.weight`, `encoder.layer.0.attention.self.query.weight`,
+// `transformer.layer.0.attention.q_lin.weight`, `pooler.dense.weight`); head parameters keep their own names
+// (`classifier.*`, `classifier.dense.*`, `pre_classifier.*`, `project_head.classifier.*`). Each architecture's
+// module (./arch/) gives its prefix, its base-model roots and its tensor names.
 
+import { encoderArchitecture } from './arch/index.ts';
+import type { EncoderArchitecture } from './arch/types.ts';
 import type { ModelConfig, ModelType } from './config.ts';
 import type { NamedTensor } from './safetensors.ts';
 
@@ -14,9 +18,7 @@ export class WeightsError extends Error {
   }
 }
 
-const ENCODER_ROOTS = ['embeddings.', 'encoder.', 'pooler.'];
-
-const isEncoderName = (name: string) => ENCODER_ROOTS.some((root) => name.startsWith(root));
+const isEncoderName = (arch: EncoderArchitecture, name: string) => arch.baseRoots.some((root) => name.startsWith(root));
 
 // Returns a new map (same tensor objects) under canonical names. Names that are neither encoder nor prefixed
 // encoder names (heads, MLM heads, anything unknown) pass through unchanged; the caller decides what it needs.
@@ -24,13 +26,14 @@ export function canonicalWeightNames(
   tensors: Map<string, NamedTensor>,
   modelType: ModelType,
 ): Map<string, NamedTensor> {
-  const prefix = `${modelType}.`;
+  const arch = encoderArchitecture(modelType);
+  const prefix = arch.checkpointPrefix;
   const out = new Map<string, NamedTensor>();
   const source = new Map<string, string>();
   for (const [name, tensor] of tensors) {
     let canonical = name;
     const bare = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-    if (isEncoderName(bare))
+    if (isEncoderName(arch, bare))
       canonical = bare
         .replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight')
         .replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
@@ -46,13 +49,14 @@ export function canonicalWeightNames(
   return out;
 }
 
-// The inverse, for writing a Bert/RobertaForSequenceClassification checkpoint that transformers loads without
-// renaming: encoder names get the model prefix, everything else is written as is. A pooler is kept if present
+// The inverse, for writing a …ForSequenceClassification checkpoint that transformers loads without renaming:
+// encoder names get the model prefix, everything else is written as is. A pooler is kept if present
 // (RobertaForSequenceClassification has none and will report it as unused, which is harmless).
 export function hfCheckpointNames(tensors: Map<string, NamedTensor>, modelType: ModelType): Map<string, NamedTensor> {
+  const arch = encoderArchitecture(modelType);
   const out = new Map<string, NamedTensor>();
   for (const [name, tensor] of tensors) {
-    const hfName = isEncoderName(name) ? `${modelType}.${name}` : name;
+    const hfName = isEncoderName(arch, name) ? `${arch.checkpointPrefix}${name}` : name;
     if (out.has(hfName)) throw new WeightsError(`two parameters would both be written as "${hfName}"`);
     out.set(hfName, tensor);
   }
@@ -65,43 +69,52 @@ export interface ExpectedWeight {
   optional?: boolean; // the pooler: BertForSequenceClassification has one, RoBERTa's and sentence-transformers' may not
 }
 
-// Every BertModel/RobertaModel parameter, in named_parameters() order. Linear weights are [out, in].
+// Every base-model parameter, in named_parameters() order, from the architecture's names; its optional tensors
+// (BERT's pooler) last. Linear weights are [out, in].
 export function expectedEncoderWeights(c: ModelConfig): ExpectedWeight[] {
+  const arch = encoderArchitecture(c.modelType);
+  const n = arch.names;
   const H = c.hiddenSize;
   const I = c.intermediateSize;
   const list: ExpectedWeight[] = [
-    { name: 'embeddings.word_embeddings.weight', shape: [c.vocabSize, H] },
-    { name: 'embeddings.position_embeddings.weight', shape: [c.maxPositionEmbeddings, H] },
-    { name: 'embeddings.token_type_embeddings.weight', shape: [c.typeVocabSize, H] },
-    { name: 'embeddings.LayerNorm.weight', shape: [H] },
-    { name: 'embeddings.LayerNorm.bias', shape: [H] },
+    { name: `${n.wordEmbeddings}.weight`, shape: [c.vocabSize, H] },
+    { name: `${n.positionEmbeddings}.weight`, shape: [c.maxPositionEmbeddings, H] },
+  ];
+  if (n.tokenTypeEmbeddings !== null)
+    list.push({ name: `${n.tokenTypeEmbeddings}.weight`, shape: [c.typeVocabSize, H] });
+  list.push({ name: `${n.embeddingsNorm}.weight`, shape: [H] }, { name: `${n.embeddingsNorm}.bias`, shape: [H] });
+  const linear = (name: string, out: number, inp: number) => [
+    { name: `${name}.weight`, shape: [out, inp] },
+    { name: `${name}.bias`, shape: [out] },
+  ];
+  const norm = (name: string) => [
+    { name: `${name}.weight`, shape: [H] },
+    { name: `${name}.bias`, shape: [H] },
   ];
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    const p = `encoder.layer.${i}.`;
-    for (const proj of ['query', 'key', 'value']) {
-      list.push(
-        { name: `${p}attention.self.${proj}.weight`, shape: [H, H] },
-        { name: `${p}attention.self.${proj}.bias`, shape: [H] },
-      );
-    }
+    const p = `${n.layer(i)}.`;
     list.push(
-      { name: `${p}attention.output.dense.weight`, shape: [H, H] },
-      { name: `${p}attention.output.dense.bias`, shape: [H] },
-      { name: `${p}attention.output.LayerNorm.weight`, shape: [H] },
-      { name: `${p}attention.output.LayerNorm.bias`, shape: [H] },
-      { name: `${p}intermediate.dense.weight`, shape: [I, H] },
-      { name: `${p}intermediate.dense.bias`, shape: [I] },
-      { name: `${p}output.dense.weight`, shape: [H, I] },
-      { name: `${p}output.dense.bias`, shape: [H] },
-      { name: `${p}output.LayerNorm.weight`, shape: [H] },
-      { name: `${p}output.LayerNorm.bias`, shape: [H] },
+      ...linear(p + n.query, H, H),
+      ...linear(p + n.key, H, H),
+      ...linear(p + n.value, H, H),
+      ...linear(p + n.attentionOutput, H, H),
+      ...norm(p + n.attentionNorm),
+      ...linear(p + n.intermediate, I, H),
+      ...linear(p + n.output, H, I),
+      ...norm(p + n.outputNorm),
     );
   }
-  list.push(
-    { name: 'pooler.dense.weight', shape: [H, H], optional: true },
-    { name: 'pooler.dense.bias', shape: [H], optional: true },
-  );
+  for (const w of arch.optionalWeights(c)) list.push({ ...w, optional: true });
   return list;
+}
+
+/** The LayerNorm weights of an encoder (initialised to 1), from its architecture's names. */
+export function layerNormWeights(c: ModelConfig): Set<string> {
+  const n = encoderArchitecture(c.modelType).names;
+  const names = [`${n.embeddingsNorm}.weight`];
+  for (let i = 0; i < c.numHiddenLayers; i++)
+    names.push(`${n.layer(i)}.${n.attentionNorm}.weight`, `${n.layer(i)}.${n.outputNorm}.weight`);
+  return new Set(names);
 }
 
 // Checks canonical-named tensors against the config and reports every missing or mis-shaped parameter at once
@@ -116,8 +129,13 @@ export function validateEncoderWeights(tensors: Map<string, NamedTensor>, c: Mod
       problems.push(`"${w.name}" has shape [${t.shape.join(', ')}], config wants [${w.shape.join(', ')}]`);
     }
   }
-  const pooler = ['pooler.dense.weight', 'pooler.dense.bias'].filter((n) => tensors.has(n));
-  if (pooler.length === 1) problems.push(`"${pooler[0]}" comes without its pooler partner`);
+  // Optional tensors come all or none (a pooler weight without its bias is a broken checkpoint).
+  const optional = expectedEncoderWeights(c).filter((w) => w.optional);
+  const present = optional.filter((w) => tensors.has(w.name));
+  if (present.length > 0 && present.length < optional.length)
+    problems.push(
+      `"${present[0].name}" comes without its partner "${optional.find((w) => !tensors.has(w.name))!.name}"`,
+    );
   if (problems.length > 0) {
     const shown = problems.slice(0, 10).join('; ');
     const more = problems.length > 10 ? `; and ${problems.length - 10} more` : '';

@@ -1,19 +1,36 @@
-// Freezing as in the seed notebook: the embeddings and the first N encoder layers get requires_grad = False.
-// Names are canonical (unprefixed), so the same rule serves BERT and RoBERTa.
+// Freezing as in the seed notebook: the embeddings and the first N transformer blocks get requires_grad = False.
+// What "the embeddings" and "block i" are is the architecture's layout (src/nn/arch/): `embeddings.*` and
+// `encoder.layer.i.*` for BERT and RoBERTa, `transformer.layer.i.*` for DistilBERT, `model.layers.i.*` for Llama.
+import type { ModuleLayout } from '../nn/arch/types.ts';
 
 export interface FreezeSpec {
   embeddings: boolean;
-  /** The first N encoder layers. */
+  /** The first N transformer blocks. */
   layers: number;
 }
 
-export function isFrozen(name: string, freeze: FreezeSpec): boolean {
-  if (freeze.embeddings && name.startsWith('embeddings.')) return true;
-  const m = /^encoder\.layer\.(\d+)\./.exec(name);
-  return m !== null && Number(m[1]) < freeze.layers;
+/** Which block a parameter belongs to, or null for one outside every block (embeddings, heads, final norms). */
+export function layerOf(layout: ModuleLayout, name: string): number | null {
+  const m = /^(.*?)(\d+)\./.exec(name);
+  if (!m) return null;
+  const i = Number(m[2]);
+  return name.startsWith(layout.layer(i)) ? i : null;
 }
 
-/** Hugging Face Trainer's rule: no weight decay on biases and LayerNorm weights. */
+export function isEmbedding(layout: ModuleLayout, name: string): boolean {
+  return layout.embeddings.some((prefix) => name.startsWith(prefix));
+}
+
+export function isFrozen(layout: ModuleLayout, name: string, freeze: FreezeSpec): boolean {
+  if (freeze.embeddings && isEmbedding(layout, name)) return true;
+  const layer = layerOf(layout, name);
+  return layer !== null && layer < freeze.layers;
+}
+
+/**
+ * Hugging Face Trainer's rule: no weight decay on biases and normalization weights, whatever the architecture names
+ * them (`LayerNorm`, DistilBERT's `sa_layer_norm` / `output_layer_norm`, Llama's `input_layernorm`, `norm`).
+ */
 export function excludedFromDecay(name: string): boolean {
-  return name.endsWith('.bias') || /LayerNorm\.weight$/.test(name);
+  return name.endsWith('.bias') || /(layernorm|layer_norm|(^|[._])norm)\.weight$/i.test(name);
 }

@@ -1,5 +1,6 @@
 // The model a fine-tune starts from: the base folder's encoder, and a classification head for this label set --
 // the base's own head when it fits, else a fresh one (normal init, seeded) -- with the config updated to match.
+import { encoderArchitecture } from '../nn/arch/index.ts';
 import { parseModelConfig, toHfConfigJson, type ModelConfig } from '../nn/config.ts';
 import type { ModelFolder } from '../nn/folder.ts';
 import type { HeadKind } from '../nn/heads.ts';
@@ -22,27 +23,12 @@ export interface PreparedModel {
 }
 
 function headTensors(config: ModelConfig, head: HeadKind): { name: string; shape: number[] }[] {
-  const H = config.hiddenSize;
-  const C = config.id2label.length;
   if (head === 'project')
     return [
-      { name: 'project_head.classifier.weight', shape: [C, H] },
-      { name: 'project_head.classifier.bias', shape: [C] },
+      { name: 'project_head.classifier.weight', shape: [config.id2label.length, config.hiddenSize] },
+      { name: 'project_head.classifier.bias', shape: [config.id2label.length] },
     ];
-  if (config.modelType === 'bert') {
-    return [
-      { name: 'pooler.dense.weight', shape: [H, H] },
-      { name: 'pooler.dense.bias', shape: [H] },
-      { name: 'classifier.weight', shape: [C, H] },
-      { name: 'classifier.bias', shape: [C] },
-    ];
-  }
-  return [
-    { name: 'classifier.dense.weight', shape: [H, H] },
-    { name: 'classifier.dense.bias', shape: [H] },
-    { name: 'classifier.out_proj.weight', shape: [C, H] },
-    { name: 'classifier.out_proj.bias', shape: [C] },
-  ];
+  return encoderArchitecture(config.modelType).headWeights(config);
 }
 
 export function prepareModel(
@@ -52,7 +38,7 @@ export function prepareModel(
   options: { seed: number; multiLabel: boolean },
 ): PreparedModel {
   const json = toHfConfigJson(base.config);
-  const arch = base.config.modelType === 'bert' ? 'Bert' : 'Roberta';
+  const arch = encoderArchitecture(base.config.modelType).classStem;
   json.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
   delete json.label2id;
   json.architectures = [`${arch}ForSequenceClassification`];

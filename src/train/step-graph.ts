@@ -3,6 +3,7 @@
 // so the host holds the state and a step is one session.run. Frozen parameters are baked in as initializers.
 import { Graph, ops, type Value } from '../graph/index.ts';
 import { gradients } from '../graph/autodiff.ts';
+import { encoderArchitecture } from '../nn/arch/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { buildEncoder, encoderInputs } from '../nn/encoder.ts';
 import { hfSequenceClassificationHead, projectHead, type HeadKind } from '../nn/heads.ts';
@@ -82,7 +83,8 @@ function lossOf(kind: LossKind, logits: Value, labels: Value): Value {
 export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   const g = new Graph('train-step');
   const dtype = spec.dtype ?? 'float32';
-  const params = new Params(g, spec.weights, (name) => !isFrozen(name, spec.freeze), dtype);
+  const layout = encoderArchitecture(spec.config.modelType).layout;
+  const params = new Params(g, spec.weights, (name) => !isFrozen(layout, name, spec.freeze), dtype);
   const inputs = encoderInputs(g, spec.config);
   const labels =
     spec.loss === 'cross_entropy'
@@ -99,7 +101,7 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   g.output(loss, 'loss');
   g.output(logits, 'logits');
 
-  const trainable = params.used().filter(([name]) => !isFrozen(name, spec.freeze));
+  const trainable = params.used().filter(([name]) => !isFrozen(layout, name, spec.freeze));
   const wrt = trainable.map(([, v]) => v);
   const wideBackward = (spec.backwardPrecision ?? 'float64') === 'float64' && dtype === 'float32';
   const { grads: rawGrads, backwardNodes } = gradients(
@@ -191,7 +193,8 @@ export function buildUpdateGraph(
 /** Forward only, in eval mode, with the trainable parameters as inputs: logits for evaluation during training. */
 export function buildEvalGraph(spec: Pick<StepGraphSpec, 'config' | 'weights' | 'head' | 'pooling' | 'freeze'>): Graph {
   const g = new Graph('train-eval');
-  const params = new Params(g, spec.weights, (name) => !isFrozen(name, spec.freeze));
+  const layout = encoderArchitecture(spec.config.modelType).layout;
+  const params = new Params(g, spec.weights, (name) => !isFrozen(layout, name, spec.freeze));
   const inputs = encoderInputs(g, spec.config);
   const { lastHiddenState } = buildEncoder(params, spec.config, inputs);
   const logits =

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
+import { hasTokenTypes } from '../nn/encoder.ts';
 import { exportModel } from '../nn/export.ts';
 import { readModelFolder, writeModelFolder, type ModelFolder } from '../nn/folder.ts';
 import type { Pooling } from '../nn/pooling.ts';
@@ -242,7 +243,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       input_ids: { data: batch.inputIds, dims },
       attention_mask: { data: batch.attentionMask, dims },
     };
-    if (config.modelType === 'bert') feeds.token_type_ids = { data: batch.tokenTypeIds, dims };
+    if (hasTokenTypes(config)) feeds.token_type_ids = { data: batch.tokenTypeIds, dims };
     return feeds;
   };
   const paramFeeds = (feeds: Record<string, HostTensor>) => {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../../src/graph/index.ts';
+import type { ModelType } from '../../src/nn/config.ts';
 import { readModelFolder } from '../../src/nn/folder.ts';
 import { initGpt2Model } from '../../src/nn/gpt2-init.ts';
 import { initModel, type InitModelOptions } from '../../src/nn/init-model.ts';
@@ -54,8 +55,9 @@ export const BROKEN_MODEL = 'tiny-broken';
 /** A model whose onnx/model.onnx is not ONNX at all: onnxruntime cannot load it. */
 export const CORRUPT_MODEL = 'tiny-corrupt';
 
-export function tokenizerDirOf(arch: 'bert' | 'roberta'): string {
-  return path.join(MODELS_DIR, arch === 'bert' ? 'bert-base-uncased' : 'roberta-base');
+/** The real tokenizer a tiny model of `arch` uses (XLM-RoBERTa's own is not among ../shared/models: RoBERTa's BPE). */
+export function tokenizerDirOf(arch: ModelType): string {
+  return path.join(MODELS_DIR, arch === 'bert' || arch === 'distilbert' ? 'bert-base-uncased' : 'roberta-base');
 }
 
 export function makeTinyModel(root: string, id: string, spec: Spec = TINY_MODELS[id]): string {

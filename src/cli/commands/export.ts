@@ -1,5 +1,6 @@
 // `edgeclass export <model-dir>`: onnx/model.onnx with Optimum's input and output names.
 import { exportModel } from '../../nn/export.ts';
+import type { Task } from '../../nn/model-graph.ts';
 import { parseCommandArgs } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 
@@ -15,18 +16,14 @@ export async function run(args: string[]): Promise<number> {
   const [dir] = positionals;
   if (!dir) {
     process.stderr.write(
-      'usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8] [--json]\n',
+      'usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation|text-generation-with-past] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8] [--json]\n',
     );
     return 2;
   }
-  if (
-    values.task &&
-    values.task !== 'feature-extraction' &&
-    values.task !== 'sequence-classification' &&
-    values.task !== 'text-generation'
-  ) {
+  const tasks = ['feature-extraction', 'sequence-classification', 'text-generation', 'text-generation-with-past'];
+  if (values.task && !tasks.includes(values.task)) {
     throw new Error(
-      `--task must be feature-extraction, sequence-classification or text-generation (gpt2), got '${values.task}'`,
+      `--task must be feature-extraction, sequence-classification, text-generation or text-generation-with-past (causal LMs), got '${values.task}'`,
     );
   }
   if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling))
@@ -34,7 +31,7 @@ export async function run(args: string[]): Promise<number> {
   if (values.quantize && values.quantize !== 'q8') throw new Error(`--quantize must be q8, got '${values.quantize}'`);
   const bar = new ProgressBar();
   const result = exportModel(dir, {
-    task: values.task as 'feature-extraction' | 'sequence-classification' | 'text-generation' | undefined,
+    task: values.task as Task | undefined,
     pooling: values.pooling as 'cls' | 'mean' | 'max' | undefined,
     normalize: values.normalize,
     out: values.out,
