@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encoderArchitecture } from '../src/nn/arch/index.ts';
 import { parseModelConfig } from '../src/nn/config.ts';
 import { initModel } from '../src/nn/init-model.ts';
 import { initWeights } from '../src/nn/init.ts';
@@ -56,39 +57,50 @@ describe('datasets', () => {
 });
 
 describe('backward graph size', () => {
-  it('a 4-layer model with embeddings and 2 layers frozen has the backward of a 2-layer model with embeddings frozen', () => {
-    const config = (layers: number) =>
-      parseModelConfig({
-        model_type: 'bert',
-        vocab_size: 100,
-        hidden_size: 16,
-        num_hidden_layers: layers,
-        num_attention_heads: 2,
-        intermediate_size: 32,
-        max_position_embeddings: 32,
-        id2label: { 0: 'a', 1: 'b' },
-      });
-    const build = (layers: number, frozen: number) => {
-      const c = config(layers);
-      return buildStepGraph({
-        config: c,
-        weights: initWeights(c, { seed: 1, head: 'project' }),
-        head: 'project',
-        pooling: 'mean',
-        freeze: { embeddings: true, layers: frozen },
-        loss: 'cross_entropy',
-        adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-        decayExclusions: true,
-        maxGradNorm: 1,
-        dropout: true,
-      });
-    };
-    const deep = build(4, 2);
-    const shallow = build(2, 0);
-    expect(deep.backwardNodes).toBe(shallow.backwardNodes);
-    expect(deep.trainable.length).toBe(shallow.trainable.length);
-    expect(build(4, 0).backwardNodes).toBeGreaterThan(deep.backwardNodes);
-  });
+  // The freezing rule is each architecture's layout (DistilBERT's blocks are transformer.layer.i, not encoder.layer.i):
+  // a rule that missed a frozen block would leave its backward nodes in the graph.
+  for (const modelType of ['bert', 'roberta', 'xlm-roberta', 'distilbert'] as const) {
+    it(`${modelType}: a 4-layer model with embeddings and 2 layers frozen has the backward of a 2-layer model with embeddings frozen`, () => {
+      const config = (layers: number) =>
+        parseModelConfig({
+          ...encoderArchitecture(modelType).initConfig({
+            vocabSize: 100,
+            padTokenId: null,
+            bosTokenId: null,
+            eosTokenId: null,
+            maxLength: 32,
+            layers,
+            hidden: 16,
+            heads: 2,
+            intermediate: 32,
+            std: 0.02,
+            classifier: true,
+          }),
+          id2label: { 0: 'a', 1: 'b' },
+        });
+      const build = (layers: number, frozen: number) => {
+        const c = config(layers);
+        return buildStepGraph({
+          config: c,
+          weights: initWeights(c, { seed: 1, head: 'project' }),
+          head: 'project',
+          pooling: 'mean',
+          freeze: { embeddings: true, layers: frozen },
+          loss: 'cross_entropy',
+          adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+          decayExclusions: true,
+          maxGradNorm: 1,
+          dropout: true,
+        });
+      };
+      const deep = build(4, 2);
+      const shallow = build(2, 0);
+      expect(deep.backwardNodes).toBe(shallow.backwardNodes);
+      expect(deep.trainable.length).toBe(shallow.trainable.length);
+      expect(deep.trainable.some((n) => /\.(0|1)\./.test(n))).toBe(false);
+      expect(build(4, 0).backwardNodes).toBeGreaterThan(deep.backwardNodes);
+    });
+  }
 });
 
 describe('training loop', () => {

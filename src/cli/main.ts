@@ -21,13 +21,17 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   },
   'init-model': {
     summary:
-      'init-model --arch bert|roberta|gpt2 --layers --hidden --heads --intermediate [--labels a,b] --tokenizer <dir> --seed N --out <dir>',
+      'init-model --arch bert|roberta|xlm-roberta|distilbert|gpt2|llama --layers --hidden --heads --intermediate [--labels a,b] --tokenizer <dir> --seed N --out <dir>',
     load: () => import('./commands/init-model.ts'),
   },
   export: {
     summary:
-      'export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--out DIR]',
+      'export <model-dir> [--task feature-extraction|sequence-classification|text-generation[-with-past]] [--pooling cls|mean|max] [--out DIR]',
     load: () => import('./commands/export.ts'),
+  },
+  inspect: {
+    summary: 'inspect <model-dir> [--num-frozen-layers N] [--freeze-embeddings] [--json]: module tree, what trains',
+    load: () => import('./commands/inspect.ts'),
   },
   train: {
     summary:
