@@ -1,6 +1,6 @@
 // Training parity with the PyTorch fixtures: for every scenario of every classification fixture folder (both golden
 // directories: BERT, RoBERTa, XLM-RoBERTa, DistilBERT), one step graph (forward,
-// loss, backward, AdamW) run three times in onnxruntime-node, checked against the recorded loss, logits, gradients,
+// loss, backward, AdamW) run three times in onnxruntime-node and in onnxruntime-web, checked against the recorded loss, logits, gradients,
 // step losses, parameters after the steps and the forward after them, by the README's tolerance rule.
 import { describe, expect, it } from 'vitest';
 import { serializeGraph } from '../src/graph/index.ts';
@@ -17,7 +17,7 @@ import {
   type Fixture,
 } from './support/model-golden.ts';
 import { fixtureFeeds } from './support/model-probe.ts';
-import { runModel, type FeedSpec } from './support/ort.ts';
+import { BACKENDS, runModel, type FeedSpec } from './support/ort.ts';
 
 /** Our canonical name -> the fixture's checkpoint name: base-model tensors get golden.weights_prefix. */
 function checkpointName(f: Fixture, name: string): string {
@@ -48,8 +48,8 @@ for (const dir of fixtureDirs().filter((d) => fixtureTask(d) === 'sequence-class
   const f = loadFixture(dir);
   const opt = f.golden.optimizer;
   describe(`${f.name} training`, () => {
-    for (const scenario of f.golden.scenarios) {
-      it(scenario.name, async () => {
+    for (const [scenario, backend] of f.golden.scenarios.flatMap((sc: any) => BACKENDS.map((b) => [sc, b] as const))) {
+      it(`${scenario.name} in onnxruntime-${backend}`, async () => {
         const tol = f.golden.fp32_vs_fp64_maxabs.scenarios[scenario.name];
         const step = buildStepGraph({
           config: f.config,
@@ -90,7 +90,7 @@ for (const dir of fixtureDirs().filter((d) => fixtureTask(d) === 'sequence-class
           )) {
             feeds[k] = { data: Float32Array.of(v), dims: [] };
           }
-          const out = await runModel(model, feeds, 'node');
+          const out = await runModel(model, feeds, backend);
           last = out;
           if (t === 1) {
             checks.push(check('loss', out.loss.data as Float32Array, [Math.fround(scenario.loss)], tol.loss));
