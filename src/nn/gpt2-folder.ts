@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
 import { TOKENIZER_FILES } from './folder.ts';
-import { isGpt2ConfigJson, parseGpt2Config, toHfGpt2ConfigJson, type Gpt2Config } from './gpt2-config.ts';
+import { parseGpt2Config, toHfGpt2ConfigJson, type Gpt2Config } from './gpt2-config.ts';
 import { buildGpt2LmGraph, canonicalGpt2WeightNames, isGpt2Buffer, validateGpt2Weights } from './gpt2.ts';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors.ts';
 
@@ -23,17 +23,6 @@ function readJson(file: string): any {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** Whether `dir` holds a GPT-2 model (its config.json says model_type "gpt2"). */
-export function isGpt2Folder(dir: string): boolean {
-  const file = path.join(dir, 'config.json');
-  if (!fs.existsSync(file)) return false;
-  try {
-    return isGpt2ConfigJson(JSON.parse(fs.readFileSync(file, 'utf8')));
-  } catch {
-    return false;
   }
 }
 

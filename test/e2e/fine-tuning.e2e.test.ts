@@ -4,7 +4,8 @@
 //    files too large, forged worker calls, unsigned and replayed trigger calls; nothing is queued.
 // 2. A job on a tiny init-model BERT and an SST-2 subset, created twice with one Idempotency-Key: events, signed
 //    webhooks (running, progress, succeeded), and the fine-tuned model served by /v1/classify in workerd with the
-//    predictions of the trainer's own evaluation.
+//    predictions of the trainer's own evaluation. A job on a tiny DistilBERT with its first layer and embeddings
+//    frozen: those tensors come back bit for bit, and the model is served.
 // 3. Faults in one job: the worker running it killed twice (two workers up), the receiver down for a while,
 //    wrangler dev restarted mid-job: the job resumes from checkpoints, never runs on two workers at once, and
 //    every webhook arrives once.
@@ -17,6 +18,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADERS, signRequest, WORKER_ROUTES, encodePathName } from '../../src/jobs/protocol.ts';
 import { initModel } from '../../src/nn/init-model.ts';
+import { readSafetensors } from '../../src/nn/safetensors.ts';
 import { Tokenizer } from '../../src/tokenizer/index.ts';
 import { parseDataset } from '../../src/train/data.ts';
 import { evaluateFolder } from '../../src/train/evaluate.ts';
@@ -30,6 +32,8 @@ const SST2 = path.resolve(
   'sst2',
 );
 const BASE = 'tiny-bert';
+/** A DistilBERT base (its own tensor names, no token types): the freezing rule must follow its architecture. */
+const DISTIL_BASE = 'tiny-distilbert';
 const WORKER_SECRET = `wsec_${randomBytes(18).toString('base64url')}`;
 const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -183,6 +187,16 @@ beforeAll(async () => {
     seed: 21,
     std: 0.3,
     out: path.join(modelsDir, BASE),
+  });
+  initModel({
+    arch: 'distilbert',
+    layers: 2,
+    hidden: 16,
+    heads: 2,
+    intermediate: 32,
+    tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+    seed: 22,
+    out: path.join(modelsDir, DISTIL_BASE),
   });
   prepareEdgeState(persist, modelsDir);
   edgePort = await freePort();
@@ -495,6 +509,55 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(served).toEqual(expected);
     classify.body.results.forEach((r: any, i: number) => expect(r.scores[0]).toBeCloseTo(expectedScores[i], 4));
     note(`served predictions equal the trainer's on ${examples.length} texts (accuracy ${trainerEval.accuracy})`);
+  }, 300_000);
+
+  it('trains a DistilBERT with --num-frozen-layers 1 --freeze-embeddings and serves it', async () => {
+    const a = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', {
+      model: DISTIL_BASE,
+      training_file: trainFile,
+      suffix: 'distil',
+      hyperparameters: {
+        n_epochs: 1,
+        batch_size: 16,
+        learning_rate: 2e-3,
+        max_length: 64,
+        num_frozen_layers: 1,
+        freeze_embeddings: true,
+        seed: 5,
+      },
+    });
+    expect(a.status, JSON.stringify(a.body)).toBe(200);
+    const jobId = a.body.id as string;
+    const job = await until('the distilbert job to succeed', async () => {
+      const j = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body;
+      if (['failed', 'cancelled'].includes(j.status)) throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
+      return j.status === 'succeeded' ? j : null;
+    });
+    const fetchFile = async (model: string, file: string) => {
+      const res = await workerCall('GET', WORKER_ROUTES.modelFile(encodePathName(model), encodePathName(file)));
+      expect(res.status, `${model} ${file}`).toBe(200);
+      return new Uint8Array(await res.arrayBuffer());
+    };
+    const config = JSON.parse(new TextDecoder().decode(await fetchFile(job.fine_tuned_model, 'config.json')));
+    expect(config.model_type).toBe('distilbert');
+    expect(config.architectures).toEqual(['DistilBertForSequenceClassification']);
+    const before = readSafetensors(await fetchFile(DISTIL_BASE, 'model.safetensors')).tensors;
+    const after = readSafetensors(await fetchFile(job.fine_tuned_model, 'model.safetensors')).tensors;
+    let moved = 0;
+    for (const [name, t] of before) {
+      const same = t.data.every((x, i) => Object.is(x, after.get(name)!.data[i]));
+      if (/^distilbert\.(embeddings|transformer\.layer\.0)\./.test(name)) expect(same, name).toBe(true);
+      else if (!same) moved++;
+    }
+    expect(moved).toBeGreaterThan(10);
+    const classify = await api(apiKey, 'POST', '/v1/classify', {
+      model: job.fine_tuned_model,
+      strategy: 'model',
+      inputs: ['a gorgeous, witty film', 'dull and lifeless'],
+    });
+    expect(classify.status, JSON.stringify(classify.body).slice(0, 500)).toBe(200);
+    expect(classify.body.results).toHaveLength(2);
+    note(`distilbert job ${jobId} succeeded; frozen tensors unchanged, ${moved} others moved; served in workerd`);
   }, 300_000);
 
   it('survives two worker kills, the receiver going down and a wrangler dev restart mid-job', async () => {
