@@ -66,51 +66,54 @@ function expectClose(actual: number[], expected: number[], tol = 1e-5) {
   actual.forEach((a, i) => expect(Math.abs(a - expected[i]), `${i}: ${a} vs ${expected[i]}`).toBeLessThan(tol));
 }
 
-describe.each(['tiny-nli', 'tiny-nli-roberta'])('strategy nli (%s)', (model) => {
-  // label2id: entailment 0, neutral 1, contradiction 2.
-  it('single-label: softmax of the entailment logits across labels', async () => {
-    const { results } = await deps.classifier.classify({ model, inputs: TEXTS, labels: LABELS, strategy: 'nli' });
-    for (const [i, text] of TEXTS.entries()) {
-      const entail = await Promise.all(
-        LABELS.map(async (l) => (await logitsAlone(model, text, `This example is ${l}.`))[0]),
-      );
-      expectClose(byLabel(results[i], LABELS), softmax(entail));
-    }
-  });
-
-  it("multi_label: softmax of [contradiction, entailment] per label, with the request's template", async () => {
-    const { results } = await deps.classifier.classify({
-      model,
-      inputs: TEXTS,
-      labels: LABELS,
-      strategy: 'nli',
-      multi_label: true,
-      hypothesis_template: 'It is about {}!',
+describe.each(['tiny-nli', 'tiny-nli-roberta', 'tiny-nli-distilbert', 'tiny-nli-xlmr'])(
+  'strategy nli (%s)',
+  (model) => {
+    // label2id: entailment 0, neutral 1, contradiction 2.
+    it('single-label: softmax of the entailment logits across labels', async () => {
+      const { results } = await deps.classifier.classify({ model, inputs: TEXTS, labels: LABELS, strategy: 'nli' });
+      for (const [i, text] of TEXTS.entries()) {
+        const entail = await Promise.all(
+          LABELS.map(async (l) => (await logitsAlone(model, text, `This example is ${l}.`))[0]),
+        );
+        expectClose(byLabel(results[i], LABELS), softmax(entail));
+      }
     });
-    for (const [i, text] of TEXTS.entries()) {
-      const expected = await Promise.all(
-        LABELS.map(async (l) => {
-          const logits = await logitsAlone(model, text, `It is about ${l}!`);
-          return softmax([logits[2], logits[0]])[1];
-        }),
-      );
-      expectClose(byLabel(results[i], LABELS), expected);
-    }
-  });
 
-  it('one label scores alone (as the pipeline does), and a text too long keeps its hypothesis (only_first)', async () => {
-    const long = Array(700).fill('word').join(' ');
-    const { results, usage } = await deps.classifier.classify({
-      model,
-      inputs: [long],
-      labels: ['sports'],
-      strategy: 'nli',
+    it("multi_label: softmax of [contradiction, entailment] per label, with the request's template", async () => {
+      const { results } = await deps.classifier.classify({
+        model,
+        inputs: TEXTS,
+        labels: LABELS,
+        strategy: 'nli',
+        multi_label: true,
+        hypothesis_template: 'It is about {}!',
+      });
+      for (const [i, text] of TEXTS.entries()) {
+        const expected = await Promise.all(
+          LABELS.map(async (l) => {
+            const logits = await logitsAlone(model, text, `It is about ${l}!`);
+            return softmax([logits[2], logits[0]])[1];
+          }),
+        );
+        expectClose(byLabel(results[i], LABELS), expected);
+      }
     });
-    const logits = await logitsAlone(model, long, 'This example is sports.', 'only_first');
-    expectClose(results[0].scores, [softmax([logits[2], logits[0]])[1]]);
-    expect(usage.tokens).toBe(512);
-  });
-});
+
+    it('one label scores alone (as the pipeline does), and a text too long keeps its hypothesis (only_first)', async () => {
+      const long = Array(700).fill('word').join(' ');
+      const { results, usage } = await deps.classifier.classify({
+        model,
+        inputs: [long],
+        labels: ['sports'],
+        strategy: 'nli',
+      });
+      const logits = await logitsAlone(model, long, 'This example is sports.', 'only_first');
+      expectClose(results[0].scores, [softmax([logits[2], logits[0]])[1]]);
+      expect(usage.tokens).toBe(512);
+    });
+  },
+);
 
 describe('strategy embedding', () => {
   it('softmax(cos / 0.05) against "This text is about {}." embeddings; sigmoid((cos - threshold) / T) with multi_label', async () => {

@@ -61,7 +61,7 @@ describe.each(['onnxruntime-node', 'onnxruntime-web'])('transformers.js parity o
     });
   });
 
-  for (const model of ['tiny-nli', 'tiny-nli-roberta']) {
+  for (const model of ['tiny-nli', 'tiny-nli-roberta', 'tiny-nli-distilbert', 'tiny-nli-xlmr']) {
     it(`zero-shot-classification (${model}): single-label, multi-label, one label, a custom template`, async () => {
       const pipe = await transformers.pipeline('zero-shot-classification', model, { dtype: 'fp32' });
       const cases = [
@@ -89,7 +89,7 @@ describe.each(['onnxruntime-node', 'onnxruntime-web'])('transformers.js parity o
     });
   }
 
-  for (const model of ['tiny-embed', 'tiny-embed-cls']) {
+  for (const model of ['tiny-embed', 'tiny-embed-cls', 'tiny-embed-distilbert']) {
     it(`feature-extraction (${model}): mean and cls pooling, normalized or not`, async () => {
       const pipe = await transformers.pipeline('feature-extraction', model, { dtype: 'fp32' });
       for (const pooling of ['mean', 'cls'] as const) {

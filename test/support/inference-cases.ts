@@ -67,6 +67,27 @@ export const INFERENCE_CASES: InferenceCase[] = [
     },
   },
   { name: 'model softmax top_k 2', path: '/v1/classify', body: { model: 'tiny-cls', inputs: TEXTS, top_k: 2 } },
+  {
+    name: 'nli single-label (distilbert)',
+    path: '/v1/classify',
+    body: { model: 'tiny-nli-distilbert', inputs: TEXTS, labels: TOPICS },
+  },
+  {
+    name: 'nli multi-label (xlm-roberta)',
+    path: '/v1/classify',
+    body: { model: 'tiny-nli-xlmr', inputs: TEXTS, labels: TOPICS, strategy: 'nli', multi_label: true },
+  },
+  {
+    name: 'embeddings mean normalized (distilbert)',
+    path: '/v1/embeddings',
+    body: { model: 'tiny-embed-distilbert', input: TEXTS },
+  },
+  {
+    name: 'embedding zero-shot (distilbert)',
+    path: '/v1/classify',
+    body: { model: 'tiny-embed-distilbert', inputs: TEXTS, labels: TOPICS, strategy: 'embedding' },
+  },
+  { name: 'model softmax (xlm-roberta)', path: '/v1/classify', body: { model: 'tiny-cls-xlmr', inputs: TEXTS } },
   { name: 'model multi-label', path: '/v1/classify', body: { model: 'tiny-multi', inputs: TEXTS } },
   {
     name: 'llm local single-label (gpt2)',

@@ -30,6 +30,18 @@ export const TINY_MODELS: Record<string, Spec> = {
     labels: TOPIC_LABELS,
     problemType: 'multi_label_classification',
   },
+  // The other encoder architectures, served by the same strategies (no token_type_ids; other tensor names).
+  'tiny-nli-distilbert': { arch: 'distilbert', seed: 17, std: 0.3, labels: NLI_LABELS },
+  'tiny-nli-xlmr': { arch: 'xlm-roberta', seed: 18, std: 0.3, labels: NLI_LABELS },
+  'tiny-embed-distilbert': {
+    arch: 'distilbert',
+    seed: 19,
+    std: 0.3,
+    sentenceTransformers: true,
+    pooling: 'mean',
+    normalize: true,
+  },
+  'tiny-cls-xlmr': { arch: 'xlm-roberta', seed: 20, std: 0.3, labels: SENTIMENT_LABELS },
 };
 
 /** A tiny GPT-2 (the RoBERTa byte-level BPE as a GPT-2 tokenizer, 128 positions): strategy llm's local model. */
