@@ -12,6 +12,7 @@ import { readModelFolder, writeModelFolder } from '../src/nn/folder.ts';
 import { initWeights } from '../src/nn/init.ts';
 import { parseLlamaConfig } from '../src/nn/llama-config.ts';
 import { initLlamaWeights } from '../src/nn/llama-folder.ts';
+import { canonicalLlamaWeightNames, validateLlamaWeights } from '../src/nn/llama.ts';
 import { readSafetensors } from '../src/nn/safetensors.ts';
 import { hfCheckpointNames } from '../src/nn/weights.ts';
 import { fixtureDirs } from './support/model-golden.ts';
@@ -34,6 +35,26 @@ describe('the registry', () => {
     );
     expect(() => architecture(undefined)).toThrow(/got nothing/);
     expect(() => architecture('__proto__')).toThrow(/got "__proto__"/);
+  });
+});
+
+describe('Llama checkpoint names in', () => {
+  it('LlamaModel bare names get model., rotary buffers and a tied lm_head copy are dropped', () => {
+    for (const dir of fixtureDirs().filter((d) => path.basename(d).startsWith('llama_'))) {
+      const config = parseLlamaConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')));
+      const theirs = readSafetensors(new Uint8Array(fs.readFileSync(path.join(dir, 'model.safetensors')))).tensors;
+      const variant = new Map([...theirs].map(([n, t]) => [n.replace(/^model\./, ''), t]));
+      variant.set('layers.0.self_attn.rotary_emb.inv_freq', {
+        shape: [config.headDim / 2],
+        data: new Float32Array(config.headDim / 2),
+      });
+      if (config.tieWordEmbeddings) variant.set('lm_head.weight', theirs.get('model.embed_tokens.weight')!);
+      const canonical = canonicalLlamaWeightNames(variant, config);
+      expect([...canonical.keys()].sort()).toEqual([...theirs.keys()].sort());
+      expect(() => validateLlamaWeights(canonical, config)).not.toThrow();
+      canonical.delete('model.norm.weight');
+      expect(() => validateLlamaWeights(canonical, config)).toThrow(/missing "model\.norm\.weight"/);
+    }
   });
 });
 
