@@ -44,6 +44,42 @@ function goldenTensor(entry: any, initial: Float32Array | undefined): Float32Arr
 }
 
 // Causal-LM fixtures (Llama) record no training scenarios; model-forward.test.ts judges them.
+/**
+ * The README's params_after rule (revised 2026-12), entry by entry: |cand - golden| <= 10 * tol(params_after) +
+ * 1e-6 * max|golden| + steps * lr * min(2, 10 * tol(grads) / (|g| + eps)), g the entry's step-1 golden gradient:
+ * where |g| is of the order of its float32 noise, Adam's normalisation turns rounding into up to 2 lr per step.
+ * Word-embedding rows the golden does not list keep the plain rule. Reports the worst entry's excess as a Check.
+ */
+function paramsAfterCheck(
+  name: string,
+  cand: Float32Array,
+  golden: Float32Array,
+  scenario: any,
+  tol: any,
+  opt: any,
+): Check {
+  const gradEntry = scenario.grads[name];
+  const grad = goldenTensor(gradEntry, undefined);
+  const listed = new Uint8Array(grad.length).fill(1);
+  if (gradEntry?.format === 'rows') {
+    listed.fill(0);
+    const H = gradEntry.shape[1];
+    for (const row of gradEntry.row_ids) listed.fill(1, row * H, (row + 1) * H);
+  }
+  let maxGolden = 0;
+  for (const x of golden) maxGolden = Math.max(maxGolden, Math.abs(x));
+  const base = 10 * tol.params_after[name] + 1e-6 * maxGolden;
+  const noise = 10 * tol.grads[name];
+  let worst = { maxAbs: 0, allowed: base, ratio: 0 };
+  for (let i = 0; i < golden.length; i++) {
+    const diff = Math.abs(cand[i] - golden[i]);
+    const allowed = base + (listed[i] ? opt.steps * opt.lr * Math.min(2, noise / (Math.abs(grad[i]) + opt.eps)) : 0);
+    const ratio = Number.isNaN(diff) ? Infinity : diff / allowed;
+    if (ratio > worst.ratio) worst = { maxAbs: diff, allowed, ratio };
+  }
+  return { name: `params_after.${name}`, maxAbs: worst.maxAbs, allowed: worst.allowed, ok: worst.ratio <= 1 };
+}
+
 for (const dir of fixtureDirs().filter((d) => fixtureTask(d) === 'sequence-classification')) {
   const f = loadFixture(dir);
   const opt = f.golden.optimizer;
@@ -144,18 +180,22 @@ for (const dir of fixtureDirs().filter((d) => fixtureTask(d) === 'sequence-class
         for (const n of step.trainable) {
           const name = checkpointName(f, n);
           const expected = goldenTensor(scenario.params_after[name], f.weights.get(n)!.data);
-          const c = check(`params_after.${name}`, state.get(n)!, expected, tol.params_after[name]);
           // Adam turns a noise gradient into a step of up to ~lr: the README's allowance for those parameters.
           if (scenario.zero_grad_in_exact_math.includes(name)) {
+            const c = check(`params_after.${name}`, state.get(n)!, expected, tol.params_after[name]);
             c.allowed = 10 * tol.params_after[name] + opt.lr * opt.steps;
             c.ok = c.maxAbs <= c.allowed;
+            checks.push(c);
+          } else {
+            checks.push(paramsAfterCheck(name, state.get(n)!, expected, scenario, tol, opt));
           }
-          checks.push(c);
         }
         const bad = checks.filter((c) => !c.ok);
         expect(bad, JSON.stringify(bad.slice(0, 5))).toEqual([]);
         expect(checks.length).toBeGreaterThan(2 * step.trainable.length);
-      });
+        // Four single-threaded WASM runs of a float64-backward graph take 5-12 s on a quiet machine; at load 40 on
+        // 2 cores one took over 6 minutes, so the bound is generous (a hang still fails).
+      }, 600_000);
     }
   });
 }

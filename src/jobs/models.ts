@@ -47,7 +47,7 @@ export async function checkBaseModel(ctx: JobsContext, modelId: string, param = 
     if (err instanceof ModelConfigError || err instanceof SyntaxError) {
       throw new RequestError(
         'unsupported_model',
-        `${param}: '${modelId}' cannot be fine-tuned here (BERT and RoBERTa encoders): ${err.message}`,
+        `${param}: '${modelId}' cannot be fine-tuned here: ${err.message}`,
         param,
       );
     }
