@@ -23,7 +23,7 @@ import { Tokenizer } from '../../src/tokenizer/index.ts';
 import { parseDataset } from '../../src/train/data.ts';
 import { evaluateFolder } from '../../src/train/evaluate.ts';
 import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
-import { freePort, SERVER_ENV, WRANGLER } from '../support/servers.ts';
+import { freePort } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 import { redeliveredAfterSuccess, startReceiver, type Delivery, type Receiver } from './support/receiver.ts';
 
@@ -37,6 +37,8 @@ const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const LEASE_SECONDS = 8;
 const MAX_FILE_BYTES = 1 << 20;
+// No call to the edge may hang a wait past its own deadline (a wedged edge fails the test instead of stalling it).
+const CALL_TIMEOUT_MS = 60_000;
 // Webhook retries every few seconds for about a minute and a half: longer than the receiver stays down in the fault
 // test however slow the machine (two lease expiries and a resume: 15-20 s at load 20), so that what was sent
 // meanwhile arrives once it is back rather than running out of retries.
@@ -83,7 +85,7 @@ async function api<T = any>(
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
-  const res = await fetch(`${edge!.url}${route}`, init);
+  const res = await fetch(`${edge!.url}${route}`, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
   const text = await res.text();
   let parsed: any = text;
   try {
@@ -123,15 +125,25 @@ async function workerCall(
   }
   if (o.lease) headers[SIGNATURE_HEADERS.lease] = o.lease;
   if (body) headers['content-type'] = o.contentType ?? 'application/json';
-  return fetch(`${edge!.url}${route}`, { method, headers, body: method === 'GET' ? undefined : bytes });
+  return fetch(`${edge!.url}${route}`, {
+    method,
+    headers,
+    body: method === 'GET' ? undefined : bytes,
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+  });
 }
 
 /** The edge could not be reached (wrangler dev restarting) or answered 5xx: worth another look, unlike anything else. */
 class EdgeAway extends Error {}
 
 function edgeAway(err: unknown): boolean {
-  // undici's fetch rejects with TypeError('fetch failed') when the connection is refused or reset.
-  return err instanceof EdgeAway || (err instanceof TypeError && err.message === 'fetch failed');
+  // undici's fetch rejects with TypeError('fetch failed') when the connection is refused or reset, and with a
+  // TimeoutError when the edge does not answer within CALL_TIMEOUT_MS.
+  return (
+    err instanceof EdgeAway ||
+    (err instanceof TypeError && err.message === 'fetch failed') ||
+    (err instanceof DOMException && err.name === 'TimeoutError')
+  );
 }
 
 /** Throws the job's own error at once when it failed or was cancelled (so a waiting test fails now, saying why). */
@@ -256,14 +268,20 @@ function expectWebhooksOnce(deliveries: Delivery[], events: any[]): void {
   expect(progressSteps(deliveries)).toEqual(saved);
 }
 
-/** Rows of the edge's local D1 (wrangler d1 execute over the persist folder wrangler dev uses): what the API hides. */
+/**
+ * Rows of the edge's local D1, what the API does not show: read from wrangler dev's persist folder by the sqlite3
+ * command in read-only mode. D1 keeps its database in WAL mode, where a reader never blocks the edge's writes
+ * (`wrangler d1 execute --local` opens it for writing, and got SQLITE_BUSY beside a running wrangler dev).
+ */
 async function d1<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const { stdout } = await execFileAsync(
-    process.execPath,
-    [WRANGLER, 'd1', 'execute', 'DB', '--local', '--persist-to', persist, '--json', '--command', sql],
-    { env: SERVER_ENV, cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 << 20 },
-  );
-  return JSON.parse(stdout)[0].results as T[];
+  const dir = path.join(persist, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+  if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${JSON.stringify(files)}`);
+  const { stdout } = await execFileAsync('sqlite3', ['-readonly', '-json', path.join(dir, files[0]), sql], {
+    timeout: 60_000,
+    maxBuffer: 16 << 20,
+  });
+  return stdout.trim() ? (JSON.parse(stdout) as T[]) : [];
 }
 
 /** A file of a model folder in R2, through the worker API. */
@@ -576,10 +594,10 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     const mine = receiver.deliveries.filter((d) => d.payload.data?.id === jobId);
     expect(mine.every((d) => d.verified)).toBe(true);
     expect(receiver.refused).toBe(0);
+    expectWebhooksOnce(mine, events);
     const types = mine.map((d) => d.type);
     expect(types[0]).toBe('fine_tuning.job.running');
     expect(types.at(-1)).toBe('fine_tuning.job.succeeded');
-    expectWebhooksOnce(mine, events);
     expect(progressSteps(mine)).toEqual(
       checkpoints.map((c: any) => c.step_number as number).sort((x: number, y: number) => x - y),
     );
@@ -782,11 +800,12 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     );
     const third = await resumePoint(pausedAttempt + 1, afterRestart);
     await reported(pausedAttempt + 1);
+    // While it sleeps and the new holder trains: its lease is refused.
+    await expectLeaseRefused(jobId, held.lease_id);
     holder.kill('SIGCONT');
     note(`woke ${holder.name} after ${((Date.now() - pausedAt) / 1000).toFixed(1)} s`);
     const dropped = await until('the woken holder to drop the job', holderEnded, 60_000, 250, jobId);
     expect(dropped.outcome).toBe('lease_lost');
-    await expectLeaseRefused(jobId, held.lease_id);
     // Nothing it did after the pause reached the edge: no upload in its log, no event of its attempt and no checkpoint
     // of its attempt at the edge after the takeover.
     expect(
