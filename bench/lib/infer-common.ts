@@ -32,6 +32,8 @@ export type Request =
   | { cmd: 'run'; case: string; n: number }
   | { cmd: 'dump'; case: string; file: string }
   | { cmd: 'quit' };
+/** PyTorch's train runner only: the loss at its (loaded) initial weights with dropout off, before any step. */
+export type FirstLossRequest = { cmd: 'first_loss' };
 
 export type Reply =
   | {
@@ -42,7 +44,7 @@ export type Reply =
       threads: number;
       options?: Record<string, unknown>;
     }
-  | { ok: true; times?: number[]; dims?: number[] }
+  | { ok: true; times?: number[]; dims?: number[]; loss?: number }
   | { ok: false; error: string };
 
 /**
@@ -151,7 +153,7 @@ export class Runner {
     return this;
   }
 
-  async request(msg: Request): Promise<Extract<Reply, { ok: true }>> {
+  async request(msg: Request | FirstLossRequest): Promise<Extract<Reply, { ok: true }>> {
     this.child.stdin!.write(JSON.stringify(msg) + '\n');
     const r = await this.next();
     if (!('ok' in r) || !r.ok) throw new Error(`${this.label}: ${'error' in r ? r.error : JSON.stringify(r)}`);
