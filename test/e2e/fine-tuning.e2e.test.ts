@@ -324,7 +324,8 @@ async function expectLeaseRefused(jobId: string, leaseId: string): Promise<void>
   ];
   for (const [method, route, body, contentType] of calls) {
     const res = await workerCall(method, route, body, { lease: leaseId, contentType });
-    expect(res.status, `${method} ${route}: ${await res.text()}`).toBe(409);
+    const answer = await res.text().catch((err: unknown) => `(no body: ${err})`);
+    expect(res.status, `${method} ${route}: ${answer}`).toBe(409);
   }
   const file = await workerCall('GET', WORKER_ROUTES.checkpointFile(jobId, step, 'model.safetensors'));
   expect(file.status).toBe(404);
