@@ -263,11 +263,6 @@ function othersCores(a: CpuSnapshot | null, b: CpuSnapshot | null): number | nul
   return Math.max(0, (b.busy - a.busy - (b.own - a.own)) / TICKS_PER_S / ((b.at - a.at) / 1000));
 }
 
-/** Counts `pid` (a child doing the benchmark's work) as this benchmark's own CPU, not another process's. */
-export function countAsOwn(pid: number | undefined): void {
-  if (pid !== undefined) RUNNER_PIDS.add(pid);
-}
-
 /** Runs `task` and measures the cores' worth of CPU that processes outside this benchmark used meanwhile (null
  * without /proc): what tells a quiet sample from a busy one. */
 export async function othersCoresDuring<T>(task: () => Promise<T>): Promise<{ value: T; others: number | null }> {
