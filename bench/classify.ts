@@ -19,6 +19,10 @@
 // intra-op threads), edgeclass with the defaults it ships (src/inference/ort-node.ts: sessions in worker threads,
 // EDGECLASS_ORT_WORKERS x EDGECLASS_ORT_THREADS, which this bench leaves to the environment like the service does).
 // The load average is printed per round.
+//
+// Before timing, both sides' scores for every text must agree within PARITY (the parity tests' tolerance) on outputs
+// that are not degenerate (scores that vary with the text); otherwise the run exits 1. RATIO is a number only when
+// the rounds ran on a quiet machine (other processes under QUIET_CORES while timed), else n/a with the reason.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../src/http/deps.ts';
@@ -26,6 +30,8 @@ import { inferenceSettingsFromEnv } from '../src/core/limits.ts';
 import { ortParallelism } from '../src/inference/ort-node.ts';
 import { createNodeDeps } from '../src/runtime/node.ts';
 import { EMBED_MODEL, ensureBenchModels, LABELS, NLI_MODEL, selectTexts } from './lib/classify-common.ts';
+import { degenerate, finishRatios, ratioLine } from './lib/honest-ratio.ts';
+import { othersCoresDuring, QUIET_CORES } from './lib/infer-common.ts';
 import {
   chunk,
   loadTransformers,
@@ -91,8 +97,17 @@ async function round(sides: Record<Side, Classify>, texts: string[], workload: s
   };
 }
 
+/** Largest score difference allowed between the sides (test/transformers-js-classify-parity.test.ts's tolerance). */
+const PARITY = 1e-5;
+
+/** Both sides' scores in one label order, text by text: [texts x labels] (NaN where a side lacks a label). */
+function scoreMatrix(results: Ranked[]): number[] {
+  return results.flatMap((r) => LABELS.map((l) => (r.labels.includes(l) ? r.scores[r.labels.indexOf(l)] : NaN)));
+}
+
 const rows: string[] = [];
-const ratios: Record<string, number> = {};
+const ratios: Record<string, { value: number; noisy: string | null; disagreement: string | null }> = {};
+const disagreements: string[] = [];
 for (const strategy of strategies) {
   const { texts, description } = await selectTexts(
     Number(values[strategy === 'nli' ? 'nli-texts' : 'embedding-texts']),
@@ -102,23 +117,44 @@ for (const strategy of strategies) {
   for (const workload of workloads) {
     // Warm-up (session loads, label embeddings, JIT), and the check that both sides agree.
     const warm = await round({ edgeclass: s.edgeclass, 'transformers.js': s.transformersJs }, texts, workload, 0);
-    const diff = maxDiff(warm.results.edgeclass, warm.results['transformers.js']);
+    const name = `classify-${strategy}${workload === 'batch32' ? '' : `-${workload}`}`;
+    const ours = scoreMatrix(warm.results.edgeclass);
+    const theirs = scoreMatrix(warm.results['transformers.js']);
+    const diff = ours.length === theirs.length ? maxDiff(warm.results.edgeclass, warm.results['transformers.js']) : NaN;
+    const flat = degenerate(theirs, texts.length, 1e-4);
+    const disagreement =
+      !(diff <= PARITY) || ours.some((x) => Number.isNaN(x)) || theirs.some((x) => Number.isNaN(x))
+        ? `max score difference ${diff} (allowed ${PARITY})`
+        : flat
+          ? `transformers.js' scores are degenerate (${flat}): agreement on them proves nothing`
+          : null;
+    console.error(
+      `  ${name}: max score difference ${diff.toExponential(1)}${disagreement ? ` DISAGREE: ${disagreement}` : ''}`,
+    );
+    if (disagreement) disagreements.push(`${name}: ${disagreement}`);
     const rates: Record<Side, number[]> = { edgeclass: [], 'transformers.js': [] };
+    const busy: number[] = [];
     for (let r = 0; r < rounds; r++) {
       (globalThis as { gc?: () => void }).gc?.();
-      const { rates: rr } = await round(
-        { edgeclass: s.edgeclass, 'transformers.js': s.transformersJs },
-        texts,
-        workload,
-        r,
+      const { value: timed, others } = await othersCoresDuring(() =>
+        round({ edgeclass: s.edgeclass, 'transformers.js': s.transformersJs }, texts, workload, r),
       );
+      const rr = timed.rates;
+      if (others !== null) busy.push(others);
       for (const side of SIDES) rates[side].push(rr[side]);
       console.error(
         `  ${strategy} ${workload} round ${r + 1}: edgeclass ${rr.edgeclass.toFixed(1)}, transformers.js ${rr['transformers.js'].toFixed(1)} texts/s (load ${os.loadavg()[0].toFixed(1)})`,
       );
     }
     const [a, b] = [median(rates.edgeclass), median(rates['transformers.js'])];
-    ratios[`classify-${strategy}${workload === 'batch32' ? '' : `-${workload}`}`] = a / b;
+    const loud = busy.filter((x) => x >= QUIET_CORES).length;
+    ratios[name] = {
+      value: a / b,
+      noisy: loud
+        ? `${loud} of ${rounds} rounds ran while other processes used >= ${QUIET_CORES} cores (up to ${Math.max(...busy).toFixed(2)})`
+        : null,
+      disagreement,
+    };
     rows.push(
       `| ${strategy} | ${workload} | ${texts.length} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)} | ${Math.min(...rates.edgeclass).toFixed(1)}-${Math.max(...rates.edgeclass).toFixed(1)} | ${Math.min(...rates['transformers.js']).toFixed(1)}-${Math.max(...rates['transformers.js']).toFixed(1)} | ${diff.toExponential(1)} |`,
     );
@@ -141,4 +177,7 @@ for (const row of rows) console.log(row);
 const names = Object.keys(ratios).sort(
   (a, b) => Number(!a.includes('-concurrent')) - Number(!b.includes('-concurrent')),
 );
-for (const name of names) console.log(`RATIO ${name} ${ratios[name].toFixed(3)}`);
+finishRatios(
+  names.map((name) => ratioLine(name, ratios[name].value, { missing: null, ...ratios[name] })),
+  disagreements,
+);

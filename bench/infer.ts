@@ -17,13 +17,15 @@
 //    read from /proc around every batch of runs; a batch during which they used < 0.3 cores is "quiet". More rounds
 //    are run (within a time limit) until every runner has enough quiet runs. Figures: median, min and p90 of a
 //    runner's quiet runs where it has enough of them, else of all its runs (marked "all" in the table).
-// 5. Agreement: last_hidden_state of the 1x32 case, max |diff| between the runtimes.
+// 5. Agreement: last_hidden_state of both cases from every runner against the reference (PyTorch 2 threads, else
+//    onnxruntime-node 2 threads) within PARITY (below), on outputs that are not degenerate (finite, not constant, rows
+//    that differ); any disagreement makes the run exit 1.
 //
 // Output ends with, and nothing after:
 //   RATIO infer-1x32 <onnxruntime-node 2 threads median / PyTorch 2 threads median>
 //   RATIO infer-32x128 <...>
-// Without torch in /usr/bin/python3 the denominators are the figures measured on this VM before (torch 1.13 CPU,
-// 2 threads: 10 ms and 666 ms, the lower ends of 10-16 ms and 666-820 ms), and the output says so.
+// A number only when PyTorch ran in this run, both sides have enough quiet runs, and they agree; otherwise
+// `RATIO infer-<case> n/a (<why>)` (without torch in /usr/bin/python3: n/a, never a figure from an earlier run).
 //
 // --quick: fewer rounds, no waiting (a smoke run). --rounds N: minimum rounds for both cases. --keep: keep the temp
 // folder. --quiet-wait S: before each round wait up to S seconds (default 5) for other processes to leave the CPUs idle.
@@ -40,7 +42,6 @@ import {
   figures,
   fmt,
   makeCase,
-  maxAbsDiff,
   measure,
   pairMedians,
   probeTorch,
@@ -50,9 +51,14 @@ import {
   type MeasureLog,
   type Plan,
 } from './lib/infer-common.ts';
+import { degenerate, finishRatios, maxAbsDifference, ratioLine } from './lib/honest-ratio.ts';
 
-/** torch 1.13 CPU, 2 threads, measured on this VM before this benchmark could run torch itself (lower ends). */
-const REFERENCE_TORCH_MS: Record<string, number> = { '1x32': 10, '32x128': 666 };
+/**
+ * Largest |diff| of last_hidden_state allowed between two runtimes, relative to the largest |value| (at least 1):
+ * float32 kernels that sum in different orders over 6 layers drift by ~1e-6 of the scale; a different computation
+ * (a missing layer, another mask, another GELU) is off by far more than 1e-4.
+ */
+const PARITY = 1e-4;
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -132,10 +138,11 @@ if (torch.ok) {
   torch2 = await tryStart(() => Runner.torch('torch-2t', 2, modelDir, casesFile), 'PyTorch 2 threads');
   torch1 = await tryStart(() => Runner.torch('torch-1t', 1, modelDir, casesFile), 'PyTorch 1 thread');
 } else {
-  notes.push(
-    `PyTorch: not measured: ${torch.reason}; ratios use the reference figures (torch 1.13 CPU, 2 threads: 1x32 ${REFERENCE_TORCH_MS['1x32']} ms, 32x128 ${REFERENCE_TORCH_MS['32x128']} ms)`,
-  );
+  notes.push(`PyTorch: not measured: ${torch.reason}; no ratio against it (n/a)`);
 }
+const torchMissing = torch2
+  ? null
+  : `PyTorch not measured in this run: ${torch.ok ? notes.filter((n) => n.includes('PyTorch')).join('; ') || 'it did not start' : torch.reason}`;
 if (!node2) throw new Error(`onnxruntime-node 2 threads could not run the model: ${notes.join('; ')}`);
 
 const measureLogs = new Map<string, MeasureLog>();
@@ -145,12 +152,14 @@ for (const plan of [...plans].reverse()) {
   measureLogs.set(plan.caseName, await measure(runners, plan, log, quietMs));
 }
 
-// Agreement on 1x32: every runner's last_hidden_state against the reference (torch 2 threads, else ort-node 2 threads).
+// Agreement: every runner's last_hidden_state of both cases, kept for the report below.
 const outputs = new Map<string, Float32Array>();
 for (const r of runners) {
-  const file = path.join(tmp, `${r.label}-1x32.f32`);
-  await r.request({ cmd: 'dump', case: '1x32', file });
-  outputs.set(r.label, readFloat32(file));
+  for (const plan of plans) {
+    const file = path.join(tmp, `${r.label}-${plan.caseName}.f32`);
+    await r.request({ cmd: 'dump', case: plan.caseName, file });
+    outputs.set(`${r.label} ${plan.caseName}`, readFloat32(file));
+  }
 }
 for (const r of runners) await r.quit();
 
@@ -203,31 +212,41 @@ for (const plan of plans) {
 console.log('');
 
 const reference = torch2 ?? node2;
-const refOut = outputs.get(reference.label)!;
-let scale = 0;
-for (const x of refOut) scale = Math.max(scale, Math.abs(x));
-for (const r of runners) {
-  if (r === reference) continue;
-  console.log(
-    `agreement 1x32 last_hidden_state: ${r.label} vs ${reference.label} max |diff| ${maxAbsDiff(outputs.get(r.label)!, refOut).toExponential(2)} (max |value| ${scale.toFixed(2)})`,
-  );
+/** Per case: how the runners disagree with the reference (or why the outputs cannot tell), null when they agree. */
+const disagreements: string[] = [];
+const disagreementOf = new Map<string, string>();
+for (const plan of plans) {
+  const c = plan.caseName;
+  const batch = cases.find((k) => k.name === c)!;
+  const refOut = outputs.get(`${reference.label} ${c}`)!;
+  let scale = 0;
+  for (const x of refOut) scale = Math.max(scale, Math.abs(x));
+  const flat = degenerate(refOut, batch.batch * batch.seq);
+  const problems: string[] = flat ? [`${reference.label}'s ${c} output is degenerate (${flat})`] : [];
+  for (const r of runners) {
+    if (r === reference) continue;
+    const diff = maxAbsDifference(outputs.get(`${r.label} ${c}`)!, refOut);
+    const ok = diff <= PARITY * Math.max(1, scale);
+    console.log(
+      `agreement ${c} last_hidden_state: ${r.label} vs ${reference.label} max |diff| ${diff.toExponential(2)} (max |value| ${scale.toFixed(2)}, allowed ${(PARITY * Math.max(1, scale)).toExponential(2)}) ${ok ? 'ok' : 'DIFFERENT'}`,
+    );
+    if (!ok) problems.push(`${r.label} vs ${reference.label}: max |diff| ${diff.toExponential(2)}`);
+  }
+  if (problems.length) {
+    disagreementOf.set(c, problems.join('; '));
+    disagreements.push(`infer-${c}: ${problems.join('; ')}`);
+  }
 }
 
-/** x / PyTorch 2 threads (or the reference figure), on a common footing; with the footing named. */
+/** x / PyTorch (the runner `over`), on a common footing, with the footing named; n/a without it. */
 function ratio(r: Runner, plan: Plan, over: Runner | null = torch2): string {
-  if (!over) {
-    const f = figures(r, plan);
-    const ref = REFERENCE_TORCH_MS[plan.caseName]!;
-    return `${(f.s.median / ref).toFixed(3)} (${fmt(f.s.median)} / ${ref} ms reference, ${f.basis} runs)`;
-  }
+  if (!over) return `n/a (${torchMissing})`;
   const [a, b, basis] = pairMedians(r, over, plan);
   return `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} runs)`;
 }
-const basis = torch2
-  ? `PyTorch ${torch2.ready.version.replace('torch ', '')} 2 threads, measured in this run`
-  : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
 console.log(
-  `ratio basis: ${basis}; RATIO = onnxruntime-node 2 threads / PyTorch 2 threads (same thread count each side)`,
+  `ratio basis: ${torch2 ? `PyTorch ${torch2.ready.version.replace('torch ', '')} 2 threads, measured in this run` : 'none (PyTorch not measured)'}; ` +
+    'RATIO = onnxruntime-node 2 threads / PyTorch 2 threads (same thread count each side), quiet runs only',
 );
 for (const plan of plans) {
   const c = plan.caseName;
@@ -247,12 +266,17 @@ for (const plan of plans) {
 }
 if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
 else log(`kept ${tmp}`);
-for (const plan of plans) {
-  const value = torch2
-    ? (() => {
-        const [a, b] = pairMedians(node2, torch2, plan);
-        return a / b;
-      })()
-    : figures(node2, plan).s.median / REFERENCE_TORCH_MS[plan.caseName]!;
-  console.log(`RATIO infer-${plan.caseName} ${value.toFixed(3)}`);
-}
+const ratioLines = plans.map((plan) => {
+  const name = `infer-${plan.caseName}`;
+  if (!torch2) return ratioLine(name, NaN, { missing: torchMissing, noisy: null, disagreement: null });
+  const [a, b, basis] = pairMedians(node2, torch2, plan);
+  return ratioLine(name, a / b, {
+    missing: null,
+    noisy:
+      basis === 'quiet'
+        ? null
+        : `fewer than ${plan.minQuiet} quiet runs on a side (${node2.times(plan.caseName, 'quiet').length} and ${torch2.times(plan.caseName, 'quiet').length}): the machine was busy`,
+    disagreement: disagreementOf.get(plan.caseName) ?? null,
+  });
+});
+finishRatios(ratioLines, disagreements);

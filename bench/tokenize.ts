@@ -14,6 +14,9 @@
 //
 // Output ends with one line per tokenizer, and nothing after them:
 //   RATIO tokenize-<tokenizer> <best edgeclass variant / fastest anchor variant>
+// A number only when both variants' timed passes ran on a quiet machine (other processes under QUIET_CORES) and
+// every variant gave the reference's input_ids for every text (compared by digest, from an untimed pass); otherwise
+// `n/a (<why>)`. Any variant whose ids differ makes the run exit 1.
 //
 // --quick: 1 warm-up, 3 passes, the first 1000 texts (a smoke run). Paths: EDGECLASS_MODELS_DIR (tokenizer folders),
 // EDGECLASS_DATASETS_DIR (agnews/test.tsv); default ../shared/{models,datasets} beside the repository.
@@ -31,6 +34,8 @@ import {
   median,
   type WorkerResult,
 } from './lib/tokenize-common.ts';
+import { finishRatios, naLine, ratioLine } from './lib/honest-ratio.ts';
+import { QUIET_CORES } from './lib/infer-common.ts';
 
 const WORKER = path.join(REPO_ROOT, 'bench', 'lib', 'tokenize-worker.ts');
 const CHILD_TIMEOUT_MS = 10 * 60_000;
@@ -226,6 +231,25 @@ async function main(): Promise<void> {
   }
   console.log('');
 
+  // The ids themselves: every variant against Hugging Face's Rust tokenizers, text by text (digests of input_ids).
+  console.log('## input_ids, against ' + REFERENCE_VARIANT);
+  const idsDiffer = new Map<string, string>();
+  for (const tokenizer of o.tokenizers) {
+    const ref = results.get(key(REFERENCE_VARIANT, tokenizer));
+    for (const variant of o.variants) {
+      const r = results.get(key(variant, tokenizer));
+      if (!r || !ref || r === ref) continue;
+      const differing: number[] = [];
+      for (let i = 0; i < ref.idDigests.length; i++) if (r.idDigests[i] !== ref.idDigests[i]) differing.push(i);
+      if (r.idDigests.length !== ref.idDigests.length || differing.length) {
+        const why = `${variant} gives other input_ids than ${REFERENCE_VARIANT} for ${differing.length} of ${ref.idDigests.length} texts (first: text #${(differing[0] ?? 0) + 1})`;
+        idsDiffer.set(tokenizer, [idsDiffer.get(tokenizer), why].filter(Boolean).join('; '));
+        console.log(`  ${tokenizer.padEnd(18)} ${variant.padEnd(20)} MISMATCH: ${why}`);
+      } else console.log(`  ${tokenizer.padEnd(18)} ${variant.padEnd(20)} same input_ids for every text`);
+    }
+  }
+  console.log('');
+
   // The table.
   console.log('## Results (tokens/s: median of the timed passes; min/max of the same passes)');
   console.log('');
@@ -253,6 +277,7 @@ async function main(): Promise<void> {
   // RATIO lines, last.
   const ratioLines: string[] = [];
   const explain: string[] = [];
+  const disagreements: string[] = [];
   for (const tokenizer of o.tokenizers) {
     const pick = (kind: 'edgeclass' | 'anchor') =>
       VARIANTS.filter((v) => v.kind === kind && o.variants.includes(v.name))
@@ -261,21 +286,32 @@ async function main(): Promise<void> {
         .sort((a, b) => b.medianTokensPerSec - a.medianTokensPerSec)[0];
     const best = pick('edgeclass');
     const anchor = pick('anchor');
-    if (best && anchor) {
-      const ratio = best.medianTokensPerSec / anchor.medianTokensPerSec;
-      explain.push(
-        `ratio ${tokenizer}: ${best.variant} ${fmtInt(best.medianTokensPerSec)} / ${anchor.variant} ${fmtInt(anchor.medianTokensPerSec)} tokens/s`,
-      );
-      ratioLines.push(`RATIO tokenize-${tokenizer} ${ratio.toFixed(3)}`);
-    } else {
+    const name = `tokenize-${tokenizer}`;
+    const differ = idsDiffer.get(tokenizer) ?? null;
+    if (differ) disagreements.push(`${name}: ${differ}`);
+    if (!best || !anchor) {
       explain.push(`ratio ${tokenizer}: n/a (${best ? 'no anchor result' : 'no edgeclass result'})`);
-      ratioLines.push(`RATIO tokenize-${tokenizer} n/a`);
+      ratioLines.push(naLine(name, best ? 'no anchor result in this run' : 'no edgeclass result in this run'));
+      continue;
     }
+    const ratio = best.medianTokensPerSec / anchor.medianTokensPerSec;
+    const busy = [best, anchor].filter((r) => r.othersCores !== null && r.othersCores >= QUIET_CORES);
+    const noisy = busy.length
+      ? `other processes used ${busy.map((r) => `${r.othersCores!.toFixed(2)} cores during ${r.variant}`).join(' and ')} (quiet: < ${QUIET_CORES})`
+      : null;
+    const missingRef = results.has(key(REFERENCE_VARIANT, tokenizer))
+      ? null
+      : `no ${REFERENCE_VARIANT} result to check the ids against`;
+    explain.push(
+      `ratio ${tokenizer}: ${best.variant} ${fmtInt(best.medianTokensPerSec)} / ${anchor.variant} ${fmtInt(anchor.medianTokensPerSec)} tokens/s` +
+        ` (others' CPU ${[best, anchor].map((r) => r.othersCores?.toFixed(2) ?? '?').join(' / ')} cores)`,
+    );
+    ratioLines.push(ratioLine(name, ratio, { missing: missingRef, noisy, disagreement: differ }));
   }
   for (const line of explain) console.log(line);
   console.log(`load average at end (1/5/15 min): ${loadavg()}`);
   console.log(`elapsed: ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
-  for (const line of ratioLines) console.log(line);
+  finishRatios(ratioLines, disagreements);
   if (errors.size > 0) process.exitCode = 1;
 }
 

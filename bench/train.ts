@@ -27,12 +27,19 @@
 // alone. Figures: median, min, max of a runner's quiet steps where it has enough of them, else of all its steps.
 // Graph building, serialization and session creation are timed and printed apart, with each runner's peak RSS.
 //
+// Both sides computed the same thing: before timing a case, edgeclass (bench/lib/train-worker.ts --first-loss) builds
+// it with dropout off, writes its initial weights to a safetensors file and takes one step; PyTorch loads those weights
+// (--weights) and computes the loss of the same batch with dropout off. The two first-step losses must agree within
+// LOSS_TOLERANCE, or the run exits 1. PyTorch then trains from those weights (its own dropout masks).
+//
 // Output ends with, and nothing after:
 //   RATIO train-A <edgeclass (float64 backward) median / PyTorch median>
 //   RATIO train-B <...>
 //   RATIO train-C <...>
-// Without torch in /usr/bin/python3 the denominators are the figures measured on this VM before (torch 1.13 CPU,
-// 2 threads, lower ends: A 945 ms, B 259 ms, C 4200 ms), and the output says so.
+// A number only when PyTorch ran in this run, both sides have enough quiet steps, and their first losses agree;
+// otherwise `RATIO train-<case> n/a (<why>)` (without torch in /usr/bin/python3: n/a, never a figure from an earlier
+// run).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +59,7 @@ import {
   type MeasureLog,
   type Plan,
 } from './lib/infer-common.ts';
+import { finishRatios, naLine, ratioLine } from './lib/honest-ratio.ts';
 import { caseInputs, CASES, LEARNING_RATE, VOCAB, WEIGHT_DECAY, type TrainCase } from './lib/train-cases.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -150,15 +158,29 @@ interface CaseResult {
   dumps: Map<Runner, EdgeDump | TorchDump>;
   log: MeasureLog | null;
   notes: string[];
+  /** The first-step losses from the same weights with dropout off, and how they disagree (null: they agree). */
+  firstLoss: { edgeclass: number | null; torch: number | null; disagreement: string | null; unchecked: string | null };
 }
+
+/**
+ * Largest difference allowed between the two first-step losses (about ln 2 = 0.69 here): the same float32 forward
+ * from the same weights and batch differs by ~1e-6 between two libraries' kernels; another computation (a missing
+ * layer, dropout left on, another pooling) by far more than 1e-4.
+ */
+const LOSS_TOLERANCE = 1e-4;
 
 const torchProbe = probeTorch();
 const notes: string[] = [];
-if (!torchProbe.ok) {
-  notes.push(
-    `PyTorch: not measured: ${torchProbe.reason}; ratios use the reference figures (torch 1.13 CPU, 2 threads, lower ends: ` +
-      `${caseNames.map((n) => `${n} ${CASES[n as 'A'].referenceTorchMs} ms`).join(', ')})`,
-  );
+if (!torchProbe.ok) notes.push(`PyTorch: not measured: ${torchProbe.reason}; no ratio against it (n/a)`);
+
+/** edgeclass's first-step loss with dropout off; writes the initial weights it used to `weightsFile`. */
+function edgeclassFirstLoss(c: TrainCase, weightsFile: string): number {
+  const args = ['--import', 'tsx', WORKER, '--case', c.name, '--precision', 'float64', '--threads', '2'];
+  const r = spawnSync(process.execPath, [...args, '--first-loss', weightsFile], { encoding: 'utf8', timeout: 600_000 });
+  const line = r.stdout?.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !line.startsWith('{'))
+    throw new Error(`edgeclass --first-loss failed (${r.status ?? r.signal}): ${(r.stderr ?? '').trim().slice(-500)}`);
+  return (JSON.parse(line) as { loss: number }).loss;
 }
 
 async function tryStart(list: Runner[], caseNotes: string[], make: () => Runner, what: string): Promise<Runner | null> {
@@ -204,7 +226,21 @@ for (const name of caseNames) {
     { make: edge(`edgeclass-f64-${c.name}`, 'float64'), what: 'edgeclass, float64 backward (default)', slot: 'f64' },
     { make: edge(`edgeclass-f32-${c.name}`, 'float32'), what: 'edgeclass, float32 backward', slot: 'f32' },
   ];
+  const firstLoss: CaseResult['firstLoss'] = {
+    edgeclass: null,
+    torch: null,
+    disagreement: null,
+    unchecked: torchProbe.ok ? null : 'PyTorch not measured',
+  };
+  const weightsFile = path.join(tmp, `weights-${c.name}.safetensors`);
   if (torchProbe.ok) {
+    try {
+      firstLoss.edgeclass = edgeclassFirstLoss(c, weightsFile);
+    } catch (err) {
+      firstLoss.unchecked = `edgeclass's first loss could not be computed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  if (torchProbe.ok && firstLoss.edgeclass !== null) {
     makers.push({
       make: () =>
         new Runner(`torch-${c.name}`, 'PyTorch', 2, SYSTEM_PYTHON, [
@@ -213,6 +249,8 @@ for (const name of caseNames) {
           caseFile,
           '--threads',
           '2',
+          '--weights',
+          weightsFile,
         ]),
       what: 'PyTorch 2 threads',
       slot: 'torch',
@@ -231,6 +269,20 @@ for (const name of caseNames) {
     }
     if (!live.length) return;
     runners.push(...live);
+    const torch = slots.torch && live.includes(slots.torch) ? slots.torch : null;
+    if (torch && firstLoss.edgeclass !== null) {
+      // Before any step: PyTorch's loss at the weights edgeclass started from, dropout off.
+      try {
+        const theirs = (await torch.request({ cmd: 'first_loss' })).loss;
+        firstLoss.torch = theirs ?? null;
+        const diff = theirs === undefined ? NaN : Math.abs(theirs - firstLoss.edgeclass);
+        log(`  first-step loss, dropout off: edgeclass ${firstLoss.edgeclass}, PyTorch ${theirs} (|diff| ${diff})`);
+        if (!(diff <= LOSS_TOLERANCE))
+          firstLoss.disagreement = `first-step loss from the same weights, dropout off: edgeclass ${firstLoss.edgeclass}, PyTorch ${theirs} (allowed |diff| ${LOSS_TOLERANCE})`;
+      } catch (err) {
+        firstLoss.unchecked = `PyTorch's first loss could not be computed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
     try {
       // Warm-up (untimed for the figures), then as many rounds as the budget allows.
       log(`  warming up ${live.map((r) => r.label).join(', ')}: ${plan.warmup} step(s) each`);
@@ -273,7 +325,7 @@ for (const name of caseNames) {
       }))
     : null;
   const { f64, f32, torch } = slots;
-  results.push({ c, plan, runners, f64, f32, torch, dumps, log: mlog, notes: caseNotes });
+  results.push({ c, plan, runners, f64, f32, torch, dumps, log: mlog, notes: caseNotes, firstLoss });
 }
 
 // ---- report ----
@@ -365,53 +417,64 @@ console.log(
   `from: the steps the figures come from: "quiet" = steps during which processes outside this benchmark used < ${QUIET_CORES} cores, ` +
     `"all" = every timed step (too few quiet ones). others' CPU: mean cores other processes used while the runner was timed (2 = both). ` +
     `masks / session.run / rest: medians of the edgeclass step's parts (rest = building the feed objects + swapping the outputs in). ` +
-    `The loss moves with dropout and the updates; PyTorch draws its own weights and masks.`,
+    `The loss moves with dropout and the updates; PyTorch starts from edgeclass's weights but draws its own dropout masks.`,
 );
 console.log('');
 
-const basisText = torchProbe.ok
-  ? `PyTorch ${torchVersion?.replace('torch ', '') ?? '?'} 2 threads, measured in this run`
-  : 'reference figures (torch 1.13 CPU, 2 threads, lower end)';
-console.log(`ratio basis: ${basisText}; RATIO = edgeclass (default float64 backward) / PyTorch, goal <= 0.8`);
+console.log(
+  `ratio basis: ${torchProbe.ok ? `PyTorch ${torchVersion?.replace('torch ', '') ?? '?'} 2 threads, measured in this run` : 'none (PyTorch not measured)'}; ` +
+    'RATIO = edgeclass (default float64 backward) / PyTorch, quiet steps only, goal <= 0.8',
+);
 const ratios: string[] = [];
-const busy = results
-  .flatMap((res) => res.runners.map((r) => r.othersMean(res.c.name)))
-  .filter((x): x is number => x !== null);
-if (busy.length && Math.max(...busy) > 0.5) {
-  console.log(
-    `warning: other processes used up to ${Math.max(...busy).toFixed(2)} of the 2 cores while steps were timed. PyTorch's OpenMP threads ` +
-      `slow down far more than ONNX Runtime's when the CPUs are taken, so these in-run ratios flatter edgeclass; compare with the ratios to the reference figures.`,
-  );
-}
+const disagreements: string[] = [];
 for (const res of results) {
-  const { c, plan } = res;
-  const ratioOf = (r: Runner | null): { value: number; text: string } => {
-    if (!r) return { value: NaN, text: 'not measured' };
-    if (!res.torch) {
-      const m = figures(r, plan).s.median;
+  const { c, plan, firstLoss } = res;
+  const name = `train-${c.name}`;
+  if (firstLoss.edgeclass !== null || firstLoss.torch !== null)
+    console.log(
+      `agreement ${name}: first-step loss from the same weights, dropout off: edgeclass ${firstLoss.edgeclass ?? '-'}, PyTorch ${firstLoss.torch ?? '-'} ` +
+        `${firstLoss.disagreement ? 'DIFFERENT' : firstLoss.unchecked ? `(unchecked: ${firstLoss.unchecked})` : `ok (allowed |diff| ${LOSS_TOLERANCE})`}`,
+    );
+  if (firstLoss.disagreement) disagreements.push(`${name}: ${firstLoss.disagreement}`);
+  const ratioOf = (r: Runner | null): { value: number; text: string; basis: 'quiet' | 'all' | null } => {
+    if (!r) return { value: NaN, text: 'not measured', basis: null };
+    if (!res.torch)
       return {
-        value: m / c.referenceTorchMs,
-        text: `${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / reference ${c.referenceTorchMs} ms)`,
+        value: NaN,
+        text: `n/a (PyTorch not measured: ${torchProbe.ok ? (firstLoss.unchecked ?? 'it did not start') : torchProbe.reason})`,
+        basis: null,
       };
-    }
     const [a, b, basis] = pairMedians(r, res.torch, plan);
-    return { value: a / b, text: `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} steps)` };
+    return { value: a / b, text: `${(a / b).toFixed(3)} (${fmt(a)} / ${fmt(b)} ms, ${basis} steps)`, basis };
   };
   const d64 = ratioOf(res.f64);
   const d32 = ratioOf(res.f32);
-  console.log(`ratio train-${c.name} float64 backward (default): ${d64.text}`);
-  console.log(`ratio train-${c.name} float32 backward: ${d32.text} (informational)`);
-  if (res.torch) {
-    // PyTorch's OpenMP threads slow down far more than ONNX Runtime's when other processes take the CPUs, so on a busy
-    // machine the in-run ratio flatters edgeclass: the reference figure is the steadier yardstick then.
-    const m = res.f64 ? figures(res.f64, plan).s.median : NaN;
-    console.log(
-      `ratio train-${c.name} float64 backward vs the reference figure: ${(m / c.referenceTorchMs).toFixed(3)} (${fmt(m)} / ${c.referenceTorchMs} ms, ` +
-        `torch 1.13 measured before on this VM: ${c.referenceRange}) (informational)`,
+  console.log(`ratio ${name} float64 backward (default): ${d64.text}`);
+  console.log(`ratio ${name} float32 backward: ${d32.text} (informational)`);
+  if (!res.torch) {
+    ratios.push(
+      naLine(
+        name,
+        `PyTorch not measured in this run: ${torchProbe.ok ? (firstLoss.unchecked ?? 'it did not start') : torchProbe.reason}`,
+      ),
     );
+    continue;
   }
-  ratios.push(`RATIO train-${c.name} ${Number.isFinite(d64.value) ? d64.value.toFixed(3) : 'NaN'}`);
+  ratios.push(
+    ratioLine(name, d64.value, {
+      missing: res.f64
+        ? firstLoss.torch === null
+          ? (firstLoss.unchecked ?? 'PyTorch gave no first loss')
+          : null
+        : 'edgeclass (float64 backward) not measured',
+      noisy:
+        d64.basis === 'quiet'
+          ? null
+          : `fewer than ${plan.minQuiet} quiet steps on a side: other processes used the CPUs while steps were timed`,
+      disagreement: firstLoss.disagreement,
+    }),
+  );
 }
 if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
 else log(`kept ${tmp}`);
-for (const line of ratios) console.log(line);
+finishRatios(ratios, disagreements);

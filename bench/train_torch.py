@@ -3,7 +3,7 @@
 
 Run by bench/train.ts with Debian's /usr/bin/python3 (python3-torch); not a project dependency.
 
-    /usr/bin/python3 bench/train_torch.py --case FILE --threads N
+    /usr/bin/python3 bench/train_torch.py --case FILE --threads N [--weights SAFETENSORS]
 
 FILE (written by bench/train.ts): JSON with name, layers, hidden, heads, intermediate, vocab, batch, seq, input_ids
 (row-major [batch, seq]), labels, freeze {embeddings, layers}, lr, weight_decay. attention_mask is all ones,
@@ -11,7 +11,13 @@ token_type_ids all zeros. Serves bench/lib/infer-common.ts's line protocol on st
 
     -> {"cmd": "run", "case": "A", "n": 1}      <- {"ok": true, "times": [ms, ...]}
     -> {"cmd": "dump", "case": "A", "file": F}  <- {"ok": true}   (F: JSON with losses and peak RSS)
+    -> {"cmd": "first_loss"}                    <- {"ok": true, "loss": L}   (before any step: the loss at the
+                                                   initial weights with dropout off, no update)
     -> {"cmd": "quit"}
+
+--weights: the initial weights from that file (edgeclass's, written by bench/lib/train-worker.ts --first-loss; names
+as BertModel's plus project_head.classifier) instead of drawing them, so that first_loss checks both sides compute
+the same thing.
 
 The model is Hugging Face's BertModel written out with torch.nn.functional, bench/lib/torch_bert.py's encoder as in
 bench/infer_torch.py (eager attention, post-LN, erf GELU, additive float32-min mask), in train mode: dropout 0.1 after
@@ -38,10 +44,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
 from torch_bert import BertEncoder, reply, serve  # noqa: E402
+from infer_torch import read_safetensors  # noqa: E402  (bench/, the script's own folder, is on sys.path)
 
 
 class Bert(BertEncoder):
-    def __init__(self, spec):
+    def __init__(self, spec, weights=None):
         super().__init__({}, spec['hidden'], spec['heads'], spec['layers'], eps=1e-12, dropout=0.1)
         H, I = self.H, spec['intermediate']
         g = torch.Generator().manual_seed(0)
@@ -77,6 +84,13 @@ class Bert(BertEncoder):
             if name == 'embeddings.word_embeddings.weight':
                 t[0].zero_()  # padding row
             self.w[name] = t
+        if weights is not None:
+            for name, t in self.w.items():
+                if name not in weights:
+                    raise SystemExit(f'--weights: no tensor {name}')
+                if tuple(weights[name].shape) != tuple(t.shape):
+                    raise SystemExit(f'--weights: {name} has shape {tuple(weights[name].shape)}, not {tuple(t.shape)}')
+                self.w[name] = weights[name].clone()
         frozen_layers = spec['freeze']['layers']
         for name, t in self.w.items():
             frozen = (spec['freeze']['embeddings'] and name.startswith('embeddings.')) or (
@@ -96,6 +110,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--case', required=True)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--weights')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -103,7 +118,7 @@ def main():
     t0 = time.perf_counter()
     with open(args.case) as f:
         spec = json.load(f)
-    model = Bert(spec)
+    model = Bert(spec, read_safetensors(args.weights) if args.weights else None)
     B, T = spec['batch'], spec['seq']
     ids = torch.tensor(spec['input_ids'], dtype=torch.long).view(B, T)
     feeds = (ids, torch.ones_like(ids), torch.zeros_like(ids))
@@ -146,7 +161,18 @@ def main():
             json.dump({'losses': losses, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, f)
         return {'ok': True}
 
-    serve({'run': run, 'dump': dump})
+    def first_loss(msg):
+        if losses:
+            raise ValueError('first_loss after a training step: the weights have moved')
+        p, model.p = model.p, 0.0
+        try:
+            with torch.no_grad():
+                loss = F.cross_entropy(model.forward(*feeds), labels).item()
+        finally:
+            model.p = p
+        return {'ok': True, 'loss': loss}
+
+    serve({'run': run, 'dump': dump, 'first_loss': first_loss})
 
 
 if __name__ == '__main__':

@@ -50,7 +50,9 @@ describe('hostile inputs finish quickly', () => {
           truncation: { maxLength: 512, strategy: 'longest_first', stride: 0, side: 'right' },
         });
         expect(e.ids.length).toBeLessThanOrEqual(512);
-        expect(performance.now() - t0).toBeLessThan(3000);
+        // A generous bound, on purpose: each case took 0.9 s at most at load 12 on 2 cores, while a path quadratic in
+        // these 100,000-character inputs does ~1e10 steps; 10 s still tells them apart without failing a slow machine.
+        expect(performance.now() - t0).toBeLessThan(10_000);
       });
     }
   }

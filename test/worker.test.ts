@@ -300,12 +300,14 @@ describe('edgeclass worker against the protocol', () => {
     const a = await startWorker(edge, { maxJobs: 1, heartbeatIntervalMs: 200 });
     await a.worker.done();
     expect(a.outcomes).toMatchObject([{ status: 'lease_lost' }]);
-    // A stopped training at once, and sent nothing for the job after its first 409.
+    // A stopped training, and nothing it sent after its first 409 was accepted: at most the calls it already had in
+    // flight (heartbeat, events, a checkpoint upload), each refused. Counted in the edge's order, not timed.
     const first409 = edge.calls.find((c) => c.worker === a.worker.id && c.status === 409)!;
     expect(a.phases.at(-1)!.phase).toBe('stopped');
-    expect(a.phases.at(-1)!.at - first409.at).toBeLessThan(1000);
     console.log(`lease lost: training stopped ${a.phases.at(-1)!.at - first409.at} ms after the first 409`);
-    expect(edge.calls.filter((c) => c.worker === a.worker.id && c.at > first409.at + 1000)).toEqual([]);
+    const afterFirst409 = edge.calls.slice(edge.calls.indexOf(first409) + 1).filter((c) => c.worker === a.worker.id);
+    expect(afterFirst409.length).toBeLessThanOrEqual(3);
+    expect(afterFirst409.filter((c) => c.status !== 409)).toEqual([]);
     const resumeStep = Math.max(...edge.jobs.get(job.job.id)!.checkpoints.keys());
 
     const b = await startWorker(edge, { maxJobs: 1 });
@@ -336,9 +338,11 @@ describe('edgeclass worker against the protocol', () => {
       hyperparameters: { ...HP, n_epochs: 50, eval_steps: null },
     });
     let cancelledAt = 0;
+    let heartbeatsAtCancel = 0;
     edge.after = ({ path: p, job: j }) => {
       if (!cancelledAt && j && p.endsWith('/events') && j.events.some((e) => e.type === 'metrics')) {
         cancelledAt = Date.now();
+        heartbeatsAtCancel = j.heartbeats.length;
         edge.cancel(j.job.id);
       }
     };
@@ -350,11 +354,21 @@ describe('edgeclass worker against the protocol', () => {
     expect(j.resultFiles.size).toBe(0);
     const stopped = phases.find((p) => p.phase === 'stopped')!.at;
     const completed = edge.calls.find((c) => c.path.endsWith('/complete'))!.at;
-    expect(stopped - cancelledAt).toBeLessThan(1500);
     console.log(
       `cancel: training stopped ${stopped - cancelledAt} ms after the cancel, completed after ${completed - cancelledAt} ms (heartbeat every 200 ms)`,
     );
-    expect(completed - cancelledAt).toBeLessThan(3000);
+    // Promptly, in steps rather than milliseconds (a loaded machine stretches any time bound): after the first
+    // heartbeat that could carry the cancel, training went on for a small part of the job (the step in flight and
+    // those the worker thread takes while the answer makes its way back: 8 of 650 on an idle machine), never through
+    // the 50 epochs it was set for. A quarter of the job leaves room for a machine many times slower.
+    const reported = j.heartbeats.map((h) => h.step ?? 0);
+    const atCancel = reported[heartbeatsAtCancel]!;
+    const totalSteps = j.heartbeats.find((h) => h.total_steps)!.total_steps!;
+    console.log(
+      `cancel: ${Math.max(...reported) - atCancel} steps after the heartbeat that carried it (of ${totalSteps})`,
+    );
+    expect(Math.max(...reported) - atCancel).toBeLessThanOrEqual(totalSteps / 4);
+    expect(stopped).toBeLessThanOrEqual(completed);
     expect(j.events.at(-1)).toMatchObject({ type: 'message', data: { phase: 'cancelled' } });
   });
 
@@ -379,8 +393,9 @@ describe('edgeclass worker against the protocol', () => {
     expect(a.outcomes).toMatchObject([{ status: 'lease_lost' }]);
     const aStopped = a.phases.find((p) => p.phase === 'stopped')!.at;
     const leaseA = edge.jobs.get(job.job.id)!.lease!;
+    // The property is the ordering: training stopped before the lease it could not renew expired.
     expect(aStopped).toBeLessThanOrEqual(leaseA.expiresAtMs);
-    expect(aStopped - lastRenewal).toBeLessThan(2000 + 500);
+    expect(aStopped).toBeGreaterThanOrEqual(lastRenewal);
     console.log(`partition: training stopped ${leaseA.expiresAtMs - aStopped} ms before the lease expired (2 s lease)`);
 
     const b = await startWorker(edge, { maxJobs: 1 });

@@ -32,6 +32,8 @@ export type Request =
   | { cmd: 'run'; case: string; n: number }
   | { cmd: 'dump'; case: string; file: string }
   | { cmd: 'quit' };
+/** PyTorch's train runner only: the loss at its (loaded) initial weights with dropout off, before any step. */
+export type FirstLossRequest = { cmd: 'first_loss' };
 
 export type Reply =
   | {
@@ -42,7 +44,7 @@ export type Reply =
       threads: number;
       options?: Record<string, unknown>;
     }
-  | { ok: true; times?: number[]; dims?: number[] }
+  | { ok: true; times?: number[]; dims?: number[]; loss?: number }
   | { ok: false; error: string };
 
 /**
@@ -151,7 +153,7 @@ export class Runner {
     return this;
   }
 
-  async request(msg: Request): Promise<Extract<Reply, { ok: true }>> {
+  async request(msg: Request | FirstLossRequest): Promise<Extract<Reply, { ok: true }>> {
     this.child.stdin!.write(JSON.stringify(msg) + '\n');
     const r = await this.next();
     if (!('ok' in r) || !r.ok) throw new Error(`${this.label}: ${'error' in r ? r.error : JSON.stringify(r)}`);
@@ -259,6 +261,14 @@ function cpuSnapshot(): CpuSnapshot | null {
 function othersCores(a: CpuSnapshot | null, b: CpuSnapshot | null): number | null {
   if (!a || !b || b.at - a.at < 1) return null;
   return Math.max(0, (b.busy - a.busy - (b.own - a.own)) / TICKS_PER_S / ((b.at - a.at) / 1000));
+}
+
+/** Runs `task` and measures the cores' worth of CPU that processes outside this benchmark used meanwhile (null
+ * without /proc): what tells a quiet sample from a busy one. */
+export async function othersCoresDuring<T>(task: () => Promise<T>): Promise<{ value: T; others: number | null }> {
+  const before = cpuSnapshot();
+  const value = await task();
+  return { value, others: othersCores(before, cpuSnapshot()) };
 }
 
 /**

@@ -115,6 +115,11 @@ export interface WorkerResult {
   maxTokensPerSec: number;
   /** len(input_ids) per text (of the last pass), for checking variants against each other. */
   lengths: number[];
+  /** Per text, the first 128 bits of SHA-256 over its input_ids (int32 LE), from an untimed pass after the timed
+   * ones: variants are compared on the ids themselves, not their counts. */
+  idDigests: string[];
+  /** Cores' worth of CPU other processes used during the timed passes (null without /proc). */
+  othersCores: number | null;
   gcBetweenPasses: boolean;
 }
 

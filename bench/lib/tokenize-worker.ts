@@ -4,6 +4,7 @@
 //
 //   node --expose-gc --import tsx bench/lib/tokenize-worker.ts --variant <name> --tokenizer <id>
 //        [--warmup N] [--passes N] [--limit N]
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -19,9 +20,12 @@ import {
   type PassResult,
   type WorkerResult,
 } from './tokenize-common.ts';
+import { othersCoresDuring } from './infer-common.ts';
 
-/** Tokenizes every text, writes len(input_ids) per text into `lengths`, returns their sum. */
-type RunPass = (texts: string[], lengths: Int32Array) => number | Promise<number>;
+/** Tokenizes every text, writes len(input_ids) per text into `lengths`, returns their sum; with `seen` (the
+ * untimed check pass only), hands it each text's input_ids. */
+type RunPass = (texts: string[], lengths: Int32Array, seen?: SeenIds) => number | Promise<number>;
+type SeenIds = (text: number, ids: ArrayLike<number | bigint>) => void;
 
 interface Variant {
   version: string;
@@ -75,7 +79,7 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
       if (loaded.tokenizer === previous) throw new Error('edgeclass: tokenizer object survived between passes');
       previous = loaded.tokenizer;
       if (batch) {
-        return (texts, lengths) => {
+        return (texts, lengths, seen) => {
           const result = tokenize(
             loaded,
             texts.map((t) => ({ text: t, pair: null })),
@@ -87,6 +91,7 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
           let sum = 0;
           for (let i = 0; i < rows.length; i++) {
             const n = rows[i]!.input_ids.length;
+            seen?.(i, rows[i]!.input_ids);
             lengths[i] = n;
             sum += n;
           }
@@ -104,13 +109,17 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
           o: object,
           batch: boolean,
         ) => { encodings: { input_ids: number[] }[] };
-        return (texts, lengths) => {
+        return (texts, lengths, seen) => {
           let sum = 0;
           for (let i = 0; i < texts.length; i++) {
             const { items, batch } = resolve(texts[i]!);
             const rows = call(loaded, items, {}, batch).encodings;
             let n = 0;
             for (const row of rows) n += row.input_ids.length;
+            seen?.(
+              i,
+              rows.flatMap((r) => r.input_ids),
+            );
             lengths[i] = n;
             sum += n;
           }
@@ -118,12 +127,16 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
         };
       }
       const resolveArray = resolveInputs as unknown as (t: string) => ResolvedInput[];
-      return (texts, lengths) => {
+      return (texts, lengths, seen) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
           const rows = tokenize(loaded, resolveArray(texts[i]!), {}).encodings;
           let n = 0;
           for (const row of rows) n += row.input_ids.length;
+          seen?.(
+            i,
+            rows.flatMap((r) => r.input_ids),
+          );
           lengths[i] = n;
           sum += n;
         }
@@ -152,23 +165,26 @@ function rustVariant(id: string, batch: boolean): Variant {
       if (tok === previous) throw new Error('tokenizers: object survived between passes');
       previous = tok;
       if (batch) {
-        return async (texts, lengths) => {
+        return async (texts, lengths, seen) => {
           const encodings = await tok.encodeBatch(texts);
           if (encodings.length !== texts.length)
             throw new Error(`encodeBatch: ${encodings.length} encodings for ${texts.length} texts`);
           let sum = 0;
           for (let i = 0; i < encodings.length; i++) {
             const n = encodings[i]!.getIds().length;
+            seen?.(i, encodings[i]!.getIds());
             lengths[i] = n;
             sum += n;
           }
           return sum;
         };
       }
-      return async (texts, lengths) => {
+      return async (texts, lengths, seen) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
-          const n = (await tok.encode(texts[i]!)).getIds().length;
+          const ids = (await tok.encode(texts[i]!)).getIds();
+          const n = ids.length;
+          seen?.(i, ids);
           lengths[i] = n;
           sum += n;
         }
@@ -191,10 +207,12 @@ async function transformersVariant(id: string): Promise<Variant> {
       const tok = await AutoTokenizer.from_pretrained(id);
       if (tok === previous) throw new Error('transformers.js: tokenizer survived between passes');
       previous = tok;
-      return (texts, lengths) => {
+      return (texts, lengths, seen) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
-          const n = (tok(texts[i]!) as { input_ids: { size: number } }).input_ids.size;
+          const ids = (tok(texts[i]!) as { input_ids: { size: number; data: ArrayLike<number | bigint> } }).input_ids;
+          const n = ids.size;
+          seen?.(i, ids.data);
           lengths[i] = n;
           sum += n;
         }
@@ -215,10 +233,12 @@ async function hfTokenizersVariant(id: string): Promise<Variant> {
       const tok = new Tokenizer(JSON.parse(jsonText), JSON.parse(configText));
       if (tok === previous) throw new Error('@huggingface/tokenizers: object survived between passes');
       previous = tok;
-      return (texts, lengths) => {
+      return (texts, lengths, seen) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
-          const n = tok.encode(texts[i]!).ids.length;
+          const ids = tok.encode(texts[i]!).ids;
+          const n = ids.length;
+          seen?.(i, ids);
           lengths[i] = n;
           sum += n;
         }
@@ -263,7 +283,7 @@ async function main(): Promise<void> {
   const warmupPasses: PassResult[] = [];
   const timed: PassResult[] = [];
 
-  for (let p = 0; p < warmup + passes; p++) {
+  const onePass = async (p: number) => {
     const c0 = performance.now();
     const run = await variant.build();
     constructMs.push(performance.now() - c0);
@@ -277,7 +297,23 @@ async function main(): Promise<void> {
       `  ${variantName} ${id} ${p < warmup ? 'warm-up' : 'pass'} ${p < warmup ? p + 1 : p - warmup + 1}: ` +
         `${tokens} tokens in ${ms.toFixed(0)} ms = ${Math.round(pass.tokensPerSec)} tokens/s\n`,
     );
-  }
+  };
+  for (let p = 0; p < warmup; p++) await onePass(p);
+  // The CPU other processes used while the passes were timed: a busy machine makes a ratio n/a (bench/tokenize.ts).
+  const { others } = await othersCoresDuring(async () => {
+    for (let p = warmup; p < warmup + passes; p++) await onePass(p);
+  });
+  // One more pass, untimed, for the ids themselves: a digest of each text's input_ids, compared across variants.
+  const idDigests: string[] = new Array(texts.length).fill('');
+  const check = await variant.build();
+  await check(texts, new Int32Array(texts.length), (i, ids) => {
+    idDigests[i] = createHash('sha256')
+      .update(new Uint8Array(Int32Array.from(ids as ArrayLike<number>, Number).buffer))
+      .digest('hex')
+      .slice(0, 32);
+  });
+  const missing = idDigests.findIndex((d) => d === '');
+  if (missing >= 0) throw new Error(`the check pass gave no ids for text #${missing + 1}`);
   const all = [...warmupPasses, ...timed];
   if (all.some((p) => p.tokens !== all[0]!.tokens)) {
     throw new Error(`token count changed between passes: ${all.map((p) => p.tokens).join(', ')}`);
@@ -297,6 +333,8 @@ async function main(): Promise<void> {
     minTokensPerSec: Math.min(...rates),
     maxTokensPerSec: Math.max(...rates),
     lengths: Array.from(lengths),
+    idDigests,
+    othersCores: others,
     gcBetweenPasses: gc !== undefined,
   };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);

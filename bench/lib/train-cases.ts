@@ -22,9 +22,6 @@ export interface TrainCase {
   batch: number;
   seq: number;
   freeze: { embeddings: boolean; layers: number };
-  /** torch 1.13 CPU, 2 threads, measured on this VM before (the lower end of the range), ms. */
-  referenceTorchMs: number;
-  referenceRange: string;
 }
 
 export const CASES: Record<TrainCase['name'], TrainCase> = {
@@ -38,8 +35,6 @@ export const CASES: Record<TrainCase['name'], TrainCase> = {
     batch: 16,
     seq: 128,
     freeze: { embeddings: false, layers: 0 },
-    referenceTorchMs: 945,
-    referenceRange: '945-1061 ms',
   },
   B: {
     name: 'B',
@@ -51,8 +46,6 @@ export const CASES: Record<TrainCase['name'], TrainCase> = {
     batch: 16,
     seq: 128,
     freeze: { embeddings: true, layers: 2 },
-    referenceTorchMs: 259,
-    referenceRange: '259-342 ms',
   },
   C: {
     name: 'C',
@@ -64,8 +57,6 @@ export const CASES: Record<TrainCase['name'], TrainCase> = {
     batch: 8,
     seq: 128,
     freeze: { embeddings: false, layers: 0 },
-    referenceTorchMs: 4200,
-    referenceRange: '4.2-6.0 s',
   },
 };
 
@@ -92,7 +83,12 @@ export function caseConfig(c: TrainCase): ModelConfig {
 }
 
 /** The spec the trainer would build for this case (project head, cls pooling, clipping 1.0, train-mode dropout). */
-export function caseSpec(c: TrainCase, precision: Precision, weights?: Map<string, NamedTensor>): StepGraphSpec {
+export function caseSpec(
+  c: TrainCase,
+  precision: Precision,
+  weights?: Map<string, NamedTensor>,
+  dropout = true,
+): StepGraphSpec {
   const config = caseConfig(c);
   return {
     config,
@@ -104,7 +100,7 @@ export function caseSpec(c: TrainCase, precision: Precision, weights?: Map<strin
     adamw: ADAMW,
     decayExclusions: true,
     maxGradNorm: 1.0,
-    dropout: true,
+    dropout,
     // The trainer leaves backwardPrecision unset unless asked: float64 is buildStepGraph's default.
     ...(precision === 'float32' ? { backwardPrecision: 'float32' as const } : {}),
   };
@@ -159,11 +155,16 @@ export interface BuiltStep {
 }
 
 /** rewrite: an experiment's change to the built graph before it is serialized (bench/lib/train-profile.ts). */
-export function buildCase(c: TrainCase, precision: Precision, rewrite?: (step: StepGraph) => void): BuiltStep {
+export function buildCase(
+  c: TrainCase,
+  precision: Precision,
+  rewrite?: (step: StepGraph) => void,
+  dropout = true,
+): BuiltStep {
   const t0 = performance.now();
   const weights = initWeights(caseConfig(c), { seed: SEED, head: 'project' });
   const t1 = performance.now();
-  const step = buildStepGraph(caseSpec(c, precision, weights));
+  const step = buildStepGraph(caseSpec(c, precision, weights, dropout));
   rewrite?.(step);
   const t2 = performance.now();
   const model = serializeGraph(step.graph);

@@ -10,9 +10,14 @@
 //   -> {"cmd": "run", "case": "A", "n": 1}   <- {"ok": true, "times": [ms]}
 //   -> {"cmd": "dump", "case": "A", "file": F} <- {"ok": true}   (F: JSON with every step's breakdown, peak RSS)
 //   -> {"cmd": "quit"}
+//
+// With --first-loss FILE it does one thing and exits: builds the case with dropout off, writes its initial weights to
+// FILE (safetensors, for PyTorch to load), takes one step and prints {"ok": true, "loss": L}: the loss at those
+// weights, which bench/train.ts compares with PyTorch's on the same weights before timing anything.
 import fs from 'node:fs';
 import readline from 'node:readline';
 import * as ort from 'onnxruntime-node';
+import { writeSafetensors } from '../../src/nn/safetensors.ts';
 import { createGraphSession } from '../../src/train/session.ts';
 import type { Reply, Request } from './infer-common.ts';
 import { buildCase, caseInputs, CASES, stepBytes, TrainState, type Precision, type StepTiming } from './train-cases.ts';
@@ -31,6 +36,18 @@ if (!c || (precision !== 'float64' && precision !== 'float32') || !Number.isInte
 
 const send = (reply: Reply | Record<string, unknown>) => process.stdout.write(JSON.stringify(reply) + '\n');
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+
+const firstLossFile = arg('first-loss');
+if (firstLossFile) {
+  const built = buildCase(c, precision, undefined, false);
+  if (built.step.dropoutSites.length) throw new Error('--first-loss: the graph still has dropout sites');
+  fs.writeFileSync(firstLossFile, writeSafetensors(Object.fromEntries(built.weights)));
+  const session = await createGraphSession(built.model, 'cpu', threads);
+  const { loss } = await new TrainState(c, built.step, built.weights, caseInputs(c)).run(session);
+  await session.release();
+  send({ ok: true, loss });
+  process.exit(0);
+}
 
 const t0 = performance.now();
 const built = buildCase(c, precision);

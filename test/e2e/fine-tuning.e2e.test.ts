@@ -9,10 +9,12 @@
 // 3. Faults in one job: the worker running it killed twice (two workers up), the receiver down for a while,
 //    wrangler dev restarted mid-job: the job resumes from checkpoints, never runs on two workers at once, and
 //    every webhook arrives once.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +27,7 @@ import { evaluateFolder } from '../../src/train/evaluate.ts';
 import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
 import { freePort } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
-import { startReceiver, type Receiver } from './support/receiver.ts';
+import { redeliveredAfterSuccess, startReceiver, type Delivery, type Receiver } from './support/receiver.ts';
 
 const SST2 = path.resolve(
   process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
@@ -39,6 +41,8 @@ const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const LEASE_SECONDS = 8;
 const MAX_FILE_BYTES = 1 << 20;
+// No call to the edge may hang a wait past its own deadline (a wedged edge fails the test instead of stalling it).
+const CALL_TIMEOUT_MS = 60_000;
 // Webhook retries every few seconds for about a minute and a half: longer than the receiver stays down in the fault
 // test however slow the machine (two lease expiries and a resume: 15-20 s at load 20), so that what was sent
 // meanwhile arrives once it is back rather than running out of retries.
@@ -57,6 +61,7 @@ const devLines = fs.readFileSync(path.join(SST2, 'dev.tsv'), 'utf8').trimEnd().s
 const tsv = (rows: string[]) => [lines[0], ...rows].join('\n') + '\n';
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+const execFileAsync = promisify(execFile);
 const note = (msg: string) => console.log(`[e2e ${elapsed()}] ${msg}`);
 
 function vars(allowPrivate: boolean): Record<string, string> {
@@ -84,7 +89,7 @@ async function api<T = any>(
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
-  const res = await fetch(`${edge!.url}${route}`, init);
+  const res = await fetch(`${edge!.url}${route}`, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
   const text = await res.text();
   let parsed: any = text;
   try {
@@ -107,7 +112,7 @@ async function workerCall(
   method: string,
   route: string,
   body: Uint8Array | null = null,
-  o: { secret?: string; timestamp?: number; signed?: boolean } = {},
+  o: { secret?: string; timestamp?: number; signed?: boolean; lease?: string; contentType?: string } = {},
 ) {
   const bytes = body ?? new Uint8Array(0);
   const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
@@ -122,23 +127,58 @@ async function workerCall(
       timestamp,
     );
   }
-  if (body) headers['content-type'] = 'application/json';
-  return fetch(`${edge!.url}${route}`, { method, headers, body: method === 'GET' ? undefined : bytes });
+  if (o.lease) headers[SIGNATURE_HEADERS.lease] = o.lease;
+  if (body) headers['content-type'] = o.contentType ?? 'application/json';
+  return fetch(`${edge!.url}${route}`, {
+    method,
+    headers,
+    body: method === 'GET' ? undefined : bytes,
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+  });
 }
 
+/** The edge could not be reached (wrangler dev restarting) or answered 5xx: worth another look, unlike anything else. */
+class EdgeAway extends Error {}
+
+function edgeAway(err: unknown): boolean {
+  // undici's fetch rejects with TypeError('fetch failed') when the connection is refused or reset, and with a
+  // TimeoutError when the edge does not answer within CALL_TIMEOUT_MS.
+  return (
+    err instanceof EdgeAway ||
+    (err instanceof TypeError && err.message === 'fetch failed') ||
+    (err instanceof DOMException && err.name === 'TimeoutError')
+  );
+}
+
+/** Throws the job's own error at once when it failed or was cancelled (so a waiting test fails now, saying why). */
+async function failIfEnded(jobId: string): Promise<void> {
+  const res = await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}`);
+  if (res.status >= 500) throw new EdgeAway(`job ${jobId}: ${res.status}`);
+  if (res.status !== 200) throw new Error(`job ${jobId}: ${res.status} ${JSON.stringify(res.body)}`);
+  if (['failed', 'cancelled'].includes(res.body.status))
+    throw new Error(`job ${jobId} ${res.body.status}: ${JSON.stringify(res.body.error)}`);
+}
+
+/**
+ * Polls `probe` until it answers. Only an unreachable edge is retried; any other exception (an assertion, a job
+ * that failed: with `watch`, the job is checked at every poll) ends the wait at once with that error.
+ */
 async function until<T>(
   what: string,
   probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   timeoutMs = 180_000,
   everyMs = 250,
+  watch?: string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let v: T | undefined | null | false;
     try {
       v = await probe();
-    } catch {
-      v = undefined; // the edge is restarting
+      if (!v && watch) await failIfEnded(watch);
+    } catch (err) {
+      if (!edgeAway(err)) throw err;
+      v = undefined;
     }
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -155,12 +195,146 @@ async function allEvents(jobId: string): Promise<any[]> {
       'GET',
       `/v1/fine_tuning/jobs/${jobId}/events?limit=100${after ? `&after=${after}` : ''}`,
     );
+    if (page.status >= 500) throw new EdgeAway(`events: ${page.status}`);
     if (page.status !== 200) throw new Error(`events: ${page.status} ${JSON.stringify(page.body)}`);
     out.push(...page.body.data);
     if (!page.body.has_more) break;
     after = page.body.data.at(-1).id;
   }
   return out.reverse(); // oldest first
+}
+
+/** The cron sweep (every minute in production; ticked here) re-sends deliveries whose queue message is overdue by a
+ * minute: wrangler dev keeps queue messages in memory, so a restart loses those in flight. */
+function tickCron(): Promise<void> {
+  return fetch(`${edge!.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`).then(
+    (r) => r.body?.cancel(),
+    () => {},
+  );
+}
+
+/** Waits until the receiver has every webhook the edge recorded for the job; returns the edge's deliveries. */
+async function everyDeliveryReceived(jobId: string, timeoutMs: number): Promise<any[]> {
+  const receivedIds = () => new Set(receiver.deliveries.filter((d) => d.payload.data?.id === jobId).map((d) => d.id));
+  let deliveries: any[] = [];
+  const waitFrom = Date.now();
+  try {
+    await until(
+      'every delivery to arrive',
+      async () => {
+        await tickCron();
+        const page = await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/webhook_deliveries`);
+        if (page.status >= 500) throw new EdgeAway(`webhook_deliveries: ${page.status}`);
+        deliveries = page.body.data;
+        const ids = receivedIds();
+        return deliveries.length > 0 && deliveries.every((d) => ids.has(d.payload.id));
+      },
+      timeoutMs,
+      3000,
+    );
+    note(`every delivery of ${jobId} arrived ${((Date.now() - waitFrom) / 1000).toFixed(1)} s after the wait began`);
+  } finally {
+    const ids = receivedIds();
+    const missing = deliveries.filter((d) => !ids.has(d.payload.id));
+    note(
+      `webhooks of ${jobId}: ${deliveries.length} deliveries at the edge (${deliveries.filter((d) => d.status === 'delivered').length} delivered), ${ids.size} distinct webhook-ids received; ` +
+        `missing: ${JSON.stringify(missing.map((d) => ({ type: d.type, status: d.status, attempts: d.attempts, next: d.next_attempt_at, error: d.last_error })))}`,
+    );
+  }
+  return deliveries;
+}
+
+/** Steps of the checkpoints the edge registered, in the order it registered them (its own events). */
+function checkpointSavedSteps(events: any[]): number[] {
+  return events
+    .map((e) => /^Checkpoint saved at step (\d+)/.exec(e.message))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
+}
+
+/** The steps of the progress webhooks received (every delivery, duplicates included), ascending. */
+function progressSteps(deliveries: Delivery[]): number[] {
+  return deliveries
+    .filter((d) => d.type === 'fine_tuning.job.progress')
+    .map((d) => d.payload.data.step as number)
+    .sort((x, y) => x - y);
+}
+
+/**
+ * Each webhook once: no webhook-id arrives again after a 2xx, exactly one succeeded, and one progress per checkpoint
+ * the edge registered (counted over every delivery, so a duplicate or a missing one fails).
+ */
+function expectWebhooksOnce(deliveries: Delivery[], events: any[]): void {
+  expect(redeliveredAfterSuccess(deliveries)).toEqual([]);
+  expect(deliveries.filter((d) => d.type === 'fine_tuning.job.succeeded')).toHaveLength(1);
+  const saved = checkpointSavedSteps(events).sort((x, y) => x - y);
+  expect(saved.length).toBeGreaterThan(0);
+  expect(progressSteps(deliveries)).toEqual(saved);
+}
+
+/**
+ * Rows of the edge's local D1, what the API does not show: read from wrangler dev's persist folder by the sqlite3
+ * command in read-only mode. D1 keeps its database in WAL mode, where a reader never blocks the edge's writes
+ * (`wrangler d1 execute --local` opens it for writing, and got SQLITE_BUSY beside a running wrangler dev).
+ */
+async function d1<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+  const dir = path.join(persist, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+  if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${JSON.stringify(files)}`);
+  const { stdout } = await execFileAsync('sqlite3', ['-readonly', '-json', path.join(dir, files[0]), sql], {
+    timeout: 60_000,
+    maxBuffer: 16 << 20,
+  });
+  return stdout.trim() ? (JSON.parse(stdout) as T[]) : [];
+}
+
+/** A file of a model folder in R2, through the worker API. */
+async function modelFile(model: string, file: string): Promise<Buffer> {
+  const res = await workerCall('GET', WORKER_ROUTES.modelFile(encodePathName(model), encodePathName(file)));
+  expect(res.status, `${model}/${file}`).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** Every write under a lease that is no longer the live one is refused with 409, and none of it is stored. */
+async function expectLeaseRefused(jobId: string, leaseId: string): Promise<void> {
+  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  const step = 999_999; // a step no run reaches: what a refused upload would have left is easy to look for
+  const stale = 'written under a lost lease';
+  const calls: [string, string, Uint8Array, string][] = [
+    ['POST', WORKER_ROUTES.heartbeat(jobId), json({ lease_id: leaseId, step: 1, total_steps: 2 }), 'application/json'],
+    [
+      'POST',
+      WORKER_ROUTES.events(jobId),
+      json({
+        lease_id: leaseId,
+        events: [{ id: `${leaseId}.stale`, type: 'message', level: 'info', message: stale, created_at: 0 }],
+      }),
+      'application/json',
+    ],
+    ['PUT', WORKER_ROUTES.checkpointFile(jobId, step, 'model.safetensors'), json(stale), 'application/octet-stream'],
+    [
+      'POST',
+      WORKER_ROUTES.checkpoint(jobId),
+      json({ lease_id: leaseId, step, epoch: 1, files: ['model.safetensors'], metrics: {} }),
+      'application/json',
+    ],
+    ['PUT', WORKER_ROUTES.resultFile(jobId, 'stale.bin'), json(stale), 'application/octet-stream'],
+    [
+      'POST',
+      WORKER_ROUTES.complete(jobId),
+      json({ lease_id: leaseId, status: 'failed', error: { code: 'stale', message: stale } }),
+      'application/json',
+    ],
+  ];
+  for (const [method, route, body, contentType] of calls) {
+    const res = await workerCall(method, route, body, { lease: leaseId, contentType });
+    const answer = await res.text().catch((err: unknown) => `(no body: ${err})`);
+    expect(res.status, `${method} ${route}: ${answer}`).toBe(409);
+  }
+  const file = await workerCall('GET', WORKER_ROUTES.checkpointFile(jobId, step, 'model.safetensors'));
+  expect(file.status).toBe(404);
+  expect((await allEvents(jobId)).filter((e) => e.message === stale)).toEqual([]);
+  expect((await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body.status).toBe('running');
 }
 
 function spawnWorker(name: string, args: string[] = []): WorkerProcess {
@@ -430,19 +604,18 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     const checkpoints = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/checkpoints?limit=100`)).body.data;
     expect(checkpoints.length).toBeGreaterThan(0);
 
-    // Webhooks: running, progress (a checkpoint), succeeded, each verified by standardwebhooks.
-    await until(
-      'the succeeded webhook',
-      () => receiver.deliveries.some((d) => d.type === 'fine_tuning.job.succeeded' && d.payload.data?.id === jobId),
-      30_000,
-    );
+    // Webhooks: running, progress (one per checkpoint), succeeded, each verified by standardwebhooks.
+    await everyDeliveryReceived(jobId, 60_000);
     const mine = receiver.deliveries.filter((d) => d.payload.data?.id === jobId);
     expect(mine.every((d) => d.verified)).toBe(true);
     expect(receiver.refused).toBe(0);
+    expectWebhooksOnce(mine, events);
     const types = mine.map((d) => d.type);
     expect(types[0]).toBe('fine_tuning.job.running');
-    expect(types).toContain('fine_tuning.job.progress');
     expect(types.at(-1)).toBe('fine_tuning.job.succeeded');
+    expect(progressSteps(mine)).toEqual(
+      checkpoints.map((c: any) => c.step_number as number).sort((x: number, y: number) => x - y),
+    );
     expect(mine.find((d) => d.type === 'fine_tuning.job.succeeded')!.payload.data.fine_tuned_model).toBe(
       job.fine_tuned_model,
     );
@@ -560,7 +733,7 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     note(`distilbert job ${jobId} succeeded; frozen tensors unchanged, ${moved} others moved; served in workerd`);
   }, 300_000);
 
-  it('survives two worker kills, the receiver going down and a wrangler dev restart mid-job', async () => {
+  it('survives two worker kills, the receiver going down, a wrangler dev restart and a paused holder mid-job, and ends bit for bit where an uninterrupted run ends', async () => {
     spawnWorker('w2'); // two workers take jobs from now on
     const request = {
       model: BASE,
@@ -591,16 +764,21 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
           ),
         180_000,
         1000,
+        jobId,
       );
     const kills: { worker: string; attempt: number; at: number; checkpoint: number }[] = [];
     let spare = 3;
     /** Kills the runner of `attempt` once it has reported and registered a checkpoint after `afterStep`; returns the
      * newest checkpoint seen before the kill. */
     const killRunner = async (attempt: number, afterStep: number) => {
-      const runner = await until(`attempt ${attempt} to train`, () => runnerOf(attempt));
+      const runner = await until(`attempt ${attempt} to train`, () => runnerOf(attempt), 180_000, 250, jobId);
       await reported(attempt);
-      const step = await until(`a checkpoint after step ${afterStep} in attempt ${attempt}`, async () =>
-        (await newestCheckpoint()) > afterStep ? newestCheckpoint() : null,
+      const step = await until(
+        `a checkpoint after step ${afterStep} in attempt ${attempt}`,
+        async () => ((await newestCheckpoint()) > afterStep ? newestCheckpoint() : null),
+        180_000,
+        250,
+        jobId,
       );
       runner.kill('SIGKILL');
       await runner.exit;
@@ -611,6 +789,7 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
       spawnWorker(`w${spare++}`); // keep two workers up
       return step;
     };
+    const isClaimOf = (attempt: number) => (e: any) => e.data?.attempt === attempt && 'resume_from_step' in e.data;
     /**
      * The newest checkpoint registered before `attempt` was claimed: what it must resume from. Read from the edge's
      * own order of events once the claim is there, not from what the test saw before the kill: the runner goes on
@@ -618,21 +797,18 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
      * at 15, 30... follow checkpoints at 13, 26... by two steps), and requests it sent just before are still handled.
      */
     const resumePoint = async (attempt: number, seenBeforeKill: number) => {
-      const isClaim = (e: any) => e.data?.attempt === attempt && 'resume_from_step' in e.data;
       const events = await until(
         `attempt ${attempt} to be claimed`,
         async () => {
           const all = await allEvents(jobId);
-          return all.some(isClaim) ? all : null;
+          return all.some(isClaimOf(attempt)) ? all : null;
         },
         180_000,
         1000,
+        jobId,
       );
-      const registered = events
-        .slice(0, events.findIndex(isClaim))
-        .map((e) => /^Checkpoint saved at step (\d+)/.exec(e.message))
-        .filter((m) => m !== null);
-      const step = Math.max(0, ...registered.map((m) => Number(m[1])));
+      const registered = checkpointSavedSteps(events.slice(0, events.findIndex(isClaimOf(attempt))));
+      const step = Math.max(0, ...registered);
       expect(step).toBeGreaterThanOrEqual(seenBeforeKill); // nothing registered before the kill is lost
       note(`attempt ${attempt} claimed; the newest checkpoint registered before it: step ${step}`);
       return step;
@@ -645,37 +821,101 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     const first = await resumePoint(2, seen1);
     const seen2 = await killRunner(2, first);
     const second = await resumePoint(3, seen2);
-    await until('attempt 3 to train', () => runnerOf(3));
+    await until('attempt 3 to train', () => runnerOf(3), 180_000, 250, jobId);
     await receiver.bringUp();
     note(`webhook receiver up again after ${((Date.now() - receiverDownAt) / 1000).toFixed(1)} s`);
-    await until('a checkpoint in attempt 3', async () => (await newestCheckpoint()) > second);
+    await until('a checkpoint in attempt 3', async () => (await newestCheckpoint()) > second, 180_000, 250, jobId);
     await reported(3);
     const restartAt = Date.now();
+    const beforeRestart = await newestCheckpoint();
     await edge!.stop();
     edge = await startEdge({ persist, port: edgePort, vars: vars(true) });
     note(`wrangler dev restarted mid-job in ${((Date.now() - restartAt) / 1000).toFixed(1)} s`);
+
+    // The same job, never interrupted (created after the restart, run by a worker of its own): what the faulted job
+    // must end with, bit for bit.
+    spawnWorker(`w${spare++}`);
+    const reference = await api(apiKey, 'POST', '/v1/fine_tuning/jobs', { ...request, suffix: 'reference' });
+    expect(reference.status, JSON.stringify(reference.body)).toBe(200);
+    const referenceId = reference.body.id as string;
+
+    // A paused holder: stopped (SIGSTOP) past its lease while it trains, so that another worker takes the job over,
+    // then woken (SIGCONT) once the new holder trains. The edge must refuse its lease (409) and keep nothing of it.
+    const afterRestart = await until(
+      'a checkpoint after the restart',
+      async () => ((await newestCheckpoint()) > beforeRestart ? newestCheckpoint() : null),
+      180_000,
+      250,
+      jobId,
+    );
+    const [held] = await d1<{ lease_id: string; attempt: number; lease_expires_at: number }>(
+      `SELECT lease_id, attempt, lease_expires_at FROM jobs WHERE id = '${jobId}'`,
+    );
+    const pausedAttempt = held.attempt;
+    const holder = await until(`attempt ${pausedAttempt} to train`, () => runnerOf(pausedAttempt), 180_000, 250, jobId);
+    holder.kill('SIGSTOP');
+    const pausedAt = Date.now();
+    const holderEnded = () =>
+      holder.lines.find((l) => l.msg === 'job ended' && l.job_id === jobId && l.attempt === pausedAttempt);
+    // Paused while it held the lease, not after it had dropped the job (or the pause would prove nothing).
+    expect(holderEnded(), 'the holder had already dropped the job when paused').toBeUndefined();
+    note(
+      `paused ${holder.name} (attempt ${pausedAttempt}, lease ${held.lease_id}); first checkpoint after the restart: step ${afterRestart}`,
+    );
+    const third = await resumePoint(pausedAttempt + 1, afterRestart);
+    await reported(pausedAttempt + 1);
+    // While it sleeps and the new holder trains: its lease is refused.
+    await expectLeaseRefused(jobId, held.lease_id);
+    holder.kill('SIGCONT');
+    note(`woke ${holder.name} after ${((Date.now() - pausedAt) / 1000).toFixed(1)} s`);
+    const dropped = await until('the woken holder to drop the job', holderEnded, 60_000, 250, jobId);
+    expect(dropped.outcome).toBe('lease_lost');
+    // Nothing it did after the pause reached the edge: no upload in its log, no event of its attempt and no checkpoint
+    // of its attempt at the edge after the takeover.
+    expect(
+      holder.lines.filter(
+        (l) =>
+          l.job_id === jobId &&
+          Date.parse(l.ts) >= pausedAt &&
+          ['checkpoint uploaded', 'model uploaded', 'job succeeded'].includes(l.msg),
+      ),
+    ).toEqual([]);
+    const takeover = await allEvents(jobId);
+    const takeoverAt = takeover.findIndex(isClaimOf(pausedAttempt + 1));
+    expect(takeover.slice(takeoverAt).filter((e) => e.data?.attempt === pausedAttempt)).toEqual([]);
+    const lateCheckpoints = await d1(
+      `SELECT step, created_at FROM job_checkpoints WHERE job_id = '${jobId}' AND attempt = ${pausedAttempt} AND created_at >= ` +
+        `(SELECT min(created_at) FROM job_events WHERE job_id = '${jobId}' AND json_extract(data, '$.attempt') = ${pausedAttempt + 1})`,
+    );
+    expect(lateCheckpoints).toEqual([]);
 
     const job = await until(
       'the job to succeed',
       async () => {
         const j = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}`)).body;
-        if (['failed', 'cancelled'].includes(j.status)) throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
         return j.status === 'succeeded' ? j : null;
       },
       300_000,
+      250,
+      jobId,
     );
-    note(`job ${jobId} succeeded after ${kills.length} kills and a restart`);
+    note(`job ${jobId} succeeded after ${kills.length} kills, a restart and a pause`);
     expect(job.fine_tuned_model).toBe(`ft:${BASE}:faults:${jobId}`);
+    // The stale holder's result upload (refused above) is not part of the model.
+    expect(
+      (await workerCall('GET', WORKER_ROUTES.modelFile(encodePathName(job.fine_tuned_model), 'stale.bin'))).status,
+    ).toBe(404);
 
     // Resumed from checkpoints: the worker's own message for each resume, and metrics continuing after it.
     const events = await allEvents(jobId);
     const resumes = events.filter((e) => e.data?.phase === 'resumed');
-    expect(resumes.length).toBeGreaterThanOrEqual(2);
+    expect(resumes.length).toBeGreaterThanOrEqual(3);
     expect(resumes[0].data.resume_step).toBe(first);
     expect(resumes.find((e) => e.data.attempt === 3)?.data.resume_step).toBe(second);
-    expect(resumes.map((e) => e.data.attempt)).toEqual(expect.arrayContaining([2, 3]));
+    expect(resumes.find((e) => e.data.attempt === pausedAttempt + 1)?.data.resume_step).toBe(third);
+    expect(resumes.map((e) => e.data.attempt)).toEqual(expect.arrayContaining([2, 3, pausedAttempt + 1]));
     const attempts = Math.max(...events.filter((e) => typeof e.data?.attempt === 'number').map((e) => e.data.attempt));
-    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(attempts).toBeGreaterThanOrEqual(4);
     for (const r of resumes) {
       const firstMetric = events.find(
         (e) => e.data?.attempt === r.data.attempt && typeof e.data?.train_loss === 'number',
@@ -683,8 +923,9 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
       expect(firstMetric?.data.step).toBe(r.data.resume_step + 1);
     }
 
-    // Never two runners at once: per worker process, from its claim to its end (or its kill), no overlap. Times are
-    // the workers' own (their log lines' ts), not when this process got round to reading the lines.
+    // Never two runners at once: per worker process, from its claim to its end (or its kill, or its pause: what it did
+    // after the pause was refused, as checked above), no overlap. Times are the workers' own (their log lines' ts),
+    // not when this process got round to reading the lines.
     const logged = (l: { ts: string }) => Date.parse(l.ts);
     const runs = workers
       .flatMap((w) =>
@@ -694,9 +935,12 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
             const ended = w.lines.find(
               (l) => l.msg === 'job ended' && l.job_id === jobId && l.attempt === claim.attempt,
             );
-            const end = ended
-              ? logged(ended)
-              : kills.find((k) => k.worker === w.name && k.attempt === claim.attempt)?.at;
+            const end =
+              w === holder && claim.attempt === pausedAttempt
+                ? pausedAt
+                : ended
+                  ? logged(ended)
+                  : kills.find((k) => k.worker === w.name && k.attempt === claim.attempt)?.at;
             return { worker: w.name, attempt: claim.attempt as number, from: logged(claim), to: end ?? Infinity };
           }),
       )
@@ -705,47 +949,35 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(runs.length).toBe(attempts);
     for (let i = 1; i < runs.length; i++) expect(runs[i].from).toBeGreaterThanOrEqual(runs[i - 1].to);
 
-    // Every webhook of the job arrived once the receiver was back, each webhook-id processed once.
-    await until(
-      'the succeeded webhook',
-      () => receiver.deliveries.some((d) => d.type === 'fine_tuning.job.succeeded' && d.payload.data?.id === jobId),
-      60_000,
+    // Resumed exactly: the faulted job's model, through R2 and D1, is the uninterrupted run's, bit for bit.
+    const referenceJob = await until(
+      'the reference job to succeed',
+      async () => {
+        const j = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${referenceId}`)).body;
+        return j.status === 'succeeded' ? j : null;
+      },
+      600_000,
+      1000,
+      referenceId,
     );
-    const deliveries = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/webhook_deliveries`)).body
-      .data as any[];
-    const received = () => receiver.deliveries.filter((d) => d.payload.data?.id === jobId);
-    const ids = () => new Set(received().map((d) => d.id));
-    // The cron sweep (every minute in production; ticked here) re-sends deliveries whose queue message is overdue
-    // by a minute: wrangler dev keeps queue messages in memory, so a restart loses those in flight.
-    const tick = () =>
-      fetch(`${edge!.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}`).then(
-        (r) => r.body?.cancel(),
-        () => {},
-      );
-    const waitFrom = Date.now();
-    try {
-      await until(
-        'every delivery to arrive',
-        async () => {
-          await tick();
-          return deliveries.every((d) => ids().has(d.payload.id));
-        },
-        150_000,
-        3000,
-      );
-      note(`every delivery arrived ${((Date.now() - waitFrom) / 1000).toFixed(1)} s after the job ended`);
-    } finally {
-      const now = (await api(apiKey, 'GET', `/v1/fine_tuning/jobs/${jobId}/webhook_deliveries`)).body.data as any[];
-      const missing = now.filter((d) => !ids().has(d.payload.id));
-      note(
-        `webhooks: ${now.length} deliveries at the edge (${now.filter((d) => d.status === 'delivered').length} delivered), ${ids().size} distinct webhook-ids received, ` +
-          `${received().length - ids().size} duplicates (dropped by webhook-id); missing: ${JSON.stringify(missing.map((d) => ({ type: d.type, status: d.status, attempts: d.attempts, next: d.next_attempt_at, error: d.last_error })))}`,
-      );
-    }
-    // Some were sent while the receiver was down, and arrived after it came back: once each.
+    const referenceEvents = await allEvents(referenceId);
+    expect(referenceEvents.filter((e) => e.data?.phase === 'resumed')).toEqual([]); // never interrupted
+    const faulted = await modelFile(job.fine_tuned_model, 'model.safetensors');
+    const uninterrupted = await modelFile(referenceJob.fine_tuned_model, 'model.safetensors');
+    expect(faulted.length).toBeGreaterThan(0);
+    expect(faulted.equals(uninterrupted), 'model.safetensors differs from the uninterrupted run').toBe(true);
+
+    // Every webhook of the job arrived once the receiver was back: each webhook-id once after its 2xx, one
+    // succeeded, one progress per registered checkpoint.
+    const deliveries = await everyDeliveryReceived(jobId, 150_000);
+    const received = receiver.deliveries.filter((d) => d.payload.data?.id === jobId);
+    expect(received.every((d) => d.verified)).toBe(true);
+    expectWebhooksOnce(received, await allEvents(jobId));
+    // Some were sent while the receiver was down, and arrived after it came back.
     const late = deliveries.filter((d) => d.attempts > 1);
     expect(late.length).toBeGreaterThan(0);
-    expect(received().filter((d) => d.first).length).toBe(ids().size);
-    expect(received().filter((d) => d.at > receiverDownAt && d.first).length).toBeGreaterThan(0);
-  }, 600_000);
+    expect(received.filter((d) => d.at > receiverDownAt && late.some((l) => l.payload.id === d.id)).length).toBe(
+      late.length,
+    );
+  }, 1_200_000);
 });

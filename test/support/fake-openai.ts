@@ -27,6 +27,10 @@ export interface ChatBody {
 export interface RecordedRequest {
   authorization: string | undefined;
   body: ChatBody;
+  /** The server answered it (a delayed reply whose client went away first is never answered). */
+  answered: boolean;
+  /** The client closed the connection before the answer. */
+  abandoned: boolean;
 }
 
 export interface FakeOpenAi {
@@ -119,13 +123,23 @@ export async function startFakeOpenAi(options: {
       const problem = invalidBody(body);
       if (problem) return send(400, openAiError(400, problem));
       const n = requests.length;
-      requests.push({ authorization: req.headers.authorization, body });
+      const recorded: RecordedRequest = {
+        authorization: req.headers.authorization,
+        body,
+        answered: false,
+        abandoned: false,
+      };
+      requests.push(recorded);
+      res.on('close', () => {
+        if (!res.writableFinished) recorded.abandoned = true;
+      });
       const answer = (reply: FakeReply): void => {
         if ('delayMs' in reply) {
           const timer = setTimeout(() => answer(reply.then), reply.delayMs);
           res.on('close', () => clearTimeout(timer));
           return;
         }
+        recorded.answered = !res.destroyed;
         if ('raw' in reply) return send(200, reply.raw);
         if ('status' in reply)
           return send(

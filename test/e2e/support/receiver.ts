@@ -13,6 +13,22 @@ export interface Delivery {
   verified: boolean;
   /** The first delivery of this webhook-id (the ones after it are duplicates the receiver ignores). */
   first: boolean;
+  /** The status the receiver answered. */
+  status: number;
+}
+
+/**
+ * Webhook-ids that arrived again after one of their deliveries had been answered 2xx: a sender that saw the 2xx must
+ * not send that webhook again (a redelivery after a failure is retrying; after a success it is a duplicate).
+ */
+export function redeliveredAfterSuccess(deliveries: Delivery[]): string[] {
+  const succeeded = new Set<string>();
+  const again = new Set<string>();
+  for (const d of [...deliveries].sort((x, y) => x.at - y.at)) {
+    if (succeeded.has(d.id)) again.add(d.id);
+    if (d.status >= 200 && d.status < 300) succeeded.add(d.id);
+  }
+  return [...again];
 }
 
 export interface Receiver {
@@ -68,6 +84,7 @@ export async function startReceiver(secret: string, port: number): Promise<Recei
             payload,
             verified: true,
             first: !seen.has(id),
+            status: 204,
           });
           seen.add(id);
           res.writeHead(204).end();
