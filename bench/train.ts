@@ -13,11 +13,11 @@
 // Inputs: [CLS] + deterministic random ordinary bert-base-uncased ids + [SEP], full attention, token type 0.
 //
 // Runners, each a persistent child process holding one case's state (so its peak RSS is its own):
-//   edgeclass float64 backward  bench/lib/train-worker.ts: buildStepGraph with the default backwardPrecision (the
-//                               trainer's default), createGraphSession(cpu, 2 intra-op threads). One timed step =
+//   edgeclass float32 backward  bench/lib/train-worker.ts: buildStepGraph with the default backwardPrecision (the
+//                               trainer's default, float32), createGraphSession(cpu, 2 intra-op threads). One timed step =
 //                               the trainer's feeds (weights, moments, fresh dropout masks from fillKeepMask, AdamW
 //                               scalars) + session.run + swapping the outputs into the state (its applyUpdate).
-//   edgeclass float32 backward  the same with backwardPrecision 'float32'.
+//   edgeclass float64 backward  the same with backwardPrecision 'float64' (informational).
 //   PyTorch                     bench/train_torch.py in /usr/bin/python3, torch.set_num_threads(2): zero_grad +
 //                               forward + loss.backward + clip_grad_norm_ + AdamW.step.
 // Measuring as bench/infer.ts does (bench/lib/infer-common.ts measure()): warm-up steps per runner (2; 1 for C), then
@@ -33,7 +33,7 @@
 // LOSS_TOLERANCE, or the run exits 1. PyTorch then trains from those weights (its own dropout masks).
 //
 // Output ends with, and nothing after:
-//   RATIO train-A <edgeclass (float64 backward) median / PyTorch median>
+//   RATIO train-A <edgeclass (float32 backward, the default) median / PyTorch median>
 //   RATIO train-B <...>
 //   RATIO train-C <...>
 // A number only when PyTorch ran in this run, both sides have enough quiet steps, and their first losses agree;
@@ -175,7 +175,7 @@ if (!torchProbe.ok) notes.push(`PyTorch: not measured: ${torchProbe.reason}; no 
 
 /** edgeclass's first-step loss with dropout off; writes the initial weights it used to `weightsFile`. */
 function edgeclassFirstLoss(c: TrainCase, weightsFile: string): number {
-  const args = ['--import', 'tsx', WORKER, '--case', c.name, '--precision', 'float64', '--threads', '2'];
+  const args = ['--import', 'tsx', WORKER, '--case', c.name, '--precision', 'float32', '--threads', '2'];
   const r = spawnSync(process.execPath, [...args, '--first-loss', weightsFile], { encoding: 'utf8', timeout: 600_000 });
   const line = r.stdout?.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !line.startsWith('{'))
@@ -223,8 +223,8 @@ for (const name of caseNames) {
       '2',
     ]);
   const makers: { make: () => Runner; what: string; slot: 'f64' | 'f32' | 'torch' }[] = [
-    { make: edge(`edgeclass-f64-${c.name}`, 'float64'), what: 'edgeclass, float64 backward (default)', slot: 'f64' },
-    { make: edge(`edgeclass-f32-${c.name}`, 'float32'), what: 'edgeclass, float32 backward', slot: 'f32' },
+    { make: edge(`edgeclass-f64-${c.name}`, 'float64'), what: 'edgeclass, float64 backward', slot: 'f64' },
+    { make: edge(`edgeclass-f32-${c.name}`, 'float32'), what: 'edgeclass, float32 backward (default)', slot: 'f32' },
   ];
   const firstLoss: CaseResult['firstLoss'] = {
     edgeclass: null,
@@ -423,7 +423,7 @@ console.log('');
 
 console.log(
   `ratio basis: ${torchProbe.ok ? `PyTorch ${torchVersion?.replace('torch ', '') ?? '?'} 2 threads, measured in this run` : 'none (PyTorch not measured)'}; ` +
-    'RATIO = edgeclass (default float64 backward) / PyTorch, quiet steps only, goal <= 0.8',
+    'RATIO = edgeclass (default float32 backward) / PyTorch, quiet steps only, goal <= 0.8',
 );
 const ratios: string[] = [];
 const disagreements: string[] = [];
@@ -449,8 +449,8 @@ for (const res of results) {
   };
   const d64 = ratioOf(res.f64);
   const d32 = ratioOf(res.f32);
-  console.log(`ratio ${name} float64 backward (default): ${d64.text}`);
-  console.log(`ratio ${name} float32 backward: ${d32.text} (informational)`);
+  console.log(`ratio ${name} float32 backward (default): ${d32.text}`);
+  console.log(`ratio ${name} float64 backward: ${d64.text} (informational)`);
   if (!res.torch) {
     ratios.push(
       naLine(
@@ -461,14 +461,14 @@ for (const res of results) {
     continue;
   }
   ratios.push(
-    ratioLine(name, d64.value, {
-      missing: res.f64
+    ratioLine(name, d32.value, {
+      missing: res.f32
         ? firstLoss.torch === null
           ? (firstLoss.unchecked ?? 'PyTorch gave no first loss')
           : null
-        : 'edgeclass (float64 backward) not measured',
+        : 'edgeclass (float32 backward) not measured',
       noisy:
-        d64.basis === 'quiet'
+        d32.basis === 'quiet'
           ? null
           : `fewer than ${plan.minQuiet} quiet steps on a side: other processes used the CPUs while steps were timed`,
       disagreement: firstLoss.disagreement,

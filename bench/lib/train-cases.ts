@@ -101,8 +101,7 @@ export function caseSpec(
     decayExclusions: true,
     maxGradNorm: 1.0,
     dropout,
-    // The trainer leaves backwardPrecision unset unless asked: float64 is buildStepGraph's default.
-    ...(precision === 'float32' ? { backwardPrecision: 'float32' as const } : {}),
+    backwardPrecision: precision, // float32 is buildStepGraph's (and the trainer's) default
   };
 }
 
