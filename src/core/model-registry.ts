@@ -4,6 +4,8 @@
 import { LoadOnce } from './load-once.ts';
 import type { InferenceRuntime, InferenceSession } from '../inference/runtime.ts';
 import type { FeedSpec, RowRunner } from '../inference/rows.ts';
+import { unsatisfiableInputs } from '../inference/hf-inputs.ts';
+import { isCausalLmConfig } from './causal-lm-config.ts';
 import { isValidModelId, type ModelStore } from '../store/model-store.ts';
 import { inferenceError, RequestError } from './errors.ts';
 import { parseServingConfig, positionLimit, type ServingConfig } from './model-config.ts';
@@ -28,9 +30,6 @@ export function modelDtypeFromEnv(env: Record<string, unknown>): ModelDtype {
   if (raw === 'q8') return 'q8';
   throw new Error(`EDGECLASS_MODEL_DTYPE must be fp32 or q8, got '${String(raw)}'`);
 }
-/** config model_type values of decoder-only LMs: strategy llm scores labels with them (./causal-lms.ts). */
-export const CAUSAL_LM_TYPES: ReadonlySet<string> = new Set(['gpt2']);
-const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 /** transformers' fallback when neither the tokenizer nor the config bounds the length. */
 const DEFAULT_MAX_LENGTH = 512;
 
@@ -121,7 +120,7 @@ export class ModelRegistry {
       );
     }
     const config = parseServingConfig(id, configText);
-    if (config.modelType !== null && CAUSAL_LM_TYPES.has(config.modelType)) {
+    if (isCausalLmConfig(JSON.parse(configText))) {
       throw new RequestError(
         'unsupported_model',
         `model '${id}' is a causal language model (${config.modelType}): it serves /v1/classify with strategy llm, not encoder pipelines`,
@@ -130,12 +129,14 @@ export class ModelRegistry {
     }
     const sentenceTransformers = await this.readSentenceTransformers(id);
     const { session, file: onnxFile } = await this.openGraph(id);
-    const unknown = session.inputNames.filter((name) => !KNOWN_INPUTS.has(name));
-    if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
+    const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
+    const spec: FeedSpec = { inputNames: session.inputNames, inputs: session.inputs, padId };
+    const unsatisfied = unsatisfiableInputs(spec);
+    if (unsatisfied.length > 0) {
       await session.release().catch(() => undefined);
       throw new RequestError(
         'unsupported_model',
-        `model '${id}': its graph takes ${session.inputNames.join(', ')}; edgeclass feeds input_ids, attention_mask and token_type_ids only`,
+        `model '${id}': its graph takes inputs edgeclass cannot feed: ${unsatisfied.join(', ')}`,
         'model',
       );
     }
@@ -143,8 +144,7 @@ export class ModelRegistry {
       (n): n is number => n !== null && n > 0,
     );
     const maxLength = limits.length ? Math.min(...limits) : DEFAULT_MAX_LENGTH;
-    const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
-    const runner = this.options.runner(session, { inputNames: session.inputNames, padId }, id);
+    const runner = this.options.runner(session, spec, id);
     return {
       id,
       config,
