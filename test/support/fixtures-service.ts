@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { findTokenizeGoldens, judge } from './golden-files.ts';
-import { MODELS_DIR } from './paths.ts';
+import { hubFolders } from './hub-golden.ts';
+import { HUB_GOLDEN_DIR, MODELS_DIR } from './paths.ts';
 
 function safeJoin(root: string, rel: string): string | null {
   const full = path.resolve(root, rel);
@@ -61,6 +62,16 @@ export async function fixturesService(request: Request): Promise<Response> {
   m = /^\/tiny-models\/(.+)$/.exec(url.pathname);
   if (m && process.env.EDGECLASS_TINY_MODELS_DIR) {
     const file = safeJoin(process.env.EDGECLASS_TINY_MODELS_DIR, decodeURIComponent(m[1]));
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
+    return new Response(fs.readFileSync(file));
+  }
+  // The Hub-style golden folders (EDGECLASS_HUB_GOLDEN_DIR): their names and files, then each file.
+  if (url.pathname === '/hub') {
+    return Response.json(hubFolders().map((name) => ({ name, files: listFiles(path.join(HUB_GOLDEN_DIR, name)) })));
+  }
+  m = /^\/hub\/(.+)$/.exec(url.pathname);
+  if (m) {
+    const file = safeJoin(HUB_GOLDEN_DIR, decodeURIComponent(m[1]));
     if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
     return new Response(fs.readFileSync(file));
   }
