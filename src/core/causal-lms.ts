@@ -7,6 +7,7 @@ import { LoadOnce } from './load-once.ts';
 import { createCausalLm, type CausalLm } from './classify/llm-local.ts';
 import { isCausalLmConfig, parseCausalLmConfig } from './causal-lm-config.ts';
 import { chatPrompter } from './chat-template.ts';
+import { chooseDtype, type ModelDtype } from './dtypes.ts';
 import { inferenceError, RequestError } from './errors.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import type { ModelStore } from '../store/model-store.ts';
@@ -34,7 +35,11 @@ export async function causalLmType(store: ModelStore, id: string): Promise<strin
 }
 
 export class CausalLmRegistry {
-  private readonly cache = new LoadOnce<CausalLm>((id) => this.load(id));
+  /** Keyed by id and dtype: `id\u0000dtype\u0000strict|lenient`. */
+  private readonly cache = new LoadOnce<CausalLm>((key) => {
+    const [id, dtype, strict] = key.split('\u0000');
+    return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
+  });
 
   constructor(private readonly models: ModelRegistry) {}
 
@@ -44,14 +49,16 @@ export class CausalLmRegistry {
 
   /** Whether the model is loaded or loading here (so it is a causal LM, as far as anyone knows yet). */
   isLoaded(id: string): boolean {
-    return this.cache.has(id);
+    return this.cache.keys().some((key) => key.split('\u0000')[0] === id);
   }
 
-  get(id: string): Promise<CausalLm> {
-    return this.cache.get(id);
+  /** The model with the request's dtype, else the one EDGECLASS_MODEL_DTYPE gives it. */
+  get(id: string, dtype?: string): Promise<CausalLm> {
+    const choice = chooseDtype(this.models.dtypes, id, dtype);
+    return this.cache.get([id, choice.dtype, choice.strict ? 'strict' : 'lenient'].join('\u0000'));
   }
 
-  private async load(id: string): Promise<CausalLm> {
+  private async load(id: string, choice: { dtype: ModelDtype; strict: boolean }): Promise<CausalLm> {
     // The tokenizer load answers "not found, and how to provide it" for a model that is not there at all.
     const { tokenizer } = await this.models.tokenizers.get(id);
     const configJson = await readJson(this.models.store, id, 'config.json');
@@ -67,7 +74,7 @@ export class CausalLmRegistry {
       throw new RequestError('unsupported_model', `model '${id}': config.json states no vocab_size`, 'model');
     }
     const chat = chatPrompter(id, await readJson(this.models.store, id, 'tokenizer_config.json'));
-    const { session } = await this.models.openGraph(id);
+    const { session } = await this.models.openGraph(id, choice);
     const spec = { inputNames: session.inputNames, inputs: session.inputs, padId: 0, cache: config.cache };
     const unsatisfied = unsatisfiableInputs(spec);
     if (!session.outputNames.includes('logits') || unsatisfied.length > 0) {
