@@ -79,6 +79,7 @@ export class ModelRegistry {
     return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
   });
   private runtime: Promise<InferenceRuntime> | null = null;
+  private created: InferenceRuntime | null = null;
   readonly dtypes: DtypeSetting;
 
   constructor(private readonly options: ModelRegistryOptions) {
@@ -102,7 +103,14 @@ export class ModelRegistry {
 
   /** The inference runtime, created on the first call (strategies with their own graphs, e.g. llm, use it too). */
   getRuntime(): Promise<InferenceRuntime> {
-    return (this.runtime ??= Promise.resolve().then(() => this.options.runtime()));
+    return (this.runtime ??= Promise.resolve()
+      .then(() => this.options.runtime())
+      .then((runtime) => (this.created = runtime)));
+  }
+
+  /** The inference runtime's own heap (the WASM memory in workerd), once it exists; null otherwise. */
+  runtimeMemoryBytes(): number | null {
+    return this.created?.memoryBytes?.() ?? null;
   }
 
   /** Whether a session of the model is loaded (or loading), whatever its dtype. */

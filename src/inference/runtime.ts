@@ -42,6 +42,8 @@ export interface InferenceRuntime {
   readonly name: string;
   /** A session over serialized ONNX bytes; rejects with the runtime's message when the bytes do not load. */
   createSession(bytes: Uint8Array): Promise<InferenceSession>;
+  /** Bytes of the runtime's own heap where it has one (onnxruntime-web: the WASM linear memory); null before use. */
+  memoryBytes?(): number | null;
 }
 
 /** Outputs must be float: the scoring code reads them as Float32Array, so float16 outputs are widened. */

@@ -1,0 +1,106 @@
+// What a MiniLM-L6-shaped model costs a Worker, fp32 against q8 (edgeclass export --quantize q8: int8 MatMuls and
+// int8 word embeddings), in wrangler dev (workerd, onnxruntime-web WASM, local R2): the graph file's size, the WASM
+// heap (/healthz's wasm_heap_bytes, read from onnxruntime-web's linear memory) after loading and after a 32 x 128
+// run, and the p50/p99 latency of one-text classify with 5 labels over HTTP (nli and embedding). Both dtypes run
+// in the same invocation, each in a fresh wrangler dev (a fresh isolate, so heaps do not mix).
+//
+//   node --import tsx bench/edge-memory.ts [-- --duration 5]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { exportModel } from '../src/nn/export.ts';
+import { initModel } from '../src/nn/init-model.ts';
+import { startWranglerDev } from '../test/support/servers.ts';
+import { LABELS, MINILM_SHAPE, MODELS_DIR, REPO_ROOT, selectTexts } from './lib/classify-common.ts';
+import { load } from './lib/load.ts';
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' } } });
+const duration = Number(values.duration);
+const DIR = path.join(REPO_ROOT, 'bench', 'out', 'edge-models');
+const EMBED = 'minilm-embed';
+const NLI = 'minilm-nli';
+const SPECS = {
+  [EMBED]: { ...MINILM_SHAPE, seed: 1, sentenceTransformers: true, pooling: 'mean' as const, normalize: true },
+  [NLI]: { ...MINILM_SHAPE, seed: 2, labels: ['entailment', 'neutral', 'contradiction'] },
+};
+
+/** Both models with onnx/model.onnx and onnx/model_quantized.onnx (made once, reused while the spec holds). */
+function ensureModels(): void {
+  for (const [id, spec] of Object.entries(SPECS)) {
+    const out = path.join(DIR, id);
+    const marker = path.join(out, '.bench-spec.json');
+    const wanted = JSON.stringify({ ...spec, quantize: 'q8-embeddings' });
+    if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === wanted) continue;
+    fs.rmSync(out, { recursive: true, force: true });
+    initModel({ ...spec, tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'), out });
+    exportModel(out, { quantize: 'q8' });
+    fs.rmSync(path.join(out, 'model.safetensors')); // serving reads the graphs only
+    fs.writeFileSync(marker, wanted);
+  }
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+async function json(url: string, body?: unknown): Promise<any> {
+  const res = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(900_000), // a 32 x 128 fp32 run on one WASM thread of a loaded machine
+  });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+interface Measured {
+  heapAfterLoad: number;
+  heapAfterRun: number;
+  latency: Record<string, { p50: number; p99: number }>;
+}
+
+async function measure(dtype: 'fp32' | 'q8', texts: string[]): Promise<Measured> {
+  const edge = await startWranglerDev(DIR, { timeoutMs: 300_000, vars: { EDGECLASS_MODEL_DTYPE: dtype } });
+  try {
+    await json(`${edge.url}/v1/embeddings`, { model: EMBED, input: ['load'] });
+    const heapAfterLoad = (await json(`${edge.url}/healthz`)).wasm_heap_bytes as number;
+    // 32 rows of exactly 128 tokens: [CLS] + 126 x "hello" + [SEP].
+    const long = Array.from({ length: 32 }, () => Array(126).fill('hello').join(' '));
+    await json(`${edge.url}/v1/embeddings`, { model: EMBED, input: long });
+    const heapAfterRun = (await json(`${edge.url}/healthz`)).wasm_heap_bytes as number;
+    const latency: Measured['latency'] = {};
+    for (const [strategy, model] of [
+      ['embedding', EMBED],
+      ['nli', NLI],
+    ] as const) {
+      const bodies = texts.map((t) => JSON.stringify({ model, inputs: [t], labels: LABELS, strategy }));
+      await load(`${edge.url}/v1/classify`, bodies, 2, 1, { timeout: 120 }); // warm-up: model load, JIT
+      const r = await load(`${edge.url}/v1/classify`, bodies, duration, 1, { timeout: 120 });
+      if (r.non2xx || r.errors) throw new Error(`${dtype} ${strategy}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+      latency[strategy] = { p50: r.p50, p99: r.p99 };
+    }
+    return { heapAfterLoad, heapAfterRun, latency };
+  } finally {
+    edge.stop();
+  }
+}
+
+ensureModels();
+const { texts, description } = await selectTexts(64);
+const size = (file: string) => fs.statSync(path.join(DIR, EMBED, 'onnx', file)).size;
+const files = { fp32: size('model.onnx'), q8: size('model_quantized.onnx') };
+const results = { fp32: await measure('fp32', texts), q8: await measure('q8', texts) };
+
+console.log(`MiniLM-L6 shape (6 x 384, 12 heads, 1536, bert-base-uncased vocabulary), random weights; ${description};`);
+console.log(`${LABELS.length} labels, one text per request, 1 connection, ${duration} s; ${os.cpus().length} cores`);
+console.log('| dtype | file MB | heap after load MB | heap after 32x128 MB | embedding p50/p99 ms | nli p50/p99 ms |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const dtype of ['fp32', 'q8'] as const) {
+  const r = results[dtype];
+  console.log(
+    `| ${dtype} | ${mb(files[dtype])} | ${mb(r.heapAfterLoad)} | ${mb(r.heapAfterRun)} | ${r.latency.embedding.p50}/${r.latency.embedding.p99} | ${r.latency.nli.p50}/${r.latency.nli.p99} |`,
+  );
+}
+console.log(`RATIO q8_over_fp32_file ${(files.q8 / files.fp32).toFixed(3)}`);
+console.log(`RATIO q8_over_fp32_heap_after_run ${(results.q8.heapAfterRun / results.fp32.heapAfterRun).toFixed(3)}`);
+console.log(`RATIO q8_over_fp32_nli_p50 ${(results.q8.latency.nli.p50 / results.fp32.latency.nli.p50).toFixed(3)}`);
