@@ -6,6 +6,7 @@
 //
 //   node --import tsx bench/edge-memory.ts [-- --duration 5]
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,10 @@ import { startWranglerDev } from '../test/support/servers.ts';
 import { LABELS, MINILM_SHAPE, MODELS_DIR, REPO_ROOT, selectTexts } from './lib/classify-common.ts';
 import { load } from './lib/load.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '5' }, dtypes: { type: 'string', default: 'fp32,q8' } },
+});
+const dtypes = values.dtypes!.split(',') as ('fp32' | 'q8')[];
 const duration = Number(values.duration);
 const DIR = path.join(REPO_ROOT, 'bench', 'out', 'edge-models');
 const EMBED = 'minilm-embed';
@@ -42,15 +46,24 @@ function ensureModels(): void {
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
-async function json(url: string, body?: unknown): Promise<any> {
-  const res = await fetch(url, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(900_000), // a 32 x 128 fp32 run on one WASM thread of a loaded machine
+/** GET or POST JSON over node:http: no headers timeout (a 32 x 128 fp32 run on one WASM thread takes minutes). */
+function json(url: string, body?: unknown): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      url,
+      { method: data === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${url}: ${res.statusCode} ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
   });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 interface Measured {
@@ -89,18 +102,24 @@ ensureModels();
 const { texts, description } = await selectTexts(64);
 const size = (file: string) => fs.statSync(path.join(DIR, EMBED, 'onnx', file)).size;
 const files = { fp32: size('model.onnx'), q8: size('model_quantized.onnx') };
-const results = { fp32: await measure('fp32', texts), q8: await measure('q8', texts) };
+const results: Partial<Record<'fp32' | 'q8', Measured>> = {};
+for (const dtype of dtypes) results[dtype] = await measure(dtype, texts);
 
 console.log(`MiniLM-L6 shape (6 x 384, 12 heads, 1536, bert-base-uncased vocabulary), random weights; ${description};`);
 console.log(`${LABELS.length} labels, one text per request, 1 connection, ${duration} s; ${os.cpus().length} cores`);
 console.log('| dtype | file MB | heap after load MB | heap after 32x128 MB | embedding p50/p99 ms | nli p50/p99 ms |');
 console.log('|---|---:|---:|---:|---:|---:|');
-for (const dtype of ['fp32', 'q8'] as const) {
-  const r = results[dtype];
+for (const dtype of dtypes) {
+  const r = results[dtype]!;
   console.log(
     `| ${dtype} | ${mb(files[dtype])} | ${mb(r.heapAfterLoad)} | ${mb(r.heapAfterRun)} | ${r.latency.embedding.p50}/${r.latency.embedding.p99} | ${r.latency.nli.p50}/${r.latency.nli.p99} |`,
   );
 }
-console.log(`RATIO q8_over_fp32_file ${(files.q8 / files.fp32).toFixed(3)}`);
-console.log(`RATIO q8_over_fp32_heap_after_run ${(results.q8.heapAfterRun / results.fp32.heapAfterRun).toFixed(3)}`);
-console.log(`RATIO q8_over_fp32_nli_p50 ${(results.q8.latency.nli.p50 / results.fp32.latency.nli.p50).toFixed(3)}`);
+const { fp32, q8 } = results;
+if (fp32 && q8) {
+  console.log(`RATIO q8_over_fp32_file ${(files.q8 / files.fp32).toFixed(3)}`);
+  console.log(`RATIO q8_over_fp32_heap_after_run ${(q8.heapAfterRun / fp32.heapAfterRun).toFixed(3)}`);
+  console.log(`RATIO q8_over_fp32_nli_p50 ${(q8.latency.nli.p50 / fp32.latency.nli.p50).toFixed(3)}`);
+} else {
+  console.log('RATIO q8_over_fp32 n/a (one dtype measured: --dtypes fp32,q8 runs both)');
+}
