@@ -10,4 +10,8 @@ export const MODELS_DIR = path.resolve(process.env.EDGECLASS_MODELS_DIR ?? share
 export const TOKENIZE_GOLDEN_DIR = path.resolve(
   process.env.EDGECLASS_TOKENIZE_GOLDEN_DIR ?? shared('golden', 'tokenize'),
 );
+/** Goldens of further Hub tokenizers; their tokenizer files are in its models/ folder. */
+export const TOKENIZE_HUB_GOLDEN_DIR = path.resolve(
+  process.env.EDGECLASS_TOKENIZE_HUB_GOLDEN_DIR ?? shared('golden', 'tokenize-hub'),
+);
 export const TEST_OUT_DIR = path.join(REPO_ROOT, 'test', 'out');
