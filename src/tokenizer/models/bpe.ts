@@ -196,23 +196,30 @@ export class Bpe implements TokenModel {
   /** Long words: the symbols in place are compacted at the end. */
   private mergeWithHeap(ids: number[], starts: number[], ends: number[]): void {
     const n = ids.length;
-    const next = Int32Array.from({ length: n }, (_, k) => (k + 1 < n ? k + 1 : -1));
-    const prev = Int32Array.from({ length: n }, (_, k) => k - 1);
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      next[k] = k + 1 < n ? k + 1 : -1;
+      prev[k] = k - 1;
+    }
     const alive = new Uint8Array(n).fill(1);
     const heap = new MergeHeap();
+    const merges = this.merges;
     const consider = (left: number) => {
       const right = next[left];
       if (right < 0) return;
-      const slot = this.merges.find(ids[left], ids[right]);
-      if (slot >= 0) heap.push(this.merges.rank[slot], left, this.merges.merged[slot]);
+      const slot = merges.find(ids[left], ids[right]);
+      if (slot >= 0) heap.push(merges.rank[slot], left, merges.merged[slot]);
     };
     for (let k = 0; k + 1 < n; k++) consider(k);
     while (heap.size) {
-      const [, left, mergedId] = heap.pop();
+      heap.pop();
+      const left = heap.topPosition;
+      const mergedId = heap.topMerged;
       const right = next[left];
       if (!alive[left] || right < 0) continue;
-      const slot = this.merges.find(ids[left], ids[right]);
-      if (slot < 0 || this.merges.merged[slot] !== mergedId) continue; // stale candidate
+      const slot = merges.find(ids[left], ids[right]);
+      if (slot < 0 || merges.merged[slot] !== mergedId) continue; // stale candidate
       ids[left] = mergedId;
       ends[left] = ends[right];
       alive[right] = 0;
@@ -231,56 +238,63 @@ export class Bpe implements TokenModel {
   }
 }
 
-/** A binary min-heap of merge candidates ordered by (rank, position). */
+/**
+ * A binary min-heap of merge candidates ordered by (rank, position), packed as one number rank * 2^32 + position
+ * in a typed array (ranks stay far below 2^21), with the merged id alongside: no objects per candidate.
+ */
 class MergeHeap {
-  private ranks: number[] = [];
-  private positions: number[] = [];
-  private merged: number[] = [];
-
-  get size(): number {
-    return this.ranks.length;
-  }
-
-  private less(a: number, b: number): boolean {
-    return this.ranks[a] < this.ranks[b] || (this.ranks[a] === this.ranks[b] && this.positions[a] < this.positions[b]);
-  }
-
-  private swap(a: number, b: number): void {
-    [this.ranks[a], this.ranks[b]] = [this.ranks[b], this.ranks[a]];
-    [this.positions[a], this.positions[b]] = [this.positions[b], this.positions[a]];
-    [this.merged[a], this.merged[b]] = [this.merged[b], this.merged[a]];
-  }
+  private keys = new Float64Array(64);
+  private merged = new Int32Array(64);
+  size = 0;
+  /** Set by pop(). */
+  topPosition = 0;
+  topMerged = 0;
 
   push(rank: number, position: number, mergedId: number): void {
-    this.ranks.push(rank);
-    this.positions.push(position);
-    this.merged.push(mergedId);
-    for (let i = this.ranks.length - 1; i > 0; ) {
+    if (this.size === this.keys.length) this.grow();
+    const key = rank * 4294967296 + position;
+    let i = this.size++;
+    while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      this.swap(i, parent);
+      if (this.keys[parent] <= key) break;
+      this.keys[i] = this.keys[parent];
+      this.merged[i] = this.merged[parent];
       i = parent;
     }
+    this.keys[i] = key;
+    this.merged[i] = mergedId;
   }
 
-  pop(): [number, number, number] {
-    const top: [number, number, number] = [this.ranks[0], this.positions[0], this.merged[0]];
-    const last = this.ranks.length - 1;
-    this.swap(0, last);
-    this.ranks.pop();
-    this.positions.pop();
-    this.merged.pop();
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < this.ranks.length && this.less(l, m)) m = l;
-      if (r < this.ranks.length && this.less(r, m)) m = r;
-      if (m === i) break;
-      this.swap(i, m);
-      i = m;
+  /** Removes the smallest candidate into topPosition / topMerged. */
+  pop(): void {
+    const keys = this.keys;
+    const merged = this.merged;
+    this.topPosition = keys[0] % 4294967296;
+    this.topMerged = merged[0];
+    const n = --this.size;
+    const key = keys[n];
+    const value = merged[n];
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && keys[child + 1] < keys[child]) child++;
+      if (keys[child] >= key) break;
+      keys[i] = keys[child];
+      merged[i] = merged[child];
+      i = child;
     }
-    return top;
+    keys[i] = key;
+    merged[i] = value;
+  }
+
+  private grow(): void {
+    const keys = new Float64Array(this.keys.length * 2);
+    keys.set(this.keys);
+    const merged = new Int32Array(this.merged.length * 2);
+    merged.set(this.merged);
+    this.keys = keys;
+    this.merged = merged;
   }
 }
 

@@ -112,6 +112,15 @@ export class Prepend implements Normalizer {
 /** ByteLevel normalizer: each character becomes its UTF-8 bytes in the byte-level alphabet. */
 export class ByteLevelNormalizer implements Normalizer {
   normalize(n: NormalizedText): NormalizedText {
+    const t = n.text;
+    let ascii = true;
+    for (let i = 0; i < t.length && ascii; i++) ascii = t.charCodeAt(i) < 0x80;
+    if (ascii) {
+      // One byte per character, one character per byte: the alignment carries over unit for unit.
+      let mapped = '';
+      for (let i = 0; i < t.length; i++) mapped += BYTE_TO_CHAR[t.charCodeAt(i)];
+      return { text: mapped, starts: n.starts, ends: n.ends, base: n.base };
+    }
     return mapChars(n, (cp) => utf8Bytes(cp).map((b) => BYTE_TO_CHAR[b].charCodeAt(0)));
   }
 }
