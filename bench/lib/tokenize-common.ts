@@ -12,7 +12,36 @@ export const MODELS_DIR = path.resolve(process.env.EDGECLASS_MODELS_DIR ?? share
 export const DATASETS_DIR = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? shared('datasets'));
 export const DATASET_FILE = path.join(DATASETS_DIR, 'agnews', 'test.tsv');
 
-export const TOKENIZERS = ['bert-base-uncased', 'roberta-base'] as const;
+/** Tokenizer folders of the hub goldens (t5-small, Qwen3, Mistral, Falcon), beside their goldens. */
+export const HUB_MODELS_DIR = path.resolve(
+  process.env.EDGECLASS_TOKENIZE_HUB_GOLDEN_DIR ?? shared('golden', 'tokenize-hub'),
+  'models',
+);
+
+export const TOKENIZERS = [
+  'bert-base-uncased',
+  'roberta-base',
+  't5-small',
+  'Qwen--Qwen3-0.6B',
+  'mistralai--Mistral-7B-v0.1',
+  'tiiuae--falcon-7b',
+] as const;
+
+/** The folder holding a tokenizer's files: the shared models, else the hub goldens' models. */
+export function tokenizerDir(id: string): string {
+  const own = path.join(MODELS_DIR, id);
+  return fs.existsSync(path.join(own, 'tokenizer.json')) ? own : path.join(HUB_MODELS_DIR, id);
+}
+
+/** A checksum of one text's ids (FNV-1a over the ids), so that variants are compared id for id, not by count. */
+export function idsChecksum(ids: ArrayLike<number | bigint>): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ids.length; i++) {
+    h ^= Number(ids[i]);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
 
 export interface VariantInfo {
   name: string;
@@ -115,6 +144,8 @@ export interface WorkerResult {
   maxTokensPerSec: number;
   /** len(input_ids) per text (of the last pass), for checking variants against each other. */
   lengths: number[];
+  /** idsChecksum(input_ids) per text (of the last pass): exactness on ids, not only on counts. */
+  checksums: number[];
   gcBetweenPasses: boolean;
 }
 

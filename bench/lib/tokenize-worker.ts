@@ -9,8 +9,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import {
-  MODELS_DIR,
+  idsChecksum,
   REPO_ROOT,
+  tokenizerDir,
   RESULT_PREFIX,
   VARIANTS,
   loadDataset,
@@ -20,8 +21,8 @@ import {
   type WorkerResult,
 } from './tokenize-common.ts';
 
-/** Tokenizes every text, writes len(input_ids) per text into `lengths`, returns their sum. */
-type RunPass = (texts: string[], lengths: Int32Array) => number | Promise<number>;
+/** Tokenizes every text, writes len(input_ids) and idsChecksum(input_ids) per text, returns the lengths' sum. */
+type RunPass = (texts: string[], lengths: Int32Array, sums: Uint32Array) => number | Promise<number>;
 
 interface Variant {
   version: string;
@@ -39,7 +40,13 @@ function arg(name: string, fallback?: string): string {
 }
 
 function readModelFile(id: string, file: string): string {
-  return fs.readFileSync(path.join(MODELS_DIR, id, file), 'utf8');
+  return fs.readFileSync(path.join(tokenizerDir(id), file), 'utf8');
+}
+
+/** tokenizer_config.json where the folder has one (falcon-7b's has none). */
+function readConfigFile(id: string): string | null {
+  const file = path.join(tokenizerDir(id), 'tokenizer_config.json');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
 }
 
 async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
@@ -49,10 +56,9 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
   type ResolvedInput = { text: string; pair: string | null };
   // The two files, read from disk once; the store serves them from memory, so the registry builds exactly what
   // the API builds (Tokenizer.fromJson(JSON.parse(tokenizer.json)) plus the settings from tokenizer_config.json).
-  const files = new Map<string, string>([
-    ['tokenizer.json', readModelFile(id, 'tokenizer.json')],
-    ['tokenizer_config.json', readModelFile(id, 'tokenizer_config.json')],
-  ]);
+  const files = new Map<string, string>([['tokenizer.json', readModelFile(id, 'tokenizer.json')]]);
+  const config = readConfigFile(id);
+  if (config !== null) files.set('tokenizer_config.json', config);
   const encoder = new TextEncoder();
   const store: ModelStore = {
     async readText(modelId, file) {
@@ -75,7 +81,7 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
       if (loaded.tokenizer === previous) throw new Error('edgeclass: tokenizer object survived between passes');
       previous = loaded.tokenizer;
       if (batch) {
-        return (texts, lengths) => {
+        return (texts, lengths, sums) => {
           const result = tokenize(
             loaded,
             texts.map((t) => ({ text: t, pair: null })),
@@ -88,6 +94,7 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
           for (let i = 0; i < rows.length; i++) {
             const n = rows[i]!.input_ids.length;
             lengths[i] = n;
+            sums[i] = idsChecksum(rows[i]!.input_ids);
             sum += n;
           }
           return sum;
@@ -104,7 +111,7 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
           o: object,
           batch: boolean,
         ) => { encodings: { input_ids: number[] }[] };
-        return (texts, lengths) => {
+        return (texts, lengths, sums) => {
           let sum = 0;
           for (let i = 0; i < texts.length; i++) {
             const { items, batch } = resolve(texts[i]!);
@@ -112,19 +119,21 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
             let n = 0;
             for (const row of rows) n += row.input_ids.length;
             lengths[i] = n;
+            sums[i] = idsChecksum(rows.flatMap((r) => r.input_ids));
             sum += n;
           }
           return sum;
         };
       }
       const resolveArray = resolveInputs as unknown as (t: string) => ResolvedInput[];
-      return (texts, lengths) => {
+      return (texts, lengths, sums) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
           const rows = tokenize(loaded, resolveArray(texts[i]!), {}).encodings;
           let n = 0;
           for (const row of rows) n += row.input_ids.length;
           lengths[i] = n;
+          sums[i] = idsChecksum(rows.flatMap((r) => r.input_ids));
           sum += n;
         }
         return sum;
@@ -143,7 +152,7 @@ function readPackageVersionOfRepo(): string {
 
 function rustVariant(id: string, batch: boolean): Variant {
   const { Tokenizer } = require('tokenizers') as typeof import('tokenizers');
-  const file = path.join(MODELS_DIR, id, 'tokenizer.json');
+  const file = path.join(tokenizerDir(id), 'tokenizer.json');
   let previous: unknown = null;
   return {
     version: `tokenizers ${readPackageVersion('tokenizers')}`,
@@ -152,25 +161,27 @@ function rustVariant(id: string, batch: boolean): Variant {
       if (tok === previous) throw new Error('tokenizers: object survived between passes');
       previous = tok;
       if (batch) {
-        return async (texts, lengths) => {
+        return async (texts, lengths, sums) => {
           const encodings = await tok.encodeBatch(texts);
           if (encodings.length !== texts.length)
             throw new Error(`encodeBatch: ${encodings.length} encodings for ${texts.length} texts`);
           let sum = 0;
           for (let i = 0; i < encodings.length; i++) {
-            const n = encodings[i]!.getIds().length;
-            lengths[i] = n;
-            sum += n;
+            const ids = encodings[i]!.getIds();
+            lengths[i] = ids.length;
+            sums[i] = idsChecksum(ids);
+            sum += ids.length;
           }
           return sum;
         };
       }
-      return async (texts, lengths) => {
+      return async (texts, lengths, sums) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
-          const n = (await tok.encode(texts[i]!)).getIds().length;
-          lengths[i] = n;
-          sum += n;
+          const ids = (await tok.encode(texts[i]!)).getIds();
+          lengths[i] = ids.length;
+          sums[i] = idsChecksum(ids);
+          sum += ids.length;
         }
         return sum;
       };
@@ -179,24 +190,29 @@ function rustVariant(id: string, batch: boolean): Variant {
 }
 
 async function transformersVariant(id: string): Promise<Variant> {
-  const { AutoTokenizer, env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = MODELS_DIR.endsWith('/') ? MODELS_DIR : `${MODELS_DIR}/`;
+  const transformers = (await import('@huggingface/transformers')) as unknown as Record<string, unknown>;
+  const jsonText = readModelFile(id, 'tokenizer.json');
+  const configText = readConfigFile(id) ?? '{}';
   let previous: unknown = null;
   return {
     version: `@huggingface/transformers ${readPackageVersion('@huggingface/transformers')}`,
     async build() {
-      // A fresh from_pretrained per pass: new tokenizer, model and (BPE) cache objects.
-      const tok = await AutoTokenizer.from_pretrained(id);
+      // What AutoTokenizer.from_pretrained does once it has the two files (its Hub-id check refuses folder names
+      // such as 'Qwen--Qwen3-0.6B'): the class named by tokenizer_config.json, else PreTrainedTokenizer.
+      const config = JSON.parse(configText) as { tokenizer_class?: string };
+      type TokenizerClass = new (json: unknown, config: unknown) => (text: string) => unknown;
+      const name = config.tokenizer_class?.replace(/Fast$/, '') ?? 'PreTrainedTokenizer';
+      const cls = (transformers[name] ?? transformers.PreTrainedTokenizer) as TokenizerClass;
+      const tok = new cls(JSON.parse(jsonText), config);
       if (tok === previous) throw new Error('transformers.js: tokenizer survived between passes');
       previous = tok;
-      return (texts, lengths) => {
+      return (texts, lengths, sums) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
-          const n = (tok(texts[i]!) as { input_ids: { size: number } }).input_ids.size;
-          lengths[i] = n;
-          sum += n;
+          const ids = (tok(texts[i]!) as { input_ids: { data: ArrayLike<bigint> } }).input_ids.data;
+          lengths[i] = ids.length;
+          sums[i] = idsChecksum(ids);
+          sum += ids.length;
         }
         return sum;
       };
@@ -207,7 +223,7 @@ async function transformersVariant(id: string): Promise<Variant> {
 async function hfTokenizersVariant(id: string): Promise<Variant> {
   const { Tokenizer } = await import('@huggingface/tokenizers');
   const jsonText = readModelFile(id, 'tokenizer.json');
-  const configText = readModelFile(id, 'tokenizer_config.json');
+  const configText = readConfigFile(id) ?? '{}';
   let previous: unknown = null;
   return {
     version: `@huggingface/tokenizers ${readPackageVersion('@huggingface/tokenizers')}`,
@@ -215,12 +231,13 @@ async function hfTokenizersVariant(id: string): Promise<Variant> {
       const tok = new Tokenizer(JSON.parse(jsonText), JSON.parse(configText));
       if (tok === previous) throw new Error('@huggingface/tokenizers: object survived between passes');
       previous = tok;
-      return (texts, lengths) => {
+      return (texts, lengths, sums) => {
         let sum = 0;
         for (let i = 0; i < texts.length; i++) {
-          const n = tok.encode(texts[i]!).ids.length;
-          lengths[i] = n;
-          sum += n;
+          const ids = tok.encode(texts[i]!).ids;
+          lengths[i] = ids.length;
+          sums[i] = idsChecksum(ids);
+          sum += ids.length;
         }
         return sum;
       };
@@ -259,6 +276,7 @@ async function main(): Promise<void> {
   const variant = await makeVariant(variantName, id);
   const gc = (globalThis as { gc?: () => void }).gc;
   const lengths = new Int32Array(texts.length);
+  const sums = new Uint32Array(texts.length);
   const constructMs: number[] = [];
   const warmupPasses: PassResult[] = [];
   const timed: PassResult[] = [];
@@ -269,7 +287,7 @@ async function main(): Promise<void> {
     constructMs.push(performance.now() - c0);
     gc?.();
     const t0 = performance.now();
-    const tokens = await run(texts, lengths);
+    const tokens = await run(texts, lengths, sums);
     const ms = performance.now() - t0;
     const pass = { ms, tokens, tokensPerSec: tokens / (ms / 1000) };
     (p < warmup ? warmupPasses : timed).push(pass);
@@ -297,6 +315,7 @@ async function main(): Promise<void> {
     minTokensPerSec: Math.min(...rates),
     maxTokensPerSec: Math.max(...rates),
     lengths: Array.from(lengths),
+    checksums: Array.from(sums),
     gcBetweenPasses: gc !== undefined,
   };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { findTokenizeGoldens, judge } from './golden-files.ts';
+import { findAllTokenizeGoldens, judge } from './golden-files.ts';
 import { hubFolders } from './hub-golden.ts';
 import { HUB_GOLDEN_DIR, MODELS_DIR } from './paths.ts';
 
@@ -30,7 +30,7 @@ function listFiles(root: string, prefix = ''): string[] {
 
 export async function fixturesService(request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const goldens = findTokenizeGoldens();
+  const goldens = findAllTokenizeGoldens();
   if (url.pathname === '/goldens') {
     return Response.json(goldens.map((g) => ({ tokenizer: g.tokenizer, golden: path.basename(g.golden) })));
   }
@@ -77,8 +77,12 @@ export async function fixturesService(request: Request): Promise<Response> {
   }
   m = /^\/models\/(.+)$/.exec(url.pathname);
   if (m) {
-    const file = safeJoin(MODELS_DIR, decodeURIComponent(m[1]));
-    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
+    // The shared models, then the tokenizer folders of the hub goldens (golden/tokenize-hub/models).
+    const roots = [...new Set([MODELS_DIR, ...goldens.map((g) => g.modelsDir)])];
+    const file = roots
+      .map((root) => safeJoin(root, decodeURIComponent(m![1])))
+      .find((f) => f !== null && fs.existsSync(f) && fs.statSync(f).isFile());
+    if (!file) return new Response('not found', { status: 404 });
     return new Response(fs.readFileSync(file));
   }
   return new Response('not found', { status: 404 });
