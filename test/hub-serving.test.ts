@@ -36,6 +36,47 @@ function withExtraInput(file: string): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/**
+ * A float16 graph in the encoder layout: last_hidden_state = Gather(table, input_ids), every row of the table
+ * [1, 2, 3, 4] in float16, so whatever the text, its mean-pooled, normalized embedding is [1, 2, 3, 4] / sqrt(30).
+ */
+function fp16Encoder(vocab: number): Uint8Array {
+  const { onnx } = onnxProto;
+  const { FLOAT16, INT64 } = onnx.TensorProto.DataType;
+  const table = new Uint16Array(vocab * 4);
+  for (let r = 0; r < vocab; r++) table.set([0x3c00, 0x4000, 0x4200, 0x4400], r * 4); // 1, 2, 3, 4
+  const info = (name: string, elemType: number, dims: (string | number)[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: {
+        tensorType: {
+          elemType,
+          shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+        },
+      },
+    });
+  const graph = onnx.GraphProto.create({
+    name: 'fp16-encoder',
+    node: [onnx.NodeProto.create({ opType: 'Gather', input: ['table', 'input_ids'], output: ['last_hidden_state'] })],
+    initializer: [
+      onnx.TensorProto.create({
+        name: 'table',
+        dataType: FLOAT16,
+        dims: [vocab, 4],
+        rawData: new Uint8Array(table.buffer),
+      }),
+    ],
+    input: [
+      info('input_ids', INT64, ['batch_size', 'sequence_length']),
+      info('attention_mask', INT64, ['batch_size', 'sequence_length']),
+    ],
+    output: [info('last_hidden_state', FLOAT16, ['batch_size', 'sequence_length', 4])],
+  });
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph }),
+  ).finish();
+}
+
 const CHATML =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
@@ -48,6 +89,7 @@ copyFolder('tiny-llama-bpe-lm', 'chat-lm', {
 copyFolder('minilm-embed', 'embed-variants', {
   'onnx/model_q4.onnx': withExtraInput(path.join(HUB_GOLDEN_DIR, 'minilm-embed', 'onnx', 'model.onnx')),
 });
+copyFolder('minilm-embed', 'embed-fp16', { 'onnx/model_fp16.onnx': fp16Encoder(30522) });
 copyFolder('minilm-embed', 'embed-extra-input', {
   'onnx/model.onnx': withExtraInput(path.join(HUB_GOLDEN_DIR, 'minilm-embed', 'onnx', 'model.onnx')),
 });
@@ -82,6 +124,14 @@ describe('Hub folders: capabilities, dtypes, unsatisfiable inputs', () => {
     expect(error.message).toMatch(/onnx\/model_quantized\.onnx.*fp32, q4/);
     const bad = await post(fetchApp, '/v1/embeddings', { ...body, dtype: 'fp64' });
     expect(bad.status).toBe(422);
+  });
+
+  it('a float16 variant runs, its float16 outputs widened to float32', async () => {
+    const res = await post(fetchApp, '/v1/embeddings', { model: 'embed-fp16', dtype: 'fp16', input: ['any text'] });
+    expect(res.status).toBe(200);
+    const embedding = ((await res.json()) as any).data[0].embedding as number[];
+    const norm = Math.sqrt(30);
+    embedding.forEach((x, i) => expect(x).toBeCloseTo((i + 1) / norm, 6));
   });
 
   it('a graph with an input edgeclass cannot feed is a 422 naming it', async () => {
