@@ -18,12 +18,17 @@
 // every variant gave the reference's input_ids for every text (compared by digest, from an untimed pass); otherwise
 // `n/a (<why>)`. Any variant whose ids differ makes the run exit 1.
 //
+// Tokenizers: bert-base-uncased and roberta-base (EDGECLASS_MODELS_DIR), and the hub goldens' t5-small, Qwen3,
+// Mistral and Falcon (EDGECLASS_TOKENIZE_HUB_GOLDEN_DIR/models). Every variant is checked against the Rust
+// reference text by text, on the ids themselves (a checksum per text), not only on their count.
+//
 // --quick: 1 warm-up, 3 passes, the first 1000 texts (a smoke run). Paths: EDGECLASS_MODELS_DIR (tokenizer folders),
 // EDGECLASS_DATASETS_DIR (agnews/test.tsv); default ../shared/{models,datasets} beside the repository.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  HUB_MODELS_DIR,
   MODELS_DIR,
   REFERENCE_VARIANT,
   REPO_ROOT,
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
   console.log(`load average at start (1/5/15 min): ${loadavg()} (other processes on the machine skew the figures)`);
   console.log(`command: npx tsx bench/tokenize.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
   console.log(`dataset: ${dataset.description}`);
-  console.log(`models: ${MODELS_DIR}`);
+  console.log(`models: ${MODELS_DIR} and ${HUB_MODELS_DIR}`);
   console.log(
     `per child: ${o.warmup} warm-up pass(es) + ${o.passes} timed passes over ${dataset.texts.length} texts; fresh tokenizer ` +
       'objects built (untimed) and a GC run (untimed) before every pass; tokens = sum of len(input_ids) incl. special tokens',
@@ -198,7 +203,7 @@ async function main(): Promise<void> {
   console.log('');
 
   // Token counts: every variant against Hugging Face's Rust tokenizers, text by text.
-  console.log('## Token counts (per pass), against ' + REFERENCE_VARIANT);
+  console.log('## Token counts (per pass) and ids (per text), against ' + REFERENCE_VARIANT);
   const countNotes = new Map<string, { delta: string; differing: string }>();
   for (const tokenizer of o.tokenizers) {
     const ref = results.get(key(REFERENCE_VARIANT, tokenizer));
@@ -210,7 +215,9 @@ async function main(): Promise<void> {
         continue;
       }
       const differing: number[] = [];
-      for (let i = 0; i < r.lengths.length; i++) if (r.lengths[i] !== ref.lengths[i]) differing.push(i);
+      // Exactness on ids: a text differs when its length or its ids' digest does.
+      for (let i = 0; i < r.lengths.length; i++)
+        if (r.lengths[i] !== ref.lengths[i] || r.idDigests[i] !== ref.idDigests[i]) differing.push(i);
       const delta = r.tokensPerPass - ref.tokensPerPass;
       countNotes.set(key(variant, tokenizer), {
         delta: delta === 0 ? '0' : delta > 0 ? `+${delta}` : String(delta),
@@ -219,7 +226,7 @@ async function main(): Promise<void> {
       const status =
         differing.length === 0
           ? 'same as reference'
-          : `MISMATCH: ${differing.length} text(s) differ, total ${delta > 0 ? '+' : ''}${delta}`;
+          : `MISMATCH: ${differing.length} text(s) differ in ids, total ${delta > 0 ? '+' : ''}${delta}`;
       console.log(`  ${tokenizer.padEnd(18)} ${variant.padEnd(20)} ${String(r.tokensPerPass).padStart(9)}  ${status}`);
       for (const i of differing.slice(0, 3)) {
         const text = dataset.texts[i]!;

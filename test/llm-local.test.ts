@@ -40,7 +40,7 @@ let runs: number[][] = [];
 
 const lmWith = (options: { maxLogitsPerRun?: number } = {}): CausalLm => {
   const run: SessionRun = (feeds) => {
-    runs.push(feeds.input_ids.dims);
+    runs.push([...feeds.input_ids.dims]);
     return session.run(feeds);
   };
   return createGpt2CausalLm(configJson, tokenizer, run, { inputNames: session.inputNames, ...options });

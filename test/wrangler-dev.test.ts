@@ -98,6 +98,9 @@ describe('wrangler dev smoke test', () => {
     });
     const ok = await postJson(`${dev.url}/v1/classify`, { model: 'tiny-cls', inputs: ['still answering'] });
     expect(ok.status).toBe(200);
-    expect(await (await fetch(`${dev.url}/healthz`)).json()).toEqual({ status: 'ok', runtime: 'workerd' });
+    // After inference, /healthz reports onnxruntime-web's WASM heap (what a Worker's 128 MB must hold).
+    const health = (await (await fetch(`${dev.url}/healthz`)).json()) as { wasm_heap_bytes: number };
+    expect(health).toEqual({ status: 'ok', runtime: 'workerd', wasm_heap_bytes: expect.any(Number) });
+    expect(health.wasm_heap_bytes).toBeGreaterThan(1 << 20);
   });
 });

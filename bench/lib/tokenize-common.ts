@@ -12,7 +12,26 @@ export const MODELS_DIR = path.resolve(process.env.EDGECLASS_MODELS_DIR ?? share
 export const DATASETS_DIR = path.resolve(process.env.EDGECLASS_DATASETS_DIR ?? shared('datasets'));
 export const DATASET_FILE = path.join(DATASETS_DIR, 'agnews', 'test.tsv');
 
-export const TOKENIZERS = ['bert-base-uncased', 'roberta-base'] as const;
+/** Tokenizer folders of the hub goldens (t5-small, Qwen3, Mistral, Falcon), beside their goldens. */
+export const HUB_MODELS_DIR = path.resolve(
+  process.env.EDGECLASS_TOKENIZE_HUB_GOLDEN_DIR ?? shared('golden', 'tokenize-hub'),
+  'models',
+);
+
+export const TOKENIZERS = [
+  'bert-base-uncased',
+  'roberta-base',
+  't5-small',
+  'Qwen--Qwen3-0.6B',
+  'mistralai--Mistral-7B-v0.1',
+  'tiiuae--falcon-7b',
+] as const;
+
+/** The folder holding a tokenizer's files: the shared models, else the hub goldens' models. */
+export function tokenizerDir(id: string): string {
+  const own = path.join(MODELS_DIR, id);
+  return fs.existsSync(path.join(own, 'tokenizer.json')) ? own : path.join(HUB_MODELS_DIR, id);
+}
 
 export interface VariantInfo {
   name: string;

@@ -10,13 +10,13 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import {
-  MODELS_DIR,
   REPO_ROOT,
   RESULT_PREFIX,
   VARIANTS,
   loadDataset,
   median,
   readPackageVersion,
+  tokenizerDir,
   type PassResult,
   type WorkerResult,
 } from './tokenize-common.ts';
@@ -43,7 +43,13 @@ function arg(name: string, fallback?: string): string {
 }
 
 function readModelFile(id: string, file: string): string {
-  return fs.readFileSync(path.join(MODELS_DIR, id, file), 'utf8');
+  return fs.readFileSync(path.join(tokenizerDir(id), file), 'utf8');
+}
+
+/** tokenizer_config.json where the folder has one (falcon-7b's has none). */
+function readConfigFile(id: string): string | null {
+  const file = path.join(tokenizerDir(id), 'tokenizer_config.json');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
 }
 
 async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
@@ -53,10 +59,9 @@ async function edgeclassVariant(id: string, batch: boolean): Promise<Variant> {
   type ResolvedInput = { text: string; pair: string | null };
   // The two files, read from disk once; the store serves them from memory, so the registry builds exactly what
   // the API builds (Tokenizer.fromJson(JSON.parse(tokenizer.json)) plus the settings from tokenizer_config.json).
-  const files = new Map<string, string>([
-    ['tokenizer.json', readModelFile(id, 'tokenizer.json')],
-    ['tokenizer_config.json', readModelFile(id, 'tokenizer_config.json')],
-  ]);
+  const files = new Map<string, string>([['tokenizer.json', readModelFile(id, 'tokenizer.json')]]);
+  const config = readConfigFile(id);
+  if (config !== null) files.set('tokenizer_config.json', config);
   const encoder = new TextEncoder();
   const store: ModelStore = {
     async readText(modelId, file) {
@@ -156,7 +161,7 @@ function readPackageVersionOfRepo(): string {
 
 function rustVariant(id: string, batch: boolean): Variant {
   const { Tokenizer } = require('tokenizers') as typeof import('tokenizers');
-  const file = path.join(MODELS_DIR, id, 'tokenizer.json');
+  const file = path.join(tokenizerDir(id), 'tokenizer.json');
   let previous: unknown = null;
   return {
     version: `tokenizers ${readPackageVersion('tokenizers')}`,
@@ -195,16 +200,21 @@ function rustVariant(id: string, batch: boolean): Variant {
 }
 
 async function transformersVariant(id: string): Promise<Variant> {
-  const { AutoTokenizer, env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = MODELS_DIR.endsWith('/') ? MODELS_DIR : `${MODELS_DIR}/`;
+  const transformers = (await import('@huggingface/transformers')) as unknown as Record<string, unknown>;
+  const jsonText = readModelFile(id, 'tokenizer.json');
+  const configText = readConfigFile(id) ?? '{}';
   let previous: unknown = null;
   return {
     version: `@huggingface/transformers ${readPackageVersion('@huggingface/transformers')}`,
     async build() {
-      // A fresh from_pretrained per pass: new tokenizer, model and (BPE) cache objects.
-      const tok = await AutoTokenizer.from_pretrained(id);
+      // What AutoTokenizer.from_pretrained does once it has the two files (its Hub-id check refuses folder names
+      // such as 'Qwen--Qwen3-0.6B'): the class named by tokenizer_config.json, else PreTrainedTokenizer. A fresh
+      // tokenizer per pass: new model and (BPE) cache objects.
+      const config = JSON.parse(configText) as { tokenizer_class?: string };
+      type TokenizerClass = new (json: unknown, config: unknown) => (text: string) => unknown;
+      const name = config.tokenizer_class?.replace(/Fast$/, '') ?? 'PreTrainedTokenizer';
+      const cls = (transformers[name] ?? transformers.PreTrainedTokenizer) as TokenizerClass;
+      const tok = new cls(JSON.parse(jsonText), config);
       if (tok === previous) throw new Error('transformers.js: tokenizer survived between passes');
       previous = tok;
       return (texts, lengths, seen) => {
@@ -225,7 +235,7 @@ async function transformersVariant(id: string): Promise<Variant> {
 async function hfTokenizersVariant(id: string): Promise<Variant> {
   const { Tokenizer } = await import('@huggingface/tokenizers');
   const jsonText = readModelFile(id, 'tokenizer.json');
-  const configText = readModelFile(id, 'tokenizer_config.json');
+  const configText = readConfigFile(id) ?? '{}';
   let previous: unknown = null;
   return {
     version: `@huggingface/tokenizers ${readPackageVersion('@huggingface/tokenizers')}`,

@@ -1,41 +1,45 @@
-// Causal language models (GPT-2 style) ready to score, by id, for the local side of strategy llm. They live in the
-// same model store as the encoders and run on the same inference runtime, but take other inputs (position_ids, no
-// token types) and give next-token logits, so they are loaded here rather than by the encoder pipelines'
-// ModelRegistry. Concurrent requests share one load; a failed load is forgotten.
+// Causal language models ready to score, by id, for the local side of strategy llm: any decoder-only folder in the
+// onnx-community layout (GPT-2, Llama, Mistral, Qwen, SmolLM, Phi...), with or without a cache. They live in the
+// same model store as the encoders and run on the same inference runtime, but take other inputs (position_ids, an
+// empty past_key_values) and give next-token logits, so they are loaded here rather than by the encoder
+// pipelines' ModelRegistry. Concurrent requests share one load; a failed load is forgotten.
 import { LoadOnce } from './load-once.ts';
-import { parseGpt2Config } from '../nn/gpt2-config.ts';
-import { createGpt2CausalLm, type CausalLm } from './classify/llm-local.ts';
+import { createCausalLm, type CausalLm } from './classify/llm-local.ts';
+import { isCausalLmConfig, parseCausalLmConfig } from './causal-lm-config.ts';
+import { chatPrompter } from './chat-template.ts';
+import { chooseDtype, type ModelDtype } from './dtypes.ts';
 import { inferenceError, RequestError } from './errors.ts';
-import { CAUSAL_LM_TYPES, type ModelRegistry } from './model-registry.ts';
+import type { ModelRegistry } from './model-registry.ts';
 import type { ModelStore } from '../store/model-store.ts';
+import { unsatisfiableInputs } from '../inference/hf-inputs.ts';
 
 /** A model's config.json parsed, or null when it has none or it is not JSON. */
-async function readConfigJson(store: ModelStore, id: string): Promise<unknown> {
-  const text = await store.readText(id, 'config.json');
+async function readJson(store: ModelStore, id: string, file: string): Promise<Record<string, unknown> | null> {
+  const text = await store.readText(id, file);
   try {
-    return text === null ? null : JSON.parse(text);
+    const value = text === null ? null : JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
   } catch {
     return null;
   }
 }
 
-/** A parsed config's model_type when it names a causal LM, else null. */
-function causalTypeOf(configJson: unknown): string | null {
-  const type = (configJson as { model_type?: unknown } | null)?.model_type;
-  return typeof type === 'string' && CAUSAL_LM_TYPES.has(type) ? type : null;
-}
-
 /** The config's model_type when the store has the model and it is a causal LM; null otherwise (never throws). */
 export async function causalLmType(store: ModelStore, id: string): Promise<string | null> {
   try {
-    return causalTypeOf(await readConfigJson(store, id));
+    const json = await readJson(store, id, 'config.json');
+    return json && isCausalLmConfig(json) ? parseCausalLmConfig(json).modelType : null;
   } catch {
     return null;
   }
 }
 
 export class CausalLmRegistry {
-  private readonly cache = new LoadOnce<CausalLm>((id) => this.load(id));
+  /** Keyed by id and dtype: `id\u0000dtype\u0000strict|lenient`. */
+  private readonly cache = new LoadOnce<CausalLm>((key) => {
+    const [id, dtype, strict] = key.split('\u0000');
+    return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
+  });
 
   constructor(private readonly models: ModelRegistry) {}
 
@@ -45,57 +49,62 @@ export class CausalLmRegistry {
 
   /** Whether the model is loaded or loading here (so it is a causal LM, as far as anyone knows yet). */
   isLoaded(id: string): boolean {
-    return this.cache.has(id);
+    return this.cache.keys().some((key) => key.split('\u0000')[0] === id);
   }
 
-  get(id: string): Promise<CausalLm> {
-    return this.cache.get(id);
+  /** The model with the request's dtype, else the one EDGECLASS_MODEL_DTYPE gives it. */
+  get(id: string, dtype?: string): Promise<CausalLm> {
+    const choice = chooseDtype(this.models.dtypes, id, dtype);
+    return this.cache.get([id, choice.dtype, choice.strict ? 'strict' : 'lenient'].join('\u0000'));
   }
 
-  private async load(id: string): Promise<CausalLm> {
+  private async load(id: string, choice: { dtype: ModelDtype; strict: boolean }): Promise<CausalLm> {
     // The tokenizer load answers "not found, and how to provide it" for a model that is not there at all.
     const { tokenizer } = await this.models.tokenizers.get(id);
-    const configJson = await readConfigJson(this.models.store, id);
-    if (causalTypeOf(configJson) === null) {
-      const type = (configJson as { model_type?: unknown } | null)?.model_type;
+    const configJson = await readJson(this.models.store, id, 'config.json');
+    if (!configJson || !isCausalLmConfig(configJson)) {
       throw new RequestError(
         'unsupported_model',
-        `model '${id}' is not a causal language model (config model_type ${JSON.stringify(type ?? null)}); strategy llm scores labels with ${[...CAUSAL_LM_TYPES].join(', ')} models, or forwards to a remote LLM`,
+        `model '${id}' is not a causal language model (config model_type ${JSON.stringify(configJson?.model_type ?? null)}, architectures ${JSON.stringify(configJson?.architectures ?? null)}); strategy llm scores labels with decoder-only models (an architecture *ForCausalLM), or forwards to a remote LLM`,
         'model',
       );
     }
-    try {
-      parseGpt2Config(configJson);
-    } catch (err) {
-      throw new RequestError(
-        'unsupported_model',
-        `model '${id}': config.json is not a valid GPT-2 config: ${err instanceof Error ? err.message : String(err)}`,
-        'model',
-      );
+    const config = parseCausalLmConfig(configJson);
+    if (config.vocabSize === null) {
+      throw new RequestError('unsupported_model', `model '${id}': config.json states no vocab_size`, 'model');
     }
-    const { session } = await this.models.openGraph(id);
-    if (!session.outputNames.includes('logits') || !session.inputNames.includes('input_ids')) {
+    const chat = chatPrompter(id, await readJson(this.models.store, id, 'tokenizer_config.json'));
+    const { session } = await this.models.openGraph(id, choice);
+    const spec = { inputNames: session.inputNames, inputs: session.inputs, padId: 0, cache: config.cache };
+    const unsatisfied = unsatisfiableInputs(spec);
+    if (!session.outputNames.includes('logits') || unsatisfied.length > 0) {
       await session.release().catch(() => undefined);
       throw new RequestError(
         'unsupported_model',
-        `model '${id}': its graph takes ${session.inputNames.join(', ')} and gives ${session.outputNames.join(', ')}; a causal LM takes input_ids and gives logits`,
+        unsatisfied.length > 0
+          ? `model '${id}': its graph takes inputs edgeclass cannot feed: ${unsatisfied.join(', ')}`
+          : `model '${id}': its graph gives ${session.outputNames.join(', ')}; a causal LM gives logits`,
         'model',
       );
     }
-    return createGpt2CausalLm(
-      configJson,
+    return createCausalLm({
       tokenizer,
-      async (feeds) => {
-        const tensors = Object.fromEntries(
-          Object.entries(feeds).map(([name, f]) => [name, { type: 'int64' as const, data: f.data, dims: f.dims }]),
-        );
+      vocabSize: config.vocabSize,
+      maxLength: config.maxLength,
+      // An instruct model's template puts its own bos where the model wants it.
+      bosTokenId: chat ? null : config.bosTokenId,
+      padTokenId: config.padTokenId ?? config.eosTokenId ?? 0,
+      inputNames: session.inputNames,
+      inputs: session.inputs,
+      cache: config.cache,
+      chat: chat ?? undefined,
+      run: async (feeds) => {
         try {
-          return await session.run(tensors, ['logits']);
+          return await session.run(feeds, ['logits']);
         } catch (err) {
           throw inferenceError(id, 'running', err);
         }
       },
-      { inputNames: session.inputNames },
-    );
+    });
   }
 }

@@ -100,6 +100,8 @@ export async function embedTexts(
 export interface EmbeddingsRequest extends EmbeddingOptions {
   model: string;
   input: string | string[];
+  /** The graph variant (transformers.js' dtype names); EDGECLASS_MODEL_DTYPE's when absent. */
+  dtype?: string;
 }
 
 /** The /v1/embeddings operation: limits, model, embeddings in input order. */
@@ -128,6 +130,6 @@ export async function createEmbeddings(
       );
     }
   });
-  const model = await models.get(request.model);
+  const model = await models.get(request.model, request.dtype);
   return embedTexts(model, texts, request, param);
 }

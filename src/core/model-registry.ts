@@ -4,6 +4,17 @@
 import { LoadOnce } from './load-once.ts';
 import type { InferenceRuntime, InferenceSession } from '../inference/runtime.ts';
 import type { FeedSpec, RowRunner } from '../inference/rows.ts';
+import { unsatisfiableInputs } from '../inference/hf-inputs.ts';
+import { isCausalLmConfig } from './causal-lm-config.ts';
+import {
+  chooseDtype,
+  DEFAULT_DTYPE_SETTING,
+  dtypeFile,
+  dtypesIn,
+  type DtypeSetting,
+  type ModelDtype,
+  parseDtypeSetting,
+} from './dtypes.ts';
 import { isValidModelId, type ModelStore } from '../store/model-store.ts';
 import { inferenceError, RequestError } from './errors.ts';
 import { parseServingConfig, positionLimit, type ServingConfig } from './model-config.ts';
@@ -12,25 +23,16 @@ import type { Telemetry } from './telemetry.ts';
 import type { LoadedTokenizer, TokenizerRegistry } from './tokenizers.ts';
 
 export const ONNX_FILE = 'onnx/model.onnx';
+export type { ModelDtype } from './dtypes.ts';
 
 /**
- * Which graph of a folder is served: fp32 `onnx/model.onnx`, or with q8 `onnx/model_quantized.onnx` (dynamic int8
- * weights: what `edgeclass export --quantize q8` writes and transformers.js loads for dtype q8, a quarter of the
- * size, the one that fits a Worker's memory) where the folder has one, `onnx/model.onnx` where it does not.
+ * EDGECLASS_MODEL_DTYPE: the dtype served by default (fp32; q8 serves `onnx/model_quantized.onnx`, what
+ * `edgeclass export --quantize q8` writes, where a folder has one), then `model=dtype` pairs for models that get
+ * their own (see ./dtypes.ts).
  */
-export type ModelDtype = 'fp32' | 'q8';
-const ONNX_FILES: Record<ModelDtype, string[]> = { fp32: [ONNX_FILE], q8: ['onnx/model_quantized.onnx', ONNX_FILE] };
-
-/** EDGECLASS_MODEL_DTYPE: fp32 (default) or q8. */
-export function modelDtypeFromEnv(env: Record<string, unknown>): ModelDtype {
-  const raw = env.EDGECLASS_MODEL_DTYPE;
-  if (raw === undefined || raw === '' || raw === 'fp32') return 'fp32';
-  if (raw === 'q8') return 'q8';
-  throw new Error(`EDGECLASS_MODEL_DTYPE must be fp32 or q8, got '${String(raw)}'`);
+export function modelDtypeFromEnv(env: Record<string, unknown>): DtypeSetting {
+  return parseDtypeSetting(env.EDGECLASS_MODEL_DTYPE);
 }
-/** config model_type values of decoder-only LMs: strategy llm scores labels with them (./causal-lms.ts). */
-export const CAUSAL_LM_TYPES: ReadonlySet<string> = new Set(['gpt2']);
-const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 /** transformers' fallback when neither the tokenizer nor the config bounds the length. */
 const DEFAULT_MAX_LENGTH = 512;
 
@@ -51,8 +53,10 @@ export interface LoadedModel {
   sentenceTransformers: SentenceTransformersInfo | null;
   /** Where tokenization times go (Node's metrics); null where nothing listens. */
   telemetry: Telemetry | null;
-  /** The graph served: onnx/model.onnx, or onnx/model_quantized.onnx with dtype q8. */
+  /** The graph served: onnx/model.onnx, or a variant (onnx/model_quantized.onnx for q8...). */
   onnxFile: string;
+  /** Its dtype; a key for anything cached per graph (label embeddings). */
+  dtype: ModelDtype;
 }
 
 export interface ModelRegistryOptions {
@@ -64,15 +68,24 @@ export interface ModelRegistryOptions {
   runner: (session: InferenceSession, spec: FeedSpec, modelId: string) => RowRunner;
   /** Metrics (src/core/telemetry.ts); none by default. */
   telemetry?: Telemetry;
-  /** fp32 (default) or q8: which ONNX file of a folder is served. */
-  dtype?: ModelDtype;
+  /** Which graph variant of a folder is served (EDGECLASS_MODEL_DTYPE); a dtype alone is the default for all. */
+  dtype?: ModelDtype | DtypeSetting;
 }
 
 export class ModelRegistry {
-  private readonly cache = new LoadOnce<LoadedModel>((id) => this.load(id));
+  /** Keyed by id and dtype: `id\u0000dtype`. */
+  private readonly cache = new LoadOnce<LoadedModel>((key) => {
+    const [id, dtype, strict] = key.split('\u0000');
+    return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
+  });
   private runtime: Promise<InferenceRuntime> | null = null;
+  private created: InferenceRuntime | null = null;
+  readonly dtypes: DtypeSetting;
 
-  constructor(private readonly options: ModelRegistryOptions) {}
+  constructor(private readonly options: ModelRegistryOptions) {
+    const d = options.dtype;
+    this.dtypes = d === undefined ? DEFAULT_DTYPE_SETTING : typeof d === 'string' ? parseDtypeSetting(d) : d;
+  }
 
   get store(): ModelStore {
     return this.options.store;
@@ -82,26 +95,35 @@ export class ModelRegistry {
     return this.options.tokenizers;
   }
 
-  get(modelId: string): Promise<LoadedModel> {
-    return this.cache.get(modelId);
+  /** The model with the request's dtype, else the one EDGECLASS_MODEL_DTYPE gives it. */
+  get(modelId: string, dtype?: string): Promise<LoadedModel> {
+    const choice = chooseDtype(this.dtypes, modelId, dtype);
+    return this.cache.get([modelId, choice.dtype, choice.strict ? 'strict' : 'lenient'].join('\u0000'));
   }
 
   /** The inference runtime, created on the first call (strategies with their own graphs, e.g. llm, use it too). */
   getRuntime(): Promise<InferenceRuntime> {
-    return (this.runtime ??= Promise.resolve().then(() => this.options.runtime()));
+    return (this.runtime ??= Promise.resolve()
+      .then(() => this.options.runtime())
+      .then((runtime) => (this.created = runtime)));
   }
 
-  /** Whether the model's session is loaded (or loading). */
+  /** The inference runtime's own heap (the WASM memory in workerd), once it exists; null otherwise. */
+  runtimeMemoryBytes(): number | null {
+    return this.created?.memoryBytes?.() ?? null;
+  }
+
+  /** Whether a session of the model is loaded (or loading), whatever its dtype. */
   isLoaded(modelId: string): boolean {
-    return this.cache.has(modelId);
+    return this.loaded().includes(modelId);
   }
 
   /** The ids whose sessions are loaded (or loading). */
   loaded(): string[] {
-    return this.cache.keys();
+    return [...new Set(this.cache.keys().map((key) => key.split('\u0000')[0]))];
   }
 
-  private async load(id: string): Promise<LoadedModel> {
+  private async load(id: string, choice: { dtype: ModelDtype; strict: boolean }): Promise<LoadedModel> {
     if (!isValidModelId(id)) {
       throw new RequestError(
         'invalid_request',
@@ -121,7 +143,7 @@ export class ModelRegistry {
       );
     }
     const config = parseServingConfig(id, configText);
-    if (config.modelType !== null && CAUSAL_LM_TYPES.has(config.modelType)) {
+    if (isCausalLmConfig(JSON.parse(configText))) {
       throw new RequestError(
         'unsupported_model',
         `model '${id}' is a causal language model (${config.modelType}): it serves /v1/classify with strategy llm, not encoder pipelines`,
@@ -129,13 +151,15 @@ export class ModelRegistry {
       );
     }
     const sentenceTransformers = await this.readSentenceTransformers(id);
-    const { session, file: onnxFile } = await this.openGraph(id);
-    const unknown = session.inputNames.filter((name) => !KNOWN_INPUTS.has(name));
-    if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
+    const { session, file: onnxFile, dtype } = await this.openGraph(id, choice);
+    const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
+    const spec: FeedSpec = { inputNames: session.inputNames, inputs: session.inputs, padId };
+    const unsatisfied = unsatisfiableInputs(spec);
+    if (unsatisfied.length > 0) {
       await session.release().catch(() => undefined);
       throw new RequestError(
         'unsupported_model',
-        `model '${id}': its graph takes ${session.inputNames.join(', ')}; edgeclass feeds input_ids, attention_mask and token_type_ids only`,
+        `model '${id}': its graph takes inputs edgeclass cannot feed: ${unsatisfied.join(', ')}`,
         'model',
       );
     }
@@ -143,8 +167,7 @@ export class ModelRegistry {
       (n): n is number => n !== null && n > 0,
     );
     const maxLength = limits.length ? Math.min(...limits) : DEFAULT_MAX_LENGTH;
-    const padId = config.padTokenId ?? tokenizer.settings.padId ?? 0;
-    const runner = this.options.runner(session, { inputNames: session.inputNames, padId }, id);
+    const runner = this.options.runner(session, spec, id);
     return {
       id,
       config,
@@ -155,34 +178,52 @@ export class ModelRegistry {
       sentenceTransformers,
       telemetry: this.options.telemetry ?? null,
       onnxFile,
+      dtype,
     };
   }
 
   /**
-   * A session over the model's graph (onnx/model.onnx, or the q8 one with dtype q8), for the encoder pipelines
-   * here and for the causal LMs of strategy llm (./causal-lms.ts).
+   * A session over the model's graph in the chosen dtype, for the encoder pipelines here and for the causal LMs of
+   * strategy llm (./causal-lms.ts). A variant named for the request or the model must be there; the default one
+   * falls back to fp32 where a folder lacks it.
    */
-  async openGraph(id: string): Promise<{ session: InferenceSession; file: string }> {
-    let bytes: Uint8Array | null = null;
-    let file = ONNX_FILE;
-    for (const candidate of ONNX_FILES[this.options.dtype ?? 'fp32']) {
-      bytes = await this.options.store.readBytes(id, candidate);
-      file = candidate;
-      if (bytes !== null) break;
+  async openGraph(
+    id: string,
+    choice: { dtype: ModelDtype; strict: boolean } = chooseDtype(this.dtypes, id),
+  ): Promise<{ session: InferenceSession; file: string; dtype: ModelDtype }> {
+    const { store } = this.options;
+    let dtype = choice.dtype;
+    let bytes = await store.readBytes(id, dtypeFile(dtype));
+    if (bytes === null && !choice.strict && dtype !== 'fp32') {
+      dtype = 'fp32';
+      bytes = await store.readBytes(id, ONNX_FILE);
     }
-    if (bytes === null) {
-      throw new RequestError(
+    if (bytes === null) throw await this.missingGraph(id, dtype);
+    const file = dtypeFile(dtype);
+    const runtime = await this.getRuntime();
+    try {
+      return { session: await runtime.createSession(bytes), file, dtype };
+    } catch (err) {
+      throw refuseOrWrap(id, runtime.name, file, dtype, err);
+    }
+  }
+
+  /** 422 for a folder without the graph asked for, naming the variants it has. */
+  private async missingGraph(id: string, dtype: ModelDtype): Promise<RequestError> {
+    const info = (await this.options.store.list().catch(() => [])).find((m) => m.id === id);
+    const has = info ? dtypesIn(info.files) : [];
+    if (dtype === 'fp32' && has.length === 0) {
+      return new RequestError(
         'unsupported_model',
         `model '${id}' has no ${ONNX_FILE}, so it can tokenize but not run: export one with \`edgeclass export <model dir>\` and provide it again`,
         'model',
       );
     }
-    const runtime = await this.getRuntime();
-    try {
-      return { session: await runtime.createSession(bytes), file };
-    } catch (err) {
-      throw inferenceError(id, `${runtime.name} could not load ${file} of`, err);
-    }
+    return new RequestError(
+      'unsupported_model',
+      `model '${id}' has no ${dtypeFile(dtype)} (dtype ${dtype})${has.length ? `; its variants: ${has.join(', ')}` : ''}`,
+      'dtype',
+    );
   }
 
   private async readSentenceTransformers(id: string): Promise<SentenceTransformersInfo | null> {
@@ -199,4 +240,20 @@ export class ModelRegistry {
       return null;
     }
   }
+}
+
+/**
+ * A graph the runtime cannot load: for a float16 variant whose ops the runtime has no kernels for, a 422 naming the
+ * variants to use instead; anything else is our failure (500 with the runtime's message).
+ */
+function refuseOrWrap(id: string, runtime: string, file: string, dtype: ModelDtype, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if ((dtype === 'fp16' || dtype === 'q4f16') && /implementation|kernel|not supported|float16/i.test(message)) {
+    return new RequestError(
+      'unsupported_model',
+      `model '${id}': ${runtime} has no float16 kernels for ${file} (dtype ${dtype}); use dtype fp32, q8 or q4 (${message.slice(0, 200)})`,
+      'dtype',
+    );
+  }
+  return inferenceError(id, `${runtime} could not load ${file} of`, err);
 }

@@ -53,7 +53,17 @@ const WITHOUT_TOKEN_TYPES = new Set([
   'Longformer',
   'T5',
   'Llama',
+  'CodeLlama',
   'Bloom',
+  'Qwen2',
+  'Gemma',
+  'GPTNeoX',
+  'Whisper',
+  'Mbart',
+  'MBart50',
+  'Nllb',
+  'Marian',
+  'Pegasus',
 ]);
 
 // transformers treats model_max_length above this (its VERY_LARGE_INTEGER default) as "no limit".
@@ -132,14 +142,18 @@ function settingsFrom(tokenizer: Tokenizer, config: Record<string, any>): Tokeni
     padTypeId: 0,
     paddingSide: config.padding_side === 'left' ? 'left' : 'right',
     truncationSide: config.truncation_side === 'left' ? 'left' : 'right',
-    hasTokenTypeIds: hasTokenTypeIds(tokenizer, tokenizerClass),
+    hasTokenTypeIds: hasTokenTypeIds(tokenizer, tokenizerClass, config.model_input_names),
     cleanUpTokenizationSpaces: config.clean_up_tokenization_spaces === true,
     tokenizerClass,
   };
 }
 
-/** By tokenizer class where transformers knows it, else by whether a pair gets a non-zero type id. */
-function hasTokenTypeIds(tokenizer: Tokenizer, tokenizerClass: string | null): boolean {
+/**
+ * model_input_names when tokenizer_config.json lists them; else by tokenizer class where transformers knows it;
+ * else by whether a pair gets a non-zero type id.
+ */
+function hasTokenTypeIds(tokenizer: Tokenizer, tokenizerClass: string | null, inputNames: unknown): boolean {
+  if (Array.isArray(inputNames)) return inputNames.includes('token_type_ids');
   const base = tokenizerClass?.replace(/TokenizerFast$|Tokenizer$/, '') ?? '';
   if (WITH_TOKEN_TYPES.has(base)) return true;
   if (WITHOUT_TOKEN_TYPES.has(base)) return false;

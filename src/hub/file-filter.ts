@@ -48,6 +48,30 @@ export const defaultFileFilter: FileFilter = createFileFilter(KEEP_PATTERNS, EXC
 
 export const allFiles: FileFilter = () => true;
 
+/** What serving one graph variant reads besides the graph: config, tokenizer and sentence-transformers files. */
+const SERVING_PATTERNS = [
+  'config*',
+  'generation_config.json',
+  'tokenizer*',
+  'vocab*',
+  'merges*',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'chat_template*',
+  '1_Pooling/**',
+  'modules.json',
+  'sentence_*config.json',
+];
+
+/**
+ * Only `graph` (e.g. onnx/model_quantized.onnx, with its external data files) and the files serving reads: no
+ * other variant, no weights for training. Top-level and sentence-transformers files only, never another onnx/ file.
+ */
+export function graphOnlyFilter(graph: string): FileFilter {
+  const serving = SERVING_PATTERNS.map((p) => new RegExp(globToRegExp(p).source.replace('(^|/)', '^')));
+  return (file) => file === graph || file.startsWith(`${graph}_data`) || serving.some((re) => re.test(file));
+}
+
 /**
  * `*` matches within one path segment, `**` across segments. A pattern without '/' matches the file's base name
  * in any folder (as in .gitignore), so `*.bin` also drops `2_Dense/pytorch_model.bin`.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { assertSafeModelPath, isValidModelFilePath } from '../store/model-store.ts';
 import { fetchFileMetadata, fetchRepoRevisionInfo, resolveUrl } from './hub-api.ts';
 import { downloadVerifiedFile } from './download-file.ts';
-import { defaultFileFilter, type FileFilter } from './file-filter.ts';
+import { defaultFileFilter, graphOnlyFilter, type FileFilter } from './file-filter.ts';
 import { HubError } from './hub-error.ts';
 import type { HubConnection } from './hub-http.ts';
 import { readRevisionRecord, writeRevisionRecord, type RevisionRecord } from './revision-record.ts';
@@ -24,6 +24,11 @@ export interface PullOptions {
   token?: string;
   /** Which repository files to take; default: defaultFileFilter (no framework-specific weights). */
   fileFilter?: FileFilter;
+  /**
+   * One graph variant only (e.g. onnx/model_quantized.onnx): it and the files serving reads (graphOnlyFilter), and
+   * an error naming the repository's graphs when it has not this one.
+   */
+  graph?: string;
   onProgress?: (progress: PullProgress) => void;
   /** Retries per request and per file download (with resume); default 5. */
   maxRetries?: number;
@@ -79,7 +84,16 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     }
     throw err;
   });
-  const files = info.files.filter(options.fileFilter ?? defaultFileFilter).sort();
+  if (options.graph !== undefined && !info.files.includes(options.graph)) {
+    const graphs = info.files.filter((f) => f.endsWith('.onnx'));
+    throw new HubError(
+      'file-not-found',
+      `model '${modelId}' at revision '${revision}' has no ${options.graph}; its ONNX graphs: ${graphs.length ? graphs.join(', ') : 'none'}`,
+    );
+  }
+  const filter =
+    options.graph !== undefined ? graphOnlyFilter(options.graph) : (options.fileFilter ?? defaultFileFilter);
+  const files = info.files.filter(filter).sort();
   const unsafe = files.find((file) => !isValidModelFilePath(file));
   if (unsafe !== undefined) {
     throw new HubError(

@@ -4,11 +4,18 @@
 // these small shapes, two independent runs close to 2x), and the event loop stays free while runs compute. Each
 // worker holds its own copy of the weights.
 import { Worker } from 'node:worker_threads';
-import { asFloatTensor, type FloatTensor, type InferenceSession, type Tensor } from './runtime.ts';
+import {
+  asFloatTensor,
+  type FloatTensor,
+  type InferenceSession,
+  type InputInfo,
+  inputInfos,
+  type Tensor,
+} from './runtime.ts';
 
 type WorkerReply =
-  | { type: 'ready'; inputNames: string[]; outputNames: string[] }
-  | { type: 'result'; outputs: Record<string, { data: unknown; dims: number[] }> }
+  | { type: 'ready'; inputNames: string[]; outputNames: string[]; inputMetadata?: unknown[] }
+  | { type: 'result'; outputs: Record<string, { data: unknown; dims: number[]; type?: string }> }
   | { type: 'error'; message: string };
 
 interface Call {
@@ -52,7 +59,8 @@ class SessionWorker {
     if (reply.type === 'result') {
       try {
         const result: Record<string, FloatTensor> = {};
-        for (const [name, t] of Object.entries(reply.outputs)) result[name] = asFloatTensor(name, t.data, t.dims);
+        for (const [name, t] of Object.entries(reply.outputs))
+          result[name] = asFloatTensor(name, t.data, t.dims, t.type);
         call.resolve(result);
       } catch (err) {
         call.reject(err);
@@ -85,7 +93,7 @@ export async function createWorkerSessions(
     { length: count },
     () => new Worker(new URL('./ort-node-worker.mjs', import.meta.url), { workerData: { bytes, options } }),
   );
-  let names: { inputNames: string[]; outputNames: string[] };
+  let names: { inputNames: string[]; outputNames: string[]; inputs?: InputInfo[] };
   try {
     const replies = await Promise.all(
       started.map(
@@ -104,7 +112,8 @@ export async function createWorkerSessions(
       throw new Error(
         failed.type === 'error' ? failed.message : `unexpected reply '${failed.type}' from an onnxruntime worker`,
       );
-    names = replies[0] as { inputNames: string[]; outputNames: string[] };
+    const ready = replies[0] as Extract<WorkerReply, { type: 'ready' }>;
+    names = { inputNames: ready.inputNames, outputNames: ready.outputNames, inputs: inputInfos(ready.inputMetadata) };
   } catch (err) {
     await Promise.all(started.map((w) => w.terminate()));
     throw err;
@@ -131,6 +140,7 @@ export async function createWorkerSessions(
 
   return {
     inputNames: names.inputNames,
+    inputs: names.inputs,
     outputNames: names.outputNames,
     concurrentRuns: count,
     run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, FloatTensor>> {

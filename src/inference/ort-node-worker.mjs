@@ -3,7 +3,7 @@
 // Plain JavaScript: the worker needs nothing of the TypeScript sources, and starts without a loader.
 //
 // Protocol (types in ort-node-pool.ts): workerData {bytes, options}; the worker answers {type: 'ready',
-// inputNames, outputNames} or {type: 'error', message}; then each {feeds, outputs} gets {type: 'result', outputs}
+// inputNames, outputNames, inputMetadata} or {type: 'error', message}; then each {feeds, outputs} gets {type: 'result', outputs}
 // (the output buffers transferred, not copied) or {type: 'error', message}, one run at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
@@ -27,7 +27,7 @@ if (session) {
       const result = {};
       const transfer = new Set();
       for (const [name, t] of Object.entries(out)) {
-        result[name] = { data: t.data, dims: t.dims };
+        result[name] = { data: t.data, dims: t.dims, type: t.type };
         if (t.data?.buffer instanceof ArrayBuffer) transfer.add(t.data.buffer);
       }
       port.postMessage({ type: 'result', outputs: result }, [...transfer]);
@@ -35,5 +35,10 @@ if (session) {
       port.postMessage({ type: 'error', message: message(err) });
     }
   });
-  port.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames });
+  port.postMessage({
+    type: 'ready',
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    inputMetadata: session.inputMetadata,
+  });
 }

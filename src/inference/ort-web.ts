@@ -24,6 +24,8 @@ export function createOrtWebRuntime(options: OrtWebOptions): InferenceRuntime {
   let ort: Promise<OrtWeb> | null = null;
   /** Settles when the first session creation (the one that instantiates the WASM module) is over. */
   let initialized: Promise<unknown> | null = null;
+  /** ORT's linear memory (exported or imported by the module), read for the heap size it reports. */
+  let memory: WebAssembly.Memory | null = null;
 
   async function loadOrt(): Promise<OrtWeb> {
     const mod = await import('onnxruntime-web/wasm');
@@ -47,10 +49,16 @@ export function createOrtWebRuntime(options: OrtWebOptions): InferenceRuntime {
     const mod = await (ort ??= loadOrt());
     const compiled = await options.wasmModule();
     const original = WebAssembly.instantiate;
-    const instantiate = async (_source: unknown, imports?: WebAssembly.Imports) => ({
-      module: compiled,
-      instance: await original(compiled, imports),
-    });
+    const instantiate = async (_source: unknown, imports?: WebAssembly.Imports) => {
+      const instance = await original(compiled, imports);
+      memory =
+        findMemory(instance.exports) ??
+        Object.values(imports ?? {})
+          .map(findMemory)
+          .find(Boolean) ??
+        null;
+      return { module: compiled, instance };
+    };
     (WebAssembly as { instantiate: unknown }).instantiate = instantiate;
     try {
       return await create(mod, bytes);
@@ -61,6 +69,7 @@ export function createOrtWebRuntime(options: OrtWebOptions): InferenceRuntime {
 
   return {
     name: 'onnxruntime-web',
+    memoryBytes: () => memory?.buffer.byteLength ?? null,
     async createSession(bytes: Uint8Array): Promise<InferenceSession> {
       let session;
       if (initialized === null) {
@@ -75,4 +84,8 @@ export function createOrtWebRuntime(options: OrtWebOptions): InferenceRuntime {
       return wrapOrtSession(session, mod.Tensor);
     },
   };
+}
+
+function findMemory(values: object | undefined): WebAssembly.Memory | undefined {
+  return Object.values(values ?? {}).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
 }

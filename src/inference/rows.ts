@@ -1,7 +1,10 @@
 // Rows in, rows out: the unit the core hands to inference is one tokenized sequence, and what comes back is that
 // sequence's slice of every output. Batching (padding rows into [B, T] feeds, cutting [B, ...] outputs back into
 // rows, grouping rows under a token budget) lives here, once, for the per-request runner and the Node batcher.
-import type { FloatTensor, InferenceSession, Tensor } from './runtime.ts';
+import { buildFeeds, type FeedSpec } from './hf-inputs.ts';
+import type { FloatTensor, InferenceSession } from './runtime.ts';
+
+export { buildFeeds, type FeedSpec } from './hf-inputs.ts';
 
 /** One sequence: its token ids (all attended) and, for models that take them, its token type ids. */
 export interface EncodedRow {
@@ -12,14 +15,6 @@ export interface EncodedRow {
 /** One row's slice of each fetched output: `[B, ...rest]` becomes `rest` (e.g. [T, H] or [C]). */
 export type RowOutputs = Record<string, FloatTensor>;
 
-/** What a batch needs to know about its model's inputs. */
-export interface FeedSpec {
-  /** The graph's input names: input_ids, and attention_mask / token_type_ids where the graph takes them. */
-  inputNames: readonly string[];
-  /** Written into padding positions (masked out; RoBERTa derives position ids from it). */
-  padId: number;
-}
-
 export interface BatchBudget {
   /** Padded tokens per run: rows × the longest row. */
   maxTokens: number;
@@ -28,31 +23,6 @@ export interface BatchBudget {
 }
 
 export const DEFAULT_BATCH_BUDGET: BatchBudget = { maxTokens: 4096, maxRows: 64 };
-
-/** The feeds of one run: rows right-padded to the longest, attention 1 on real tokens. [B, T] int64 each. */
-export function buildFeeds(rows: readonly EncodedRow[], spec: FeedSpec): Record<string, Tensor> {
-  const B = rows.length;
-  let T = 0;
-  for (const row of rows) T = Math.max(T, row.ids.length);
-  const ids = new BigInt64Array(B * T).fill(BigInt(spec.padId));
-  const mask = new BigInt64Array(B * T);
-  const wantTypes = spec.inputNames.includes('token_type_ids');
-  const types = wantTypes ? new BigInt64Array(B * T) : null;
-  for (let b = 0; b < B; b++) {
-    const row = rows[b];
-    const base = b * T;
-    for (let t = 0; t < row.ids.length; t++) {
-      ids[base + t] = BigInt(row.ids[t]);
-      mask[base + t] = 1n;
-      if (types && row.typeIds) types[base + t] = BigInt(row.typeIds[t]);
-    }
-  }
-  const dims = [B, T];
-  const feeds: Record<string, Tensor> = { input_ids: { type: 'int64', data: ids, dims } };
-  if (spec.inputNames.includes('attention_mask')) feeds.attention_mask = { type: 'int64', data: mask, dims };
-  if (types) feeds.token_type_ids = { type: 'int64', data: types, dims };
-  return feeds;
-}
 
 /** Cuts each `[B, ...rest]` output into B row views (no copy). */
 export function splitOutputs(outputs: Record<string, FloatTensor>, count: number): RowOutputs[] {

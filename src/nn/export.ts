@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
-import { quantizeDynamicInt8 } from '../graph/quantize.ts';
+import { quantizeFor, type QuantizedDtype } from '../graph/quantize.ts';
 import { architecture } from './arch/index.ts';
 import { readModelFolder, type ModelFolder } from './folder.ts';
 import { buildInferenceGraph, headOf, type ExportSpec, type Task } from './model-graph.ts';
@@ -15,8 +15,11 @@ export interface ExportOptions {
   normalize?: boolean;
   /** Folder to write onnx/ into; the model folder itself by default. */
   out?: string;
-  /** 'q8': also write onnx/model_quantized.onnx (dynamic int8 weights), the file transformers.js loads for q8. */
-  quantize?: 'q8' | null;
+  /**
+   * Also write a quantized variant where transformers.js looks for it: q8 onnx/model_quantized.onnx (dynamic int8
+   * MatMuls, int8 word embeddings), q4 onnx/model_q4.onnx (4-bit MatMulNBits, int8 word embeddings).
+   */
+  quantize?: QuantizedDtype | null;
   /** Called before each stage (the CLI's progress bar): `done` of `total` stages are finished. */
   onStage?: (stage: string, done: number, total: number) => void;
 }
@@ -40,7 +43,7 @@ export function exportModel(
     if (options.quantize) throw new Error(`--quantize applies to encoders; a ${arch.modelType} model exports fp32`);
     return arch.exportFolder(dir, options);
   }
-  const total = options.quantize === 'q8' ? 4 : 2;
+  const total = options.quantize ? 4 : 2;
   options.onStage?.('reading the folder', 0, total);
   const folder = readModelFolder(dir);
   const spec = exportSpecFor(folder, options);
@@ -51,14 +54,14 @@ export function exportModel(
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, 'model.onnx');
   fs.writeFileSync(file, bytes);
-  if (options.quantize === 'q8') {
-    options.onStage?.('quantizing weights to int8', 2, total);
+  if (options.quantize) {
+    options.onStage?.(`quantizing weights (${options.quantize})`, 2, total);
     const graph = buildInferenceGraph(folder.weights, folder.config, spec);
-    quantizeDynamicInt8(graph);
-    options.onStage?.('writing onnx/model_quantized.onnx', 3, total);
+    const variant = quantizeFor(graph, options.quantize);
+    options.onStage?.(`writing onnx/${variant.file}`, 3, total);
     fs.writeFileSync(
-      path.join(out, 'model_quantized.onnx'),
-      serializeGraph(graph, { docString: `${docString}, dynamic int8 (q8)` }),
+      path.join(out, variant.file),
+      serializeGraph(graph, { docString: `${docString}, ${variant.note}`, extraOpsets: variant.extraOpsets }),
     );
   }
   options.onStage?.('done', total, total);

@@ -7,6 +7,7 @@ import type { RemoteLlm } from '../core/llm/chat.ts';
 import { remoteLlmFromEnv } from '../core/llm/from-env.ts';
 import { inferenceSettingsFromEnv, limitsFromEnv, type InferenceSettings, type Limits } from '../core/limits.ts';
 import { ModelRegistry, modelDtypeFromEnv, type ModelDtype } from '../core/model-registry.ts';
+import type { DtypeSetting } from '../core/dtypes.ts';
 import { TokenizerRegistry } from '../core/tokenizers.ts';
 import { createApp, type App } from '../http/app.ts';
 import type { AppDeps } from '../http/deps.ts';
@@ -28,8 +29,8 @@ export interface NodeAppOptions {
   store?: ModelStore;
   /** Batch sizes and threads; default from the environment (EDGECLASS_MAX_BATCH_TOKENS, ...). */
   inference?: Partial<InferenceSettings>;
-  /** fp32 or q8 (onnx/model_quantized.onnx where a folder has one); default EDGECLASS_MODEL_DTYPE, else fp32. */
-  dtype?: ModelDtype;
+  /** The graph variant served by default (a dtype, or EDGECLASS_MODEL_DTYPE's setting); default from the environment. */
+  dtype?: ModelDtype | DtypeSetting;
   /** Replaces onnxruntime-node (tests use onnxruntime-web, or a runtime that fails on purpose). */
   runtime?: () => InferenceRuntime | Promise<InferenceRuntime>;
   /** Prometheus metrics at GET /metrics (default: on, one registry per app); false: none (/metrics answers 501). */

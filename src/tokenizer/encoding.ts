@@ -55,16 +55,22 @@ export class Encoding {
     );
   }
 
-  /** Marks every token of this encoding and of its overflowing windows as sequence `sequenceId`. */
+  /** Marks every token of this encoding (not of its overflowing windows, as in the reference) as `sequenceId`. */
   setSequenceId(sequenceId: number): void {
     this.sequenceRanges.set(sequenceId, [0, this.length]);
-    for (const o of this.overflowing) o.setSequenceId(sequenceId);
   }
 
+  /**
+   * Rust's get_sequence_ids: ids 0 .. (number of ranges - 1), each over its range, where a missing range means the
+   * whole encoding; no ranges at all count as one sequence.
+   */
   sequenceIds(): (number | null)[] {
     const out: (number | null)[] = new Array(this.length).fill(null);
-    if (this.sequenceRanges.size === 0) return out.fill(0);
-    for (const [seq, [start, end]] of this.sequenceRanges) for (let i = start; i < end; i++) out[i] = seq;
+    const n = Math.max(1, this.sequenceRanges.size);
+    for (let seq = 0; seq < n; seq++) {
+      const [start, end] = this.sequenceRanges.get(seq) ?? [0, this.length];
+      for (let i = start; i < end; i++) out[i] = seq;
+    }
     return out;
   }
 

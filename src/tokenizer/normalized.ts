@@ -51,6 +51,9 @@ export class AlignedBuilder {
   private starts: number[] = [];
   private ends: number[] = [];
 
+  /** @param base where an insertion before any character aligns (Rust's (0, 0) of the string being built). */
+  constructor(private readonly base = 0) {}
+
   /** Appends code point `cp` aligned to input range [start, end). */
   push(cp: number, start: number, end: number): void {
     if (cp > 0xffff) {
@@ -65,15 +68,84 @@ export class AlignedBuilder {
     }
   }
 
-  /** Alignment of the last unit pushed, or [0, 0] at the start (what Rust gives an insertion there). */
+  /** Alignment of the last unit pushed, or [base, base] at the start (what Rust gives an insertion there). */
   lastAlignment(): [number, number] {
     const n = this.starts.length;
-    return n ? [this.starts[n - 1], this.ends[n - 1]] : [0, 0];
+    return n ? [this.starts[n - 1], this.ends[n - 1]] : [this.base, this.base];
   }
 
   build(): NormalizedText {
     let text = '';
     for (let i = 0; i < this.units.length; i += 8192) text += String.fromCharCode(...this.units.slice(i, i + 8192));
-    return { text, starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends), base: 0 };
+    return { text, starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends), base: this.base };
   }
+}
+
+/** Code points of a string. */
+export function codePoints(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; ) {
+    const cp = s.codePointAt(i)!;
+    out.push(cp);
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return out;
+}
+
+/**
+ * Rust's NormalizedString::transform_range over [from, to) of `n`: `chars` replace that range, each with its
+ * change (0: replaces the next old character and takes its alignment; > 0: inserted, aligned like the old unit
+ * just before; < 0: replaces one and removes -change more). `skip` old characters are removed first.
+ */
+export function transformRange(
+  n: NormalizedText,
+  from: number,
+  to: number,
+  chars: readonly number[],
+  changes: readonly number[],
+  skip = 0,
+): NormalizedText {
+  const out = new AlignedBuilder(n.base);
+  for (let i = 0; i < from; i++) out.push(n.text.charCodeAt(i), startOf(n, i), endOf(n, i));
+  let idx = from;
+  const next = () => {
+    const c = n.text.codePointAt(idx)!;
+    idx += c > 0xffff ? 2 : 1;
+  };
+  for (let k = 0; k < skip && idx < to; k++) next();
+  for (let k = 0; k < chars.length; k++) {
+    const change = changes[k];
+    if (change > 0) {
+      if (idx < 1) out.push(chars[k], n.base, n.base);
+      else out.push(chars[k], startOf(n, idx - 1), endOf(n, idx - 1));
+      continue;
+    }
+    out.push(chars[k], startOf(n, idx), endOf(n, idx));
+    next();
+    for (let r = 0; r < -change && idx < to; r++) next();
+  }
+  for (let i = to; i < n.text.length; i++) out.push(n.text.charCodeAt(i), startOf(n, i), endOf(n, i));
+  return rebase(out.build(), n.base);
+}
+
+/** transformRange over the whole string. */
+export function transform(n: NormalizedText, chars: readonly number[], changes: readonly number[], skip = 0) {
+  return transformRange(n, 0, n.text.length, chars, changes, skip);
+}
+
+function rebase(n: NormalizedText, base: number): NormalizedText {
+  n.base = base;
+  return n;
+}
+
+/**
+ * Rust's NormalizedString::slice by a normalized range: the text of [from, to) keeps its alignment; the slice's
+ * own start in the original (where an insertion at its start aligns) is its first character's.
+ */
+export function sliceNormalized(n: NormalizedText, from: number, to: number): NormalizedText {
+  if (from === 0 && to === n.text.length) return n;
+  const base = from < n.text.length ? startOf(n, from) : n.base;
+  const text = n.text.slice(from, to);
+  if (n.starts === null) return { text, starts: null, ends: null, base };
+  return { text, starts: n.starts.subarray(from, to), ends: n.ends!.subarray(from, to), base };
 }

@@ -1,107 +1,87 @@
-// Normalizers named in tokenizer.json. Only what BERT-family tokenizers use is supported; others are refused when
-// the tokenizer is loaded, never silently approximated.
-import { AlignedBuilder, identityAligned, type NormalizedText } from './normalized.ts';
-import { isBertControl, isChineseChar, isNonspacingMark, isWhitespace } from './unicode.ts';
+// Normalizers named in tokenizer.json, built as Rust's tokenizers deserializes them (including the legacy shape
+// without "type"). A type or setting edgeclass does not implement is refused by name, never approximated.
+import { identityAligned, type NormalizedText } from './normalized.ts';
+import { BertNormalizer, type BertNormalizerConfig } from './normalizers/bert.ts';
+import type { Normalizer } from './normalizers/normalizer.ts';
+import { PrecompiledNormalizer } from './normalizers/precompiled.ts';
+import {
+  ByteLevelNormalizer,
+  Lowercase,
+  Prepend,
+  Replace,
+  SequenceNormalizer,
+  Strip,
+  StripAccents,
+} from './normalizers/simple.ts';
+import { UnicodeNormalizer } from './normalizers/unicode-forms.ts';
+import { patternRegex } from './patterns.ts';
 
-export interface Normalizer {
-  /** Normalizes `input`, a slice of the sequence starting at UTF-16 offset `base`. */
-  normalize(input: string, base: number): NormalizedText;
-}
+export type { Normalizer } from './normalizers/normalizer.ts';
+export { BertNormalizer } from './normalizers/bert.ts';
 
 export class NoNormalizer implements Normalizer {
-  normalize(input: string, base: number): NormalizedText {
-    return identityAligned(input, base);
+  normalize(n: NormalizedText): NormalizedText {
+    return n;
   }
 }
 
-export interface BertNormalizerConfig {
-  clean_text?: boolean;
-  handle_chinese_chars?: boolean;
-  strip_accents?: boolean | null;
-  lowercase?: boolean;
+/** Normalizes a slice of the sequence that starts at UTF-16 offset `base`. */
+export function normalizeText(normalizer: Normalizer, input: string, base: number): NormalizedText {
+  return normalizer.normalize(identityAligned(input, base));
 }
 
-/**
- * BertNormalizer: clean_text (drop NUL, U+FFFD and control characters, whitespace -> ' '), spaces around CJK
- * ideographs, accents stripped (NFD, then nonspacing marks removed; null means "as lowercase"), lowercase.
- * The reference runs these as whole-string passes; running them per character gives the same text and alignment
- * because each pass maps one character to characters aligned to that same source character.
- */
-export class BertNormalizer implements Normalizer {
-  private readonly cleanText: boolean;
-  private readonly chineseChars: boolean;
-  private readonly stripAccents: boolean;
-  private readonly lowercase: boolean;
-  /** Non-ASCII code point -> its normalized code points (after NFD/strip/lowercase); memoized. */
-  private readonly mapped = new Map<number, number[]>();
-
-  constructor(config: BertNormalizerConfig) {
-    this.cleanText = config.clean_text ?? true;
-    this.chineseChars = config.handle_chinese_chars ?? true;
-    this.lowercase = config.lowercase ?? true;
-    this.stripAccents = config.strip_accents ?? this.lowercase;
-  }
-
-  normalize(input: string, base: number): NormalizedText {
-    if (isPlainAscii(input)) return this.normalizeAscii(input, base);
-    const out = new AlignedBuilder();
-    for (let i = 0; i < input.length; ) {
-      const cp = input.codePointAt(i)!;
-      const start = base + i;
-      i += cp > 0xffff ? 2 : 1;
-      const end = base + i;
-      if (this.cleanText) {
-        if (cp === 0 || cp === 0xfffd || isBertControl(cp)) continue;
-        if (isWhitespace(cp)) {
-          out.push(0x20, start, end);
-          continue;
-        }
-      }
-      if (this.chineseChars && isChineseChar(cp)) {
-        const [ps, pe] = out.lastAlignment();
-        out.push(0x20, ps, pe);
-        for (const c of this.mapChar(cp)) out.push(c, start, end);
-        out.push(0x20, start, end);
-        continue;
-      }
-      for (const c of this.mapChar(cp)) out.push(c, start, end);
-    }
-    return out.build();
-  }
-
-  /** Printable ASCII: only lowercasing can change anything, and alignment is the identity. */
-  private normalizeAscii(input: string, base: number): NormalizedText {
-    return { text: this.lowercase ? input.toLowerCase() : input, starts: null, ends: null, base };
-  }
-
-  private mapChar(cp: number): number[] {
-    if (cp < 0x80) {
-      return [this.lowercase && cp >= 0x41 && cp <= 0x5a ? cp + 32 : cp];
-    }
-    let result = this.mapped.get(cp);
-    if (result) return result;
-    let chars = [cp];
-    if (this.stripAccents) {
-      chars = [...String.fromCodePoint(cp).normalize('NFD')]
-        .map((c) => c.codePointAt(0)!)
-        .filter((c) => !isNonspacingMark(c));
-    }
-    if (this.lowercase) {
-      chars = chars.flatMap((c) => [...String.fromCodePoint(c).toLowerCase()].map((l) => l.codePointAt(0)!));
-    }
-    result = chars;
-    this.mapped.set(cp, result);
-    return result;
-  }
-}
-
-function isPlainAscii(s: string): boolean {
-  return /^[\x20-\x7e]*$/.test(s);
-}
+const SUPPORTED =
+  'BertNormalizer, Sequence, NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, Precompiled, ByteLevel';
 
 export function normalizerFromJson(json: unknown): Normalizer {
   if (json === null || json === undefined) return new NoNormalizer();
-  const config = json as { type?: string };
-  if (config.type === 'BertNormalizer') return new BertNormalizer(config as BertNormalizerConfig);
-  throw new Error(`unsupported normalizer '${config.type}': edgeclass supports BertNormalizer or none`);
+  const c = json as Record<string, any>;
+  switch (c.type ?? legacyType(c)) {
+    case 'BertNormalizer':
+      return new BertNormalizer(c as BertNormalizerConfig);
+    case 'Sequence':
+      if (!Array.isArray(c.normalizers)) throw new Error("normalizer 'Sequence' has no 'normalizers' list");
+      return new SequenceNormalizer(c.normalizers.map(normalizerFromJson));
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD':
+      return new UnicodeNormalizer(c.type);
+    case 'Lowercase':
+      return new Lowercase();
+    case 'Strip':
+      return new Strip(c.strip_left ?? true, c.strip_right ?? true);
+    case 'StripAccents':
+      return new StripAccents();
+    case 'Replace':
+      return new Replace(
+        patternRegex(c.pattern, "normalizer 'Replace'"),
+        requireString(c.content, 'Replace', 'content'),
+      );
+    case 'Prepend':
+      return new Prepend(requireString(c.prepend, 'Prepend', 'prepend'));
+    case 'Precompiled':
+      if (c.precompiled_charsmap === null || c.precompiled_charsmap === '') return new NoNormalizer();
+      return new PrecompiledNormalizer(requireString(c.precompiled_charsmap, 'Precompiled', 'precompiled_charsmap'));
+    case 'ByteLevel':
+      return new ByteLevelNormalizer();
+    default:
+      throw new Error(`unsupported normalizer '${c.type}': edgeclass supports ${SUPPORTED}`);
+  }
+}
+
+/** tokenizer.json files from before "type" was written: the fields tell the kind. */
+function legacyType(c: Record<string, unknown>): string | undefined {
+  if ('clean_text' in c) return 'BertNormalizer';
+  if ('normalizers' in c) return 'Sequence';
+  if ('precompiled_charsmap' in c) return 'Precompiled';
+  if ('strip_left' in c) return 'Strip';
+  if ('prepend' in c) return 'Prepend';
+  if ('pattern' in c && 'content' in c) return 'Replace';
+  return undefined;
+}
+
+export function requireString(value: unknown, component: string, field: string): string {
+  if (typeof value !== 'string') throw new Error(`${component}: '${field}' must be a string`);
+  return value;
 }

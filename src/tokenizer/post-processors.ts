@@ -7,6 +7,8 @@ export interface PostProcessor {
   /** Special tokens added for a single sequence (false) or a pair (true); truncation reserves room for them. */
   addedTokens(isPair: boolean): number;
   process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding;
+  /** Rust's process_encodings: the numbered encodings in, the encodings to merge out. */
+  processEncodings(encodings: Encoding[], addSpecialTokens: boolean): Encoding[];
 }
 
 function specialEncoding(ids: number[], tokens: string[], typeId: number): Encoding {
@@ -30,7 +32,10 @@ function processAll(
   addSpecialTokens: boolean,
 ): Encoding {
   const encodings = pair ? [encoding, pair] : [encoding];
-  encodings.forEach((e, i) => e.setSequenceId(i));
+  encodings.forEach((e, i) => {
+    e.setSequenceId(i);
+    for (const o of e.overflowing) o.setSequenceId(i);
+  });
   return Encoding.merge(processor.processEncodings(encodings, addSpecialTokens), false);
 }
 
@@ -138,6 +143,7 @@ export class ClsSepProcessing implements PostProcessor {
     private readonly sep: [string, number],
     private readonly roberta: boolean,
     private readonly trimOffsets: boolean,
+    private readonly addPrefixSpace = false,
   ) {}
 
   addedTokens(isPair: boolean): number {
@@ -151,8 +157,8 @@ export class ClsSepProcessing implements PostProcessor {
   processEncodings(encodings: Encoding[], addSpecialTokens: boolean): Encoding[] {
     if (this.trimOffsets) {
       for (const e of encodings) {
-        trimOffsets(e);
-        e.overflowing.forEach(trimOffsets);
+        trimOffsets(e, this.addPrefixSpace);
+        for (const o of e.overflowing) trimOffsets(o, this.addPrefixSpace);
       }
     }
     if (this.roberta) for (const e of encodings) e.typeIds = new Array(e.length).fill(0);
@@ -202,10 +208,11 @@ export class ClsSepProcessing implements PostProcessor {
 }
 
 /**
- * ByteLevel trim_offsets: offsets of a token exclude its leading and trailing spaces ('Ġ' or whitespace). Every
- * such character is a single UTF-16 unit, so counting units counts characters.
+ * ByteLevel trim_offsets: offsets of a token exclude its leading and trailing spaces ('Ġ' or whitespace), except
+ * the one space add_prefix_space put before the first token. Every such character is a single UTF-16 unit, so
+ * counting units counts characters.
  */
-function trimOffsets(e: Encoding): void {
+function trimOffsets(e: Encoding, addPrefixSpace: boolean): void {
   const isSpace = (unit: number) => unit === 0x120 || isWhitespace(unit);
   e.tokens.forEach((token, i) => {
     const n = token.length;
@@ -214,25 +221,94 @@ function trimOffsets(e: Encoding): void {
     let trailing = 0;
     while (trailing < n && isSpace(token.charCodeAt(n - 1 - trailing))) trailing++;
     const offset = e.offsets[i];
-    if (leading > 0) offset[0] = Math.min(offset[0] + leading, offset[1]);
+    if (leading > 0) {
+      if ((i === 0 || offset[0] === 0) && addPrefixSpace && leading === 1) leading = 0;
+      offset[0] = Math.min(offset[0] + leading, offset[1]);
+    }
     if (trailing > 0 && offset[1] >= trailing) offset[1] = Math.max(offset[1] - trailing, offset[0]);
   });
 }
+
+/** ByteLevel as a post-processor: adds nothing; trims offsets when trim_offsets. */
+export class ByteLevelProcessing implements PostProcessor {
+  constructor(
+    private readonly trim: boolean,
+    private readonly addPrefixSpace: boolean,
+  ) {}
+
+  addedTokens(): number {
+    return 0;
+  }
+
+  process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding {
+    return processAll(this, encoding, pair, addSpecialTokens);
+  }
+
+  processEncodings(encodings: Encoding[]): Encoding[] {
+    if (this.trim)
+      for (const e of encodings) {
+        trimOffsets(e, this.addPrefixSpace);
+        for (const o of e.overflowing) trimOffsets(o, this.addPrefixSpace);
+      }
+    encodings.forEach((e, i) => e.setSequenceId(i));
+    return encodings;
+  }
+}
+
+/** Sequence: each processor transforms the encodings in turn; the special tokens they add add up. */
+export class SequenceProcessing implements PostProcessor {
+  constructor(private readonly processors: PostProcessor[]) {}
+
+  addedTokens(isPair: boolean): number {
+    return this.processors.reduce((n, p) => n + p.addedTokens(isPair), 0);
+  }
+
+  process(encoding: Encoding, pair: Encoding | null, addSpecialTokens: boolean): Encoding {
+    return processAll(this, encoding, pair, addSpecialTokens);
+  }
+
+  processEncodings(encodings: Encoding[], addSpecialTokens: boolean): Encoding[] {
+    let out = encodings;
+    for (const p of this.processors) out = p.processEncodings(out, addSpecialTokens);
+    return out;
+  }
+}
+
+const SUPPORTED = 'TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence';
 
 export function postProcessorFromJson(json: unknown): PostProcessor | null {
   if (json === null || json === undefined) return null;
   const c = json as Record<string, any>;
   switch (c.type) {
     case 'TemplateProcessing':
-      return new TemplateProcessing(c.single, c.pair, c.special_tokens);
+      return new TemplateProcessing(templateOf(c.single, 'single'), templateOf(c.pair, 'pair'), c.special_tokens ?? {});
     case 'BertProcessing':
       return new ClsSepProcessing(c.cls, c.sep, false, false);
     case 'RobertaProcessing':
-      if (c.add_prefix_space) throw new Error('RobertaProcessing with add_prefix_space=true is not supported yet');
-      return new ClsSepProcessing(c.cls, c.sep, true, c.trim_offsets ?? true);
-    default:
-      throw new Error(
-        `unsupported post_processor '${c.type}': edgeclass supports TemplateProcessing, BertProcessing and RobertaProcessing`,
+      return new ClsSepProcessing(c.cls, c.sep, true, c.trim_offsets ?? true, c.add_prefix_space ?? true);
+    case 'ByteLevel':
+      return new ByteLevelProcessing(c.trim_offsets ?? true, c.add_prefix_space ?? true);
+    case 'Sequence':
+      if (!Array.isArray(c.processors)) throw new Error("post_processor 'Sequence' has no 'processors' list");
+      return new SequenceProcessing(
+        c.processors.map((p: unknown) => postProcessorFromJson(p) ?? new SequenceProcessing([])),
       );
+    default:
+      throw new Error(`unsupported post_processor '${c.type}': edgeclass supports ${SUPPORTED}`);
   }
+}
+
+/** A template as tokenizer.json writes it, or in the string shorthand ("[CLS]:0", "$A", "$B:1"). */
+function templateOf(pieces: unknown, name: string): TemplatePiece[] {
+  const list = typeof pieces === 'string' ? pieces.split(' ').filter(Boolean) : pieces;
+  if (!Array.isArray(list)) throw new Error(`post_processor 'TemplateProcessing': '${name}' must be a list`);
+  return list.map((p) => {
+    if (typeof p !== 'string') return p as TemplatePiece;
+    const [head, type] = p.split(':');
+    const typeId = type === undefined ? 0 : Number(type);
+    if (head === '$' || head === '$A' || head === '$a') return { Sequence: { id: 'A', type_id: typeId } };
+    if (head === '$B' || head === '$b') return { Sequence: { id: 'B', type_id: typeId } };
+    if (/^\$\d+$/.test(head)) return { Sequence: { id: 'A', type_id: Number(head.slice(1)) } };
+    return { SpecialToken: { id: head, type_id: typeId } };
+  });
 }

@@ -1,99 +1,120 @@
-// Pre-tokenizers cut normalized text into words. They return word spans; the model then tokenizes each word's
-// text, through `wordModel`, which lets the ByteLevel pre-tokenizer put its byte alphabet between word and model.
-import { byteLevelWordModel } from './byte-level-words.ts';
-import type { TokenModel, WordModel } from './models/model.ts';
-import { isBertPunctuation, isWhitespace } from './unicode.ts';
+// Pre-tokenizers named in tokenizer.json, built as Rust's tokenizers reads them, and the plan the tokenizer runs:
+// span stages over one shared string when no stage rewrites text (optionally ending in a ByteLevel whose byte
+// mapping then happens per word), otherwise every stage over aligned splits.
+import type { NormalizedText } from './normalized.ts';
+import { patternRegex } from './patterns.ts';
+import {
+  isSpanPreTokenizer,
+  splitBehavior,
+  type PreTokenizer,
+  type SpanPreTokenizer,
+} from './pre-tokenizers/pre-tokenizer.ts';
+import {
+  BertPreTokenizer,
+  CharDelimiterSplit,
+  DigitsPreTokenizer,
+  PunctuationPreTokenizer,
+  SplitPreTokenizer,
+  WhitespacePreTokenizer,
+  WhitespaceSplit,
+} from './pre-tokenizers/splitting.ts';
+import { ByteLevelPreTokenizer, MetaspacePreTokenizer, type PrependScheme } from './pre-tokenizers/transforming.ts';
 
-export interface PreTokenizer {
-  /** Appends [start, end) pairs of the words of text[from, to) to `spans`. */
-  split(text: string, from: number, to: number, spans: number[]): void;
-  /** How words reach the model: as they are, or transformed (byte-level). */
-  wordModel(model: TokenModel): WordModel;
-}
+export type { PreTokenizer, SpanPreTokenizer } from './pre-tokenizers/pre-tokenizer.ts';
+export { BertPreTokenizer, ByteLevelPreTokenizer };
 
-/** BertPreTokenizer: whitespace separates words and is dropped; each punctuation character is a word of its own. */
-export class BertPreTokenizer implements PreTokenizer {
-  split(text: string, from: number, to: number, spans: number[]): void {
-    let wordStart = -1;
-    for (let i = from; i < to; ) {
-      const c = text.charCodeAt(i);
-      if (c < 0x80) {
-        // ASCII fast path: letters and digits extend a word, space ends it, punctuation is a word.
-        if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
-          if (wordStart >= 0) spans.push(wordStart, i);
-          wordStart = -1;
-        } else if (isBertPunctuation(c)) {
-          if (wordStart >= 0) spans.push(wordStart, i);
-          wordStart = -1;
-          spans.push(i, i + 1);
-        } else if (wordStart < 0) {
-          wordStart = i;
-        }
-        i++;
-        continue;
-      }
-      const cp = text.codePointAt(i)!;
-      const width = cp > 0xffff ? 2 : 1;
-      if (isWhitespace(cp)) {
-        if (wordStart >= 0) spans.push(wordStart, i);
-        wordStart = -1;
-      } else if (isBertPunctuation(cp)) {
-        if (wordStart >= 0) spans.push(wordStart, i);
-        wordStart = -1;
-        spans.push(i, i + width);
-      } else if (wordStart < 0) {
-        wordStart = i;
-      }
-      i += width;
+export class SequencePreTokenizer implements PreTokenizer {
+  constructor(readonly stages: PreTokenizer[]) {}
+  preTokenize(split: NormalizedText, out: NormalizedText[]): void {
+    let splits = [split];
+    for (const stage of this.stages) {
+      const next: NormalizedText[] = [];
+      for (const s of splits) stage.preTokenize(s, next);
+      splits = next;
     }
-    if (wordStart >= 0) spans.push(wordStart, to);
-  }
-
-  wordModel(model: TokenModel): WordModel {
-    return model;
+    for (const s of splits) out.push(s);
   }
 }
 
-/**
- * ByteLevel (GPT-2/RoBERTa): the GPT-2 regex splits the text; each word then reaches the model as its UTF-8 bytes
- * in the byte-level alphabet. Rust's regex engine reads \s as Unicode White_Space, so the class is spelled out
- * (JS's \s differs on U+0085 and U+FEFF).
- */
-const WS = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const GPT2_PATTERN = new RegExp(
-  `'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^${WS}\\p{L}\\p{N}]+|[${WS}]+(?![^${WS}])|[${WS}]+`,
-  'gu',
-);
+/** What the tokenizer runs: `spans` (fast path) or, when null, `stages` over aligned splits. */
+export interface PreTokenizerPlan {
+  spans: SpanPreTokenizer[] | null;
+  /** Fast path only: words reach the model as UTF-8 bytes in the byte-level alphabet. */
+  byteLevelWords: boolean;
+  stages: PreTokenizer[];
+}
 
-export class ByteLevelPreTokenizer implements PreTokenizer {
-  constructor(
-    addPrefixSpace: boolean,
-    private readonly useRegex: boolean,
-  ) {
-    if (addPrefixSpace) throw new Error('ByteLevel with add_prefix_space=true is not supported yet');
-  }
+export function planPreTokenizer(root: PreTokenizer | null): PreTokenizerPlan {
+  const stages: PreTokenizer[] = [];
+  const flatten = (p: PreTokenizer) => {
+    if (p instanceof SequencePreTokenizer) p.stages.forEach(flatten);
+    else stages.push(p);
+  };
+  if (root) flatten(root);
+  const last = stages[stages.length - 1];
+  const byteLevelWords = last instanceof ByteLevelPreTokenizer && !last.addPrefixSpace;
+  const spanStages = byteLevelWords ? stages.slice(0, -1) : stages;
+  const fast = spanStages.every((s) => isSpanPreTokenizer(s) && !(s instanceof ByteLevelPreTokenizer));
+  return {
+    spans: fast ? [...(spanStages as SpanPreTokenizer[]), ...(byteLevelWords ? [last as SpanPreTokenizer] : [])] : null,
+    byteLevelWords: fast && byteLevelWords,
+    stages,
+  };
+}
 
-  split(text: string, from: number, to: number, spans: number[]): void {
-    if (!this.useRegex) {
-      if (to > from) spans.push(from, to);
-      return;
+const SUPPORTED =
+  'BertPreTokenizer, ByteLevel, Sequence, Whitespace, WhitespaceSplit, Metaspace, Split, Punctuation, Digits, CharDelimiterSplit';
+
+export function preTokenizerFromJson(json: unknown): PreTokenizer | null {
+  if (json === null || json === undefined) return null;
+  const c = json as Record<string, any>;
+  switch (c.type) {
+    case 'BertPreTokenizer':
+      return new BertPreTokenizer();
+    case 'ByteLevel':
+      return new ByteLevelPreTokenizer(c.add_prefix_space ?? true, c.use_regex ?? true);
+    case 'Sequence':
+      if (!Array.isArray(c.pretokenizers)) throw new Error("pre_tokenizer 'Sequence' has no 'pretokenizers' list");
+      return new SequencePreTokenizer(c.pretokenizers.map((p: unknown) => preTokenizerFromJson(p) ?? fail('null')));
+    case 'Whitespace':
+      return new WhitespacePreTokenizer();
+    case 'WhitespaceSplit':
+      return new WhitespaceSplit();
+    case 'Metaspace':
+      return new MetaspacePreTokenizer(c.replacement ?? '▁', prependScheme(c), c.split ?? true);
+    case 'Split':
+      return new SplitPreTokenizer(
+        patternRegex(c.pattern, "pre_tokenizer 'Split'"),
+        splitBehavior(c.behavior, "pre_tokenizer 'Split'"),
+        c.invert ?? false,
+      );
+    case 'Punctuation':
+      return new PunctuationPreTokenizer(splitBehavior(c.behavior ?? 'Isolated', "pre_tokenizer 'Punctuation'"));
+    case 'Digits':
+      return new DigitsPreTokenizer(c.individual_digits ?? false);
+    case 'CharDelimiterSplit': {
+      const d = [...String(c.delimiter ?? '')];
+      if (d.length !== 1) throw new Error("pre_tokenizer 'CharDelimiterSplit': delimiter must be one character");
+      return new CharDelimiterSplit(d[0].codePointAt(0)!);
     }
-    const segment = from === 0 && to === text.length ? text : text.slice(from, to);
-    GPT2_PATTERN.lastIndex = 0;
-    for (let m = GPT2_PATTERN.exec(segment); m; m = GPT2_PATTERN.exec(segment)) {
-      spans.push(from + m.index, from + m.index + m[0].length);
-    }
-  }
-
-  wordModel(model: TokenModel): WordModel {
-    return byteLevelWordModel(model);
+    default:
+      return fail(c.type);
   }
 }
 
-export function preTokenizerFromJson(json: unknown): PreTokenizer {
-  const config = (json ?? {}) as { type?: string; add_prefix_space?: boolean; use_regex?: boolean };
-  if (config.type === 'BertPreTokenizer') return new BertPreTokenizer();
-  if (config.type === 'ByteLevel')
-    return new ByteLevelPreTokenizer(config.add_prefix_space ?? false, config.use_regex ?? true);
-  throw new Error(`unsupported pre_tokenizer '${config.type}': edgeclass supports BertPreTokenizer and ByteLevel`);
+function fail(type: unknown): never {
+  throw new Error(`unsupported pre_tokenizer '${type}': edgeclass supports ${SUPPORTED}`);
+}
+
+/** Metaspace's scheme; the legacy add_prefix_space false means never (and contradicts any other scheme). */
+function prependScheme(c: Record<string, any>): PrependScheme {
+  const scheme = c.prepend_scheme ?? 'always';
+  if (!['first', 'never', 'always'].includes(scheme))
+    throw new Error(`pre_tokenizer 'Metaspace': unsupported prepend_scheme '${scheme}'`);
+  if (c.add_prefix_space === false) {
+    if (scheme !== 'never')
+      throw new Error("pre_tokenizer 'Metaspace': add_prefix_space does not match declared prepend_scheme");
+    return 'never';
+  }
+  return scheme;
 }

@@ -1,16 +1,18 @@
 // A tokenizer assembled from a tokenizer.json: added tokens, normalizer, pre-tokenizer, model, post-processor and
 // decoder, with Hugging Face's encode / truncate / pad / decode semantics.
 import { AddedVocabulary, type AddedTokenConfig } from './added-vocabulary.ts';
-import { decoderFromJson, type Decoder } from './decoders.ts';
+import { byteLevelWordModel } from './byte-level-words.ts';
+import { decodeTokens, decoderFromJson, type Decoder } from './decoders.ts';
 import { Encoding, TokenizationError, type Offset, type PaddingSide, type TruncationSide } from './encoding.ts';
 import { Bpe, type BpeConfig } from './models/bpe.ts';
-import type { TokenModel } from './models/model.ts';
+import type { TokenModel, WordModel } from './models/model.ts';
+import { Unigram, type UnigramConfig } from './models/unigram.ts';
+import { WordLevel, type WordLevelConfig } from './models/wordlevel.ts';
 import { WordPiece, type WordPieceConfig } from './models/wordpiece.ts';
-import { normalizerFromJson, type Normalizer } from './normalizers.ts';
-import { endOf, startOf } from './normalized.ts';
+import { normalizeText, normalizerFromJson, type Normalizer } from './normalizers.ts';
+import { endOf, sliceNormalized, startOf, type NormalizedText } from './normalized.ts';
 import { postProcessorFromJson, type PostProcessor } from './post-processors.ts';
-import { preTokenizerFromJson, type PreTokenizer } from './pre-tokenizers.ts';
-import type { WordModel } from './models/model.ts';
+import { planPreTokenizer, preTokenizerFromJson, type PreTokenizerPlan } from './pre-tokenizers.ts';
 import { utf16ToCodePointIndex } from './unicode.ts';
 
 export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
@@ -44,18 +46,18 @@ export interface TextInput {
 }
 
 export class Tokenizer {
-  /** The model as the pre-tokenizer feeds it (byte-level words for ByteLevel). */
+  /** The model as the fast path feeds it (byte-level words when a trailing ByteLevel maps them). */
   private readonly words: WordModel;
 
   private constructor(
     readonly addedVocabulary: AddedVocabulary,
     private readonly normalizer: Normalizer,
-    private readonly preTokenizer: PreTokenizer,
+    private readonly plan: PreTokenizerPlan,
     readonly model: TokenModel,
     private readonly postProcessor: PostProcessor | null,
     private readonly decoder: Decoder | null,
   ) {
-    this.words = preTokenizer.wordModel(model);
+    this.words = plan.byteLevelWords ? byteLevelWordModel(model) : model;
   }
 
   /** Builds a tokenizer from a parsed tokenizer.json; unsupported pipelines throw with a clear message. */
@@ -65,7 +67,7 @@ export class Tokenizer {
     return new Tokenizer(
       new AddedVocabulary(added),
       normalizerFromJson(json.normalizer),
-      preTokenizerFromJson(json.pre_tokenizer),
+      planPreTokenizer(preTokenizerFromJson(json.pre_tokenizer)),
       modelFromJson(json.model),
       postProcessorFromJson(json.post_processor),
       decoderFromJson(json.decoder),
@@ -111,7 +113,7 @@ export class Tokenizer {
       if (skipSpecialTokens && this.addedVocabulary.isSpecial(token)) continue;
       tokens.push(token);
     }
-    return this.decoder ? this.decoder.decode(tokens) : tokens.join(' ');
+    return this.decoder ? decodeTokens(this.decoder, tokens) : tokens.join(' ');
   }
 
   /** One sequence through added tokens, normalizer, pre-tokenizer and model; offsets in code points. */
@@ -127,14 +129,13 @@ export class Tokenizer {
       words.push(word);
       offsets.push([start, end]);
     };
-    const spans: number[] = [];
     for (const segment of this.addedVocabulary.splitRaw(text)) {
       if (segment.id !== null) {
         push(segment.id, text.slice(segment.start, segment.end), segment.start, segment.end);
         word++;
         continue;
       }
-      const normalized = this.normalizer.normalize(text.slice(segment.start, segment.end), segment.start);
+      const normalized = normalizeText(this.normalizer, text.slice(segment.start, segment.end), segment.start);
       const ntext = normalized.text;
       for (const piece of this.addedVocabulary.splitNormalized(ntext)) {
         if (piece.start === piece.end) continue;
@@ -148,12 +149,20 @@ export class Tokenizer {
           word++;
           continue;
         }
-        spans.length = 0;
-        this.preTokenizer.split(ntext, piece.start, piece.end, spans);
-        for (let k = 0; k < spans.length; k += 2) {
-          const from = spans[k];
-          for (const p of this.words.tokenize(ntext.slice(from, spans[k + 1]))) {
-            push(p.id, p.token, startOf(normalized, from + p.start), endOf(normalized, from + p.end - 1));
+        if (this.plan.spans) {
+          const spans = this.wordSpans(ntext, piece.start, piece.end);
+          for (let k = 0; k < spans.length; k += 2) {
+            const from = spans[k];
+            for (const p of this.words.tokenize(ntext.slice(from, spans[k + 1]))) {
+              push(p.id, p.token, startOf(normalized, from + p.start), endOf(normalized, from + p.end - 1));
+            }
+            word++;
+          }
+          continue;
+        }
+        for (const split of this.preTokenize(sliceNormalized(normalized, piece.start, piece.end))) {
+          for (const p of this.model.tokenize(split.text)) {
+            push(p.id, p.token, startOf(split, p.start), endOf(split, p.end - 1));
           }
           word++;
         }
@@ -177,6 +186,32 @@ export class Tokenizer {
     );
   }
 
+  /** Fast path: the word spans of text[from, to), each span stage splitting the previous stage's words. */
+  private wordSpans(text: string, from: number, to: number): number[] {
+    const stages = this.plan.spans!;
+    if (!stages.length) return [from, to];
+    let spans: number[] = [];
+    stages[0].split(text, from, to, spans);
+    for (let s = 1; s < stages.length; s++) {
+      const next: number[] = [];
+      for (let k = 0; k < spans.length; k += 2)
+        if (spans[k + 1] > spans[k]) stages[s].split(text, spans[k], spans[k + 1], next);
+      spans = next;
+    }
+    return spans;
+  }
+
+  /** General path: every stage over aligned splits, as Rust's PreTokenizedString. */
+  private preTokenize(piece: NormalizedText): NormalizedText[] {
+    let splits = [piece];
+    for (const stage of this.plan.stages) {
+      const next: NormalizedText[] = [];
+      for (const split of splits) stage.preTokenize(split, next);
+      splits = next;
+    }
+    return splits;
+  }
+
   private truncate(
     first: Encoding,
     second: Encoding | null,
@@ -196,18 +231,36 @@ export class Tokenizer {
 
   private postProcess(first: Encoding, second: Encoding | null, addSpecialTokens: boolean): Encoding {
     if (this.postProcessor) return this.postProcessor.process(first, second, addSpecialTokens);
-    const encodings = second ? [first, second] : [first];
-    encodings.forEach((e, i) => e.setSequenceId(i));
-    return Encoding.merge(encodings, false);
+    // Rust's default_process: a single encoding as it is (no sequence ranges); a pair numbered, then merged.
+    if (!second) return first;
+    first.setSequenceId(0);
+    second.setSequenceId(1);
+    return Encoding.merge([first, second], false);
   }
 }
 
 function modelFromJson(json: any): TokenModel {
-  const type =
-    json.type ?? (json.merges ? 'BPE' : json.continuing_subword_prefix !== undefined ? 'WordPiece' : undefined);
-  if (type === 'WordPiece') return new WordPiece(json as WordPieceConfig);
-  if (type === 'BPE') return new Bpe(json as BpeConfig);
-  throw new Error(`unsupported model '${type}': edgeclass supports WordPiece and BPE`);
+  const type = json.type ?? legacyModelType(json);
+  switch (type) {
+    case 'WordPiece':
+      return new WordPiece(json as WordPieceConfig);
+    case 'BPE':
+      return new Bpe(json as BpeConfig);
+    case 'Unigram':
+      return new Unigram(json as UnigramConfig);
+    case 'WordLevel':
+      return new WordLevel(json as WordLevelConfig);
+    default:
+      throw new Error(`unsupported model '${type}': edgeclass supports WordPiece, BPE, Unigram and WordLevel`);
+  }
+}
+
+/** tokenizer.json files without model.type: the reference tries BPE, WordPiece, WordLevel, Unigram in turn. */
+function legacyModelType(json: any): string | undefined {
+  if (Array.isArray(json.vocab)) return 'Unigram';
+  if (json.merges) return 'BPE';
+  if (json.vocab && typeof json.vocab === 'object') return 'WordPiece';
+  return undefined;
 }
 
 /** Hugging Face's truncate_encodings: how many tokens each sequence keeps, then Encoding.truncate on each. */

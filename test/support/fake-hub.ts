@@ -30,6 +30,8 @@ export interface FakeHubOptions {
   corruptFile?: string;
   /** Serve LFS bytes from a second origin, as the real Hub's CDN is. */
   cdnOnOtherOrigin?: boolean;
+  /** The folder whose model folders are the repositories; default ../shared/models. */
+  modelsDir?: string;
 }
 
 export interface FakeHub {
@@ -46,7 +48,7 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
   const origins = { hub: '', cdn: '' };
 
   const modelFiles = async (modelId: string): Promise<string[] | null> => {
-    const dir = path.join(sharedModelsDir, modelId);
+    const dir = path.join(options.modelsDir ?? sharedModelsDir, modelId);
     const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => null);
     if (!entries) return null;
     return entries
@@ -103,7 +105,13 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     const cdn = /^\/cdn\/(.+?)\/-\/(.+)$/.exec(url.pathname);
     if (cdn) {
       const [, modelId, file] = cdn;
-      return sendBytes(req, res, file, await readFile(path.join(sharedModelsDir, modelId, file)), {});
+      return sendBytes(
+        req,
+        res,
+        file,
+        await readFile(path.join(options.modelsDir ?? sharedModelsDir, modelId, file)),
+        {},
+      );
     }
 
     const authorized = !options.requiredToken || req.headers.authorization === `Bearer ${options.requiredToken}`;
@@ -131,7 +139,7 @@ export async function startFakeHub(options: FakeHubOptions = {}): Promise<FakeHu
     }
     const file = decodeURIComponent(resolve![3]);
     if (!files.includes(file)) return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end();
-    const content = await readFile(path.join(sharedModelsDir, modelId, file));
+    const content = await readFile(path.join(options.modelsDir ?? sharedModelsDir, modelId, file));
     if (LFS_FILES.has(file)) {
       const sha256 = createHash('sha256').update(content).digest('hex');
       res.writeHead(302, {

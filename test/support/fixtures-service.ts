@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { findTokenizeGoldens, judge } from './golden-files.ts';
-import { MODELS_DIR } from './paths.ts';
+import { findAllTokenizeGoldens, judge } from './golden-files.ts';
+import { hubFolders } from './hub-golden.ts';
+import { HUB_GOLDEN_DIR, MODELS_DIR } from './paths.ts';
 
 function safeJoin(root: string, rel: string): string | null {
   const full = path.resolve(root, rel);
@@ -29,7 +30,7 @@ function listFiles(root: string, prefix = ''): string[] {
 
 export async function fixturesService(request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const goldens = findTokenizeGoldens();
+  const goldens = findAllTokenizeGoldens();
   if (url.pathname === '/goldens') {
     return Response.json(goldens.map((g) => ({ tokenizer: g.tokenizer, golden: path.basename(g.golden) })));
   }
@@ -64,10 +65,24 @@ export async function fixturesService(request: Request): Promise<Response> {
     if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
     return new Response(fs.readFileSync(file));
   }
+  // The Hub-style golden folders (EDGECLASS_HUB_GOLDEN_DIR): their names and files, then each file.
+  if (url.pathname === '/hub') {
+    return Response.json(hubFolders().map((name) => ({ name, files: listFiles(path.join(HUB_GOLDEN_DIR, name)) })));
+  }
+  m = /^\/hub\/(.+)$/.exec(url.pathname);
+  if (m) {
+    const file = safeJoin(HUB_GOLDEN_DIR, decodeURIComponent(m[1]));
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
+    return new Response(fs.readFileSync(file));
+  }
   m = /^\/models\/(.+)$/.exec(url.pathname);
   if (m) {
-    const file = safeJoin(MODELS_DIR, decodeURIComponent(m[1]));
-    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) return new Response('not found', { status: 404 });
+    // The shared models, then the tokenizer folders of the hub goldens (golden/tokenize-hub/models).
+    const roots = [...new Set([MODELS_DIR, ...goldens.map((g) => g.modelsDir)])];
+    const file = roots
+      .map((root) => safeJoin(root, decodeURIComponent(m![1])))
+      .find((f) => f !== null && fs.existsSync(f) && fs.statSync(f).isFile());
+    if (!file) return new Response('not found', { status: 404 });
     return new Response(fs.readFileSync(file));
   }
   return new Response('not found', { status: 404 });

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { TEST_OUT_DIR, TOKENIZE_GOLDEN_DIR } from './paths.ts';
+import { MODELS_DIR, TEST_OUT_DIR, TOKENIZE_GOLDEN_DIR, TOKENIZE_HUB_GOLDEN_DIR } from './paths.ts';
 
 const run = promisify(execFile);
 
@@ -11,10 +11,23 @@ export interface GoldenFile {
   tokenizer: string;
   golden: string;
   overlay: string | null;
+  /** The folder holding <tokenizer>/tokenizer.json. */
+  modelsDir: string;
+}
+
+/**
+ * Every golden of both golden directories: EDGECLASS_TOKENIZE_GOLDEN_DIR (tokenizers in EDGECLASS_MODELS_DIR) and
+ * EDGECLASS_TOKENIZE_HUB_GOLDEN_DIR (tokenizers in its models/ folder).
+ */
+export function findAllTokenizeGoldens(): GoldenFile[] {
+  return [
+    ...findTokenizeGoldens(TOKENIZE_GOLDEN_DIR, MODELS_DIR),
+    ...findTokenizeGoldens(TOKENIZE_HUB_GOLDEN_DIR, path.join(TOKENIZE_HUB_GOLDEN_DIR, 'models')),
+  ];
 }
 
 /** Every golden.<tokenizer>.json.gz in the golden directory, with its golden-fulltok overlay when present. */
-export function findTokenizeGoldens(dir = TOKENIZE_GOLDEN_DIR): GoldenFile[] {
+export function findTokenizeGoldens(dir = TOKENIZE_GOLDEN_DIR, modelsDir = MODELS_DIR): GoldenFile[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -22,7 +35,8 @@ export function findTokenizeGoldens(dir = TOKENIZE_GOLDEN_DIR): GoldenFile[] {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => {
       const overlay = path.join(dir, `golden-fulltok.${m[1]}.json${m[2] ?? ''}`);
-      return { tokenizer: m[1], golden: path.join(dir, m[0]), overlay: fs.existsSync(overlay) ? overlay : null };
+      const found = fs.existsSync(overlay) ? overlay : null;
+      return { tokenizer: m[1], golden: path.join(dir, m[0]), overlay: found, modelsDir };
     });
 }
 

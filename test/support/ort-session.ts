@@ -2,7 +2,8 @@
 // the inference runtime provides in production, made directly here.
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import type { FloatOutput, Int64Feed, SessionRun } from '../../src/core/classify/llm-local.ts';
+import type { FloatOutput, SessionRun } from '../../src/core/classify/llm-local.ts';
+import type { Tensor } from '../../src/inference/runtime.ts';
 import type { Backend } from './ort.ts';
 
 ortWeb.env.wasm.numThreads = 1;
@@ -22,10 +23,11 @@ export async function openSession(bytes: Uint8Array, backend: Backend = 'node'):
   return {
     inputNames: session.inputNames,
     calls: () => calls,
-    async run(feeds: Record<string, Int64Feed>) {
+    async run(feeds: Record<string, Tensor>) {
       calls++;
       const inputs: Record<string, ortNode.Tensor> = {};
-      for (const [name, { data, dims }] of Object.entries(feeds)) inputs[name] = new ort.Tensor('int64', data, dims);
+      for (const [name, t] of Object.entries(feeds))
+        inputs[name] = new ort.Tensor(t.type, t.data as BigInt64Array, t.dims);
       const out = await session.run(inputs);
       const result: Record<string, FloatOutput> = {};
       for (const [k, t] of Object.entries(out)) result[k] = { data: t.data as Float32Array, dims: t.dims };

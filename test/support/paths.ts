@@ -10,4 +10,10 @@ export const MODELS_DIR = path.resolve(process.env.EDGECLASS_MODELS_DIR ?? share
 export const TOKENIZE_GOLDEN_DIR = path.resolve(
   process.env.EDGECLASS_TOKENIZE_GOLDEN_DIR ?? shared('golden', 'tokenize'),
 );
+/** Hub-style model folders with a reference.json each (their README gives the semantics, check_serving.mjs judges). */
+export const HUB_GOLDEN_DIR = path.resolve(process.env.EDGECLASS_HUB_GOLDEN_DIR ?? shared('golden', 'hub'));
+/** Goldens of further Hub tokenizers; their tokenizer files are in its models/ folder. */
+export const TOKENIZE_HUB_GOLDEN_DIR = path.resolve(
+  process.env.EDGECLASS_TOKENIZE_HUB_GOLDEN_DIR ?? shared('golden', 'tokenize-hub'),
+);
 export const TEST_OUT_DIR = path.join(REPO_ROOT, 'test', 'out');

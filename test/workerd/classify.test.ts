@@ -1,6 +1,7 @@
 // Classify and embeddings inside workerd with onnxruntime-web: tiny models (made on the Node side by globalSetup)
 // seeded into local R2, the HTTP contract, and every cross-runtime case within 1e-5 of the Node app's answer.
-// The only test file that loads ORT in workerd (vitest-pool-workers sends the 14 MB .wasm slowly).
+// With hub-golden.test.ts, the only test files that load ORT in workerd (vitest-pool-workers sends the 14 MB .wasm
+// slowly).
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../support/http-contract.ts';

@@ -45,14 +45,24 @@ describe('tokenizer goldens (workerd)', () => {
         const verdict = await judgeInNode(id, outputs, 'workerd');
         expect(verdict.failed, verdict.report).toBe(0);
         expect(verdict.passed).toBe(cases.length);
-      });
+        // 10,106 cases, then the judge over the loopback binding: minutes on a shared 2-core machine at load 20+.
+      }, 600_000);
 
       it('answers a case of every op and config through the HTTP API', async () => {
         const sample = samplePerConfig(cases).map((c) => toHttpCase(id, c));
         expect(sample.length).toBeGreaterThanOrEqual(new Set(cases.map((c) => `${c.op}:${c.config}`)).size);
+        // The golden pads Mistral and Falcon with their EOS token, as transformers users set it; their
+        // tokenizer_config.json names no pad token, so the API (like transformers) refuses to pad for them.
+        const config = await fixturesConfig(id);
+        const padless = !config?.pad_token;
         for (const c of sample) {
           const res = await post(edgeFetch, c.path, c.body);
           const body = (await res.json()) as any;
+          if (padless && (c.body as { padding?: unknown }).padding) {
+            expect(res.status, c.id).toBe(422);
+            expect(body.error, c.id).toMatchObject({ type: 'invalid_request_error', param: 'padding' });
+            continue;
+          }
           if (c.expected === null) {
             expect(res.status, c.id).toBe(422);
             expect(body.error.type, c.id).toBeTypeOf('string');
@@ -70,6 +80,15 @@ describe('tokenizer goldens (workerd)', () => {
     });
   }
 });
+
+/** A model's tokenizer_config.json, or null when its folder has none. */
+async function fixturesConfig(id: string): Promise<Record<string, unknown> | null> {
+  try {
+    return (await (await fixture(`/models/${id}/tokenizer_config.json`)).json()) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
 
 describe('HTTP contract (workerd)', () => {
   defineTokenizerContract(() => edgeFetch);

@@ -16,7 +16,7 @@ export async function run(args: string[]): Promise<number> {
   const [dir] = positionals;
   if (!dir) {
     process.stderr.write(
-      'usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation|text-generation-with-past] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8] [--json]\n',
+      'usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation|text-generation-with-past] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8|q4] [--json]\n',
     );
     return 2;
   }
@@ -28,14 +28,15 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling))
     throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
-  if (values.quantize && values.quantize !== 'q8') throw new Error(`--quantize must be q8, got '${values.quantize}'`);
+  if (values.quantize && values.quantize !== 'q8' && values.quantize !== 'q4')
+    throw new Error(`--quantize must be q8 or q4, got '${values.quantize}'`);
   const bar = new ProgressBar();
   const result = exportModel(dir, {
     task: values.task as Task | undefined,
     pooling: values.pooling as 'cls' | 'mean' | 'max' | undefined,
     normalize: values.normalize,
     out: values.out,
-    quantize: values.quantize === 'q8' ? 'q8' : null,
+    quantize: values.quantize === 'q8' || values.quantize === 'q4' ? values.quantize : null,
     onStage: (stage, done, total) => bar.update(done, total, stage, true),
   });
   bar.done();

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pullModel, type PullProgress } from '../../hub/index.ts';
+import { DTYPES, dtypeFile, isModelDtype } from '../../core/dtypes.ts';
 import { FsModelStore, resolveModelsDir } from '../../store/fs-store.ts';
 import type { ModelInfo } from '../../store/model-store.ts';
 import { parseCommandArgs, runSubcommand, UsageError } from '../args.ts';
@@ -23,7 +24,7 @@ const REMOTE_UPLOAD_CONCURRENCY = 4;
 
 const USAGE = `usage:
   edgeclass models list [--models DIR] [--json]
-  edgeclass models pull <id> [--revision R] [--models DIR] [--json]
+  edgeclass models pull <id> [--revision R] [--dtype fp32|fp16|q8|int8|uint8|q4|q4f16|bnb4] [--models DIR] [--json]
   edgeclass models sync [--local] [--persist-to DIR] [--bucket NAME] [--models DIR] [<id> ...]
 
 The models directory is --models, else EDGECLASS_MODELS_DIR, else ./models.
@@ -68,10 +69,13 @@ async function listCommand(args: string[]): Promise<number> {
 async function pullCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     revision: { type: 'string', default: 'main' },
+    dtype: { type: 'string' },
     models: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (positionals.length !== 1) throw new UsageError('pull takes exactly one model id');
+  const { dtype } = values;
+  if (dtype !== undefined && !isModelDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
   const [modelId] = positionals;
   const modelsDir = resolveModelsDir(values.models);
   const progress = new ProgressReporter();
@@ -79,6 +83,7 @@ async function pullCommand(args: string[]): Promise<number> {
     modelId,
     modelsDir,
     revision: values.revision,
+    graph: dtype === undefined ? undefined : dtypeFile(dtype),
     onProgress: (p) => progress.update(p),
   });
   progress.finish();

@@ -86,7 +86,7 @@ export class Classifier {
     if (isRemoteLlm(remoteLlm, request.model) || causalLms.isLoaded(request.model)) return 'llm';
     // Only a model neither registry has loaded needs its config read to tell (once, not on every request).
     if (!models.isLoaded(request.model) && (await causalLms.causalType(request.model)) !== null) return 'llm';
-    const model = await this.context.models.get(request.model);
+    const model = await this.context.models.get(request.model, request.dtype);
     if (nliLabelIds(model)) return 'nli';
     if (model.session.outputNames.some((name) => HIDDEN_STATES.includes(name))) return 'embedding';
     throw new RequestError(

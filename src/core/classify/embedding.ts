@@ -21,12 +21,12 @@ export const embeddingStrategy: ClassifyStrategy = {
   async classify(ctx, request) {
     const template = request.hypothesis_template ?? EMBEDDING_TEMPLATE;
     checkTemplate(template);
-    const model = await ctx.models.get(request.model);
+    const model = await ctx.models.get(request.model, request.dtype);
     const options = resolveEmbeddingOptions(model, { normalize: true });
     const textRows = encodeRows(model, () => request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`)));
 
     const keys = request.labels.map((label) =>
-      LabelEmbeddingCache.key(model.id, options.pooling, hypothesis(template, label)),
+      LabelEmbeddingCache.key(`${model.id}@${model.dtype}`, options.pooling, hypothesis(template, label)),
     );
     const labelVectors = keys.map((key) => ctx.labelEmbeddings.get(key));
     const missing = labelVectors.flatMap((v, j) => (v === undefined ? [j] : []));

@@ -1,5 +1,5 @@
-// The local `llm` strategy: a causal LM (GPT-2 style, an ONNX graph with input_ids, attention_mask, position_ids ->
-// logits [B, T, V]) scores how likely each label is as the continuation of a prompt about the input.
+// The local `llm` strategy: a causal LM (any decoder-only graph with Hugging Face's names: input_ids and what else
+// it declares -> logits [B, T, V]) scores how likely each label is as the continuation of a prompt about the input.
 //
 // Scores.
 // - Single-label: s(label) = log p(" label" | prompt), summed over the label's tokens, then a softmax over the
@@ -19,6 +19,8 @@
 // Nothing here touches a runtime: a CausalLm is built around a session runner `run(feeds) => outputs`, which
 // onnxruntime-node, onnxruntime-web and the inference runtime all provide.
 import type { Tokenizer } from '../../tokenizer/index.ts';
+import { buildFeeds, type CacheShape, type FeedSpec } from '../../inference/hf-inputs.ts';
+import type { InputInfo, Tensor } from '../../inference/runtime.ts';
 import { parseGpt2Config } from '../../nn/gpt2-config.ts';
 import { RequestError } from '../errors.ts';
 import {
@@ -31,6 +33,7 @@ import {
   YES,
 } from './llm-prompt.ts';
 
+/** An int64 feed (what the tests' direct runners build). */
 export interface Int64Feed {
   data: BigInt64Array;
   dims: number[];
@@ -42,7 +45,7 @@ export interface FloatOutput {
 }
 
 /** One inference call: onnxruntime's session.run, reduced to what a causal LM needs. */
-export type SessionRun = (feeds: Record<string, Int64Feed>) => Promise<Record<string, FloatOutput>>;
+export type SessionRun = (feeds: Record<string, Tensor>) => Promise<Record<string, FloatOutput>>;
 
 /** A causal language model as the scorer sees it: a tokenizer and next-token logits. */
 export interface CausalLm {
@@ -57,6 +60,11 @@ export interface CausalLm {
   readonly maxLogitsPerRun: number;
   /** Logits [B, T, V] of `rows` (T the longest row; shorter rows are padded on the right). */
   logits(rows: number[][]): Promise<FloatOutput>;
+  /**
+   * For an instruct model (a chat_template in tokenizer_config.json): the prompt as the model's own template
+   * renders it for one user message, ready for the answer. Absent for a base model.
+   */
+  readonly chat?: (userMessage: string) => string;
 }
 
 export interface CausalLmOptions {
@@ -69,41 +77,46 @@ export interface CausalLmOptions {
   padTokenId?: number;
   /** The session's input names, when known: feeds it lacks (e.g. position_ids) are left out. */
   inputNames?: readonly string[];
+  /** Their declared types and shapes (an empty past_key_values is made from them) and the config's cache axes. */
+  inputs?: readonly InputInfo[];
+  cache?: CacheShape;
   /** Default 8M floats (32 MB) of logits per run. */
   maxLogitsPerRun?: number;
+  chat?: (userMessage: string) => string;
 }
 
+const DEFAULT_INPUTS = ['input_ids', 'attention_mask', 'position_ids'];
+
 /**
- * A CausalLm over a session runner. Feeds input_ids, attention_mask and position_ids as transformers.js does for
- * decoder-only models (position_ids = cumsum(attention_mask) - 1, 1 on padding).
+ * A CausalLm over a session runner. Feeds the graph's declared inputs as transformers.js does for decoder-only
+ * models (../../inference/hf-inputs.ts: position_ids = cumsum(attention_mask) - 1, an empty past_key_values).
  */
 export function createCausalLm(o: CausalLmOptions): CausalLm {
-  const pad = BigInt(o.padTokenId ?? 0);
-  const wants = (name: string) => !o.inputNames || o.inputNames.includes(name);
+  const spec: FeedSpec = {
+    inputNames: o.inputNames ?? DEFAULT_INPUTS,
+    inputs: o.inputs,
+    padId: o.padTokenId ?? 0,
+    cache: o.cache,
+  };
   return {
     encode: (text) => o.tokenizer.encode(text, null, { addSpecialTokens: false }).ids,
     bosTokenId: o.bosTokenId ?? null,
     maxLength: o.maxLength,
     vocabSize: o.vocabSize,
     maxLogitsPerRun: o.maxLogitsPerRun ?? 8 * 1024 * 1024,
+    chat: o.chat,
     async logits(rows) {
       const B = rows.length;
-      const T = Math.max(1, ...rows.map((r) => r.length));
-      const ids = new BigInt64Array(B * T).fill(pad);
-      const mask = new BigInt64Array(B * T);
-      const positions = new BigInt64Array(B * T).fill(1n);
-      rows.forEach((row, b) => {
+      for (const row of rows) {
+        if (row.length === 0) throw new Error('a causal LM row needs at least one token');
         if (row.length > o.maxLength)
           throw new Error(`a row of ${row.length} tokens exceeds the model's ${o.maxLength} positions`);
-        row.forEach((id, t) => {
-          ids[b * T + t] = BigInt(id);
-          mask[b * T + t] = 1n;
-          positions[b * T + t] = BigInt(t);
-        });
-      });
-      const feeds: Record<string, Int64Feed> = { input_ids: { data: ids, dims: [B, T] } };
-      if (wants('attention_mask')) feeds.attention_mask = { data: mask, dims: [B, T] };
-      if (wants('position_ids')) feeds.position_ids = { data: positions, dims: [B, T] };
+      }
+      const feeds = buildFeeds(
+        rows.map((ids) => ({ ids })),
+        spec,
+      );
+      const T = feeds.input_ids.dims[1];
       const out = (await o.run(feeds)).logits;
       if (!out) throw new Error('the causal LM returned no "logits" output');
       if (out.dims.length !== 3 || out.dims[0] !== B || out.dims[1] !== T || out.dims[2] !== o.vocabSize) {
@@ -271,14 +284,18 @@ export async function classifyWithLocalLm(
   };
 
   if (!options.multiLabel) {
-    const targets = labels.map((l, i) => encodeTarget(` ${l}`, `labels[${i}]`));
+    // After a chat template's generation prompt the answer starts a fresh turn: no leading space.
+    const lead = lm.chat ? '' : ' ';
+    const targets = labels.map((l, i) => encodeTarget(`${lead}${l}`, `labels[${i}]`));
     const room = lm.maxLength - (Math.max(...targets.map((t) => t.length)) - 1);
     const groups = inputs.map((text) => ({ prompt: promptIds(lm, template, { text, labels }, room), targets }));
     const logProbs = await scoreContinuations(lm, groups);
     return logProbs.map((row) => softmax(options.lengthNormalize ? row.map((lp, i) => lp / targets[i].length) : row));
   }
 
-  const answers = [encodeTarget(YES, 'the answer'), encodeTarget(NO, 'the answer')];
+  const answers = lm.chat
+    ? [encodeTarget(YES.trimStart(), 'the answer'), encodeTarget(NO.trimStart(), 'the answer')]
+    : [encodeTarget(YES, 'the answer'), encodeTarget(NO, 'the answer')];
   const room = lm.maxLength - (Math.max(...answers.map((t) => t.length)) - 1);
   const groups = inputs.flatMap((text) =>
     labels.map((label) => ({ prompt: promptIds(lm, template, { text, labels, label }, room), targets: answers })),
@@ -293,7 +310,8 @@ export async function classifyWithLocalLm(
 }
 
 /**
- * The prompt's ids (bos first when the model has one), at most `room` of them: when the prompt is too long the
+ * The prompt's ids (bos first when the model has one; an instruct model's prompt is its chat template's rendering
+ * of the prompt as one user message, which places its own special tokens), at most `room` of them: when the prompt is too long the
  * text is cut at its end, by the share of tokens in excess, until it fits (a few tokenizations at most).
  */
 function promptIds(
@@ -305,7 +323,8 @@ function promptIds(
   const bos = lm.bosTokenId === null ? [] : [lm.bosTokenId];
   let text = values.text;
   for (let attempt = 0; ; attempt++) {
-    const ids = bos.concat(lm.encode(renderTemplate(template, { ...values, text })));
+    const prompt = renderTemplate(template, { ...values, text });
+    const ids = bos.concat(lm.encode(lm.chat ? lm.chat(prompt) : prompt));
     if (ids.length <= room) return ids;
     const textTokens = lm.encode(text).length;
     const excess = ids.length - room;

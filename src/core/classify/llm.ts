@@ -39,15 +39,15 @@ export const llmStrategy: ClassifyStrategy = {
         'labels',
       );
     }
-    const { lm, tokens } = countingRows(await localLm(ctx, request.model));
+    const { lm, tokens } = countingRows(await localLm(ctx, request.model, request.dtype));
     const scores = await classifyWithLocalLm(lm, inputs, labels, { multiLabel });
     return { labels, scores, tokens: tokens() };
   },
 };
 
-async function localLm(ctx: ClassifyContext, model: string): Promise<CausalLm> {
+async function localLm(ctx: ClassifyContext, model: string, dtype?: string): Promise<CausalLm> {
   try {
-    return await ctx.causalLms.get(model);
+    return await ctx.causalLms.get(model, dtype);
   } catch (err) {
     if (!(err instanceof RequestError) || (err.kind !== 'model_not_found' && err.kind !== 'unsupported_model'))
       throw err;

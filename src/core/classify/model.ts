@@ -12,7 +12,7 @@ export const modelStrategy: ClassifyStrategy = {
   options: ['multi_label', 'top_k'],
 
   async classify(ctx, request) {
-    const model = await ctx.models.get(request.model);
+    const model = await ctx.models.get(request.model, request.dtype);
     const output = logitsOutput(model);
     const rows = encodeRows(model, () => request.inputs.map((text, i) => encodeText(model, text, `inputs[${i}]`)));
     const outputs = await runRows(model, rows, [output]);

@@ -49,7 +49,7 @@ export const nliStrategy: ClassifyStrategy = {
         'labels',
       );
     }
-    const model = await ctx.models.get(request.model);
+    const model = await ctx.models.get(request.model, request.dtype);
     const ids = nliLabelIds(model);
     if (!ids) {
       throw new RequestError(

@@ -10,6 +10,8 @@ export type StrategyName = 'embedding' | 'nli' | 'model' | 'llm';
 
 export interface ClassifyRequest {
   model: string;
+  /** The graph variant (transformers.js' dtype names); EDGECLASS_MODEL_DTYPE's when absent. */
+  dtype?: string;
   inputs: string[];
   labels?: string[];
   strategy?: string;

@@ -32,9 +32,9 @@ const embeddingsRoute = createRoute({
 
 export function registerEmbeddingsRoutes(app: App): void {
   app.openapi(embeddingsRoute, async (c) => {
-    const { model, input, encoding_format, dimensions, pooling, normalize } = c.req.valid('json');
+    const { model, dtype, input, encoding_format, dimensions, pooling, normalize } = c.req.valid('json');
     const { models, limits } = c.get('deps');
-    const result = await createEmbeddings(models, limits, { model, input, dimensions, pooling, normalize });
+    const result = await createEmbeddings(models, limits, { model, dtype, input, dimensions, pooling, normalize });
     const base64 = encoding_format === 'base64';
     return c.json(
       {

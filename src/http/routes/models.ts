@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { App } from '../app.ts';
 import { serverErrorResponse } from '../schemas/common.ts';
 import { modelVisibility } from '../model-access.ts';
-import { causalLmType } from '../../core/causal-lms.ts';
+import { modelCapabilities } from '../../core/model-capabilities.ts';
+import { DTYPES } from '../../core/dtypes.ts';
 
 const ModelSchema = z
   .object({
@@ -10,6 +11,14 @@ const ModelSchema = z
     object: z.literal('model'),
     owned_by: z.string(),
     capabilities: z.object({ tokenize: z.boolean(), embeddings: z.boolean(), classify: z.boolean() }),
+    strategies: z.array(z.enum(['llm', 'nli', 'model', 'embedding'])).openapi({
+      description:
+        'The /v1/classify strategies that apply, read from config.json: llm for a causal LM (any *ForCausalLM), nli and model for an NLI classifier, model for another classifier, embedding for an encoder.',
+    }),
+    dtypes: z.array(z.enum(DTYPES)).openapi({
+      description:
+        "The graph variants the folder has, by transformers.js' dtype names (the request's dtype picks one).",
+    }),
   })
   .openapi('Model');
 
@@ -30,20 +39,17 @@ export function registerModelRoutes(app: App): void {
   app.openapi(listRoute, async (c) => {
     const visible = await modelVisibility(c);
     const models = (await c.get('deps').store.list()).filter((m) => visible(m.id));
+    const store = c.get('deps').store;
     const data = await Promise.all(
       models.map(async (m) => {
-        const hasOnnx = m.files.some((f) => f.startsWith('onnx/') && f.endsWith('.onnx'));
-        // A causal LM classifies (strategy llm) but gives no embeddings.
-        const causal = hasOnnx && (await causalLmType(c.get('deps').store, m.id)) !== null;
+        const { strategies, dtypes, ...capabilities } = await modelCapabilities(store, m);
         return {
           id: m.id,
           object: 'model' as const,
           owned_by: 'edgeclass',
-          capabilities: {
-            tokenize: m.files.includes('tokenizer.json'),
-            embeddings: hasOnnx && !causal,
-            classify: hasOnnx,
-          },
+          capabilities,
+          strategies: strategies as ('llm' | 'nli' | 'model' | 'embedding')[],
+          dtypes,
         };
       }),
     );

@@ -11,6 +11,10 @@ const HealthSchema = z
   .object({
     status: z.literal('ok'),
     runtime: z.string().openapi({ description: "'workerd' or 'node'", example: 'node' }),
+    wasm_heap_bytes: z.number().int().optional().openapi({
+      description:
+        "onnxruntime-web's WASM linear memory in workerd once a model has loaded (what a Worker's 128 MB must hold); absent on Node and before any inference.",
+    }),
   })
   .openapi('Health');
 
@@ -22,7 +26,9 @@ const healthRoute = createRoute({
   responses: {
     200: {
       description: 'The service is up.',
-      content: { 'application/json': { schema: HealthSchema, example: { status: 'ok', runtime: 'node' } } },
+      content: {
+        'application/json': { schema: HealthSchema, example: { status: 'ok', runtime: 'node' } },
+      },
     },
   },
 });
@@ -61,7 +67,14 @@ const metricsRoute = createRoute({
 });
 
 export function registerServiceRoutes(app: App): void {
-  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const, runtime: c.get('deps').runtime }, 200));
+  app.openapi(healthRoute, (c) => {
+    const deps = c.get('deps');
+    const heap = deps.models.runtimeMemoryBytes();
+    return c.json(
+      { status: 'ok' as const, runtime: deps.runtime, ...(heap === null ? {} : { wasm_heap_bytes: heap }) },
+      200,
+    );
+  });
 
   app.openapi(metricsRoute, async (c) => {
     const telemetry = c.get('deps').telemetry;

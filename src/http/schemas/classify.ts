@@ -1,10 +1,11 @@
 // Request and response schemas of /v1/classify.
 import { z } from '@hono/zod-openapi';
-import { ModelId } from './common.ts';
+import { Dtype, ModelId } from './common.ts';
 
 export const ClassifyRequestSchema = z
   .object({
     model: ModelId,
+    dtype: Dtype.optional(),
     inputs: z.union([z.string(), z.array(z.string()).min(1, 'inputs must not be empty')]).openapi({
       description: 'A text or a list of texts to classify.',
       example: ['The stock market rallied after the earnings reports.', 'The team won the final in overtime.'],

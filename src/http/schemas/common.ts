@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { DTYPES } from '../../core/dtypes.ts';
 
 export const ErrorSchema = z
   .object({
@@ -96,3 +97,9 @@ export const upstreamErrorResponses = {
 
 /** The one error a read-only route can give. */
 export const serverErrorResponse = { 500: errorResponses[500] } as const;
+
+/** A graph variant by transformers.js' dtype name (src/core/dtypes.ts). */
+export const Dtype = z.enum(DTYPES).openapi({
+  description:
+    "The graph variant to run: fp32 onnx/model.onnx, fp16 model_fp16, q8 model_quantized, int8, uint8, q4, q4f16, bnb4 (transformers.js' names). Default: EDGECLASS_MODEL_DTYPE's (fp32). A variant the folder lacks is a 422 naming those it has.",
+});

@@ -1,10 +1,11 @@
 // Request and response schemas of /v1/embeddings: OpenAI's, plus pooling and normalize.
 import { z } from '@hono/zod-openapi';
-import { ModelId } from './common.ts';
+import { Dtype, ModelId } from './common.ts';
 
 export const EmbeddingsRequestSchema = z
   .object({
     model: ModelId,
+    dtype: Dtype.optional(),
     input: z.union([z.string(), z.array(z.string()).min(1, 'input must not be empty')]).openapi({
       description: 'A text or a list of texts.',
       example: ['Here is some text to encode', 'And some more'],

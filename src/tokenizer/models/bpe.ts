@@ -22,6 +22,12 @@ export class Bpe implements TokenModel {
   private readonly charIds = new Int32Array(0x10000).fill(-1);
   private readonly unkId: number | undefined;
   private readonly cache = new WordCache();
+  private readonly prefix: string;
+  private readonly suffix: string;
+  private readonly fuseUnk: boolean;
+  private readonly ignoreMerges: boolean;
+  /** byte -> id of its '<0xNN>' token, or -1; null without byte_fallback. */
+  private readonly byteIds: Int32Array | null = null;
 
   /**
    * @param heapThreshold words with more symbols than this merge through a heap (O(n log n)); shorter ones by a
@@ -31,22 +37,32 @@ export class Bpe implements TokenModel {
     config: BpeConfig,
     private readonly heapThreshold = 48,
   ) {
-    if (config.dropout) throw new Error('BPE dropout is not supported (it makes tokenization random)');
-    if (config.continuing_subword_prefix || config.end_of_word_suffix) {
-      throw new Error('BPE with continuing_subword_prefix or end_of_word_suffix is not supported yet');
-    }
-    if (config.byte_fallback || config.ignore_merges)
-      throw new Error('BPE byte_fallback / ignore_merges are not supported yet');
+    if (config.dropout) throw new Error('model BPE: dropout is not supported (it makes tokenization random)');
+    this.prefix = config.continuing_subword_prefix ?? '';
+    this.suffix = config.end_of_word_suffix ?? '';
+    this.fuseUnk = config.fuse_unk ?? false;
+    this.ignoreMerges = config.ignore_merges ?? false;
     this.vocab = new Map(Object.entries(config.vocab));
     this.reverse = invertVocab(this.vocab);
-    this.unkId = config.unk_token ? this.vocab.get(config.unk_token) : undefined;
-    for (const [token, id] of this.vocab) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
+    if (config.unk_token != null) {
+      this.unkId = this.vocab.get(config.unk_token);
+      // The reference fails on the first unknown character instead; refusing at load is clearer.
+      if (this.unkId === undefined)
+        throw new Error(`model BPE: unk_token '${config.unk_token}' is not in the vocabulary`);
+    }
+    // Single characters map straight to ids unless a prefix or suffix changes the symbols' spelling.
+    if (!this.prefix && !this.suffix)
+      for (const [token, id] of this.vocab) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
+    if (config.byte_fallback) {
+      this.byteIds = new Int32Array(256);
+      for (let b = 0; b < 256; b++) this.byteIds[b] = this.vocab.get(byteToken(b)) ?? -1;
+    }
     this.merges = new MergeTable(config.merges.length);
     config.merges.forEach((merge, rank) => {
       const [a, b] = typeof merge === 'string' ? splitMerge(merge) : merge;
       const left = this.vocab.get(a);
       const right = this.vocab.get(b);
-      const merged = this.vocab.get(a + b);
+      const merged = this.vocab.get(a + (b.startsWith(this.prefix) ? b.slice(this.prefix.length) : b));
       if (left === undefined || right === undefined || merged === undefined) {
         throw new Error(`BPE merge '${a} ${b}' uses tokens missing from the vocabulary`);
       }
@@ -68,6 +84,11 @@ export class Bpe implements TokenModel {
   }
 
   tokenize(word: string): readonly Piece[] {
+    if (!word.length) return [];
+    if (this.ignoreMerges) {
+      const id = this.vocab.get(word);
+      if (id !== undefined) return [{ id, token: word, start: 0, end: word.length }];
+    }
     const cached = this.cache.get(word);
     if (cached) return cached;
     const pieces = this.merge(word);
@@ -87,35 +108,66 @@ export class Bpe implements TokenModel {
     return ids.map((id, k) => ({ id, token: this.reverse[id], start: starts[k], end: ends[k] }));
   }
 
-  /** One symbol per character (unknown characters dropped when there is no unk token, as in the reference). */
+  /**
+   * One symbol per character, as the reference's merge_word: the prefix before all but the first, the suffix after
+   * the last; an unknown character becomes its '<0xNN>' byte tokens (byte_fallback) or unk, fused with adjacent
+   * unks when fuse_unk, or is dropped when there is no unk token.
+   */
   private initialSymbols(word: string): [number[], number[], number[]] {
     const ids: number[] = [];
     const starts: number[] = [];
     const ends: number[] = [];
+    let unkStart = -1;
+    let unkEnd = -1;
+    const flushUnk = () => {
+      if (unkStart < 0) return;
+      ids.push(this.unkId!);
+      starts.push(unkStart);
+      ends.push(unkEnd);
+      unkStart = -1;
+    };
     for (let i = 0; i < word.length; ) {
       const unit = word.charCodeAt(i);
-      if (unit < 0xd800 || unit > 0xdfff) {
-        const known = this.charIds[unit];
-        const id = known >= 0 ? known : this.unkId;
-        if (id !== undefined) {
-          ids.push(id);
-          starts.push(i);
-          ends.push(i + 1);
-        }
-        i++;
-        continue;
+      const width = unit >= 0xd800 && unit <= 0xdbff && i + 1 < word.length ? 2 : 1;
+      const end = i + width;
+      let id = width === 1 ? this.charIds[unit] : -1;
+      let symbol = '';
+      if (id < 0) {
+        symbol = word.slice(i, end);
+        if (i > 0) symbol = this.prefix + symbol;
+        if (end === word.length) symbol += this.suffix;
+        id = this.vocab.get(symbol) ?? -1;
       }
-      const cp = word.codePointAt(i)!;
-      const width = cp > 0xffff ? 2 : 1;
-      const id = this.vocab.get(word.slice(i, i + width)) ?? this.unkId;
-      if (id !== undefined) {
+      if (id >= 0) {
+        flushUnk();
         ids.push(id);
         starts.push(i);
-        ends.push(i + width);
+        ends.push(end);
+      } else if (!this.pushBytes(symbol, i, end, ids, starts, ends) && this.unkId !== undefined) {
+        if (unkStart >= 0 && this.fuseUnk) unkEnd = end;
+        else {
+          flushUnk();
+          unkStart = i;
+          unkEnd = end;
+        }
       }
-      i += width;
+      i = end;
     }
+    flushUnk();
     return [ids, starts, ends];
+  }
+
+  /** byte_fallback: the symbol's UTF-8 bytes as '<0xNN>' tokens spanning its character, if all exist. */
+  private pushBytes(symbol: string, start: number, end: number, ids: number[], starts: number[], ends: number[]) {
+    if (!this.byteIds) return false;
+    const bytes = utf8.encode(symbol);
+    for (const b of bytes) if (this.byteIds[b] < 0) return false;
+    for (const b of bytes) {
+      ids.push(this.byteIds[b]);
+      starts.push(start);
+      ends.push(end);
+    }
+    return true;
   }
 
   /** Short words: rescan for the best pair after each merge; cheaper than a heap below a few dozen symbols. */
@@ -144,23 +196,30 @@ export class Bpe implements TokenModel {
   /** Long words: the symbols in place are compacted at the end. */
   private mergeWithHeap(ids: number[], starts: number[], ends: number[]): void {
     const n = ids.length;
-    const next = Int32Array.from({ length: n }, (_, k) => (k + 1 < n ? k + 1 : -1));
-    const prev = Int32Array.from({ length: n }, (_, k) => k - 1);
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      next[k] = k + 1 < n ? k + 1 : -1;
+      prev[k] = k - 1;
+    }
     const alive = new Uint8Array(n).fill(1);
     const heap = new MergeHeap();
+    const merges = this.merges;
     const consider = (left: number) => {
       const right = next[left];
       if (right < 0) return;
-      const slot = this.merges.find(ids[left], ids[right]);
-      if (slot >= 0) heap.push(this.merges.rank[slot], left, this.merges.merged[slot]);
+      const slot = merges.find(ids[left], ids[right]);
+      if (slot >= 0) heap.push(merges.rank[slot], left, merges.merged[slot]);
     };
     for (let k = 0; k + 1 < n; k++) consider(k);
     while (heap.size) {
-      const [, left, mergedId] = heap.pop();
+      heap.pop();
+      const left = heap.topPosition;
+      const mergedId = heap.topMerged;
       const right = next[left];
       if (!alive[left] || right < 0) continue;
-      const slot = this.merges.find(ids[left], ids[right]);
-      if (slot < 0 || this.merges.merged[slot] !== mergedId) continue; // stale candidate
+      const slot = merges.find(ids[left], ids[right]);
+      if (slot < 0 || merges.merged[slot] !== mergedId) continue; // stale candidate
       ids[left] = mergedId;
       ends[left] = ends[right];
       alive[right] = 0;
@@ -179,56 +238,63 @@ export class Bpe implements TokenModel {
   }
 }
 
-/** A binary min-heap of merge candidates ordered by (rank, position). */
+/**
+ * A binary min-heap of merge candidates ordered by (rank, position), packed as one number rank * 2^32 + position
+ * in a typed array (ranks stay far below 2^21), with the merged id alongside: no objects per candidate.
+ */
 class MergeHeap {
-  private ranks: number[] = [];
-  private positions: number[] = [];
-  private merged: number[] = [];
-
-  get size(): number {
-    return this.ranks.length;
-  }
-
-  private less(a: number, b: number): boolean {
-    return this.ranks[a] < this.ranks[b] || (this.ranks[a] === this.ranks[b] && this.positions[a] < this.positions[b]);
-  }
-
-  private swap(a: number, b: number): void {
-    [this.ranks[a], this.ranks[b]] = [this.ranks[b], this.ranks[a]];
-    [this.positions[a], this.positions[b]] = [this.positions[b], this.positions[a]];
-    [this.merged[a], this.merged[b]] = [this.merged[b], this.merged[a]];
-  }
+  private keys = new Float64Array(64);
+  private merged = new Int32Array(64);
+  size = 0;
+  /** Set by pop(). */
+  topPosition = 0;
+  topMerged = 0;
 
   push(rank: number, position: number, mergedId: number): void {
-    this.ranks.push(rank);
-    this.positions.push(position);
-    this.merged.push(mergedId);
-    for (let i = this.ranks.length - 1; i > 0; ) {
+    if (this.size === this.keys.length) this.grow();
+    const key = rank * 4294967296 + position;
+    let i = this.size++;
+    while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      this.swap(i, parent);
+      if (this.keys[parent] <= key) break;
+      this.keys[i] = this.keys[parent];
+      this.merged[i] = this.merged[parent];
       i = parent;
     }
+    this.keys[i] = key;
+    this.merged[i] = mergedId;
   }
 
-  pop(): [number, number, number] {
-    const top: [number, number, number] = [this.ranks[0], this.positions[0], this.merged[0]];
-    const last = this.ranks.length - 1;
-    this.swap(0, last);
-    this.ranks.pop();
-    this.positions.pop();
-    this.merged.pop();
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < this.ranks.length && this.less(l, m)) m = l;
-      if (r < this.ranks.length && this.less(r, m)) m = r;
-      if (m === i) break;
-      this.swap(i, m);
-      i = m;
+  /** Removes the smallest candidate into topPosition / topMerged. */
+  pop(): void {
+    const keys = this.keys;
+    const merged = this.merged;
+    this.topPosition = keys[0] % 4294967296;
+    this.topMerged = merged[0];
+    const n = --this.size;
+    const key = keys[n];
+    const value = merged[n];
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && keys[child + 1] < keys[child]) child++;
+      if (keys[child] >= key) break;
+      keys[i] = keys[child];
+      merged[i] = merged[child];
+      i = child;
     }
-    return top;
+    keys[i] = key;
+    merged[i] = value;
+  }
+
+  private grow(): void {
+    const keys = new Float64Array(this.keys.length * 2);
+    keys.set(this.keys);
+    const merged = new Int32Array(this.merged.length * 2);
+    merged.set(this.merged);
+    this.keys = keys;
+    this.merged = merged;
   }
 }
 
@@ -270,6 +336,13 @@ class MergeTable {
     const slot = this.slotOf(left, right);
     return this.left[slot] === -1 ? -1 : slot;
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** Rust's format!("<{b:#04X}>"): '<0x0A>'. */
+function byteToken(b: number): string {
+  return `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
 }
 
 function splitMerge(merge: string): [string, string] {
