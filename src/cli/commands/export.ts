@@ -1,24 +1,43 @@
 // `edgeclass export <model-dir>`: onnx/model.onnx with Optimum's input and output names.
 import { exportModel } from '../../nn/export.ts';
-import { parseCommandArgs } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 
+const SPEC = {
+  name: 'export',
+  summary:
+    "Export a model folder to onnx/model.onnx (Optimum's input and output names, dynamic batch and sequence axes).",
+  args: ['<model-dir>'],
+  options: {
+    task: {
+      type: 'string',
+      valueName: 'task',
+      description:
+        'feature-extraction, sequence-classification or text-generation (gpt2) (default: from config.json and the folder)',
+    },
+    pooling: {
+      type: 'string',
+      valueName: 'how',
+      description: 'cls, mean or max: add a pooled sentence_embedding output',
+    },
+    normalize: { type: 'boolean', description: 'L2-normalize the sentence embedding' },
+    out: { type: 'string', valueName: 'dir', description: 'write the onnx/ folder there (default: the model folder)' },
+    quantize: {
+      type: 'string',
+      valueName: 'q8',
+      description: 'also write onnx/model_quantized.onnx (dynamic int8 weights)',
+    },
+    json: { type: 'boolean', description: 'print {file, bytes, task, pooling} as JSON' },
+  },
+  examples: [
+    'edgeclass export models/tiny-sst2',
+    'edgeclass export models/tiny-embed --task feature-extraction --pooling mean --normalize --quantize q8',
+  ],
+} as const satisfies CommandSpec<OptionSpec>;
+
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    task: { type: 'string' },
-    pooling: { type: 'string' },
-    normalize: { type: 'boolean' },
-    out: { type: 'string' },
-    quantize: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommand(SPEC, args);
   const [dir] = positionals;
-  if (!dir) {
-    process.stderr.write(
-      'usage: edgeclass export <model-dir> [--task feature-extraction|sequence-classification|text-generation] [--pooling cls|mean|max] [--normalize] [--out DIR] [--quantize q8] [--json]\n',
-    );
-    return 2;
-  }
   if (
     values.task &&
     values.task !== 'feature-extraction' &&
@@ -36,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
   const result = exportModel(dir, {
     task: values.task as 'feature-extraction' | 'sequence-classification' | 'text-generation' | undefined,
     pooling: values.pooling as 'cls' | 'mean' | 'max' | undefined,
-    normalize: values.normalize,
+    normalize: values.normalize || undefined, // absent: as the folder's sentence-transformers modules say
     out: values.out,
     quantize: values.quantize === 'q8' ? 'q8' : null,
     onStage: (stage, done, total) => bar.update(done, total, stage, true),
