@@ -5,10 +5,13 @@
 // - one GPU worker (`edgeclass worker`, Node) pointed at it, taking fine-tuning jobs (pushed wake-ups on a loopback
 //   port, and polling);
 // - the cron sweep every minute (wrangler dev does not fire cron triggers by itself).
-// Secrets: EDGECLASS_WORKER_SECRET (the worker's HMAC) and EDGECLASS_ADMIN_KEY (creates API keys) come from the
-// environment, else from .dev.vars, else are generated once and kept in <state>/edgeclass-dev.json (never
-// committed). State: EDGECLASS_STATE_DIR, default wrangler's .wrangler/state (local D1, R2, Queue; the worker's
-// work folder). Ctrl-C stops both.
+// Settings: every EDGECLASS_* variable of the environment, over those of .dev.vars, reaches the Worker (as wrangler
+// vars would), through an env file in the state folder (mode 0600) rather than `--var` arguments, which any user
+// sees in `ps`. Secrets: EDGECLASS_WORKER_SECRET (the worker's HMAC) and EDGECLASS_ADMIN_KEY (creates API keys) come
+// from the environment, else from .dev.vars, else are generated once and kept in <state>/edgeclass-dev.json (never
+// committed). Ports: PORT (8787) for the API, EDGECLASS_INSPECTOR_PORT (default: a free one) for wrangler's
+// devtools inspector, so two checkouts run side by side. State: EDGECLASS_STATE_DIR, default wrangler's
+// .wrangler/state (local D1, R2, Queue; the worker's work folder). Ctrl-C stops both.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -67,6 +70,26 @@ function devSecrets() {
   return { values, from };
 }
 
+/** The EDGECLASS_* entries of an environment: the Worker's settings. */
+function settingsOf(environment) {
+  return Object.fromEntries(
+    Object.entries(environment).filter(([k, v]) => k.startsWith('EDGECLASS_') && v !== undefined),
+  );
+}
+
+/**
+ * The Worker's settings as an env file for `wrangler dev --env-file` (wrangler then skips .dev.vars, whose entries
+ * `vars` already holds). Owner-only: it holds the secrets.
+ */
+function writeEnvFile(settings) {
+  const file = path.join(stateDir, 'edgeclass-dev.env');
+  fs.mkdirSync(stateDir, { recursive: true });
+  const lines = Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`);
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  return file;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -98,11 +121,15 @@ if (migrate.status !== 0) {
 const { values: secrets, from: secretsFrom } = devSecrets();
 const wakePort = Number(process.env.EDGECLASS_WORKER_PORT ?? (await freePort()));
 const edgeUrl = `http://${host}:${port}`;
+const inspectorPort = process.env.EDGECLASS_INSPECTOR_PORT ?? String(await freePort());
 const vars = {
+  ...settingsOf(readDevVars(path.join(root, '.dev.vars'))),
+  ...settingsOf(process.env),
   EDGECLASS_WORKER_SECRET: secrets.EDGECLASS_WORKER_SECRET,
   EDGECLASS_ADMIN_KEY: secrets.EDGECLASS_ADMIN_KEY,
   EDGECLASS_WORKER_PUSH_URL: process.env.EDGECLASS_WORKER_PUSH_URL ?? `http://${host}:${wakePort}/wake`,
 };
+const envFile = writeEnvFile(vars);
 const children = new Map();
 let stopping = false;
 
@@ -131,16 +158,7 @@ function track(name, child) {
 
 const edge = spawn(
   process.execPath,
-  [
-    wrangler,
-    'dev',
-    '--ip',
-    host,
-    '--port',
-    port,
-    ...persist,
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ],
+  [wrangler, 'dev', '--ip', host, '--port', port, '--inspector-port', inspectorPort, ...persist, '--env-file', envFile],
   { cwd: root, env, stdio: 'inherit' },
 );
 track('wrangler dev', edge);
