@@ -314,6 +314,8 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       steps: result.steps,
       ...base,
     });
+    if (result.labelNote)
+      events.message(`Labels: ${result.labelNote}`, { phase: 'labels', labels: result.labels, ...base });
 
     // ---- results
     await uploader.drain();

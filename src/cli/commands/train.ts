@@ -2,6 +2,7 @@
 // with a progress bar; writes a servable Hugging Face folder with onnx/model.onnx.
 import fs from 'node:fs';
 import { formatOf, parseDataset } from '../../train/data.ts';
+import { listCheckpoints } from '../../train/checkpoint.ts';
 import { evaluateFolder } from '../../train/evaluate.ts';
 import { trainInWorker } from '../../train/worker-thread.ts';
 import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
@@ -110,8 +111,37 @@ const SPEC = {
   ],
 } as const satisfies CommandSpec<OptionSpec>;
 
+/** A dataset file's examples; an error that names the file when it has none or cannot be parsed. */
 function readExamples(file: string) {
-  return parseDataset(fs.readFileSync(file, 'utf8'), formatOf(file));
+  let examples: ReturnType<typeof parseDataset>;
+  try {
+    examples = parseDataset(fs.readFileSync(file, 'utf8'), formatOf(file));
+  } catch (err) {
+    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (examples.length === 0) throw new Error(`${file} has no examples (it is empty, or holds only a header)`);
+  return examples;
+}
+
+/** What to do after an interruption: the newest checkpoint, and the command line that goes on from it. */
+function howToResume(outDir: string, args: string[]): string {
+  const newest = listCheckpoints(outDir).at(-1);
+  if (!newest) return `interrupted before the first checkpoint; nothing was saved in ${outDir}\n`;
+  const again = ['edgeclass', 'train', ...args.filter((a) => a !== '--resume'), '--resume'];
+  return (
+    `interrupted; the newest checkpoint is ${newest.dir} (step ${newest.step}). To go on from it:\n` +
+    `  ${again.map((a) => (/^[\w./:=,@-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}\n`
+  );
+}
+
+/** --resume: the newest checkpoint in the output folder, which must have one. */
+function resumePoint(outDir: string): { dir: string; step: number } {
+  const newest = listCheckpoints(outDir).at(-1);
+  if (!newest)
+    throw new Error(
+      `--resume: there is no checkpoint-*/ in ${outDir} to resume from; leave out --resume to start afresh`,
+    );
+  return newest;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -122,13 +152,24 @@ export async function run(args: string[]): Promise<number> {
       throw new Error(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}, got '${raw}'`);
     return v;
   };
+  const resumeFrom = values.resume ? resumePoint(values.out) : null;
+  if (resumeFrom) process.stderr.write(`resuming from ${resumeFrom.dir} (step ${resumeFrom.step})\n`);
+  const train = readExamples(values.train);
+  const validation = values.validation ? readExamples(values.validation) : null;
   const bar = new ProgressBar();
+  // Ctrl-C: say where the work is and how to go on, then exit as an interrupted program does.
+  const onInterrupt = () => {
+    bar.done();
+    process.stderr.write(`\n${howToResume(values.out, args)}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
   const started = Date.now();
   const result = await trainInWorker(
     {
       base: values.base,
-      train: readExamples(values.train),
-      validation: values.validation ? readExamples(values.validation) : null,
+      train,
+      validation,
       labels: values.labels ? values.labels.split(',').map((s) => s.trim()) : undefined,
       epochs: num('epochs', values.epochs, true),
       batchSize: num('batch-size', values['batch-size'], true),
@@ -150,7 +191,7 @@ export async function run(args: string[]): Promise<number> {
       dropout: !values['no-dropout'],
       executionProvider: values.ep as 'cpu' | 'webgpu' | 'cuda',
       outDir: values.out,
-      resumeFrom: values.resume ? 'latest' : null,
+      resumeFrom: resumeFrom?.dir ?? null,
     },
     {
       onProgress: (p) =>
@@ -168,8 +209,12 @@ export async function run(args: string[]): Promise<number> {
     },
   );
   bar.done();
+  process.off('SIGINT', onInterrupt);
+  if (result.labelNote) process.stderr.write(`labels: ${result.labelNote}\n`);
   const summary: Record<string, unknown> = {
     out: result.outDir,
+    labels: result.labels,
+    resumed_from: result.resumedFrom,
     steps: result.steps,
     best: result.best,
     stopped_early: result.stoppedEarly,
