@@ -3,6 +3,7 @@ import type { App } from '../app.ts';
 import { serverErrorResponse } from '../schemas/common.ts';
 import { modelVisibility } from '../model-access.ts';
 import { causalLmType } from '../../core/causal-lms.ts';
+import { modelCapabilities } from '../../core/model-capabilities.ts';
 
 const ModelSchema = z
   .object({
@@ -32,18 +33,13 @@ export function registerModelRoutes(app: App): void {
     const models = (await c.get('deps').store.list()).filter((m) => visible(m.id));
     const data = await Promise.all(
       models.map(async (m) => {
-        const hasOnnx = m.files.some((f) => f.startsWith('onnx/') && f.endsWith('.onnx'));
-        // A causal LM classifies (strategy llm) but gives no embeddings.
-        const causal = hasOnnx && (await causalLmType(c.get('deps').store, m.id)) !== null;
+        const store = c.get('deps').store;
+        const causal = (await causalLmType(store, m.id)) !== null;
         return {
           id: m.id,
           object: 'model' as const,
           owned_by: 'edgeclass',
-          capabilities: {
-            tokenize: m.files.includes('tokenizer.json'),
-            embeddings: hasOnnx && !causal,
-            classify: hasOnnx,
-          },
+          capabilities: await modelCapabilities(store, m, causal),
         };
       }),
     );
