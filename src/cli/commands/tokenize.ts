@@ -35,12 +35,16 @@ export async function run(args: string[]): Promise<number> {
   const [text] = positionals;
   const loaded = await new TokenizerRegistry(new FsModelStore(resolveModelsDir(values.models))).get(values.model);
   const inputs = values.pair === undefined ? text : ([text, values.pair] as [string, string]);
-  const result = tokenize(loaded, resolveInputs(inputs).items, { return_tokens: true, return_token_type_ids: true });
-  const row = result.encodings[0];
+  const { items, batch } = resolveInputs(inputs);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ model: values.model, ...row })}\n`);
+    // What POST /v1/tokenize answers for {model, inputs} with no options: token_type_ids only where the model has them.
+    const answer = tokenize(loaded, items, {}, batch);
+    const body = { model: values.model, encodings: answer.encodings, usage: { tokens: answer.tokens } };
+    process.stdout.write(`${JSON.stringify(body)}\n`);
     return 0;
   }
+  const result = tokenize(loaded, items, { return_tokens: true, return_token_type_ids: true });
+  const row = result.encodings[0];
   const decoded = row.input_ids.map((id) => loaded.tokenizer.decode([id]));
   const width = Math.max(5, ...decoded.map((d) => JSON.stringify(d).length));
   process.stdout.write(`${'token'.padEnd(width)}  ${'id'.padStart(6)}  type_id  attention_mask\n`);
