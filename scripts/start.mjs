@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on loopback, offline.
 // - the edge API on http://127.0.0.1:8787 (PORT) in wrangler dev: workerd with local R2, D1 and Queue, the R2 model
-//   bucket seeded from the models directory (EDGECLASS_MODELS_DIR, default ./models), D1 migrations applied;
+//   bucket seeded from the models folders (EDGECLASS_MODELS_DIR, default ./models; several: models:../shared/models)
+//   and kept in step with them (a new or changed model folder is synced a moment later), D1 migrations applied;
 // - one GPU worker (`edgeclass worker`, Node) pointed at it, taking fine-tuning jobs (pushed wake-ups on a loopback
 //   port, and polling);
 // - the cron sweep every minute (wrangler dev does not fire cron triggers by itself).
@@ -99,6 +100,51 @@ function freePort() {
       server.close(() => resolve(p));
     });
   });
+}
+
+const modelsDirs = (process.env.EDGECLASS_MODELS_DIR || 'models')
+  .split(path.delimiter)
+  .filter(Boolean)
+  .map((d) => path.resolve(root, d));
+
+/**
+ * Keeps the local R2 bucket in step with the models folders: a change (init-model, export, train, a copied folder)
+ * is synced once the folder has been quiet for a moment. `models sync` skips files that are already there, unchanged.
+ */
+function watchModels() {
+  let timer = null;
+  let running = false;
+  let again = false;
+  const syncNow = () => {
+    if (running) return void (again = true);
+    running = true;
+    const child = spawn(process.execPath, [cli, 'models', 'sync', '--local', ...persist], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let errors = '';
+    child.stderr.on('data', (c) => (errors += c));
+    child.on('exit', (code) => {
+      running = false;
+      const uploaded = errors.split('\n').filter((l) => l.startsWith('  ')).length;
+      if (code !== 0) say(`syncing the models folders to the local R2 bucket failed:\n${errors.trim()}`);
+      else if (uploaded) say(`synced ${uploaded} changed model file(s) to the local R2 bucket`);
+      if (again) {
+        again = false;
+        syncNow();
+      }
+    });
+  };
+  for (const dir of modelsDirs) {
+    if (!fs.existsSync(dir)) continue;
+    fs.watch(dir, { recursive: true }, (_event, file) => {
+      // A training run's checkpoints are not served (and change every few steps).
+      if (file && /(^|[\\/])checkpoint-\d+|\.tmp([\\/]|$)|\.incomplete$/.test(file)) return;
+      clearTimeout(timer);
+      timer = setTimeout(syncNow, 1500);
+    }).unref();
+  }
 }
 
 const sync = spawnSync(process.execPath, [cli, 'models', 'sync', '--local', ...persist], {
@@ -199,6 +245,7 @@ if (!stopping) {
     { cwd: root, env: { ...env, EDGECLASS_WORKER_SECRET: secrets.EDGECLASS_WORKER_SECRET }, stdio: 'inherit' },
   );
   track('edgeclass worker', worker);
+  watchModels();
   // The cron trigger (wrangler.toml [triggers]) does not fire in wrangler dev: tick it every minute, as in production
   // (the sweep ends jobs whose worker vanished and re-sends webhooks whose queue message a restart lost).
   setInterval(() => {

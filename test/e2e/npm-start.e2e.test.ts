@@ -102,6 +102,29 @@ describe('npm start', () => {
       EDGECLASS_ADMIN_KEY: admin,
     });
 
+    // A model made while it runs reaches the local R2 bucket by itself (no `models sync`), and is served.
+    initModel({
+      arch: 'bert',
+      layers: 1,
+      hidden: 16,
+      heads: 2,
+      intermediate: 32,
+      labels: ['negative', 'positive'],
+      tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+      seed: 3,
+      out: path.join(models, 'tiny-later'),
+    });
+    // Polled: the folder is written file by file, and may be synced in two goes.
+    const later = await until('tiny-later served', async () => {
+      const res = await fetch(`${url}/v1/classify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tiny-later', inputs: ['a charming film'] }),
+      });
+      return res.status === 200 ? res : null;
+    });
+    expect(((await later.json()) as any).results[0].labels.sort()).toEqual(['negative', 'positive']);
+
     const key = (
       (await (
         await fetch(`${url}/v1/api_keys`, {
