@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -205,8 +206,20 @@ function track(name, child) {
 const edge = spawn(
   process.execPath,
   [wrangler, 'dev', '--ip', host, '--port', port, '--inspector-port', inspectorPort, ...persist, '--env-file', envFile],
-  { cwd: root, env, stdio: 'inherit' },
+  { cwd: root, env, stdio: ['inherit', 'pipe', 'pipe'] },
 );
+// wrangler logs a line per request of its own: for a worker's poll that finds nothing, only at debug (as the app's
+// request log does), so that polls do not bury the lines that matter.
+const quietPolls = (process.env.EDGECLASS_REQUEST_LOG ?? '').toLowerCase() !== 'debug';
+for (const [from, to] of [
+  [edge.stdout, process.stdout],
+  [edge.stderr, process.stderr],
+]) {
+  readline.createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
+    if (quietPolls && /POST \/internal\/worker\/claim 204\b/.test(line)) return;
+    to.write(`${line}\n`);
+  });
+}
 track('wrangler dev', edge);
 process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));

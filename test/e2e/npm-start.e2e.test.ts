@@ -49,6 +49,7 @@ describe('npm start', () => {
       EDGECLASS_MODELS_DIR: models,
       EDGECLASS_STATE_DIR: path.join(root, 'state'),
       EDGECLASS_WEBHOOK_ALLOW_PRIVATE: '1',
+      EDGECLASS_WORKER_POLL_MS: '1000', // many polls, none of which may be logged
     };
     delete env.EDGECLASS_WORKER_SECRET;
     delete env.EDGECLASS_ADMIN_KEY;
@@ -189,6 +190,9 @@ describe('npm start', () => {
     const validation = messages.findIndex((m) => /validation|evaluation/i.test(m));
     const checkpoint = messages.findIndex((m) => /checkpoint saved/i.test(m));
     if (validation >= 0 && checkpoint >= 0) expect(validation, messages.join('\n')).toBeLessThan(checkpoint);
+    // Polls that found nothing are not logged (neither by the app nor by wrangler); the claim that got the job is.
+    expect(output).not.toMatch(/internal\/worker\/claim 204|"route":"\/internal\/worker\/claim","status":204/);
+    expect(output).toContain('"route":"/internal/worker/claim","status":200');
     // The queue consumer pushed the job to the worker's wake-up port (EDGECLASS_WORKER_PUSH_URL).
     expect(output).toContain('"msg":"woken up"');
 
