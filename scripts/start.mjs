@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on loopback, offline.
 // - the edge API on http://127.0.0.1:8787 (PORT) in wrangler dev: workerd with local R2, D1 and Queue, the R2 model
-//   bucket seeded from the models directory (EDGECLASS_MODELS_DIR, default ./models), D1 migrations applied;
+//   bucket seeded from the models folders (EDGECLASS_MODELS_DIR, default ./models; several: models:../shared/models)
+//   and kept in step with them (a new or changed model folder is synced a moment later), D1 migrations applied;
 // - one GPU worker (`edgeclass worker`, Node) pointed at it, taking fine-tuning jobs (pushed wake-ups on a loopback
 //   port, and polling);
 // - the cron sweep every minute (wrangler dev does not fire cron triggers by itself).
-// Secrets: EDGECLASS_WORKER_SECRET (the worker's HMAC) and EDGECLASS_ADMIN_KEY (creates API keys) come from the
-// environment, else from .dev.vars, else are generated once and kept in <state>/edgeclass-dev.json (never
-// committed). State: EDGECLASS_STATE_DIR, default wrangler's .wrangler/state (local D1, R2, Queue; the worker's
-// work folder). Ctrl-C stops both.
+// Settings: every EDGECLASS_* variable of the environment, over those of .dev.vars, reaches the Worker (as wrangler
+// vars would), through an env file in the state folder (mode 0600) rather than `--var` arguments, which any user
+// sees in `ps`. Secrets: EDGECLASS_WORKER_SECRET (the worker's HMAC) and EDGECLASS_ADMIN_KEY (creates API keys) come
+// from the environment, else from .dev.vars, else are generated once and kept in <state>/edgeclass-dev.json (never
+// committed). Ports: PORT (8787) for the API, EDGECLASS_INSPECTOR_PORT (default: a free one) for wrangler's
+// devtools inspector, so two checkouts run side by side. State: EDGECLASS_STATE_DIR, default wrangler's
+// .wrangler/state (local D1, R2, Queue; the worker's work folder). Ctrl-C stops both.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,6 +72,26 @@ function devSecrets() {
   return { values, from };
 }
 
+/** The EDGECLASS_* entries of an environment: the Worker's settings. */
+function settingsOf(environment) {
+  return Object.fromEntries(
+    Object.entries(environment).filter(([k, v]) => k.startsWith('EDGECLASS_') && v !== undefined),
+  );
+}
+
+/**
+ * The Worker's settings as an env file for `wrangler dev --env-file` (wrangler then skips .dev.vars, whose entries
+ * `vars` already holds). Owner-only: it holds the secrets.
+ */
+function writeEnvFile(settings) {
+  const file = path.join(stateDir, 'edgeclass-dev.env');
+  fs.mkdirSync(stateDir, { recursive: true });
+  const lines = Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`);
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  return file;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -76,6 +101,51 @@ function freePort() {
       server.close(() => resolve(p));
     });
   });
+}
+
+const modelsDirs = (process.env.EDGECLASS_MODELS_DIR || 'models')
+  .split(path.delimiter)
+  .filter(Boolean)
+  .map((d) => path.resolve(root, d));
+
+/**
+ * Keeps the local R2 bucket in step with the models folders: a change (init-model, export, train, a copied folder)
+ * is synced once the folder has been quiet for a moment. `models sync` skips files that are already there, unchanged.
+ */
+function watchModels() {
+  let timer = null;
+  let running = false;
+  let again = false;
+  const syncNow = () => {
+    if (running) return void (again = true);
+    running = true;
+    const child = spawn(process.execPath, [cli, 'models', 'sync', '--local', ...persist], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let errors = '';
+    child.stderr.on('data', (c) => (errors += c));
+    child.on('exit', (code) => {
+      running = false;
+      const uploaded = errors.split('\n').filter((l) => l.startsWith('  ')).length;
+      if (code !== 0) say(`syncing the models folders to the local R2 bucket failed:\n${errors.trim()}`);
+      else if (uploaded) say(`synced ${uploaded} changed model file(s) to the local R2 bucket`);
+      if (again) {
+        again = false;
+        syncNow();
+      }
+    });
+  };
+  for (const dir of modelsDirs) {
+    if (!fs.existsSync(dir)) continue;
+    fs.watch(dir, { recursive: true }, (_event, file) => {
+      // A training run's checkpoints are not served (and change every few steps).
+      if (file && /(^|[\\/])checkpoint-\d+|\.tmp([\\/]|$)|\.incomplete$/.test(file)) return;
+      clearTimeout(timer);
+      timer = setTimeout(syncNow, 1500);
+    }).unref();
+  }
 }
 
 const sync = spawnSync(process.execPath, [cli, 'models', 'sync', '--local', ...persist], {
@@ -98,11 +168,15 @@ if (migrate.status !== 0) {
 const { values: secrets, from: secretsFrom } = devSecrets();
 const wakePort = Number(process.env.EDGECLASS_WORKER_PORT ?? (await freePort()));
 const edgeUrl = `http://${host}:${port}`;
+const inspectorPort = process.env.EDGECLASS_INSPECTOR_PORT ?? String(await freePort());
 const vars = {
+  ...settingsOf(readDevVars(path.join(root, '.dev.vars'))),
+  ...settingsOf(process.env),
   EDGECLASS_WORKER_SECRET: secrets.EDGECLASS_WORKER_SECRET,
   EDGECLASS_ADMIN_KEY: secrets.EDGECLASS_ADMIN_KEY,
   EDGECLASS_WORKER_PUSH_URL: process.env.EDGECLASS_WORKER_PUSH_URL ?? `http://${host}:${wakePort}/wake`,
 };
+const envFile = writeEnvFile(vars);
 const children = new Map();
 let stopping = false;
 
@@ -131,18 +205,21 @@ function track(name, child) {
 
 const edge = spawn(
   process.execPath,
-  [
-    wrangler,
-    'dev',
-    '--ip',
-    host,
-    '--port',
-    port,
-    ...persist,
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ],
-  { cwd: root, env, stdio: 'inherit' },
+  [wrangler, 'dev', '--ip', host, '--port', port, '--inspector-port', inspectorPort, ...persist, '--env-file', envFile],
+  { cwd: root, env, stdio: ['inherit', 'pipe', 'pipe'] },
 );
+// wrangler logs a line per request of its own: for a worker's poll that finds nothing, only at debug (as the app's
+// request log does), so that polls do not bury the lines that matter.
+const quietPolls = (process.env.EDGECLASS_REQUEST_LOG ?? '').toLowerCase() !== 'debug';
+for (const [from, to] of [
+  [edge.stdout, process.stdout],
+  [edge.stderr, process.stderr],
+]) {
+  readline.createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
+    if (quietPolls && /POST \/internal\/worker\/claim 204\b/.test(line)) return;
+    to.write(`${line}\n`);
+  });
+}
 track('wrangler dev', edge);
 process.on('SIGINT', () => stopAll('SIGINT'));
 process.on('SIGTERM', () => stopAll('SIGTERM'));
@@ -181,6 +258,7 @@ if (!stopping) {
     { cwd: root, env: { ...env, EDGECLASS_WORKER_SECRET: secrets.EDGECLASS_WORKER_SECRET }, stdio: 'inherit' },
   );
   track('edgeclass worker', worker);
+  watchModels();
   // The cron trigger (wrangler.toml [triggers]) does not fire in wrangler dev: tick it every minute, as in production
   // (the sweep ends jobs whose worker vanished and re-sends webhooks whose queue message a restart lost).
   setInterval(() => {

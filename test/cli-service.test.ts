@@ -76,6 +76,7 @@ function startJobsApi(): Promise<typeof jobsApi> {
 
 beforeAll(async () => {
   fs.symlinkSync(path.join(MODELS_DIR, 'bert-base-uncased'), path.join(root, 'bert-base-uncased'));
+  fs.symlinkSync(path.join(MODELS_DIR, 'roberta-base'), path.join(root, 'roberta-base'));
   makeTinyModel(root, 'tiny-nli');
   server = await startNodeServer({ modelsDir: root, port: 0, pull: { offline: true }, requestLog: null });
   jobsApi = await startJobsApi();
@@ -105,6 +106,23 @@ describe('edgeclass tokenize', () => {
     expect(lines).toHaveLength(19);
     expect(lines[1].split(/\s+/)).toEqual(['"[CLS]"', '101', '0', '1']);
     expect(lines[13].split(/\s+/)).toEqual(['"more"', '2062', '1', '1']);
+  });
+
+  it('--json prints what POST /v1/tokenize answers (RoBERTa: no token_type_ids), as the README says', async () => {
+    for (const [model, pair] of [
+      ['roberta-base', undefined],
+      ['bert-base-uncased', 'and more'],
+    ] as const) {
+      const args = ['tokenize', 'Here is some text', ...(pair ? ['--pair', pair] : []), '--model', model];
+      const r = await edgeclass([...args, '--models', root, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const api = await fetch(`${server.url}/v1/tokenize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, inputs: pair ? [['Here is some text', pair]] : 'Here is some text' }),
+      });
+      expect(JSON.parse(r.stdout), model).toEqual(await api.json());
+    }
   });
 });
 

@@ -6,9 +6,19 @@ export const DEFAULT_URL = 'http://127.0.0.1:8787';
 
 /** The options every service command takes. */
 export const SERVICE_OPTIONS = {
-  url: { type: 'string' },
-  'api-key': { type: 'string' },
-  json: { type: 'boolean', default: false },
+  url: {
+    type: 'string',
+    valueName: 'url',
+    env: 'EDGECLASS_URL',
+    description: `the service (default: ${DEFAULT_URL})`,
+  },
+  'api-key': {
+    type: 'string',
+    valueName: 'key',
+    env: 'EDGECLASS_API_KEY',
+    description: 'an API key (POST /v1/api_keys with the admin token makes one)',
+  },
+  json: { type: 'boolean', description: "print the API's answers as they are" },
 } as const;
 
 export interface ServiceTarget {

@@ -4,6 +4,7 @@
 // caller learns nothing about the body it sent.
 import type { Context, MiddlewareHandler } from 'hono';
 import { RequestError } from '../core/errors.ts';
+import { howToSet } from '../core/settings.ts';
 import type { JobsContext } from '../jobs/context.ts';
 import { authenticate, bearerToken, isAdminToken } from '../jobs/keys.ts';
 import { SIGNATURE_HEADERS, verifyRequest } from '../jobs/protocol.ts';
@@ -45,7 +46,10 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const jobs = jobsContext(c);
   if (!jobs.config.adminKey)
-    throw new RequestError('unavailable', 'key management is off: set the EDGECLASS_ADMIN_KEY secret');
+    throw new RequestError(
+      'unavailable',
+      `key management is off: ${howToSet('EDGECLASS_ADMIN_KEY', '<a long random token>', 'secret')}`,
+    );
   const token = bearerToken(c.req.header('authorization'));
   if (!token || !(await isAdminToken(jobs, token)))
     throw new RequestError(
@@ -63,7 +67,11 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireWorkerSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
   const jobs = jobsContext(c);
   const secret = jobs.config.workerSecret;
-  if (!secret) throw new RequestError('unavailable', 'the worker API is off: set the EDGECLASS_WORKER_SECRET secret');
+  if (!secret)
+    throw new RequestError(
+      'unavailable',
+      `the worker API is off: ${howToSet('EDGECLASS_WORKER_SECRET', '<a long random secret>', 'secret')}`,
+    );
   const timestamp = Number(c.req.header(SIGNATURE_HEADERS.timestamp));
   const signature = c.req.header(SIGNATURE_HEADERS.signature) ?? '';
   const url = new URL(c.req.url);

@@ -19,6 +19,20 @@ export function requestLogIsOff(setting: unknown): boolean {
   return typeof setting === 'string' && ['off', '0', 'false', 'none'].includes(setting.toLowerCase());
 }
 
+/** EDGECLASS_REQUEST_LOG=debug also logs the requests that are routine noise (see levelOf). */
+function requestLogShowsDebug(setting: unknown): boolean {
+  return typeof setting === 'string' && setting.toLowerCase() === 'debug';
+}
+
+/**
+ * A worker's poll that finds no job is debug: a worker polls every few seconds, and a line for each would bury the
+ * lines that matter (570 lines in 5 minutes of `npm start`, the admin token scrolled away).
+ */
+function levelOf(route: string, status: number): 'debug' | 'info' | 'error' {
+  if (status >= 500 && status !== 501) return 'error';
+  return route === '/internal/worker/claim' && status === 204 ? 'debug' : 'info';
+}
+
 /** The route pattern that answered (`/v1/fine_tuning/jobs/:fine_tuning_job_id`), 'unmatched' when none did. */
 export function routeOf(c: Context): string {
   const route = matchedRoutes(c)[c.req.routeIndex];
@@ -50,10 +64,12 @@ export function observeRequests(log: RequestLog): MiddlewareHandler<AppEnv> {
         }
       }
       c.get('deps')?.telemetry?.request({ method: c.req.method, route, status, seconds });
-      if (log && !requestLogIsOff((c.env as Record<string, unknown> | undefined)?.EDGECLASS_REQUEST_LOG)) {
+      const setting = (c.env as Record<string, unknown> | undefined)?.EDGECLASS_REQUEST_LOG;
+      const level = levelOf(route, status);
+      if (log && !requestLogIsOff(setting) && (level !== 'debug' || requestLogShowsDebug(setting))) {
         log(
           JSON.stringify({
-            level: status >= 500 && status !== 501 ? 'error' : 'info',
+            level,
             msg: 'request',
             request_id: id,
             method: c.req.method,

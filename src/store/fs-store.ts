@@ -1,5 +1,8 @@
-// A ModelStore over a directory of Hugging Face-layout folders: `<dir>/bert-base-uncased/tokenizer.json`,
-// `<dir>/org/name/config.json`. Node only (node:fs); the Worker reads the same folders from R2 (r2-store.ts).
+// A ModelStore over directories of Hugging Face-layout folders: `<dir>/bert-base-uncased/tokenizer.json`,
+// `<dir>/org/name/config.json`. Several directories, colon-separated (`models:../shared/models`), are one models
+// home: a model is served from the first that holds it, and pulls write to the first. Node only (node:fs); the
+// Worker reads the same folders from R2 (r2-store.ts).
+import { statSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertSafeModelPath, type ModelInfo, type ModelStore } from './model-store.ts';
@@ -7,20 +10,35 @@ import { assertSafeModelPath, type ModelInfo, type ModelStore } from './model-st
 /** Files whose presence makes a folder a model (rather than an organisation holding models). */
 const MODEL_MARKER_FILES = ['config.json', 'tokenizer.json'];
 
-/** `--models DIR`, else EDGECLASS_MODELS_DIR, else ./models, resolved against the working directory. */
+/**
+ * `--models DIRS`, else EDGECLASS_MODELS_DIR, else ./models: one directory or several (separated by ':', ';' on
+ * Windows), each resolved against the working directory, joined the same way.
+ */
 export function resolveModelsDir(flag?: string, env: Record<string, string | undefined> = process.env): string {
-  return path.resolve(flag || env.EDGECLASS_MODELS_DIR || 'models');
+  return splitDirs(flag || env.EDGECLASS_MODELS_DIR || 'models').join(path.delimiter);
+}
+
+function splitDirs(dirs: string): string[] {
+  const list = dirs
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((d) => path.resolve(d));
+  return list.length ? list : [path.resolve('models')];
 }
 
 export class FsModelStore implements ModelStore {
+  /** The first directory: where pulled models go, and the one named when a model is in none. */
   readonly dir: string;
+  readonly dirs: string[];
   readonly howToProvide: string;
 
-  constructor(dir: string) {
-    this.dir = path.resolve(dir);
+  constructor(dirs: string) {
+    this.dirs = splitDirs(dirs);
+    this.dir = this.dirs[0];
+    const where = this.dirs.length === 1 ? this.dir : `one of ${this.dirs.join(', ')}`;
     this.howToProvide =
-      `run \`edgeclass models pull <id>\`, or put the model folder in ${this.dir}, ` +
-      'or set EDGECLASS_MODELS_DIR to a directory that holds it (e.g. ../shared/models on our machines)';
+      `run \`edgeclass models pull <id>\`, or put the model folder in ${where}, ` +
+      'or add a directory that holds it to EDGECLASS_MODELS_DIR (colon-separated, e.g. models:../shared/models)';
   }
 
   async readBytes(modelId: string, file: string): Promise<Uint8Array | null> {
@@ -40,34 +58,52 @@ export class FsModelStore implements ModelStore {
   }
 
   async list(): Promise<ModelInfo[]> {
-    const models: ModelInfo[] = [];
-    for (const first of await listDirs(this.dir)) {
-      const firstDir = path.join(this.dir, first);
-      if (await isModelFolder(firstDir)) {
-        models.push({ id: first, files: await listFilesRecursively(firstDir) });
-        continue;
-      }
-      // Not a model itself: an organisation folder (`org/name`); ids have at most two segments.
-      for (const second of await listDirs(firstDir)) {
-        const secondDir = path.join(firstDir, second);
-        if (await isModelFolder(secondDir)) {
-          models.push({ id: `${first}/${second}`, files: await listFilesRecursively(secondDir) });
-        }
-      }
+    const models = new Map<string, ModelInfo>();
+    for (const dir of this.dirs)
+      for (const model of await listModels(dir)) if (!models.has(model.id)) models.set(model.id, model);
+    return [...models.values()].sort((a, b) => compareStrings(a.id, b.id));
+  }
+
+  /** The directory that holds a model: the first with its folder, else the first of all. */
+  private dirOf(modelId: string): string {
+    if (this.dirs.length === 1) return this.dir;
+    for (const dir of this.dirs) {
+      const folder = path.join(dir, ...modelId.split('/'));
+      if (statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return dir;
     }
-    return models.sort((a, b) => compareStrings(a.id, b.id));
+    return this.dir;
   }
 
   /** The absolute path of a model file; throws InvalidModelPathError for ids or paths that could escape `dir`. */
   pathOf(modelId: string, file: string): string {
     assertSafeModelPath(modelId, file);
-    const resolved = path.resolve(this.dir, ...modelId.split('/'), ...file.split('/'));
+    const dir = this.dirOf(modelId);
+    const resolved = path.resolve(dir, ...modelId.split('/'), ...file.split('/'));
     // The checks above already forbid '..'; this is the belt to those braces. Symlinks are deliberately allowed:
     // linking a shared model folder into the models directory is how our machines provide them.
-    const root = this.dir.endsWith(path.sep) ? this.dir : this.dir + path.sep;
-    if (!resolved.startsWith(root)) throw new Error(`refusing path outside ${this.dir}: ${file}`);
+    const root = dir.endsWith(path.sep) ? dir : dir + path.sep;
+    if (!resolved.startsWith(root)) throw new Error(`refusing path outside ${dir}: ${file}`);
     return resolved;
   }
+}
+
+/** The model folders of one directory: `<id>/` and `<org>/<name>/`. */
+async function listModels(dir: string): Promise<ModelInfo[]> {
+  const models: ModelInfo[] = [];
+  for (const first of await listDirs(dir)) {
+    const firstDir = path.join(dir, first);
+    if (await isModelFolder(firstDir)) {
+      models.push({ id: first, files: await listFilesRecursively(firstDir) });
+      continue;
+    }
+    // Not a model itself: an organisation folder (`org/name`); ids have at most two segments.
+    for (const second of await listDirs(firstDir)) {
+      const secondDir = path.join(firstDir, second);
+      if (await isModelFolder(secondDir))
+        models.push({ id: `${first}/${second}`, files: await listFilesRecursively(secondDir) });
+    }
+  }
+  return models;
 }
 
 function isAbsence(err: unknown): boolean {

@@ -1,5 +1,6 @@
 // Checkpoints as Hugging Face's Trainer lays them out: checkpoint-<step>/ with the model (safetensors, Hugging
 // Face names), the optimizer state, and trainer_state.json -- everything an exact resume needs. Node only.
+import type { RunIdentity } from './run-identity.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelConfig } from '../nn/config.ts';
@@ -18,6 +19,8 @@ export interface TrainerState {
   /** Evaluations without improvement (early stopping). */
   patienceUsed: number;
   logHistory: Record<string, number | string>[];
+  /** The data and batch layout of the run (absent in checkpoints of older versions): a resume must match it. */
+  run?: RunIdentity;
 }
 
 export interface CheckpointContents {

@@ -16,7 +16,9 @@ import { Tokenizer } from '../tokenizer/index.ts';
 import { adamwScalarValues, type AdamWHyper } from './adamw.ts';
 import { collate, encodeExamples, epochPlan, type Batch, type EncodedExample } from './batches.ts';
 import { listCheckpoints, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.ts';
-import { isMultiLabel, labelSet, type RawExample } from './data.ts';
+import { DatasetError, isMultiLabel, labelSet, type RawExample } from './data.ts';
+import { labelNames } from './label-names.ts';
+import { runDifferences, runIdentity } from './run-identity.ts';
 import { classificationMetrics, multiLabelMetrics, type Metrics } from './metrics.ts';
 import { prepareModel } from './model-setup.ts';
 import { fillKeepMask, shuffle, streamFor } from './rng.ts';
@@ -95,6 +97,10 @@ export interface Evaluation {
 export interface TrainResult {
   outDir: string;
   labels: string[];
+  /** Why the labels have the names they have, when it is not the dataset's own (the base model's names). */
+  labelNote: string | null;
+  /** The checkpoint this run went on from. */
+  resumedFrom: { dir: string; step: number } | null;
   steps: number;
   best: Evaluation | null;
   history: Record<string, number | string>[];
@@ -130,10 +136,21 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const baseFolder: ModelFolder = readModelFolder(o.base);
   const tokenizer = Tokenizer.fromJson(JSON.parse(fs.readFileSync(path.join(o.base, 'tokenizer.json'), 'utf8')));
   const multiLabel = isMultiLabel(o.train);
-  const labels = labelSet(o.validation ? [...o.train, ...o.validation] : o.train, o.labels);
+  if (o.train.length === 0) throw new DatasetError('the training data has no examples');
+  const named = labelNames(
+    labelSet(o.validation ? [...o.train, ...o.validation] : o.train),
+    baseFolder.config,
+    o.labels,
+  );
+  const labels = named.labels;
   const [trainRaw, validRaw] = o.validation
     ? [o.train, o.validation]
     : splitValidation(o.train, o.validationSplit ?? 0.1, o.seed);
+  if (trainRaw.length === 0)
+    throw new DatasetError(
+      `no examples left to train on: ${o.train.length} in the training data, ${validRaw.length} of them held out for ` +
+        'validation; give more examples, or a separate validation file',
+    );
   const prepared = prepareModel(
     baseFolder,
     labels,
@@ -214,12 +231,23 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   fs.mkdirSync(o.outDir, { recursive: true });
   const resumeDir =
     o.resumeFrom === 'latest' ? (listCheckpoints(o.outDir).at(-1)?.dir ?? null) : (o.resumeFrom ?? null);
+  if (o.resumeFrom === 'latest' && !resumeDir)
+    throw new Error(`there is no checkpoint-*/ in ${o.outDir} to resume from; leave out the resume to start afresh`);
+  const identity = runIdentity(trainRaw, o);
+  state.run = identity;
   if (resumeDir) {
     const loaded = loadCheckpoint(resumeDir, config);
+    const differences = loaded.state.run ? runDifferences(loaded.state.run, identity) : [];
+    if (differences.length)
+      throw new Error(
+        `cannot resume from ${resumeDir}: ${differences.join('; ')}. Resume with the same data and settings, ` +
+          'or train into another folder',
+      );
     weights = loaded.weights;
     moments = loaded.moments;
-    state = loaded.state;
+    state = { ...loaded.state, run: identity };
   }
+  const resumedFrom = resumeDir ? { dir: resumeDir, step: state.globalStep } : null;
   let best: Evaluation | null = null;
   let bestWeights: Map<string, NamedTensor> | null = null;
   // A resumed run (maybe on another machine) reports the best evaluation of the run so far, from the history.
@@ -456,6 +484,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     return {
       outDir: o.outDir,
       labels,
+      labelNote: named.note,
+      resumedFrom,
       steps: state.globalStep,
       best,
       history: state.logHistory,
@@ -473,6 +503,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const result: TrainResult = {
     outDir: o.outDir,
     labels,
+    labelNote: named.note,
+    resumedFrom,
     steps: state.globalStep,
     best,
     history: state.logHistory,

@@ -112,9 +112,7 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
         `Resuming the fine-tuning job from the checkpoint at step ${claim.resume_from.step} (attempt ${claim.attempt})`,
         { phase: 'resumed', resume_step: claim.resume_from.step, ...base },
       );
-    } else {
-      events.message('Fine-tuning job started', { phase: 'started', ...base });
-    }
+    } // a first attempt's start is the edge's own event ("Fine-tuning job started on worker ..."), at the claim
 
     // ---- inputs
     const trainFile = path.join(dir, 'data', 'train');
@@ -214,6 +212,7 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       lease,
       stagingDir: path.join(dir, 'staging'),
       log,
+      flushEvents: () => events.flush(),
       describe: (step) => {
         const e = evaluations.get(step);
         const p = progressAt.get(step);
@@ -315,6 +314,8 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       steps: result.steps,
       ...base,
     });
+    if (result.labelNote)
+      events.message(`Labels: ${result.labelNote}`, { phase: 'labels', labels: result.labels, ...base });
 
     // ---- results
     await uploader.drain();
@@ -341,7 +342,7 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       });
     if (lastProgress) metrics.train_loss = (lastProgress as Progress).loss;
     for (const k of Object.keys(metrics)) if (!Number.isFinite(metrics[k])) delete metrics[k];
-    events.message('The job has successfully completed', { phase: 'succeeded', ...base });
+    // The success message is the edge's, recorded with the completion (it names the fine-tuned model).
     await events.flush();
     const done = await complete(client, job.id, lease, {
       lease_id: lease.id,

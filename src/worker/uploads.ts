@@ -50,6 +50,11 @@ export class CheckpointUploader {
       log: Logger;
       /** Metrics to register with the checkpoint of a step (evaluation, training loss) and its epoch. */
       describe: (step: number) => { epoch: number; metrics: Record<string, number> };
+      /**
+       * Sends the job's queued events. The edge records "Checkpoint saved" when the checkpoint is registered; the
+       * events that happened before it (the step's evaluation) must reach the edge first to be listed before it.
+       */
+      flushEvents: () => Promise<void>;
     },
   ) {
     fs.mkdirSync(o.stagingDir, { recursive: true });
@@ -125,6 +130,7 @@ export class CheckpointUploader {
       await client.putCheckpointFile(jobId, step, file, body, { lease: lease.id, signal: lease.stop });
     }
     const { epoch, metrics } = this.o.describe(step);
+    await this.o.flushEvents();
     await client.postCheckpoint(jobId, { lease_id: lease.id, step, epoch, files, metrics }, { signal: lease.stop });
     this.o.log.info('checkpoint uploaded', { step, files: files.length, bytes, ms: Date.now() - started });
   }

@@ -1,8 +1,9 @@
 // The playground on the real edge: wrangler dev (workerd with local D1, R2 and Queue) and one `edgeclass worker`
 // train a job to the end on a tiny init-model BERT and an SST-2 subset (an evaluation every 5 steps), then headless
 // Chromium opens the Worker's own page (/), tokenizes the seed's pair in workerd, lists the key's jobs, opens the
-// job and sees its training loss, validation loss and accuracy charted from the job's real events; and
-// `edgeclass jobs` reads the same job. Screenshots: test/out/screenshots/e2e-*.png.
+// job and sees its training loss, validation loss and accuracy charted from the job's real events, then finds the
+// job's ft: model in the classify list and classifies with it; and `edgeclass jobs` reads the same job.
+// Screenshots of every view: test/out/screenshots/e2e-*.png.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -140,6 +141,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
       ...Array(9).fill(0),
       ...Array(9).fill(1),
     ]);
+    // The legend says the type ids the chips show.
+    expect(await page.textContent('#tok-legend-b')).toBe('sequence B (token_type_id 1)');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'e2e-playground-tokenize.png'), fullPage: true });
   });
 
   it("lists the key's job, opens it, and charts the loss and accuracy the worker reported", async () => {
@@ -162,6 +166,43 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
     expect(await page.textContent('#job-info')).toContain(`ft:${BASE}:playground:${jobId}`);
     expect(await page.locator('#job-events tbody tr').count()).toBeGreaterThan(10);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'e2e-playground-finetunes.png'), fullPage: true });
+    // The chart spans its card (it once stopped at 820 px of a wider one).
+    const [chart, card] = await Promise.all([
+      page.locator('#job-chart svg').boundingBox(),
+      page.locator('#job-chart').boundingBox(),
+    ]);
+    expect(chart!.width).toBeGreaterThan(card!.width * 0.95);
+  });
+
+  it("lists the key's ft: model for classify once the key is entered, and classifies with it", async () => {
+    const ft = `ft:${BASE}:playground:${jobId}`;
+    await page.click('#tab-classify');
+    await expect.poll(() => page.locator('#cls-model option').allTextContents()).toContain(ft);
+    expect(
+      await page.locator('#cls-strategy option').evaluateAll((o) => o.map((n) => n.getAttribute('value'))),
+    ).toContain('llm');
+    await page.selectOption('#cls-model', ft);
+    await page.fill('#cls-labels', '');
+    await page.fill('#cls-inputs', 'a charming and funny film\ndull and long');
+    await page.click('#cls-submit');
+    // The first classify with a model loads it from R2 into onnxruntime-web: seconds on a loaded machine.
+    await expect
+      .poll(async () => (await page.textContent('#cls-summary')) || (await page.textContent('#cls-error')), {
+        timeout: 60_000,
+      })
+      .toContain(`classified by ${ft} (strategy model`);
+    expect(await page.textContent('#cls-error')).toBe('');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'e2e-playground-classify.png'), fullPage: true });
+  });
+
+  it('the API reference lists every route in full', async () => {
+    await page.goto(`${edge!.url}/docs`);
+    const links = page.locator('#toc a');
+    await expect.poll(() => links.count()).toBeGreaterThan(10);
+    // No route is cut: each link shows its whole path (the sidebar once cut five to the same prefix).
+    const cut = await links.evaluateAll((nodes) => nodes.filter((n) => n.scrollWidth > n.clientWidth + 1).length);
+    expect(cut).toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'e2e-docs.png') });
   });
 
   it('edgeclass jobs list, show and events read the same job', async () => {

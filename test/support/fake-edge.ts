@@ -34,6 +34,8 @@ export interface FakeJob {
   events: (JobEvent & { worker: string; lease: string })[];
   checkpointFiles: Map<number, Map<string, Uint8Array>>;
   checkpoints: Map<number, CheckpointRequest>;
+  /** How many events the edge had recorded when each checkpoint was registered: the order the edge lists them in. */
+  eventsBeforeCheckpoint: Map<number, number>;
   resultFiles: Map<string, Uint8Array>;
   completion: CompleteRequest | null;
   heartbeats: HeartbeatRequest[];
@@ -241,6 +243,7 @@ export async function startFakeEdge(o: {
         const missing = request.files.filter((f) => !have?.has(f));
         if (missing.length) return reply(422, { error: { message: `missing files: ${missing.join(', ')}` } });
         job.checkpoints.set(request.step, request);
+        job.eventsBeforeCheckpoint.set(request.step, job.events.length);
         return done(204);
       }
       if (sub === 'model' && method === 'PUT' && segments[5] === 'files') {
@@ -315,6 +318,7 @@ export async function startFakeEdge(o: {
         events: [],
         checkpointFiles: new Map(),
         checkpoints: new Map(),
+        eventsBeforeCheckpoint: new Map(),
         resultFiles: new Map(),
         completion: null,
         heartbeats: [],

@@ -2,17 +2,41 @@
 // service. Texts come from the command line or a file (one a line, sent in batches with a progress bar); the
 // answer is bars per input, or with --json the API's own shape (results in input order, usage summed).
 import { readFileSync } from 'node:fs';
-import { parseCommandArgs } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand, UsageError } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 import { callService, SERVICE_OPTIONS, serviceTarget } from '../service-client.ts';
 
-const USAGE = `usage: edgeclass classify "text" ["text" ...] --model <id> [--labels a,b,c] [--strategy embedding|nli|model|llm]
-         [--template "This example is {}."] [--multi-label] [--top-k N] [--file FILE] [--batch-size N]
-         [--url URL] [--api-key KEY] [--json]
-
-Texts are the arguments, or the lines of --file (sent --batch-size at a time, default 32). The service is --url,
-else EDGECLASS_URL, else http://127.0.0.1:8787.
-`;
+const SPEC = {
+  name: 'classify',
+  summary:
+    "Classify texts with POST /v1/classify on a running service: bars per input, or with --json the API's answer. " +
+    'Texts are the arguments, or the lines of --file (sent --batch-size at a time).',
+  args: ['[texts...]'],
+  options: {
+    model: { type: 'string', short: 'm', valueName: 'id', required: true, description: 'the model (an ft: model too)' },
+    labels: {
+      type: 'string',
+      valueName: 'a,b,...',
+      description: 'candidate labels (zero-shot); none for a classifier',
+    },
+    strategy: {
+      type: 'string',
+      valueName: 'name',
+      choices: ['embedding', 'nli', 'model', 'llm'],
+      description: 'how to score (default: the service picks, see the README)',
+    },
+    template: { type: 'string', valueName: 'text', description: 'the hypothesis template, e.g. "This example is {}."' },
+    'multi-label': { type: 'boolean', description: 'score each label on its own' },
+    'top-k': { type: 'string', valueName: 'n', description: 'keep the n best labels' },
+    file: { type: 'string', valueName: 'file', description: 'classify the lines of this file' },
+    'batch-size': { type: 'string', valueName: 'n', default: '32', description: 'texts per request with --file' },
+    ...SERVICE_OPTIONS,
+  },
+  examples: [
+    'edgeclass classify "The match ended in a draw." --model tiny-nli --labels sports,business',
+    'edgeclass classify --file texts.txt --model tiny-nli --labels sports,business --json > scores.json',
+  ],
+} as const satisfies CommandSpec<OptionSpec>;
 
 interface ClassifyResponse {
   model: string;
@@ -22,26 +46,14 @@ interface ClassifyResponse {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...SERVICE_OPTIONS,
-    model: { type: 'string', short: 'm' },
-    labels: { type: 'string' },
-    strategy: { type: 'string' },
-    template: { type: 'string' },
-    'multi-label': { type: 'boolean' },
-    'top-k': { type: 'string' },
-    file: { type: 'string' },
-    'batch-size': { type: 'string', default: '32' },
-  });
+  const { values, positionals } = parseCommand(SPEC, args);
   const texts = values.file
     ? readFileSync(values.file, 'utf8')
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '')
     : positionals;
-  if (!values.model || texts.length === 0 || (values.file && positionals.length > 0)) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (texts.length === 0 || (values.file && positionals.length > 0))
+    throw new UsageError('give the texts as arguments or --file, not both, nor neither');
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`--batch-size must be a positive integer, got '${values['batch-size']}'`);

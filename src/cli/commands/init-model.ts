@@ -2,40 +2,70 @@
 import { architecture, MODEL_TYPES } from '../../nn/arch/index.ts';
 import type { CausalLmArchitecture } from '../../nn/arch/types.ts';
 import { initModel } from '../../nn/init-model.ts';
-import { parseCommandArgs } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
+
+const SPEC = {
+  name: 'init-model',
+  summary:
+    'Write a complete Hugging Face-layout model folder with deterministic random weights, the real tokenizer files ' +
+    'and onnx/model.onnx: an encoder (bert, roberta, xlm-roberta, distilbert; a classifier with --labels, else an ' +
+    'encoder for embeddings) or a causal LM (gpt2, llama).',
+  options: {
+    arch: { type: 'string', valueName: 'arch', default: 'bert', description: MODEL_TYPES.join(', ') },
+    layers: { type: 'string', valueName: 'n', default: '2', description: 'transformer layers' },
+    hidden: { type: 'string', valueName: 'n', default: '32', description: 'hidden size' },
+    heads: { type: 'string', valueName: 'n', default: '4', description: 'attention heads' },
+    intermediate: {
+      type: 'string',
+      valueName: 'n',
+      default: '64',
+      description: 'feed-forward size (gpt2: 4 x hidden)',
+    },
+    'kv-heads': {
+      type: 'string',
+      valueName: 'n',
+      description: 'llama: key/value heads of grouped-query attention (default: --heads)',
+    },
+    untied: { type: 'boolean', description: 'llama: an lm_head of its own (default: tied to the embeddings)' },
+    'num-labels': { type: 'string', valueName: 'n', description: 'a classifier with labels LABEL_0..LABEL_n-1' },
+    labels: {
+      type: 'string',
+      valueName: 'a,b,...',
+      description: 'a classifier with these labels (entailment,neutral,contradiction: NLI)',
+    },
+    head: {
+      type: 'string',
+      valueName: 'kind',
+      default: 'hf',
+      description: "hf (the architecture's head) or project (pool, Linear)",
+    },
+    pooling: { type: 'string', valueName: 'how', description: 'cls, mean or max' },
+    'sentence-transformers': {
+      type: 'boolean',
+      description: 'write modules.json and 1_Pooling/ (a sentence-transformers folder)',
+    },
+    normalize: { type: 'boolean', description: 'with --sentence-transformers: add a Normalize module' },
+    'multi-label': { type: 'boolean', description: 'problem_type multi_label_classification' },
+    tokenizer: {
+      type: 'string',
+      valueName: 'dir',
+      required: true,
+      description: 'a folder with the tokenizer files to copy',
+    },
+    seed: { type: 'string', valueName: 'n', default: '0', description: 'seed of the weights' },
+    std: { type: 'string', valueName: 'x', description: 'standard deviation of the weights (default: 0.02)' },
+    out: { type: 'string', valueName: 'dir', required: true, description: 'the folder to write' },
+    json: { type: 'boolean', description: 'print {dir, onnx} as JSON' },
+  },
+  examples: [
+    'edgeclass init-model --arch bert --layers 2 --hidden 128 --heads 2 --intermediate 512 --labels negative,positive --tokenizer ../shared/models/bert-base-uncased --seed 1 --out models/tiny-sst2',
+    'edgeclass init-model --arch gpt2 --layers 2 --hidden 64 --heads 4 --tokenizer models/gpt2 --out models/tiny-gpt2',
+    'edgeclass init-model --arch llama --layers 2 --hidden 64 --heads 4 --kv-heads 2 --tokenizer ../shared/models/roberta-base --out models/tiny-llama',
+  ],
+} as const satisfies CommandSpec<OptionSpec>;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    arch: { type: 'string', default: 'bert' },
-    layers: { type: 'string', default: '2' },
-    hidden: { type: 'string', default: '32' },
-    heads: { type: 'string', default: '4' },
-    intermediate: { type: 'string', default: '64' },
-    'kv-heads': { type: 'string' },
-    untied: { type: 'boolean', default: false },
-    'num-labels': { type: 'string' },
-    labels: { type: 'string' },
-    head: { type: 'string', default: 'hf' },
-    pooling: { type: 'string' },
-    'sentence-transformers': { type: 'boolean', default: false },
-    normalize: { type: 'boolean', default: false },
-    'multi-label': { type: 'boolean', default: false },
-    tokenizer: { type: 'string' },
-    seed: { type: 'string', default: '0' },
-    std: { type: 'string' },
-    out: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
-  if (!values.tokenizer || !values.out) {
-    process.stderr.write(
-      'usage: edgeclass init-model --arch bert|roberta|xlm-roberta|distilbert --layers N --hidden N --heads N --intermediate N\n' +
-        '  [--num-labels N | --labels a,b,c] [--head hf|project] [--pooling cls|mean|max] [--sentence-transformers [--normalize]]\n' +
-        '  [--multi-label] --tokenizer <dir> [--seed N] --out <dir>\n' +
-        '       edgeclass init-model --arch gpt2 --layers N --hidden N --heads N [--intermediate N] --tokenizer <dir> [--seed N] --out <dir>\n' +
-        '       edgeclass init-model --arch llama --layers N --hidden N --heads N [--kv-heads N] [--intermediate N] [--untied] --tokenizer <dir> [--seed N] --out <dir>\n',
-    );
-    return 2;
-  }
+  const { values } = parseCommand(SPEC, args);
   const int = (name: string, v: string | undefined) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);

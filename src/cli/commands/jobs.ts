@@ -1,21 +1,48 @@
 // `edgeclass jobs list | show <id> | events <id> [--follow] | cancel <id>`: the fine-tuning jobs of an API key
 // on a running edge service (GET/POST /v1/fine_tuning/jobs...). --json prints the API's answers as they are;
 // `events --follow` polls until the job ends, with a progress bar of its steps.
-import { parseCommandArgs, runSubcommand, UsageError } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand, runSubcommand, UsageError } from '../args.ts';
 import { ProgressBar } from '../progress.ts';
 import { callService, formatTime, SERVICE_OPTIONS, serviceTarget, type ServiceTarget } from '../service-client.ts';
 import { formatTable } from '../table.ts';
 
-const USAGE = `usage:
-  edgeclass jobs list [--limit N] [--after ID]
-  edgeclass jobs show <job id>
-  edgeclass jobs events <job id> [--limit N] [--follow] [--interval SECONDS]
-  edgeclass jobs cancel <job id>
-options of all: [--url URL] [--api-key KEY] [--json]
-
-The service is --url, else EDGECLASS_URL, else http://127.0.0.1:8787; the API key is --api-key, else
-EDGECLASS_API_KEY (POST /v1/api_keys with the admin key makes one).
-`;
+const LIST = {
+  name: 'jobs list',
+  summary: 'List the fine-tuning jobs of an API key, newest first.',
+  options: {
+    limit: { type: 'string', valueName: 'n', default: '20', description: 'jobs per page' },
+    after: { type: 'string', valueName: 'job id', description: 'the page after this job' },
+    ...SERVICE_OPTIONS,
+  },
+  examples: ['EDGECLASS_API_KEY=ek_... edgeclass jobs list'],
+} as const satisfies CommandSpec<OptionSpec>;
+const SHOW = {
+  name: 'jobs show',
+  summary: 'Show one fine-tuning job.',
+  args: ['<job-id>'],
+  options: { ...SERVICE_OPTIONS },
+  examples: ['edgeclass jobs show ftjob-... --api-key ek_...'],
+} as const satisfies CommandSpec<OptionSpec>;
+const EVENTS = {
+  name: 'jobs events',
+  summary:
+    "A job's events, oldest first; with --follow every event, then new ones until the job ends (exit 0 if it succeeded).",
+  args: ['<job-id>'],
+  options: {
+    limit: { type: 'string', valueName: 'n', default: '100', description: 'events per page (at most 100)' },
+    follow: { type: 'boolean', description: 'poll until the job ends, with a progress bar of its steps' },
+    interval: { type: 'string', valueName: 'seconds', default: '2', description: 'poll interval with --follow' },
+    ...SERVICE_OPTIONS,
+  },
+  examples: ['edgeclass jobs events ftjob-... --follow'],
+} as const satisfies CommandSpec<OptionSpec>;
+const CANCEL = {
+  name: 'jobs cancel',
+  summary: 'Cancel a job (a running one stops at its next heartbeat).',
+  args: ['<job-id>'],
+  options: { ...SERVICE_OPTIONS },
+  examples: ['edgeclass jobs cancel ftjob-...'],
+} as const satisfies CommandSpec<OptionSpec>;
 
 interface Job {
   id: string;
@@ -49,7 +76,17 @@ interface List<T> {
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 export function run(args: string[]): Promise<number> {
-  return runSubcommand('jobs', USAGE, { list: listJobs, show: showJob, events: jobEvents, cancel: cancelJob }, args);
+  return runSubcommand(
+    'jobs',
+    'The fine-tuning jobs of an API key on a running service (npm start, a deployed Worker).',
+    {
+      list: { summary: LIST.summary, run: listJobs },
+      show: { summary: SHOW.summary, run: showJob },
+      events: { summary: EVENTS.summary, run: jobEvents },
+      cancel: { summary: CANCEL.summary, run: cancelJob },
+    },
+    args,
+  );
 }
 
 function progressOf(job: Job): string {
@@ -66,12 +103,7 @@ function oneJobId(positionals: string[]): string {
 const jobPath = (id: string) => `/v1/fine_tuning/jobs/${encodeURIComponent(id)}`;
 
 async function listJobs(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...SERVICE_OPTIONS,
-    limit: { type: 'string', default: '20' },
-    after: { type: 'string' },
-  });
-  if (positionals.length) throw new UsageError(`list takes no arguments, got '${positionals.join(' ')}'`);
+  const { values } = parseCommand(LIST, args);
   const query = new URLSearchParams({ limit: values.limit });
   if (values.after) query.set('after', values.after);
   const list = await callService<List<Job>>(serviceTarget(values), 'GET', `/v1/fine_tuning/jobs?${query}`);
@@ -125,7 +157,7 @@ function describeJob(job: Job): string {
 }
 
 async function showJob(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...SERVICE_OPTIONS });
+  const { values, positionals } = parseCommand(SHOW, args);
   const job = await callService<Job>(serviceTarget(values), 'GET', jobPath(oneJobId(positionals)));
   process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : describeJob(job));
   return 0;
@@ -157,12 +189,7 @@ function formatEvent(e: Event): string {
 }
 
 async function jobEvents(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...SERVICE_OPTIONS,
-    limit: { type: 'string', default: '100' },
-    follow: { type: 'boolean', default: false },
-    interval: { type: 'string', default: '2' },
-  });
+  const { values, positionals } = parseCommand(EVENTS, args);
   const id = oneJobId(positionals);
   const target = serviceTarget(values);
   const pageSize = Math.min(100, Math.max(1, Number(values.limit) || 100));
@@ -202,7 +229,7 @@ async function jobEvents(args: string[]): Promise<number> {
 }
 
 async function cancelJob(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...SERVICE_OPTIONS });
+  const { values, positionals } = parseCommand(CANCEL, args);
   const id = oneJobId(positionals);
   const job = await callService<Job>(serviceTarget(values), 'POST', `${jobPath(id)}/cancel`);
   if (values.json) process.stdout.write(`${JSON.stringify(job)}\n`);

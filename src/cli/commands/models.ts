@@ -11,7 +11,7 @@ import { pullModel, type PullProgress } from '../../hub/index.ts';
 import { DTYPES, dtypeFile, isModelDtype } from '../../core/dtypes.ts';
 import { FsModelStore, resolveModelsDir } from '../../store/fs-store.ts';
 import type { ModelInfo } from '../../store/model-store.ts';
-import { parseCommandArgs, runSubcommand, UsageError } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand, runSubcommand, UsageError } from '../args.ts';
 import { formatTable } from '../table.ts';
 
 /** The bucket wrangler.toml binds as MODELS. */
@@ -22,37 +22,80 @@ const WRANGLER_CONFIG_FILES = ['wrangler.toml', 'wrangler.json', 'wrangler.jsonc
 /** `wrangler r2 object put` is a process per file; a few at once hide its start-up time. */
 const REMOTE_UPLOAD_CONCURRENCY = 4;
 
-const USAGE = `usage:
-  edgeclass models list [--models DIR] [--json]
-  edgeclass models pull <id> [--revision R] [--dtype fp32|fp16|q8|int8|uint8|q4|q4f16|bnb4] [--models DIR] [--json]
-  edgeclass models sync [--local] [--persist-to DIR] [--bucket NAME] [--models DIR] [<id> ...]
-
-The models directory is --models, else EDGECLASS_MODELS_DIR, else ./models.
-pull honours HF_ENDPOINT and HF_TOKEN. sync uploads each file as <id>/<file> to the R2 bucket
-(${DEFAULT_BUCKET} by default): with --local into wrangler's local state (what \`wrangler dev\` reads),
-else with \`wrangler r2 object put --remote\`.
-`;
+const MODELS_OPTION = {
+  type: 'string',
+  valueName: 'dirs',
+  description: 'the models folder(s), colon-separated, first wins (default: EDGECLASS_MODELS_DIR, else ./models)',
+} as const;
+const LIST = {
+  name: 'models list',
+  summary: 'List the models of the models folder(s) and their files.',
+  options: { models: MODELS_OPTION, json: { type: 'boolean', description: 'print {dir, models} as JSON' } },
+  examples: ['edgeclass models list --models models:../shared/models'],
+} as const satisfies CommandSpec<OptionSpec>;
+const PULL = {
+  name: 'models pull',
+  summary:
+    'Download a model from the Hugging Face Hub into the (first) models folder. Honours HF_ENDPOINT and HF_TOKEN.',
+  args: ['<id>'],
+  options: {
+    revision: { type: 'string', valueName: 'rev', default: 'main', description: 'a branch, tag or commit' },
+    dtype: {
+      type: 'string',
+      valueName: 'dtype',
+      description: `only that graph variant plus config and tokenizer files: ${DTYPES.join(', ')} (default: every graph)`,
+    },
+    models: MODELS_OPTION,
+    json: { type: 'boolean', description: 'print what was pulled as JSON' },
+  },
+  examples: ['edgeclass models pull bert-base-uncased', 'edgeclass models pull Xenova/all-MiniLM-L6-v2 --dtype q8'],
+} as const satisfies CommandSpec<OptionSpec>;
+const SYNC = {
+  name: 'models sync',
+  summary:
+    'Upload the files serving needs (not checkpoints, not optimizer state) as <id>/<file> to the R2 bucket: ' +
+    "with --local into wrangler's local state (what `wrangler dev` and `npm start` read), else with " +
+    '`wrangler r2 object put --remote`. Files already there unchanged are skipped.',
+  args: ['[ids...]'],
+  options: {
+    local: { type: 'boolean', description: "wrangler's local R2 bucket" },
+    remote: { type: 'boolean', description: 'the real R2 bucket (the default), through wrangler and its login' },
+    'persist-to': {
+      type: 'string',
+      valueName: 'dir',
+      description: "wrangler's state folder, with --local (default: .wrangler/state)",
+    },
+    bucket: { type: 'string', valueName: 'name', default: DEFAULT_BUCKET, description: 'the bucket' },
+    models: MODELS_OPTION,
+  },
+  examples: ['edgeclass models sync --local tiny-embed', 'edgeclass models sync --remote'],
+} as const satisfies CommandSpec<OptionSpec>;
 
 export function run(args: string[]): Promise<number> {
-  return runSubcommand('models', USAGE, { list: listCommand, pull: pullCommand, sync: syncCommand }, args);
+  return runSubcommand(
+    'models',
+    'The models folder(s): list them, fill them from the Hugging Face Hub, upload them to R2.',
+    {
+      list: { summary: LIST.summary, run: listCommand },
+      pull: { summary: PULL.summary, run: pullCommand },
+      sync: { summary: 'Upload models to the R2 bucket (--local: what npm start serves).', run: syncCommand },
+    },
+    args,
+  );
 }
 
 // ---- list ----
 
 async function listCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    models: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
-  if (positionals.length > 0) throw new UsageError(`list takes no arguments, got '${positionals.join(' ')}'`);
+  const { values } = parseCommand(LIST, args);
   const store = new FsModelStore(resolveModelsDir(values.models));
   const models = await store.list();
   if (values.json) {
-    process.stdout.write(JSON.stringify({ dir: store.dir, models }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ dir: store.dir, dirs: store.dirs, models }, null, 2) + '\n');
     return 0;
   }
   if (models.length === 0) {
-    process.stderr.write(`no models in ${store.dir}: ${store.howToProvide}\n`);
+    process.stderr.write(`no models in ${store.dirs.join(', ')}: ${store.howToProvide}\n`);
     return 0;
   }
   process.stdout.write(
@@ -67,17 +110,11 @@ async function listCommand(args: string[]): Promise<number> {
 // ---- pull ----
 
 async function pullCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    revision: { type: 'string', default: 'main' },
-    dtype: { type: 'string' },
-    models: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
-  if (positionals.length !== 1) throw new UsageError('pull takes exactly one model id');
+  const { values, positionals } = parseCommand(PULL, args);
   const { dtype } = values;
   if (dtype !== undefined && !isModelDtype(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
   const [modelId] = positionals;
-  const modelsDir = resolveModelsDir(values.models);
+  const modelsDir = new FsModelStore(resolveModelsDir(values.models)).dir; // pulls go to the first folder
   const progress = new ProgressReporter();
   const result = await pullModel({
     modelId,
@@ -146,13 +183,7 @@ interface Upload {
 }
 
 async function syncCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    local: { type: 'boolean', default: false },
-    remote: { type: 'boolean', default: false },
-    'persist-to': { type: 'string' },
-    bucket: { type: 'string', default: DEFAULT_BUCKET },
-    models: { type: 'string' },
-  });
+  const { values, positionals } = parseCommand(SYNC, args);
   if (values.local && values.remote) throw new UsageError('choose one of --local and --remote');
   if (values['persist-to'] !== undefined && !values.local)
     throw new UsageError('--persist-to only applies with --local');
@@ -160,10 +191,14 @@ async function syncCommand(args: string[]): Promise<number> {
   const store = new FsModelStore(resolveModelsDir(values.models));
   const models = selectModels(await store.list(), positionals, store);
   const uploads: Upload[] = models.flatMap((model) =>
-    model.files.map((file) => ({ key: `${model.id}/${file}`, filePath: store.pathOf(model.id, file) })),
+    model.files
+      .filter(servingNeeds)
+      .map((file) => ({ key: `${model.id}/${file}`, filePath: store.pathOf(model.id, file) })),
   );
   const where = values.local ? `local R2 bucket ${values.bucket}` : `R2 bucket ${values.bucket}`;
-  process.stderr.write(`syncing ${models.length} model(s), ${uploads.length} files, from ${store.dir} to ${where}\n`);
+  process.stderr.write(
+    `syncing ${models.length} model(s), ${uploads.length} files, from ${store.dirs.join(', ')} to ${where}\n`,
+  );
 
   const { uploaded, unchanged } = values.local
     ? await uploadToLocalBucket(uploads, values.bucket, localPersistRoot(values['persist-to']))
@@ -172,15 +207,32 @@ async function syncCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Whether serving (and a fine-tuning job that starts from the model) needs a file of a model folder: not the
+ * trainer's checkpoints, optimizer state and bookkeeping, which `train` leaves beside the model (a tiny model's
+ * folder held 19 files, 72 MB, of which serving reads 7).
+ */
+export function servingNeeds(file: string): boolean {
+  const [first] = file.split('/');
+  if (/^checkpoint-\d+$/.test(first) || first === 'runs' || first === 'staging') return false;
+  return ![
+    'optimizer.safetensors',
+    'trainer_state.json',
+    'training_args.bin',
+    'scheduler.pt',
+    'rng_state.pth',
+  ].includes(file);
+}
+
 /** The models named on the command line (all of them when none is), each of which must exist. */
 function selectModels(available: ModelInfo[], ids: string[], store: FsModelStore): ModelInfo[] {
   if (ids.length === 0) {
-    if (available.length === 0) throw new Error(`no models in ${store.dir}: ${store.howToProvide}`);
+    if (available.length === 0) throw new Error(`no models in ${store.dirs.join(', ')}: ${store.howToProvide}`);
     return available;
   }
   return ids.map((id) => {
     const model = available.find((m) => m.id === id);
-    if (!model) throw new Error(`model '${id}' is not in ${store.dir}: ${store.howToProvide}`);
+    if (!model) throw new Error(`model '${id}' is not in ${store.dirs.join(', ')}: ${store.howToProvide}`);
     return model;
   });
 }

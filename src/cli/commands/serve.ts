@@ -1,14 +1,25 @@
 // `edgeclass serve`: the HTTP API on Node, with models from a directory.
 import { resolveModelsDir } from '../../store/fs-store.ts';
 import { startNodeServer } from '../../runtime/node.ts';
-import { parseCommandArgs } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
+
+const SPEC = {
+  name: 'serve',
+  summary: 'Serve the HTTP API (tokenize, embeddings, classify, playground, /docs, /metrics) on Node.',
+  options: {
+    port: { type: 'string', valueName: 'n', default: '8787', env: 'PORT', description: 'the port to listen on' },
+    host: { type: 'string', valueName: 'host', default: '127.0.0.1', description: 'the address to listen on' },
+    models: {
+      type: 'string',
+      valueName: 'dirs',
+      description: 'the models folder(s), colon-separated, first wins (default: EDGECLASS_MODELS_DIR, else ./models)',
+    },
+  },
+  examples: ['edgeclass serve --port 8787 --models models:../shared/models'],
+} as const satisfies CommandSpec<OptionSpec>;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    port: { type: 'string', default: process.env.PORT ?? '8787' },
-    host: { type: 'string', default: '127.0.0.1' },
-    models: { type: 'string' },
-  });
+  const { values } = parseCommand(SPEC, args);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a port number, got '${values.port}'`);

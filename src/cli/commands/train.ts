@@ -2,73 +2,174 @@
 // with a progress bar; writes a servable Hugging Face folder with onnx/model.onnx.
 import fs from 'node:fs';
 import { formatOf, parseDataset } from '../../train/data.ts';
+import { listCheckpoints } from '../../train/checkpoint.ts';
 import { evaluateFolder } from '../../train/evaluate.ts';
 import { trainInWorker } from '../../train/worker-thread.ts';
-import { parseCommandArgs } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
 import { formatDuration, ProgressBar } from '../progress.ts';
 
-const USAGE = `usage: edgeclass train --base <dir> --train <file> [--validation <file>] [--test <file>] --out <dir>
-  [--epochs 3] [--batch-size 32] [--learning-rate 5e-5] [--max-length 128] [--num-frozen-layers 0]
-  [--freeze-embeddings] [--pooling cls|mean|max] [--warmup-ratio 0.1] [--weight-decay 0.01] [--seed 42]
-  [--labels a,b,...] [--schedule linear|cosine] [--gradient-accumulation-steps 1] [--max-grad-norm 1]
-  [--eval-steps N] [--early-stopping-patience N] [--no-dropout] [--ep cpu|webgpu|cuda] [--resume] [--json]
-`;
+const SPEC = {
+  name: 'train',
+  summary:
+    'Fine-tune a classifier from a base model folder on a TSV/CSV/JSONL file (text, label; or text, text_pair, label), ' +
+    'in a worker thread with a progress bar. Writes a servable Hugging Face folder with onnx/model.onnx.',
+  options: {
+    base: {
+      type: 'string',
+      valueName: 'dir',
+      required: true,
+      description: 'the base model folder (a Hugging Face folder)',
+    },
+    train: {
+      type: 'string',
+      valueName: 'file',
+      required: true,
+      description: 'the training examples (.tsv, .csv or .jsonl)',
+    },
+    validation: {
+      type: 'string',
+      valueName: 'file',
+      description: 'examples to evaluate on (picks the best checkpoint)',
+    },
+    test: { type: 'string', valueName: 'file', description: 'examples to score the result on, once, at the end' },
+    out: { type: 'string', valueName: 'dir', required: true, description: 'where the fine-tuned model folder goes' },
+    epochs: { type: 'string', valueName: 'n', default: '3', description: 'passes over the training examples' },
+    'batch-size': { type: 'string', valueName: 'n', default: '32', description: 'examples per optimizer step' },
+    'learning-rate': { type: 'string', valueName: 'lr', default: '5e-5', description: 'peak AdamW learning rate' },
+    'max-length': {
+      type: 'string',
+      valueName: 'n',
+      default: '128',
+      description: 'tokens per example (longer ones are cut)',
+    },
+    'num-frozen-layers': {
+      type: 'string',
+      valueName: 'n',
+      default: '0',
+      description: 'encoder layers, from the bottom, left untrained',
+    },
+    'freeze-embeddings': { type: 'boolean', description: 'leave the embeddings untrained' },
+    pooling: {
+      type: 'string',
+      valueName: 'how',
+      choices: ['cls', 'mean', 'max'],
+      description: "sentence pooling of the head (default: the base model's)",
+    },
+    'warmup-ratio': {
+      type: 'string',
+      valueName: 'r',
+      default: '0.1',
+      description: 'share of the steps the learning rate warms up over',
+    },
+    'weight-decay': { type: 'string', valueName: 'w', default: '0.01', description: 'AdamW weight decay' },
+    seed: {
+      type: 'string',
+      valueName: 'n',
+      default: '42',
+      description: "seed of the head's initial weights, shuffling and dropout",
+    },
+    labels: {
+      type: 'string',
+      valueName: 'a,b,...',
+      description:
+        "the label names, in id order (default: the base model's names when the data uses its ids, else the labels found in the data)",
+    },
+    schedule: {
+      type: 'string',
+      valueName: 'name',
+      default: 'linear',
+      choices: ['linear', 'cosine', 'constant'],
+      description: 'learning-rate schedule after warm-up',
+    },
+    'gradient-accumulation-steps': {
+      type: 'string',
+      valueName: 'n',
+      default: '1',
+      description: 'batches summed per optimizer step',
+    },
+    'max-grad-norm': { type: 'string', valueName: 'x', default: '1', description: 'gradient clipping norm (0: none)' },
+    'eval-steps': { type: 'string', valueName: 'n', description: 'evaluate every n steps (default: every epoch)' },
+    'early-stopping-patience': {
+      type: 'string',
+      valueName: 'n',
+      description: 'stop after n evaluations without improvement',
+    },
+    'no-dropout': { type: 'boolean', description: 'train without dropout' },
+    ep: {
+      type: 'string',
+      valueName: 'provider',
+      default: 'cpu',
+      choices: ['cpu', 'webgpu', 'cuda'],
+      description: 'onnxruntime execution provider',
+    },
+    resume: { type: 'boolean', description: 'go on from the latest checkpoint-*/ in --out (same data and batch size)' },
+    json: { type: 'boolean', description: 'print the summary as one JSON line' },
+  },
+  examples: [
+    'edgeclass train --base models/tiny-sst2 --train ../shared/datasets/sst2/train.tsv --validation ../shared/datasets/sst2/dev.tsv --out models/my-sst2 --epochs 1',
+    'edgeclass train --base models/tiny-sst2 --train data.tsv --out models/my-sst2 --resume',
+  ],
+} as const satisfies CommandSpec<OptionSpec>;
 
+/** A dataset file's examples; an error that names the file when it has none or cannot be parsed. */
 function readExamples(file: string) {
-  return parseDataset(fs.readFileSync(file, 'utf8'), formatOf(file));
+  let examples: ReturnType<typeof parseDataset>;
+  try {
+    examples = parseDataset(fs.readFileSync(file, 'utf8'), formatOf(file));
+  } catch (err) {
+    throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (examples.length === 0) throw new Error(`${file} has no examples (it is empty, or holds only a header)`);
+  return examples;
+}
+
+/** What to do after an interruption: the newest checkpoint, and the command line that goes on from it. */
+function howToResume(outDir: string, args: string[]): string {
+  const newest = listCheckpoints(outDir).at(-1);
+  if (!newest) return `interrupted before the first checkpoint; nothing was saved in ${outDir}\n`;
+  const again = ['edgeclass', 'train', ...args.filter((a) => a !== '--resume'), '--resume'];
+  return (
+    `interrupted; the newest checkpoint is ${newest.dir} (step ${newest.step}). To go on from it:\n` +
+    `  ${again.map((a) => (/^[\w./:=,@-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}\n`
+  );
+}
+
+/** --resume: the newest checkpoint in the output folder, which must have one. */
+function resumePoint(outDir: string): { dir: string; step: number } {
+  const newest = listCheckpoints(outDir).at(-1);
+  if (!newest)
+    throw new Error(
+      `--resume: there is no checkpoint-*/ in ${outDir} to resume from; leave out --resume to start afresh`,
+    );
+  return newest;
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    base: { type: 'string' },
-    train: { type: 'string' },
-    validation: { type: 'string' },
-    test: { type: 'string' },
-    out: { type: 'string' },
-    epochs: { type: 'string', default: '3' },
-    'batch-size': { type: 'string', default: '32' },
-    'learning-rate': { type: 'string', default: '5e-5' },
-    'max-length': { type: 'string', default: '128' },
-    'num-frozen-layers': { type: 'string', default: '0' },
-    'freeze-embeddings': { type: 'boolean', default: false },
-    pooling: { type: 'string' },
-    'warmup-ratio': { type: 'string', default: '0.1' },
-    'weight-decay': { type: 'string', default: '0.01' },
-    seed: { type: 'string', default: '42' },
-    labels: { type: 'string' },
-    schedule: { type: 'string', default: 'linear' },
-    'gradient-accumulation-steps': { type: 'string', default: '1' },
-    'max-grad-norm': { type: 'string', default: '1' },
-    'eval-steps': { type: 'string' },
-    'early-stopping-patience': { type: 'string' },
-    'no-dropout': { type: 'boolean', default: false },
-    ep: { type: 'string', default: 'cpu' },
-    resume: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-  });
-  if (!values.base || !values.train || !values.out) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  const { values } = parseCommand(SPEC, args);
   const num = (name: string, raw: string | undefined, integer = false): number => {
     const v = Number(raw);
     if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v)))
       throw new Error(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}, got '${raw}'`);
     return v;
   };
-  if (values.pooling && !['cls', 'mean', 'max'].includes(values.pooling))
-    throw new Error(`--pooling must be cls, mean or max, got '${values.pooling}'`);
-  if (!['cpu', 'webgpu', 'cuda'].includes(values.ep!))
-    throw new Error(`--ep must be cpu, webgpu or cuda, got '${values.ep}'`);
-  if (!['linear', 'cosine', 'constant'].includes(values.schedule!))
-    throw new Error(`--schedule must be linear, cosine or constant, got '${values.schedule}'`);
+  const resumeFrom = values.resume ? resumePoint(values.out) : null;
+  if (resumeFrom) process.stderr.write(`resuming from ${resumeFrom.dir} (step ${resumeFrom.step})\n`);
+  const train = readExamples(values.train);
+  const validation = values.validation ? readExamples(values.validation) : null;
   const bar = new ProgressBar();
+  // Ctrl-C: say where the work is and how to go on, then exit as an interrupted program does.
+  const onInterrupt = () => {
+    bar.done();
+    process.stderr.write(`\n${howToResume(values.out, args)}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
   const started = Date.now();
   const result = await trainInWorker(
     {
       base: values.base,
-      train: readExamples(values.train),
-      validation: values.validation ? readExamples(values.validation) : null,
+      train,
+      validation,
       labels: values.labels ? values.labels.split(',').map((s) => s.trim()) : undefined,
       epochs: num('epochs', values.epochs, true),
       batchSize: num('batch-size', values['batch-size'], true),
@@ -90,7 +191,7 @@ export async function run(args: string[]): Promise<number> {
       dropout: !values['no-dropout'],
       executionProvider: values.ep as 'cpu' | 'webgpu' | 'cuda',
       outDir: values.out,
-      resumeFrom: values.resume ? 'latest' : null,
+      resumeFrom: resumeFrom?.dir ?? null,
     },
     {
       onProgress: (p) =>
@@ -108,8 +209,12 @@ export async function run(args: string[]): Promise<number> {
     },
   );
   bar.done();
+  process.off('SIGINT', onInterrupt);
+  if (result.labelNote) process.stderr.write(`labels: ${result.labelNote}\n`);
   const summary: Record<string, unknown> = {
     out: result.outDir,
+    labels: result.labels,
+    resumed_from: result.resumedFrom,
     steps: result.steps,
     best: result.best,
     stopped_early: result.stoppedEarly,

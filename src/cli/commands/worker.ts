@@ -2,41 +2,61 @@
 // trains them in a worker thread and reports back over the signed worker protocol (src/jobs/protocol.ts).
 import { createLogger, type LogLevel } from '../../worker/log.ts';
 import { GpuWorker } from '../../worker/worker.ts';
-import { parseCommandArgs } from '../args.ts';
+import { type CommandSpec, type OptionSpec, parseCommand, UsageError } from '../args.ts';
 
-const USAGE = `usage: edgeclass worker --edge <url> --secret <s> [--ep cpu|webgpu|cuda] [--work-dir DIR]
-  [--poll-interval ms] [--port N] [--host H] [--metrics-every N] [--checkpoint-every N] [--threads N]
-  [--worker-id ID] [--keep-work-dir] [--log-level debug|info|warn|error]
-
---secret defaults to $EDGECLASS_WORKER_SECRET, --edge to $EDGECLASS_EDGE_URL. With --port, POST /wake (signed)
-makes the worker claim at once; otherwise it polls. Logs are JSON lines on stderr.
-`;
+const SPEC = {
+  name: 'worker',
+  summary:
+    'The GPU worker: claims fine-tuning jobs from the edge, trains them in a worker thread and reports back over the ' +
+    'signed worker protocol. With --port, POST /wake (signed) makes it claim at once; otherwise it polls. ' +
+    'Logs are JSON lines on stderr.',
+  options: {
+    edge: { type: 'string', valueName: 'url', env: 'EDGECLASS_EDGE_URL', description: 'the edge service (required)' },
+    secret: {
+      type: 'string',
+      valueName: 'secret',
+      env: 'EDGECLASS_WORKER_SECRET',
+      description: "the worker protocol's HMAC secret (required; prefer the environment: arguments show in ps)",
+    },
+    ep: {
+      type: 'string',
+      valueName: 'provider',
+      default: 'cpu',
+      choices: ['cpu', 'webgpu', 'cuda'],
+      description: 'onnxruntime execution provider',
+    },
+    'work-dir': {
+      type: 'string',
+      valueName: 'dir',
+      description: 'where jobs are trained (default: a temporary folder)',
+    },
+    'poll-interval': { type: 'string', valueName: 'ms', default: '2000', description: 'how often to ask for a job' },
+    port: { type: 'string', valueName: 'n', description: 'listen for signed wake-ups on this port' },
+    host: { type: 'string', valueName: 'host', default: '127.0.0.1', description: 'the wake-up address' },
+    'metrics-every': { type: 'string', valueName: 'n', default: '10', description: 'steps between metrics events' },
+    'checkpoint-every': {
+      type: 'string',
+      valueName: 'n',
+      description: "steps between checkpoints (default: the job's)",
+    },
+    threads: { type: 'string', valueName: 'n', description: 'onnxruntime intra-op threads' },
+    'worker-id': { type: 'string', valueName: 'id', description: 'the name the edge knows this worker by' },
+    'keep-work-dir': { type: 'boolean', description: "keep each job's folder after it ends" },
+    'log-level': {
+      type: 'string',
+      valueName: 'level',
+      default: 'info',
+      choices: ['debug', 'info', 'warn', 'error'],
+      description: 'the least important log lines shown (polls that find nothing are debug)',
+    },
+  },
+  examples: ['EDGECLASS_WORKER_SECRET=... edgeclass worker --edge http://127.0.0.1:8787 --port 8788'],
+} as const satisfies CommandSpec<OptionSpec>;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    edge: { type: 'string', default: process.env.EDGECLASS_EDGE_URL },
-    secret: { type: 'string', default: process.env.EDGECLASS_WORKER_SECRET },
-    ep: { type: 'string', default: 'cpu' },
-    'work-dir': { type: 'string' },
-    'poll-interval': { type: 'string', default: '2000' },
-    port: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
-    'metrics-every': { type: 'string', default: '10' },
-    'checkpoint-every': { type: 'string' },
-    threads: { type: 'string' },
-    'worker-id': { type: 'string' },
-    'keep-work-dir': { type: 'boolean', default: false },
-    'log-level': { type: 'string', default: 'info' },
-    help: { type: 'boolean', default: false },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (!values.edge || !values.secret) {
-    process.stderr.write(`edgeclass worker: --edge and --secret are required\n\n${USAGE}`);
-    return 2;
-  }
+  const { values } = parseCommand(SPEC, args);
+  if (!values.edge || !values.secret)
+    throw new UsageError('--edge and --secret are required (or EDGECLASS_EDGE_URL and EDGECLASS_WORKER_SECRET)');
   const int = (name: string, raw: string | undefined, min = 0): number | undefined => {
     if (raw === undefined) return undefined;
     const v = Number(raw);

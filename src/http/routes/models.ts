@@ -48,7 +48,7 @@ export function registerModelRoutes(app: App): void {
           object: 'model' as const,
           owned_by: 'edgeclass',
           capabilities,
-          strategies: strategies as ('llm' | 'nli' | 'model' | 'embedding')[],
+          strategies,
           dtypes,
         };
       }),

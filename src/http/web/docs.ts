@@ -235,7 +235,7 @@ ${DOM_HELPERS_JS}
       toc.appendChild(el('h3', { text: tag }));
       content.appendChild(el('h2', { text: tag, id: 'tag-' + tag.replace(/\W+/g, '-') }));
       ops.forEach(function (o) {
-        toc.appendChild(el('a', { href: '#op-' + o.index }, [el('span', { class: 'method ' + o.method, text: o.method.toUpperCase() }), o.path]));
+        toc.appendChild(el('a', { href: '#op-' + o.index, title: o.method.toUpperCase() + ' ' + o.path }, [el('span', { class: 'method ' + o.method, text: o.method.toUpperCase() }), o.path]));
         content.appendChild(renderOperation(o.path, o.method, o.op, o.index));
       });
     });

@@ -32,8 +32,8 @@ export const PLAYGROUND_HTML = pageHtml({
   <div class="panel" id="tok-result" hidden>
     <h2 id="tok-summary"></h2>
     <div class="legend">
-      <span><span class="swatch" style="background: var(--seq0)"></span>sequence A (token_type_id 0)</span>
-      <span><span class="swatch" style="background: var(--seq1)"></span>sequence B (token_type_id 1)</span>
+      <span><span class="swatch" style="background: var(--seq0)"></span><span id="tok-legend-a">sequence A</span></span>
+      <span><span class="swatch" style="background: var(--seq1)"></span><span id="tok-legend-b">sequence B</span></span>
       <span><span class="swatch" style="background: var(--special); border: 1px dashed #9a9aa6"></span>special token</span>
       <span>hover a token to see its characters in the input</span>
     </div>
@@ -173,10 +173,16 @@ ${DOM_HELPERS_JS}
         return false;
       });
     };
-    fill($('tok-model'), 'tokenize', ['bert-base-uncased']);
-    fill($('cls-model'), 'classify', []);
+    var keep = { tok: $('tok-model').value, cls: $('cls-model').value };
+    fill($('tok-model'), 'tokenize', [keep.tok, 'bert-base-uncased']);
+    // The prefilled labels need a model that takes candidate labels: one that gives embeddings takes any.
+    var withEmbeddings = models.filter(function (m) { return m.capabilities && m.capabilities.embeddings; });
+    fill($('cls-model'), 'classify', [keep.cls].concat(withEmbeddings.map(function (m) { return m.id; })));
   }
-  api('GET', '/v1/models').then(function (list) { fillModels(list.data); }, function (err) { showError($('tok-error'), err); });
+  // With an API key (the Fine-tunes tab), the list also holds the key's fine-tuned ft: models.
+  function loadModels() {
+    return api('GET', '/v1/models', undefined, authHeaders()).then(function (list) { fillModels(list.data); }, function (err) { showError($('tok-error'), err); });
+  }
 
   // ---- Tokenize -----------------------------------------------------------------------------------------------
   var lastTokenize = null;
@@ -218,6 +224,11 @@ ${DOM_HELPERS_JS}
     var inA = enc.sequence_ids.filter(function (s) { return s === 0; }).length;
     var inB = enc.sequence_ids.filter(function (s) { return s === 1; }).length;
     $('tok-summary').textContent = n + ' tokens from ' + model + ': ' + inA + ' of sequence A' + (pair !== null ? ', ' + inB + ' of sequence B' : '') + ', ' + specials + ' special';
+    // The legend says the type ids the chips show: RoBERTa gives a pair's second sequence type 0 (or none at all).
+    var bTypes = enc.token_type_ids ? enc.token_type_ids.filter(function (t, k) { return enc.sequence_ids[k] === 1; }) : [];
+    var bType = bTypes.length && bTypes.every(function (t) { return t === 1; }) ? 1 : 0;
+    $('tok-legend-a').textContent = 'sequence A' + (enc.token_type_ids ? ' (token_type_id 0)' : '');
+    $('tok-legend-b').textContent = 'sequence B' + (!enc.token_type_ids ? ' (this model has no token types)' : bType === 1 ? ' (token_type_id 1)' : ' (token_type_id 0: this model does not type the pair)');
     $('tok-mirror-1').hidden = pair === null;
     renderMirror(0, text, null);
     if (pair !== null) renderMirror(1, pair, null);
@@ -304,7 +315,7 @@ ${DOM_HELPERS_JS}
     if ($('cls-multi').checked) body.multi_label = true;
     showError($('cls-error'), null);
     busy($('cls-submit'), $('cls-status'), true, 'classifying...');
-    api('POST', '/v1/classify', body).then(function (res) {
+    api('POST', '/v1/classify', body, authHeaders()).then(function (res) {
       renderClassification(res, inputs);
     }, function (err) {
       showError($('cls-error'), err);
@@ -321,6 +332,11 @@ ${DOM_HELPERS_JS}
     var key = $('jobs-key').value.trim();
     return key ? { authorization: 'Bearer ' + key } : {};
   }
+  loadModels();
+  $('jobs-key').addEventListener('change', function () {
+    try { sessionStorage.setItem(KEY_STORAGE, $('jobs-key').value.trim()); } catch (e) { /* storage off */ }
+    loadModels();
+  });
 
   function when(seconds) {
     return seconds ? new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19) : '';
@@ -335,6 +351,7 @@ ${DOM_HELPERS_JS}
     showError($('jobs-error'), null);
     $('jobs-load').disabled = true;
     try { sessionStorage.setItem(KEY_STORAGE, $('jobs-key').value.trim()); } catch (e) { /* storage off */ }
+    if (!append) loadModels(); // the key's ft: models join the classify list
     return api('GET', '/v1/fine_tuning/jobs' + query, undefined, authHeaders()).then(function (list) {
       var body = $('jobs-table').tBodies[0];
       if (!append) body.textContent = '';

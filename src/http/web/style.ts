@@ -88,7 +88,7 @@ table.jobs tr:hover td, table.jobs tr.selected td { background: #f3f6ff; }
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; font-size: 12.5px; margin: 8px 0 12px; }
 .kv dt { color: var(--muted); }
 .kv dd { margin: 0; font-family: var(--mono); word-break: break-all; }
-svg.chart { width: 100%; max-width: 820px; height: auto; background: #fff; }
+svg.chart { width: 100%; height: auto; background: #fff; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: var(--muted); }
 svg.chart .grid { stroke: #eceef3; }
 svg.chart .axis { stroke: #9a9aa6; }
@@ -100,7 +100,7 @@ svg.chart .axis { stroke: #9a9aa6; }
 .docs { display: grid; grid-template-columns: 250px 1fr; gap: 20px; }
 .docs nav.toc { position: sticky; top: 12px; align-self: start; max-height: calc(100vh - 24px); overflow: auto; font-size: 12.5px; }
 .docs nav.toc h3 { font-size: 11.5px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); margin: 14px 0 4px; }
-.docs nav.toc a { display: block; padding: 2px 0; color: var(--ink); text-decoration: none; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.docs nav.toc a { display: block; padding: 2px 0 2px 1.2em; text-indent: -1.2em; color: var(--ink); text-decoration: none; overflow-wrap: anywhere; }
 .method { display: inline-block; min-width: 52px; text-align: center; font: 700 11px/1.7 var(--mono); border-radius: 4px; color: #fff; margin-right: 6px; }
 .method.get { background: #2f9e44; } .method.post { background: #3b5bdb; } .method.put { background: #e67700; } .method.delete { background: #c92a2a; } .method.patch { background: #862e9c; }
 .op h3 { font: 600 14px/1.4 var(--mono); margin: 0 0 4px; }

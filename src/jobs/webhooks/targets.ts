@@ -5,6 +5,7 @@
 // turned 2130706433, 0x7f.1 and 0177.0.0.1 into 127.0.0.1. Host names that resolve to private addresses cannot be
 // seen from a Worker (no DNS API); Cloudflare's network does not route Workers' fetches to private ranges.
 import { RequestError } from '../../core/errors.ts';
+import { howToSet } from '../../core/settings.ts';
 
 /** [first address, prefix length] of each refused IPv4 range. */
 const IPV4_BLOCKED: [number[], number][] = [
@@ -141,7 +142,7 @@ export function checkTargetUrl(raw: string, policy: TargetPolicy, param: string)
     if (reason) {
       throw new RequestError(
         'invalid_request',
-        `${param}: the host ${url.hostname} is refused because ${reason} (set EDGECLASS_WEBHOOK_ALLOW_PRIVATE=1 to allow it in development)`,
+        `${param}: the host ${url.hostname} is refused because ${reason} (to allow it in development, ${howToSet('EDGECLASS_WEBHOOK_ALLOW_PRIVATE', '1')})`,
         param,
       );
     }
