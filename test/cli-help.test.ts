@@ -46,17 +46,26 @@ const COMMANDS: { argv: string[]; options: string[]; defaults?: [string, string]
   },
   {
     argv: ['init-model'],
-    options: ['--arch', '--layers', '--labels', '--tokenizer <dir>', '--out <dir>'],
+    options: ['--arch', '--layers', '--kv-heads', '--untied', '--labels', '--tokenizer <dir>', '--out <dir>'],
     defaults: [['--seed', '0']],
   },
   { argv: ['export'], options: ['--task', '--pooling', '--quantize', '--out'] },
+  {
+    argv: ['inspect'],
+    options: ['--num-frozen-layers', '--freeze-embeddings', '--json'],
+    defaults: [['--num-frozen-layers', '0']],
+  },
   {
     argv: ['worker'],
     options: ['--edge <url>', '--secret', '--ep', '--port', '--log-level'],
     defaults: [['--ep', 'cpu']],
   },
   { argv: ['models', 'list'], options: ['--models <dirs>', '--json'] },
-  { argv: ['models', 'pull'], options: ['--revision', '--models <dirs>'], defaults: [['--revision', 'main']] },
+  {
+    argv: ['models', 'pull'],
+    options: ['--revision', '--dtype', '--models <dirs>'],
+    defaults: [['--revision', 'main']],
+  },
   { argv: ['models', 'sync'], options: ['--local', '--remote', '--bucket', '--models <dirs>'] },
   { argv: ['jobs', 'list'], options: ['--limit', '--after', '--url', '--api-key'], defaults: [['--limit', '20']] },
   { argv: ['jobs', 'show'], options: ['--url', '--api-key', '--json'] },
