@@ -22,6 +22,7 @@ import {
   type VerifyFailure,
   type WebhookHeaderValues,
 } from './webhooks/standard.ts';
+import { refusedTarget } from './webhooks/resolve.ts';
 import { checkTargetUrl } from './webhooks/targets.ts';
 
 /** Where a trigger's dataset is: an uploaded file, an object of the FILES bucket under owners/<owner>/, or a URL. */
@@ -317,6 +318,22 @@ async function readCapped(res: Response, max: number, param: string): Promise<Ui
   return out;
 }
 
+/** Refuses a URL whose host resolves to a private address (where names are resolved: ./webhooks/resolve.ts). */
+async function checkResolved(ctx: JobsContext, url: URL, param: string): Promise<void> {
+  let reason: string | null;
+  try {
+    reason = await refusedTarget(ctx, url);
+  } catch (err) {
+    throw new RequestError(
+      'invalid_request',
+      `${param}: could not resolve ${url.hostname}: ${err instanceof Error ? err.message : String(err)}`,
+      param,
+    );
+  }
+  if (reason)
+    throw new RequestError('invalid_request', `${param}: the host ${url.hostname} is refused because ${reason}`, param);
+}
+
 /** The dataset as it is now, kept (validated) as a file of the trigger's owner. */
 async function snapshotDataset(
   ctx: JobsContext,
@@ -345,6 +362,7 @@ async function snapshotDataset(
   let url = checkTargetUrl(location.url, { allowPrivate: ctx.config.allowPrivateTargets }, `${param}.url`);
   let res: Response;
   for (let hop = 0; ; hop++) {
+    await checkResolved(ctx, url, `${param}.url`);
     try {
       res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(DATASET_FETCH_TIMEOUT_MS) });
     } catch (err) {
