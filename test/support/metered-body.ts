@@ -5,6 +5,8 @@ export interface MeteredBody {
   stream: ReadableStream<Uint8Array>;
   /** Bytes handed to the reader so far. */
   pulled(): number;
+  /** Ends the body at the next pull (an endless body sent to a server that drains it would pump forever). */
+  end(): void;
 }
 
 export const MiB = 1024 * 1024;
@@ -15,11 +17,18 @@ export const MiB = 1024 * 1024;
  */
 export const READ_AHEAD_ALLOWANCE = 4 * MiB;
 
-export function meteredBody(total = Number.POSITIVE_INFINITY, chunkBytes = 64 * 1024): MeteredBody {
+export function meteredBody(
+  total = Number.POSITIVE_INFINITY,
+  chunkBytes = 64 * 1024,
+  stallAfter?: number,
+): MeteredBody {
   let pulled = 0;
+  let ended = false;
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (pulled >= total) {
+      // A sender that goes quiet without ending: the reader waits for ever.
+      if (stallAfter !== undefined && pulled >= stallAfter && !ended) return new Promise<void>(() => {});
+      if (ended || pulled >= total) {
         controller.close();
         return;
       }
@@ -28,5 +37,11 @@ export function meteredBody(total = Number.POSITIVE_INFINITY, chunkBytes = 64 * 
       controller.enqueue(new Uint8Array(n).fill(0x61));
     },
   });
-  return { stream, pulled: () => pulled };
+  return {
+    stream,
+    pulled: () => pulled,
+    end: () => {
+      ended = true;
+    },
+  };
 }
