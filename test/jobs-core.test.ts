@@ -64,6 +64,19 @@ describe('webhook and dataset URL targets', () => {
       '[2002:c0a8:101::1]',
       '[ff02::1]',
       '[fe80::1%25eth0]',
+      // ::ffff:0:0/96 (IPv4-translated), Teredo and the rest of 2001::/23, 6to4 and NAT64 around private IPv4.
+      '[::ffff:0:7f00:1]',
+      '[::ffff:0:127.0.0.1]',
+      '[::ffff:0:a9fe:a9fe]',
+      '[2001:0:4136:e378:8000:63bf:3fff:fdd2]',
+      '[2001:2::1]',
+      '[2002:7f00:1::1]',
+      '[64:ff9b::7f00:1]',
+      '[64:ff9b:1::808:808]',
+      '[::7f00:1]',
+      '[::1:2:3:4]',
+      '[3fff::1]',
+      '[5f00::1]',
     ];
     for (const host of refused) expect(privateHostReason(host), host).not.toBeNull();
     for (const host of [
@@ -75,6 +88,9 @@ describe('webhook and dataset URL targets', () => {
       '[2606:4700::1111]',
       '[::ffff:8.8.8.8]',
       '[2002:808:808::1]',
+      '[::ffff:0:808:808]',
+      '[64:ff9b::808:808]',
+      '[2001:4860:4860::8888]',
     ]) {
       expect(privateHostReason(host), host).toBeNull();
     }

@@ -493,21 +493,21 @@ describe('edgeclass worker against the protocol', () => {
       signed: boolean,
       body = JSON.stringify({ job_id: job.job.id }),
       ts = Math.floor(Date.now() / 1000),
+      nonce?: string,
     ) => {
       const bytes = new TextEncoder().encode(body);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (signed) {
-        headers[SIGNATURE_HEADERS.timestamp] = String(ts);
-        headers[SIGNATURE_HEADERS.signature] = await signRequest(SECRET, 'POST', WORKER_WAKE_PATH, bytes, ts);
-      }
+      if (signed) Object.assign(headers, await signRequest(SECRET, 'POST', WORKER_WAKE_PATH, bytes, ts, nonce));
       return fetch(`${worker.wakeUrl}${WORKER_WAKE_PATH}`, { method: 'POST', headers, body: bytes });
     };
     expect((await wake(false)).status).toBe(401);
     expect((await wake(true, JSON.stringify({ job_id: 'x' }), Math.floor(Date.now() / 1000) - 3600)).status).toBe(401);
     const ts = Math.floor(Date.now() / 1000);
-    const woken = await wake(true, undefined, ts);
+    const nonce = 'wake-nonce-0123456789';
+    const woken = await wake(true, undefined, ts, nonce);
     expect(woken.status).toBe(202);
-    expect((await wake(true, undefined, ts)).status).toBe(409);
+    // The same signed wake-up again (same nonce): a replay.
+    expect((await wake(true, undefined, ts, nonce)).status).toBe(409);
     await until('training', () => phases.some((p) => p.phase === 'training'), 20_000);
     expect(edge.jobs.get(job.job.id)!.job.status).toBe('running');
     await worker.stop();

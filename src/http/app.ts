@@ -1,7 +1,7 @@
 // The Hono app, the same in workerd and on Node. Routes are thin: parse, call the core, shape the answer.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { lazyBodyLimit } from './body-limit.ts';
 import { errorResponse, handleError, validationError } from './errors.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { guardFineTunedModels } from './model-access.ts';
@@ -51,13 +51,12 @@ export function createApp(resolveDeps: (c: Context) => AppDeps, options: AppOpti
     c.set('deps', resolveDeps(c));
     await next();
   });
-  app.use('*', (c, next) => {
-    const maxSize = bodyLimitOf(c);
-    return bodyLimit({
-      maxSize,
-      onError: (c) => errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`),
-    })(c, next);
-  });
+  app.use(
+    '*',
+    lazyBodyLimit(bodyLimitOf, (c, maxSize) =>
+      errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`),
+    ),
+  );
   app.use('*', guardFineTunedModels);
 
   registerServiceRoutes(app);

@@ -7,7 +7,8 @@ import { RequestError } from '../core/errors.ts';
 import { howToSet } from '../core/settings.ts';
 import type { JobsContext } from '../jobs/context.ts';
 import { authenticate, bearerToken, isAdminToken } from '../jobs/keys.ts';
-import { SIGNATURE_HEADERS, verifyRequest } from '../jobs/protocol.ts';
+import { takeNonce } from '../jobs/nonces.ts';
+import { bodyMatches, SIGNATURE_HEADERS, verifyHeaders } from '../jobs/protocol.ts';
 import type { AppEnv } from './deps.ts';
 
 const EDGE_ONLY =
@@ -61,8 +62,11 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * A worker route: x-edgeclass-timestamp within the tolerance and x-edgeclass-signature the HMAC of the method, the
- * path as sent (with its query) and the body. Forged, stale or unsigned: 401.
+ * A worker route, authenticated from its headers before any body is read: x-edgeclass-timestamp within the
+ * tolerance, a nonce not seen before, and x-edgeclass-signature the HMAC of the time, the nonce, the method, the path
+ * as sent (with its query) and the body's digest (x-edgeclass-content-sha256). Forged, stale, replayed or unsigned:
+ * 401, whatever the body. Bodies of PUT (uploads, up to EDGECLASS_MAX_ARTIFACT_BYTES) are streamed by their route,
+ * the store checking the digest; every other body is small (the request limit) and checked here.
  */
 export const requireWorkerSignature: MiddlewareHandler<AppEnv> = async (c, next) => {
   const jobs = jobsContext(c);
@@ -72,25 +76,31 @@ export const requireWorkerSignature: MiddlewareHandler<AppEnv> = async (c, next)
       'unavailable',
       `the worker API is off: ${howToSet('EDGECLASS_WORKER_SECRET', '<a long random secret>', 'secret')}`,
     );
-  const timestamp = Number(c.req.header(SIGNATURE_HEADERS.timestamp));
-  const signature = c.req.header(SIGNATURE_HEADERS.signature) ?? '';
   const url = new URL(c.req.url);
-  const body = new Uint8Array(await c.req.arrayBuffer());
+  const headers = { get: (name: string) => c.req.header(name) ?? null };
+  const now = Math.floor(jobs.now() / 1000);
+  const verified = await verifyHeaders(secret, c.req.method, url.pathname + url.search, headers, now);
+  if (!verified) {
+    throw new RequestError(
+      'unauthenticated',
+      'invalid worker signature: sign the request with EDGECLASS_WORKER_SECRET (x-edgeclass-timestamp, x-edgeclass-nonce, x-edgeclass-content-sha256, x-edgeclass-signature)',
+    );
+  }
+  if (!(await takeNonce(jobs, verified.nonce, verified.timestamp))) {
+    throw new RequestError(
+      'unauthenticated',
+      'replayed worker request: this x-edgeclass-nonce was already used (sign each try anew)',
+      SIGNATURE_HEADERS.nonce,
+    );
+  }
   if (
-    !signature ||
-    !(await verifyRequest(
-      secret,
-      c.req.method,
-      url.pathname + url.search,
-      body,
-      timestamp,
-      signature,
-      Math.floor(jobs.now() / 1000),
-    ))
+    c.req.method !== 'PUT' &&
+    !(await bodyMatches(new Uint8Array(await c.req.arrayBuffer()), verified.contentSha256))
   ) {
     throw new RequestError(
       'unauthenticated',
-      'invalid worker signature: sign the request with EDGECLASS_WORKER_SECRET (x-edgeclass-timestamp, x-edgeclass-signature)',
+      'invalid worker signature: the body does not match x-edgeclass-content-sha256',
+      SIGNATURE_HEADERS.contentSha256,
     );
   }
   c.set('auth', { jobs, owner: '', keyId: null });

@@ -32,6 +32,10 @@ export interface JobsConfig {
   secretOverlapSeconds: number;
   /** EDGECLASS_TRIGGER_TOLERANCE_SECONDS (300): inbound calls' webhook-timestamp window. */
   triggerToleranceSeconds: number;
+  /** EDGECLASS_DNS_RESOLVER_URL: a DNS-over-HTTPS resolver (JSON form, e.g. https://cloudflare-dns.com/dns-query)
+   * through which webhook and dataset host names are resolved and every address checked before each call (a
+   * self-hosted workerd); unset: names are not resolved (a deployed Worker cannot reach private ranges anyway). */
+  dnsResolverUrl: string | null;
 }
 
 export const DEFAULT_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
@@ -47,6 +51,14 @@ function int(env: Record<string, unknown>, name: string, fallback: number, min =
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}, got '${raw}'`);
   return v;
+}
+
+function httpUrl(env: Record<string, unknown>, name: string): string | null {
+  const raw = str(env, name);
+  if (raw === null) return null;
+  if (!/^https?:\/\/[^\s]+$/.test(raw) || !URL.canParse(raw))
+    throw new Error(`${name} must be an http(s) URL, got '${raw}'`);
+  return raw;
 }
 
 function flag(env: Record<string, unknown>, name: string): boolean {
@@ -77,5 +89,6 @@ export function jobsConfigFromEnv(env: Record<string, unknown>): JobsConfig {
     webhookTimeoutSeconds: int(env, 'EDGECLASS_WEBHOOK_TIMEOUT_SECONDS', 15),
     secretOverlapSeconds: int(env, 'EDGECLASS_WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0),
     triggerToleranceSeconds: int(env, 'EDGECLASS_TRIGGER_TOLERANCE_SECONDS', 300),
+    dnsResolverUrl: httpUrl(env, 'EDGECLASS_DNS_RESOLVER_URL'),
   };
 }

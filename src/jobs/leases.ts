@@ -10,6 +10,7 @@
 // - a running job whose lease expired with no attempts left fails (or, if a cancel was asked for, is cancelled):
 //   the sweep, run before every claim and by the cron trigger (claims also re-send webhooks whose queue message was
 //   lost, at most every 30 s: wrangler dev fires no cron).
+import { storeStreamed, type IncomingBytes } from './uploads.ts';
 import { RequestError } from '../core/errors.ts';
 import { storeFile } from './files.ts';
 import { newId } from './ids.ts';
@@ -350,11 +351,12 @@ export async function putCheckpointFile(
   step: number,
   file: string,
   leaseId: string | null,
-  bytes: Uint8Array,
+  upload: IncomingBytes,
 ): Promise<void> {
   checkFilePath(file);
+  // The lease first: a worker that lost it gets its 409 before a byte of the upload is read.
   await requireLease(ctx, jobId, leaseId);
-  await ctx.files.put(checkpointKey(jobId, step, file), bytes);
+  await storeStreamed(ctx.files, checkpointKey(jobId, step, file), upload);
 }
 
 export async function getCheckpointFile(
@@ -439,11 +441,11 @@ export async function putResultFile(
   jobId: string,
   file: string,
   leaseId: string | null,
-  bytes: Uint8Array,
+  upload: IncomingBytes,
 ): Promise<void> {
   checkFilePath(file);
   const row = await requireLease(ctx, jobId, leaseId);
-  await ctx.models.put(`${row.fine_tuned_model_id}/${file}`, bytes);
+  await storeStreamed(ctx.models, `${row.fine_tuned_model_id}/${file}`, upload);
 }
 
 export interface CompleteResult {

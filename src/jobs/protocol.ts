@@ -57,7 +57,7 @@ export const WORKER_ROUTES = {
   heartbeat: (jobId: string) => `/internal/worker/jobs/${jobId}/heartbeat`,
   /** POST EventsRequest -> 204. */
   events: (jobId: string) => `/internal/worker/jobs/${jobId}/events`,
-  /** PUT raw bytes (header x-edgeclass-lease) -> 204; GET -> the bytes (for resume). */
+  /** PUT raw bytes (headers x-edgeclass-lease, content-length) -> 204; GET -> the bytes (for resume). */
   checkpointFile: (jobId: string, step: number, file: string) =>
     `/internal/worker/jobs/${jobId}/checkpoints/${step}/files/${file}`,
   /** POST CheckpointRequest (after its files) -> 204. */
@@ -66,7 +66,7 @@ export const WORKER_ROUTES = {
   file: (fileId: string) => `/internal/worker/files/${fileId}`,
   /** GET -> a file of a model folder in R2 (base models). */
   modelFile: (modelId: string, file: string) => `/internal/worker/models/${modelId}/files/${file}`,
-  /** PUT raw bytes (header x-edgeclass-lease) -> 204: the fine-tuned model folder, file by file. */
+  /** PUT raw bytes (headers x-edgeclass-lease, content-length) -> 204: the fine-tuned model folder, file by file. */
   resultFile: (jobId: string, file: string) => `/internal/worker/jobs/${jobId}/model/files/${file}`,
   /** POST CompleteRequest -> 200 { fine_tuned_model }. */
   complete: (jobId: string) => `/internal/worker/jobs/${jobId}/complete`,
@@ -216,32 +216,53 @@ export interface CompleteRequest {
 export const SIGNATURE_HEADERS = {
   timestamp: 'x-edgeclass-timestamp',
   signature: 'x-edgeclass-signature',
+  /** A fresh random value per request (per try): the receiver refuses one it has seen within the window. */
+  nonce: 'x-edgeclass-nonce',
+  /** hex sha256 of the body, signed: the receiver authenticates from headers before it reads (or streams) a body. */
+  contentSha256: 'x-edgeclass-content-sha256',
   worker: 'x-edgeclass-worker',
   lease: 'x-edgeclass-lease',
 } as const;
 
-/** Requests older or newer than this are refused (replays). */
+/** Requests older or newer than this are refused (replays); a nonce is remembered at least twice this long. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/** 16 to 64 characters of base64url: 128 random bits or more. */
+const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
 function hex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function sha256Hex(body: Uint8Array): Promise<string> {
+export async function sha256Hex(body: Uint8Array): Promise<string> {
   return hex(await crypto.subtle.digest('SHA-256', body));
 }
 
+/** 128 random bits, base64url. */
+export function newNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+/** What a signature covers: everything but the body itself, which it binds through its digest. */
+export interface SignedParts {
+  method: string;
+  pathWithQuery: string;
+  timestamp: number;
+  nonce: string;
+  contentSha256: string;
+}
+
 /**
- * v1=<hex HMAC-SHA256(secret, "<timestamp>.<METHOD>.<path with query>.<hex sha256(body)>")>: binds the method,
- * the path and the body, so a signed request cannot be replayed against another route or with another body.
+ * v2=<hex HMAC-SHA256(secret, "<timestamp>.<nonce>.<METHOD>.<path with query>.<hex sha256(body)>")>: binds the
+ * time, the nonce, the method, the path and the body, so a signed request cannot be replayed against another route,
+ * with another body, or (the receiver remembering nonces) twice.
  */
-export async function signRequest(
-  secret: string,
-  method: string,
-  pathWithQuery: string,
-  body: Uint8Array,
-  timestamp: number,
-): Promise<string> {
+export async function signParts(secret: string, parts: SignedParts): Promise<string> {
   const key = await crypto.subtle.importKey(
     'raw',
     new TextEncoder().encode(secret),
@@ -249,24 +270,81 @@ export async function signRequest(
     false,
     ['sign'],
   );
-  const payload = `${timestamp}.${method.toUpperCase()}.${pathWithQuery}.${await sha256Hex(body)}`;
-  return `v1=${hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(payload)))}`;
+  const payload = `${parts.timestamp}.${parts.nonce}.${parts.method.toUpperCase()}.${parts.pathWithQuery}.${parts.contentSha256}`;
+  return `v2=${hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(payload)))}`;
 }
 
-/** Constant-time check of a signature header against the expected one; false on any mismatch or stale time. */
-export async function verifyRequest(
+/**
+ * The signature headers of one request (timestamp, nonce, body digest, signature). Sign each try anew: a retried
+ * call is a new request with a new nonce.
+ */
+export async function signRequest(
   secret: string,
   method: string,
   pathWithQuery: string,
   body: Uint8Array,
   timestamp: number,
-  signature: string,
+  nonce = newNonce(),
+): Promise<Record<string, string>> {
+  const contentSha256 = await sha256Hex(body);
+  return {
+    [SIGNATURE_HEADERS.timestamp]: String(timestamp),
+    [SIGNATURE_HEADERS.nonce]: nonce,
+    [SIGNATURE_HEADERS.contentSha256]: contentSha256,
+    [SIGNATURE_HEADERS.signature]: await signParts(secret, { method, pathWithQuery, timestamp, nonce, contentSha256 }),
+  };
+}
+
+export interface HeaderSource {
+  get(name: string): string | null | undefined;
+}
+
+/** A request whose headers carry a valid signature: its nonce (to remember) and its body's announced digest. */
+export interface VerifiedHeaders {
+  timestamp: number;
+  nonce: string;
+  contentSha256: string;
+}
+
+/**
+ * Checks the signature from the headers alone (constant-time compare, fresh timestamp, well-formed nonce and
+ * digest), without reading the body; null on any failure. The caller still checks the body against
+ * contentSha256 (bodyMatches, or a store that verifies the digest while it streams), and the nonce for reuse.
+ */
+export async function verifyHeaders(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  headers: HeaderSource,
   now = Math.floor(Date.now() / 1000),
-): Promise<boolean> {
-  if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
-  const expected = await signRequest(secret, method, pathWithQuery, body, timestamp);
-  if (expected.length !== signature.length) return false;
+): Promise<VerifiedHeaders | null> {
+  const timestamp = Number(headers.get(SIGNATURE_HEADERS.timestamp) || Number.NaN);
+  const nonce = headers.get(SIGNATURE_HEADERS.nonce) ?? '';
+  const contentSha256 = headers.get(SIGNATURE_HEADERS.contentSha256) ?? '';
+  const signature = headers.get(SIGNATURE_HEADERS.signature) ?? '';
+  if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return null;
+  if (!NONCE_PATTERN.test(nonce) || !SHA256_PATTERN.test(contentSha256) || !signature) return null;
+  const expected = await signParts(secret, { method, pathWithQuery, timestamp, nonce, contentSha256 });
+  if (expected.length !== signature.length) return null;
   let diff = 0;
   for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ signature.charCodeAt(i);
-  return diff === 0;
+  return diff === 0 ? { timestamp, nonce, contentSha256 } : null;
+}
+
+/** Whether the body is the one the signed headers announced. */
+export async function bodyMatches(body: Uint8Array, contentSha256: string): Promise<boolean> {
+  return (await sha256Hex(body)) === contentSha256;
+}
+
+/** verifyHeaders and bodyMatches together, for receivers that hold small bodies anyway (the wake server). */
+export async function verifyRequest(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  headers: HeaderSource,
+  body: Uint8Array,
+  now = Math.floor(Date.now() / 1000),
+): Promise<VerifiedHeaders | null> {
+  const verified = await verifyHeaders(secret, method, pathWithQuery, headers, now);
+  return verified && (await bodyMatches(body, verified.contentSha256)) ? verified : null;
 }

@@ -3,7 +3,7 @@
 // the dataset changes; the edge fetches the dataset as it is now, validates it like an upload, keeps it as a file
 // and starts a job. Signatures: Standard Webhooks (webhook-id, webhook-timestamp within the window,
 // webhook-signature) or GitHub's X-Hub-Signature-256. Replays are refused: the timestamp window, and every call id
-// (webhook-id, X-GitHub-Delivery, or the body's hash) is remembered per trigger.
+// (webhook-id, or for GitHub the digest of the body's signature) is remembered per trigger.
 import { RequestError } from '../core/errors.ts';
 import { sha256Hex } from './crypto.ts';
 import { createDatasetFile, getFileRow, type FileRow } from './files.ts';
@@ -14,7 +14,15 @@ import { checkBaseModel, checkFilePath } from './models.ts';
 import { pageRows, toPage, type Page, type PageRequest } from './pagination.ts';
 import { seconds, type JobsContext } from './context.ts';
 import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';
-import { verifyGithubSignature, verifyWebhook, WEBHOOK_HEADERS } from './webhooks/standard.ts';
+import {
+  checkWebhookHeaders,
+  verifyGithubSignature,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+  type VerifyFailure,
+  type WebhookHeaderValues,
+} from './webhooks/standard.ts';
+import { refusedTarget } from './webhooks/resolve.ts';
 import { checkTargetUrl } from './webhooks/targets.ts';
 
 /** Where a trigger's dataset is: an uploaded file, an object of the FILES bucket under owners/<owner>/, or a URL. */
@@ -203,48 +211,75 @@ export interface HookHeaders {
   get(name: string): string | null;
 }
 
-/** The call's id for replay checks, once its signature is verified; 401 otherwise. */
-async function verifyCall(ctx: JobsContext, row: TriggerRow, headers: HookHeaders, body: Uint8Array): Promise<string> {
+type CallScheme = 'standard-webhooks' | 'github';
+
+const STANDARD_FAILURES = {
+  missing_headers: 'webhook-id, webhook-timestamp and webhook-signature are all required',
+  bad_timestamp: 'webhook-timestamp must be unix seconds',
+  stale: 'webhook-timestamp is outside the window (a replay, or a wrong clock)',
+  bad_signature: 'no webhook-signature matches the trigger secret',
+} as const;
+
+function standardHeaders(headers: HookHeaders): WebhookHeaderValues {
+  return {
+    id: headers.get(WEBHOOK_HEADERS.id),
+    timestamp: headers.get(WEBHOOK_HEADERS.timestamp),
+    signature: headers.get(WEBHOOK_HEADERS.signature),
+  };
+}
+
+function signatureError(failure: VerifyFailure, tolerance: number): RequestError {
+  const reason =
+    failure === 'stale' ? `${STANDARD_FAILURES.stale}: the window is ${tolerance} s` : STANDARD_FAILURES[failure];
+  return new RequestError('unauthenticated', `invalid signature: ${reason}`, WEBHOOK_HEADERS.signature);
+}
+
+/**
+ * How the call is signed, checked as far as its headers allow (401 otherwise: unsigned, incomplete, stale). Runs
+ * before the body is read, so an unsigned or stale call costs no read of what it sent.
+ */
+function callScheme(ctx: JobsContext, headers: HookHeaders): CallScheme {
   if (headers.get(WEBHOOK_HEADERS.signature) !== null) {
-    const failure = await verifyWebhook(
-      row.secret,
-      {
-        id: headers.get(WEBHOOK_HEADERS.id),
-        timestamp: headers.get(WEBHOOK_HEADERS.timestamp),
-        signature: headers.get(WEBHOOK_HEADERS.signature),
-      },
-      body,
-      ctx.config.triggerToleranceSeconds,
-      Math.floor(ctx.now() / 1000),
-    );
-    const reasons = {
-      missing_headers: 'webhook-id, webhook-timestamp and webhook-signature are all required',
-      bad_timestamp: 'webhook-timestamp must be unix seconds',
-      stale: `webhook-timestamp is more than ${ctx.config.triggerToleranceSeconds} s away from now (a replay, or a wrong clock)`,
-      bad_signature: 'no webhook-signature matches the trigger secret',
-    } as const;
-    if (failure)
-      throw new RequestError('unauthenticated', `invalid signature: ${reasons[failure]}`, WEBHOOK_HEADERS.signature);
-    return `webhook-id:${headers.get(WEBHOOK_HEADERS.id)}`;
+    const tolerance = ctx.config.triggerToleranceSeconds;
+    const failure = checkWebhookHeaders(standardHeaders(headers), tolerance, Math.floor(ctx.now() / 1000));
+    if (failure) throw signatureError(failure, tolerance);
+    return 'standard-webhooks';
   }
-  const github = headers.get('x-hub-signature-256');
-  if (github !== null) {
-    if (!(await verifyGithubSignature(row.secret, github, body))) {
-      throw new RequestError(
-        'unauthenticated',
-        'invalid signature: X-Hub-Signature-256 does not match the trigger secret',
-        'x-hub-signature-256',
-      );
-    }
-    // GitHub signs no timestamp: its delivery id (or, without one, the body itself) is what cannot come twice.
-    const delivery = headers.get('x-github-delivery');
-    return delivery ? `github-delivery:${delivery}` : `body-sha256:${await sha256Hex(body)}`;
-  }
+  if (headers.get('x-hub-signature-256') !== null) return 'github';
   throw new RequestError(
     'unauthenticated',
     'unsigned call: sign it with the trigger secret (Standard Webhooks headers webhook-id, webhook-timestamp, webhook-signature; or X-Hub-Signature-256)',
     null,
   );
+}
+
+/** The call's id for replay checks, once its signature over the body is verified; 401 otherwise. */
+async function verifyCall(
+  ctx: JobsContext,
+  row: TriggerRow,
+  scheme: CallScheme,
+  headers: HookHeaders,
+  body: Uint8Array,
+): Promise<string> {
+  if (scheme === 'standard-webhooks') {
+    const tolerance = ctx.config.triggerToleranceSeconds;
+    const values = standardHeaders(headers);
+    const failure = await verifyWebhook(row.secret, values, body, tolerance, Math.floor(ctx.now() / 1000));
+    if (failure) throw signatureError(failure, tolerance);
+    return `webhook-id:${values.id}`;
+  }
+  const github = headers.get('x-hub-signature-256');
+  if (!(await verifyGithubSignature(row.secret, github, body))) {
+    throw new RequestError(
+      'unauthenticated',
+      'invalid signature: X-Hub-Signature-256 does not match the trigger secret',
+      'x-hub-signature-256',
+    );
+  }
+  // GitHub signs the body only: no timestamp, and X-GitHub-Delivery is not signed (anyone replaying a captured
+  // call can change it). What cannot come twice is the signed body itself: the digest of its (verified) signature
+  // is the call's id, kept for the trigger's life (docs/fine-tuning.md, "Replays and SSRF").
+  return `github-signature-sha256:${await sha256Hex((github ?? '').trim().toLowerCase())}`;
 }
 
 const DATASET_FETCH_TIMEOUT_MS = 30_000;
@@ -283,6 +318,22 @@ async function readCapped(res: Response, max: number, param: string): Promise<Ui
   return out;
 }
 
+/** Refuses a URL whose host resolves to a private address (where names are resolved: ./webhooks/resolve.ts). */
+async function checkResolved(ctx: JobsContext, url: URL, param: string): Promise<void> {
+  let reason: string | null;
+  try {
+    reason = await refusedTarget(ctx, url);
+  } catch (err) {
+    throw new RequestError(
+      'invalid_request',
+      `${param}: could not resolve ${url.hostname}: ${err instanceof Error ? err.message : String(err)}`,
+      param,
+    );
+  }
+  if (reason)
+    throw new RequestError('invalid_request', `${param}: the host ${url.hostname} is refused because ${reason}`, param);
+}
+
 /** The dataset as it is now, kept (validated) as a file of the trigger's owner. */
 async function snapshotDataset(
   ctx: JobsContext,
@@ -311,6 +362,7 @@ async function snapshotDataset(
   let url = checkTargetUrl(location.url, { allowPrivate: ctx.config.allowPrivateTargets }, `${param}.url`);
   let res: Response;
   for (let hop = 0; ; hop++) {
+    await checkResolved(ctx, url, `${param}.url`);
     try {
       res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(DATASET_FETCH_TIMEOUT_MS) });
     } catch (err) {
@@ -349,7 +401,8 @@ export interface HookResult extends CreateJobResult {
 }
 
 /**
- * An outside system's call: verified (401), not a replay (409), the dataset fetched and validated (4xx), then a
+ * An outside system's call: the trigger looked up (404) and the signature headers checked (401) before
+ * `readBody` is called; then verified over the body (401), not a replay (409), the dataset fetched and validated (4xx), then a
  * job. Nothing is queued unless everything passed; a call that failed after its id was recorded forgets the id
  * again, so a corrected retry is not taken for a replay.
  */
@@ -357,7 +410,7 @@ export async function callTrigger(
   ctx: JobsContext,
   triggerId: string,
   headers: HookHeaders,
-  body: Uint8Array,
+  readBody: () => Promise<Uint8Array>,
 ): Promise<HookResult> {
   const row = isId('trigger', triggerId)
     ? await ctx.db
@@ -366,7 +419,9 @@ export async function callTrigger(
         .first<TriggerRow>()
     : null;
   if (!row) throw new RequestError('not_found', `no trigger '${triggerId}'`, 'trigger_id');
-  const callId = await verifyCall(ctx, row, headers, body);
+  // The trigger and the signature headers first: an unknown trigger or an unsigned call is refused unread.
+  const scheme = callScheme(ctx, headers);
+  const callId = await verifyCall(ctx, row, scheme, headers, await readBody());
   try {
     await ctx.db
       .prepare('INSERT INTO trigger_calls (trigger_id, call_id, received_at) VALUES (?, ?, ?)')

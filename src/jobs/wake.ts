@@ -2,7 +2,7 @@
 // http://127.0.0.1:9000/wake for a worker started with --port 9000. Signed like every worker call (the path of the
 // push URL, its query, the body). Best effort: workers also poll the claim route.
 import type { JobsContext } from './context.ts';
-import { SIGNATURE_HEADERS, signRequest } from './protocol.ts';
+import { signRequest } from './protocol.ts';
 
 const PUSH_TIMEOUT_MS = 5_000;
 
@@ -14,7 +14,7 @@ export async function wakeWorker(ctx: JobsContext, jobId: string): Promise<void>
     const url = new URL(workerPushUrl);
     const body = JSON.stringify({ job_id: jobId });
     const timestamp = Math.floor(ctx.now() / 1000);
-    const signature = await signRequest(
+    const signed = await signRequest(
       workerSecret,
       'POST',
       url.pathname + url.search,
@@ -25,8 +25,7 @@ export async function wakeWorker(ctx: JobsContext, jobId: string): Promise<void>
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADERS.timestamp]: String(timestamp),
-        [SIGNATURE_HEADERS.signature]: signature,
+        ...signed,
       },
       body,
       signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),

@@ -160,8 +160,8 @@ export class EdgeClient {
       if (o.signal?.aborted) throw abortError(o.signal);
       const timestamp = this.now();
       const headers: Record<string, string> = {
-        [SIGNATURE_HEADERS.timestamp]: String(timestamp),
-        [SIGNATURE_HEADERS.signature]: await signRequest(this.o.secret, method, pathWithQuery, bytes, timestamp),
+        // A new nonce per try: the edge refuses a nonce it has seen, and a retry is a new request.
+        ...(await signRequest(this.o.secret, method, pathWithQuery, bytes, timestamp)),
         [SIGNATURE_HEADERS.worker]: this.o.workerId,
       };
       if (o.lease) headers[SIGNATURE_HEADERS.lease] = o.lease;

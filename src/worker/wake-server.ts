@@ -3,13 +3,7 @@
 // only makes the worker claim at once: the claim, not the wake-up, decides which job it gets.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  SIGNATURE_HEADERS,
-  SIGNATURE_TOLERANCE_SECONDS,
-  verifyRequest,
-  WORKER_WAKE_PATH,
-  type WakeRequest,
-} from '../jobs/protocol.ts';
+import { SIGNATURE_TOLERANCE_SECONDS, verifyRequest, WORKER_WAKE_PATH, type WakeRequest } from '../jobs/protocol.ts';
 import type { Logger } from './log.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -27,7 +21,7 @@ export function startWakeServer(o: {
   onWake: (request: WakeRequest) => void;
   status: () => Record<string, unknown>;
 }): Promise<WakeServer> {
-  // Signatures seen within the replay window: the same signed wake-up twice is refused (409).
+  // Nonces seen within the replay window: the same signed wake-up twice is refused (409).
   const seen = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const send = (status: number, body: unknown) => {
@@ -51,17 +45,20 @@ export function startWakeServer(o: {
         return send(404, { error: { type: 'not_found_error', message: `no route for ${req.method} ${url}` } });
       if (req.method !== 'POST') return send(405, { error: { type: 'method_not_allowed', message: 'use POST' } });
       const body = new Uint8Array(Buffer.concat(chunks));
-      const timestamp = Number(req.headers[SIGNATURE_HEADERS.timestamp]);
-      const signature = String(req.headers[SIGNATURE_HEADERS.signature] ?? '');
-      if (!signature || !(await verifyRequest(o.secret, 'POST', url, body, timestamp, signature))) {
+      const header = (name: string) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(', ') : (value ?? null);
+      };
+      const verified = await verifyRequest(o.secret, 'POST', url, { get: header }, body);
+      if (!verified) {
         o.log.warn('refused an unsigned or badly signed wake-up', { remote: req.socket.remoteAddress });
         return send(401, { error: { type: 'authentication_error', message: 'missing, stale or wrong signature' } });
       }
       const now = Date.now();
       for (const [sig, until] of seen) if (until < now) seen.delete(sig);
-      if (seen.has(signature))
+      if (seen.has(verified.nonce))
         return send(409, { error: { type: 'conflict', message: 'this wake-up was already received (replay)' } });
-      seen.set(signature, now + 2 * SIGNATURE_TOLERANCE_SECONDS * 1000);
+      seen.set(verified.nonce, now + 2 * SIGNATURE_TOLERANCE_SECONDS * 1000);
       let request: WakeRequest = {};
       try {
         request = body.length ? JSON.parse(new TextDecoder().decode(body)) : {};

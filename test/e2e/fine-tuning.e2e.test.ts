@@ -118,14 +118,7 @@ async function workerCall(
   const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { [SIGNATURE_HEADERS.worker]: 'e2e-test' };
   if (o.signed !== false) {
-    headers[SIGNATURE_HEADERS.timestamp] = String(timestamp);
-    headers[SIGNATURE_HEADERS.signature] = await signRequest(
-      o.secret ?? WORKER_SECRET,
-      method,
-      route,
-      bytes,
-      timestamp,
-    );
+    Object.assign(headers, await signRequest(o.secret ?? WORKER_SECRET, method, route, bytes, timestamp));
   }
   if (o.lease) headers[SIGNATURE_HEADERS.lease] = o.lease;
   if (body) headers['content-type'] = o.contentType ?? 'application/json';

@@ -96,6 +96,7 @@ export async function startFakeEdge(o: {
   const models = new Map<string, Map<string, Uint8Array>>();
   const jobs = new Map<string, FakeJob>();
   const calls: RecordedCall[] = [];
+  const nonces = new Set<string>();
   let counter = 0;
 
   const endLease = (j: FakeJob) => {
@@ -165,15 +166,13 @@ export async function startFakeEdge(o: {
       }
       if (fault && 'holdMs' in fault) await new Promise((r) => setTimeout(r, fault.holdMs));
       else if (fault) return reply(fault.status, { error: { type: 'server_error', message: 'injected fault' } });
-      const ok = await verifyRequest(
-        o.secret,
-        method,
-        raw,
-        body,
-        Number(req.headers[SIGNATURE_HEADERS.timestamp]),
-        String(req.headers[SIGNATURE_HEADERS.signature] ?? ''),
-      );
-      if (!ok) return reply(401, { error: { type: 'authentication_error', message: 'bad signature' } });
+      const header = (name: string) => (req.headers[name] as string | undefined) ?? null;
+      const verified = await verifyRequest(o.secret, method, raw, { get: header }, body);
+      if (!verified) return reply(401, { error: { type: 'authentication_error', message: 'bad signature' } });
+      // As the edge: a nonce is taken once (a retry must be signed anew).
+      if (nonces.has(verified.nonce))
+        return reply(401, { error: { type: 'authentication_error', message: 'replayed nonce' } });
+      nonces.add(verified.nonce);
       const text = () => JSON.parse(new TextDecoder().decode(body));
       const segments = raw.split('?')[0].split('/').slice(1);
       const rest = (from: number) => segments.slice(from).map(decodeURIComponent).join('/');

@@ -9,9 +9,12 @@
 //   GET  /received/<name>            [{headers, body, verified, status}]
 //   PUT  /datasets/<name>            the body becomes GET /datasets/<name>
 //   POST /push                       recorded; GET /pushes lists them
+//   GET  /dns-query?name=&type=      a DNS-over-HTTPS resolver (JSON form) with a fixed zone (./dns-json.ts);
+//                                    GET /dns-questions lists what it was asked
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { dnsJsonAnswer } from './dns-json.ts';
 
 interface Received {
   headers: Record<string, string>;
@@ -58,6 +61,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const inboxes = new Map<string, Inbox>();
   const datasets = new Map<string, Buffer>();
   const pushes: { headers: Record<string, string>; body: string }[] = [];
+  const dnsQuestions: string[] = [];
   const inbox = (name: string) => {
     let box = inboxes.get(name);
     if (!box) inboxes.set(name, (box = { secrets: [], fail: 0, status: 200, received: [] }));
@@ -120,6 +124,13 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         return send(res, 200, { ok: true });
       }
       if (url.pathname === '/pushes' && req.method === 'GET') return send(res, 200, pushes);
+      if (url.pathname === '/dns-query' && req.method === 'GET') {
+        const name = url.searchParams.get('name') ?? '';
+        dnsQuestions.push(`${name} ${url.searchParams.get('type')}`);
+        res.writeHead(200, { 'content-type': 'application/dns-json' });
+        return res.end(JSON.stringify(dnsJsonAnswer(name, url.searchParams.get('type') ?? 'A')));
+      }
+      if (url.pathname === '/dns-questions' && req.method === 'GET') return send(res, 200, dnsQuestions);
       return send(res, 404, { error: 'not found' });
     } catch (err) {
       return send(res, 500, { error: String(err) });

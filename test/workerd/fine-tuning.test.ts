@@ -3,6 +3,7 @@
 import { env } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/jobs/crypto.ts';
+import { verifyRequest } from '../../src/jobs/protocol.ts';
 import {
   ADMIN_KEY,
   BASE,
@@ -17,6 +18,7 @@ import {
   upload,
   waitFor,
   waitQueued,
+  WORKER_SECRET,
 } from './jobs-client.ts';
 
 function expectError(res: { status: number; body: any }, status: number, param?: string | null) {
@@ -220,7 +222,15 @@ describe('fine-tuning jobs', () => {
         p.body.includes(job.id),
       ),
     );
-    expect(push.headers['x-edgeclass-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+    // Signed as every worker call is (a fresh nonce, the body's digest): the worker's own check accepts it.
+    const pushed = await verifyRequest(
+      WORKER_SECRET,
+      'POST',
+      '/push',
+      { get: (name) => push.headers[name] ?? null },
+      new TextEncoder().encode(push.body),
+    );
+    expect(pushed?.nonce).toMatch(/^[\w-]{16,64}$/);
   });
 
   it('refuses bad input with 4xx naming the field, and queues nothing', async () => {

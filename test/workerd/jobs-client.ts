@@ -210,6 +210,15 @@ export const newInbox = (prefix: string) => `${prefix}-${Date.now().toString(36)
 
 // ---- a scripted GPU worker ----------------------------------------------------------------------------------
 
+interface RequestOptions {
+  lease?: string;
+  sign?: boolean;
+  timestamp?: number;
+  tamper?: boolean;
+  /** The nonce to sign with (a replay test sends one twice); a new one by default. */
+  nonce?: string;
+}
+
 export class FakeWorker {
   constructor(
     readonly id: string,
@@ -218,12 +227,12 @@ export class FakeWorker {
   ) {}
 
   /** A request signed as the real worker signs it; `sign` false sends it unsigned, `tamper` changes the body after. */
-  async request(
-    method: string,
-    path: string,
-    body?: unknown,
-    options: { lease?: string; sign?: boolean; timestamp?: number; tamper?: boolean } = {},
-  ): Promise<Answer> {
+  async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Answer> {
+    return answer(await this.requestRaw(method, path, body, options));
+  }
+
+  /** request(), answering the Response itself (bytes of downloads). */
+  async requestRaw(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Response> {
     const bytes =
       body === undefined
         ? new Uint8Array(0)
@@ -232,17 +241,17 @@ export class FakeWorker {
           : new TextEncoder().encode(JSON.stringify(body));
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = { [SIGNATURE_HEADERS.worker]: this.id };
-    if (options.sign !== false) {
-      headers[SIGNATURE_HEADERS.timestamp] = String(timestamp);
-      headers[SIGNATURE_HEADERS.signature] = await signRequest(this.secret, method, path, bytes, timestamp);
-    }
+    if (options.sign !== false)
+      Object.assign(headers, await signRequest(this.secret, method, path, bytes, timestamp, options.nonce));
     if (options.lease) headers[SIGNATURE_HEADERS.lease] = options.lease;
     if (body !== undefined)
       headers['content-type'] = body instanceof Uint8Array ? 'application/octet-stream' : 'application/json';
+    // As over HTTP (the Node worker's fetch sends it): an upload's length is declared, and checked before it is read.
+    if (method === 'PUT') headers['content-length'] = String(bytes.length);
     const sent = options.tamper
       ? new TextEncoder().encode(JSON.stringify({ ...(body as object), tampered: true }))
       : bytes;
-    return answer(await this.f(path, { method, headers, body: method === 'GET' ? undefined : sent }));
+    return this.f(path, { method, headers, body: method === 'GET' ? undefined : sent });
   }
 
   async claim(claimId?: string): Promise<ClaimResponse | null> {

@@ -18,6 +18,7 @@ import {
   trainingFile,
   type Fetch,
 } from './jobs-client.ts';
+import { meteredBody, MiB, READ_AHEAD_ALLOWANCE } from '../support/metered-body.ts';
 
 const encoder = new TextEncoder();
 
@@ -65,7 +66,7 @@ async function githubHook(triggerId: string, secret: string, payload: unknown, d
   };
   if (delivery) headers['x-github-delivery'] = delivery;
   const res = await edge(`/v1/hooks/${triggerId}`, { method: 'POST', body, headers });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as any, mac };
 }
 
 async function jobCount(owner: string): Promise<number> {
@@ -208,17 +209,32 @@ describe('triggers', () => {
     expect((await hook(t.id, t.secret, { x: 1 }, { id: 'msg_tampered' })).status).toBe(202);
   });
 
-  it('GitHub-style X-Hub-Signature-256 with X-GitHub-Delivery; a redelivery is a replay', async () => {
+  it('GitHub-style X-Hub-Signature-256: a body signed before is a replay, whatever X-GitHub-Delivery says', async () => {
     const { key, owner } = await newKey();
     const t = (await trigger(key, { dataset: { file_id: await trainingFile(key, 20) } })).body;
     const first = await githubHook(t.id, t.secret, { ref: 'refs/heads/main' }, 'delivery-1');
     expect(first.status, JSON.stringify(first.body)).toBe(202);
-    expect(first.body.call_id).toBe('github-delivery:delivery-1');
+    expect(first.body.call_id).toMatch(/^github-signature-sha256:[0-9a-f]{64}$/);
+    // The same delivery again, and the same signed body under a new (unsigned) delivery id: both replays.
     expect((await githubHook(t.id, t.secret, { ref: 'refs/heads/main' }, 'delivery-1')).status).toBe(409);
-    // Without a delivery id, the body itself can only come once.
+    const redelivered = await githubHook(t.id, t.secret, { ref: 'refs/heads/main' }, 'delivery-2');
+    expect(redelivered.status).toBe(409);
+    expect(redelivered.body.error.message).toContain('replayed call');
+    expect((await githubHook(t.id, t.secret, { ref: 'refs/heads/main' }, null)).status).toBe(409);
+    // A new event (another body) is a new call, with or without a delivery id.
     expect((await githubHook(t.id, t.secret, { ref: 'a' }, null)).status).toBe(202);
-    expect((await githubHook(t.id, t.secret, { ref: 'a' }, null)).status).toBe(409);
-    expect(await jobCount(owner)).toBe(2);
+    expect((await githubHook(t.id, t.secret, { ref: 'b' }, 'delivery-1')).status).toBe(202);
+    expect(await jobCount(owner)).toBe(3);
+    // What is kept is a digest of the signature, in D1, not the signature (a credential for that body) itself.
+    const { results } = await env
+      .DB!.prepare('SELECT call_id FROM trigger_calls WHERE trigger_id = ?')
+      .bind(t.id)
+      .all<{ call_id: string }>();
+    expect(results).toHaveLength(3);
+    for (const r of results) {
+      expect(r.call_id).toMatch(/^github-signature-sha256:[0-9a-f]{64}$/);
+      expect(r.call_id).not.toContain(first.mac);
+    }
   });
 
   it('reads a URL dataset at each call: a new version makes a new file; a broken one is refused and can be retried', async () => {
@@ -298,5 +314,77 @@ describe('triggers', () => {
       type: 'fine_tuning.job.cancelled',
       data: { id: started.body.job.id },
     });
+  });
+});
+
+describe('hook calls refused before their body is read', () => {
+  /** An endless body sent to the hook: the answer must come without the body being read. */
+  async function endlessCall(path: string, headers: Record<string, string>) {
+    const body = meteredBody();
+    const res = await edge(path, { method: 'POST', body: body.stream, headers, duplex: 'half' } as RequestInit);
+    const answer = (await res.json()) as any;
+    body.end();
+    return { status: res.status, body: answer, pulled: body.pulled() };
+  }
+
+  it('an unknown or disabled trigger: 404 without reading the body', async () => {
+    const unknown = await endlessCall('/v1/hooks/trig_00000000000000000000000000', {
+      'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.param).toBe('trigger_id');
+    expect(unknown.pulled).toBeLessThan(READ_AHEAD_ALLOWANCE);
+    const { key } = await newKey();
+    const t = (await trigger(key, { dataset: { file_id: await trainingFile(key, 20) } })).body;
+    await call(key, 'DELETE', `/v1/triggers/${t.id}`);
+    const disabled = await endlessCall(`/v1/hooks/${t.id}`, { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` });
+    expect(disabled.status).toBe(404);
+    expect(disabled.pulled).toBeLessThan(READ_AHEAD_ALLOWANCE);
+  });
+
+  it('an unsigned, incomplete or stale call: 401 without reading the body', async () => {
+    const { key, owner } = await newKey();
+    const t = (await trigger(key, { dataset: { file_id: await trainingFile(key, 20) } })).body;
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [string, Record<string, string>][] = [
+      ['unsigned', { 'content-type': 'application/json' }],
+      ['no webhook-id', { 'webhook-timestamp': String(now), 'webhook-signature': 'v1,AAAA' }],
+      ['stale', { 'webhook-id': 'msg_1', 'webhook-timestamp': String(now - 3600), 'webhook-signature': 'v1,AAAA' }],
+    ];
+    for (const [name, headers] of cases) {
+      const res = await endlessCall(`/v1/hooks/${t.id}`, headers);
+      expect(res.status, name).toBe(401);
+      expect(res.body.error.type, name).toBe('authentication_error');
+      expect(res.pulled, name).toBeLessThan(READ_AHEAD_ALLOWANCE);
+    }
+    expect(await jobCount(owner)).toBe(0);
+  });
+
+  it('a body that goes quiet without ending still gets its answer (one that waited for it would hang)', async () => {
+    const body = meteredBody(undefined, 64 * 1024, 256 * 1024);
+    const res = await edge('/v1/hooks/trig_00000000000000000000000000', {
+      method: 'POST',
+      body: body.stream,
+      headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(404);
+    expect(body.pulled()).toBeLessThanOrEqual(256 * 1024);
+    body.end();
+  });
+
+  it('a signed call reads its body (the meter does count reads)', async () => {
+    const { key } = await newKey();
+    const t = (await trigger(key, { dataset: { file_id: await trainingFile(key, 20) } })).body;
+    // 8 MiB of body under a signature that cannot match: read in full, then refused.
+    const body = meteredBody(8 * MiB);
+    const res = await edge(`/v1/hooks/${t.id}`, {
+      method: 'POST',
+      body: body.stream,
+      headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(401);
+    expect(body.pulled()).toBe(8 * MiB);
   });
 });

@@ -21,6 +21,7 @@ import {
   type Fetch,
 } from './jobs-client.ts';
 import { fixture } from './fixtures.ts';
+import { meteredBody, MiB, READ_AHEAD_ALLOWANCE } from '../support/metered-body.ts';
 
 /** Jobs of earlier tests in this file must not be claimed by the next one. */
 async function drain(): Promise<void> {
@@ -45,6 +46,7 @@ async function queuedJob(key: string, body: object = {}, f: Fetch = edge): Promi
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => Math.floor(Date.now() / 1000);
 
 /** What a servable fine-tuned folder holds: the tiny-cls classifier's files (config, tokenizer, ONNX graph). */
 const SERVED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
@@ -82,8 +84,7 @@ describe('worker authentication', () => {
       body: payload,
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADERS.timestamp]: String(ts),
-        [SIGNATURE_HEADERS.signature]: elsewhere,
+        ...elsewhere,
       },
     });
     expect(replayed.status).toBe(401);
@@ -98,6 +99,117 @@ describe('worker authentication', () => {
       execution_provider: 'cpu',
     });
     expect(res.status).toBe(503);
+  });
+});
+
+describe('replays and uploads refused before they are read', () => {
+  /** The events a job shows its owner. */
+  const eventCount = async (key: string, jobId: string) =>
+    (await call(key, 'GET', `/v1/fine_tuning/jobs/${jobId}/events?limit=100`)).body.data.length;
+
+  it('a signed request is taken once: the same nonce again is refused (401) and changes nothing', async () => {
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const worker = new FakeWorker('w-replay');
+    const nonce = `nonce-${crypto.randomUUID()}`;
+    const claimBody = { worker_id: 'w-replay', execution_provider: 'cpu' };
+    const claimed = await worker.request('POST', WORKER_ROUTES.claim, claimBody, { nonce });
+    expect(claimed.status).toBe(200);
+    const lease = claimed.body.lease.id;
+    const replayedClaim = await worker.request('POST', WORKER_ROUTES.claim, claimBody, { nonce });
+    expect(replayedClaim.status).toBe(401);
+    expect(replayedClaim.body.error).toMatchObject({ type: 'authentication_error', param: SIGNATURE_HEADERS.nonce });
+    // An event without a name (not deduplicated by id): the replay must not record it twice.
+    const before = await eventCount(key, job.id);
+    const eventNonce = `nonce-${crypto.randomUUID()}`;
+    const event = { lease_id: lease, events: [{ type: 'message', level: 'info', message: 'once', created_at: 1 }] };
+    const events = WORKER_ROUTES.events(job.id);
+    expect((await worker.request('POST', events, event, { nonce: eventNonce })).status).toBe(204);
+    expect((await worker.request('POST', events, event, { nonce: eventNonce })).status).toBe(401);
+    expect(await eventCount(key, job.id)).toBe(before + 1);
+    // A retry is a new request with a new nonce: accepted (named events stay deduplicated by their name).
+    expect((await worker.request('POST', events, event)).status).toBe(204);
+    expect(await eventCount(key, job.id)).toBe(before + 2);
+    const row = await env.DB!.prepare('SELECT expires_at FROM request_nonces WHERE nonce = ?').bind(nonce).first();
+    expect(row).not.toBeNull();
+  });
+
+  it('an unsigned or forged 100 MB upload gets its 401 without the body being read', async () => {
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const route = WORKER_ROUTES.checkpointFile(job.id, 1, 'model.safetensors');
+    const huge = 100 * MiB;
+    for (const name of ['unsigned', 'forged']) {
+      const body = meteredBody(huge);
+      const forged =
+        name === 'forged' ? await signRequest('not-the-secret', 'PUT', route, new Uint8Array(0), now()) : {};
+      const res = await edge(route, {
+        method: 'PUT',
+        body: body.stream,
+        headers: { 'content-length': String(huge), ...forged },
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.status, name).toBe(401);
+      await res.arrayBuffer();
+      body.end();
+      expect(body.pulled(), name).toBeLessThan(READ_AHEAD_ALLOWANCE);
+    }
+  });
+
+  it('a signed upload without the live lease gets its 409 unread; one whose bytes are not the signed ones stores nothing', async () => {
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const worker = new FakeWorker('w-upload');
+    const lease = (await worker.claim())!.lease.id;
+    const route = WORKER_ROUTES.checkpointFile(job.id, 2, 'model.safetensors');
+    const huge = 100 * MiB;
+    const body = meteredBody(huge);
+    // Signed for a body whose digest it announces; the lease is not the live one.
+    const signed = await signRequest(WORKER_SECRET, 'PUT', route, new Uint8Array(0), now());
+    const res = await edge(route, {
+      method: 'PUT',
+      body: body.stream,
+      headers: { ...signed, 'content-length': String(huge), [SIGNATURE_HEADERS.lease]: 'lease-not-live' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(409);
+    body.end();
+    expect(body.pulled()).toBeLessThan(READ_AHEAD_ALLOWANCE);
+
+    // The live lease, a body that is not the one signed (same length): refused, and nothing is stored.
+    const signedFor = bytes('the signed bytes');
+    const sent = bytes('the forged bytes');
+    expect(sent.length).toBe(signedFor.length);
+    const swapped = await edge(route, {
+      method: 'PUT',
+      body: sent,
+      headers: {
+        ...(await signRequest(WORKER_SECRET, 'PUT', route, signedFor, now())),
+        'content-length': String(signedFor.length),
+        [SIGNATURE_HEADERS.lease]: lease,
+      },
+    });
+    expect(swapped.status).toBe(422);
+    expect(await env.FILES!.head(`checkpoints/${job.id}/2/model.safetensors`)).toBeNull();
+    expect((await worker.request('GET', route)).status).toBe(404);
+    // The same upload, honest: stored, and read back the same.
+    expect((await worker.putCheckpointFile(job.id, lease, 2, 'model.safetensors', signedFor)).status).toBe(204);
+    expect(new Uint8Array(await (await worker.requestRaw('GET', route)).arrayBuffer())).toEqual(signedFor);
+  });
+
+  it('streams a large upload to R2 (bigger than the request limit for JSON bodies)', async () => {
+    const { key } = await newKey();
+    const job = await queuedJob(key);
+    const worker = new FakeWorker('w-large');
+    const lease = (await worker.claim())!.lease.id;
+    const large = new Uint8Array(6 * MiB).map((_, i) => (i * 7919) & 0xff);
+    expect((await worker.putCheckpointFile(job.id, lease, 3, 'model.safetensors', large)).status).toBe(204);
+    const object = await env.FILES!.get(`checkpoints/${job.id}/3/model.safetensors`);
+    expect(object?.size).toBe(large.length);
+    // Compared by digest: a deep equality of 6M elements takes the test runner half a minute.
+    const digest = async (data: ArrayBuffer | Uint8Array) =>
+      new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    expect(await digest(await object!.arrayBuffer())).toEqual(await digest(large));
   });
 });
 

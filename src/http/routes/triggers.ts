@@ -73,14 +73,16 @@ const hookRoute = createRoute({
   description:
     'Signed with the trigger secret: Standard Webhooks headers webhook-id, webhook-timestamp (within 5 minutes) and ' +
     'webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body" keyed by the base64-decoded part of whsec_...); or ' +
-    "GitHub's X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body keyed by the whole secret string> with X-GitHub-Delivery. " +
+    "GitHub's X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body keyed by the whole secret string> (GitHub signs no " +
+    'timestamp and not X-GitHub-Delivery: a body signed before is refused as a replay, whatever its delivery id). ' +
+    'The trigger is looked up and the signature headers checked before the body is read. ' +
     "The body is the caller's event (any bytes); the dataset is read from the trigger's location.",
   request: { params: TriggerIdParam },
   responses: {
     202: json(HookResponseSchema, 'A job was created and queued.'),
     401: json(ErrorSchema, 'Unsigned, badly signed, or stale.'),
     404: json(ErrorSchema, 'No such trigger, or it is disabled.'),
-    409: json(ErrorSchema, 'A replay: this call id was received before.'),
+    409: json(ErrorSchema, 'A replay: this webhook-id, or this GitHub-signed body, was received before.'),
     413: json(ErrorSchema, 'The dataset is larger than EDGECLASS_MAX_FILE_BYTES.'),
     422: json(ErrorSchema, 'The dataset at the location is invalid or unreachable.'),
     501: json(ErrorSchema, 'Fine-tuning is edge-only.'),
@@ -111,12 +113,12 @@ export function registerTriggerRoutes(app: App): void {
 
   app.openapi(hookRoute, async (c) => {
     const jobs = jobsContext(c);
-    const body = new Uint8Array(await c.req.arrayBuffer());
+    // The body is read only once the trigger exists and the call's signature headers pass (callTrigger).
     const result = await callTrigger(
       jobs,
       c.req.valid('param').trigger_id,
       { get: (name) => c.req.header(name) ?? null },
-      body,
+      async () => new Uint8Array(await c.req.arrayBuffer()),
     );
     return c.json(
       {

@@ -15,6 +15,7 @@ import {
   releaseJob,
 } from '../../jobs/leases.ts';
 import { FILE_NAME_HEADER, SIGNATURE_HEADERS } from '../../jobs/protocol.ts';
+import type { IncomingBytes } from '../../jobs/uploads.ts';
 import { isValidModelFilePath, isValidModelId } from '../../store/model-store.ts';
 import type { App } from '../app.ts';
 import { requireWorkerSignature } from '../auth.ts';
@@ -47,7 +48,9 @@ const bytes = (description: string) => ({
 });
 const error = (description: string) => json(ErrorSchema, description);
 const errors = {
-  401: error('Unsigned, forged or stale (x-edgeclass-timestamp more than 5 minutes off).'),
+  401: error(
+    'Unsigned, forged, replayed (a nonce used before) or stale (x-edgeclass-timestamp more than 5 minutes off).',
+  ),
   404: error('No such job or file.'),
   409: error('The lease id is not the live lease: stop working on the job.'),
   422: error('Invalid input.'),
@@ -203,6 +206,22 @@ function objectResponse(object: R2ObjectBody, headers: Record<string, string> = 
   });
 }
 
+/**
+ * An upload's body, unread: the core streams it to R2 once the lease is checked. Its length must be declared (the
+ * app's body limit has already refused one over EDGECLASS_MAX_ARTIFACT_BYTES by its content-length); its digest was
+ * authenticated with the signature (requireWorkerSignature).
+ */
+function incomingBytes(request: Request): IncomingBytes {
+  const length = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new RequestError('invalid_request', 'an upload needs a content-length header', 'content-length');
+  return {
+    stream: request.body ?? new Response(new Uint8Array(0)).body!,
+    length,
+    sha256: request.headers.get(SIGNATURE_HEADERS.contentSha256) ?? '',
+  };
+}
+
 const FORMAT_TYPES: Record<string, string> = {
   jsonl: 'application/jsonl',
   csv: 'text/csv',
@@ -215,7 +234,7 @@ export function registerWorkerRoutes(app: App): void {
     in: 'header',
     name: SIGNATURE_HEADERS.signature,
     description:
-      'v1=<hex HMAC-SHA256(EDGECLASS_WORKER_SECRET, "<timestamp>.<METHOD>.<path?query>.<hex sha256(body)>")> with x-edgeclass-timestamp',
+      'v2=<hex HMAC-SHA256(EDGECLASS_WORKER_SECRET, "<timestamp>.<nonce>.<METHOD>.<path?query>.<hex sha256(body)>")> with x-edgeclass-timestamp, x-edgeclass-nonce (new for each request, refused when reused) and x-edgeclass-content-sha256',
   });
 
   app.openapi(claimRoute, async (c) => {
@@ -234,15 +253,8 @@ export function registerWorkerRoutes(app: App): void {
 
   app.openapi(wildcard(app, putCheckpointFileRoute), async (c) => {
     const { job_id, step, file } = c.req.valid('param');
-    const data = new Uint8Array(await c.req.arrayBuffer());
-    await putCheckpointFile(
-      c.get('auth').jobs,
-      job_id,
-      step,
-      file,
-      c.req.header(SIGNATURE_HEADERS.lease) ?? null,
-      data,
-    );
+    const lease = c.req.header(SIGNATURE_HEADERS.lease) ?? null;
+    await putCheckpointFile(c.get('auth').jobs, job_id, step, file, lease, incomingBytes(c.req.raw));
     return c.body(null, 204);
   });
 
@@ -284,8 +296,8 @@ export function registerWorkerRoutes(app: App): void {
 
   app.openapi(wildcard(app, putResultFileRoute), async (c) => {
     const { job_id, file } = c.req.valid('param');
-    const data = new Uint8Array(await c.req.arrayBuffer());
-    await putResultFile(c.get('auth').jobs, job_id, file, c.req.header(SIGNATURE_HEADERS.lease) ?? null, data);
+    const lease = c.req.header(SIGNATURE_HEADERS.lease) ?? null;
+    await putResultFile(c.get('auth').jobs, job_id, file, lease, incomingBytes(c.req.raw));
     return c.body(null, 204);
   });
 

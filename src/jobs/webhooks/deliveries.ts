@@ -10,6 +10,7 @@ import { seconds, type JobsContext } from '../context.ts';
 import type { EndpointRow } from './endpoints.ts';
 import { activeSecrets } from './endpoints.ts';
 import { signWebhook } from './standard.ts';
+import { refusedTarget } from './resolve.ts';
 import { privateHostReason } from './targets.ts';
 
 export type WebhookEventType =
@@ -167,6 +168,13 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
   let status: number | null = null;
   let error: string | null = null;
   try {
+    // Every address the name has now (where names can be resolved): a refusal ends the delivery; a resolver that
+    // cannot answer counts as a failed attempt, retried on the schedule.
+    const resolvedRefusal = await refusedTarget(ctx, new URL(endpoint.url));
+    if (resolvedRefusal) {
+      await finish(ctx, row, 'failed', null, `the endpoint's host is refused: ${resolvedRefusal}`);
+      return;
+    }
     const res = await fetch(endpoint.url, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'edgeclass-webhooks/1' },

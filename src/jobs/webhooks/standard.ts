@@ -56,21 +56,41 @@ export async function signWebhook(
 
 export type VerifyFailure = 'missing_headers' | 'bad_timestamp' | 'stale' | 'bad_signature';
 
+export interface WebhookHeaderValues {
+  id: string | null;
+  timestamp: string | null;
+  signature: string | null;
+}
+
+/**
+ * What can be checked of Standard Webhooks headers without the body: all three present, the timestamp within
+ * `toleranceSeconds` of `now`. Null when they pass, else why not.
+ */
+export function checkWebhookHeaders(
+  headers: WebhookHeaderValues,
+  toleranceSeconds: number,
+  now = Math.floor(Date.now() / 1000),
+): VerifyFailure | null {
+  if (!headers.id || !headers.timestamp || !headers.signature) return 'missing_headers';
+  if (!/^\d{1,12}$/.test(headers.timestamp)) return 'bad_timestamp';
+  if (Math.abs(now - Number(headers.timestamp)) > toleranceSeconds) return 'stale';
+  return null;
+}
+
 /**
  * Checks Standard Webhooks headers against a secret: the timestamp within `toleranceSeconds` of `now` and one of
  * the `v1,` signatures equal to ours. Null when valid, else why not.
  */
 export async function verifyWebhook(
   secret: string,
-  headers: { id: string | null; timestamp: string | null; signature: string | null },
+  headers: WebhookHeaderValues,
   body: string | Uint8Array,
   toleranceSeconds: number,
   now = Math.floor(Date.now() / 1000),
 ): Promise<VerifyFailure | null> {
-  if (!headers.id || !headers.timestamp || !headers.signature) return 'missing_headers';
-  if (!/^\d{1,12}$/.test(headers.timestamp)) return 'bad_timestamp';
+  const failure = checkWebhookHeaders(headers, toleranceSeconds, now);
+  if (failure || !headers.id || !headers.signature) return failure ?? 'missing_headers';
   const timestamp = Number(headers.timestamp);
-  if (Math.abs(now - timestamp) > toleranceSeconds) return 'stale';
   const expected = await signatureFor(secret, headers.id, timestamp, body);
   const candidates = headers.signature.split(' ').filter((s) => s.startsWith('v1,'));
   let ok = false;

@@ -1,9 +1,9 @@
 // Which URLs the service may call (webhook endpoints, dataset URLs of triggers): http(s) only, no credentials,
 // and -- unless configuration allows it -- no host that names this machine or a private network: loopback,
 // private (RFC 1918, unique local), link-local, CGNAT, unspecified, multicast and reserved ranges, as IPv4 or IPv6
-// literals (IPv4-mapped, NAT64 and 6to4 forms included), and localhost names. WHATWG URL parsing has already
-// turned 2130706433, 0x7f.1 and 0177.0.0.1 into 127.0.0.1. Host names that resolve to private addresses cannot be
-// seen from a Worker (no DNS API); Cloudflare's network does not route Workers' fetches to private ranges.
+// literals (IPv4-mapped and -translated, NAT64, 6to4 and Teredo forms included), and localhost names. WHATWG URL
+// parsing has already turned 2130706433, 0x7f.1 and 0177.0.0.1 into 127.0.0.1. Host names that resolve to private
+// addresses (127.0.0.1.nip.io) are checked where they are called, by resolving them (./resolve.ts).
 import { RequestError } from '../../core/errors.ts';
 import { howToSet } from '../../core/settings.ts';
 
@@ -75,9 +75,19 @@ export function isBlockedIpv6(g: number[]): boolean {
   if (zeros(8)) return true; // ::
   if (zeros(7) && g[7] === 1) return true; // ::1
   if (zeros(5) && g[5] === 0xffff) return isBlockedIpv4(v4(g[6], g[7])); // ::ffff:a.b.c.d (IPv4-mapped)
+  // ::ffff:0:a.b.c.d (::ffff:0:0/96, SIIT's IPv4-translated form): [::ffff:0:7f00:1] is 127.0.0.1 to a translator.
+  if (zeros(4) && g[4] === 0xffff && g[5] === 0) return isBlockedIpv4(v4(g[6], g[7]));
   if (zeros(6)) return true; // ::a.b.c.d (deprecated IPv4-compatible)
-  if (g[0] === 0x64 && g[1] === 0xff9b) return isBlockedIpv4(v4(g[6], g[7])); // NAT64
+  if (zeros(4)) return true; // the rest of ::/64 (reserved; no global address lives there)
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0)
+    return isBlockedIpv4(v4(g[6], g[7])); // 64:ff9b::/96 NAT64 (well-known prefix): the embedded IPv4 decides
+  if (g[0] === 0x64 && g[1] === 0xff9b) return true; // 64:ff9b:1::/48 local-use NAT64, and the rest of 64:ff9b::/32
   if (g[0] === 0x2002) return isBlockedIpv4(v4(g[1], g[2])); // 6to4
+  // 2001::/23 IETF protocol assignments: Teredo (2001::/32, tunnels to an obfuscated IPv4 that may be private),
+  // benchmarking (2001:2::/48), ORCHID (2001:10::/28, 2001:20::/28): nothing a webhook receiver lives on.
+  if (g[0] === 0x2001 && g[1] < 0x200) return true;
+  if (g[0] === 0x3fff && g[1] < 0x1000) return true; // 3fff::/20 documentation
+  if (g[0] === 0x5f00) return true; // 5f00::/16 SRv6 SIDs
   if ((g[0] & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
   if ((g[0] & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
   if ((g[0] & 0xffc0) === 0xfec0) return true; // fec0::/10 site-local (deprecated)
@@ -99,16 +109,28 @@ function isLocalName(host: string): boolean {
   );
 }
 
+/** Whether `host` (a URL's hostname) is an address rather than a name. */
+export function isIpLiteral(host: string): boolean {
+  return (host.startsWith('[') && host.endsWith(']')) || parseIpv4(host) !== null;
+}
+
+/** Why an address (as a resolver gives it: dotted IPv4 or IPv6 text, no brackets) is refused, or null. */
+export function privateAddressReason(address: string): string | null {
+  const v4 = parseIpv4(address);
+  if (v4) return isBlockedIpv4(v4) ? 'it is a loopback, private, link-local or reserved IPv4 address' : null;
+  const groups = parseIpv6(address);
+  if (!groups) return 'it is not a valid IP address';
+  return isBlockedIpv6(groups) ? 'it is a loopback, private, link-local or reserved IPv6 address' : null;
+}
+
 /** Why `host` (a URL's hostname) is refused, or null when it may be called. */
 export function privateHostReason(host: string): string | null {
   const h = host.toLowerCase();
   if (h.startsWith('[') && h.endsWith(']')) {
-    const groups = parseIpv6(h.slice(1, -1));
-    if (!groups) return 'it is not a valid IPv6 address';
-    return isBlockedIpv6(groups) ? 'it is a loopback, private, link-local or reserved IPv6 address' : null;
+    const reason = privateAddressReason(h.slice(1, -1));
+    return reason === 'it is not a valid IP address' ? 'it is not a valid IPv6 address' : reason;
   }
-  const v4 = parseIpv4(h);
-  if (v4) return isBlockedIpv4(v4) ? 'it is a loopback, private, link-local or reserved IPv4 address' : null;
+  if (parseIpv4(h)) return privateAddressReason(h);
   if (isLocalName(h)) return 'it names this machine or a local network';
   return null;
 }
