@@ -5,7 +5,7 @@
 import { LoadOnce } from './load-once.ts';
 import { parseGpt2Config } from '../nn/gpt2-config.ts';
 import { createGpt2CausalLm, type CausalLm } from './classify/llm-local.ts';
-import { inferenceError, RequestError } from './errors.ts';
+import { inferenceError, isLastingLoadFailure, RequestError } from './errors.ts';
 import { CAUSAL_LM_TYPES, type ModelRegistry } from './model-registry.ts';
 import type { ModelStore } from '../store/model-store.ts';
 
@@ -35,9 +35,14 @@ export async function causalLmType(store: ModelStore, id: string): Promise<strin
 }
 
 export class CausalLmRegistry {
-  private readonly cache = new LoadOnce<CausalLm>((id) => this.load(id));
+  private readonly cache: LoadOnce<CausalLm>;
 
-  constructor(private readonly models: ModelRegistry) {}
+  constructor(private readonly models: ModelRegistry) {
+    this.cache = new LoadOnce((id) => this.load(id), {
+      remember: isLastingLoadFailure,
+      fingerprint: (id) => models.fingerprint(id),
+    });
+  }
 
   causalType(id: string): Promise<string | null> {
     return causalLmType(this.models.store, id);

@@ -4,12 +4,12 @@
 import { LoadOnce } from './load-once.ts';
 import type { InferenceRuntime, InferenceSession } from '../inference/runtime.ts';
 import type { FeedSpec, RowRunner } from '../inference/rows.ts';
-import { isValidModelId, type ModelStore } from '../store/model-store.ts';
-import { inferenceError, RequestError } from './errors.ts';
+import { fingerprintOf, isValidModelId, type ModelStore } from '../store/model-store.ts';
+import { inferenceError, isLastingLoadFailure, RequestError } from './errors.ts';
 import { parseServingConfig, positionLimit, type ServingConfig } from './model-config.ts';
 import { poolingFromSentenceTransformers, type Pooling } from './pooling.ts';
 import type { Telemetry } from './telemetry.ts';
-import type { LoadedTokenizer, TokenizerRegistry } from './tokenizers.ts';
+import { TOKENIZER_FILES, type LoadedTokenizer, type TokenizerRegistry } from './tokenizers.ts';
 
 export const ONNX_FILE = 'onnx/model.onnx';
 
@@ -69,10 +69,22 @@ export interface ModelRegistryOptions {
 }
 
 export class ModelRegistry {
-  private readonly cache = new LoadOnce<LoadedModel>((id) => this.load(id));
+  private readonly cache: LoadOnce<LoadedModel>;
   private runtime: Promise<InferenceRuntime> | null = null;
 
-  constructor(private readonly options: ModelRegistryOptions) {}
+  constructor(private readonly options: ModelRegistryOptions) {
+    this.cache = new LoadOnce((id) => this.load(id), {
+      remember: isLastingLoadFailure,
+      fingerprint: (id) => this.fingerprint(id),
+    });
+  }
+
+  /** The files a model load reads (what serving needs): a failed load is remembered until one of them changes. */
+  fingerprint(id: string): Promise<string> {
+    if (!isValidModelId(id)) return Promise.resolve('');
+    const files = ['config.json', 'modules.json', ...TOKENIZER_FILES, ...ONNX_FILES[this.options.dtype ?? 'fp32']];
+    return fingerprintOf(this.options.store, id, files);
+  }
 
   get store(): ModelStore {
     return this.options.store;

@@ -18,8 +18,9 @@ export class FsModelStore implements ModelStore {
 
   constructor(dir: string) {
     this.dir = path.resolve(dir);
+    // Said to clients in errors: the server's own paths are not named (the CLI names the directory itself).
     this.howToProvide =
-      `run \`edgeclass models pull <id>\`, or put the model folder in ${this.dir}, ` +
+      'run `edgeclass models pull <id>` on the server, or put the model folder in its models directory, ' +
       'or set EDGECLASS_MODELS_DIR to a directory that holds it (e.g. ../shared/models on our machines)';
   }
 
@@ -37,6 +38,16 @@ export class FsModelStore implements ModelStore {
   async readText(modelId: string, file: string): Promise<string | null> {
     const bytes = await this.readBytes(modelId, file);
     return bytes === null ? null : new TextDecoder('utf-8').decode(bytes);
+  }
+
+  async fingerprint(modelId: string, files: readonly string[]): Promise<string> {
+    const parts = await Promise.all(
+      files.map(async (file) => {
+        const info = await stat(this.pathOf(modelId, file)).catch(() => null);
+        return info ? `${info.size}:${info.mtimeMs}:${info.ino}` : '-';
+      }),
+    );
+    return parts.join(',');
   }
 
   async list(): Promise<ModelInfo[]> {

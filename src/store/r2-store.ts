@@ -24,6 +24,12 @@ export class R2ModelStore implements ModelStore {
     return object === null ? null : object.text();
   }
 
+  async fingerprint(modelId: string, files: readonly string[]): Promise<string> {
+    assertSafeModelPath(modelId);
+    const heads = await Promise.all(files.map((file) => this.bucket.head(`${modelId}/${file}`)));
+    return heads.map((head) => (head ? `${head.size}:${head.etag}` : '-')).join(',');
+  }
+
   async list(): Promise<ModelInfo[]> {
     const { prefixes: topLevel } = await this.listAll({ delimiter: '/' });
     const models: ModelInfo[] = [];
