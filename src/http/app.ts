@@ -55,7 +55,12 @@ export function createApp(resolveDeps: (c: Context) => AppDeps, options: AppOpti
     const maxSize = bodyLimitOf(c);
     return bodyLimit({
       maxSize,
-      onError: (c) => errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`),
+      onError: (c) => {
+        // The rest of the body is never read, so the connection cannot carry another request: saying so keeps
+        // clients from reusing it (their next request would fail with "other side closed").
+        c.header('Connection', 'close');
+        return errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`);
+      },
     })(c, next);
   });
   app.use('*', guardFineTunedModels);
