@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabelEmbeddingCache } from '../src/core/classify/label-cache.ts';
 import { LoadOnce } from '../src/core/load-once.ts';
 import { createNodeApp } from '../src/runtime/node.ts';
 import { FsModelStore } from '../src/store/fs-store.ts';
@@ -199,5 +200,22 @@ describe('refused model loads are remembered until a file changes', () => {
     await expect(once.get('a')).rejects.toThrow('refused');
     await expect(once.get('d')).rejects.toThrow('refused');
     expect(loads).toBe(5);
+  });
+});
+
+describe('the label embedding cache is bounded in bytes', () => {
+  it('evicts the least recently used entries once keys and vectors pass the byte budget', () => {
+    const vector = new Float32Array(384); // [hidden]: 1,536 bytes
+    const longKey = (i: number) => LabelEmbeddingCache.key('m', 'mean', `${i}`.padEnd(10_000, 'x'));
+    const perEntry = LabelEmbeddingCache.cost(longKey(0), vector);
+    const cache = new LabelEmbeddingCache(8192, perEntry * 10);
+    for (let i = 0; i < 100; i++) cache.set(longKey(i), vector);
+    expect(cache.size).toBe(10);
+    expect(cache.bytes).toBeLessThanOrEqual(perEntry * 10);
+    expect(cache.get(longKey(99))).toBe(vector);
+    expect(cache.get(longKey(0))).toBeUndefined();
+    // An entry larger than the whole budget is not kept (it would evict everything else).
+    cache.set(LabelEmbeddingCache.key('m', 'mean', 'y'.repeat(perEntry * 10)), vector);
+    expect(cache.size).toBe(10);
   });
 });
