@@ -72,14 +72,18 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       path: '/v1/tokenize',
       body: tokenize({ max_length: 3, return_overflowing_tokens: true }, Array(5).fill(text100k)),
       status: 422,
-      params: ['max_length', 'return_overflowing_tokens'],
+      // max_length: refused by the tokenizer before the windows are built (the answer-size check after names
+      // return_overflowing_tokens).
+      params: ['max_length'],
     },
     {
       name: 'windows overlapping by all but one token (stride = max_length - specials - 1)',
       path: '/v1/tokenize',
       body: tokenize({ max_length: 512, stride: 509, return_overflowing_tokens: true }, text100k),
       status: 422,
-      params: ['max_length', 'return_overflowing_tokens'],
+      // max_length: refused by the tokenizer before the windows are built (the answer-size check after names
+      // return_overflowing_tokens).
+      params: ['max_length'],
     },
     {
       name: "a pair's windows crossed with its text's (quadratic)",
@@ -89,7 +93,9 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
         text100k,
       ]),
       status: 422,
-      params: ['max_length', 'return_overflowing_tokens'],
+      // max_length: refused by the tokenizer before the windows are built (the answer-size check after names
+      // return_overflowing_tokens).
+      params: ['max_length'],
     },
     {
       name: "a pair's windows, each side under the row limit, crossed past it",
@@ -324,11 +330,13 @@ interface Fuzz {
 
 function fuzzString(f: Fuzz): string {
   const roll = f.random();
+  // Long: one past the text limit (100,000 characters: refused before any work), or a few thousand characters.
+  // Texts of the full limit are the named cases' (tokenizing them hundreds of times only makes the suite slow).
   if (roll < 0.04)
     return f
       .pick(UNICODE_PIECES)
-      .repeat(1 + f.int(50_000))
-      .slice(0, 100_001);
+      .repeat(100_001)
+      .slice(0, f.pick([1000, 5000, 100_001]));
   if (roll < 0.08) return '';
   const parts: string[] = [];
   const n = 1 + f.int(roll < 0.5 ? 8 : 200);
@@ -433,4 +441,35 @@ export function fuzzedBodies(seed: number, count: number): FuzzedBody[] {
     if (roll < 0.04) return { path, body: body.replace(/:(-?\d+)/, ':1e999') };
     return { path, body };
   });
+}
+
+export interface Answer {
+  status: number;
+  json: unknown;
+  text: string;
+  ms: number;
+}
+
+/**
+ * Sends a body; an answer slower than `withinMs` is asked for once more: on a loaded 2-core machine a
+ * trivial request can stall for seconds (seen: `{}` answered 422 in 2.5 s at load 18), which says nothing about the
+ * service. A body whose work takes that long is slow both times, and the second time is what is judged.
+ */
+export async function sendJudged(send: () => Promise<Answer>, withinMs: number): Promise<Answer & { again: boolean }> {
+  const first = await send();
+  if (first.ms < withinMs) return { ...first, again: false };
+  return { ...(await send()), again: true };
+}
+
+/** Runs `work` over `items`, `concurrency` at a time, in order of start. */
+export async function eachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(lanes);
 }
