@@ -8,7 +8,7 @@ import { createCausalLm, type CausalLm } from './classify/llm-local.ts';
 import { isCausalLmConfig, parseCausalLmConfig } from './causal-lm-config.ts';
 import { chatPrompter } from './chat-template.ts';
 import { chooseDtype, type ModelDtype } from './dtypes.ts';
-import { inferenceError, RequestError } from './errors.ts';
+import { inferenceError, isLastingLoadFailure, RequestError } from './errors.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import type { ModelStore } from '../store/model-store.ts';
 import { unsatisfiableInputs } from '../inference/hf-inputs.ts';
@@ -36,12 +36,23 @@ export async function causalLmType(store: ModelStore, id: string): Promise<strin
 
 export class CausalLmRegistry {
   /** Keyed by id and dtype: `id\u0000dtype\u0000strict|lenient`. */
-  private readonly cache = new LoadOnce<CausalLm>((key) => {
-    const [id, dtype, strict] = key.split('\u0000');
-    return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
-  });
+  private readonly cache: LoadOnce<CausalLm>;
 
-  constructor(private readonly models: ModelRegistry) {}
+  constructor(private readonly models: ModelRegistry) {
+    this.cache = new LoadOnce(
+      (key) => {
+        const [id, dtype, strict] = key.split('\u0000');
+        return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
+      },
+      {
+        remember: isLastingLoadFailure,
+        fingerprint: (key) => {
+          const [id, dtype] = key.split('\u0000');
+          return models.fingerprint(id, dtype as ModelDtype);
+        },
+      },
+    );
+  }
 
   causalType(id: string): Promise<string | null> {
     return causalLmType(this.models.store, id);

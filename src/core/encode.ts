@@ -10,7 +10,14 @@ import { secondsSince } from './telemetry.ts';
 function options(model: LoadedModel, strategy: 'longest_first' | 'only_first'): EncodeOptions {
   return {
     addSpecialTokens: true,
-    truncation: { maxLength: model.maxLength, strategy, stride: 0, side: model.tokenizer.settings.truncationSide },
+    // overflow false: inference reads the kept tokens only, so the cut ones are not built into windows.
+    truncation: {
+      maxLength: model.maxLength,
+      strategy,
+      stride: 0,
+      side: model.tokenizer.settings.truncationSide,
+      overflow: false,
+    },
     padding: null,
   };
 }

@@ -43,3 +43,11 @@ export function inferenceError(modelId: string, doing: string, err: unknown): In
   const reason = err instanceof Error ? err.message : String(err);
   return new InferenceError(`inference failed: ${doing} model '${modelId}': ${reason}`, modelId);
 }
+
+/**
+ * Whether a failed model load is worth remembering (src/core/load-once.ts): the model is missing, refused, or its
+ * graph does not load, which the same files will do again. Anything else (a store that did not answer) is retried.
+ */
+export function isLastingLoadFailure(err: unknown): boolean {
+  return err instanceof RequestError || err instanceof InferenceError;
+}

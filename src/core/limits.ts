@@ -12,6 +12,21 @@ export interface Limits {
   maxLabels: number;
   /** Most (text, label) pairs one classify request may run, inputs x labels, for the nli strategy (422 above it). */
   maxPairs: number;
+  /**
+   * Largest sequence length a request may name: max_length, stride, pad_to_multiple_of, and the length padding
+   * 'max_length' pads to (a tokenizer's model_max_length included) (422 above it).
+   */
+  maxSequenceLength: number;
+  /** Most encoding rows one tokenize request answers, overflow windows included (422 above it). */
+  maxOutputRows: number;
+  /** Most tokens one tokenize request answers over all rows, padding included; also ids one detokenize reads. */
+  maxOutputTokens: number;
+  /** Longest hypothesis_template, in characters (422 above it). */
+  maxTemplateChars: number;
+  /** Most characters of label sentences one classify request makes: the template filled with each label, summed. */
+  maxHypothesisChars: number;
+  /** Memory the label embedding cache may hold (keys and vectors), in bytes, per process or isolate. */
+  labelCacheBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -20,6 +35,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxTextChars: 100_000,
   maxLabels: 64,
   maxPairs: 2048,
+  maxSequenceLength: 16_384,
+  maxOutputRows: 8192,
+  maxOutputTokens: 1_048_576,
+  maxTemplateChars: 1000,
+  maxHypothesisChars: 100_000,
+  labelCacheBytes: 64 * 1024 * 1024,
 };
 
 const ENV_NAMES: Record<keyof Limits, string> = {
@@ -28,7 +49,16 @@ const ENV_NAMES: Record<keyof Limits, string> = {
   maxTextChars: 'EDGECLASS_MAX_TEXT_CHARS',
   maxLabels: 'EDGECLASS_MAX_LABELS',
   maxPairs: 'EDGECLASS_MAX_PAIRS',
+  maxSequenceLength: 'EDGECLASS_MAX_SEQUENCE_LENGTH',
+  maxOutputRows: 'EDGECLASS_MAX_OUTPUT_ROWS',
+  maxOutputTokens: 'EDGECLASS_MAX_OUTPUT_TOKENS',
+  maxTemplateChars: 'EDGECLASS_MAX_TEMPLATE_CHARS',
+  maxHypothesisChars: 'EDGECLASS_MAX_HYPOTHESIS_CHARS',
+  labelCacheBytes: 'EDGECLASS_LABEL_CACHE_BYTES',
 };
+
+/** The environment variable that sets each limit (the README's Limits table lists them). */
+export const LIMIT_ENV_NAMES: Readonly<Record<keyof Limits, string>> = ENV_NAMES;
 
 export function limitsFromEnv(env: Record<string, unknown>): Limits {
   return readPositiveInts(env, DEFAULT_LIMITS, ENV_NAMES);

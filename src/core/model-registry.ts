@@ -9,18 +9,19 @@ import { isCausalLmConfig } from './causal-lm-config.ts';
 import {
   chooseDtype,
   DEFAULT_DTYPE_SETTING,
+  DTYPES,
   dtypeFile,
   dtypesIn,
   type DtypeSetting,
   type ModelDtype,
   parseDtypeSetting,
 } from './dtypes.ts';
-import { isValidModelId, type ModelStore } from '../store/model-store.ts';
-import { inferenceError, RequestError } from './errors.ts';
+import { fingerprintOf, isValidModelId, type ModelStore } from '../store/model-store.ts';
+import { inferenceError, isLastingLoadFailure, RequestError } from './errors.ts';
 import { parseServingConfig, positionLimit, type ServingConfig } from './model-config.ts';
 import { poolingFromSentenceTransformers, type Pooling } from './pooling.ts';
 import type { Telemetry } from './telemetry.ts';
-import type { LoadedTokenizer, TokenizerRegistry } from './tokenizers.ts';
+import { TOKENIZER_FILES, type LoadedTokenizer, type TokenizerRegistry } from './tokenizers.ts';
 
 export const ONNX_FILE = 'onnx/model.onnx';
 export type { ModelDtype } from './dtypes.ts';
@@ -73,11 +74,8 @@ export interface ModelRegistryOptions {
 }
 
 export class ModelRegistry {
-  /** Keyed by id and dtype: `id\u0000dtype`. */
-  private readonly cache = new LoadOnce<LoadedModel>((key) => {
-    const [id, dtype, strict] = key.split('\u0000');
-    return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
-  });
+  /** Keyed by id and dtype: `id\u0000dtype\u0000strict|lenient`. */
+  private readonly cache: LoadOnce<LoadedModel>;
   private runtime: Promise<InferenceRuntime> | null = null;
   private created: InferenceRuntime | null = null;
   readonly dtypes: DtypeSetting;
@@ -85,6 +83,30 @@ export class ModelRegistry {
   constructor(private readonly options: ModelRegistryOptions) {
     const d = options.dtype;
     this.dtypes = d === undefined ? DEFAULT_DTYPE_SETTING : typeof d === 'string' ? parseDtypeSetting(d) : d;
+    this.cache = new LoadOnce(
+      (key) => {
+        const [id, dtype, strict] = key.split('\u0000');
+        return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
+      },
+      {
+        remember: isLastingLoadFailure,
+        fingerprint: (key) => {
+          const [id, dtype] = key.split('\u0000');
+          return this.fingerprint(id, dtype as ModelDtype);
+        },
+      },
+    );
+  }
+
+  /**
+   * The files a model load reads (what serving needs: the dtype's graph, or every variant's when none is named):
+   * a failed load is remembered until one of them changes.
+   */
+  fingerprint(id: string, dtype?: ModelDtype): Promise<string> {
+    if (!isValidModelId(id)) return Promise.resolve('');
+    const graphs = dtype ? [dtypeFile(dtype)] : DTYPES.map(dtypeFile);
+    const files = ['config.json', 'modules.json', ...TOKENIZER_FILES, ...graphs];
+    return fingerprintOf(this.options.store, id, files);
   }
 
   get store(): ModelStore {

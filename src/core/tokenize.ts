@@ -11,7 +11,18 @@ import {
   type TruncationStrategy,
 } from '../tokenizer/index.ts';
 import { RequestError } from './errors.ts';
+import type { Limits } from './limits.ts';
 import type { LoadedTokenizer } from './tokenizers.ts';
+
+/** The limits a tokenize request is held to (src/core/limits.ts). */
+export type TokenizeLimits = Pick<Limits, 'maxSequenceLength' | 'maxOutputRows' | 'maxOutputTokens'>;
+
+/** No bounds: for callers inside the service (tests, benchmarks) whose inputs are not a stranger's. */
+export const UNBOUNDED: TokenizeLimits = {
+  maxSequenceLength: Number.POSITIVE_INFINITY,
+  maxOutputRows: Number.POSITIVE_INFINITY,
+  maxOutputTokens: Number.POSITIVE_INFINITY,
+};
 
 /** One text, or a [text, text_pair] pair. */
 export type TokenizeInput = string | [string] | [string, string];
@@ -83,8 +94,13 @@ export function resolveInputs(inputs: TokenizeInput | TokenizeInput[]): Resolved
 }
 
 /** Hugging Face's rules for turning truncation/padding kwargs into the Rust tokenizer's parameters. */
-export function encodeOptionsFor(loaded: LoadedTokenizer, options: TokenizeOptions): EncodeOptions {
+export function encodeOptionsFor(
+  loaded: LoadedTokenizer,
+  options: TokenizeOptions,
+  limits: TokenizeLimits = UNBOUNDED,
+): EncodeOptions {
   const s = loaded.settings;
+  checkSequenceLengths(options, limits);
   const maxLength = options.max_length ?? null;
   const padding = normalizePadding(options.padding);
   let truncation = normalizeTruncation(options.truncation);
@@ -100,6 +116,8 @@ export function encodeOptionsFor(loaded: LoadedTokenizer, options: TokenizeOptio
         strategy: truncation,
         stride: options.stride ?? 0,
         side: options.truncation_side ?? s.truncationSide,
+        // Windows nobody asked for are not built; those asked for are bounded per request (tokenize below).
+        overflow: options.return_overflowing_tokens ?? false,
       };
     }
   }
@@ -122,6 +140,14 @@ export function encodeOptionsFor(loaded: LoadedTokenizer, options: TokenizeOptio
           "padding 'max_length' needs max_length: this model sets no model_max_length",
           'max_length',
         );
+      if (target > limits.maxSequenceLength) {
+        const why = maxLength === null ? `the model's model_max_length (${target})` : `max_length (${target})`;
+        throw new RequestError(
+          'invalid_request',
+          `padding 'max_length' would pad every row to ${why}; the limit is ${limits.maxSequenceLength}: give a smaller max_length`,
+          'max_length',
+        );
+      }
       length = target;
     }
     paddingParams = {
@@ -134,6 +160,20 @@ export function encodeOptionsFor(loaded: LoadedTokenizer, options: TokenizeOptio
     };
   }
   return { addSpecialTokens: options.add_special_tokens ?? true, truncation: truncationParams, padding: paddingParams };
+}
+
+/** max_length, stride and pad_to_multiple_of each at most the configured sequence length. */
+function checkSequenceLengths(options: TokenizeOptions, limits: TokenizeLimits): void {
+  for (const param of ['max_length', 'stride', 'pad_to_multiple_of'] as const) {
+    const value = options[param];
+    if (typeof value === 'number' && value > limits.maxSequenceLength) {
+      throw new RequestError(
+        'invalid_request',
+        `${param} is ${value}; the limit is ${limits.maxSequenceLength} (EDGECLASS_MAX_SEQUENCE_LENGTH)`,
+        param,
+      );
+    }
+  }
 }
 
 function normalizeTruncation(t: TokenizeOptions['truncation']): TruncationStrategy | null {
@@ -154,11 +194,23 @@ export function tokenize(
   inputs: ResolvedInput[],
   options: TokenizeOptions,
   inputsAreBatch = true,
+  limits: TokenizeLimits = UNBOUNDED,
 ): TokenizeResult {
-  const encodeOptions = encodeOptionsFor(loaded, options);
+  const encodeOptions = encodeOptionsFor(loaded, options, limits);
+  let windows = 0;
+  let windowTokens = 0;
   const encodings = inputs.map((input, i) => {
     try {
-      return loaded.tokenizer.encode(input.text, input.pair, { ...encodeOptions, padding: null });
+      const truncation = encodeOptions.truncation && {
+        ...encodeOptions.truncation,
+        // What the windows of the inputs before this one left of the request's budgets.
+        maxOverflowWindows: limits.maxOutputRows - inputs.length - windows,
+        maxOverflowTokens: limits.maxOutputTokens - windowTokens,
+      };
+      const encoding = loaded.tokenizer.encode(input.text, input.pair, { ...encodeOptions, truncation, padding: null });
+      windows += encoding.overflowing.length;
+      for (const window of encoding.overflowing) windowTokens += window.length;
+      return encoding;
     } catch (err) {
       if (err instanceof TokenizationError) {
         const where = inputsAreBatch ? `inputs[${i}]` : 'inputs';
@@ -171,9 +223,42 @@ export function tokenize(
       throw err;
     }
   });
+  checkOutputSize(encodings, encodeOptions.padding ?? null, limits);
   // Padding is decided over the whole batch (its longest main encoding), then applied to every window.
   if (encodeOptions.padding) padEncodings(encodings, encodeOptions.padding);
   return toResult(loaded, encodings, options);
+}
+
+/** Rows and tokens the answer would hold, padding included, counted before any row is padded or converted. */
+function checkOutputSize(encodings: Encoding[], padding: PaddingParams | null, limits: TokenizeLimits): void {
+  let target = 0;
+  if (padding) {
+    target = padding.length === 'longest' ? Math.max(0, ...encodings.map((e) => e.length)) : padding.length;
+    const multiple = padding.padToMultipleOf;
+    if (multiple && target % multiple > 0) target += multiple - (target % multiple);
+  }
+  let rows = 0;
+  let tokens = 0;
+  for (const e of encodings) {
+    for (const row of [e, ...e.overflowing]) {
+      rows++;
+      tokens += Math.max(row.length, target);
+    }
+  }
+  if (rows > limits.maxOutputRows) {
+    throw new RequestError(
+      'invalid_request',
+      `the answer would have ${rows} rows (inputs and their overflow windows); the limit is ${limits.maxOutputRows}: raise max_length, lower stride or send fewer inputs`,
+      'return_overflowing_tokens',
+    );
+  }
+  if (tokens > limits.maxOutputTokens) {
+    throw new RequestError(
+      'invalid_request',
+      `the answer would hold ${tokens} tokens${padding ? ' after padding' : ''}; the limit is ${limits.maxOutputTokens}: send fewer or shorter inputs${padding ? ', or pad less' : ''}`,
+      padding ? 'padding' : 'inputs',
+    );
+  }
 }
 
 function toResult(loaded: LoadedTokenizer, encodings: Encoding[], options: TokenizeOptions): TokenizeResult {

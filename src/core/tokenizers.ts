@@ -3,8 +3,11 @@
 // (model_max_length, pad token, sides, clean-up) travel with the tokenizer.
 import { LoadOnce } from './load-once.ts';
 import { Tokenizer } from '../tokenizer/index.ts';
-import { isValidModelId, type ModelStore } from '../store/model-store.ts';
-import { RequestError } from './errors.ts';
+import { fingerprintOf, isValidModelId, type ModelStore } from '../store/model-store.ts';
+import { isLastingLoadFailure, RequestError } from './errors.ts';
+
+/** The files a tokenizer load reads: a failure is remembered until one of them changes. */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 
 export interface TokenizerSettings {
   /** Truncation length for `truncation: true` without max_length; null when the model sets no limit. */
@@ -70,9 +73,14 @@ const WITHOUT_TOKEN_TYPES = new Set([
 const NO_LIMIT = 1e20;
 
 export class TokenizerRegistry {
-  private readonly cache = new LoadOnce<LoadedTokenizer>((id) => this.load(id));
+  private readonly cache: LoadOnce<LoadedTokenizer>;
 
-  constructor(private readonly store: ModelStore) {}
+  constructor(private readonly store: ModelStore) {
+    this.cache = new LoadOnce((id) => this.load(id), {
+      remember: isLastingLoadFailure,
+      fingerprint: (id) => (isValidModelId(id) ? fingerprintOf(store, id, TOKENIZER_FILES) : Promise.resolve('')),
+    });
+  }
 
   get(modelId: string): Promise<LoadedTokenizer> {
     return this.cache.get(modelId);

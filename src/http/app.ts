@@ -53,9 +53,12 @@ export function createApp(resolveDeps: (c: Context) => AppDeps, options: AppOpti
   });
   app.use(
     '*',
-    lazyBodyLimit(bodyLimitOf, (c, maxSize) =>
-      errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`),
-    ),
+    lazyBodyLimit(bodyLimitOf, (c, maxSize) => {
+      // The rest of the body is never read, so the connection cannot carry another request: saying so keeps
+      // clients from reusing it (their next request would fail with "other side closed").
+      c.header('Connection', 'close');
+      return errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`);
+    }),
   );
   app.use('*', guardFineTunedModels);
 

@@ -16,6 +16,8 @@ export interface DownloadRequest {
   /** Said in errors: which model, revision and file this is. */
   subject: HubRequestSubject & { file: string };
   onProgress?: (bytesDone: number, bytesTotal: number | null) => void;
+  /** Most bytes the file may have (default: no limit): a longer body is cut off and the download deleted. */
+  maxSize?: number;
 }
 
 export const PARTIAL_SUFFIX = '.incomplete';
@@ -62,6 +64,7 @@ async function downloadOrResume(connection: HubConnection, request: DownloadRequ
   if (response.status === 200) offset = 0; // the server ignored Range: the body is the whole file
 
   const handle = await open(partial, response.status === 206 ? 'a' : 'w');
+  let tooLarge = false;
   try {
     request.onProgress?.(offset, expectedSize);
     const reader = response.body!.getReader();
@@ -73,6 +76,11 @@ async function downloadOrResume(connection: HubConnection, request: DownloadRequ
         throw connectionError(response.url || request.url, err, true);
       }
       if (chunk.done) break;
+      if (request.maxSize !== undefined && offset + chunk.value.byteLength > request.maxSize) {
+        await reader.cancel().catch(() => undefined);
+        tooLarge = true;
+        break;
+      }
       // Written before the next read, so that after a drop the file's length is exactly what we received.
       await handle.write(chunk.value);
       offset += chunk.value.byteLength;
@@ -80,6 +88,10 @@ async function downloadOrResume(connection: HubConnection, request: DownloadRequ
     }
   } finally {
     await handle.close();
+  }
+  if (tooLarge) {
+    await rm(partial, { force: true });
+    throw new HubError('too-large', `${describe(request)} is larger than the ${request.maxSize} bytes allowed`);
   }
   if (expectedSize !== null && offset < expectedSize) {
     throw new HubError('unreachable', `the connection ended early while downloading ${describe(request)}`, true);

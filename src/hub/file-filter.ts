@@ -46,6 +46,30 @@ export function createFileFilter(keep: string[], exclude: string[]): FileFilter 
 
 export const defaultFileFilter: FileFilter = createFileFilter(KEEP_PATTERNS, EXCLUDE_PATTERNS);
 
+/**
+ * What serving reads, and nothing else: the tokenizer files, the configs, sentence-transformers' pooling, and the
+ * two graphs a dtype can pick (src/core/model-registry.ts). Pull-on-first-use takes these only: a request must not
+ * make the server fetch a repository's other graphs and weights (fp16, q4, safetensors: gigabytes).
+ */
+const SERVING_FILES = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'modules.json',
+  '1_Pooling/config.json',
+  'sentence_bert_config.json',
+  'config_sentence_transformers.json',
+  'onnx/model.onnx',
+  'onnx/model_quantized.onnx',
+];
+
+export const servingFileFilter: FileFilter = (file) => SERVING_FILES.includes(file);
+
 export const allFiles: FileFilter = () => true;
 
 /** What serving one graph variant reads besides the graph: config, tokenizer and sentence-transformers files. */

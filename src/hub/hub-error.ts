@@ -13,7 +13,8 @@ export type HubErrorCode =
   | 'invalid-response'
   | 'size-mismatch'
   | 'checksum-mismatch'
-  | 'revision-moved';
+  | 'revision-moved'
+  | 'too-large';
 
 export class HubError extends Error {
   override readonly name = 'HubError';

@@ -8,6 +8,13 @@ export {
   type PulledFile,
 } from './pull-model.ts';
 export { HubError, type HubErrorCode } from './hub-error.ts';
-export { allFiles, createFileFilter, defaultFileFilter, globToRegExp, type FileFilter } from './file-filter.ts';
+export {
+  allFiles,
+  createFileFilter,
+  defaultFileFilter,
+  globToRegExp,
+  servingFileFilter,
+  type FileFilter,
+} from './file-filter.ts';
 export { REVISION_RECORD_FILE, readRevisionRecord, type RevisionRecord } from './revision-record.ts';
 export { gitBlobSha1 } from './checksum.ts';

@@ -30,6 +30,8 @@ export interface PullOptions {
    */
   graph?: string;
   onProgress?: (progress: PullProgress) => void;
+  /** Most bytes the pulled files may hold in all (default: no limit); checked before any is downloaded. */
+  maxBytes?: number;
   /** Retries per request and per file download (with resume); default 5. */
   maxRetries?: number;
   /** Base of the exponential backoff; default 500 ms. */
@@ -110,10 +112,9 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
 
   const previous = await readRevisionRecord(modelDir);
   let commit = info.sha;
-  const pulled: PulledFile[] = [];
-  for (const [fileIndex, file] of files.entries()) {
-    const report = (bytesDone: number, bytesTotal: number | null) =>
-      options.onProgress?.({ file, bytesDone, bytesTotal, fileIndex, fileCount: files.length });
+  // Every file's metadata first, so that a pull over its size cap downloads nothing.
+  const metadatas = [];
+  for (const file of files) {
     const metadata = await fetchFileMetadata(connection, modelId, revision, file);
     // A branch can move while we pull; mixing files of two commits would make a folder no commit ever held.
     if (metadata.commit !== null) {
@@ -125,10 +126,21 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
       }
       commit = metadata.commit;
     }
+    metadatas.push(metadata);
+  }
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  checkPullSize(modelId, files, metadatas, maxBytes);
+  let bytesLeft = maxBytes;
+  const pulled: PulledFile[] = [];
+  for (const [fileIndex, file] of files.entries()) {
+    const report = (bytesDone: number, bytesTotal: number | null) =>
+      options.onProgress?.({ file, bytesDone, bytesTotal, fileIndex, fileCount: files.length });
+    const metadata = metadatas[fileIndex];
     const destination = path.join(modelDir, ...file.split('/'));
     const kept = await matchesPreviousPull(previous, file, metadata.etag, metadata.size, destination);
     if (kept !== null) {
       report(kept, kept);
+      bytesLeft -= kept;
       pulled.push({ file, size: kept, etag: metadata.etag, downloaded: false });
       continue;
     }
@@ -139,7 +151,9 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
       checksum: metadata.checksum,
       subject: { endpoint: connection.endpoint, modelId, revision, file, hasToken: Boolean(connection.token) },
       onProgress: report,
+      maxSize: bytesLeft,
     });
+    bytesLeft -= size;
     pulled.push({ file, size, etag: metadata.etag, downloaded: true });
   }
 
@@ -167,4 +181,16 @@ async function matchesPreviousPull(
   const onDisk = await stat(destination).catch(() => null);
   if (!onDisk?.isFile() || onDisk.size !== recorded.size || (size !== null && size !== onDisk.size)) return null;
   return onDisk.size;
+}
+
+/** The sizes the Hub announced, summed, against the cap (a file of unknown size is capped while it downloads). */
+function checkPullSize(modelId: string, files: string[], metadatas: { size: number | null }[], maxBytes: number): void {
+  let total = 0;
+  for (const m of metadatas) total += m.size ?? 0;
+  if (total > maxBytes) {
+    throw new HubError(
+      'too-large',
+      `model '${modelId}' is ${total} bytes in the ${files.length} files serving needs; the limit is ${maxBytes} bytes`,
+    );
+  }
 }

@@ -16,6 +16,7 @@ import { createOrtNodeRuntime, ortParallelism } from '../inference/ort-node.ts';
 import type { InferenceRuntime } from '../inference/runtime.ts';
 import { FsModelStore } from '../store/fs-store.ts';
 import type { ModelStore } from '../store/model-store.ts';
+import { parsePullAllowList } from '../store/pull-allow.ts';
 import { PullingModelStore, type PullingOptions } from '../store/pulling-store.ts';
 import { requestLogIsOff, type RequestLog } from '../http/observe.ts';
 import { PrometheusTelemetry } from './prometheus.ts';
@@ -46,9 +47,21 @@ export function requestLogFromEnv(env: NodeJS.ProcessEnv): RequestLog {
   return requestLogIsOff(env.EDGECLASS_REQUEST_LOG) ? null : (line) => process.stdout.write(`${line}\n`);
 }
 
-function pullOptionsFromEnv(env: NodeJS.ProcessEnv): PullingOptions {
+/** HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE; EDGECLASS_PULL_ALLOW (ids and patterns; none by default), EDGECLASS_PULL_MAX_BYTES. */
+export function pullOptionsFromEnv(env: NodeJS.ProcessEnv): PullingOptions {
   const offline = env.HF_HUB_OFFLINE !== undefined && !['', '0', 'false'].includes(env.HF_HUB_OFFLINE.toLowerCase());
-  return { endpoint: env.HF_ENDPOINT || undefined, token: env.HF_TOKEN || undefined, offline };
+  const rawMax = env.EDGECLASS_PULL_MAX_BYTES;
+  const maxBytes = rawMax === undefined || rawMax === '' ? undefined : Number(rawMax);
+  if (maxBytes !== undefined && (!Number.isInteger(maxBytes) || maxBytes < 1)) {
+    throw new Error(`EDGECLASS_PULL_MAX_BYTES must be a positive integer, got '${rawMax}'`);
+  }
+  return {
+    endpoint: env.HF_ENDPOINT || undefined,
+    token: env.HF_TOKEN || undefined,
+    offline,
+    allow: parsePullAllowList(env.EDGECLASS_PULL_ALLOW),
+    maxBytes,
+  };
 }
 
 /**

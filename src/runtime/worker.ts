@@ -37,6 +37,12 @@ export interface WorkerEnv {
   EDGECLASS_MAX_TEXT_CHARS?: string;
   EDGECLASS_MAX_LABELS?: string;
   EDGECLASS_MAX_PAIRS?: string;
+  EDGECLASS_MAX_SEQUENCE_LENGTH?: string;
+  EDGECLASS_MAX_OUTPUT_ROWS?: string;
+  EDGECLASS_MAX_OUTPUT_TOKENS?: string;
+  EDGECLASS_MAX_TEMPLATE_CHARS?: string;
+  EDGECLASS_MAX_HYPOTHESIS_CHARS?: string;
+  EDGECLASS_LABEL_CACHE_BYTES?: string;
   EDGECLASS_MAX_BATCH_TOKENS?: string;
   EDGECLASS_MAX_BATCH_ROWS?: string;
   /** fp32 (default) or q8: serve onnx/model_quantized.onnx where a model folder has one. */

@@ -2,7 +2,7 @@
 // `run_worker_first = true` the files stay private: a direct GET reaches the Worker, which never serves them, and
 // only the binding reads them. Static assets cannot be listed (and hold files up to 25 MiB): R2 lists, and holds
 // the big ones. Web APIs only.
-import { assertSafeModelPath, type ModelInfo, type ModelStore } from './model-store.ts';
+import { assertSafeModelPath, fingerprintOf, type ModelInfo, type ModelStore } from './model-store.ts';
 
 /** What the store needs of the ASSETS binding. */
 export interface AssetFetcher {
@@ -64,6 +64,11 @@ export class LayeredModelStore implements ModelStore {
       if (text !== null) return text;
     }
     return null;
+  }
+
+  async fingerprint(modelId: string, files: readonly string[]): Promise<string> {
+    const parts = await Promise.all(this.stores.map((store) => fingerprintOf(store, modelId, files)));
+    return parts.join('|');
   }
 
   async list(): Promise<ModelInfo[]> {

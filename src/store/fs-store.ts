@@ -35,9 +35,9 @@ export class FsModelStore implements ModelStore {
   constructor(dirs: string) {
     this.dirs = splitDirs(dirs);
     this.dir = this.dirs[0];
-    const where = this.dirs.length === 1 ? this.dir : `one of ${this.dirs.join(', ')}`;
+    // Said to clients in errors: the server's own paths are not named (the CLI names the directories itself).
     this.howToProvide =
-      `run \`edgeclass models pull <id>\`, or put the model folder in ${where}, ` +
+      'run `edgeclass models pull <id>` on the server, or put the model folder in one of its models directories, ' +
       'or add a directory that holds it to EDGECLASS_MODELS_DIR (colon-separated, e.g. models:../shared/models)';
   }
 
@@ -55,6 +55,16 @@ export class FsModelStore implements ModelStore {
   async readText(modelId: string, file: string): Promise<string | null> {
     const bytes = await this.readBytes(modelId, file);
     return bytes === null ? null : new TextDecoder('utf-8').decode(bytes);
+  }
+
+  async fingerprint(modelId: string, files: readonly string[]): Promise<string> {
+    const parts = await Promise.all(
+      files.map(async (file) => {
+        const info = await stat(this.pathOf(modelId, file)).catch(() => null);
+        return info ? `${info.size}:${info.mtimeMs}:${info.ino}` : '-';
+      }),
+    );
+    return parts.join(',');
   }
 
   async list(): Promise<ModelInfo[]> {

@@ -19,6 +19,16 @@ export interface ModelStore {
   readonly howToProvide: string;
   /** Why a model is missing, when the store knows more than "not there" (e.g. a failed pull). */
   explainMissing?(modelId: string): string | null;
+  /**
+   * The identity of these files as they are now (sizes and modification times, etags; absent ones too), cheap to
+   * take: a load that failed is retried once it changes (src/core/load-once.ts).
+   */
+  fingerprint?(modelId: string, files: readonly string[]): Promise<string>;
+}
+
+/** The store's fingerprint of a model's files; '' for a store that has none (failures then expire by time only). */
+export function fingerprintOf(store: ModelStore, modelId: string, files: readonly string[]): Promise<string> {
+  return store.fingerprint ? store.fingerprint(modelId, files) : Promise.resolve('');
 }
 
 const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;

@@ -24,6 +24,20 @@ export class R2ModelStore implements ModelStore {
     return object === null ? null : object.text();
   }
 
+  /** One listing of the model's folder (a subrequest, where a head per file would be several), its etags. */
+  async fingerprint(modelId: string, files: readonly string[]): Promise<string> {
+    assertSafeModelPath(modelId);
+    const prefix = `${modelId}/`;
+    const etags = new Map<string, string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.bucket.list({ prefix, cursor });
+      for (const object of page.objects) etags.set(object.key.slice(prefix.length), `${object.size}:${object.etag}`);
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor !== undefined);
+    return files.map((file) => etags.get(file) ?? '-').join(',');
+  }
+
   async list(): Promise<ModelInfo[]> {
     const { prefixes: topLevel } = await this.listAll({ delimiter: '/' });
     const models: ModelInfo[] = [];

@@ -7,6 +7,19 @@ export type PaddingSide = 'right' | 'left';
 export type TruncationSide = 'right' | 'left';
 
 /** Raised for inputs the reference rejects or aborts on; the HTTP layer turns it into a 422. */
+/** Whether truncation keeps the cut tokens as overflowing windows, and how many windows and tokens they may be. */
+export interface WindowLimits {
+  keep: boolean;
+  maxWindows: number;
+  maxTokens: number;
+}
+
+export const KEEP_ALL_WINDOWS: WindowLimits = {
+  keep: true,
+  maxWindows: Number.POSITIVE_INFINITY,
+  maxTokens: Number.POSITIVE_INFINITY,
+};
+
 export class TokenizationError extends Error {
   constructor(
     message: string,
@@ -90,7 +103,7 @@ export class Encoding {
    * Keeps `maxLength` tokens and moves the rest into overflowing windows that overlap by `stride` tokens.
    * The reference asserts stride < maxLength (a Rust panic that aborts the process); we refuse instead.
    */
-  truncate(maxLength: number, stride: number, side: TruncationSide): void {
+  truncate(maxLength: number, stride: number, side: TruncationSide, windows: WindowLimits = KEEP_ALL_WINDOWS): void {
     const length = this.length;
     if (maxLength >= length) return;
     if (maxLength === 0) {
@@ -106,7 +119,7 @@ export class Encoding {
         this.sequenceRanges,
       );
       Object.assign(this, Encoding.empty());
-      this.overflowing = [whole];
+      this.overflowing = windows.keep ? [whole] : [];
       return;
     }
     if (stride >= maxLength) {
@@ -116,23 +129,38 @@ export class Encoding {
         'stride',
       );
     }
+    if (!windows.keep) {
+      // The caller does not read the windows: the kept part alone, without building the rest.
+      Object.assign(this, side === 'right' ? this.slice(0, maxLength) : this.slice(length - maxLength, length));
+      return;
+    }
     const step = maxLength - stride;
-    const windows: Offset[] = [];
+    // Counted before any window is built: a long text cut into short, overlapping windows multiplies its tokens.
+    const count = 1 + Math.ceil((length - maxLength) / step);
+    if (count - 1 > windows.maxWindows || count * maxLength > windows.maxTokens) {
+      throw new TokenizationError(
+        `truncating ${length} tokens to ${maxLength} with stride ${stride} makes ${count} windows of up to ` +
+          `${maxLength} tokens, more than allowed (${windows.maxWindows} windows, ${windows.maxTokens} tokens); ` +
+          'raise max_length or lower stride',
+        'max_length',
+      );
+    }
+    const spans: Offset[] = [];
     if (side === 'right') {
       for (let start = 0; start < length; start += step) {
         const stop = Math.min(start + maxLength, length);
-        windows.push([start, stop]);
+        spans.push([start, stop]);
         if (stop === length) break;
       }
     } else {
       for (let last = length - 1; last >= 0; last -= step) {
         const stop = last + 1;
         const start = Math.max(0, stop - maxLength);
-        windows.push([start, stop]);
+        spans.push([start, stop]);
         if (start === 0) break;
       }
     }
-    const [first, ...rest] = windows.map(([start, stop]) => this.slice(start, stop));
+    const [first, ...rest] = spans.map(([start, stop]) => this.slice(start, stop));
     first.overflowing = rest;
     Object.assign(this, first);
   }

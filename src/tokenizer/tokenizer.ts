@@ -3,7 +3,14 @@
 import { AddedVocabulary, type AddedTokenConfig } from './added-vocabulary.ts';
 import { byteLevelWordModel } from './byte-level-words.ts';
 import { decodeTokens, decoderFromJson, type Decoder } from './decoders.ts';
-import { Encoding, TokenizationError, type Offset, type PaddingSide, type TruncationSide } from './encoding.ts';
+import {
+  Encoding,
+  TokenizationError,
+  type Offset,
+  type PaddingSide,
+  type TruncationSide,
+  type WindowLimits,
+} from './encoding.ts';
 import { Bpe, type BpeConfig } from './models/bpe.ts';
 import type { TokenModel, WordModel } from './models/model.ts';
 import { Unigram, type UnigramConfig } from './models/unigram.ts';
@@ -22,6 +29,15 @@ export interface TruncationParams {
   strategy: TruncationStrategy;
   stride: number;
   side: TruncationSide;
+  /**
+   * Keep the cut tokens as overflowing windows (default true, as the reference). False skips building them: for
+   * callers that never read them, the main encoding is the same.
+   */
+  overflow?: boolean;
+  /** Most overflowing windows one encode may make (default: no limit); more is a TokenizationError. */
+  maxOverflowWindows?: number;
+  /** Most tokens the overflowing windows of one encode may hold (default: no limit); more is a TokenizationError. */
+  maxOverflowTokens?: number;
 }
 
 export interface PaddingParams {
@@ -225,7 +241,13 @@ export class Tokenizer {
         'max_length',
       );
     }
-    truncateEncodings(first, second, { ...params, maxLength: params.maxLength - added });
+    const windows: WindowLimits = {
+      keep: params.overflow ?? true,
+      maxWindows: params.maxOverflowWindows ?? Number.POSITIVE_INFINITY,
+      maxTokens: params.maxOverflowTokens ?? Number.POSITIVE_INFINITY,
+    };
+    truncateEncodings(first, second, { ...params, maxLength: params.maxLength - added }, windows);
+    if (second) checkCrossedWindows(first, second, added, windows);
     return [first, second];
   }
 
@@ -264,11 +286,16 @@ function legacyModelType(json: any): string | undefined {
 }
 
 /** Hugging Face's truncate_encodings: how many tokens each sequence keeps, then Encoding.truncate on each. */
-function truncateEncodings(first: Encoding, second: Encoding | null, params: TruncationParams): void {
+function truncateEncodings(
+  first: Encoding,
+  second: Encoding | null,
+  params: TruncationParams,
+  windows: WindowLimits,
+): void {
   const { maxLength, stride, side } = params;
   if (maxLength === 0) {
-    first.truncate(0, stride, side);
-    second?.truncate(0, stride, side);
+    first.truncate(0, stride, side, windows);
+    second?.truncate(0, stride, side, windows);
     return;
   }
   const total = first.length + (second ? second.length : 0);
@@ -276,7 +303,7 @@ function truncateEncodings(first: Encoding, second: Encoding | null, params: Tru
   const toRemove = total - maxLength;
   if (params.strategy === 'longest_first') {
     if (!second) {
-      first.truncate(total - toRemove, stride, side);
+      first.truncate(total - toRemove, stride, side, windows);
       return;
     }
     let n1 = first.length;
@@ -289,8 +316,8 @@ function truncateEncodings(first: Encoding, second: Encoding | null, params: Tru
       n2 = n1 + (maxLength % 2);
     }
     if (swap) [n1, n2] = [n2, n1];
-    first.truncate(n1, stride, side);
-    second.truncate(n2, stride, side);
+    first.truncate(n1, stride, side, windows);
+    second.truncate(n2, stride, side, windows);
     return;
   }
   const target = params.strategy === 'only_first' ? first : second;
@@ -307,7 +334,25 @@ function truncateEncodings(first: Encoding, second: Encoding | null, params: Tru
       'truncation',
     );
   }
-  target.truncate(target.length - toRemove, stride, side);
+  target.truncate(target.length - toRemove, stride, side, windows);
+}
+
+/**
+ * A pair's windows are crossed when merged (every window of the text with every window of the pair, Rust's
+ * merge_with), so their count multiplies: bounded here, before any crossed window is built.
+ */
+function checkCrossedWindows(first: Encoding, second: Encoding, added: number, limits: WindowLimits): void {
+  const windows = (first.overflowing.length + 1) * (second.overflowing.length + 1) - 1;
+  if (windows === 0) return;
+  const tokens = windows * (first.length + second.length + added);
+  if (windows > limits.maxWindows || tokens > limits.maxTokens) {
+    throw new TokenizationError(
+      `the text's ${first.overflowing.length + 1} windows crossed with the pair's ${second.overflowing.length + 1} ` +
+        `make ${windows} overflow windows of up to ${first.length + second.length + added} tokens, more than ` +
+        `allowed (${limits.maxWindows} windows, ${limits.maxTokens} tokens); raise max_length or lower stride`,
+      'max_length',
+    );
+  }
 }
 
 /** Hugging Face's pad_encodings: one target length for the whole batch, rounded up to a multiple if asked. */

@@ -31,7 +31,7 @@ export class Classifier {
     this.context = {
       models,
       limits,
-      labelEmbeddings: new LabelEmbeddingCache(),
+      labelEmbeddings: new LabelEmbeddingCache(undefined, limits.labelCacheBytes),
       causalLms: new CausalLmRegistry(models),
       remoteLlm: options.remoteLlm ?? null,
     };
@@ -65,6 +65,7 @@ export class Classifier {
       }
     } else {
       labels = checkLabels(request.labels, name, limits);
+      checkHypotheses(labels, request.hypothesis_template, limits);
     }
     const output = await strategy.classify(this.context, { ...request, labels });
     const topK = request.top_k ?? null;
@@ -146,4 +147,30 @@ function checkLabels(labels: readonly string[] | undefined, strategy: string, li
     seen.add(label);
   });
   return [...labels];
+}
+
+/**
+ * The label sentences a request makes, bounded before any is built: the template is repeated per label and the
+ * label repeated per `{}` of the template, so a short body could otherwise make millions of characters.
+ */
+function checkHypotheses(labels: readonly string[], template: string | undefined, limits: Limits): void {
+  if (template !== undefined && template.length > limits.maxTemplateChars) {
+    throw new RequestError(
+      'invalid_request',
+      `hypothesis_template has ${template.length} characters; the limit is ${limits.maxTemplateChars}`,
+      'hypothesis_template',
+    );
+  }
+  // Without a template the strategy's default (a short sentence) is used: the labels themselves are the measure.
+  const holes = template === undefined ? 1 : template.split('{}').length - 1;
+  const rest = template === undefined ? 0 : template.length - 2 * holes;
+  let chars = 0;
+  for (const label of labels) chars += rest + holes * label.length;
+  if (chars > limits.maxHypothesisChars) {
+    throw new RequestError(
+      'invalid_request',
+      `the ${labels.length} label sentences (hypothesis_template filled with each label) would have ${chars} characters; the limit is ${limits.maxHypothesisChars}`,
+      template === undefined ? 'labels' : 'hypothesis_template',
+    );
+  }
 }

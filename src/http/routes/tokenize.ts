@@ -103,6 +103,18 @@ function checkInputLimits(inputs: ResolvedInput[], limits: Limits, batch: boolea
   });
 }
 
+/** Lists and ids a detokenize request may send: as many lists as inputs, as many ids as a tokenize answer holds. */
+function checkIdLimits(lists: number[][], limits: Limits, batch: boolean): void {
+  if (batch && lists.length > limits.maxInputs) {
+    throw new RequestError('invalid_request', `ids has ${lists.length} lists; the limit is ${limits.maxInputs}`, 'ids');
+  }
+  let total = 0;
+  for (const list of lists) total += list.length;
+  if (total > limits.maxOutputTokens) {
+    throw new RequestError('invalid_request', `ids has ${total} ids; the limit is ${limits.maxOutputTokens}`, 'ids');
+  }
+}
+
 export function registerTokenizeRoutes(app: App): void {
   app.openapi(tokenizeRoute, async (c) => {
     const { model, inputs, ...options } = c.req.valid('json');
@@ -111,7 +123,7 @@ export function registerTokenizeRoutes(app: App): void {
     checkInputLimits(items, limits, batch);
     const loaded = await tokenizers.get(model);
     const start = performance.now();
-    const result = tokenize(loaded, items, options, batch);
+    const result = tokenize(loaded, items, options, batch, limits);
     telemetry?.tokenization(model, secondsSince(start), result.tokens);
     return c.json(
       {
@@ -126,8 +138,10 @@ export function registerTokenizeRoutes(app: App): void {
 
   app.openapi(detokenizeRoute, async (c) => {
     const { model, ids, ...options } = c.req.valid('json');
-    const loaded = await c.get('deps').tokenizers.get(model);
+    const { tokenizers, limits } = c.get('deps');
     const lists = ids.length > 0 && Array.isArray(ids[0]) ? (ids as number[][]) : null;
+    checkIdLimits(lists ?? [ids as number[]], limits, lists !== null);
+    const loaded = await tokenizers.get(model);
     const check = (list: number[], prefix: string) =>
       list.forEach((id, j) => {
         if (loaded.tokenizer.idToToken(id) === undefined) {
