@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportModel } from '../src/nn/export.ts';
 import { createNodeApp } from '../src/runtime/node.ts';
 import { compareAnswers, INFERENCE_CASES, type InferenceCase } from './support/inference-cases.ts';
-import { BROKEN_MODEL, makeFailingModel, makeTinyGpt2, makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
+import {
+  BROKEN_MODEL,
+  makeFailingModel,
+  makeTinyGpt2,
+  makeTinyLlama,
+  makeTinyModel,
+  TINY_MODELS,
+  WORKERD_LLAMAS,
+} from './support/tiny-models.ts';
 import { startWranglerDev, type WranglerDev } from './support/servers.ts';
 
 const postJson = (url: string, body: unknown) =>
@@ -23,6 +31,7 @@ beforeAll(async () => {
   const models = path.join(root, 'models');
   for (const id of Object.keys(TINY_MODELS)) makeTinyModel(models, id);
   makeTinyGpt2(models);
+  for (const id of WORKERD_LLAMAS) makeTinyLlama(models, id);
   makeFailingModel(models, BROKEN_MODEL);
   // A folder with onnx/model_quantized.onnx too: served by both sides with EDGECLASS_MODEL_DTYPE=q8.
   exportModel(makeTinyModel(models, 'tiny-nli-q8', TINY_MODELS['tiny-nli']), { quantize: 'q8' });

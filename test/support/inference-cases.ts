@@ -99,6 +99,19 @@ export const INFERENCE_CASES: InferenceCase[] = [
     path: '/v1/classify',
     body: { model: 'tiny-gpt2', inputs: TEXTS, labels: TOPICS, multi_label: true, top_k: 3 },
   },
+  // init-model --arch llama + export (test/classify-llama.test.ts checks the Node answers against the graph run directly).
+  ...(['tiny-llama-untied-past', 'tiny-llama-tied-nocache'] as const).flatMap((model): InferenceCase[] => [
+    {
+      name: `llm local single-label (${model})`,
+      path: '/v1/classify',
+      body: { model, inputs: TEXTS, labels: TOPICS, strategy: 'llm' },
+    },
+    {
+      name: `llm local multi-label (${model})`,
+      path: '/v1/classify',
+      body: { model, inputs: TEXTS, labels: TOPICS, strategy: 'llm', multi_label: true },
+    },
+  ]),
 ];
 
 export interface CaseDiff {

@@ -6,6 +6,7 @@ import { serializeGraph } from '../../src/graph/index.ts';
 import type { ModelType } from '../../src/nn/config.ts';
 import { readModelFolder } from '../../src/nn/folder.ts';
 import { initGpt2Model } from '../../src/nn/gpt2-init.ts';
+import { exportLlama, initLlamaModel } from '../../src/nn/llama-folder.ts';
 import { initModel, type InitModelOptions } from '../../src/nn/init-model.ts';
 import { buildInferenceGraph } from '../../src/nn/model-graph.ts';
 import { MODELS_DIR } from './paths.ts';
@@ -58,6 +59,39 @@ export function makeTinyGpt2(root: string, id = TINY_GPT2): string {
     std: 0.3,
     out: path.join(root, id),
   }).dir;
+}
+
+/**
+ * Tiny Llamas as `init-model --arch llama` makes them (grouped-query attention: 4 query heads over 2 key/value
+ * heads), tied or untied, exported in the onnx-community layout with past_key_values (init-model's own export) or
+ * re-exported by `export --task text-generation` without a cache.
+ */
+export const TINY_LLAMAS = {
+  'tiny-llama-tied-past': { untied: false, withPast: true, seed: 22 },
+  'tiny-llama-untied-past': { untied: true, withPast: true, seed: 23 },
+  'tiny-llama-tied-nocache': { untied: false, withPast: false, seed: 24 },
+  'tiny-llama-untied-nocache': { untied: true, withPast: false, seed: 25 },
+} as const;
+export type TinyLlamaId = keyof typeof TINY_LLAMAS;
+/** The two served in workerd: between them tied and untied, with and without a cache. */
+export const WORKERD_LLAMAS: TinyLlamaId[] = ['tiny-llama-untied-past', 'tiny-llama-tied-nocache'];
+
+export function makeTinyLlama(root: string, id: TinyLlamaId): string {
+  const spec = TINY_LLAMAS[id];
+  const { dir } = initLlamaModel({
+    layers: 2,
+    hidden: 32,
+    heads: 4,
+    kvHeads: 2,
+    intermediate: 48,
+    untied: spec.untied,
+    tokenizerDir: tokenizerDirOf('roberta'),
+    seed: spec.seed,
+    std: 0.3,
+    out: path.join(root, id),
+  });
+  if (!spec.withPast) exportLlama(dir, { task: 'text-generation' });
+  return dir;
 }
 
 /** A model that tokenizes but has no onnx/model.onnx. */
@@ -119,6 +153,7 @@ export function makeTinyModels(root: string): string {
   fs.mkdirSync(root, { recursive: true });
   for (const id of Object.keys(TINY_MODELS)) makeTinyModel(root, id);
   makeTinyGpt2(root);
+  for (const id of WORKERD_LLAMAS) makeTinyLlama(root, id);
   for (const id of [NO_ONNX_MODEL, BROKEN_MODEL, CORRUPT_MODEL] as const) makeFailingModel(root, id);
   return root;
 }

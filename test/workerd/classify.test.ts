@@ -41,6 +41,12 @@ describe('classify and embeddings in workerd match Node (1e-5)', () => {
       embeddings: false,
       classify: true,
     });
+    for (const id of ['tiny-llama-untied-past', 'tiny-llama-tied-nocache'])
+      expect(body.data.find((m) => m.id === id)?.capabilities).toEqual({
+        tokenize: true,
+        embeddings: false,
+        classify: true,
+      });
   });
 
   INFERENCE_CASES.forEach((c, i) => {
