@@ -10,7 +10,7 @@ import {
   quantizeQ4,
 } from '../src/graph/quantize.ts';
 import { buildInferenceGraph } from '../src/nn/model-graph.ts';
-import { fixtureDirs, flatten, loadFixture } from './support/model-golden.ts';
+import { fixtureDirs, fixtureTask, flatten, loadFixture } from './support/model-golden.ts';
 import { fixtureFeeds } from './support/model-probe.ts';
 import { BACKENDS, runModel } from './support/ort.ts';
 
@@ -21,7 +21,7 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('q8 export against the fixtures', () => {
-  for (const dir of fixtureDirs()) {
+  for (const dir of fixtureDirs().filter((d) => fixtureTask(d) === 'sequence-classification')) {
     const f = loadFixture(dir);
     it(f.name, async () => {
       const fp32 = buildInferenceGraph(f.weights, f.config, { task: 'sequence-classification', head: 'hf_seqcls' });
@@ -66,7 +66,7 @@ describe('q8 word embeddings and q4 MatMulNBits against the fixtures', () => {
     }
   });
 
-  for (const dir of fixtureDirs()) {
+  for (const dir of fixtureDirs().filter((d) => fixtureTask(d) === 'sequence-classification')) {
     const f = loadFixture(dir);
     it(`${f.name}: int8 embeddings (q8) and 4-bit MatMuls (q4) run in both runtimes near the fp32 logits`, async () => {
       const spec = { task: 'sequence-classification', head: 'hf_seqcls' } as const;
