@@ -1,6 +1,6 @@
 // Byte-pair encoding (GPT-2/RoBERTa): start from single characters, repeatedly merge the adjacent pair with the
 // lowest merge rank, leftmost first on ties -- the order the Rust implementation's priority queue produces.
-import { invertVocab, WordCache, type Piece, type TokenModel } from './model.ts';
+import { DictVocab, WordCache, type Piece, type TokenModel } from './model.ts';
 
 export interface BpeConfig {
   vocab: Record<string, number>;
@@ -15,7 +15,7 @@ export interface BpeConfig {
 }
 
 export class Bpe implements TokenModel {
-  private readonly vocab: Map<string, number>;
+  private readonly vocab: DictVocab;
   private readonly reverse: string[];
   private readonly merges: MergeTable;
   /** Single-unit characters -> their id (-1: not a token); the byte-level alphabet lives here. */
@@ -48,8 +48,8 @@ export class Bpe implements TokenModel {
     this.suffix = config.end_of_word_suffix ?? '';
     this.fuseUnk = config.fuse_unk ?? false;
     this.ignoreMerges = config.ignore_merges ?? false;
-    this.vocab = new Map(Object.entries(config.vocab));
-    this.reverse = invertVocab(this.vocab);
+    this.vocab = new DictVocab(config.vocab);
+    this.reverse = this.vocab.reverse;
     if (config.unk_token != null) {
       this.unkId = this.vocab.get(config.unk_token);
       // The reference fails on the first unknown character instead; refusing at load is clearer.
@@ -58,7 +58,7 @@ export class Bpe implements TokenModel {
     }
     // Single characters map straight to ids unless a prefix or suffix changes the symbols' spelling.
     if (!this.prefix && !this.suffix)
-      for (const [token, id] of this.vocab) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
+      for (const [token, id] of this.vocab.entries()) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
     if (config.byte_fallback) {
       this.byteIds = new Int32Array(256);
       for (let b = 0; b < 256; b++) this.byteIds[b] = this.vocab.get(byteToken(b)) ?? -1;
@@ -67,7 +67,7 @@ export class Bpe implements TokenModel {
       !this.prefix &&
       !this.suffix &&
       !this.ignoreMerges &&
-      ![...this.vocab.keys()].some((t) => INNER_METASPACE.test(t));
+      !this.vocab.reverse.some((t) => t.indexOf('\u2581') > 0 && INNER_METASPACE.test(t));
     this.merges = new MergeTable(config.merges.length);
     config.merges.forEach((merge, rank) => {
       const [a, b] = typeof merge === 'string' ? splitMerge(merge) : merge;
