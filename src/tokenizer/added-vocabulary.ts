@@ -20,12 +20,18 @@ export interface Segment {
   id: number | null;
 }
 
+/** An added token and the text it is matched as (its content, normalized for normalized=true tokens). */
+interface MatchEntry {
+  pattern: string;
+  token: AddedTokenConfig;
+}
+
 class TokenMatcher {
   private readonly pattern: RegExp | null;
   private readonly byContent = new Map<string, AddedTokenConfig>();
 
-  constructor(tokens: AddedTokenConfig[]) {
-    for (const t of tokens) if (t.content) this.byContent.set(t.content, t);
+  constructor(entries: MatchEntry[]) {
+    for (const e of entries) if (e.pattern) this.byContent.set(e.pattern, e.token);
     // Longest first: JS alternation takes the first alternative that matches at the leftmost position.
     const contents = [...this.byContent.keys()].sort((a, b) => b.length - a.length);
     this.pattern = contents.length ? new RegExp(contents.map(escapeRegExp).join('|'), 'g') : null;
@@ -66,21 +72,44 @@ class TokenMatcher {
   }
 }
 
+/** What added tokens need of the model: ids of contents it already has, and where new ids start. */
+export interface VocabularyModel {
+  tokenToId(token: string): number | undefined;
+  readonly vocabSize: number;
+}
+
 export class AddedVocabulary {
   private readonly raw: TokenMatcher;
   private readonly normalized: TokenMatcher;
   private readonly byId = new Map<number, AddedTokenConfig>();
-  private readonly byContent = new Map<string, AddedTokenConfig>();
+  private readonly byContent = new Map<string, number>();
   readonly specialTokens = new Set<string>();
+  /** id -> normalized content, where normalizing changes it: what decoding starts from, as in the reference. */
+  private readonly normalizedForms = new Map<number, string>();
 
-  constructor(tokens: AddedTokenConfig[]) {
+  /**
+   * Rust's add_tokens, in order: a token takes the id its content already has (an earlier added token, or the
+   * model's vocabulary), else the next id after the vocabulary -- the ids written in tokenizer.json only agree with
+   * that. Tokens with normalized=true are matched as their normalized content.
+   */
+  constructor(tokens: AddedTokenConfig[], model?: VocabularyModel, normalize?: (content: string) => string) {
+    let nextId = model ? model.vocabSize : 0;
     for (const t of tokens) {
-      this.byId.set(t.id, t);
-      this.byContent.set(t.content, t);
+      if (!t.content) continue;
+      const known = this.byContent.get(t.content);
+      if (known !== undefined && sameToken(this.byId.get(known), t)) continue;
+      const id = known ?? model?.tokenToId(t.content) ?? (model ? nextId++ : t.id);
+      this.byContent.set(t.content, id);
+      this.byId.set(id, { ...t, id });
       if (t.special) this.specialTokens.add(t.content);
     }
-    this.raw = new TokenMatcher(tokens.filter((t) => !t.normalized));
-    this.normalized = new TokenMatcher(tokens.filter((t) => t.normalized));
+    const entries = [...this.byId.values()].map((token) => ({
+      token,
+      pattern: token.normalized && normalize ? normalize(token.content) : token.content,
+    }));
+    for (const e of entries) if (e.pattern !== e.token.content) this.normalizedForms.set(e.token.id, e.pattern);
+    this.raw = new TokenMatcher(entries.filter((e) => !e.token.normalized));
+    this.normalized = new TokenMatcher(entries.filter((e) => e.token.normalized));
   }
 
   /** First pass, on the raw text: tokens with normalized=false. */
@@ -93,17 +122,34 @@ export class AddedVocabulary {
     return this.normalized.split(text, 0, text.length);
   }
 
+  /** Rust's simple_id_to_token: the form decoding starts from (the normalized content, if it differs). */
+  decodingForm(id: number): string | undefined {
+    return this.normalizedForms.get(id) ?? this.byId.get(id)?.content;
+  }
+
   idToToken(id: number): string | undefined {
     return this.byId.get(id)?.content;
   }
 
   tokenToId(token: string): number | undefined {
-    return this.byContent.get(token)?.id;
+    return this.byContent.get(token);
   }
 
   isSpecial(token: string): boolean {
     return this.specialTokens.has(token);
   }
+}
+
+function sameToken(a: AddedTokenConfig | undefined, b: AddedTokenConfig): boolean {
+  return (
+    a !== undefined &&
+    a.content === b.content &&
+    !!a.single_word === !!b.single_word &&
+    !!a.lstrip === !!b.lstrip &&
+    !!a.rstrip === !!b.rstrip &&
+    !!a.normalized === !!b.normalized &&
+    !!a.special === !!b.special
+  );
 }
 
 function escapeRegExp(s: string): string {

@@ -80,11 +80,13 @@ export class Tokenizer {
   static fromJson(json: any): Tokenizer {
     if (!json || typeof json !== 'object' || !json.model) throw new Error('tokenizer.json has no model');
     const added: AddedTokenConfig[] = json.added_tokens ?? [];
+    const normalizer = normalizerFromJson(json.normalizer);
+    const model = modelFromJson(json.model);
     return new Tokenizer(
-      new AddedVocabulary(added),
-      normalizerFromJson(json.normalizer),
+      new AddedVocabulary(added, model, (content) => normalizeText(normalizer, content, 0).text),
+      normalizer,
       planPreTokenizer(preTokenizerFromJson(json.pre_tokenizer)),
-      modelFromJson(json.model),
+      model,
       postProcessorFromJson(json.post_processor),
       decoderFromJson(json.decoder),
     );
@@ -124,7 +126,7 @@ export class Tokenizer {
   decode(ids: number[], skipSpecialTokens = false): string {
     const tokens: string[] = [];
     for (const id of ids) {
-      const token = this.idToToken(id);
+      const token = this.addedVocabulary.decodingForm(id) ?? this.model.idToToken(id);
       if (token === undefined) continue;
       if (skipSpecialTokens && this.addedVocabulary.isSpecial(token)) continue;
       tokens.push(token);

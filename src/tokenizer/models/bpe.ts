@@ -1,6 +1,6 @@
 // Byte-pair encoding (GPT-2/RoBERTa): start from single characters, repeatedly merge the adjacent pair with the
 // lowest merge rank, leftmost first on ties -- the order the Rust implementation's priority queue produces.
-import { invertVocab, WordCache, type Piece, type TokenModel } from './model.ts';
+import { DictVocab, WordCache, type Piece, type TokenModel } from './model.ts';
 
 export interface BpeConfig {
   vocab: Record<string, number>;
@@ -15,7 +15,7 @@ export interface BpeConfig {
 }
 
 export class Bpe implements TokenModel {
-  private readonly vocab: Map<string, number>;
+  private readonly vocab: DictVocab;
   private readonly reverse: string[];
   private readonly merges: MergeTable;
   /** Single-unit characters -> their id (-1: not a token); the byte-level alphabet lives here. */
@@ -26,6 +26,12 @@ export class Bpe implements TokenModel {
   private readonly suffix: string;
   private readonly fuseUnk: boolean;
   private readonly ignoreMerges: boolean;
+  /**
+   * Whether a word may be cut before each '▁' that follows another character: true when no token holds such a
+   * pair, so no merge can ever cross that point and each piece merges alone exactly as inside the whole word.
+   * SentencePiece-style BPE (Llama-2, Mistral) sees a whole sequence as one word; its pieces repeat and cache.
+   */
+  private readonly cutsAtMetaspace: boolean;
   /** byte -> id of its '<0xNN>' token, or -1; null without byte_fallback. */
   private readonly byteIds: Int32Array | null = null;
 
@@ -42,8 +48,8 @@ export class Bpe implements TokenModel {
     this.suffix = config.end_of_word_suffix ?? '';
     this.fuseUnk = config.fuse_unk ?? false;
     this.ignoreMerges = config.ignore_merges ?? false;
-    this.vocab = new Map(Object.entries(config.vocab));
-    this.reverse = invertVocab(this.vocab);
+    this.vocab = new DictVocab(config.vocab);
+    this.reverse = this.vocab.reverse;
     if (config.unk_token != null) {
       this.unkId = this.vocab.get(config.unk_token);
       // The reference fails on the first unknown character instead; refusing at load is clearer.
@@ -52,11 +58,16 @@ export class Bpe implements TokenModel {
     }
     // Single characters map straight to ids unless a prefix or suffix changes the symbols' spelling.
     if (!this.prefix && !this.suffix)
-      for (const [token, id] of this.vocab) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
+      for (const [token, id] of this.vocab.entries()) if (token.length === 1) this.charIds[token.charCodeAt(0)] = id;
     if (config.byte_fallback) {
       this.byteIds = new Int32Array(256);
       for (let b = 0; b < 256; b++) this.byteIds[b] = this.vocab.get(byteToken(b)) ?? -1;
     }
+    this.cutsAtMetaspace =
+      !this.prefix &&
+      !this.suffix &&
+      !this.ignoreMerges &&
+      !this.vocab.reverse.some((t) => t.indexOf('\u2581') > 0 && INNER_METASPACE.test(t));
     this.merges = new MergeTable(config.merges.length);
     config.merges.forEach((merge, rank) => {
       const [a, b] = typeof merge === 'string' ? splitMerge(merge) : merge;
@@ -89,11 +100,34 @@ export class Bpe implements TokenModel {
       const id = this.vocab.get(word);
       if (id !== undefined) return [{ id, token: word, start: 0, end: word.length }];
     }
+    if (this.cutsAtMetaspace && word.length > 24) {
+      const cut = this.tokenizeByMetaspace(word);
+      if (cut) return cut;
+    }
+    return this.tokenizeWhole(word);
+  }
+
+  private tokenizeWhole(word: string): readonly Piece[] {
     const cached = this.cache.get(word);
     if (cached) return cached;
     const pieces = this.merge(word);
     this.cache.set(word, pieces);
     return pieces;
+  }
+
+  /** The word cut before every '▁' that follows another character, each piece tokenized (and cached) alone. */
+  private tokenizeByMetaspace(word: string): Piece[] | null {
+    let start = 0;
+    let out: Piece[] | null = null;
+    for (let i = 1; i <= word.length; i++) {
+      if (i < word.length && !(word.charCodeAt(i) === METASPACE && word.charCodeAt(i - 1) !== METASPACE)) continue;
+      if (i === word.length && start === 0) return null;
+      out ??= [];
+      for (const p of this.tokenizeWhole(word.slice(start, i)))
+        out.push({ id: p.id, token: p.token, start: p.start + start, end: p.end + start });
+      start = i;
+    }
+    return out;
   }
 
   /**
@@ -339,6 +373,8 @@ class MergeTable {
 }
 
 const utf8 = new TextEncoder();
+const METASPACE = 0x2581;
+const INNER_METASPACE = /[^\u2581]\u2581/;
 
 /** Rust's format!("<{b:#04X}>"): '<0x0A>'. */
 function byteToken(b: number): string {

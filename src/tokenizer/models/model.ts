@@ -36,3 +36,35 @@ export function invertVocab(vocab: Map<string, number>): string[] {
   for (const [token, id] of vocab) out[id] = token;
   return out;
 }
+
+/**
+ * A vocabulary read in place from the parsed tokenizer.json object (its prototype removed, so that any string is a
+ * safe key): 150,000 entries are not copied into a Map, which halves the load of a large vocabulary.
+ */
+export class DictVocab {
+  private readonly dict: Record<string, number>;
+  readonly size: number;
+  /** id -> token. */
+  readonly reverse: string[] = [];
+
+  constructor(vocab: Record<string, number>) {
+    if (!vocab || typeof vocab !== 'object' || Array.isArray(vocab)) throw new Error("'vocab' must be an object");
+    Object.setPrototypeOf(vocab, null);
+    this.dict = vocab;
+    let size = 0;
+    for (const token in vocab) {
+      this.reverse[vocab[token]] = token;
+      size++;
+    }
+    this.size = size;
+  }
+
+  get(token: string): number | undefined {
+    return this.dict[token];
+  }
+
+  /** Every [token, id]. */
+  *entries(): IterableIterator<[string, number]> {
+    for (const token in this.dict) yield [token, this.dict[token]];
+  }
+}

@@ -67,11 +67,21 @@ export class Replace implements Normalizer {
   private readonly content: readonly number[];
   private readonly pieces: number[] = [];
 
+  private readonly contentText: string;
+
   constructor(
     private readonly regex: RegExp,
     content: string,
   ) {
     this.content = codePoints(content);
+    this.contentText = content;
+  }
+
+  /** Whether every match is a single BMP character and the content one BMP character too. */
+  private oneUnitForOneUnit(pieces: number[]): boolean {
+    if (this.contentText.length !== 1 || this.content[0] > 0xffff) return false;
+    for (let k = 0; k < pieces.length; k += 3) if (pieces[k + 2] && pieces[k + 1] - pieces[k] !== 1) return false;
+    return true;
   }
 
   normalize(n: NormalizedText): NormalizedText {
@@ -79,6 +89,13 @@ export class Replace implements Normalizer {
     pieces.length = 0;
     findMatches(this.regex, n.text, pieces);
     if (pieces.length === 3 && pieces[2] === 0) return n;
+    if (this.oneUnitForOneUnit(pieces)) {
+      // Each match is one unit replaced by one unit aligned to it: the alignment carries over unit for unit.
+      let text = '';
+      for (let k = 0; k < pieces.length; k += 3)
+        text += pieces[k + 2] ? this.contentText : n.text.slice(pieces[k], pieces[k + 1]);
+      return { text, starts: n.starts, ends: n.ends, base: n.base };
+    }
     const out = new AlignedBuilder(n.base);
     for (let k = 0; k < pieces.length; k += 3) {
       const [start, end, isMatch] = [pieces[k], pieces[k + 1], pieces[k + 2]];
@@ -96,12 +113,34 @@ export class Replace implements Normalizer {
 /** Prepend: `prepend` before non-empty text, aligned to its first character. */
 export class Prepend implements Normalizer {
   private readonly chars: number[];
-  constructor(prepend: string) {
+  /** UTF-16 length of the prepended text when it is all BMP (0 otherwise: the general path). */
+  private readonly unitLength: number;
+
+  constructor(private readonly prepend: string) {
     this.chars = codePoints(prepend);
+    this.unitLength = this.chars.length === prepend.length ? prepend.length : 0;
+  }
+
+  /** Text aligned to itself (no surrogates): the prepended units align to its first character, the rest stay. */
+  private prependToIdentity(n: NormalizedText): NormalizedText {
+    const k = this.unitLength;
+    const length = n.text.length + k;
+    const starts = new Int32Array(length);
+    const ends = new Int32Array(length);
+    for (let i = 0; i < k; i++) {
+      starts[i] = n.base;
+      ends[i] = n.base + 1;
+    }
+    for (let i = k; i < length; i++) {
+      starts[i] = n.base + i - k;
+      ends[i] = n.base + i - k + 1;
+    }
+    return { text: this.prepend + n.text, starts, ends, base: n.base };
   }
 
   normalize(n: NormalizedText): NormalizedText {
     if (!n.text.length) return n;
+    if (n.starts === null && this.unitLength > 0) return this.prependToIdentity(n);
     const first = n.text.codePointAt(0)!;
     const chars = [...this.chars, first];
     const changes = chars.map((_, i) => (i === 0 ? 0 : 1));
