@@ -69,7 +69,7 @@ if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1))
 const quietArg = argv.indexOf('--quiet-wait') >= 0 ? Number(argv[argv.indexOf('--quiet-wait') + 1]) : null;
 const quietMs = (quietArg ?? (quick ? 0 : 5)) * 1000;
 
-const log = (s: string) => process.stderr.write(s + '\n');
+const log = (s: string) => process.stderr.write(`${s}\n`);
 const started = performance.now();
 
 const tokenizerDir = path.join(MODELS_DIR, 'bert-base-uncased');

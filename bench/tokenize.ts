@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   console.log('');
 
   // Token counts: every variant against Hugging Face's Rust tokenizers, text by text.
-  console.log('## Token counts (per pass) and ids (per text), against ' + REFERENCE_VARIANT);
+  console.log(`## Token counts (per pass) and ids (per text), against ${REFERENCE_VARIANT}`);
   const countNotes = new Map<string, { delta: string; differing: string }>();
   for (const tokenizer of o.tokenizers) {
     const ref = results.get(key(REFERENCE_VARIANT, tokenizer));
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
   console.log('');
 
   // The ids themselves: every variant against Hugging Face's Rust tokenizers, text by text (digests of input_ids).
-  console.log('## input_ids, against ' + REFERENCE_VARIANT);
+  console.log(`## input_ids, against ${REFERENCE_VARIANT}`);
   const idsDiffer = new Map<string, string>();
   for (const tokenizer of o.tokenizers) {
     const ref = results.get(key(REFERENCE_VARIANT, tokenizer));

@@ -77,7 +77,7 @@ if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1))
   throw new Error('--rounds wants a positive integer');
 const quietMs = Number(opt('quiet-wait') ?? (quick ? 0 : 3)) * 1000;
 
-const log = (s: string) => process.stderr.write(s + '\n');
+const log = (s: string) => process.stderr.write(`${s}\n`);
 const started = performance.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-bench-train-'));
 

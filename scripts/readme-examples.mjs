@@ -105,7 +105,7 @@ function freePort() {
   });
 }
 
-async function startService(port, env) {
+async function startService(_port, env) {
   const child = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
     cwd: root,
     env,

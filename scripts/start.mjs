@@ -65,7 +65,7 @@ function devSecrets() {
     else {
       [values[name], from[name]] = [prefix + randomBytes(24).toString('base64url'), KEEP_FILE];
       fs.mkdirSync(path.dirname(KEEP_FILE), { recursive: true });
-      fs.writeFileSync(KEEP_FILE, JSON.stringify({ ...kept, [name]: values[name] }, null, 2) + '\n', { mode: 0o600 });
+      fs.writeFileSync(KEEP_FILE, `${JSON.stringify({ ...kept, [name]: values[name] }, null, 2)}\n`, { mode: 0o600 });
       kept[name] = values[name];
     }
   }
@@ -88,7 +88,7 @@ function writeEnvFile(settings) {
   fs.mkdirSync(stateDir, { recursive: true });
   const lines = Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`);
   fs.rmSync(file, { force: true });
-  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
 }
 

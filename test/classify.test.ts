@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StrategyRegistry, defaultStrategies } from '../src/core/classify/strategies.ts';
+import { type StrategyRegistry, defaultStrategies } from '../src/core/classify/strategies.ts';
 import { Classifier } from '../src/core/classify/classifier.ts';
 import { createEmbeddings } from '../src/core/embeddings.ts';
 import { exportModel } from '../src/nn/export.ts';

@@ -15,7 +15,7 @@ const SST2 = path.resolve(
   process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
   'sst2',
 );
-export const SMOKE_THRESHOLD = 0.75;
+const SMOKE_THRESHOLD = 0.75;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-smoke-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 

@@ -33,7 +33,7 @@ describe('hostile inputs finish quickly', () => {
   const cases: [string, string][] = [
     ['one 100,000-letter word', 'a'.repeat(100_000)],
     ['100,000 punctuation marks', '!?'.repeat(50_000)],
-    ['100,000 spaces then a letter', ' '.repeat(100_000) + 'x'],
+    ['100,000 spaces then a letter', `${' '.repeat(100_000)}x`],
     ['50,000 emoji', '😀'.repeat(50_000)],
     ['100,000 CJK ideographs', '中'.repeat(100_000)],
     ['alternating special tokens', '<s>[CLS]</s>[SEP]<mask>'.repeat(5_000)],

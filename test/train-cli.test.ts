@@ -19,7 +19,7 @@ const base = path.join(root, 'tiny-sst2');
 const rows = fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').split('\n');
 const data = (name: string, lines: string[]) => {
   const file = path.join(root, name);
-  fs.writeFileSync(file, lines.join('\n') + '\n');
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 };
 const small = data('small.tsv', rows.slice(0, 41)); // the header and 40 examples, labels 0 and 1

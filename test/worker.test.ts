@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest, SIGNATURE_HEADERS, WORKER_WAKE_PATH, type Hyperparameters } from '../src/jobs/protocol.ts';
+import { signRequest, WORKER_WAKE_PATH, type Hyperparameters } from '../src/jobs/protocol.ts';
 import { initModel } from '../src/nn/init-model.ts';
 import { parseDataset } from '../src/train/data.ts';
 import { train } from '../src/train/trainer.ts';
@@ -67,8 +67,8 @@ beforeAll(async () => {
   });
   modelFiles = new Map(listTree(base).map((f) => [f, new Uint8Array(fs.readFileSync(path.join(base, f)))]));
   const lines = fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').split('\n');
-  trainTsv = [lines[0], ...lines.slice(1, 201)].join('\n') + '\n';
-  validTsv = [lines[0], ...lines.slice(2001, 2061)].join('\n') + '\n';
+  trainTsv = `${[lines[0], ...lines.slice(1, 201)].join('\n')}\n`;
+  validTsv = `${[lines[0], ...lines.slice(2001, 2061)].join('\n')}\n`;
   // The same training, in process, with the trainer's options written out by hand: what the worker must produce.
   const out = path.join(root, 'reference');
   await train({

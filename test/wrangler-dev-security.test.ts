@@ -11,7 +11,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, WORKER_ROUTES } from '../src/jobs/protocol.ts';
 import { prepareEdgeState, startEdge, type EdgeDev } from './e2e/support/processes.ts';
-import { MiB } from './support/metered-body.ts';
 import { freePort } from './support/servers.ts';
 import { makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';

@@ -154,7 +154,7 @@ export class Runner {
   }
 
   async request(msg: Request | FirstLossRequest): Promise<Extract<Reply, { ok: true }>> {
-    this.child.stdin!.write(JSON.stringify(msg) + '\n');
+    this.child.stdin!.write(`${JSON.stringify(msg)}\n`);
     const r = await this.next();
     if (!('ok' in r) || !r.ok) throw new Error(`${this.label}: ${'error' in r ? r.error : JSON.stringify(r)}`);
     return r;

@@ -29,7 +29,7 @@ import {
 
 const argv = process.argv.slice(2);
 const value = (name: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
-const log = (s: string) => process.stderr.write(s + '\n');
+const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const tokenizerDir = path.join(MODELS_DIR, 'bert-base-uncased');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-bench-variants-'));

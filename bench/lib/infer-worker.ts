@@ -32,7 +32,7 @@ if (
 }
 
 function send(reply: Reply): void {
-  process.stdout.write(JSON.stringify(reply) + '\n');
+  process.stdout.write(`${JSON.stringify(reply)}\n`);
 }
 
 const t0 = performance.now();

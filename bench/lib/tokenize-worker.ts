@@ -322,7 +322,7 @@ async function main(): Promise<void> {
       .digest('hex')
       .slice(0, 32);
   });
-  const missing = idDigests.findIndex((d) => d === '');
+  const missing = idDigests.indexOf('');
   if (missing >= 0) throw new Error(`the check pass gave no ids for text #${missing + 1}`);
   const all = [...warmupPasses, ...timed];
   if (all.some((p) => p.tokens !== all[0]!.tokens)) {

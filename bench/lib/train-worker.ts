@@ -34,7 +34,7 @@ if (!c || (precision !== 'float64' && precision !== 'float32') || !Number.isInte
   throw new Error('usage: train-worker.ts --case A|B|C --precision float64|float32 [--threads N]');
 }
 
-const send = (reply: Reply | Record<string, unknown>) => process.stdout.write(JSON.stringify(reply) + '\n');
+const send = (reply: Reply | Record<string, unknown>) => process.stdout.write(`${JSON.stringify(reply)}\n`);
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 
 const firstLossFile = arg('first-loss');

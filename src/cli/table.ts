@@ -8,5 +8,5 @@ export function formatTable(header: string[], rows: string[][]): string {
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return [header, ...rows].map(line).join('\n') + '\n';
+  return `${[header, ...rows].map(line).join('\n')}\n`;
 }

@@ -20,7 +20,7 @@ export interface GradientOptions {
 /** A view of `node` whose float32 inputs and outputs are widened to float64 (one Cast per value, on demand). */
 function widened(node: Node, casts: Map<Value, Value>): Node {
   const wide = (v: Value | null) => {
-    if (!v || v.dtype !== 'float32') return v;
+    if (v?.dtype !== 'float32') return v;
     let c = casts.get(v);
     if (!c) {
       c = ops.cast(v, 'float64');

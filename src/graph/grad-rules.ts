@@ -29,7 +29,7 @@ function intAttr(node: Node, name: string, fallback: number): number {
 
 function intsAttr(node: Node, name: string): number[] {
   const a = node.attributes[name];
-  if (!a || a.type !== 'ints') throw new Error(`${node.opType} ${node.name}: attribute ${name} missing`);
+  if (a?.type !== 'ints') throw new Error(`${node.opType} ${node.name}: attribute ${name} missing`);
   return a.value;
 }
 

@@ -1,7 +1,7 @@
 // Typed ONNX ops (opset 17). Each checks its inputs, infers the output dtype and shape, and adds one node.
 // Only ops the models and their training need; each is a candidate for a backward rule (src/graph/autodiff).
 import { FLOATS, ONNX_DTYPE, type DType } from './dtype.ts';
-import { Value, type Attribute } from './graph.ts';
+import type { Value, Attribute } from './graph.ts';
 import { broadcastShapes, formatShape, normalizeAxis, numel, sameDim, type Dim, type Shape } from './shape.ts';
 
 const int = (value: number): Attribute => ({ type: 'int', value });
@@ -44,7 +44,10 @@ export const min = (a: Value, b: Operand) => binary('Min', a, lift(a, b));
 export const equal = (a: Value, b: Value) => binary('Equal', a, b, 'bool');
 export const less = (a: Value, b: Value) => binary('Less', a, b, 'bool');
 export const greater = (a: Value, b: Value) => binary('Greater', a, b, 'bool');
-export const and = (a: Value, b: Value) => (expectDtype('And', a, 'bool'), binary('And', a, b, 'bool'));
+export const and = (a: Value, b: Value) => {
+  expectDtype('And', a, 'bool');
+  return binary('And', a, b, 'bool');
+};
 export const not = (x: Value) => unary('Not', x, ['bool']);
 /** onnxruntime has no float64 Erf kernel: float64 graphs evaluate it in float32. */
 export const erf = (x: Value) =>
@@ -417,7 +420,7 @@ export function positionsAlong(like: Value, axis: number): Value {
   const n = gather(shapeOf(like), g.constInt64([ax]), 0); // [1]
   const ones = constantOfShape(n, [like.shape[ax]], 1, 'int64'); // [n]
   const range = sub(cumSum(ones, 0), g.constInt64([1], [])); // [n]
-  const dims = like.shape.map((d, i) => (i === ax ? -1 : 1));
+  const dims = like.shape.map((_, i) => (i === ax ? -1 : 1));
   return reshape(range, dims);
 }
 

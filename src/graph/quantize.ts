@@ -8,7 +8,7 @@ import * as ops from './ops.ts';
 /** The float weight [in, out] a MatMul multiplies by, if it is a constant (directly or through Transpose). */
 function constantWeight(graph: Graph, node: Node): Float32Array | null {
   const b = node.inputs[1];
-  if (!b || b.rank !== 2 || b.dtype !== 'float32') return null;
+  if (b?.rank !== 2 || b.dtype !== 'float32') return null;
   const init = graph.initializers.get(b.name);
   if (init && !init.trainable) return init.data as Float32Array;
   const t = b.producer;

@@ -27,6 +27,6 @@ export async function readRevisionRecord(modelDir: string): Promise<RevisionReco
 export async function writeRevisionRecord(modelDir: string, record: RevisionRecord): Promise<void> {
   const target = path.join(modelDir, REVISION_RECORD_FILE);
   const temporary = `${target}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(record, null, 2) + '\n');
+  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
   await rename(temporary, target);
 }

@@ -71,7 +71,7 @@ export function createOrtWebRuntime(options: OrtWebOptions): InferenceRuntime {
     name: 'onnxruntime-web',
     memoryBytes: () => memory?.buffer.byteLength ?? null,
     async createSession(bytes: Uint8Array): Promise<InferenceSession> {
-      let session;
+      let session: Awaited<ReturnType<typeof create>>;
       if (initialized === null) {
         const first = createFirst(bytes);
         initialized = first.catch(() => undefined);

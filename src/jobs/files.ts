@@ -63,6 +63,7 @@ export function fileObject(row: FileRow): FileObject {
 export function cleanFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a file name must lose
   return base.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255);
 }
 

@@ -91,7 +91,7 @@ export interface WriteFolderOptions {
 
 export function writeModelFolder(dir: string, options: WriteFolderOptions): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(toHfConfigJson(options.config), null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(toHfConfigJson(options.config), null, 2)}\n`);
   fs.writeFileSync(
     path.join(dir, 'model.safetensors'),
     writeSafetensors(hfCheckpointNames(options.weights, options.config.modelType)),
@@ -113,11 +113,11 @@ export function writeModelFolder(dir: string, options: WriteFolderOptions): void
         ? [{ idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' }]
         : []),
     ];
-    fs.writeFileSync(path.join(dir, 'modules.json'), JSON.stringify(modules, null, 2) + '\n');
+    fs.writeFileSync(path.join(dir, 'modules.json'), `${JSON.stringify(modules, null, 2)}\n`);
     fs.mkdirSync(path.join(dir, '1_Pooling'), { recursive: true });
     fs.writeFileSync(
       path.join(dir, '1_Pooling', 'config.json'),
-      JSON.stringify(
+      `${JSON.stringify(
         {
           word_embedding_dimension: options.config.hiddenSize,
           pooling_mode_cls_token: st.pooling === 'cls',
@@ -127,7 +127,7 @@ export function writeModelFolder(dir: string, options: WriteFolderOptions): void
         },
         null,
         2,
-      ) + '\n',
+      )}\n`,
     );
     if (st.normalize) fs.mkdirSync(path.join(dir, '2_Normalize'), { recursive: true });
   }

@@ -47,11 +47,11 @@ export interface WriteGpt2FolderOptions {
 
 export function writeGpt2Folder(dir: string, o: WriteGpt2FolderOptions): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(toHfGpt2ConfigJson(o.config), null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(toHfGpt2ConfigJson(o.config), null, 2)}\n`);
   const generation: Record<string, unknown> = { _from_model_config: true };
   if (o.config.bosTokenId !== undefined) generation.bos_token_id = o.config.bosTokenId;
   if (o.config.eosTokenId !== undefined) generation.eos_token_id = o.config.eosTokenId;
-  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify(generation, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), `${JSON.stringify(generation, null, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(o.weights));
   for (const [name, text] of Object.entries(o.files ?? {})) {
     if (!TOKENIZER_FILES.includes(name)) throw new Error(`writeGpt2Folder: '${name}' is not a tokenizer file`);

@@ -99,8 +99,8 @@ export function gpt2TokenizerFiles(tokenizerDir: string, nPositions?: number): G
   Object.assign(tokenizerConfig, specialTokens);
   const files: Record<string, string> = {
     'tokenizer.json': JSON.stringify(json),
-    'tokenizer_config.json': JSON.stringify(tokenizerConfig, null, 2) + '\n',
-    'special_tokens_map.json': JSON.stringify(specialTokens, null, 2) + '\n',
+    'tokenizer_config.json': `${JSON.stringify(tokenizerConfig, null, 2)}\n`,
+    'special_tokens_map.json': `${JSON.stringify(specialTokens, null, 2)}\n`,
   };
   for (const f of ['vocab.json', 'merges.txt']) if (fs.existsSync(path.join(tokenizerDir, f))) files[f] = read(f);
   return {

@@ -42,11 +42,11 @@ export function writeLlamaFolder(
   o: { config: LlamaConfig; weights: Map<string, NamedTensor>; files?: Record<string, string> },
 ): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(toHfLlamaConfigJson(o.config), null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(toHfLlamaConfigJson(o.config), null, 2)}\n`);
   const generation: Record<string, unknown> = { _from_model_config: true };
   if (o.config.bosTokenId !== null) generation.bos_token_id = o.config.bosTokenId;
   if (o.config.eosTokenId !== null) generation.eos_token_id = o.config.eosTokenId;
-  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify(generation, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), `${JSON.stringify(generation, null, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(o.weights));
   for (const [name, text] of Object.entries(o.files ?? {})) {
     if (!TOKENIZER_FILES.includes(name)) throw new Error(`writeLlamaFolder: '${name}' is not a tokenizer file`);

@@ -23,7 +23,7 @@ export class WordPieceDecoder implements Decoder {
   decodeChain(tokens: string[]): string[] {
     return tokens.map((token, i) => {
       let t = token;
-      if (i !== 0) t = t.startsWith(this.prefix) ? t.replace(this.prefix, '') : ' ' + t;
+      if (i !== 0) t = t.startsWith(this.prefix) ? t.replace(this.prefix, '') : ` ${t}`;
       return this.cleanup ? cleanupTokenization(t) : t;
     });
   }

@@ -35,7 +35,7 @@ export function saveCheckpoint(dir: string, c: CheckpointContents, tokenizerDir?
   fs.rmSync(tmp, { recursive: true, force: true });
   writeModelFolder(tmp, { config: c.config, weights: c.weights, tokenizerDir });
   fs.writeFileSync(path.join(tmp, 'optimizer.safetensors'), writeSafetensors(c.moments));
-  fs.writeFileSync(path.join(tmp, 'trainer_state.json'), JSON.stringify(c.state, null, 2) + '\n');
+  fs.writeFileSync(path.join(tmp, 'trainer_state.json'), `${JSON.stringify(c.state, null, 2)}\n`);
   // A checkpoint appears whole or not at all: a worker killed mid-write leaves only the .tmp folder.
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir);

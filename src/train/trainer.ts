@@ -23,7 +23,7 @@ import { classificationMetrics, multiLabelMetrics, type Metrics } from './metric
 import { prepareModel } from './model-setup.ts';
 import { fillKeepMask, shuffle, streamFor } from './rng.ts';
 import { learningRate, type ScheduleKind } from './schedule.ts';
-import { createGraphSession, type ExecutionProvider, type GraphSession, type HostTensor } from './session.ts';
+import { createGraphSession, type ExecutionProvider, type HostTensor } from './session.ts';
 import {
   buildEvalGraph,
   buildStepGraph,
@@ -511,10 +511,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     stoppedEarly,
     cancelled,
   };
-  fs.writeFileSync(path.join(o.outDir, 'trainer_state.json'), JSON.stringify(state, null, 2) + '\n');
+  fs.writeFileSync(path.join(o.outDir, 'trainer_state.json'), `${JSON.stringify(state, null, 2)}\n`);
   fs.writeFileSync(
     path.join(o.outDir, 'eval_results.json'),
-    JSON.stringify(best ? { step: (best as Evaluation).step, ...(best as Evaluation).metrics } : {}, null, 2) + '\n',
+    `${JSON.stringify(best ? { step: (best as Evaluation).step, ...(best as Evaluation).metrics } : {}, null, 2)}\n`,
   );
   return result;
 }

@@ -31,7 +31,7 @@ export class EventSink {
     if (this.queue.length > MAX_QUEUED) {
       // The edge has been away for long: drop the oldest metrics, keep messages.
       const i = this.queue.findIndex((e) => e.type === 'metrics');
-      this.queue.splice(i >= 0 ? i : 0, 1);
+      this.queue.splice(Math.max(i, 0), 1);
     }
     if (this.queue.length >= this.batch) void this.flush();
     else

@@ -58,7 +58,7 @@ let apiKey = '';
 let otherKey = '';
 const lines = fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').trimEnd().split('\n');
 const devLines = fs.readFileSync(path.join(SST2, 'dev.tsv'), 'utf8').trimEnd().split('\n');
-const tsv = (rows: string[]) => [lines[0], ...rows].join('\n') + '\n';
+const tsv = (rows: string[]) => `${[lines[0], ...rows].join('\n')}\n`;
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const execFileAsync = promisify(execFile);
@@ -421,7 +421,7 @@ describe('refusals (webhooks to private addresses off)', () => {
     const before = (await api(apiKey, 'GET', '/v1/fine_tuning/jobs?limit=100')).body.data.length;
     const malformed = [
       ['bad.jsonl', '{"text": "fine", "label": 1}\n{"text": 3, "label": 0}\n'],
-      ['bad.tsv', 'sentence\tlabel\n' + 'a film\t\n'.repeat(20)],
+      ['bad.tsv', `sentence\tlabel\n${'a film\t\n'.repeat(20)}`],
       ['bad.csv', 'a,b,c,d\n1,2,3,4\n'],
       ['noext', 'sentence\tlabel\nx\t1\n'],
     ];
@@ -548,7 +548,7 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     receiver = await startReceiver(WEBHOOK_SECRET, await freePort());
     note('wrangler dev restarted with webhooks to loopback allowed; receiver up');
     const train = await upload(apiKey, 'sst2-train.tsv', tsv(lines.slice(1, 801)));
-    const valid = await upload(apiKey, 'sst2-dev.tsv', [devLines[0], ...validRows].join('\n') + '\n');
+    const valid = await upload(apiKey, 'sst2-dev.tsv', `${[devLines[0], ...validRows].join('\n')}\n`);
     expect(train.status, JSON.stringify(train.body)).toBe(200);
     expect(valid.status, JSON.stringify(valid.body)).toBe(200);
     trainFile = train.body.id;

@@ -135,7 +135,7 @@ describe('npm start', () => {
         })
       ).json()) as any
     ).key;
-    const rows = fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').split('\n').slice(0, 121).join('\n') + '\n';
+    const rows = `${fs.readFileSync(path.join(SST2, 'train.tsv'), 'utf8').split('\n').slice(0, 121).join('\n')}\n`;
     const form = new FormData();
     form.append('purpose', 'fine-tune');
     form.append('file', new File([rows], 'train.tsv'));

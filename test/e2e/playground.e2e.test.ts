@@ -50,7 +50,7 @@ async function api(method: string, route: string, key: string | null, body?: unk
 async function upload(name: string, rows: string[]): Promise<string> {
   const form = new FormData();
   form.append('purpose', 'fine-tune');
-  form.append('file', new File([rows.join('\n') + '\n'], name));
+  form.append('file', new File([`${rows.join('\n')}\n`], name));
   return (await api('POST', '/v1/files', apiKey, form)).id;
 }
 

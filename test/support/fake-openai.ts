@@ -140,13 +140,18 @@ export async function startFakeOpenAi(options: {
           return;
         }
         recorded.answered = !res.destroyed;
-        if ('raw' in reply) return send(200, reply.raw);
-        if ('status' in reply)
-          return send(
+        if ('raw' in reply) {
+          send(200, reply.raw);
+          return;
+        }
+        if ('status' in reply) {
+          send(
             reply.status,
             reply.body ?? openAiError(reply.status, reply.message ?? `status ${reply.status}`),
             reply.headers,
           );
+          return;
+        }
         send(
           200,
           JSON.stringify({

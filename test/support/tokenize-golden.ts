@@ -2,7 +2,7 @@
 // edgeclass's tokenizer and returns edgeclass's own outputs in the candidate format compare.mjs reads.
 // Pure functions over parsed JSON, so the same code runs in Node and inside workerd.
 import {
-  Tokenizer,
+  type Tokenizer,
   TokenizationError,
   type EncodeOptions,
   type Encoding,

@@ -131,7 +131,7 @@ describe('files', () => {
     expectError(await upload(key, 'train.tsv', sentimentTsv(3), 'assistants'), 422, 'purpose');
     const json = await call(key, 'POST', '/v1/files', { file: 'train.tsv' });
     expect(json.status).toBe(415);
-    const big = 'x'.repeat(100) + '\t1\n';
+    const big = `${'x'.repeat(100)}\t1\n`;
     const tooLarge = await upload(key, 'big.tsv', big.repeat(Math.ceil((1.2 * 1048576) / big.length)));
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.error.type).toBe('request_too_large');
@@ -239,7 +239,7 @@ describe('fine-tuning jobs', () => {
     const file = await trainingFile(key, 20);
     const small = await trainingFile(key, 5);
     const otherFile = await trainingFile(other.key, 20);
-    const single = (await upload(key, 'one.tsv', 'text\tlabel\n' + 'same\tyes\n'.repeat(12))).body.id;
+    const single = (await upload(key, 'one.tsv', `text\tlabel\n${'same\tyes\n'.repeat(12)}`)).body.id;
     await env.MODELS.put('no-weights/config.json', JSON.stringify({ model_type: 'bert', num_hidden_layers: 2 }));
     await env.MODELS.put('no-weights/tokenizer.json', '{}');
     await env.MODELS.put('gpt-ish/config.json', JSON.stringify({ model_type: 'gpt2' }));

@@ -153,7 +153,7 @@ function describeJob(job: Job): string {
   ];
   if (job.error) rows.push(['error', `${job.error.code}: ${job.error.message}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
 }
 
 async function showJob(args: string[]): Promise<number> {

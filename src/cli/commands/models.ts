@@ -91,7 +91,7 @@ async function listCommand(args: string[]): Promise<number> {
   const store = new FsModelStore(resolveModelsDir(values.models));
   const models = await store.list();
   if (values.json) {
-    process.stdout.write(JSON.stringify({ dir: store.dir, dirs: store.dirs, models }, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify({ dir: store.dir, dirs: store.dirs, models }, null, 2)}\n`);
     return 0;
   }
   if (models.length === 0) {
@@ -381,6 +381,7 @@ function runProcess(command: string, args: string[]): Promise<{ code: number; ou
 /** The end of wrangler's output, without its colours and blank lines, on one line. */
 function lastLines(text: string, count: number): string {
   const lines = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ESC of wrangler's ANSI colour codes
     .replace(/\x1b\[[0-9;]*m/g, '')
     .split('\n')
     .map((line) => line.trim())

@@ -174,7 +174,7 @@ function layOutRows(groups: ContinuationGroup[]): { rows: Row[]; rowOf: number[]
     if (g.prompt.length === 0) throw new Error('a continuation needs a non-empty prompt (add a bos token)');
     const mine: number[] = [];
     const assigned = new Array<number>(g.targets.length).fill(-1);
-    const order = g.targets.map((t, i) => i).sort((a, b) => g.targets[b].length - g.targets[a].length);
+    const order = g.targets.map((_, i) => i).sort((a, b) => g.targets[b].length - g.targets[a].length);
     for (const i of order) {
       const needed = g.prompt.concat(g.targets[i].slice(0, -1));
       let r = mine.find(

@@ -1,6 +1,6 @@
 // /v1/triggers (a key's job templates) and /v1/hooks/{trigger_id} (signed calls from outside systems that start a
 // job): src/jobs/triggers.ts. The hook route has no API key: its signature is its authentication.
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute, type z } from '@hono/zod-openapi';
 import { callTrigger, createTrigger, disableTrigger, getTrigger, listTriggers } from '../../jobs/triggers.ts';
 import type { App } from '../app.ts';
 import { jobsContext, requireApiKey } from '../auth.ts';

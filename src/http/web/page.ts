@@ -44,7 +44,7 @@ ${p.main}
  * builds an element (class and text by property, data-*, href, id, for, title and style as attributes, anything
  * else as a property) and appends its children (strings as text).
  */
-export const DOM_HELPERS_JS = String.raw`  var $ = function (id) { return document.getElementById(id); };
+export const DOM_HELPERS_JS = `  var $ = function (id) { return document.getElementById(id); };
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {

@@ -1,5 +1,5 @@
 // The stylesheet the playground (/) and the API reference (/docs) share, served at /static/edgeclass.css.
-export const STYLE_CSS = String.raw`
+export const STYLE_CSS = `
 :root {
   --bg: #f7f7f8; --panel: #fff; --ink: #1d1d22; --muted: #686873; --line: #dcdce2; --accent: #3b5bdb;
   --seq0: #dbe4ff; --seq0-ink: #233e9e; --seq1: #ffe3c4; --seq1-ink: #8a4a00; --special: #ececf0; --special-ink: #55555f;
