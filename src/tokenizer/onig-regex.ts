@@ -40,7 +40,7 @@ function translate(pattern: string): string {
     if (c === '\\') {
       const e = pattern[++i];
       if (e === undefined) throw new Error('ends with a backslash');
-      out += escape(e, inClass, pattern, i);
+      out += translateEscape(e, inClass, pattern, i);
       if (e === 'p' || e === 'P') {
         const close = pattern.indexOf('}', i);
         if (pattern[i + 1] !== '{' || close < 0) throw new Error('\\p without {...} is not supported');
@@ -95,7 +95,7 @@ function translate(pattern: string): string {
   return out;
 }
 
-function escape(e: string, inClass: boolean, pattern: string, i: number): string {
+function translateEscape(e: string, inClass: boolean, pattern: string, i: number): string {
   switch (e) {
     case 's':
       return inClass ? WHITE_SPACE : `[${WHITE_SPACE}]`;
