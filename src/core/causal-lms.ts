@@ -3,13 +3,13 @@
 // same model store as the encoders and run on the same inference runtime, but take other inputs (position_ids, an
 // empty past_key_values) and give next-token logits, so they are loaded here rather than by the encoder
 // pipelines' ModelRegistry. Concurrent requests share one load; a failed load is forgotten.
-import { LoadOnce } from './load-once.ts';
+import type { LoadOnce } from './load-once.ts';
 import { createCausalLm, type CausalLm } from './classify/llm-local.ts';
 import { isCausalLmConfig, parseCausalLmConfig } from './causal-lm-config.ts';
 import { chatPrompter } from './chat-template.ts';
-import { chooseDtype, type ModelDtype } from './dtypes.ts';
-import { inferenceError, isLastingLoadFailure, RequestError } from './errors.ts';
-import type { ModelRegistry } from './model-registry.ts';
+import { chooseDtype } from './dtypes.ts';
+import { inferenceError, RequestError } from './errors.ts';
+import { type DtypeChoice, type ModelRegistry, modelIdOfKey, modelLoadKey, modelLoads } from './model-registry.ts';
 import type { ModelStore } from '../store/model-store.ts';
 import { unsatisfiableInputs } from '../inference/hf-inputs.ts';
 
@@ -39,18 +39,9 @@ export class CausalLmRegistry {
   private readonly cache: LoadOnce<CausalLm>;
 
   constructor(private readonly models: ModelRegistry) {
-    this.cache = new LoadOnce(
-      (key) => {
-        const [id, dtype, strict] = key.split('\u0000');
-        return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
-      },
-      {
-        remember: isLastingLoadFailure,
-        fingerprint: (key) => {
-          const [id, dtype] = key.split('\u0000');
-          return models.fingerprint(id, dtype as ModelDtype);
-        },
-      },
+    this.cache = modelLoads(
+      (id, choice) => this.load(id, choice),
+      (id, dtype) => models.fingerprint(id, dtype),
     );
   }
 
@@ -60,16 +51,16 @@ export class CausalLmRegistry {
 
   /** Whether the model is loaded or loading here (so it is a causal LM, as far as anyone knows yet). */
   isLoaded(id: string): boolean {
-    return this.cache.keys().some((key) => key.split('\u0000')[0] === id);
+    return this.cache.keys().some((key) => modelIdOfKey(key) === id);
   }
 
   /** The model with the request's dtype, else the one EDGECLASS_MODEL_DTYPE gives it. */
   get(id: string, dtype?: string): Promise<CausalLm> {
     const choice = chooseDtype(this.models.dtypes, id, dtype);
-    return this.cache.get([id, choice.dtype, choice.strict ? 'strict' : 'lenient'].join('\u0000'));
+    return this.cache.get(modelLoadKey(id, choice));
   }
 
-  private async load(id: string, choice: { dtype: ModelDtype; strict: boolean }): Promise<CausalLm> {
+  private async load(id: string, choice: DtypeChoice): Promise<CausalLm> {
     // The tokenizer load answers "not found, and how to provide it" for a model that is not there at all.
     const { tokenizer } = await this.models.tokenizers.get(id);
     const configJson = await readJson(this.models.store, id, 'config.json');

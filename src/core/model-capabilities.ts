@@ -28,7 +28,7 @@ export function capabilitiesFromOutputs(
 ): ModelCapabilities {
   const causal = config !== null && isCausalLmConfig(config);
   const hidden = outputs !== null && !causal && outputs.some((name) => HIDDEN_STATES.includes(name));
-  const logits = outputs !== null && outputs.includes('logits');
+  const logits = outputs?.includes('logits') ?? false;
   const strategies: ModelCapabilities['strategies'] = [];
   if (causal && logits) strategies.push('llm');
   else if (logits)

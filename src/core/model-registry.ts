@@ -73,6 +73,43 @@ export interface ModelRegistryOptions {
   dtype?: ModelDtype | DtypeSetting;
 }
 
+/** Which graph of a model a load reads: its dtype, and whether that dtype was asked for (strict) or a default. */
+export interface DtypeChoice {
+  dtype: ModelDtype;
+  strict: boolean;
+}
+
+/** The cache key of a model load: `id\u0000dtype\u0000strict|lenient`. */
+export function modelLoadKey(id: string, choice: DtypeChoice): string {
+  return [id, choice.dtype, choice.strict ? 'strict' : 'lenient'].join('\u0000');
+}
+
+/** The model id of a modelLoadKey. */
+export function modelIdOfKey(key: string): string {
+  return key.split('\u0000')[0];
+}
+
+/**
+ * One load per model and dtype, shared by concurrent callers; a lasting failure (a refused or missing model) is
+ * remembered until a file its dtype's load reads changes (the encoder and causal-LM registries both use this).
+ */
+export function modelLoads<T>(
+  load: (id: string, choice: DtypeChoice) => Promise<T>,
+  fingerprint: (id: string, dtype: ModelDtype) => Promise<string>,
+): LoadOnce<T> {
+  const parse = (key: string): [string, DtypeChoice] => {
+    const [id, dtype, strict] = key.split('\u0000');
+    return [id, { dtype: dtype as ModelDtype, strict: strict === 'strict' }];
+  };
+  return new LoadOnce((key) => load(...parse(key)), {
+    remember: isLastingLoadFailure,
+    fingerprint: (key) => {
+      const [id, choice] = parse(key);
+      return fingerprint(id, choice.dtype);
+    },
+  });
+}
+
 export class ModelRegistry {
   /** Keyed by id and dtype: `id\u0000dtype\u0000strict|lenient`. */
   private readonly cache: LoadOnce<LoadedModel>;
@@ -83,18 +120,9 @@ export class ModelRegistry {
   constructor(private readonly options: ModelRegistryOptions) {
     const d = options.dtype;
     this.dtypes = d === undefined ? DEFAULT_DTYPE_SETTING : typeof d === 'string' ? parseDtypeSetting(d) : d;
-    this.cache = new LoadOnce(
-      (key) => {
-        const [id, dtype, strict] = key.split('\u0000');
-        return this.load(id, { dtype: dtype as ModelDtype, strict: strict === 'strict' });
-      },
-      {
-        remember: isLastingLoadFailure,
-        fingerprint: (key) => {
-          const [id, dtype] = key.split('\u0000');
-          return this.fingerprint(id, dtype as ModelDtype);
-        },
-      },
+    this.cache = modelLoads(
+      (id, choice) => this.load(id, choice),
+      (id, dtype) => this.fingerprint(id, dtype),
     );
   }
 
@@ -120,7 +148,7 @@ export class ModelRegistry {
   /** The model with the request's dtype, else the one EDGECLASS_MODEL_DTYPE gives it. */
   get(modelId: string, dtype?: string): Promise<LoadedModel> {
     const choice = chooseDtype(this.dtypes, modelId, dtype);
-    return this.cache.get([modelId, choice.dtype, choice.strict ? 'strict' : 'lenient'].join('\u0000'));
+    return this.cache.get(modelLoadKey(modelId, choice));
   }
 
   /** The inference runtime, created on the first call (strategies with their own graphs, e.g. llm, use it too). */
@@ -142,10 +170,10 @@ export class ModelRegistry {
 
   /** The ids whose sessions are loaded (or loading). */
   loaded(): string[] {
-    return [...new Set(this.cache.keys().map((key) => key.split('\u0000')[0]))];
+    return [...new Set(this.cache.keys().map(modelIdOfKey))];
   }
 
-  private async load(id: string, choice: { dtype: ModelDtype; strict: boolean }): Promise<LoadedModel> {
+  private async load(id: string, choice: DtypeChoice): Promise<LoadedModel> {
     if (!isValidModelId(id)) {
       throw new RequestError(
         'invalid_request',

@@ -14,7 +14,7 @@ import type { ClassifyContext, ClassifyStrategy } from './types.ts';
 
 /** Whether `model` names one of the remote LLMs the deployment forwards to. */
 export function isRemoteLlm(remote: RemoteLlm | null, model: string): boolean {
-  return remote !== null && remote.models.has(model);
+  return remote?.models.has(model) ?? false;
 }
 
 export const llmStrategy: ClassifyStrategy = {
