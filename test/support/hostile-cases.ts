@@ -358,7 +358,7 @@ function wrongValue(f: Fuzz): unknown {
   return nested;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: zod 4's internal definitions are untyped here.
+// zod 4's internal definitions are untyped here.
 type ZodDef = any;
 
 function fromSchema(schema: ZodDef, f: Fuzz, key: string, depth: number): unknown {
