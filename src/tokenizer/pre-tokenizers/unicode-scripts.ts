@@ -10,8 +10,14 @@ const HIRAGANA = SCRIPT_NAMES.indexOf('Hiragana');
 const KATAKANA = SCRIPT_NAMES.indexOf('Katakana');
 const PROLONGED_SOUND_MARK = 0x30fc;
 
+// The run of the last lookup: text mostly stays in one script for a while, so most lookups end here.
+let cachedFrom = 0;
+let cachedTo = 0;
+let cachedId = 0;
+
 /** The table's script of `cp`: the run whose start is the last one <= cp. */
 export function rawScript(cp: number): number {
+  if (cp >= cachedFrom && cp < cachedTo) return cachedId;
   let lo = 0;
   let hi = SCRIPT_RUN_STARTS.length - 1;
   while (lo < hi) {
@@ -19,7 +25,10 @@ export function rawScript(cp: number): number {
     if (SCRIPT_RUN_STARTS[mid] <= cp) lo = mid;
     else hi = mid - 1;
   }
-  return SCRIPT_RUN_IDS[lo];
+  cachedFrom = SCRIPT_RUN_STARTS[lo];
+  cachedTo = lo + 1 < SCRIPT_RUN_STARTS.length ? SCRIPT_RUN_STARTS[lo + 1] : 0x110000;
+  cachedId = SCRIPT_RUN_IDS[lo];
+  return cachedId;
 }
 
 function fixedScript(cp: number): number {
