@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../src/tokenizer/index.ts';
-import { MODELS_DIR, TOKENIZE_HUB_GOLDEN_DIR } from './support/paths.ts';
+import { MODELS_DIR, TOKENIZE_GOLDEN_DIR, TOKENIZE_HUB_GOLDEN_DIR } from './support/paths.ts';
 
 const { Tokenizer: RustTokenizer } = createRequire(import.meta.url)('tokenizers') as typeof import('tokenizers');
 
@@ -298,4 +298,123 @@ describe('tokenizer components against the Rust reference', () => {
       }
     });
   }
+});
+
+// UnicodeScripts over the golden corpus and texts that cross scripts. Under an empty WordLevel every word becomes one
+// [UNK] whose offsets are the word's, so the offsets compared are exactly the pre-tokenizer's cuts.
+const corpus = read(path.join(TOKENIZE_GOLDEN_DIR, 'corpus.json'));
+const SCRIPT_TEXTS = [
+  'どこで生れ。Yes',
+  'Apples are りんご 林檎',
+  'カタカナー ひらがな 漢字 mixed',
+  'Привет, мир! hello мир',
+  'مرحبا بالعالم 123 abc',
+  'नमस्ते दुनिया क्षत्रिय',
+  'สวัสดีครับ ภาษาไทย',
+  'Ελληνικά and עברית',
+  '한국어 텍스트 and 日本',
+  '   leading spaces then text',
+  '  ',
+  ' ',
+  '!!! leading punctuation',
+  '... 42 ...',
+  '1234 abc 5678',
+  'e\u0301 a\u0308b \u0301x',
+  '\u0301\u0302 starts with marks',
+  '👍🏽 ok 🦜🦜 🇫🇷',
+  'abc\u0378def \u0378\u0378 x',
+  'tab\tnew\nline\r\nend',
+  '\u{1F9C0}cheese \u{20000}ext-B \u{30000}ext-G \u{31350}ext-H',
+  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 math',
+  'a\u200db\u00a0c\u3000d',
+];
+const scriptInputs: [string, string | null][] = [
+  ...SCRIPT_TEXTS.map((t) => [t, null] as [string, null]),
+  ...corpus.singles.map((s: { text: string }) => [s.text, null] as [string, null]),
+  ...corpus.pairs.map((p: { a: string; b: string }) => [p.a, p.b] as [string, string]),
+];
+const wordsOnly = { ...bare, model: { type: 'WordLevel', vocab: { '[UNK]': 0 }, unk_token: '[UNK]' } };
+const SCRIPT_CASES: [string, any][] = [
+  ['UnicodeScripts alone (words as [UNK] offsets)', { ...wordsOnly, pre_tokenizer: { type: 'UnicodeScripts' } }],
+  [
+    'WhitespaceSplit + UnicodeScripts + Digits',
+    {
+      ...wordsOnly,
+      pre_tokenizer: {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'WhitespaceSplit' },
+          { type: 'UnicodeScripts' },
+          { type: 'Digits', individual_digits: false },
+        ],
+      },
+    },
+  ],
+  [
+    'Metaspace + UnicodeScripts (over rewritten splits)',
+    {
+      ...wordsOnly,
+      pre_tokenizer: {
+        type: 'Sequence',
+        pretokenizers: [{ type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' }, { type: 'UnicodeScripts' }],
+      },
+    },
+  ],
+  ['bert-base-uncased with UnicodeScripts', pipeline(bert, { pre_tokenizer: { type: 'UnicodeScripts' } })],
+];
+
+describe('UnicodeScripts against the Rust reference', () => {
+  for (const [name, json] of SCRIPT_CASES) {
+    it(`${name}: golden corpus and multi-script texts`, async () => {
+      const ours = Tokenizer.fromJson(json);
+      const rust = RustTokenizer.fromString(JSON.stringify(json));
+      for (const [a, b] of scriptInputs) {
+        const e = ours.encode(a, b);
+        const got: Output = { ids: e.ids, tokens: e.tokens, offsets: e.offsets, words: e.words, typeIds: e.typeIds };
+        expect(got, JSON.stringify([a, b])).toEqual(await reference(rust, a, b));
+      }
+    });
+  }
+
+  // The reference's script table, read through its cuts over every code point (surrogates aside): in order, which
+  // finds every change of script; and each between two probes of one script, which finds the Any ones (no cut next
+  // to either probe) and exactly which belong to the probe's script.
+  const everyCodePoint: number[] = [];
+  for (let cp = 0; cp < 0x110000; cp++) if (cp < 0xd800 || cp > 0xdfff) everyCodePoint.push(cp);
+  const sweeps: [string, string][] = [
+    ['in order', everyCodePoint.map((cp) => String.fromCodePoint(cp)).join('')],
+    ...['a', '\u4e00', '!'].map((probe): [string, string] => [
+      `between ${probe}`,
+      everyCodePoint.map((cp) => probe + String.fromCodePoint(cp)).join('') + probe,
+    ]),
+  ];
+  for (const [name, text] of sweeps) {
+    // 1.1 to 3.3 million characters through both tokenizers: seconds each, more on a loaded 2-core machine.
+    it(`agrees with the reference's script table on every code point (${name})`, { timeout: 120_000 }, async () => {
+      const json = SCRIPT_CASES[0][1];
+      const ours = Tokenizer.fromJson(json).encode(text, null).offsets;
+      const rust = (await RustTokenizer.fromString(JSON.stringify(json)).encode(text)).getOffsets();
+      expect(ours.length).toBe(rust.length);
+      const firstDiff = ours.findIndex(([s, e], k) => s !== rust[k][0] || e !== rust[k][1]);
+      expect(firstDiff, `first differing word ${JSON.stringify(ours[firstDiff])} vs ${rust[firstDiff]}`).toBe(-1);
+    });
+  }
+
+  it('cuts where the reference pre-tokenizer cuts, dropping leading spaces', () => {
+    const rust = RustTokenizer.fromString(JSON.stringify(SCRIPT_CASES[0][1])).getPreTokenizer()!;
+    const ours = Tokenizer.fromJson(SCRIPT_CASES[0][1]);
+    for (const text of SCRIPT_TEXTS) {
+      const words = rust.preTokenizeString(text).map(([w]) => w);
+      const e = ours.encode(text, null);
+      expect(
+        e.offsets.map(([s, t]) => [...text].slice(s, t).join('')),
+        JSON.stringify(text),
+      ).toEqual(words);
+    }
+    // Fixed expectations from the Rust crate's own tests, independent of the binding.
+    const cut = (text: string) => ours.encode(text, null).offsets.map(([s, t]) => [...text].slice(s, t).join(''));
+    expect(cut('どこで生れ。Yes')).toEqual(['どこで生れ', '。', 'Yes']);
+    expect(cut('Apples are りんご 林檎')).toEqual(['Apples are ', 'りんご 林檎']);
+    expect(cut('  ab')).toEqual(['ab']);
+  });
 });

@@ -27,11 +27,11 @@ const variants: [string, (json: any) => void, RegExp][] = [
     /normalizer 'Casefold'/,
   ],
   [
-    'a UnicodeScripts pre-tokenizer',
+    'a FixedLength pre-tokenizer on its own',
     (j) => {
-      j.pre_tokenizer = { type: 'UnicodeScripts' };
+      j.pre_tokenizer = { type: 'FixedLength', length: 5 };
     },
-    /pre_tokenizer 'UnicodeScripts'/,
+    /pre_tokenizer 'FixedLength'/,
   ],
   [
     'a FixedLength pre-tokenizer',
@@ -118,7 +118,7 @@ describe('unsupported tokenizer pipelines', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'edgeclass-unsupported-'));
     const json = structuredClone(bert);
-    json.pre_tokenizer = { type: 'UnicodeScripts' };
+    json.pre_tokenizer = { type: 'FixedLength', length: 5 };
     await mkdir(path.join(dir, 'odd-model'));
     await writeFile(path.join(dir, 'odd-model', 'tokenizer.json'), JSON.stringify(json));
   });
@@ -133,6 +133,6 @@ describe('unsupported tokenizer pipelines', () => {
     expect(res.status).toBe(422);
     const { error } = (await res.json()) as any;
     expect(error).toMatchObject({ type: 'unsupported_model', param: 'model' });
-    expect(error.message).toMatch(/UnicodeScripts/);
+    expect(error.message).toMatch(/FixedLength/);
   });
 });

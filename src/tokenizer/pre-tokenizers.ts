@@ -19,6 +19,7 @@ import {
   WhitespaceSplit,
 } from './pre-tokenizers/splitting.ts';
 import { ByteLevelPreTokenizer, MetaspacePreTokenizer, type PrependScheme } from './pre-tokenizers/transforming.ts';
+import { UnicodeScriptsPreTokenizer } from './pre-tokenizers/unicode-scripts.ts';
 
 export type { PreTokenizer, SpanPreTokenizer } from './pre-tokenizers/pre-tokenizer.ts';
 export { BertPreTokenizer, ByteLevelPreTokenizer };
@@ -63,7 +64,7 @@ export function planPreTokenizer(root: PreTokenizer | null): PreTokenizerPlan {
 }
 
 const SUPPORTED =
-  'BertPreTokenizer, ByteLevel, Sequence, Whitespace, WhitespaceSplit, Metaspace, Split, Punctuation, Digits, CharDelimiterSplit';
+  'BertPreTokenizer, ByteLevel, Sequence, Whitespace, WhitespaceSplit, Metaspace, Split, Punctuation, Digits, CharDelimiterSplit, UnicodeScripts';
 
 export function preTokenizerFromJson(json: unknown): PreTokenizer | null {
   if (json === null || json === undefined) return null;
@@ -97,6 +98,8 @@ export function preTokenizerFromJson(json: unknown): PreTokenizer | null {
       if (d.length !== 1) throw new Error("pre_tokenizer 'CharDelimiterSplit': delimiter must be one character");
       return new CharDelimiterSplit(d[0].codePointAt(0)!);
     }
+    case 'UnicodeScripts':
+      return new UnicodeScriptsPreTokenizer();
     default:
       return fail(c.type);
   }
