@@ -144,6 +144,28 @@ describe('strategy embedding', () => {
     });
   });
 
+  it('temperature: finite scores at both ends of its range; past them the core refuses (no schema in front)', async () => {
+    const model = 'tiny-embed';
+    const request = { model, inputs: TEXTS, labels: LABELS, strategy: 'embedding' };
+    for (const temperature of [1e-4, 1e4]) {
+      for (const multi_label of [false, true]) {
+        const { results } = await deps.classifier.classify({ ...request, temperature, multi_label });
+        for (const r of results)
+          for (const score of r.scores) expect(Number.isFinite(score), `${temperature}`).toBe(true);
+      }
+    }
+    // 1e-320 once answered NaN (null in JSON): cosine / 1e-320 overflows and softmax takes Infinity - Infinity.
+    for (const temperature of [1e-320, 1e-5, 1e5, Number.POSITIVE_INFINITY, Number.NaN]) {
+      await expect(deps.classifier.classify({ ...request, temperature }), `${temperature}`).rejects.toMatchObject({
+        kind: 'invalid_request',
+        param: 'temperature',
+      });
+    }
+    await expect(deps.classifier.classify({ ...request, threshold: 1.5 })).rejects.toMatchObject({
+      param: 'threshold',
+    });
+  });
+
   it('caches label embeddings per model: a second request reads only its texts', async () => {
     const model = 'tiny-embed-cls';
     const first = await deps.classifier.classify({
