@@ -217,6 +217,19 @@ describe('strategy model', () => {
 });
 
 describe('the classifier', () => {
+  it('nli: the characters tokenized (each text once per label, beside its label sentence) are bounded at the limit', async () => {
+    // 'ab' + 'cdefg' = 7 characters x 2 labels, plus 'This example is x.' (18) + 'This example is yy.' (19) x 2 texts: 88.
+    const request = { model: 'tiny-nli', inputs: ['ab', 'cdefg'], labels: ['x', 'yy'], strategy: 'nli' };
+    const at = new Classifier(deps.models, { ...deps.limits, maxPairChars: 88 });
+    expect((await at.classify(request)).results).toHaveLength(2);
+    const under = new Classifier(deps.models, { ...deps.limits, maxPairChars: 87 });
+    await expect(under.classify(request)).rejects.toMatchObject({
+      kind: 'invalid_request',
+      param: 'labels',
+      message: expect.stringContaining('make 88 characters; the limit is 87'),
+    });
+  });
+
   it('picks a strategy: model without labels, nli for an NLI model, embedding for an embedding model', async () => {
     expect((await deps.classifier.classify({ model: 'tiny-cls', inputs: ['a'] })).strategy).toBe('model');
     expect((await deps.classifier.classify({ model: 'tiny-nli', inputs: ['a'], labels: ['x'] })).strategy).toBe('nli');
