@@ -25,7 +25,7 @@ const REFUSED = 'refused-tokenizer';
 /** bert-base-uncased's tokenizer.json with a pre-tokenizer edgeclass refuses, padded to `bytes` (the probe's 11 MB). */
 function writeRefusedTokenizer(dir: string, bytes: number): void {
   const json = JSON.parse(fs.readFileSync(path.join(MODELS_DIR, 'bert-base-uncased', 'tokenizer.json'), 'utf8'));
-  json.pre_tokenizer = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
+  json.pre_tokenizer = { type: 'UnicodeScripts' };
   const text = JSON.stringify(json);
   json.padding_for_size = 'x'.repeat(Math.max(0, bytes - text.length));
   fs.mkdirSync(dir, { recursive: true });

@@ -43,7 +43,7 @@ beforeAll(async () => {
   for (const id of ['bert-base-uncased', 'roberta-base']) await seedModel(id);
   bertTokenizer = await (await fixture('/models/bert-base-uncased/tokenizer.json')).text();
   const refused = JSON.parse(bertTokenizer);
-  refused.pre_tokenizer = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
+  refused.pre_tokenizer = { type: 'UnicodeScripts' };
   await env.MODELS.put(`${REFUSED}/tokenizer.json`, JSON.stringify(refused));
 });
 
