@@ -144,6 +144,28 @@ describe('strategy embedding', () => {
     });
   });
 
+  it('temperature: finite scores at both ends of its range; past them the core refuses (no schema in front)', async () => {
+    const model = 'tiny-embed';
+    const request = { model, inputs: TEXTS, labels: LABELS, strategy: 'embedding' };
+    for (const temperature of [1e-4, 1e4]) {
+      for (const multi_label of [false, true]) {
+        const { results } = await deps.classifier.classify({ ...request, temperature, multi_label });
+        for (const r of results)
+          for (const score of r.scores) expect(Number.isFinite(score), `${temperature}`).toBe(true);
+      }
+    }
+    // 1e-320 once answered NaN (null in JSON): cosine / 1e-320 overflows and softmax takes Infinity - Infinity.
+    for (const temperature of [1e-320, 1e-5, 1e5, Number.POSITIVE_INFINITY, Number.NaN]) {
+      await expect(deps.classifier.classify({ ...request, temperature }), `${temperature}`).rejects.toMatchObject({
+        kind: 'invalid_request',
+        param: 'temperature',
+      });
+    }
+    await expect(deps.classifier.classify({ ...request, threshold: 1.5 })).rejects.toMatchObject({
+      param: 'threshold',
+    });
+  });
+
   it('caches label embeddings per model: a second request reads only its texts', async () => {
     const model = 'tiny-embed-cls';
     const first = await deps.classifier.classify({
@@ -195,6 +217,19 @@ describe('strategy model', () => {
 });
 
 describe('the classifier', () => {
+  it('nli: the characters tokenized (each text once per label, beside its label sentence) are bounded at the limit', async () => {
+    // 'ab' + 'cdefg' = 7 characters x 2 labels, plus 'This example is x.' (18) + 'This example is yy.' (19) x 2 texts: 88.
+    const request = { model: 'tiny-nli', inputs: ['ab', 'cdefg'], labels: ['x', 'yy'], strategy: 'nli' };
+    const at = new Classifier(deps.models, { ...deps.limits, maxPairChars: 88 });
+    expect((await at.classify(request)).results).toHaveLength(2);
+    const under = new Classifier(deps.models, { ...deps.limits, maxPairChars: 87 });
+    await expect(under.classify(request)).rejects.toMatchObject({
+      kind: 'invalid_request',
+      param: 'labels',
+      message: expect.stringContaining('make 88 characters; the limit is 87'),
+    });
+  });
+
   it('picks a strategy: model without labels, nli for an NLI model, embedding for an embedding model', async () => {
     expect((await deps.classifier.classify({ model: 'tiny-cls', inputs: ['a'] })).strategy).toBe('model');
     expect((await deps.classifier.classify({ model: 'tiny-nli', inputs: ['a'], labels: ['x'] })).strategy).toBe('nli');

@@ -36,6 +36,7 @@ const SST2 = path.resolve(
 const BASE = 'tiny-bert';
 /** A DistilBERT base (its own tensor names, no token types): the freezing rule must follow its architecture. */
 const DISTIL_BASE = 'tiny-distilbert';
+const DISTIL_LABELS = ['negative', 'positive'];
 const WORKER_SECRET = `wsec_${randomBytes(18).toString('base64url')}`;
 const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -363,6 +364,8 @@ beforeAll(async () => {
     intermediate: 32,
     tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
     seed: 22,
+    // Named labels, as tiny-sst2's: a job on SST-2 rows labelled 0/1 must keep them (issue 16 item 4, at the edge).
+    labels: DISTIL_LABELS,
     out: path.join(modelsDir, DISTIL_BASE),
   });
   prepareEdgeState(persist, modelsDir);
@@ -708,6 +711,13 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     const config = JSON.parse(new TextDecoder().decode(await fetchFile(job.fine_tuned_model, 'config.json')));
     expect(config.model_type).toBe('distilbert');
     expect(config.architectures).toEqual(['DistilBertForSequenceClassification']);
+    // SST-2's labels are the ids 0 and 1: the fine-tune keeps the base's names, and the job's events say so.
+    expect(config.id2label).toEqual({ '0': 'negative', '1': 'positive' });
+    expect(config.label2id).toEqual({ negative: 0, positive: 1 });
+    const labelEvents = (await allEvents(jobId)).filter((e) => e.message.startsWith('Labels: '));
+    expect(labelEvents.map((e) => e.message)).toEqual([
+      "Labels: the dataset's labels are ids: keeping the base model's names (0=negative, 1=positive); --labels names them otherwise",
+    ]);
     const before = readSafetensors(await fetchFile(DISTIL_BASE, 'model.safetensors')).tensors;
     const after = readSafetensors(await fetchFile(job.fine_tuned_model, 'model.safetensors')).tensors;
     let moved = 0;
@@ -724,6 +734,7 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     });
     expect(classify.status, JSON.stringify(classify.body).slice(0, 500)).toBe(200);
     expect(classify.body.results).toHaveLength(2);
+    for (const result of classify.body.results) expect([...result.labels].sort()).toEqual(DISTIL_LABELS);
     note(`distilbert job ${jobId} succeeded; frozen tensors unchanged, ${moved} others moved; served in workerd`);
   }, 300_000);
 

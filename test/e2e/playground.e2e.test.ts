@@ -23,6 +23,8 @@ const SST2 = path.resolve(
   'sst2',
 );
 const BASE = 'tiny-bert';
+/** A classifier without an entailment label, listed before BASE: it cannot take the prefilled candidate labels. */
+const CLASSIFIER = 'classifier-sst2';
 const WORKER_SECRET = `wsec_${randomBytes(18).toString('base64url')}`;
 const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
 
@@ -81,6 +83,19 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
       seed: 4,
       out: path.join(models, BASE),
     });
+    initModel({
+      arch: 'bert',
+      layers: 1,
+      hidden: 16,
+      heads: 2,
+      intermediate: 32,
+      tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
+      seed: 5,
+      labels: ['negative', 'positive'],
+      out: path.join(models, CLASSIFIER),
+    });
+    // RoBERTa's tokenizer, which gives a pair no token types (a temporary copy: the store syncs folders, not links).
+    fs.cpSync(path.join(MODELS_DIR, 'roberta-base'), path.join(models, 'roberta-base'), { recursive: true });
     const persist = path.join(root, 'persist');
     prepareEdgeState(persist, models);
     edge = await startEdge({
@@ -144,6 +159,43 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground on wrangler dev, with a job
     // The legend says the type ids the chips show.
     expect(await page.textContent('#tok-legend-b')).toBe('sequence B (token_type_id 1)');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'e2e-playground-tokenize.png'), fullPage: true });
+  });
+
+  it('RoBERTa: the legend says the pair has no token types, as its chips show type 0 (issue 16 item 10)', async () => {
+    await page.selectOption('#tok-model', 'roberta-base');
+    await page.fill('#tok-text', 'Here is some text to encode');
+    await page.fill('#tok-pair', 'Here is some more text to encode');
+    await page.click('#tok-submit');
+    await expect.poll(() => page.textContent('#tok-summary')).toContain('from roberta-base');
+    const chips = page.locator('#tok-tokens .token');
+    const types = await chips.evaluateAll((nodes) => nodes.map((n) => Number(n.getAttribute('data-type-id'))));
+    expect(types.length).toBeGreaterThan(10);
+    expect(new Set(types)).toEqual(new Set([0]));
+    // The second sequence is still drawn as sequence B: the legend's colour, not a type id, marks it.
+    expect(await page.locator('#tok-tokens .token.seq1').count()).toBeGreaterThan(0);
+    expect(await page.textContent('#tok-legend-a')).toBe('sequence A');
+    expect(await page.textContent('#tok-legend-b')).toBe('sequence B (this model has no token types)');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'e2e-playground-tokenize-roberta.png'), fullPage: true });
+  });
+
+  it('the default classify (the preselected model, the prefilled labels) answers, with a classifier listed first', async () => {
+    // A new document (a query, not a hash: a hash alone navigates within the page), so every field has its default.
+    await page.goto(`${edge!.url}/?fresh`);
+    await page.click('#tab-classify');
+    const options = page.locator('#cls-model option');
+    await expect.poll(() => options.allTextContents()).toContain(BASE);
+    // The property needs a first model that cannot take candidate labels: the classifier, listed before BASE.
+    expect((await options.allTextContents())[0]).toBe(CLASSIFIER);
+    expect(await page.inputValue('#cls-labels')).toBe('sports, business, science, politics');
+    await page.click('#cls-submit');
+    await expect
+      .poll(async () => (await page.textContent('#cls-summary')) || (await page.textContent('#cls-error')), {
+        timeout: 60_000,
+      })
+      .toMatch(/classified by .* \(strategy embedding/);
+    expect(await page.textContent('#cls-error')).toBe('');
+    expect(await page.locator('#cls-results .label').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'e2e-playground-classify-default.png'), fullPage: true });
   });
 
   it("lists the key's job, opens it, and charts the loss and accuracy the worker reported", async () => {

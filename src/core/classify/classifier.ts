@@ -7,6 +7,7 @@ import { LabelEmbeddingCache } from './label-cache.ts';
 import { HIDDEN_STATES } from '../infer.ts';
 import { nliLabelIds } from './nli.ts';
 import { rank } from './scoring.ts';
+import { checkScoreOptions } from './score-options.ts';
 import { CausalLmRegistry } from '../causal-lms.ts';
 import type { RemoteLlm } from '../llm/chat.ts';
 import { isRemoteLlm } from './llm.ts';
@@ -54,6 +55,7 @@ export class Classifier {
         throw new RequestError('invalid_request', `${option} does not apply to strategy ${name}`, option);
       }
     }
+    checkScoreOptions(request);
     let labels: string[] = [];
     if (strategy.labels === 'forbidden') {
       if (request.labels !== undefined) {

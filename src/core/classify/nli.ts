@@ -49,6 +49,9 @@ export const nliStrategy: ClassifyStrategy = {
         'labels',
       );
     }
+    // The label sentences are already bounded (the classifier's hypothesis budget): building them is cheap.
+    const hypotheses = request.labels.map((label) => hypothesis(template, label));
+    checkPairChars(request.inputs, hypotheses, ctx.limits.maxPairChars);
     const model = await ctx.models.get(request.model, request.dtype);
     const ids = nliLabelIds(model);
     if (!ids) {
@@ -59,7 +62,6 @@ export const nliStrategy: ClassifyStrategy = {
       );
     }
     const output = logitsOutput(model);
-    const hypotheses = request.labels.map((label) => hypothesis(template, label));
     const rows = encodeRows(model, () =>
       request.inputs.flatMap((text, i) => hypotheses.map((h) => encodePair(model, text, h, `inputs[${i}]`))),
     );
@@ -75,3 +77,20 @@ export const nliStrategy: ClassifyStrategy = {
     return { labels: request.labels, scores, tokens: countTokens(rows) };
   },
 };
+
+/**
+ * Each text is tokenized once per label, beside that label's sentence, so a request's tokenizing grows as texts x
+ * labels: counted in characters and refused before the model loads or anything is tokenized.
+ */
+function checkPairChars(texts: readonly string[], hypotheses: readonly string[], limit: number): void {
+  const textChars = texts.reduce((sum, text) => sum + text.length, 0);
+  const hypothesisChars = hypotheses.reduce((sum, h) => sum + h.length, 0);
+  const chars = textChars * hypotheses.length + hypothesisChars * texts.length;
+  if (chars > limit) {
+    throw new RequestError(
+      'invalid_request',
+      `strategy nli tokenizes each text once per label: ${texts.length} texts of ${textChars} characters x ${hypotheses.length} labels, with their label sentences, make ${chars} characters; the limit is ${limit}`,
+      'labels',
+    );
+  }
+}

@@ -1,5 +1,6 @@
 // Request and response schemas of /v1/classify.
 import { z } from '@hono/zod-openapi';
+import { TEMPERATURE_RANGE, THRESHOLD_RANGE } from '../../core/classify/score-options.ts';
 import { Dtype, ModelId } from './common.ts';
 
 export const ClassifyRequestSchema = z
@@ -36,14 +37,18 @@ export const ClassifyRequestSchema = z
       .positive()
       .optional()
       .openapi({ description: 'Keep the k best labels of each input (default: all).' }),
-    temperature: z.number().positive().optional().openapi({
-      description:
-        'embedding: scores are softmax(cosine / temperature); multi-label sigmoid((cosine - threshold) / temperature). Default 0.05.',
-    }),
+    temperature: z
+      .number()
+      .min(TEMPERATURE_RANGE.min)
+      .max(TEMPERATURE_RANGE.max)
+      .optional()
+      .openapi({
+        description: `embedding: scores are softmax(cosine / temperature); multi-label sigmoid((cosine - threshold) / temperature). Default 0.05; from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max}.`,
+      }),
     threshold: z
       .number()
-      .min(-1)
-      .max(1)
+      .min(THRESHOLD_RANGE.min)
+      .max(THRESHOLD_RANGE.max)
       .optional()
       .openapi({ description: 'embedding with multi_label: the cosine similarity scored 0.5. Default 0.3.' }),
   })
