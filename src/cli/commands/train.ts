@@ -157,12 +157,10 @@ export async function run(args: string[]): Promise<number> {
   const train = readExamples(values.train);
   const validation = values.validation ? readExamples(values.validation) : null;
   const bar = new ProgressBar();
-  // Ctrl-C: say where the work is and how to go on, then exit as an interrupted program does.
-  const onInterrupt = () => {
-    bar.done();
-    process.stderr.write(`\n${howToResume(values.out, args)}`);
-    process.exit(130);
-  };
+  // Ctrl-C: the trainer stops after the step in flight (exiting under a running onnxruntime session aborts the
+  // process), then the command says where the work is and how to go on, and exits as an interrupted program does.
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
   const started = Date.now();
   const result = await trainInWorker(
@@ -192,8 +190,10 @@ export async function run(args: string[]): Promise<number> {
       executionProvider: values.ep as 'cpu' | 'webgpu' | 'cuda',
       outDir: values.out,
       resumeFrom: resumeFrom?.dir ?? null,
+      exportOnCancel: false,
     },
     {
+      signal: interrupt.signal,
       onProgress: (p) =>
         bar.update(
           p.step,
@@ -210,6 +210,10 @@ export async function run(args: string[]): Promise<number> {
   );
   bar.done();
   process.off('SIGINT', onInterrupt);
+  if (interrupt.signal.aborted) {
+    process.stderr.write(`\n${howToResume(values.out, args)}`);
+    return 130;
+  }
   if (result.labelNote) process.stderr.write(`labels: ${result.labelNote}\n`);
   const summary: Record<string, unknown> = {
     out: result.outDir,
