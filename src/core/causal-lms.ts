@@ -10,24 +10,13 @@ import { chatPrompter } from './chat-template.ts';
 import { chooseDtype } from './dtypes.ts';
 import { inferenceError, RequestError } from './errors.ts';
 import { type DtypeChoice, type ModelRegistry, modelIdOfKey, modelLoadKey, modelLoads } from './model-registry.ts';
-import type { ModelStore } from '../store/model-store.ts';
+import { type ModelStore, readJsonObject } from '../store/model-store.ts';
 import { unsatisfiableInputs } from '../inference/hf-inputs.ts';
-
-/** A model's config.json parsed, or null when it has none or it is not JSON. */
-async function readJson(store: ModelStore, id: string, file: string): Promise<Record<string, unknown> | null> {
-  const text = await store.readText(id, file);
-  try {
-    const value = text === null ? null : JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The config's model_type when the store has the model and it is a causal LM; null otherwise (never throws). */
 export async function causalLmType(store: ModelStore, id: string): Promise<string | null> {
   try {
-    const json = await readJson(store, id, 'config.json');
+    const json = await readJsonObject(store, id, 'config.json');
     return json && isCausalLmConfig(json) ? parseCausalLmConfig(json).modelType : null;
   } catch {
     return null;
@@ -63,7 +52,7 @@ export class CausalLmRegistry {
   private async load(id: string, choice: DtypeChoice): Promise<CausalLm> {
     // The tokenizer load answers "not found, and how to provide it" for a model that is not there at all.
     const { tokenizer } = await this.models.tokenizers.get(id);
-    const configJson = await readJson(this.models.store, id, 'config.json');
+    const configJson = await readJsonObject(this.models.store, id, 'config.json');
     if (!configJson || !isCausalLmConfig(configJson)) {
       throw new RequestError(
         'unsupported_model',
@@ -75,7 +64,7 @@ export class CausalLmRegistry {
     if (config.vocabSize === null) {
       throw new RequestError('unsupported_model', `model '${id}': config.json states no vocab_size`, 'model');
     }
-    const chat = chatPrompter(id, await readJson(this.models.store, id, 'tokenizer_config.json'));
+    const chat = chatPrompter(id, await readJsonObject(this.models.store, id, 'tokenizer_config.json'));
     const { session } = await this.models.openGraph(id, choice);
     const spec = { inputNames: session.inputNames, inputs: session.inputs, padId: 0, cache: config.cache };
     const unsatisfied = unsatisfiableInputs(spec);

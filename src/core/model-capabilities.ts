@@ -7,7 +7,7 @@
 import { isCausalLmConfig } from './causal-lm-config.ts';
 import { dtypeFile, dtypesIn, type ModelDtype } from './dtypes.ts';
 import { HIDDEN_STATES } from './infer.ts';
-import type { ModelInfo, ModelStore } from '../store/model-store.ts';
+import { type ModelInfo, type ModelStore, readJsonObject } from '../store/model-store.ts';
 
 export interface ModelCapabilities {
   tokenize: boolean;
@@ -48,16 +48,6 @@ function labelNames(config: Record<string, unknown>): string[] {
   return [...id2label, ...label2id].map((l) => String(l).toLowerCase());
 }
 
-async function configOf(store: ModelStore, id: string): Promise<Record<string, unknown> | null> {
-  try {
-    const text = await store.readText(id, 'config.json');
-    const json = text === null ? null : JSON.parse(text);
-    return json && typeof json === 'object' && !Array.isArray(json) ? json : null;
-  } catch {
-    return null;
-  }
-}
-
 const outputsCache = new WeakMap<ModelStore, Map<string, Promise<string[] | null>>>();
 
 /** The output names of a model's graph (its fp32 graph, else its first variant), remembered per file list. */
@@ -84,7 +74,10 @@ export async function modelCapabilities(store: ModelStore, model: ModelInfo): Pr
   const dtypes = dtypesIn(model.files);
   if (dtypes.length === 0) return capabilitiesFromOutputs(null, hasTokenizer, null);
   const graphFile = dtypeFile(dtypes.includes('fp32') ? 'fp32' : dtypes[0]);
-  const [outputs, config] = await Promise.all([outputsOf(store, model, graphFile), configOf(store, model.id)]);
+  const [outputs, config] = await Promise.all([
+    outputsOf(store, model, graphFile),
+    readJsonObject(store, model.id, 'config.json').catch(() => null),
+  ]);
   return capabilitiesFromOutputs(outputs, hasTokenizer, config, dtypes);
 }
 

@@ -74,3 +74,18 @@ export function assertSafeModelPath(modelId: string, file?: string): void {
     throw new InvalidModelPathError(`invalid file path '${file}' in model '${modelId}'`);
   }
 }
+
+/** A model file parsed as a JSON object, or null when the store lacks it or it is not a JSON object. */
+export async function readJsonObject(
+  store: ModelStore,
+  id: string,
+  file: string,
+): Promise<Record<string, unknown> | null> {
+  const text = await store.readText(id, file);
+  try {
+    const value = text === null ? null : JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
