@@ -12,10 +12,10 @@ import { signRequest, WORKER_WAKE_PATH, type Hyperparameters } from '../src/jobs
 import { initModel } from '../src/nn/init-model.ts';
 import { parseDataset } from '../src/train/data.ts';
 import { train } from '../src/train/trainer.ts';
-import type { JobOutcome } from '../src/worker/job-runner.ts';
-import { createLogger } from '../src/worker/log.ts';
-import { checkpointCadence, datasetFormat, trainOptionsFor, withDefaults } from '../src/worker/training-options.ts';
-import { GpuWorker, type WorkerOptions } from '../src/worker/worker.ts';
+import type { JobOutcome } from '../src/gpu-worker/job-runner.ts';
+import { createLogger } from '../src/gpu-worker/log.ts';
+import { checkpointCadence, datasetFormat, trainOptionsFor, withDefaults } from '../src/gpu-worker/training-options.ts';
+import { GpuWorker, type WorkerOptions } from '../src/gpu-worker/worker.ts';
 import { startFakeEdge, type FakeEdge } from './support/fake-edge.ts';
 import { MODELS_DIR, REPO_ROOT } from './support/paths.ts';
 

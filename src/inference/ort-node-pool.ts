@@ -1,4 +1,4 @@
-// One model as N onnxruntime-node sessions, each in its own worker thread (ort-node-worker.mjs), behind one
+// One model as N onnxruntime-node sessions, each in its own worker thread (ort-node-thread.mjs), behind one
 // InferenceSession: up to N runs compute at once, and further runs wait for a free worker. On a small machine this
 // beats one session with N intra-op threads (bench/RESULTS.md: ORT's MatMul scales ~1.65x from 1 to 2 threads on
 // these small shapes, two independent runs close to 2x), and the event loop stays free while runs compute. Each
@@ -91,7 +91,7 @@ export async function createWorkerSessions(
 ): Promise<InferenceSession> {
   const started = Array.from(
     { length: count },
-    () => new Worker(new URL('./ort-node-worker.mjs', import.meta.url), { workerData: { bytes, options } }),
+    () => new Worker(new URL('./ort-node-thread.mjs', import.meta.url), { workerData: { bytes, options } }),
   );
   let names: { inputNames: string[]; outputNames: string[]; inputs?: InputInfo[] };
   try {

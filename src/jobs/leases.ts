@@ -5,7 +5,7 @@
 // - a heartbeat with the current lease id extends it (and answers cancel_requested); any request with another
 //   lease id, or with a lease that has expired, gets 409 -- the worker that lost its lease must stop. An expired
 //   lease is dead even before another worker claims the job: its worker stopped by itself before the expiry (see
-//   src/worker/lease.ts), so a late heartbeat (held up, e.g., by wrangler dev restarting) must not revive a lease
+//   src/gpu-worker/lease.ts), so a late heartbeat (held up, e.g., by wrangler dev restarting) must not revive a lease
 //   nobody works under any more, nor may a late upload land after the job became claimable;
 // - a running job whose lease expired with no attempts left fails (or, if a cancel was asked for, is cancelled):
 //   the sweep, run before every claim and by the cron trigger (claims also re-send webhooks whose queue message was

@@ -1,6 +1,6 @@
 // A fine-tuning job as the API shows it (GET /v1/fine_tuning/jobs, /jobs/{id}, /jobs/{id}/events), for the
 // playground's Fine-tunes view: a 40-step run of a tiny BERT on SST-2 with the events the edge and the GPU worker
-// write (src/jobs/jobs.ts, src/jobs/leases.ts, src/worker/job-runner.ts): status messages, training metrics every 2
+// write (src/jobs/jobs.ts, src/jobs/leases.ts, src/gpu-worker/job-runner.ts): status messages, training metrics every 2
 // steps, an evaluation and a checkpoint every 10. Deterministic; the browser test checks it against the API's
 // response schemas before serving it.
 

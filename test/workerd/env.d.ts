@@ -1,5 +1,5 @@
 import type { D1Migration } from 'cloudflare:test';
-import type { WorkerEnv } from '../../src/runtime/worker.ts';
+import type { WorkerEnv } from '../../src/runtime/cloudflare-worker.ts';
 
 declare global {
   namespace Cloudflare {

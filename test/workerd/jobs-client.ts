@@ -14,7 +14,7 @@ import {
   type JobEvent,
 } from '../../src/jobs/protocol.ts';
 import { createApp } from '../../src/http/app.ts';
-import { depsFor, jobsContextFor } from '../../src/runtime/worker.ts';
+import { depsFor, jobsContextFor } from '../../src/runtime/cloudflare-worker.ts';
 import { fixture } from './fixtures.ts';
 
 export const ADMIN_KEY = 'test-admin-key';

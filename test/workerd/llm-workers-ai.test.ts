@@ -7,7 +7,7 @@ import { classifyWithRemoteLlm } from '../../src/core/classify/llm-remote.ts';
 import { UpstreamError } from '../../src/core/llm/errors.ts';
 import { chatClientFromEnv } from '../../src/core/llm/from-env.ts';
 import type { WorkersAiBinding } from '../../src/core/llm/workers-ai.ts';
-import worker, { type WorkerEnv } from '../../src/runtime/worker.ts';
+import worker, { type WorkerEnv } from '../../src/runtime/cloudflare-worker.ts';
 
 const LABELS = ['billing', 'bug report', 'feature request'];
 

@@ -10,7 +10,7 @@ import { jobsConfigFromEnv } from '../../src/jobs/config.ts';
 import { deliverWebhook, prepareDelivery } from '../../src/jobs/webhooks/deliveries.ts';
 import { prepareEndpoint } from '../../src/jobs/webhooks/endpoints.ts';
 import { dnsJsonResolver, resolvedHostReason } from '../../src/jobs/webhooks/resolve.ts';
-import { jobsContextFor } from '../../src/runtime/worker.ts';
+import { jobsContextFor } from '../../src/runtime/cloudflare-worker.ts';
 import {
   BASE,
   call,

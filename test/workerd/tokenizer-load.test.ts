@@ -3,7 +3,7 @@
 // the runtime exposes it, the heap; workerd's clock only moves across I/O, so times are taken around awaited I/O.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { depsFor } from '../../src/runtime/worker.ts';
+import { depsFor } from '../../src/runtime/cloudflare-worker.ts';
 import { Tokenizer } from '../../src/tokenizer/index.ts';
 import { fixture, seedModel } from './fixtures.ts';
 

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { jobsConfigFromEnv } from '../../src/jobs/config.ts';
 import { sweep } from '../../src/jobs/dispatch.ts';
-import { jobsContextFor } from '../../src/runtime/worker.ts';
+import { jobsContextFor } from '../../src/runtime/cloudflare-worker.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   BASE,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { formatOf, parseDataset } from '../../train/data.ts';
 import { listCheckpoints } from '../../train/checkpoint.ts';
 import { evaluateFolder } from '../../train/evaluate.ts';
-import { trainInWorker } from '../../train/worker-thread.ts';
+import { trainInWorker } from '../../train/train-thread.ts';
 import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
 import { formatDuration, ProgressBar } from '../progress.ts';
 

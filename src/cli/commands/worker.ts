@@ -1,7 +1,7 @@
 // `edgeclass worker`: the GPU worker. Takes fine-tuning jobs from the edge (pull, or push wake-ups with --port),
 // trains them in a worker thread and reports back over the signed worker protocol (src/jobs/protocol.ts).
-import { createLogger, type LogLevel } from '../../worker/log.ts';
-import { GpuWorker } from '../../worker/worker.ts';
+import { createLogger, type LogLevel } from '../../gpu-worker/log.ts';
+import { GpuWorker } from '../../gpu-worker/worker.ts';
 import { type CommandSpec, type OptionSpec, parseCommand, UsageError } from '../args.ts';
 
 const SPEC = {

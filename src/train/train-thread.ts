@@ -1,7 +1,7 @@
 // train() in a worker thread, with the same callbacks and a cancel signal.
 import { Worker } from 'node:worker_threads';
 import type { TrainOptions, TrainResult } from './trainer.ts';
-import type { WorkerMessage } from './worker-main.ts';
+import type { WorkerMessage } from './train-thread-main.ts';
 
 type Callbacks = Pick<TrainOptions, 'onProgress' | 'onEvaluate' | 'onCheckpoint' | 'signal'>;
 
@@ -9,7 +9,7 @@ export function trainInWorker(
   options: Omit<TrainOptions, keyof Callbacks>,
   callbacks: Callbacks = {},
 ): Promise<TrainResult> {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+  const worker = new Worker(new URL('./train-thread-entry.mjs', import.meta.url));
   return new Promise<TrainResult>((resolve, reject) => {
     const onAbort = () => worker.postMessage({ type: 'cancel' });
     callbacks.signal?.addEventListener('abort', onAbort, { once: true });

@@ -2,4 +2,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./worker-main.ts');
+await import('./train-thread-main.ts');

@@ -10,7 +10,7 @@ import type { TrainerState } from '../train/checkpoint.ts';
 import { DatasetError, labelSet, type RawExample } from '../train/data.ts';
 import type { ExecutionProvider } from '../train/session.ts';
 import type { Evaluation, Progress, TrainResult } from '../train/trainer.ts';
-import { trainInWorker } from '../train/worker-thread.ts';
+import { trainInWorker } from '../train/train-thread.ts';
 import { Tokenizer } from '../tokenizer/index.ts';
 import { EdgeHttpError, EdgeUnreachableError, LeaseLostError, type EdgeClient } from './edge-client.ts';
 import { EventSink } from './events.ts';
