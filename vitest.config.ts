@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/workerd/**', 'test/e2e/**', 'node_modules/**'],
+    // The pages' browser scripts, built from src/http/web/client/ (test/support/build-web-setup.ts).
+    globalSetup: ['test/support/build-web-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // The apps under test would print a JSON line per request (src/http/observe.ts).

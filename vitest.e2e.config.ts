@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.test.ts'],
     fileParallelism: false,
+    // The pages' browser scripts, for the Node servers the tests start (wrangler dev builds them itself: [build]).
+    globalSetup: ['test/support/build-web-setup.ts'],
     testTimeout: 600_000,
     hookTimeout: 300_000,
   },

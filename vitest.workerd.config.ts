@@ -38,8 +38,9 @@ export default defineConfig({
     // through FIXTURES) were cut ("Network connection lost") while the other file's queue traffic ran.
     fileParallelism: false,
     setupFiles: ['test/workerd/apply-migrations.ts'],
-    // Tiny models for the classify/embeddings tests, and the Node app's answers to compare with; the receiver.
-    globalSetup: ['test/workerd/global-setup.ts', 'test/workerd/receiver-setup.ts'],
+    // Tiny models for the classify/embeddings tests, and the Node app's answers to compare with; the receiver; the
+    // pages' browser scripts (the Worker bundle imports them).
+    globalSetup: ['test/workerd/global-setup.ts', 'test/workerd/receiver-setup.ts', 'test/support/build-web-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -9,8 +9,8 @@ describe('pages, document and request ids in workerd', () => {
     for (const [path, type, marker] of [
       ['/', 'text/html', 'edgeclass playground'],
       ['/docs', 'text/html', 'edgeclass API reference'],
-      ['/static/playground.js', 'text/javascript', "api('POST', '/v1/tokenize'"],
-      ['/static/docs.js', 'text/javascript', "fetch('/openapi.json')"],
+      ['/static/playground.js', 'text/javascript', 'api("POST", "/v1/tokenize"'],
+      ['/static/docs.js', 'text/javascript', 'fetch("/openapi.json")'],
       ['/static/edgeclass.css', 'text/css', '.token.special'],
     ] as const) {
       const res = await SELF.fetch(`http://edge${path}`);

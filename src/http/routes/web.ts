@@ -5,8 +5,9 @@
 // Node server no static file handler.
 import type { Context } from 'hono';
 import type { App } from '../app.ts';
-import { DOCS_HTML, DOCS_JS } from '../web/docs.ts';
-import { PLAYGROUND_HTML, PLAYGROUND_JS } from '../web/playground.ts';
+import { DOCS_HTML } from '../web/docs.tsx';
+import { DOCS_JS, PLAYGROUND_JS } from '../web/generated/client-scripts.ts';
+import { PLAYGROUND_HTML } from '../web/playground.tsx';
 import { STYLE_CSS } from '../web/style.ts';
 
 export const OPENAPI_PATH = '/openapi.json';
