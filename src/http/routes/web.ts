@@ -4,7 +4,7 @@
 // Worker needs no [assets] directory (wrangler.toml's [assets] block stays free for private model files) and the
 // Node server no static file handler.
 import type { Context } from 'hono';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { DOCS_HTML, DOCS_JS } from '../web/docs.ts';
 import { PLAYGROUND_HTML, PLAYGROUND_JS } from '../web/playground.ts';
 import { STYLE_CSS } from '../web/style.ts';

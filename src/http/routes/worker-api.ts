@@ -17,7 +17,7 @@ import {
 import { FILE_NAME_HEADER, SIGNATURE_HEADERS } from '../../jobs/protocol.ts';
 import type { IncomingBytes } from '../../jobs/uploads.ts';
 import { isValidModelFilePath, isValidModelId } from '../../store/model-store.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { requireWorkerSignature } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 import {
