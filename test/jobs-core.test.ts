@@ -340,7 +340,7 @@ describe('fine-tuning on Node', () => {
         '/v1/api_keys',
         '/internal/worker/claim',
         '/internal/worker/jobs/{job_id}/model/files/{file}',
-        '/internal/worker/models/{model_file}',
+        '/internal/worker/models/{model_id}/files/{file}',
       ]) {
         expect(doc.paths?.[route], route).toBeDefined();
       }
