@@ -1,6 +1,7 @@
 // The strategies /v1/classify can use, by name. This registry is the extension point: a strategy is an object
 // implementing ClassifyStrategy (./types.ts), registered under its name (a registration replaces the strategy of
-// the same name).
+// the same name). The request schema does not fix the names: a request's strategy is checked against this registry
+// when the request is served (Classifier.classify), so a registered strategy is usable over HTTP.
 import { embeddingStrategy } from './embedding.ts';
 import { llmStrategy } from './llm.ts';
 import { modelStrategy } from './model.ts';
@@ -25,10 +26,18 @@ export class StrategyRegistry {
   }
 }
 
+/** The strategies every classifier starts with; the HTTP schema lists their names (a server may register more). */
+export const BUILTIN_STRATEGIES: readonly ClassifyStrategy[] = [
+  embeddingStrategy,
+  nliStrategy,
+  modelStrategy,
+  llmStrategy,
+];
+
+export const BUILTIN_STRATEGY_NAMES: readonly string[] = BUILTIN_STRATEGIES.map((s) => s.name);
+
 export function defaultStrategies(): StrategyRegistry {
-  return new StrategyRegistry()
-    .register(embeddingStrategy)
-    .register(nliStrategy)
-    .register(modelStrategy)
-    .register(llmStrategy);
+  const registry = new StrategyRegistry();
+  for (const strategy of BUILTIN_STRATEGIES) registry.register(strategy);
+  return registry;
 }
