@@ -10,8 +10,10 @@ import { createEmbeddings } from '../src/core/embeddings.ts';
 import { exportModel } from '../src/nn/export.ts';
 import type { BatchingRunner } from '../src/inference/batcher.ts';
 import { createNodeDeps } from '../src/runtime/node.ts';
+import { createApp } from '../src/http/app.ts';
 import type { AppDeps } from '../src/http/deps.ts';
 import { runModel } from './support/ort.ts';
+import { INVALID_REQUEST } from './support/request-errors.ts';
 import { makeTinyModel, TINY_MODELS } from './support/tiny-models.ts';
 
 const TEXTS = ['The match ended in a draw after extra time.', 'Stocks fell sharply as oil prices rose.', 'short'];
@@ -281,6 +283,48 @@ describe('the classifier', () => {
     await expect(
       classifier.classify({ model: 'tiny-cls', inputs: ['a'], labels: ['x'], strategy: 'llm', multi_label: true }),
     ).rejects.toThrow('multi_label does not apply to strategy llm');
+  });
+
+  it('serves a strategy registered through the extension point over HTTP; OpenAPI lists the built-ins', async () => {
+    const strategies = defaultStrategies();
+    const served: AppDeps = { ...deps, classifier: new Classifier(deps.models, deps.limits, { strategies }) };
+    const app = createApp(() => served, { requestLog: null });
+    const classify = (strategy: string) =>
+      app.request('/v1/classify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tiny-cls', inputs: ['an x', 'a y'], labels: ['x', 'y'], strategy }),
+      });
+    const before = await classify('keyword');
+    expect(before.status).toBe(INVALID_REQUEST.status);
+    const refused = ((await before.json()) as { error: { type: string; param: string; message: string } }).error;
+    expect(refused).toMatchObject({ type: INVALID_REQUEST.type, param: 'strategy' });
+    expect(refused.message).toContain('embedding, nli, model, llm');
+    strategies.register({
+      name: 'keyword',
+      labels: 'required',
+      options: [],
+      async classify(_ctx, request) {
+        // 1 for a label the text contains, else 0: nothing a model computes.
+        const scores = request.inputs.map((text) => request.labels.map((label) => (text.includes(label) ? 1 : 0)));
+        return { labels: request.labels, scores, tokens: 0 };
+      },
+    });
+    const after = await classify('keyword');
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual({
+      model: 'tiny-cls',
+      strategy: 'keyword',
+      results: [
+        { labels: ['x', 'y'], scores: [1, 0] },
+        { labels: ['y', 'x'], scores: [1, 0] },
+      ],
+      usage: { tokens: 0 },
+    });
+    const doc = app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'edgeclass', version: '1' } });
+    const schemas = doc.components?.schemas as Record<string, { properties: Record<string, { examples?: unknown }> }>;
+    const strategy = schemas.ClassifyRequest.properties.strategy;
+    expect(strategy.examples).toEqual(defaultStrategies().names());
   });
 
   it('merges concurrent requests into shared runs on Node, with the results each gets alone', async () => {

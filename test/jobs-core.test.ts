@@ -17,7 +17,7 @@ import { canMove, isTerminal } from '../src/jobs/state.ts';
 import { retryDelaySeconds } from '../src/jobs/webhooks/deliveries.ts';
 import { githubSignature, signWebhook, verifyGithubSignature, verifyWebhook } from '../src/jobs/webhooks/standard.ts';
 import { checkTargetUrl, privateHostReason } from '../src/jobs/webhooks/targets.ts';
-import { parseModelConfig } from '../src/nn/config.ts';
+import { parseModelConfig } from '../src/nn/arch/index.ts';
 import { createNodeApp } from '../src/runtime/node.ts';
 import { assertSafeModelPath, isValidModelId, parseFineTunedModelId } from '../src/store/model-store.ts';
 
@@ -340,7 +340,7 @@ describe('fine-tuning on Node', () => {
         '/v1/api_keys',
         '/internal/worker/claim',
         '/internal/worker/jobs/{job_id}/model/files/{file}',
-        '/internal/worker/models/{model_file}',
+        '/internal/worker/models/{model_id}/files/{file}',
       ]) {
         expect(doc.paths?.[route], route).toBeDefined();
       }

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { headDim, ModelConfigError, parseModelConfig, toHfConfigJson, type ModelConfig } from '../src/nn/config.ts';
+import { parseModelConfig, toHfConfigJson } from '../src/nn/arch/index.ts';
+import { headDim, ModelConfigError, type ModelConfig } from '../src/nn/config.ts';
 import { MODELS_DIR, REPO_ROOT } from './support/paths.ts';
 
 const GOLDEN_DIR = path.resolve(

@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphOutputNames } from '../src/core/model-capabilities.ts';
+import { nliLabelIds } from '../src/core/classify/nli.ts';
+import { capabilitiesFromOutputs, graphOutputNames } from '../src/core/model-capabilities.ts';
+import type { LoadedModel } from '../src/core/model-registry.ts';
+import { parseServingConfig } from '../src/core/model-config.ts';
 import { startNodeServer, type RunningServer } from '../src/runtime/node.ts';
 import { makeFailingModel, makeTinyGpt2, makeTinyModel, NO_ONNX_MODEL, TINY_MODELS } from './support/tiny-models.ts';
 
@@ -57,6 +60,22 @@ describe('GET /v1/models capabilities', () => {
     }
     // The classifiers are what the issue met: listed without embeddings, which they cannot give.
     expect(list.data.find((m) => m.id === 'tiny-nli')?.capabilities.embeddings).toBe(false);
+  });
+
+  it('lists strategy nli for exactly the label sets strategy nli can score (one entailment rule)', () => {
+    const cases: [string[], boolean][] = [
+      [['ENTAILMENT', 'NEUTRAL', 'CONTRADICTION'], true],
+      [['contradiction', 'Entailed'], true],
+      [['not_entailment', 'entailment'], true],
+      [['not_entailment', 'other'], false],
+      [['negative', 'positive'], false],
+    ];
+    for (const [labels, nli] of cases) {
+      const json = { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])) };
+      const listed = capabilitiesFromOutputs(['logits'], true, json).strategies.includes('nli');
+      const model = { config: parseServingConfig('m', JSON.stringify(json)) } as LoadedModel;
+      expect([listed, nliLabelIds(model) !== null], labels.join(',')).toEqual([nli, nli]);
+    }
   });
 
   it('reads the output names from the ONNX file without its weights, and null for bytes that are not ONNX', () => {

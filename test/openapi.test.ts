@@ -4,7 +4,7 @@
 // error responses in the one error shape, and the core services with examples.
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/http/app.ts';
+import type { App } from '../src/http/deps.ts';
 import { UNDOCUMENTED_ROUTES } from '../src/http/routes/web.ts';
 import { createNodeApp } from '../src/runtime/node.ts';
 import { MODELS_DIR } from './support/paths.ts';

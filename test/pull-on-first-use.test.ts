@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeApp } from '../src/runtime/node.ts';
 import { servingFileFilter } from '../src/hub/index.ts';
-import { parsePullAllowList } from '../src/store/pull-allow.ts';
+import { parsePullAllowList } from '../src/hub/pull-allow.ts';
 import { startFakeHub, type FakeHub } from './support/fake-hub.ts';
 import { post } from './support/http-contract.ts';
 

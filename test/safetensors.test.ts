@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from '../src/nn/config.ts';
+import { parseModelConfig } from '../src/nn/arch/index.ts';
 import { readSafetensors, SafetensorsError, writeSafetensors, type NamedTensor } from '../src/nn/safetensors.ts';
 import {
   canonicalWeightNames,

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoderArchitecture } from '../src/nn/arch/index.ts';
-import { parseModelConfig } from '../src/nn/config.ts';
+import { parseModelConfig } from '../src/nn/arch/index.ts';
 import { initModel } from '../src/nn/init-model.ts';
 import { initWeights } from '../src/nn/init.ts';
 import { DatasetError, labelSet, parseDataset, type RawExample } from '../src/train/data.ts';

@@ -12,7 +12,7 @@ import { signRequest, WORKER_WAKE_PATH, type Hyperparameters } from '../src/jobs
 import { initModel } from '../src/nn/init-model.ts';
 import { parseDataset } from '../src/train/data.ts';
 import { train } from '../src/train/trainer.ts';
-import type { JobOutcome } from '../src/gpu-worker/job-runner.ts';
+import type { JobOutcome } from '../src/gpu-worker/job-run.ts';
 import { createLogger } from '../src/gpu-worker/log.ts';
 import { checkpointCadence, datasetFormat, trainOptionsFor, withDefaults } from '../src/gpu-worker/training-options.ts';
 import { GpuWorker, type WorkerOptions } from '../src/gpu-worker/worker.ts';

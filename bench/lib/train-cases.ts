@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../../src/graph/serialize.ts';
-import { parseModelConfig, type ModelConfig } from '../../src/nn/config.ts';
-import { initWeights, mulberry32 } from '../../src/nn/init.ts';
+import { parseModelConfig } from '../../src/nn/arch/index.ts';
+import type { ModelConfig } from '../../src/nn/config.ts';
+import { initWeights } from '../../src/nn/init.ts';
+import { mulberry32 } from '../../src/nn/random.ts';
 import type { NamedTensor } from '../../src/nn/safetensors.ts';
 import { adamwScalarValues, type AdamWHyper } from '../../src/train/adamw.ts';
 import { fillKeepMask, streamFor } from '../../src/train/rng.ts';

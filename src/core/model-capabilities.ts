@@ -7,6 +7,7 @@
 import { isCausalLmConfig } from './causal-lm-config.ts';
 import { dtypeFile, dtypesIn, type ModelDtype } from './dtypes.ts';
 import { HIDDEN_STATES } from './infer.ts';
+import { isEntailmentLabel } from './model-config.ts';
 import { type ModelInfo, type ModelStore, readJsonObject } from '../store/model-store.ts';
 
 export interface ModelCapabilities {
@@ -33,19 +34,17 @@ export function capabilitiesFromOutputs(
   if (causal && logits) strategies.push('llm');
   else if (logits)
     strategies.push(
-      ...(config && labelNames(config).some((l) => l.startsWith('entail'))
-        ? (['nli', 'model'] as const)
-        : (['model'] as const)),
+      ...(config && labelNames(config).some(isEntailmentLabel) ? (['nli', 'model'] as const) : (['model'] as const)),
     );
   if (hidden) strategies.push('embedding');
   return { tokenize: hasTokenizer, embeddings: hidden, classify: strategies.length > 0, strategies, dtypes };
 }
 
-/** The labels a config names (id2label's values, label2id's keys), lower-cased. */
+/** The labels a config names (id2label's values, label2id's keys). */
 function labelNames(config: Record<string, unknown>): string[] {
   const id2label = config.id2label && typeof config.id2label === 'object' ? Object.values(config.id2label) : [];
   const label2id = config.label2id && typeof config.label2id === 'object' ? Object.keys(config.label2id) : [];
-  return [...id2label, ...label2id].map((l) => String(l).toLowerCase());
+  return [...id2label, ...label2id].map((l) => String(l));
 }
 
 const outputsCache = new WeakMap<ModelStore, Map<string, Promise<string[] | null>>>();

@@ -3,6 +3,14 @@
 // parser is src/nn/config.ts.
 import { RequestError } from './errors.ts';
 
+/**
+ * Whether a label is an NLI model's entailment label: transformers' zero-shot pipeline takes the first label of
+ * config label2id that starts with "entail", case aside. Strategy nli scores with it; /v1/models lists nli for it.
+ */
+export function isEntailmentLabel(label: string): boolean {
+  return label.toLowerCase().startsWith('entail');
+}
+
 export interface ServingConfig {
   modelType: string | null;
   /** Label names by id (config id2label, else label2id inverted); null for a model without labels. */

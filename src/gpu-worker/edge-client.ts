@@ -1,4 +1,4 @@
-// The worker's side of src/jobs/protocol.ts: every call to the edge signed with the shared secret (signRequest
+// The worker's side of src/jobs/protocol.ts (each call's method and path from WORKER_CALLS): every call to the edge signed with the shared secret (signRequest
 // over timestamp, method, path and body), retried with backoff and jitter on network errors, timeouts, 408, 429
 // and 5xx (the edge may be restarting), until a deadline. A 409 on a job's call means the lease is gone: it
 // throws LeaseLostError at once, never retried, so the caller stops training (a job never has two runners).
@@ -12,15 +12,18 @@ import {
   FILE_NAME_HEADER,
   SIGNATURE_HEADERS,
   signRequest,
+  WORKER_CALLS,
   WORKER_ROUTES,
   type CheckpointRequest,
   type ClaimRequest,
   type ClaimResponse,
   type CompleteRequest,
+  type CompleteResponse,
   type EventsRequest,
   type HeartbeatRequest,
   type HeartbeatResponse,
   type ReleaseRequest,
+  type WorkerCall,
 } from '../jobs/protocol.ts';
 import { errorMessage, silentLogger, type Logger } from './log.ts';
 
@@ -84,6 +87,11 @@ export interface EdgeClientOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Seconds since the epoch, for signatures (tests move the clock). */
   now?: () => number;
+}
+
+/** The HTTP method of a call, as fetch and the signature spell it. */
+function methodOf(call: WorkerCall): string {
+  return call.method.toUpperCase();
 }
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -203,13 +211,13 @@ export class EdgeClient {
   }
 
   private json<T>(
-    method: string,
+    call: WorkerCall,
     route: string,
     payload: unknown,
     o: CallOptions = {},
   ): Promise<{ status: number; body: T | null }> {
     const bytes = new TextEncoder().encode(JSON.stringify(payload));
-    return this.call(method, route, bytes, 'application/json', o, async (res) => {
+    return this.call(methodOf(call), route, bytes, 'application/json', o, async (res) => {
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as T) : null };
     });
@@ -217,45 +225,47 @@ export class EdgeClient {
 
   /** A job for this worker, or null (204: nothing waiting). */
   async claim(request: ClaimRequest, o: CallOptions = {}): Promise<ClaimResponse | null> {
-    const { status, body } = await this.json<ClaimResponse>('POST', WORKER_ROUTES.claim, request, o);
+    const { status, body } = await this.json<ClaimResponse>(WORKER_CALLS.claim, WORKER_ROUTES.claim, request, o);
     return status === 204 || !body ? null : body;
   }
 
   async heartbeat(jobId: string, request: HeartbeatRequest, o: CallOptions = {}): Promise<HeartbeatResponse> {
-    const { body } = await this.json<HeartbeatResponse>('POST', WORKER_ROUTES.heartbeat(jobId), request, {
-      lease: request.lease_id,
-      ...o,
-    });
+    const { body } = await this.json<HeartbeatResponse>(
+      WORKER_CALLS.heartbeat,
+      WORKER_ROUTES.heartbeat(jobId),
+      request,
+      {
+        lease: request.lease_id,
+        ...o,
+      },
+    );
     if (!body) throw new Error('the heartbeat answer has no body');
     return body;
   }
 
   async postEvents(jobId: string, request: EventsRequest, o: CallOptions = {}): Promise<void> {
-    await this.json('POST', WORKER_ROUTES.events(jobId), request, { lease: request.lease_id, ...o });
+    await this.json(WORKER_CALLS.events, WORKER_ROUTES.events(jobId), request, { lease: request.lease_id, ...o });
   }
 
   async postCheckpoint(jobId: string, request: CheckpointRequest, o: CallOptions = {}): Promise<void> {
-    await this.json('POST', WORKER_ROUTES.checkpoint(jobId), request, { lease: request.lease_id, ...o });
+    await this.json(WORKER_CALLS.checkpoint, WORKER_ROUTES.checkpoint(jobId), request, {
+      lease: request.lease_id,
+      ...o,
+    });
   }
 
-  async complete(
-    jobId: string,
-    request: CompleteRequest,
-    o: CallOptions = {},
-  ): Promise<{ fine_tuned_model?: string | null }> {
-    const { body } = await this.json<{ fine_tuned_model?: string | null }>(
-      'POST',
-      WORKER_ROUTES.complete(jobId),
-      request,
-      { lease: request.lease_id, ...o },
-    );
+  async complete(jobId: string, request: CompleteRequest, o: CallOptions = {}): Promise<Partial<CompleteResponse>> {
+    const { body } = await this.json<CompleteResponse>(WORKER_CALLS.complete, WORKER_ROUTES.complete(jobId), request, {
+      lease: request.lease_id,
+      ...o,
+    });
     return body ?? {};
   }
 
   /** false when the edge does not have the (optional) release route. */
   async release(jobId: string, request: ReleaseRequest, o: CallOptions = {}): Promise<boolean> {
     try {
-      await this.json('POST', WORKER_ROUTES.release(jobId), request, { lease: request.lease_id, ...o });
+      await this.json(WORKER_CALLS.release, WORKER_ROUTES.release(jobId), request, { lease: request.lease_id, ...o });
       return true;
     } catch (err) {
       if (err instanceof EdgeHttpError && (err.status === 404 || err.status === 405)) return false;
@@ -271,7 +281,7 @@ export class EdgeClient {
     o: CallOptions & { lease: string },
   ): Promise<void> {
     return this.call(
-      'PUT',
+      methodOf(WORKER_CALLS.putCheckpointFile),
       WORKER_ROUTES.checkpointFile(jobId, step, encodePathName(file)),
       bytes,
       'application/octet-stream',
@@ -284,7 +294,7 @@ export class EdgeClient {
 
   putResultFile(jobId: string, file: string, bytes: Uint8Array, o: CallOptions & { lease: string }): Promise<void> {
     return this.call(
-      'PUT',
+      methodOf(WORKER_CALLS.putResultFile),
       WORKER_ROUTES.resultFile(jobId, encodePathName(file)),
       bytes,
       'application/octet-stream',
@@ -301,11 +311,16 @@ export class EdgeClient {
     dest: string,
     o: CallOptions = {},
   ): Promise<{ name: string | null; contentType: string | null; bytes: number }> {
-    return this.download(WORKER_ROUTES.file(fileId), dest, o);
+    return this.download(WORKER_CALLS.file, WORKER_ROUTES.file(fileId), dest, o);
   }
 
   downloadModelFile(modelId: string, file: string, dest: string, o: CallOptions = {}): Promise<{ bytes: number }> {
-    return this.download(WORKER_ROUTES.modelFile(encodePathName(modelId), encodePathName(file)), dest, o);
+    return this.download(
+      WORKER_CALLS.modelFile,
+      WORKER_ROUTES.modelFile(encodePathName(modelId), encodePathName(file)),
+      dest,
+      o,
+    );
   }
 
   downloadCheckpointFile(
@@ -315,18 +330,24 @@ export class EdgeClient {
     dest: string,
     o: CallOptions = {},
   ): Promise<{ bytes: number }> {
-    return this.download(WORKER_ROUTES.checkpointFile(jobId, step, encodePathName(file)), dest, o);
+    return this.download(
+      WORKER_CALLS.getCheckpointFile,
+      WORKER_ROUTES.checkpointFile(jobId, step, encodePathName(file)),
+      dest,
+      o,
+    );
   }
 
   /** Streams the answer to `dest` through a temporary file: a file is there whole or not at all. */
   private download(
+    call: WorkerCall,
     route: string,
     dest: string,
     o: CallOptions,
   ): Promise<{ name: string | null; contentType: string | null; bytes: number }> {
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.part`;
-    return this.call('GET', route, null, null, { timeoutMs: this.transferTimeoutMs, ...o }, async (res) => {
+    return this.call(methodOf(call), route, null, null, { timeoutMs: this.transferTimeoutMs, ...o }, async (res) => {
       if (!res.body) throw new Error(`GET ${route}: empty answer`);
       await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream), fs.createWriteStream(tmp));
       fs.renameSync(tmp, dest);

@@ -7,7 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClaimResponse } from '../jobs/protocol.ts';
 import type { ExecutionProvider } from '../train/session.ts';
 import { EdgeClient, EdgeHttpError, sleep } from './edge-client.ts';
-import { runJob, type JobOutcome, type RunnerOptions } from './job-runner.ts';
+import type { JobOutcome, RunnerOptions } from './job-run.ts';
+import { runJob } from './job-runner.ts';
 import { createLogger, errorMessage, type Logger } from './log.ts';
 import { startWakeServer, type WakeServer } from './wake-server.ts';
 

@@ -3,7 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { lazyBodyLimit } from './body-limit.ts';
 import { errorResponse, handleError, validationError } from './errors.ts';
-import type { AppDeps, AppEnv } from './deps.ts';
+import type { App, AppDeps, AppEnv } from './deps.ts';
 import { guardFineTunedModels } from './model-access.ts';
 import { observeRequests, type RequestLog } from './observe.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
@@ -18,8 +18,6 @@ import { registerTokenizeRoutes } from './routes/tokenize.ts';
 import { registerTriggerRoutes } from './routes/triggers.ts';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { registerWorkerRoutes } from './routes/worker-api.ts';
-
-export type App = OpenAPIHono<AppEnv>;
 
 /** Room for the multipart envelope around an uploaded file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;

@@ -1,5 +1,7 @@
 // What the HTTP layer needs from the runtime: a model store, the tokenizer cache over it, the models ready to run,
 // the classifier, and the limits. Built once per process (Node) or per isolate (workerd) by the runtime adapter.
+// The App type lives here too, so routes can name it without importing app.ts (which imports every route).
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Classifier } from '../core/classify/classifier.ts';
 import type { Limits } from '../core/limits.ts';
 import type { ModelRegistry } from '../core/model-registry.ts';
@@ -38,3 +40,5 @@ export interface RequestAuth {
 }
 
 export type AppEnv = { Variables: { deps: AppDeps; auth: RequestAuth } };
+
+export type App = OpenAPIHono<AppEnv>;

@@ -1,7 +1,8 @@
 // Model folders in the MODELS bucket (`<model id>/<file>`, the layout R2ModelStore serves): the checks a base
 // model must pass before a job is queued, the files a worker fetches, and the fine-tuned folder a job writes.
 import { RequestError } from '../core/errors.ts';
-import { ModelConfigError, parseModelConfig, type ModelConfig } from '../nn/config.ts';
+import { parseModelConfig } from '../nn/arch/index.ts';
+import { ModelConfigError, type ModelConfig } from '../nn/config.ts';
 import { isValidModelFilePath, isValidModelId } from '../store/model-store.ts';
 import type { JobsContext } from './context.ts';
 

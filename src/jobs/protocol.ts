@@ -1,7 +1,11 @@
 // The contract between the edge (the Worker: jobs in D1, files and models in R2) and a GPU worker (Node, runs the
 // training module). The worker speaks to the edge only through these routes, authenticated by an HMAC over
 // each request with a shared secret (EDGECLASS_WORKER_SECRET) -- never with a user's API key.
-// Types only plus the signing scheme; both sides import this file (no Node or workerd specifics).
+// Written once: WORKER_CALLS is the table of every call (method, path, path parameters, body and answer as zod
+// schemas, types by z.infer); the edge's routes (src/http/routes/worker-api.ts) are declared from it and the
+// worker's client (src/gpu-worker/edge-client.ts) calls through it. Plus the signing scheme. Both sides import
+// this file (zod only: no Node or workerd specifics).
+import { z } from '@hono/zod-openapi';
 
 /** OpenAI's fine-tuning job states. */
 export type JobStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -50,32 +54,254 @@ export interface FineTuningJob {
 
 // ---- Worker <-> edge -------------------------------------------------------------------------------------
 
-export const WORKER_ROUTES = {
-  /** POST -> 200 ClaimResponse | 204 when nothing is waiting. */
-  claim: '/internal/worker/claim',
-  /** POST HeartbeatRequest -> 200 HeartbeatResponse | 409 lease lost. */
-  heartbeat: (jobId: string) => `/internal/worker/jobs/${jobId}/heartbeat`,
-  /** POST EventsRequest -> 204. */
-  events: (jobId: string) => `/internal/worker/jobs/${jobId}/events`,
-  /** PUT raw bytes (headers x-edgeclass-lease, content-length) -> 204; GET -> the bytes (for resume). */
-  checkpointFile: (jobId: string, step: number, file: string) =>
-    `/internal/worker/jobs/${jobId}/checkpoints/${step}/files/${file}`,
-  /** POST CheckpointRequest (after its files) -> 204. */
-  checkpoint: (jobId: string) => `/internal/worker/jobs/${jobId}/checkpoints`,
-  /** GET -> the dataset file's bytes. */
-  file: (fileId: string) => `/internal/worker/files/${fileId}`,
-  /** GET -> a file of a model folder in R2 (base models). */
-  modelFile: (modelId: string, file: string) => `/internal/worker/models/${modelId}/files/${file}`,
-  /** PUT raw bytes (headers x-edgeclass-lease, content-length) -> 204: the fine-tuned model folder, file by file. */
-  resultFile: (jobId: string, file: string) => `/internal/worker/jobs/${jobId}/model/files/${file}`,
-  /** POST CompleteRequest -> 200 { fine_tuned_model }. */
-  complete: (jobId: string) => `/internal/worker/jobs/${jobId}/complete`,
+const LeaseId = z.string().min(1).max(100);
+const FileNames = z.array(z.string().min(1).max(500)).max(1000);
+const Metrics = z.record(z.string(), z.number());
+
+export const ClaimRequestSchema = z
+  .object({
+    worker_id: z.string().min(1).max(200),
+    execution_provider: z.enum(['cpu', 'webgpu', 'cuda']),
+    claim_id: z.string().min(1).max(200).optional().openapi({
+      description:
+        "The worker's name for this claim, kept while it retries: a retry gets the lease the first try took.",
+    }),
+  })
+  .openapi('WorkerClaimRequest');
+
+// The job's public shape (FineTuningJob above, the FineTuningJob schema of the public API) is not the worker
+// protocol's to define: a claim carries it as the API shows it.
+const ClaimedJob = z
+  .custom<FineTuningJob>((v) => typeof v === 'object' && v !== null)
+  .openapi({ type: 'object', description: 'The job as GET /v1/fine_tuning/jobs/{job_id} shows it (FineTuningJob).' });
+
+export const ClaimResponseSchema = z
+  .object({
+    job: ClaimedJob,
+    lease: z.object({ id: z.string(), expires_at: z.number().int() }).openapi({
+      description:
+        "expires_at: unix seconds, the edge's clock. The worker heartbeats every third of the lease, and stops training by itself when it could not renew the lease before it expired (the edge may have given the job to another).",
+    }),
+    attempt: z.number().int().openapi({ description: '1-based; > 1 when the job is retried after a lost lease.' }),
+    base_model_files: z
+      .array(z.string())
+      .openapi({ description: 'Files of the base model folder to fetch through modelFile.' }),
+    resume_from: z
+      .object({ step: z.number().int(), files: z.array(z.string()) })
+      .nullable()
+      .openapi({
+        description:
+          'The newest registered checkpoint when the job is resumed: fetch its files through checkpointFile. Its trainer_state.json names the best checkpoint so far (bestStep); the worker also fetches that one (same file names) to export the best weights, so the edge keeps the files of the newest and of the best checkpoint.',
+      }),
+  })
+  .openapi('WorkerClaimResponse');
+
+export const HeartbeatRequestSchema = z
+  .object({
+    lease_id: LeaseId,
+    step: z.number().int().min(0).optional(),
+    total_steps: z.number().int().min(0).optional(),
+  })
+  .openapi('WorkerHeartbeatRequest');
+
+export const HeartbeatResponseSchema = z
+  .object({
+    expires_at: z.number().int(),
+    cancel_requested: z
+      .boolean()
+      .openapi({ description: "The user cancelled: stop promptly, then complete with status 'cancelled'." }),
+  })
+  .openapi('WorkerHeartbeatResponse');
+
+export const JobEventSchema = z.object({
+  id: z.string().min(1).max(200).optional().openapi({
+    description: "The worker's name for the event, unique within the job: a retried post of it is recorded once.",
+  }),
+  /** 'message' or 'metrics' (OpenAI's event types). */
+  type: z.enum(['message', 'metrics']),
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string().max(100_000),
+  data: z.record(z.string(), z.unknown()).nullable().optional(),
+  created_at: z.number(),
+});
+
+export const EventsRequestSchema = z
+  .object({ lease_id: LeaseId, events: z.array(JobEventSchema).max(500) })
+  .openapi('WorkerEventsRequest');
+
+export const CheckpointRequestSchema = z
+  .object({
+    lease_id: LeaseId,
+    step: z.number().int().min(0),
+    epoch: z.number().min(0),
+    files: FileNames,
+    metrics: Metrics,
+  })
+  .openapi('WorkerCheckpointRequest');
+
+export const CompleteRequestSchema = z
+  .object({
+    lease_id: LeaseId,
+    status: z.enum(['succeeded', 'failed', 'cancelled']),
+    error: z
+      .object({ code: z.string().max(100), message: z.string().max(10_000) })
+      .nullable()
+      .optional(),
+    files: FileNames.optional().openapi({ description: 'succeeded: the files uploaded through resultFile.' }),
+    trained_tokens: z.number().int().min(0).nullable().optional(),
+    metrics: Metrics.optional(),
+  })
+  .openapi('WorkerCompleteRequest');
+
+export const CompleteResponseSchema = z
+  .object({ status: z.enum(['succeeded', 'failed', 'cancelled']), fine_tuned_model: z.string().nullable() })
+  .openapi('WorkerCompleteResponse');
+
+export const ReleaseRequestSchema = z
+  .object({ lease_id: LeaseId, reason: z.string().max(2000).optional() })
+  .openapi('WorkerReleaseRequest');
+
+export type ClaimRequest = z.infer<typeof ClaimRequestSchema>;
+export type ClaimResponse = z.infer<typeof ClaimResponseSchema>;
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequestSchema>;
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponseSchema>;
+export type JobEvent = z.infer<typeof JobEventSchema>;
+export type EventsRequest = z.infer<typeof EventsRequestSchema>;
+export type CheckpointRequest = z.infer<typeof CheckpointRequestSchema>;
+export type CompleteRequest = z.infer<typeof CompleteRequestSchema>;
+export type CompleteResponse = z.infer<typeof CompleteResponseSchema>;
+export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
+
+const JobParams = z.object({ job_id: z.string().max(100) });
+const CheckpointFileParams = z.object({
+  job_id: z.string().max(100),
+  step: z.coerce.number().int().min(0),
+  file: z.string().max(500),
+});
+
+/** A body or an answer that is the file's raw bytes (uploads carry the lease in x-edgeclass-lease). */
+export const BYTES = 'bytes';
+
+export interface WorkerCall {
+  method: 'get' | 'post' | 'put';
+  /** OpenAPI's template: `{name}`; the names in `slashed` may contain `/` (a file in a folder, an org/model id). */
+  path: string;
+  params?: z.ZodObject;
+  slashed?: readonly string[];
+  body?: z.ZodType | typeof BYTES;
+  /** The 200 answer; null: 204 with no body. */
+  response: z.ZodType | typeof BYTES | null;
+}
+
+/** Every call a worker makes to the edge. */
+export const WORKER_CALLS = {
+  /** A queued job, or a running one whose lease expired (resumed from its newest checkpoint); 204: none waiting. */
+  claim: { method: 'post', path: '/internal/worker/claim', body: ClaimRequestSchema, response: ClaimResponseSchema },
+  /** Extends the lease and tells whether the user cancelled; 409: the lease is lost. */
+  heartbeat: {
+    method: 'post',
+    path: '/internal/worker/jobs/{job_id}/heartbeat',
+    params: JobParams,
+    body: HeartbeatRequestSchema,
+    response: HeartbeatResponseSchema,
+  },
+  events: {
+    method: 'post',
+    path: '/internal/worker/jobs/{job_id}/events',
+    params: JobParams,
+    body: EventsRequestSchema,
+    response: null,
+  },
+  putCheckpointFile: {
+    method: 'put',
+    path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file}',
+    params: CheckpointFileParams,
+    slashed: ['file'],
+    body: BYTES,
+    response: null,
+  },
+  /** A checkpoint file, to resume. */
+  getCheckpointFile: {
+    method: 'get',
+    path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file}',
+    params: CheckpointFileParams,
+    slashed: ['file'],
+    response: BYTES,
+  },
+  /** Registers a checkpoint whose files are uploaded (the next attempt resumes from the newest). */
+  checkpoint: {
+    method: 'post',
+    path: '/internal/worker/jobs/{job_id}/checkpoints',
+    params: JobParams,
+    body: CheckpointRequestSchema,
+    response: null,
+  },
+  /** A dataset file's bytes, named in FILE_NAME_HEADER. */
+  file: {
+    method: 'get',
+    path: '/internal/worker/files/{file_id}',
+    params: z.object({ file_id: z.string().max(100) }),
+    response: BYTES,
+  },
+  /** A file of a model folder in R2 (base models). */
+  modelFile: {
+    method: 'get',
+    path: '/internal/worker/models/{model_id}/files/{file}',
+    params: z.object({ model_id: z.string().max(500), file: z.string().max(500) }),
+    slashed: ['model_id', 'file'],
+    response: BYTES,
+  },
+  /** The fine-tuned model folder, file by file. */
+  putResultFile: {
+    method: 'put',
+    path: '/internal/worker/jobs/{job_id}/model/files/{file}',
+    params: z.object({ job_id: z.string().max(100), file: z.string().max(500) }),
+    slashed: ['file'],
+    body: BYTES,
+    response: null,
+  },
+  complete: {
+    method: 'post',
+    path: '/internal/worker/jobs/{job_id}/complete',
+    params: JobParams,
+    body: CompleteRequestSchema,
+    response: CompleteResponseSchema,
+  },
   /**
-   * Optional (added by the worker side; an edge without it answers 404 and the worker lets the lease expire):
-   * POST ReleaseRequest -> 204. The worker gives a running job back (it is shutting down): the edge ends the lease
-   * and queues the job again at once, to resume from its newest checkpoint.
+   * Optional (added by the worker side; an edge without it answers 404 and the worker lets the lease expire): the
+   * worker gives a running job back (it is shutting down): the edge ends the lease and queues the job again at
+   * once, to resume from its newest checkpoint.
    */
-  release: (jobId: string) => `/internal/worker/jobs/${jobId}/release`,
+  release: {
+    method: 'post',
+    path: '/internal/worker/jobs/{job_id}/release',
+    params: JobParams,
+    body: ReleaseRequestSchema,
+    response: null,
+  },
+} as const satisfies Record<string, WorkerCall>;
+
+/** A call's path with its parameters in place, as given (encode names with encodePathName first). */
+export function workerPath(call: WorkerCall, params: Record<string, string | number> = {}): string {
+  return call.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (params[name] === undefined) throw new Error(`workerPath: no value for {${name}} in ${call.path}`);
+    return String(params[name]);
+  });
+}
+
+/** The paths of WORKER_CALLS by call, for callers that name a job, step or file. */
+export const WORKER_ROUTES = {
+  claim: WORKER_CALLS.claim.path,
+  heartbeat: (jobId: string) => workerPath(WORKER_CALLS.heartbeat, { job_id: jobId }),
+  events: (jobId: string) => workerPath(WORKER_CALLS.events, { job_id: jobId }),
+  checkpointFile: (jobId: string, step: number, file: string) =>
+    workerPath(WORKER_CALLS.putCheckpointFile, { job_id: jobId, step, file }),
+  checkpoint: (jobId: string) => workerPath(WORKER_CALLS.checkpoint, { job_id: jobId }),
+  file: (fileId: string) => workerPath(WORKER_CALLS.file, { file_id: fileId }),
+  modelFile: (modelId: string, file: string) => workerPath(WORKER_CALLS.modelFile, { model_id: modelId, file }),
+  resultFile: (jobId: string, file: string) => workerPath(WORKER_CALLS.putResultFile, { job_id: jobId, file }),
+  complete: (jobId: string) => workerPath(WORKER_CALLS.complete, { job_id: jobId }),
+  release: (jobId: string) => workerPath(WORKER_CALLS.release, { job_id: jobId }),
 } as const;
 
 /**
@@ -89,7 +315,7 @@ export function encodePathName(name: string): string {
 }
 
 /**
- * The GET of a dataset file (WORKER_ROUTES.file) should name the uploaded file in this header (or in
+ * The GET of a dataset file (WORKER_CALLS.file) should name the uploaded file in this header (or in
  * content-disposition's filename): its extension gives the format (.jsonl, .csv, .tsv). Without a name the worker
  * goes by content-type (application/jsonl, text/csv, text/tab-separated-values), then by the content itself.
  */
@@ -103,60 +329,6 @@ export const WORKER_WAKE_PATH = '/wake';
 
 export interface WakeRequest {
   job_id?: string | null;
-}
-
-export interface ReleaseRequest {
-  lease_id: string;
-  reason?: string;
-}
-
-export interface ClaimRequest {
-  worker_id: string;
-  execution_provider: 'cpu' | 'webgpu' | 'cuda';
-  /** The worker's name for this claim, kept while it retries the call: a retry gets the lease the first try took. */
-  claim_id?: string;
-}
-
-export interface ClaimResponse {
-  job: FineTuningJob;
-  /**
-   * expires_at: unix seconds, the edge's clock. The worker heartbeats every third of the lease, and stops training
-   * by itself when it could not renew the lease before it expired (the edge may have given the job to another).
-   */
-  lease: { id: string; expires_at: number };
-  /** 1-based; > 1 when the job is retried after a lost lease. */
-  attempt: number;
-  /** Files of the base model folder to fetch through modelFile(). */
-  base_model_files: string[];
-  /**
-   * The newest registered checkpoint when the job is resumed: fetch its files through checkpointFile(). Its
-   * trainer_state.json names the best checkpoint so far (bestStep); the worker also fetches that one (same file
-   * names) to export the best weights, so the edge keeps the files of the newest and of the best checkpoint.
-   */
-  resume_from: { step: number; files: string[] } | null;
-}
-
-export interface HeartbeatRequest {
-  lease_id: string;
-  step?: number;
-  total_steps?: number;
-}
-
-export interface HeartbeatResponse {
-  expires_at: number;
-  /** The user cancelled: stop promptly, then complete with status 'cancelled'. */
-  cancel_requested: boolean;
-}
-
-export interface JobEvent {
-  /** The worker's name for the event, unique within the job: a retried post of it is recorded once. */
-  id?: string;
-  /** 'message' or 'metrics' (OpenAI's event types). */
-  type: 'message' | 'metrics';
-  level: 'info' | 'warn' | 'error';
-  message: string;
-  data?: Record<string, unknown> | null;
-  created_at: number;
 }
 
 /**
@@ -186,29 +358,6 @@ export interface EvaluationEventData {
   eval_macro_f1: number;
   is_best: boolean;
   attempt: number;
-}
-
-export interface EventsRequest {
-  lease_id: string;
-  events: JobEvent[];
-}
-
-export interface CheckpointRequest {
-  lease_id: string;
-  step: number;
-  epoch: number;
-  files: string[];
-  metrics: Record<string, number>;
-}
-
-export interface CompleteRequest {
-  lease_id: string;
-  status: 'succeeded' | 'failed' | 'cancelled';
-  error?: { code: string; message: string } | null;
-  /** succeeded: the files uploaded through resultFile(). */
-  files?: string[];
-  trained_tokens?: number | null;
-  metrics?: Record<string, number>;
 }
 
 // ---- Request signing (both directions use the same scheme) -----------------------------------------------

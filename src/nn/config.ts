@@ -193,9 +193,6 @@ export function encoderConfigJson(config: ModelConfig, spec: EncoderConfigSpec):
   );
 }
 
-// The readers (the registry, src/nn/arch/index.ts) are re-exported here for the code that reads configs.
-export { parseModelConfig, toHfConfigJson } from './arch/index.ts';
-
 // id2label wins over num_labels (as in PretrainedConfig); if both are given they must agree. Keys may be "0" or 0
 // in Python but are always strings in JSON; they must cover 0..n-1 because labels are indexed by logit position.
 function readLabels(json: Record<string, unknown>): string[] {

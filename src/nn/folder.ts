@@ -2,19 +2,12 @@
 // sentence-transformers' modules.json / 1_Pooling/config.json, and onnx/model.onnx.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseModelConfig, toHfConfigJson, type ModelConfig } from './config.ts';
+import { parseModelConfig, toHfConfigJson } from './arch/index.ts';
+import type { ModelConfig } from './config.ts';
 import type { Pooling } from './pooling.ts';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors.ts';
+import { TOKENIZER_FILES } from './tokenizer-files.ts';
 import { canonicalWeightNames, hfCheckpointNames } from './weights.ts';
-
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-];
 
 /** What sentence-transformers' modules add on top of the encoder. */
 export interface SentenceTransformersInfo {

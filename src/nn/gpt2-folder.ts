@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
-import { TOKENIZER_FILES } from './folder.ts';
+import { TOKENIZER_FILES } from './tokenizer-files.ts';
 import { parseGpt2Config, toHfGpt2ConfigJson, type Gpt2Config } from './gpt2-config.ts';
 import { buildGpt2LmGraph, canonicalGpt2WeightNames, isGpt2Buffer, validateGpt2Weights } from './gpt2.ts';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors.ts';

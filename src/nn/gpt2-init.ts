@@ -16,7 +16,7 @@ import { Tokenizer } from '../tokenizer/index.ts';
 import { parseGpt2Config, type Gpt2Config } from './gpt2-config.ts';
 import { exportGpt2, writeGpt2Folder } from './gpt2-folder.ts';
 import { expectedGpt2Weights } from './gpt2.ts';
-import { normalSampler } from './init.ts';
+import { normalSampler } from './random.ts';
 import type { NamedTensor } from './safetensors.ts';
 
 export function initGpt2Weights(config: Gpt2Config, options: { seed: number }): Map<string, NamedTensor> {

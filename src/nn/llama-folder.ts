@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
 import type { CausalExportOptions, CausalExportResult, CausalInitOptions } from './arch/types.ts';
-import { TOKENIZER_FILES } from './folder.ts';
+import { TOKENIZER_FILES } from './tokenizer-files.ts';
 import { gpt2TokenizerFiles } from './gpt2-init.ts';
-import { normalSampler } from './init.ts';
+import { normalSampler } from './random.ts';
 import { parseLlamaConfig, toHfLlamaConfigJson, type LlamaConfig } from './llama-config.ts';
 import {
   buildLlamaLmGraph,

@@ -9,15 +9,16 @@ import { inferenceSettingsFromEnv, limitsFromEnv, type InferenceSettings, type L
 import { ModelRegistry, modelDtypeFromEnv, type ModelDtype } from '../core/model-registry.ts';
 import type { DtypeSetting } from '../core/dtypes.ts';
 import { TokenizerRegistry } from '../core/tokenizers.ts';
-import { createApp, type App } from '../http/app.ts';
+import { createApp } from '../http/app.ts';
+import type { App } from '../http/deps.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { BatchingRunner } from '../inference/batcher.ts';
 import { createOrtNodeRuntime, ortParallelism } from '../inference/ort-node.ts';
 import type { InferenceRuntime } from '../inference/runtime.ts';
 import { FsModelStore } from '../store/fs-store.ts';
 import type { ModelStore } from '../store/model-store.ts';
-import { parsePullAllowList } from '../store/pull-allow.ts';
-import { PullingModelStore, type PullingOptions } from '../store/pulling-store.ts';
+import { parsePullAllowList } from '../hub/pull-allow.ts';
+import { PullingModelStore, type PullingOptions } from '../hub/pulling-store.ts';
 import { requestLogIsOff, type RequestLog } from '../http/observe.ts';
 import { PrometheusTelemetry } from './prometheus.ts';
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parseModelConfig } from '../nn/config.ts';
+import { parseModelConfig } from '../nn/arch/index.ts';
 import { Tokenizer } from '../tokenizer/index.ts';
 import { collate, encodeExamples } from './batches.ts';
 import type { RawExample } from './data.ts';

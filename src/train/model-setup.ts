@@ -1,10 +1,11 @@
 // The model a fine-tune starts from: the base folder's encoder, and a classification head for this label set --
 // the base's own head when it fits, else a fresh one (normal init, seeded) -- with the config updated to match.
 import { encoderArchitecture } from '../nn/arch/index.ts';
-import { parseModelConfig, toHfConfigJson, type ModelConfig } from '../nn/config.ts';
+import { parseModelConfig, toHfConfigJson } from '../nn/arch/index.ts';
+import type { ModelConfig } from '../nn/config.ts';
 import type { ModelFolder } from '../nn/folder.ts';
 import type { HeadKind } from '../nn/heads.ts';
-import { normalSampler } from '../nn/init.ts';
+import { normalSampler } from '../nn/random.ts';
 import type { Pooling } from '../nn/pooling.ts';
 import type { NamedTensor } from '../nn/safetensors.ts';
 

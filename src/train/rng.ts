@@ -1,6 +1,6 @@
 // Seeded randomness for the trainer: data order, splits and dropout masks are functions of (seed, purpose, counter),
 // so a resumed run draws exactly what the uninterrupted run would have.
-import { mulberry32 } from '../nn/init.ts';
+import { mulberry32 } from '../nn/random.ts';
 
 /** A generator for one purpose, e.g. streamFor(seed, 'shuffle', epoch). */
 export function streamFor(seed: number, purpose: string, counter: number): () => number {

@@ -2,7 +2,7 @@
 // in onnxruntime-node in float64 (float32 where a kernel exists only for float32, with a looser tolerance).
 import { Graph, ops, serializeGraph, type Value } from '../../src/graph/index.ts';
 import { gradients } from '../../src/graph/autodiff.ts';
-import { normalSampler } from '../../src/nn/init.ts';
+import { normalSampler } from '../../src/nn/random.ts';
 import { runModel, type FeedSpec } from './ort.ts';
 
 export interface GradInput {

@@ -4,7 +4,8 @@
 // Tests dispatch on golden.model_type (through the architecture registry) and golden.task ('causal-lm': Llama).
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseModelConfig, type ModelConfig } from '../../src/nn/config.ts';
+import { parseModelConfig } from '../../src/nn/arch/index.ts';
+import type { ModelConfig } from '../../src/nn/config.ts';
 import { parseLlamaConfig, type LlamaConfig } from '../../src/nn/llama-config.ts';
 import { canonicalLlamaWeightNames } from '../../src/nn/llama.ts';
 import { readSafetensors, type NamedTensor } from '../../src/nn/safetensors.ts';

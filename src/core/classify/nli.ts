@@ -6,6 +6,7 @@
 import { countTokens, encodePair, encodeRows } from '../encode.ts';
 import { RequestError } from '../errors.ts';
 import { logitsOutput, runRows } from '../infer.ts';
+import { isEntailmentLabel } from '../model-config.ts';
 import type { LoadedModel } from '../model-registry.ts';
 import { checkTemplate, hypothesis, softmax } from './scoring.ts';
 import type { ClassifyStrategy } from './types.ts';
@@ -13,16 +14,16 @@ import type { ClassifyStrategy } from './types.ts';
 export const NLI_TEMPLATE = 'This example is {}.';
 
 /**
- * Logit indices, from config label2id as transformers reads them: entailment is the first label starting with
- * "entail"; contradiction is "contradiction" (or "not_entailment"), else the pipeline's rule: the last index when
- * entailment is 0, index 0 otherwise.
+ * Logit indices, from config label2id as transformers reads them: entailment is the first entailment label
+ * (isEntailmentLabel); contradiction is "contradiction" (or "not_entailment"), else the pipeline's rule: the last
+ * index when entailment is 0, index 0 otherwise.
  */
 export function nliLabelIds(model: LoadedModel): { entailment: number; contradiction: number } | null {
   const { label2id, id2label } = model.config;
   const count = id2label?.length ?? 0;
   let entailment = -1;
   for (const [name, id] of label2id) {
-    if (name.startsWith('entail')) {
+    if (isEntailmentLabel(name)) {
       entailment = id;
       break;
     }

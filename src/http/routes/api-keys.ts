@@ -2,7 +2,7 @@
 // D1 keeps its SHA-256. `owner` groups keys: a new key for an existing owner sees the same files and jobs.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../jobs/keys.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 

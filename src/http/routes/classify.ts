@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { errorResponses, upstreamErrorResponses } from '../schemas/common.ts';
 import { ClassifyRequestSchema, ClassifyResponseSchema } from '../schemas/classify.ts';
 

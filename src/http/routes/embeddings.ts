@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { createEmbeddings } from '../../core/embeddings.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { float32ToBase64 } from '../base64.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { EmbeddingsRequestSchema, EmbeddingsResponseSchema } from '../schemas/embeddings.ts';

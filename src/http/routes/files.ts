@@ -2,7 +2,7 @@
 // by the training module's own parser before they are kept (src/jobs/files.ts); result files of jobs.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createDatasetFile, fileObject, getFileRow, listFiles, readFileBody } from '../../jobs/files.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { requireApiKey } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 import { FileIdParam, FileListQuerySchema, FileListSchema, FileSchema, UploadFormSchema } from '../schemas/files.ts';

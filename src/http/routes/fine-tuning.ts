@@ -3,7 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { cancelJob, createJob, getJob, getJobView, listCheckpoints, listEvents, listJobs } from '../../jobs/jobs.ts';
 import { listDeliveries } from '../../jobs/webhooks/deliveries.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { requireApiKey } from '../auth.ts';
 import {
   CheckpointListSchema,

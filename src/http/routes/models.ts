@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { serverErrorResponse } from '../schemas/common.ts';
 import { modelVisibility } from '../model-access.ts';
 import { modelCapabilities } from '../../core/model-capabilities.ts';

@@ -2,7 +2,7 @@
 // /metrics answers 501: Workers report requests through Cloudflare's analytics, and an isolate's counters would
 // only describe that isolate.
 import { createRoute, z } from '@hono/zod-openapi';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 
 const TAGS = ['Service'];

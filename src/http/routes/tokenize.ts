@@ -4,7 +4,7 @@ import { detokenize } from '../../core/detokenize.ts';
 import { resolveInputs, tokenize, type ResolvedInput } from '../../core/tokenize.ts';
 import type { Limits } from '../../core/limits.ts';
 import { secondsSince } from '../../core/telemetry.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { errorResponses } from '../schemas/common.ts';
 import {
   DetokenizeRequestSchema,

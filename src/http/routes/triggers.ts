@@ -2,7 +2,7 @@
 // job): src/jobs/triggers.ts. The hook route has no API key: its signature is its authentication.
 import { createRoute, type z } from '@hono/zod-openapi';
 import { callTrigger, createTrigger, disableTrigger, getTrigger, listTriggers } from '../../jobs/triggers.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { jobsContext, requireApiKey } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 import { ListQuerySchema } from '../schemas/fine-tuning.ts';

@@ -4,7 +4,7 @@
 // Worker needs no [assets] directory (wrangler.toml's [assets] block stays free for private model files) and the
 // Node server no static file handler.
 import type { Context } from 'hono';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { DOCS_HTML } from '../web/docs.tsx';
 import { DOCS_JS, PLAYGROUND_JS } from '../web/generated/client-scripts.ts';
 import { PLAYGROUND_HTML } from '../web/playground.tsx';

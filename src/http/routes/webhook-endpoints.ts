@@ -2,7 +2,7 @@
 // once; the previous ones keep signing, space-separated in webhook-signature, for the overlap period).
 import { createRoute, z } from '@hono/zod-openapi';
 import { endpointObject, getEndpoint, rotateSecret } from '../../jobs/webhooks/endpoints.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { requireApiKey } from '../auth.ts';
 import { authErrorResponses, bearerSecurity } from '../schemas/jobs-common.ts';
 

@@ -1,4 +1,4 @@
-// The worker API of src/jobs/protocol.ts: every request HMAC-signed with EDGECLASS_WORKER_SECRET (401 otherwise),
+// The worker API of src/jobs/protocol.ts, each route declared from its WORKER_CALLS entry (method, path, schemas): every request HMAC-signed with EDGECLASS_WORKER_SECRET (401 otherwise),
 // every write carrying the live lease id (409 otherwise). The core is src/jobs/leases.ts.
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import { RequestError } from '../../core/errors.ts';
@@ -14,23 +14,12 @@ import {
   registerCheckpoint,
   releaseJob,
 } from '../../jobs/leases.ts';
-import { FILE_NAME_HEADER, SIGNATURE_HEADERS } from '../../jobs/protocol.ts';
+import { FILE_NAME_HEADER, SIGNATURE_HEADERS, WORKER_CALLS, type WorkerCall } from '../../jobs/protocol.ts';
 import type { IncomingBytes } from '../../jobs/uploads.ts';
 import { isValidModelFilePath, isValidModelId } from '../../store/model-store.ts';
-import type { App } from '../app.ts';
+import type { App } from '../deps.ts';
 import { requireWorkerSignature } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
-import {
-  CheckpointRequestSchema,
-  ClaimRequestSchema,
-  ClaimResponseSchema,
-  CompleteRequestSchema,
-  CompleteResponseSchema,
-  EventsRequestSchema,
-  HeartbeatRequestSchema,
-  HeartbeatResponseSchema,
-  ReleaseRequestSchema,
-} from '../schemas/worker.ts';
 
 const TAGS = ['Worker (internal)'];
 const security = [{ workerSignature: [] }];
@@ -56,147 +45,144 @@ const errors = {
   422: error('Invalid input.'),
   503: error('EDGECLASS_WORKER_SECRET is not set.'),
 };
-const JobParam = z.object({ job_id: z.string().max(100) });
 const noContent = { 204: { description: 'Done.' } };
+const W = WORKER_CALLS;
+
+/** Hono's path of a call: a parameter that may hold `/` matches the rest of the path (`{file{.+}}`). */
+function servedPath(call: WorkerCall): string {
+  return call.path.replace(/\{(\w+)\}/g, (param, name: string) =>
+    call.slashed?.includes(name) ? `{${name}{.+}}` : param,
+  );
+}
 
 /**
- * A route whose last parameter is a path with slashes (`{file{.+}}` for Hono): documented as `{file}`, by hand,
- * without the keys that are Hono's and not OpenAPI's (as app.openapi() leaves them out), then served hidden.
+ * A route with a parameter that holds `/`: documented with the call's OpenAPI path, by hand, without
+ * the keys that are Hono's and not OpenAPI's (as app.openapi() leaves them out), then served hidden.
  */
-function wildcard<R extends RouteConfig>(app: App, route: R): R {
+function wildcard<R extends RouteConfig>(app: App, route: R, call: WorkerCall): R {
   const { middleware: _middleware, hide: _hide, ...operation } = route;
-  app.openAPIRegistry.registerPath({ ...operation, path: route.path.replace(/\{(\w+)\{\.\+\}\}/g, '{$1}') });
+  app.openAPIRegistry.registerPath({
+    ...operation,
+    path: call.path,
+    request: { ...route.request, params: call.params },
+  });
   return { ...route, hide: true };
 }
 
+const worker = { tags: TAGS, security };
+
 const claimRoute = createRoute({
-  method: 'post',
-  path: '/internal/worker/claim',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.claim.method,
+  path: W.claim.path,
   summary: 'Take a job: a queued one, or a running one whose lease expired (resumed from its newest checkpoint)',
-  request: { body: jsonBody(ClaimRequestSchema) },
+  request: { body: jsonBody(W.claim.body) },
   responses: {
-    200: json(ClaimResponseSchema, 'A job and its lease.'),
+    200: json(W.claim.response, 'A job and its lease.'),
     204: { description: 'Nothing is waiting.' },
     ...errors,
   },
 });
 
 const heartbeatRoute = createRoute({
-  method: 'post',
-  path: '/internal/worker/jobs/{job_id}/heartbeat',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.heartbeat.method,
+  path: W.heartbeat.path,
   summary: 'Extend the lease; learn whether the user cancelled',
-  request: { params: JobParam, body: jsonBody(HeartbeatRequestSchema) },
-  responses: { 200: json(HeartbeatResponseSchema, 'The new expiry.'), ...errors },
+  request: { params: W.heartbeat.params, body: jsonBody(W.heartbeat.body) },
+  responses: { 200: json(W.heartbeat.response, 'The new expiry.'), ...errors },
 });
 
 const eventsRoute = createRoute({
-  method: 'post',
-  path: '/internal/worker/jobs/{job_id}/events',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.events.method,
+  path: W.events.path,
   summary: 'Post events (messages, metrics, evaluations) the user sees',
-  request: { params: JobParam, body: jsonBody(EventsRequestSchema) },
+  request: { params: W.events.params, body: jsonBody(W.events.body) },
   responses: { ...noContent, ...errors },
 });
 
-const CheckpointFileParams = z.object({
-  job_id: z.string().max(100),
-  step: z.coerce.number().int().min(0),
-  file: z.string().max(500),
-});
-
 const putCheckpointFileRoute = createRoute({
-  method: 'put',
-  path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file{.+}}',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.putCheckpointFile.method,
+  path: servedPath(W.putCheckpointFile),
   summary: 'Upload a checkpoint file (raw bytes, header x-edgeclass-lease)',
-  request: { params: CheckpointFileParams },
+  request: { params: W.putCheckpointFile.params },
   responses: { ...noContent, ...errors },
 });
 
 const getCheckpointFileRoute = createRoute({
-  method: 'get',
-  path: '/internal/worker/jobs/{job_id}/checkpoints/{step}/files/{file{.+}}',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.getCheckpointFile.method,
+  path: servedPath(W.getCheckpointFile),
   summary: 'Download a checkpoint file (to resume)',
-  request: { params: CheckpointFileParams },
+  request: { params: W.getCheckpointFile.params },
   responses: { 200: bytes('The bytes.'), ...errors },
 });
 
 const checkpointRoute = createRoute({
-  method: 'post',
-  path: '/internal/worker/jobs/{job_id}/checkpoints',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.checkpoint.method,
+  path: W.checkpoint.path,
   summary: 'Register a checkpoint whose files are uploaded (the next attempt resumes from the newest)',
-  request: { params: JobParam, body: jsonBody(CheckpointRequestSchema) },
+  request: { params: W.checkpoint.params, body: jsonBody(W.checkpoint.body) },
   responses: { ...noContent, ...errors },
 });
 
 const fileRoute = createRoute({
-  method: 'get',
-  path: '/internal/worker/files/{file_id}',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.file.method,
+  path: W.file.path,
   summary: "A dataset file's bytes",
-  request: { params: z.object({ file_id: z.string().max(100) }) },
+  request: { params: W.file.params },
   responses: { 200: bytes('The bytes.'), ...errors },
 });
 
+// A model id may hold one '/', and so may the file: the handler tries each '/files/' split, not only Hono's.
 const modelFileRoute = createRoute({
-  method: 'get',
-  path: '/internal/worker/models/{model_file{.+}}',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
-  summary: 'A file of a model folder in R2: /internal/worker/models/<model id>/files/<file>',
-  request: { params: z.object({ model_file: z.string().max(1000) }) },
+  method: W.modelFile.method,
+  path: servedPath(W.modelFile),
+  summary: 'A file of a model folder in R2 (a base model)',
+  request: { params: W.modelFile.params },
   responses: { 200: bytes('The bytes.'), ...errors },
 });
 
 const putResultFileRoute = createRoute({
-  method: 'put',
-  path: '/internal/worker/jobs/{job_id}/model/files/{file{.+}}',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.putResultFile.method,
+  path: servedPath(W.putResultFile),
   summary: 'Upload a file of the fine-tuned model folder (raw bytes, header x-edgeclass-lease)',
-  request: { params: z.object({ job_id: z.string().max(100), file: z.string().max(500) }) },
+  request: { params: W.putResultFile.params },
   responses: { ...noContent, ...errors },
 });
 
 const completeRoute = createRoute({
-  method: 'post',
-  path: '/internal/worker/jobs/{job_id}/complete',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.complete.method,
+  path: W.complete.path,
   summary: 'End the job: succeeded (the model folder is uploaded), failed or cancelled',
-  request: { params: JobParam, body: jsonBody(CompleteRequestSchema) },
-  responses: { 200: json(CompleteResponseSchema, 'The final status and the fine-tuned model id.'), ...errors },
+  request: { params: W.complete.params, body: jsonBody(W.complete.body) },
+  responses: { 200: json(W.complete.response, 'The final status and the fine-tuned model id.'), ...errors },
 });
 
 const releaseRoute = createRoute({
-  method: 'post',
-  path: '/internal/worker/jobs/{job_id}/release',
-  tags: TAGS,
-  security,
+  ...worker,
   middleware: [requireWorkerSignature] as const,
+  method: W.release.method,
+  path: W.release.path,
   summary: 'Give a running job back (the worker is shutting down): queued again at once, without using up an attempt',
-  request: { params: JobParam, body: jsonBody(ReleaseRequestSchema) },
+  request: { params: W.release.params, body: jsonBody(W.release.body) },
   responses: { ...noContent, ...errors },
 });
 
@@ -251,14 +237,14 @@ export function registerWorkerRoutes(app: App): void {
     return c.body(null, 204);
   });
 
-  app.openapi(wildcard(app, putCheckpointFileRoute), async (c) => {
+  app.openapi(wildcard(app, putCheckpointFileRoute, W.putCheckpointFile), async (c) => {
     const { job_id, step, file } = c.req.valid('param');
     const lease = c.req.header(SIGNATURE_HEADERS.lease) ?? null;
     await putCheckpointFile(c.get('auth').jobs, job_id, step, file, lease, incomingBytes(c.req.raw));
     return c.body(null, 204);
   });
 
-  app.openapi(wildcard(app, getCheckpointFileRoute), async (c) => {
+  app.openapi(wildcard(app, getCheckpointFileRoute, W.getCheckpointFile), async (c) => {
     const { job_id, step, file } = c.req.valid('param');
     return objectResponse(await getCheckpointFile(c.get('auth').jobs, job_id, step, file));
   });
@@ -280,9 +266,10 @@ export function registerWorkerRoutes(app: App): void {
     });
   });
 
-  app.openapi(wildcard(app, modelFileRoute), async (c) => {
+  app.openapi(wildcard(app, modelFileRoute, W.modelFile), async (c) => {
     const jobs = c.get('auth').jobs;
-    const rest = c.req.valid('param').model_file;
+    const { model_id, file: fileName } = c.req.valid('param');
+    const rest = `${model_id}/files/${fileName}`;
     // <model id>/files/<file>: a model id has at most one '/', so try each '/files/' split that gives valid parts.
     for (let at = rest.indexOf('/files/'); at >= 0; at = rest.indexOf('/files/', at + 1)) {
       const modelId = rest.slice(0, at);
@@ -291,10 +278,10 @@ export function registerWorkerRoutes(app: App): void {
       const object = await jobs.models.get(`${modelId}/${file}`);
       if (object) return objectResponse(object);
     }
-    throw new RequestError('not_found', `no model file at ${rest} (expected <model id>/files/<file>)`, 'model_file');
+    throw new RequestError('not_found', `no model file at ${rest} (expected <model id>/files/<file>)`, 'model_id');
   });
 
-  app.openapi(wildcard(app, putResultFileRoute), async (c) => {
+  app.openapi(wildcard(app, putResultFileRoute, W.putResultFile), async (c) => {
     const { job_id, file } = c.req.valid('param');
     const lease = c.req.header(SIGNATURE_HEADERS.lease) ?? null;
     await putResultFile(c.get('auth').jobs, job_id, file, lease, incomingBytes(c.req.raw));

@@ -1,7 +1,11 @@
 // Request and response schemas of /v1/classify.
 import { z } from '@hono/zod-openapi';
 import { TEMPERATURE_RANGE, THRESHOLD_RANGE } from '../../core/classify/score-options.ts';
+import { BUILTIN_STRATEGY_NAMES } from '../../core/classify/strategy-names.ts';
 import { Dtype, ModelId } from './common.ts';
+
+// Strategy names are checked against the classifier's registry when the request is served, not by this schema.
+const STRATEGY_NAME_MAX = 100;
 
 export const ClassifyRequestSchema = z
   .object({
@@ -19,10 +23,15 @@ export const ClassifyRequestSchema = z
           "Candidate labels (strategies embedding, nli, llm). Strategy model uses the model's own labels and takes none.",
         example: ['business', 'sports', 'science', 'politics'],
       }),
-    strategy: z.enum(['embedding', 'nli', 'model', 'llm']).optional().openapi({
-      description:
-        'Default: model without labels; with labels, llm for a remote LLM (EDGECLASS_LLM_MODELS) or a local causal LM, nli for an NLI model (an entailment label in config label2id), else embedding.',
-    }),
+    strategy: z
+      .string()
+      .min(1)
+      .max(STRATEGY_NAME_MAX)
+      .optional()
+      .openapi({
+        description: `A registered strategy: built in ${BUILTIN_STRATEGY_NAMES.join(', ')} (a server may register more; an unknown name is refused naming the registered ones). Default: model without labels; with labels, llm for a remote LLM (EDGECLASS_LLM_MODELS) or a local causal LM, nli for an NLI model (an entailment label in config label2id), else embedding.`,
+        examples: [...BUILTIN_STRATEGY_NAMES],
+      }),
     hypothesis_template: z.string().optional().openapi({
       description:
         'The sentence a label becomes; {} is replaced by the label. Default: "This example is {}." (nli), "This text is about {}." (embedding).',

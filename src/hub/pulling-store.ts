@@ -3,11 +3,13 @@
 // only the files serving reads (servingFileFilter), up to a size cap (EDGECLASS_PULL_MAX_BYTES). HF_HUB_OFFLINE=1
 // turns pulling off altogether (the Hugging Face convention). A failed pull is remembered for a minute, for a
 // bounded number of ids, so an unreachable Hub costs one attempt, not one per request.
+// It lives in src/hub/ (not src/store/) so the folders depend one way: the hub client on the store, never back.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pullModel, servingFileFilter } from '../hub/index.ts';
-import type { FsModelStore } from './fs-store.ts';
-import { parseFineTunedModelId, type ModelInfo, type ModelStore } from './model-store.ts';
+import type { FsModelStore } from '../store/fs-store.ts';
+import { parseFineTunedModelId, type ModelInfo, type ModelStore } from '../store/model-store.ts';
+import { servingFileFilter } from './file-filter.ts';
+import { pullModel } from './pull-model.ts';
 import { ALLOW_NONE, type PullAllowList } from './pull-allow.ts';
 
 const RETRY_FAILED_PULL_AFTER_MS = 60_000;
