@@ -199,7 +199,8 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
     const from = checkpoint
       ? `resumes from the checkpoint at step ${checkpoint.step}`
       : 'starts over (no checkpoint was registered)';
-    const why = previous === 'running' ? "The previous worker's lease expired" : 'The previous worker released the job';
+    const why =
+      previous === 'running' ? "The previous worker's lease expired" : 'The job was queued again (released or resumed)';
     statements.push(
       eventStatement(ctx, row.id, {
         level: previous === 'running' ? 'warn' : 'info',
