@@ -48,7 +48,15 @@ export const FileListSchema = listSchema(FileSchema, 'FileList');
 
 export const FileListQuerySchema = ListQuerySchema.extend({
   purpose: z.enum(['fine-tune', 'fine-tune-results']).optional(),
+  order: z
+    .enum(['asc', 'desc'])
+    .default('desc')
+    .openapi({ description: 'By creation: desc (newest first, the default) or asc.' }),
 });
+
+export const FileDeletedSchema = z
+  .object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) })
+  .openapi('FileDeleted');
 
 export const FileIdParam = z.object({
   file_id: z.string().max(100).openapi({ example: 'file-01jh3x4m5n6p7q8r9s0t1v2w3x' }),
