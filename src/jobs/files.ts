@@ -189,10 +189,21 @@ async function jobsReading(ctx: JobsContext, owner: string, fileId: string): Pro
   return results;
 }
 
+/** The enabled triggers of `owner` whose dataset or validation dataset is `fileId`. */
+async function triggersReading(ctx: JobsContext, owner: string, fileId: string): Promise<string[]> {
+  const { results } = await ctx.db
+    .prepare(`SELECT id FROM triggers WHERE owner = ? AND disabled_at IS NULL
+      AND (json_extract(dataset, '$.file_id') = ? OR json_extract(validation_dataset, '$.file_id') = ?)
+      ORDER BY seq LIMIT 5`)
+    .bind(owner, fileId, fileId)
+    .all<{ id: string }>();
+  return results.map((t) => t.id);
+}
+
 /**
  * Deletes the owner's file: its row, then its bytes. A dataset that an unfinished job (queued, running or paused)
  * still reads is refused with 409 naming the job: a worker downloads it at every claim, and a paused or released
- * job is claimed again. Cancel the job (or let it finish) first.
+ * job is claimed again. Cancel the job (or let it finish) first. So is one an enabled trigger starts jobs from.
  */
 export async function deleteFile(ctx: JobsContext, owner: string, id: string): Promise<FileDeleted> {
   const row = await getFileRow(ctx, owner, id);
@@ -202,6 +213,14 @@ export async function deleteFile(ctx: JobsContext, owner: string, id: string): P
     throw new RequestError(
       'conflict',
       `file ${row.id} is the dataset of unfinished fine-tuning jobs: ${jobs}; cancel them or wait until they finish`,
+      'file_id',
+    );
+  }
+  const triggers = await triggersReading(ctx, owner, row.id);
+  if (triggers.length) {
+    throw new RequestError(
+      'conflict',
+      `file ${row.id} is the dataset of triggers ${triggers.join(', ')}; delete them first`,
       'file_id',
     );
   }

@@ -229,6 +229,18 @@ describe('files', () => {
     expect((await sdk(key).files.delete(job.training_file)).deleted).toBe(true);
   });
 
+  it('a dataset an enabled trigger starts jobs from is a ConflictError until the trigger is deleted', async () => {
+    const { key } = await newKey();
+    const file = await trainingFile(key, 20);
+    const made = await call(key, 'POST', '/v1/triggers', { model: BASE, dataset: { file_id: file } });
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    const busy = await failure(sdk(key).files.delete(file));
+    expect(busy).toBeInstanceOf(OpenAI.ConflictError);
+    expect(busy.message).toContain(made.body.id);
+    expect((await call(key, 'DELETE', `/v1/triggers/${made.body.id}`)).status).toBe(200);
+    expect((await sdk(key).files.delete(file)).deleted).toBe(true);
+  });
+
   it('files.list({ order, purpose }) pages through every file once, in the order asked for', async () => {
     const { key } = await newKey();
     const uploaded: string[] = [];
@@ -241,6 +253,7 @@ describe('files', () => {
     expect(await listed({ order: 'asc', limit: 2 })).toEqual(uploaded);
     expect(await listed({ order: 'desc', limit: 2 })).toEqual([...uploaded].reverse());
     expect(await listed({ limit: 3 })).toEqual([...uploaded].reverse()); // OpenAI's default: newest first
+    expect((await sdk(key).files.list({ limit: 10_000 })).data.map((f) => f.id)).toEqual([...uploaded].reverse());
     expect(await listed({ purpose: 'fine-tune', order: 'asc' })).toEqual(uploaded);
     expect(await listed({ purpose: 'fine-tune-results' })).toEqual([]);
     const bad = await call(key, 'GET', '/v1/files?order=sideways');

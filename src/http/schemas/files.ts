@@ -47,6 +47,14 @@ export const FileSchema = z
 export const FileListSchema = listSchema(FileSchema, 'FileList');
 
 export const FileListQuerySchema = ListQuerySchema.extend({
+  // OpenAI's bound (its default is the same 10,000; ours stays 20 a page).
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(20)
+    .openapi({ description: 'Files per page, 1 to 10,000 (default 20).' }),
   purpose: z.enum(['fine-tune', 'fine-tune-results']).optional(),
   order: z
     .enum(['asc', 'desc'])
