@@ -140,11 +140,9 @@ export const JobSchema = z
     }),
     integrations: z.array(z.unknown()).openapi({ description: 'Always empty (OpenAI compatibility).' }),
     trigger_id: z.string().nullable(),
-    cancel_requested: z
-      .boolean()
-      .openapi({
-        description: 'Always false: a cancel answers the job as cancelled at once (kept for older clients).',
-      }),
+    cancel_requested: z.boolean().openapi({
+      description: 'Always false: a cancel answers the job as cancelled at once (kept for older clients).',
+    }),
     attempts: z.number().int(),
     max_attempts: z.number().int(),
     progress: z.object({ step: z.number().int(), total_steps: z.number().int().nullable() }).nullable(),
