@@ -322,6 +322,9 @@ describe('events', () => {
       created_at: behind + i,
     }));
     expect((await worker.events(job.id, claim.lease.id, late)).status).toBe(204);
+    // And one whose clock runs an hour ahead: no event is stamped after the edge's own time.
+    const ahead = [{ id: 'ahead', message: 'from the future', created_at: Date.now() / 1000 + 3600 }];
+    expect((await worker.events(job.id, claim.lease.id, ahead)).status).toBe(204);
     await checkpoint(worker, job.id, claim.lease.id, 2);
     expect(
       (await worker.events(job.id, claim.lease.id, [{ id: 'early', message: 'x', created_at: behind }])).status,
@@ -331,6 +334,7 @@ describe('events', () => {
     expect(whole.length).toBeGreaterThanOrEqual(10);
     const times = whole.map((e) => e.created_at);
     expect(times).toEqual([...times].sort((x, y) => y - x));
+    expect(Math.max(...times)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
     const paged: string[] = [];
     for await (const event of sdk(key).fineTuning.jobs.listEvents(job.id, { limit: 3 })) paged.push(event.id);
     expect(paged).toEqual(whole.map((e) => e.id));
