@@ -156,7 +156,7 @@ export async function getFileRowById(ctx: JobsContext, id: string): Promise<File
 export async function listFiles(
   ctx: JobsContext,
   owner: string,
-  page: PageRequest & { purpose?: FilePurpose },
+  page: PageRequest & { purpose?: FilePurpose; order?: 'asc' | 'desc' },
 ): Promise<Page<FileObject>> {
   const scope = page.purpose ? 'owner = ? AND purpose = ?' : 'owner = ?';
   const args = page.purpose ? [owner, page.purpose] : [owner];
@@ -168,4 +168,63 @@ export async function readFileBody(ctx: JobsContext, row: FileRow): Promise<R2Ob
   const object = await ctx.files.get(row.r2_key);
   if (!object) throw new Error(`the bytes of ${row.id} are missing from the FILES bucket (${row.r2_key})`);
   return object;
+}
+
+// ---- deleting ---------------------------------------------------------------------------------------------
+
+/** OpenAI's answer to a file deletion. */
+export interface FileDeleted {
+  id: string;
+  object: 'file';
+  deleted: true;
+}
+
+/** The unfinished jobs of `owner` that read `fileId` (as training or validation file), oldest first. */
+async function jobsReading(ctx: JobsContext, owner: string, fileId: string): Promise<{ id: string; status: string }[]> {
+  const { results } = await ctx.db
+    .prepare(`SELECT id, status FROM jobs WHERE owner = ? AND (training_file = ? OR validation_file = ?)
+      AND status IN ('validating_files', 'queued', 'running', 'paused') ORDER BY seq LIMIT 5`)
+    .bind(owner, fileId, fileId)
+    .all<{ id: string; status: string }>();
+  return results;
+}
+
+/** The enabled triggers of `owner` whose dataset or validation dataset is `fileId`. */
+async function triggersReading(ctx: JobsContext, owner: string, fileId: string): Promise<string[]> {
+  const { results } = await ctx.db
+    .prepare(`SELECT id FROM triggers WHERE owner = ? AND disabled_at IS NULL
+      AND (json_extract(dataset, '$.file_id') = ? OR json_extract(validation_dataset, '$.file_id') = ?)
+      ORDER BY seq LIMIT 5`)
+    .bind(owner, fileId, fileId)
+    .all<{ id: string }>();
+  return results.map((t) => t.id);
+}
+
+/**
+ * Deletes the owner's file: its row, then its bytes. A dataset that an unfinished job (queued, running or paused)
+ * still reads is refused with 409 naming the job: a worker downloads it at every claim, and a paused or released
+ * job is claimed again. Cancel the job (or let it finish) first. So is one an enabled trigger starts jobs from.
+ */
+export async function deleteFile(ctx: JobsContext, owner: string, id: string): Promise<FileDeleted> {
+  const row = await getFileRow(ctx, owner, id);
+  const readers = await jobsReading(ctx, owner, row.id);
+  if (readers.length) {
+    const jobs = readers.map((j) => `${j.id} (${j.status})`).join(', ');
+    throw new RequestError(
+      'conflict',
+      `file ${row.id} is the dataset of unfinished fine-tuning jobs: ${jobs}; cancel them or wait until they finish`,
+      'file_id',
+    );
+  }
+  const triggers = await triggersReading(ctx, owner, row.id);
+  if (triggers.length) {
+    throw new RequestError(
+      'conflict',
+      `file ${row.id} is the dataset of triggers ${triggers.join(', ')}; delete them first`,
+      'file_id',
+    );
+  }
+  await ctx.db.prepare('DELETE FROM files WHERE id = ? AND owner = ?').bind(row.id, owner).run();
+  await ctx.files.delete(row.r2_key);
+  return { id: row.id, object: 'file', deleted: true };
 }

@@ -13,7 +13,7 @@ import type { FineTuningJob, Hyperparameters, JobEvent, JobStatus } from './prot
 import { isTerminal, webhookTypeFor } from './state.ts';
 import { seconds, type JobsContext } from './context.ts';
 import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';
-import { prepareDelivery, sendDeliveries, type WebhookEventType } from './webhooks/deliveries.ts';
+import { prepareDelivery, type WebhookEventType } from './webhooks/deliveries.ts';
 import { isValidModelId } from '../store/model-store.ts';
 
 export interface JobRow {
@@ -124,8 +124,12 @@ interface EventRow {
   data: string | null;
 }
 
-/** An INSERT for one event (to batch with the change it tells of). `createdAt` in ms. */
-/** An event row; one with a `clientId` (the worker's name for it) already recorded for the job is skipped. */
+/**
+ * An INSERT for one event (to batch with the change it tells of). `createdAt` in ms. One with a `clientId` (the
+ * worker's name for it) already recorded for the job is skipped. Its time is never before the job's newest
+ * event's: lists go by insertion (`seq`), and the worker's clock or a batch sent late must not make `created_at`
+ * go backwards down a list (OpenAI's lists are newest first by `created_at`).
+ */
 export function eventStatement(
   ctx: JobsContext,
   jobId: string,
@@ -140,12 +144,14 @@ export function eventStatement(
 ): D1PreparedStatement {
   const at = event.createdAt ?? ctx.now();
   return ctx.db
-    .prepare(`INSERT INTO job_events (id, job_id, created_at, level, type, message, data, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (job_id, client_id) DO NOTHING`)
+    .prepare(`INSERT INTO job_events (id, job_id, created_at, level, type, message, data, client_id)
+      SELECT ?, ?, MAX(?, COALESCE((SELECT created_at FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1), 0)), ?, ?, ?, ?, ?
+      WHERE true ON CONFLICT (job_id, client_id) DO NOTHING`)
     .bind(
       newId('event', at),
       jobId,
       at,
+      jobId,
       event.level ?? 'info',
       event.type ?? 'message',
       event.message,
@@ -262,11 +268,37 @@ export async function getJob(ctx: JobsContext, owner: string, id: string): Promi
   return jobObject(await getJobView(ctx, owner, id));
 }
 
-export async function listJobs(ctx: JobsContext, owner: string, page: PageRequest): Promise<Page<JobObject>> {
+/** Jobs whose metadata has every pair of `filter`; null: jobs without metadata; undefined: all jobs. */
+export type MetadataFilter = Record<string, string> | null | undefined;
+
+/** SQL (with its arguments) restricting `jobs` to those matching `filter`. */
+function metadataClause(filter: MetadataFilter): { sql: string; args: string[] } {
+  if (filter === undefined) return { sql: '', args: [] };
+  if (filter === null) return { sql: " AND (jobs.metadata IS NULL OR jobs.metadata = '{}')", args: [] };
+  const pairs = Object.entries(filter);
+  return {
+    sql: pairs
+      .map(
+        () =>
+          " AND EXISTS (SELECT 1 FROM json_each(jobs.metadata) m WHERE m.key = ? AND m.type = 'text' AND m.value = ?)",
+      )
+      .join(''),
+    args: pairs.flat(),
+  };
+}
+
+export async function listJobs(
+  ctx: JobsContext,
+  owner: string,
+  page: PageRequest & { metadata?: MetadataFilter },
+): Promise<Page<JobObject>> {
+  const filter = metadataClause(page.metadata);
   const sql = page.after
-    ? `${JOB_SELECT} WHERE jobs.owner = ? AND jobs.seq < (SELECT seq FROM jobs WHERE id = ? AND owner = ?) ORDER BY jobs.seq DESC LIMIT ?`
-    : `${JOB_SELECT} WHERE jobs.owner = ? ORDER BY jobs.seq DESC LIMIT ?`;
-  const args = page.after ? [owner, page.after, owner, page.limit + 1] : [owner, page.limit + 1];
+    ? `${JOB_SELECT} WHERE jobs.owner = ?${filter.sql} AND jobs.seq < (SELECT seq FROM jobs WHERE id = ? AND owner = ?) ORDER BY jobs.seq DESC LIMIT ?`
+    : `${JOB_SELECT} WHERE jobs.owner = ?${filter.sql} ORDER BY jobs.seq DESC LIMIT ?`;
+  const args = page.after
+    ? [owner, ...filter.args, page.after, owner, page.limit + 1]
+    : [owner, ...filter.args, page.limit + 1];
   const { results } = await ctx.db
     .prepare(sql)
     .bind(...args)
@@ -500,49 +532,4 @@ export async function createJob(
     );
   }
   return { job: await getJob(ctx, owner, id), created: true, webhookSecret };
-}
-
-// ---- cancelling -------------------------------------------------------------------------------------------
-
-/**
- * validating_files or queued: cancelled now. running: cancel_requested, the worker stops at its next heartbeat.
- * Already cancelled: unchanged. succeeded or failed: 409.
- */
-export async function cancelJob(ctx: JobsContext, owner: string, id: string): Promise<JobObject> {
-  const row = await getJobView(ctx, owner, id);
-  const now = ctx.now();
-  if (row.status === 'validating_files' || row.status === 'queued') {
-    const changed = await ctx.db
-      .prepare(
-        "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('validating_files', 'queued') RETURNING id",
-      )
-      .bind(now, id)
-      .first<{ id: string }>();
-    if (changed) {
-      // The event and the webhook only when this request made the change (a claim may have come first).
-      const webhook = statusWebhook(ctx, row, 'cancelled');
-      await ctx.db.batch([
-        eventStatement(ctx, id, { message: 'Job cancelled before it started' }),
-        ...webhook.statements,
-      ]);
-      await sendDeliveries(ctx, webhook.ids);
-      return getJob(ctx, owner, id);
-    }
-    return cancelJob(ctx, owner, id); // it moved on meanwhile: decide again
-  }
-  if (row.status === 'running') {
-    if (row.cancel_requested === 0) {
-      await ctx.db.batch([
-        ctx.db.prepare("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = 'running'").bind(id),
-        eventStatement(ctx, id, { message: 'Cancellation requested; the worker stops at its next heartbeat' }),
-      ]);
-    }
-    return getJob(ctx, owner, id);
-  }
-  if (row.status === 'cancelled') return jobObject(row);
-  throw new RequestError(
-    'conflict',
-    `job ${id} already ${row.status}; only a job that has not finished can be cancelled`,
-    'fine_tuning_job_id',
-  );
 }

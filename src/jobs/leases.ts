@@ -199,7 +199,8 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
     const from = checkpoint
       ? `resumes from the checkpoint at step ${checkpoint.step}`
       : 'starts over (no checkpoint was registered)';
-    const why = previous === 'running' ? "The previous worker's lease expired" : 'The previous worker released the job';
+    const why =
+      previous === 'running' ? "The previous worker's lease expired" : 'The job was queued again (released or resumed)';
     statements.push(
       eventStatement(ctx, row.id, {
         level: previous === 'running' ? 'warn' : 'info',
@@ -326,10 +327,11 @@ export async function addEvents(ctx: JobsContext, jobId: string, request: Events
   }
   const now = ctx.now();
   const statements = request.events.map((e: JobEvent) => {
-    // The worker's time, unless it is off by more than a day (then ours).
+    // The worker's time, unless it is off by more than a day (then ours), and never later than ours: a worker clock
+    // running ahead would otherwise stamp every later event of the job (they never go back) in the future.
     const at =
       Number.isFinite(e.created_at) && Math.abs(e.created_at * 1000 - now) < 86_400_000
-        ? Math.round(e.created_at * 1000)
+        ? Math.min(Math.round(e.created_at * 1000), now)
         : now;
     return eventStatement(ctx, jobId, {
       level: e.level,

@@ -8,7 +8,7 @@
 import { z } from '@hono/zod-openapi';
 
 /** OpenAI's fine-tuning job states. */
-export type JobStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type JobStatus = 'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
 
 /** Hyperparameters: the training module's options, in the OpenAI API's snake_case style. */
 export interface Hyperparameters {

@@ -1,20 +1,23 @@
 // The job state machine, OpenAI's states:
 //
-//   validating_files --dispatch--> queued --claim--> running --complete--> succeeded | failed | cancelled
-//          |                          |                 |  \--lease lost, attempts left--> running (next attempt)
-//          |                          |                 \--lease lost, none left--> failed
-//          +--------cancel------------+--> cancelled     \--cancel--> running + cancel_requested --> cancelled
+//   validating_files --dispatch--> queued --claim--> running --complete--> succeeded | failed
+//          |                        |  ^               |  \--lease lost, attempts left--> running (next attempt)
+//          |                        |  |               |  \--lease lost, none left--> failed
+//          |                        |  +--resume-- paused <--pause--+   (pause also from queued/validating_files)
+//          +--------cancel----------+-----------------+---cancel---> cancelled (paused too)
 //
-// A running job's cancel is a request: the worker sees it on its next heartbeat and completes with 'cancelled'
-// (or the lease runs out and the sweep cancels it).
+// Cancel and pause answer the state asked for at once: they end a running job's lease in the same UPDATE, so the
+// worker's next heartbeat (or any other call) gets 409 and it stops, sending nothing more. Checkpoints are kept;
+// a resumed job is claimed like any queued one and trained on from its newest checkpoint.
 import type { JobStatus } from './protocol.ts';
 
 export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 const NEXT: Record<JobStatus, readonly JobStatus[]> = {
-  validating_files: ['queued', 'running', 'failed', 'cancelled'],
-  queued: ['running', 'cancelled', 'failed'],
-  running: ['running', 'succeeded', 'failed', 'cancelled'],
+  validating_files: ['queued', 'running', 'paused', 'failed', 'cancelled'],
+  queued: ['running', 'paused', 'cancelled', 'failed'],
+  running: ['running', 'paused', 'succeeded', 'failed', 'cancelled'],
+  paused: ['queued', 'cancelled'],
   succeeded: [],
   failed: [],
   cancelled: [],
@@ -27,6 +30,10 @@ export function isTerminal(status: JobStatus): boolean {
 export function canMove(from: JobStatus, to: JobStatus): boolean {
   return NEXT[from].includes(to);
 }
+
+/** The states a job may be paused or cancelled from (not yet finished, not already there). */
+export const PAUSABLE: readonly JobStatus[] = ['validating_files', 'queued', 'running'];
+export const CANCELLABLE: readonly JobStatus[] = ['validating_files', 'queued', 'running', 'paused'];
 
 /** The webhook event type announcing that a job reached `status`, if there is one. */
 export function webhookTypeFor(

@@ -574,33 +574,35 @@ describe('leases', () => {
 });
 
 describe('cancel and failure', () => {
-  it('cancelling a running job reaches the worker at its heartbeat; it completes as cancelled', async () => {
+  it('cancelling a running job answers cancelled at once and ends the lease; its partial model folder goes', async () => {
     const { key } = await newKey();
     const job = await queuedJob(key);
     const worker = new FakeWorker('gpu-c');
     const claim = (await worker.claim())!;
     await worker.putResultFile(job.id, claim.lease.id, 'config.json', bytes('{}'));
-    const asked = await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
-    expect(asked.body).toMatchObject({ status: 'running', cancel_requested: true });
-    expect((await worker.heartbeat(job.id, claim.lease.id)).body.cancel_requested).toBe(true);
+    const cancelled = await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancel_requested: false, fine_tuned_model: null });
+    // The worker learns it at its next heartbeat: 409, it stops and sends nothing more.
+    expect((await worker.heartbeat(job.id, claim.lease.id)).status).toBe(409);
+    // A worker that reports the cancel anyway, under the same lease, gets the same answer.
     expect((await worker.complete(job.id, { lease_id: claim.lease.id, status: 'cancelled' })).body).toEqual({
       status: 'cancelled',
       fine_tuned_model: null,
     });
-    const cancelled = (await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body;
-    expect(cancelled).toMatchObject({ status: 'cancelled', cancel_requested: false, fine_tuned_model: null });
     expect((await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`)).status).toBe(200);
+    await sleep(200);
+    expect(await env.MODELS.head(`ft:${BASE}::${job.id}/config.json`)).toBeNull();
   });
 
-  it('a cancel asked of a worker that then vanishes is completed by the sweep', async () => {
+  it('a running job whose worker vanished is cancelled at once, and its expired lease is not handed out again', async () => {
     const fast = edgeWith({ leaseSeconds: 1 });
     const { key } = await newKey();
     const job = await queuedJob(key);
     const worker = new FakeWorker('gone', fast);
     await worker.claim();
-    await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`);
     await sleep(1200);
-    expect(await worker.claim()).toBeNull(); // the claim's sweep ends it instead of handing it out
+    expect((await call(key, 'POST', `/v1/fine_tuning/jobs/${job.id}/cancel`)).body.status).toBe('cancelled');
+    expect(await worker.claim()).toBeNull();
     expect((await call(key, 'GET', `/v1/fine_tuning/jobs/${job.id}`)).body.status).toBe('cancelled');
   });
 

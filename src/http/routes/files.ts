@@ -1,11 +1,18 @@
 // /v1/files: datasets for fine-tuning, uploaded as OpenAI's multipart form (file, purpose=fine-tune) and validated
 // by the training module's own parser before they are kept (src/jobs/files.ts); result files of jobs.
 import { createRoute, z } from '@hono/zod-openapi';
-import { createDatasetFile, fileObject, getFileRow, listFiles, readFileBody } from '../../jobs/files.ts';
+import { createDatasetFile, deleteFile, fileObject, getFileRow, listFiles, readFileBody } from '../../jobs/files.ts';
 import type { App } from '../deps.ts';
 import { requireApiKey } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
-import { FileIdParam, FileListQuerySchema, FileListSchema, FileSchema, UploadFormSchema } from '../schemas/files.ts';
+import {
+  FileDeletedSchema,
+  FileIdParam,
+  FileListQuerySchema,
+  FileListSchema,
+  FileSchema,
+  UploadFormSchema,
+} from '../schemas/files.ts';
 import { authErrorResponses, bearerSecurity } from '../schemas/jobs-common.ts';
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
@@ -34,7 +41,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/v1/files',
   tags: TAGS,
-  summary: "The key's files, newest first",
+  summary: "The key's files, newest first (order=asc: oldest first); purpose filters",
   security: bearerSecurity,
   middleware: [requireApiKey] as const,
   request: { query: FileListQuerySchema },
@@ -50,6 +57,21 @@ const getRoute = createRoute({
   middleware: [requireApiKey] as const,
   request: { params: FileIdParam },
   responses: { 200: json(FileSchema, 'The file.'), ...authErrorResponses },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/v1/files/{file_id}',
+  tags: TAGS,
+  summary: 'Delete a file and its bytes (refused while an unfinished job reads it)',
+  security: bearerSecurity,
+  middleware: [requireApiKey] as const,
+  request: { params: FileIdParam },
+  responses: {
+    200: json(FileDeletedSchema, 'Deleted.'),
+    409: json(ErrorSchema, 'A queued, running or paused job reads the file: cancel it or let it finish first.'),
+    ...authErrorResponses,
+  },
 });
 
 const contentRoute = createRoute({
@@ -85,6 +107,11 @@ export function registerFileRoutes(app: App): void {
   app.openapi(getRoute, async (c) => {
     const { jobs, owner } = c.get('auth');
     return c.json(fileObject(await getFileRow(jobs, owner, c.req.valid('param').file_id)), 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const { jobs, owner } = c.get('auth');
+    return c.json(await deleteFile(jobs, owner, c.req.valid('param').file_id), 200);
   });
 
   app.openapi(contentRoute, async (c) => {

@@ -1,7 +1,8 @@
 // /v1/fine_tuning/jobs: OpenAI's fine-tuning API over the jobs core (src/jobs/jobs.ts). Thin: authenticate,
 // validate, call the core, shape the answer.
 import { createRoute, z } from '@hono/zod-openapi';
-import { cancelJob, createJob, getJob, getJobView, listCheckpoints, listEvents, listJobs } from '../../jobs/jobs.ts';
+import { createJob, getJob, getJobView, listCheckpoints, listEvents, listJobs } from '../../jobs/jobs.ts';
+import { cancelJob, pauseJob, resumeJob } from '../../jobs/lifecycle.ts';
 import { listDeliveries } from '../../jobs/webhooks/deliveries.ts';
 import type { App } from '../deps.ts';
 import { requireApiKey } from '../auth.ts';
@@ -15,6 +16,7 @@ import {
   ListQuerySchema,
 } from '../schemas/fine-tuning.ts';
 import { authErrorResponses, bearerSecurity, JobIdParam } from '../schemas/jobs-common.ts';
+import { metadataFilter } from '../schemas/metadata-filter.ts';
 import { ErrorSchema } from '../schemas/common.ts';
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
@@ -55,7 +57,7 @@ const listJobsRoute = createRoute({
   method: 'get',
   path: '/v1/fine_tuning/jobs',
   tags: TAGS,
-  summary: "The key's jobs, newest first",
+  summary: "The key's jobs, newest first; metadata[key]=value filters (every pair must match), metadata=null: none",
   security: bearerSecurity,
   middleware: [requireApiKey] as const,
   request: { query: ListQuerySchema },
@@ -95,20 +97,35 @@ const checkpointsRoute = createRoute({
   responses: { 200: json(CheckpointListSchema, 'A page of checkpoints.'), ...authErrorResponses },
 });
 
-const cancelRoute = createRoute({
-  method: 'post',
-  path: '/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel',
-  tags: TAGS,
-  summary: 'Cancel a job: at once when it has not started; a running job stops at its next heartbeat',
-  security: bearerSecurity,
-  middleware: [requireApiKey] as const,
-  request: { params: JobIdParam },
-  responses: {
-    200: json(JobSchema, 'The job: cancelled, or running with cancel_requested.'),
-    409: json(ErrorSchema, 'The job already succeeded or failed.'),
-    ...authErrorResponses,
-  },
-});
+/** POST /v1/fine_tuning/jobs/{id}/<action>: the job, in the state asked for. */
+function lifecycleRoute(action: 'cancel' | 'pause' | 'resume', summary: string, conflict: string) {
+  return createRoute({
+    method: 'post',
+    path: `/v1/fine_tuning/jobs/{fine_tuning_job_id}/${action}`,
+    tags: TAGS,
+    summary,
+    security: bearerSecurity,
+    middleware: [requireApiKey] as const,
+    request: { params: JobIdParam },
+    responses: { 200: json(JobSchema, 'The job.'), 409: json(ErrorSchema, conflict), ...authErrorResponses },
+  });
+}
+
+const cancelRoute = lifecycleRoute(
+  'cancel',
+  "Cancel a job: answered cancelled at once; a running job's worker stops at its next heartbeat",
+  'The job already succeeded or failed.',
+);
+const pauseRoute = lifecycleRoute(
+  'pause',
+  "Pause a job: answered paused at once; a running job's worker stops at its next heartbeat, its checkpoints kept",
+  'The job already finished.',
+);
+const resumeRoute = lifecycleRoute(
+  'resume',
+  'Resume a paused job: queued again, trained on from its newest checkpoint',
+  'The job is not paused.',
+);
 
 const deliveriesRoute = createRoute({
   method: 'get',
@@ -134,7 +151,8 @@ export function registerFineTuningRoutes(app: App): void {
 
   app.openapi(listJobsRoute, async (c) => {
     const { jobs, owner } = c.get('auth');
-    return c.json(await listJobs(jobs, owner, c.req.valid('query')), 200);
+    const metadata = metadataFilter(new URL(c.req.url).searchParams);
+    return c.json(await listJobs(jobs, owner, { ...c.req.valid('query'), metadata }), 200);
   });
 
   app.openapi(getJobRoute, async (c) => {
@@ -158,6 +176,16 @@ export function registerFineTuningRoutes(app: App): void {
   app.openapi(cancelRoute, async (c) => {
     const { jobs, owner } = c.get('auth');
     return c.json(await cancelJob(jobs, owner, c.req.valid('param').fine_tuning_job_id), 200);
+  });
+
+  app.openapi(pauseRoute, async (c) => {
+    const { jobs, owner } = c.get('auth');
+    return c.json(await pauseJob(jobs, owner, c.req.valid('param').fine_tuning_job_id), 200);
+  });
+
+  app.openapi(resumeRoute, async (c) => {
+    const { jobs, owner } = c.get('auth');
+    return c.json(await resumeJob(jobs, owner, c.req.valid('param').fine_tuning_job_id), 200);
   });
 
   app.openapi(deliveriesRoute, async (c) => {

@@ -47,8 +47,24 @@ export const FileSchema = z
 export const FileListSchema = listSchema(FileSchema, 'FileList');
 
 export const FileListQuerySchema = ListQuerySchema.extend({
+  // OpenAI's bound (its default is the same 10,000; ours stays 20 a page).
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(20)
+    .openapi({ description: 'Files per page, 1 to 10,000 (default 20).' }),
   purpose: z.enum(['fine-tune', 'fine-tune-results']).optional(),
+  order: z
+    .enum(['asc', 'desc'])
+    .default('desc')
+    .openapi({ description: 'By creation: desc (newest first, the default) or asc.' }),
 });
+
+export const FileDeletedSchema = z
+  .object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) })
+  .openapi('FileDeleted');
 
 export const FileIdParam = z.object({
   file_id: z.string().max(100).openapi({ example: 'file-01jh3x4m5n6p7q8r9s0t1v2w3x' }),

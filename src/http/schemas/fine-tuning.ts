@@ -121,7 +121,7 @@ export const JobSchema = z
       .string()
       .nullable()
       .openapi({ description: 'ft:<base>:<suffix>:<job id> once succeeded: use it as model in /v1/classify.' }),
-    status: z.enum(['validating_files', 'queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    status: z.enum(['validating_files', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled']),
     training_file: z.string(),
     validation_file: z.string().nullable(),
     hyperparameters: HyperparametersSchema,
@@ -140,7 +140,9 @@ export const JobSchema = z
     }),
     integrations: z.array(z.unknown()).openapi({ description: 'Always empty (OpenAI compatibility).' }),
     trigger_id: z.string().nullable(),
-    cancel_requested: z.boolean(),
+    cancel_requested: z.boolean().openapi({
+      description: 'Always false: a cancel answers the job as cancelled at once (kept for older clients).',
+    }),
     attempts: z.number().int(),
     max_attempts: z.number().int(),
     progress: z.object({ step: z.number().int(), total_steps: z.number().int().nullable() }).nullable(),

@@ -1,0 +1,116 @@
+// What the owner does to a job once it exists: cancel, pause, resume (OpenAI's routes; each answers the job).
+// The answer is the state asked for, at once: a running job's lease ends in the same UPDATE, so its worker's next
+// heartbeat -- or any other call under that lease -- gets 409 and the worker stops, sending nothing more (see
+// requireLease in leases.ts and src/gpu-worker/lease.ts). Each transition is one conditional UPDATE; when another
+// request moved the job first, the UPDATE changes nothing and the request decides again from the new state.
+import { RequestError } from '../core/errors.ts';
+import type { JobsContext } from './context.ts';
+import { eventStatement, getJob, getJobView, jobObject, statusWebhook, type JobObject, type JobRow } from './jobs.ts';
+import { deleteModelFolder } from './models.ts';
+import type { JobStatus } from './protocol.ts';
+import { CANCELLABLE, PAUSABLE } from './state.ts';
+import { wakeWorker } from './wake.ts';
+import { sendDeliveries } from './webhooks/deliveries.ts';
+
+function notNow(id: string, status: JobStatus, action: string, which: string): RequestError {
+  return new RequestError('conflict', `job ${id} is ${status}; only ${which} can be ${action}`, 'fine_tuning_job_id');
+}
+
+// ---- the UPDATEs (one per transition; each ends any lease the job had) ------------------------------------
+
+/** `from` -> cancelled, the lease ended; null when the job is no longer `from`. */
+function markCancelled(ctx: JobsContext, id: string, from: JobStatus, now: number): Promise<JobRow | null> {
+  return ctx.db
+    .prepare(`UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL, estimated_finish = NULL,
+      cancel_requested = 0 WHERE id = ? AND status = ? RETURNING *`)
+    .bind(now, id, from)
+    .first<JobRow>();
+}
+
+/** `from` -> paused, the lease ended. A paused run is not a failure: the attempt it used is given back. */
+function markPaused(ctx: JobsContext, id: string, from: JobStatus): Promise<JobRow | null> {
+  return ctx.db
+    .prepare(`UPDATE jobs SET status = 'paused', lease_expires_at = NULL, estimated_finish = NULL,
+      max_attempts = max_attempts + (CASE WHEN status = 'running' THEN 1 ELSE 0 END)
+      WHERE id = ? AND status = ? RETURNING *`)
+    .bind(id, from)
+    .first<JobRow>();
+}
+
+/** paused -> queued: claimable again, and resumed from its newest checkpoint by whichever worker claims it. */
+function markResumed(ctx: JobsContext, id: string): Promise<JobRow | null> {
+  return ctx.db
+    .prepare("UPDATE jobs SET status = 'queued' WHERE id = ? AND status = 'paused' RETURNING *")
+    .bind(id)
+    .first<JobRow>();
+}
+
+async function newestCheckpointStep(ctx: JobsContext, id: string): Promise<number | null> {
+  const row = await ctx.db
+    .prepare('SELECT step FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
+    .bind(id)
+    .first<{ step: number }>();
+  return row?.step ?? null;
+}
+
+// ---- the operations ---------------------------------------------------------------------------------------
+
+/**
+ * Not finished: cancelled now (a running job's worker stops at its next heartbeat; its partial model folder is
+ * removed). Already cancelled: unchanged. succeeded or failed: 409. The event and the fine_tuning.job.cancelled
+ * webhook come only from the request that made the change, so once.
+ */
+export async function cancelJob(ctx: JobsContext, owner: string, id: string): Promise<JobObject> {
+  const row = await getJobView(ctx, owner, id);
+  if (row.status === 'cancelled') return jobObject(row);
+  if (!CANCELLABLE.includes(row.status)) throw notNow(id, row.status, 'cancelled', 'a job that has not finished');
+  const changed = await markCancelled(ctx, id, row.status, ctx.now());
+  if (!changed) return cancelJob(ctx, owner, id); // it moved on meanwhile: decide again
+  const message =
+    row.status === 'running'
+      ? 'Job cancelled; the worker stops at its next heartbeat and its further writes are refused'
+      : row.status === 'paused'
+        ? 'Job cancelled while paused'
+        : 'Job cancelled before it started';
+  const webhook = statusWebhook(ctx, changed, 'cancelled');
+  await ctx.db.batch([eventStatement(ctx, id, { message }), ...webhook.statements]);
+  await sendDeliveries(ctx, webhook.ids);
+  if (row.status === 'running') ctx.defer(deleteModelFolder(ctx.models, row.fine_tuned_model_id));
+  return getJob(ctx, owner, id);
+}
+
+/**
+ * validating_files, queued or running: paused now (a running job's worker stops at its next heartbeat; the
+ * checkpoints it registered are kept). Already paused: unchanged. Finished: 409.
+ */
+export async function pauseJob(ctx: JobsContext, owner: string, id: string): Promise<JobObject> {
+  const row = await getJobView(ctx, owner, id);
+  if (row.status === 'paused') return jobObject(row);
+  if (!PAUSABLE.includes(row.status)) throw notNow(id, row.status, 'paused', 'a job that has not finished');
+  const changed = await markPaused(ctx, id, row.status);
+  if (!changed) return pauseJob(ctx, owner, id);
+  const step = await newestCheckpointStep(ctx, id);
+  const kept = step === null ? 'no checkpoint was registered yet' : `the checkpoint at step ${step} is kept`;
+  const message =
+    row.status === 'running'
+      ? `Job paused; the worker stops at its next heartbeat and ${kept}`
+      : `Job paused (it was ${row.status})`;
+  await eventStatement(ctx, id, { message, data: { checkpoint_step: step } }).run();
+  return getJob(ctx, owner, id);
+}
+
+/** paused: queued again (the next worker resumes from the newest checkpoint). Any other state: 409. */
+export async function resumeJob(ctx: JobsContext, owner: string, id: string): Promise<JobObject> {
+  const row = await getJobView(ctx, owner, id);
+  if (row.status !== 'paused') throw notNow(id, row.status, 'resumed', 'a paused job');
+  const changed = await markResumed(ctx, id);
+  if (!changed) return resumeJob(ctx, owner, id);
+  const step = await newestCheckpointStep(ctx, id);
+  const from = step === null ? 'it starts from the beginning' : `it continues from the checkpoint at step ${step}`;
+  await eventStatement(ctx, id, {
+    message: `Job resumed and queued; ${from}`,
+    data: { resume_from_step: step },
+  }).run();
+  ctx.defer(wakeWorker(ctx, id));
+  return getJob(ctx, owner, id);
+}
