@@ -71,6 +71,8 @@ const COMMANDS: { argv: string[]; options: string[]; defaults?: [string, string]
   { argv: ['jobs', 'show'], options: ['--url', '--api-key', '--json'] },
   { argv: ['jobs', 'events'], options: ['--follow', '--interval', '--limit'], defaults: [['--interval', '2']] },
   { argv: ['jobs', 'cancel'], options: ['--url', '--api-key', '--json'] },
+  { argv: ['jobs', 'pause'], options: ['--url', '--api-key', '--json'] },
+  { argv: ['jobs', 'resume'], options: ['--url', '--api-key', '--json'] },
 ];
 
 describe('edgeclass --help', () => {

@@ -1,4 +1,4 @@
-// `edgeclass jobs list | show <id> | events <id> [--follow] | cancel <id>`: the fine-tuning jobs of an API key
+// `edgeclass jobs list | show <id> | events <id> [--follow] | cancel | pause | resume <id>`: the fine-tuning jobs of an API key
 // on a running edge service (GET/POST /v1/fine_tuning/jobs...). --json prints the API's answers as they are;
 // `events --follow` polls until the job ends, with a progress bar of its steps.
 import { type CommandSpec, type OptionSpec, parseCommand, runSubcommand, UsageError } from '../args.ts';
@@ -38,10 +38,24 @@ const EVENTS = {
 } as const satisfies CommandSpec<OptionSpec>;
 const CANCEL = {
   name: 'jobs cancel',
-  summary: 'Cancel a job (a running one stops at its next heartbeat).',
+  summary: 'Cancel a job: it is cancelled at once (a running worker stops at its next heartbeat).',
   args: ['<job-id>'],
   options: { ...SERVICE_OPTIONS },
   examples: ['edgeclass jobs cancel ftjob-...'],
+} as const satisfies CommandSpec<OptionSpec>;
+const PAUSE = {
+  name: 'jobs pause',
+  summary: 'Pause a job: no worker takes it until it is resumed; its checkpoints are kept.',
+  args: ['<job-id>'],
+  options: { ...SERVICE_OPTIONS },
+  examples: ['edgeclass jobs pause ftjob-...'],
+} as const satisfies CommandSpec<OptionSpec>;
+const RESUME = {
+  name: 'jobs resume',
+  summary: 'Resume a paused job: it is queued again and trained on from its newest checkpoint.',
+  args: ['<job-id>'],
+  options: { ...SERVICE_OPTIONS },
+  examples: ['edgeclass jobs resume ftjob-...'],
 } as const satisfies CommandSpec<OptionSpec>;
 
 interface Job {
@@ -83,7 +97,9 @@ export function run(args: string[]): Promise<number> {
       list: { summary: LIST.summary, run: listJobs },
       show: { summary: SHOW.summary, run: showJob },
       events: { summary: EVENTS.summary, run: jobEvents },
-      cancel: { summary: CANCEL.summary, run: cancelJob },
+      cancel: { summary: CANCEL.summary, run: (args) => jobAction(CANCEL, 'cancel', args) },
+      pause: { summary: PAUSE.summary, run: (args) => jobAction(PAUSE, 'pause', args) },
+      resume: { summary: RESUME.summary, run: (args) => jobAction(RESUME, 'resume', args) },
     },
     args,
   );
@@ -228,16 +244,11 @@ async function jobEvents(args: string[]): Promise<number> {
   }
 }
 
-async function cancelJob(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommand(CANCEL, args);
+/** POST /v1/fine_tuning/jobs/<id>/<action>: prints the job's status after it (the API's answer with --json). */
+async function jobAction(spec: typeof CANCEL | typeof PAUSE | typeof RESUME, action: string, args: string[]) {
+  const { values, positionals } = parseCommand(spec, args);
   const id = oneJobId(positionals);
-  const job = await callService<Job>(serviceTarget(values), 'POST', `${jobPath(id)}/cancel`);
-  if (values.json) process.stdout.write(`${JSON.stringify(job)}\n`);
-  else
-    process.stdout.write(
-      job.status === 'cancelled'
-        ? `cancelled ${id}\n`
-        : `cancel requested for ${id}: the worker stops at its next heartbeat (status ${job.status})\n`,
-    );
+  const job = await callService<Job>(serviceTarget(values), 'POST', `${jobPath(id)}/${action}`);
+  process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : `${id} ${job.status}\n`);
   return 0;
 }
