@@ -69,6 +69,12 @@ function JobView() {
         <button type="button" class="secondary" id="job-refresh">
           Refresh
         </button>
+        <button type="button" class="secondary" id="job-pause" hidden>
+          Pause
+        </button>
+        <button type="button" class="secondary" id="job-resume" hidden>
+          Resume
+        </button>
         <button type="button" class="secondary" id="job-cancel" hidden>
           Cancel job
         </button>

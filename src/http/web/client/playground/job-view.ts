@@ -1,4 +1,5 @@
-// One job of the Fine-tunes tab: its facts, its loss and accuracy chart and its events; refresh and cancel.
+// One job of the Fine-tunes tab: its facts, its loss and accuracy chart and its events; refresh, pause, resume
+// and cancel.
 import { api, showError } from '../api.ts';
 import type { EventList, Job, JobEvent } from '../api-types.ts';
 import { byId, el } from '../dom.ts';
@@ -48,8 +49,10 @@ function renderJob(job: Job, events: JobEvent[]): void {
   const status = byId('job-status');
   status.textContent = '';
   status.appendChild(statusBadge(job.status));
-  const open = ['validating_files', 'queued', 'running'].includes(job.status);
-  byId('job-cancel').hidden = !open || job.cancel_requested;
+  const active = ['validating_files', 'queued', 'running'].includes(job.status);
+  byId('job-pause').hidden = !active;
+  byId('job-resume').hidden = job.status !== 'paused';
+  byId('job-cancel').hidden = !active && job.status !== 'paused';
   const list = byId('job-info');
   list.textContent = '';
   for (const [term, value] of jobFacts(job)) {
@@ -91,14 +94,19 @@ export function initJobView(): void {
   byId('job-refresh').addEventListener('click', () => {
     if (currentJob) void openJob(currentJob);
   });
-  byId('job-cancel').addEventListener('click', async () => {
-    if (!currentJob) return;
-    try {
-      await api('POST', `${jobPath(currentJob)}/cancel`, undefined, authHeaders());
-    } catch (err) {
-      showError(byId('job-error'), err);
-      return;
-    }
-    await openJob(currentJob);
-  });
+  for (const action of ['pause', 'resume', 'cancel']) {
+    byId(`job-${action}`).addEventListener('click', () => void jobAction(action));
+  }
+}
+
+/** POST /v1/fine_tuning/jobs/<id>/<action>, then the job as it is now. */
+async function jobAction(action: string): Promise<void> {
+  if (!currentJob) return;
+  try {
+    await api('POST', `${jobPath(currentJob)}/${action}`, undefined, authHeaders());
+  } catch (err) {
+    showError(byId('job-error'), err);
+    return;
+  }
+  await openJob(currentJob);
 }
