@@ -5,13 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClaimResponse, CompleteRequest, EvaluationEventData, MetricsEventData } from '../jobs/protocol.ts';
-import { encodeExamples } from '../train/batches.ts';
 import type { TrainerState } from '../train/checkpoint.ts';
-import { DatasetError, labelSet, type RawExample } from '../train/data.ts';
+import { DatasetError } from '../train/data.ts';
 import type { ExecutionProvider } from '../train/session.ts';
 import type { Evaluation, Progress, TrainResult } from '../train/trainer.ts';
 import { trainInWorker } from '../train/train-thread.ts';
-import { Tokenizer } from '../tokenizer/index.ts';
 import { EdgeHttpError, EdgeUnreachableError, LeaseLostError, type EdgeClient } from './edge-client.ts';
 import { EventSink } from './events.ts';
 import { LeaseKeeper } from './lease.ts';
@@ -65,11 +63,6 @@ function safeRelative(file: string): string {
   if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal))
     throw new JobFailure('invalid_file_name', `refusing the file name '${file}'`);
   return normal;
-}
-
-function countTokens(baseDir: string, examples: RawExample[], maxLength: number): number {
-  const tokenizer = Tokenizer.fromJson(JSON.parse(fs.readFileSync(path.join(baseDir, 'tokenizer.json'), 'utf8')));
-  return encodeExamples(tokenizer, examples, labelSet(examples), maxLength).reduce((sum, e) => sum + e.ids.length, 0);
 }
 
 export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<JobOutcome> {
@@ -331,7 +324,6 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       });
     }
     log.info('model uploaded', { files: files.length, ms: Date.now() - uploadStarted });
-    const trainedTokens = countTokens(baseDir, train, hp.max_length) * hp.n_epochs;
     const metrics: Record<string, number> = { steps: result.steps };
     if (result.best)
       Object.assign(metrics, {
@@ -348,7 +340,7 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
       lease_id: lease.id,
       status: 'succeeded',
       files,
-      trained_tokens: trainedTokens,
+      trained_tokens: result.trainedTokens,
       metrics,
     });
     log.info('job succeeded', { fine_tuned_model: done.fine_tuned_model ?? null });
