@@ -9,6 +9,7 @@ import type { NamedTensor } from '../../src/nn/safetensors.ts';
 import type { AdamWHyper } from '../../src/train/adamw.ts';
 import {
   applyUpdate,
+  copyWeights,
   freshParams,
   momentFeeds,
   paramFeeds,
@@ -204,8 +205,10 @@ export class TrainState {
     readonly step: StepGraph,
     weights: Map<string, NamedTensor>,
     inputs: CaseInputs,
+    /** true: take the weights' buffers over, as the trainer does (one state per weights); false: a copy. */
+    own = false,
   ) {
-    this.params = freshParams(weights, step.trainable);
+    this.params = freshParams(own ? weights : copyWeights(weights), step.trainable);
     this.ids = BigInt64Array.from(inputs.inputIds, (x) => BigInt(x));
     this.mask = new BigInt64Array(this.ids.length).fill(1n);
     this.types = new BigInt64Array(this.ids.length);

@@ -19,9 +19,13 @@ export function copyWeights(weights: Map<string, NamedTensor>): Map<string, Name
   return new Map([...weights].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
 }
 
-/** Fresh state: a copy of the initial weights, zero moments. */
+/**
+ * Fresh state: the initial weights, zero moments. It takes the initial buffers over (they become the current weights,
+ * then spares): a copy would hold one more set of weights for the whole run (436 MB for bert-base). Pass a copy
+ * where the caller still needs the initial values.
+ */
 export function freshParams(initial: Map<string, NamedTensor>, trainable: readonly string[]): HostParams {
-  const weights = copyWeights(initial);
+  const weights = new Map([...initial].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
   const moments = new Map<string, NamedTensor>(
     trainable.flatMap((n) => {
       const { shape, data } = weights.get(n)!;

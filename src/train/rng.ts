@@ -44,20 +44,26 @@ export function keepMasks(
   let h = 2166136261 ^ seed;
   for (const ch of `${purpose}:${counter}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
   let a = (h ^ Math.imul(counter + 1, 0x9e3779b1)) >>> 0; // mulberry32's state, as streamFor seeds it
-  return sites.map(({ size, p }) => {
+  const masks: Uint8Array[] = [];
+  for (const { size, p } of sites) {
     const mask = new Uint8Array(size);
     const threshold = Math.round(p * 65536);
-    let i = 0;
-    for (; i < size; i += 2) {
+    const pairs = size & ~1;
+    for (let i = 0; i < pairs; i += 2) {
       a = (a + 0x6d2b79f5) >>> 0;
       let t = Math.imul(a ^ (a >>> 15), a | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       const r = (t ^ (t >>> 14)) >>> 0;
-      if (i + 1 < size) {
-        mask[i] = (r & 0xffff) >= threshold ? 1 : 0;
-        mask[i + 1] = r >>> 16 >= threshold ? 1 : 0;
-      } else mask[i] = Math.floor((r / 4294967296) * 65536) >= threshold ? 1 : 0;
+      mask[i] = (r & 0xffff) >= threshold ? 1 : 0;
+      mask[i + 1] = r >>> 16 >= threshold ? 1 : 0;
     }
-    return mask;
-  });
+    if (pairs < size) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      mask[pairs] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 65536) >= threshold ? 1 : 0;
+    }
+    masks.push(mask);
+  }
+  return masks;
 }

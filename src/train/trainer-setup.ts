@@ -22,6 +22,7 @@ const ADAMW: AdamWHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 export interface Run {
   o: TrainOptions;
   config: ModelConfig;
+  /** Its weights' buffers belong to the training state once the loop starts (host-params.ts freshParams). */
   prepared: PreparedModel;
   labels: string[];
   labelNote: string | null;
