@@ -3,7 +3,9 @@
 //
 //   npm run bench:train            (= tsx bench/train.ts)
 //   npx tsx bench/train.ts [--cases A,B,C] [--rounds N] [--quick] [--quiet-wait S] [--keep]
-//                          [--ep cpu|webgpu|cuda] [--torch-device cpu|cuda]
+//                          [--ep cpu|webgpu|cuda] [--torch-device cpu|cuda] [--arena on|off]
+//
+// --arena off: edgeclass's sessions without onnxruntime's CPU memory arena (src/train/session.ts SessionTuning).
 //
 // --ep / --torch-device (bench/gpu-check.sh): edgeclass's step on that onnxruntime provider (float32 backward only:
 // GPU providers have no float64 kernels) against PyTorch on that device; PyTorch's peak GPU memory is printed too.
@@ -19,7 +21,7 @@
 // Runners, each a persistent child process holding one case's state (so its peak RSS is its own):
 //   edgeclass float32 backward  bench/lib/train-worker.ts: buildStepGraph with the default backwardPrecision (the
 //                               trainer's default, float32), createGraphSession(cpu, 2 intra-op threads). One timed step =
-//                               the trainer's feeds (weights, moments, fresh dropout masks from fillKeepMask, AdamW
+//                               the trainer's feeds (weights, moments, fresh dropout masks from keepMasks, AdamW
 //                               scalars) + session.run + swapping the outputs into the state (its applyUpdate).
 //   edgeclass float64 backward  the same with backwardPrecision 'float64' (informational).
 //   PyTorch                     bench/train_torch.py in /usr/bin/python3, torch.set_num_threads(2): zero_grad +
@@ -82,6 +84,8 @@ if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1))
 const quietMs = Number(opt('quiet-wait') ?? (quick ? 0 : 3)) * 1000;
 const ep = opt('ep') ?? 'cpu';
 if (!['cpu', 'webgpu', 'cuda'].includes(ep)) throw new Error(`--ep: cpu, webgpu or cuda, not '${ep}'`);
+const arena = opt('arena') ?? 'on';
+if (!['on', 'off'].includes(arena)) throw new Error(`--arena: on or off, not '${arena}'`);
 const torchDevice = opt('torch-device') ?? 'cpu';
 if (!['cpu', 'cuda'].includes(torchDevice)) throw new Error(`--torch-device: cpu or cuda, not '${torchDevice}'`);
 
@@ -233,6 +237,8 @@ for (const name of caseNames) {
       '2',
       '--ep',
       ep,
+      '--arena',
+      arena,
     ]);
   const makers: { make: () => Runner; what: string; slot: 'f64' | 'f32' | 'torch' }[] = [
     { make: edge(`edgeclass-f64-${c.name}`, 'float64'), what: 'edgeclass, float64 backward', slot: 'f64' },
@@ -349,7 +355,7 @@ const ortVersion =
 const torchVersion = results.flatMap((r) => r.runners).find((r) => r.runtime === 'PyTorch')?.ready.version;
 const totalS = (performance.now() - started) / 1000;
 console.log(
-  `training step latency: edgeclass fused step graph (onnxruntime-node, ${ep}, 2 intra-op threads) vs PyTorch ${torchDevice} (2 threads)`,
+  `training step latency: edgeclass fused step graph (onnxruntime-node, ${ep}, 2 intra-op threads, memory arena ${arena}) vs PyTorch ${torchDevice} (2 threads)`,
 );
 console.log(`command: npx tsx bench/train.ts ${argv.join(' ')}`.trimEnd());
 console.log(

@@ -3,10 +3,11 @@
 // createGraphSession (cpu, --threads intra-op threads), then serves the line protocol of bench/lib/infer-common.ts on
 // stdin/stdout so the parent can interleave it with the other runners of the case.
 //
-//   node --import tsx bench/lib/train-worker.ts --case A|B|C --precision float64|float32 [--threads 2] [--ep cpu|webgpu|cuda]
+//   node --import tsx bench/lib/train-worker.ts --case A|B|C --precision float64|float32 [--threads 2]
+//                                              [--ep cpu|webgpu|cuda] [--arena on|off]
 //
 // One timed step (bench/lib/train-cases.ts TrainState.run) = building the feeds as the trainer does (weights,
-// moments, fresh dropout masks from fillKeepMask, AdamW scalars) + session.run + swapping the outputs into the state.
+// moments, fresh dropout masks from keepMasks, AdamW scalars) + session.run + swapping the outputs into the state.
 //   -> {"cmd": "run", "case": "A", "n": 1}   <- {"ok": true, "times": [ms]}
 //   -> {"cmd": "dump", "case": "A", "file": F} <- {"ok": true}   (F: JSON with every step's breakdown, peak RSS)
 //   -> {"cmd": "quit"}
@@ -32,6 +33,7 @@ const c = CASES[(arg('case') ?? '') as 'A'];
 const precision = arg('precision') as Precision;
 const threads = Number(arg('threads') ?? '2');
 const ep = (arg('ep') ?? 'cpu') as ExecutionProvider;
+const arena = (arg('arena') ?? 'on') === 'on';
 if (
   !c ||
   (precision !== 'float64' && precision !== 'float32') ||
@@ -52,7 +54,7 @@ if (firstLossFile) {
   const built = buildCase(c, precision, undefined, false);
   if (built.step.dropoutSites.length) throw new Error('--first-loss: the graph still has dropout sites');
   fs.writeFileSync(firstLossFile, writeSafetensors(Object.fromEntries(built.weights)));
-  const session = await createGraphSession(built.model, ep, threads);
+  const session = await createGraphSession(built.model, ep, threads, { memoryArena: arena });
   const { loss } = await new TrainState(c, built.step, built.weights, caseInputs(c)).run(session);
   await session.release();
   send({ ok: true, loss });
@@ -63,7 +65,7 @@ const t0 = performance.now();
 const built = buildCase(c, precision);
 const rssAfterBuild = rssMiB();
 const tCreate = performance.now();
-const session = await createGraphSession(built.model, ep, threads);
+const session = await createGraphSession(built.model, ep, threads, { memoryArena: arena });
 const createMs = performance.now() - tCreate;
 const state = new TrainState(c, built.step, built.weights, caseInputs(c), true);
 const bytes = stepBytes(state);

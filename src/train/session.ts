@@ -31,10 +31,19 @@ const TYPE_OF = (data: HostTensor['data']) =>
         ? 'int64'
         : 'uint8';
 
+export interface SessionTuning {
+  /**
+   * onnxruntime's CPU memory arena (default on). Off, case C's peak RSS falls by about 1.5 GiB (bench/RESULTS.md,
+   * 2026-12-07) at a step-time cost not yet measured on a quiet machine: `npm run bench:train -- --arena off`.
+   */
+  memoryArena?: boolean;
+}
+
 export async function createGraphSession(
   model: Uint8Array,
   ep: ExecutionProvider = 'cpu',
   threads?: number,
+  tuning: SessionTuning = {},
 ): Promise<GraphSession> {
   const missing = providerMissing(ep);
   if (missing) throw new ExecutionProviderError(ep, missing);
@@ -44,6 +53,7 @@ export async function createGraphSession(
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
       ...(threads ? { intraOpNumThreads: threads } : {}),
+      ...(tuning.memoryArena === false ? { enableCpuMemArena: false } : {}),
     });
   } catch (err) {
     throw providerFailure(ep, err);
