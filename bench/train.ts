@@ -3,6 +3,12 @@
 //
 //   npm run bench:train            (= tsx bench/train.ts)
 //   npx tsx bench/train.ts [--cases A,B,C] [--rounds N] [--quick] [--quiet-wait S] [--keep]
+//                          [--ep cpu|webgpu|cuda] [--torch-device cpu|cuda] [--arena on|off]
+//
+// --arena off: edgeclass's sessions without onnxruntime's CPU memory arena (src/train/session.ts SessionTuning).
+//
+// --ep / --torch-device (bench/gpu-check.sh): edgeclass's step on that onnxruntime provider (float32 backward only:
+// GPU providers have no float64 kernels) against PyTorch on that device; PyTorch's peak GPU memory is printed too.
 //
 // Cases (BERT, vocabulary 30522, 512 positions, 2 token types, 2 labels, edgeclass's 'project' head with cls pooling,
 // cross-entropy, dropout 0.1 in train mode, clipping at global norm 1.0, AdamW with weight decay 0.01 except biases and
@@ -15,7 +21,7 @@
 // Runners, each a persistent child process holding one case's state (so its peak RSS is its own):
 //   edgeclass float32 backward  bench/lib/train-worker.ts: buildStepGraph with the default backwardPrecision (the
 //                               trainer's default, float32), createGraphSession(cpu, 2 intra-op threads). One timed step =
-//                               the trainer's feeds (weights, moments, fresh dropout masks from fillKeepMask, AdamW
+//                               the trainer's feeds (weights, moments, fresh dropout masks from keepMasks, AdamW
 //                               scalars) + session.run + swapping the outputs into the state (its applyUpdate).
 //   edgeclass float64 backward  the same with backwardPrecision 'float64' (informational).
 //   PyTorch                     bench/train_torch.py in /usr/bin/python3, torch.set_num_threads(2): zero_grad +
@@ -76,6 +82,12 @@ const roundsArg = opt('rounds') === undefined ? null : Number(opt('rounds'));
 if (roundsArg !== null && (!Number.isInteger(roundsArg) || roundsArg < 1))
   throw new Error('--rounds wants a positive integer');
 const quietMs = Number(opt('quiet-wait') ?? (quick ? 0 : 3)) * 1000;
+const ep = opt('ep') ?? 'cpu';
+if (!['cpu', 'webgpu', 'cuda'].includes(ep)) throw new Error(`--ep: cpu, webgpu or cuda, not '${ep}'`);
+const arena = opt('arena') ?? 'on';
+if (!['on', 'off'].includes(arena)) throw new Error(`--arena: on or off, not '${arena}'`);
+const torchDevice = opt('torch-device') ?? 'cpu';
+if (!['cpu', 'cuda'].includes(torchDevice)) throw new Error(`--torch-device: cpu or cuda, not '${torchDevice}'`);
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const started = performance.now();
@@ -146,6 +158,8 @@ interface EdgeDump {
 interface TorchDump {
   losses: number[];
   maxRssMiB: number;
+  /** --torch-device cuda: torch.cuda.max_memory_allocated. */
+  maxGpuMiB?: number;
 }
 
 interface CaseResult {
@@ -175,7 +189,7 @@ if (!torchProbe.ok) notes.push(`PyTorch: not measured: ${torchProbe.reason}; no 
 
 /** edgeclass's first-step loss with dropout off; writes the initial weights it used to `weightsFile`. */
 function edgeclassFirstLoss(c: TrainCase, weightsFile: string): number {
-  const args = ['--import', 'tsx', WORKER, '--case', c.name, '--precision', 'float32', '--threads', '2'];
+  const args = ['--import', 'tsx', WORKER, '--case', c.name, '--precision', 'float32', '--threads', '2', '--ep', ep];
   const r = spawnSync(process.execPath, [...args, '--first-loss', weightsFile], { encoding: 'utf8', timeout: 600_000 });
   const line = r.stdout?.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !line.startsWith('{'))
@@ -221,11 +235,15 @@ for (const name of caseNames) {
       precision,
       '--threads',
       '2',
+      '--ep',
+      ep,
+      '--arena',
+      arena,
     ]);
   const makers: { make: () => Runner; what: string; slot: 'f64' | 'f32' | 'torch' }[] = [
     { make: edge(`edgeclass-f64-${c.name}`, 'float64'), what: 'edgeclass, float64 backward', slot: 'f64' },
     { make: edge(`edgeclass-f32-${c.name}`, 'float32'), what: 'edgeclass, float32 backward (default)', slot: 'f32' },
-  ];
+  ].filter((m) => ep === 'cpu' || m.slot === 'f32') as typeof makers;
   const firstLoss: CaseResult['firstLoss'] = {
     edgeclass: null,
     torch: null,
@@ -251,6 +269,8 @@ for (const name of caseNames) {
           '2',
           '--weights',
           weightsFile,
+          '--device',
+          torchDevice,
         ]),
       what: 'PyTorch 2 threads',
       slot: 'torch',
@@ -335,7 +355,7 @@ const ortVersion =
 const torchVersion = results.flatMap((r) => r.runners).find((r) => r.runtime === 'PyTorch')?.ready.version;
 const totalS = (performance.now() - started) / 1000;
 console.log(
-  'training step latency: edgeclass fused step graph (onnxruntime-node, cpu, 2 intra-op threads) vs PyTorch CPU (2 threads)',
+  `training step latency: edgeclass fused step graph (onnxruntime-node, ${ep}, 2 intra-op threads, memory arena ${arena}) vs PyTorch ${torchDevice} (2 threads)`,
 );
 console.log(`command: npx tsx bench/train.ts ${argv.join(' ')}`.trimEnd());
 console.log(
@@ -404,7 +424,8 @@ for (const res of results) {
     } else if (d && 'losses' in d) {
       losses = d.losses;
     }
-    const peak = d ? d.maxRssMiB.toFixed(0) : '-';
+    const gpu = d && 'maxGpuMiB' in d && d.maxGpuMiB !== undefined ? ` (GPU ${d.maxGpuMiB.toFixed(0)})` : '';
+    const peak = d ? `${d.maxRssMiB.toFixed(0)}${gpu}` : '-';
     const lossText = losses.length ? `${losses[0]!.toFixed(4)}, ${losses.at(-1)!.toFixed(4)}` : '-';
     console.log(
       `| ${c.name} | ${r.runtime} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(max(r.times(c.name)))} | ${r.times(c.name, 'quiet').length}/${r.times(c.name).length} | ` +

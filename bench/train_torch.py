@@ -3,7 +3,7 @@
 
 Run by bench/train.ts with Debian's /usr/bin/python3 (python3-torch); not a project dependency.
 
-    /usr/bin/python3 bench/train_torch.py --case FILE --threads N [--weights SAFETENSORS]
+    /usr/bin/python3 bench/train_torch.py --case FILE --threads N [--weights SAFETENSORS] [--device cpu|cuda]
 
 FILE (written by bench/train.ts): JSON with name, layers, hidden, heads, intermediate, vocab, batch, seq, input_ids
 (row-major [batch, seq]), labels, freeze {embeddings, layers}, lr, weight_decay. attention_mask is all ones,
@@ -18,6 +18,9 @@ token_type_ids all zeros. Serves bench/lib/infer-common.ts's line protocol on st
 --weights: the initial weights from that file (edgeclass's, written by bench/lib/train-worker.ts --first-loss; names
 as BertModel's plus project_head.classifier) instead of drawing them, so that first_loss checks both sides compute
 the same thing.
+
+--device cuda (bench/gpu-check.sh): the weights, inputs and optimizer state live on the GPU; each timed step ends with
+torch.cuda.synchronize(), and the dump's peak memory is torch.cuda.max_memory_allocated (maxGpuMiB) beside the RSS.
 
 The model is Hugging Face's BertModel written out with torch.nn.functional, bench/lib/torch_bert.py's encoder as in
 bench/infer_torch.py (eager attention, post-LN, erf GELU, additive float32-min mask), in train mode: dropout 0.1 after
@@ -48,7 +51,7 @@ from infer_torch import read_safetensors  # noqa: E402  (bench/, the script's ow
 
 
 class Bert(BertEncoder):
-    def __init__(self, spec, weights=None):
+    def __init__(self, spec, weights=None, device='cpu'):
         super().__init__({}, spec['hidden'], spec['heads'], spec['layers'], eps=1e-12, dropout=0.1)
         H, I = self.H, spec['intermediate']
         g = torch.Generator().manual_seed(0)
@@ -91,6 +94,7 @@ class Bert(BertEncoder):
                 if tuple(weights[name].shape) != tuple(t.shape):
                     raise SystemExit(f'--weights: {name} has shape {tuple(weights[name].shape)}, not {tuple(t.shape)}')
                 self.w[name] = weights[name].clone()
+        self.w = {name: t.to(device) for name, t in self.w.items()}
         frozen_layers = spec['freeze']['layers']
         for name, t in self.w.items():
             frozen = (spec['freeze']['embeddings'] and name.startswith('embeddings.')) or (
@@ -111,18 +115,23 @@ def main():
     ap.add_argument('--case', required=True)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--weights')
+    ap.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     args = ap.parse_args()
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        raise SystemExit('--device cuda: this PyTorch has no CUDA device (torch.cuda.is_available() is False)')
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if args.device == 'cuda' else (lambda: None)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
     t0 = time.perf_counter()
     with open(args.case) as f:
         spec = json.load(f)
-    model = Bert(spec, read_safetensors(args.weights) if args.weights else None)
+    model = Bert(spec, read_safetensors(args.weights) if args.weights else None, device)
     B, T = spec['batch'], spec['seq']
-    ids = torch.tensor(spec['input_ids'], dtype=torch.long).view(B, T)
+    ids = torch.tensor(spec['input_ids'], dtype=torch.long, device=device).view(B, T)
     feeds = (ids, torch.ones_like(ids), torch.zeros_like(ids))
-    labels = torch.tensor(spec['labels'], dtype=torch.long)
+    labels = torch.tensor(spec['labels'], dtype=torch.long, device=device)
     trainable = model.trainable()
     no_decay = lambda n: n.endswith('.bias') or n.endswith('LayerNorm.weight')
     groups = [
@@ -149,7 +158,8 @@ def main():
         times = []
         for _ in range(msg['n']):
             t = time.perf_counter()
-            loss = step()
+            loss = step()  # .item() waits for the GPU's loss; sync() for the optimizer step after it
+            sync()
             times.append((time.perf_counter() - t) * 1e3)
             if not math.isfinite(loss):
                 raise ValueError(f'loss is {loss}')
@@ -158,7 +168,10 @@ def main():
 
     def dump(msg):
         with open(msg['file'], 'w') as f:
-            json.dump({'losses': losses, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, f)
+            out = {'losses': losses, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            if args.device == 'cuda':
+                out['maxGpuMiB'] = torch.cuda.max_memory_allocated() / 2**20
+            json.dump(out, f)
         return {'ok': True}
 
     def first_loss(msg):

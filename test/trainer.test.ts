@@ -9,6 +9,7 @@ import { parseModelConfig } from '../src/nn/arch/index.ts';
 import { initModel } from '../src/nn/init-model.ts';
 import { initWeights } from '../src/nn/init.ts';
 import { DatasetError, labelSet, parseDataset, type RawExample } from '../src/train/data.ts';
+import { fillKeepMask, keepMasks, streamFor } from '../src/train/rng.ts';
 import { buildStepGraph } from '../src/train/step-graph.ts';
 import { train, type TrainOptions } from '../src/train/trainer.ts';
 import { readSafetensors } from '../src/nn/safetensors.ts';
@@ -53,6 +54,27 @@ describe('datasets', () => {
     expect(() => parseDataset('not json', 'jsonl')).toThrow(DatasetError);
     expect(() => parseDataset('a\tb\tc\td\n', 'tsv')).toThrow(/2 columns/);
     expect(() => parseDataset('text\tlabel\nx\t\n', 'tsv')).toThrow(/line 2: the label is empty/);
+  });
+});
+
+describe('dropout masks', () => {
+  it('one pass over all sites draws the bytes fillKeepMask draws site after site from the same stream', () => {
+    const sites = [
+      { size: 7, p: 0.1 },
+      { size: 4096, p: 0.1 },
+      { size: 1, p: 0.5 },
+      { size: 333, p: 0.25 },
+    ];
+    const fast = keepMasks(11, 'dropout', 5, sites);
+    const random = streamFor(11, 'dropout', 5);
+    for (const [i, site] of sites.entries()) {
+      const mask = new Uint8Array(site.size);
+      fillKeepMask(mask, site.p, random);
+      expect(Buffer.from(fast[i]).equals(Buffer.from(mask)), `site ${i}`).toBe(true);
+    }
+    const kept = fast[1].reduce((a, b) => a + b, 0) / 4096;
+    expect(kept).toBeGreaterThan(0.85);
+    expect(kept).toBeLessThan(0.95);
   });
 });
 
@@ -183,6 +205,21 @@ describe('training loop', () => {
         ),
         name,
       ).toBe(true);
+  });
+
+  it('reports the tokens it trained on: every training example (the held-out part too) times epochs, as transformers.js counts them', async () => {
+    const transformers = await import('@huggingface/transformers');
+    transformers.env.allowRemoteModels = false;
+    transformers.env.localModelPath = MODELS_DIR;
+    const reference = await transformers.AutoTokenizer.from_pretrained('bert-base-uncased');
+    const few = examples.slice(0, 40);
+    const r = await train(
+      options(path.join(root, 'tokens'), { train: few, validation: null, epochs: 2, evalEvery: 1000 }),
+    );
+    // maxLength 32 truncates a single sentence to its first 31 tokens + [SEP].
+    const perEpoch = few.reduce((sum, e) => sum + Math.min(32, reference.encode(e.text).length), 0);
+    expect(perEpoch).toBeGreaterThan(few.length * 3);
+    expect(r.trainedTokens).toBe(perEpoch * 2);
   });
 
   it('accumulates gradients and learns something on SST-2 phrases', async () => {

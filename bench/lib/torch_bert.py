@@ -37,7 +37,7 @@ class BertEncoder:
         w, H, nh = self.w, self.H, self.nh
         hd = H // nh
         B, T = input_ids.shape
-        positions = torch.arange(T, dtype=torch.long).unsqueeze(0).expand(B, T)
+        positions = torch.arange(T, dtype=torch.long, device=input_ids.device).unsqueeze(0).expand(B, T)
         x = (F.embedding(input_ids, w['embeddings.word_embeddings.weight'])
              + F.embedding(token_type_ids, w['embeddings.token_type_embeddings.weight'])
              + F.embedding(positions, w['embeddings.position_embeddings.weight']))

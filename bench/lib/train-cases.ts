@@ -8,8 +8,17 @@ import type { ModelConfig } from '../../src/nn/config.ts';
 import { initWeights } from '../../src/nn/init.ts';
 import { mulberry32 } from '../../src/nn/random.ts';
 import type { NamedTensor } from '../../src/nn/safetensors.ts';
-import { adamwScalarValues, type AdamWHyper } from '../../src/train/adamw.ts';
-import { fillKeepMask, streamFor } from '../../src/train/rng.ts';
+import type { AdamWHyper } from '../../src/train/adamw.ts';
+import {
+  applyUpdate,
+  copyWeights,
+  freshParams,
+  momentFeeds,
+  paramFeeds,
+  updateTargets,
+  type HostParams,
+} from '../../src/train/host-params.ts';
+import { adamFeeds, dropoutFeeds } from '../../src/train/step-feeds.ts';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildStepGraph, type StepGraph, type StepGraphSpec } from '../../src/train/step-graph.ts';
 import { MODELS_DIR } from './infer-common.ts';
@@ -182,12 +191,11 @@ export interface StepTiming {
 }
 
 /**
- * The host side of training as src/train/trainer.ts keeps it: every trainable weight and its Adam moments, fed each
- * step and replaced by the step's outputs (no copies: the output arrays become the state).
+ * The host side of training with src/train/trainer.ts's own code: its HostParams (every trainable weight and its
+ * Adam moments, double-buffered: the step writes into spare buffers that then swap in) and its step feeds.
  */
 export class TrainState {
-  readonly weights: Map<string, NamedTensor>;
-  readonly moments = new Map<string, NamedTensor>();
+  readonly params: HostParams;
   private readonly ids: BigInt64Array;
   private readonly mask: BigInt64Array;
   private readonly types: BigInt64Array;
@@ -199,17 +207,18 @@ export class TrainState {
     readonly step: StepGraph,
     weights: Map<string, NamedTensor>,
     inputs: CaseInputs,
+    /** true: take the weights' buffers over, as the trainer does (one state per weights); false: a copy. */
+    own = false,
   ) {
-    this.weights = new Map([...weights].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
-    for (const n of step.trainable) {
-      const { shape, data } = this.weights.get(n)!;
-      this.moments.set(`m.${n}`, { shape, data: new Float32Array(data.length) });
-      this.moments.set(`v.${n}`, { shape, data: new Float32Array(data.length) });
-    }
+    this.params = freshParams(own ? weights : copyWeights(weights), step.trainable);
     this.ids = BigInt64Array.from(inputs.inputIds, (x) => BigInt(x));
     this.mask = new BigInt64Array(this.ids.length).fill(1n);
     this.types = new BigInt64Array(this.ids.length);
     this.labels = BigInt64Array.from(inputs.labels, (x) => BigInt(x));
+  }
+
+  get weights(): Map<string, NamedTensor> {
+    return this.params.weights;
   }
 
   /** Feeds for the next step (trainer: tensorFeeds + labels + paramFeeds + dropoutFeeds + momentFeeds + adamFeeds). */
@@ -222,41 +231,24 @@ export class TrainState {
       token_type_ids: { data: this.types, dims },
       labels: { data: this.labels, dims: [batch] },
     };
-    for (const n of this.step.trainable)
-      feeds[n] = { data: this.weights.get(n)!.data, dims: this.weights.get(n)!.shape };
+    paramFeeds(this.params, feeds);
     const t0 = performance.now();
-    const random = streamFor(SEED, 'dropout', this.globalStep);
-    for (const site of this.step.dropoutSites) {
-      const d = site.shape.map((x) => (x === 'batch_size' ? batch : x === 'sequence_length' ? seq : Number(x)));
-      const m = new Uint8Array(d.reduce((a, b) => a * b, 1));
-      fillKeepMask(m, site.p, random);
-      feeds[site.input] = { data: m, dims: d };
-    }
+    dropoutFeeds(feeds, this.step.dropoutSites, { size: batch, length: seq }, SEED, this.globalStep);
     const maskMs = performance.now() - t0;
-    for (const [k, t] of this.moments) feeds[k] = { data: t.data, dims: t.shape };
-    for (const [k, v] of Object.entries(adamwScalarValues(LEARNING_RATE, WEIGHT_DECAY, ADAMW, this.globalStep + 1)))
-      feeds[k] = { data: Float32Array.of(v), dims: [] };
+    momentFeeds(this.params, feeds);
+    adamFeeds(feeds, ADAMW, LEARNING_RATE, WEIGHT_DECAY, this.globalStep + 1);
     return { feeds, maskMs };
   }
 
-  /** The trainer's applyUpdate. */
-  apply(out: Record<string, HostTensor>): void {
-    for (const n of this.step.trainable) {
-      this.weights.get(n)!.data = out[`new.${n}`]!.data as Float32Array;
-      this.moments.get(`m.${n}`)!.data = out[`new_m.${n}`]!.data as Float32Array;
-      this.moments.get(`v.${n}`)!.data = out[`new_v.${n}`]!.data as Float32Array;
-    }
-    this.globalStep++;
-  }
-
-  /** One timed training step. */
+  /** One timed training step, as the trainer's fusedStep takes it. */
   async run(session: GraphSession): Promise<StepTiming> {
     const t0 = performance.now();
     const { feeds, maskMs } = this.feeds();
     const t1 = performance.now();
-    const out = await session.run(feeds);
+    const out = await session.run(feeds, updateTargets(this.params));
     const t2 = performance.now();
-    this.apply(out);
+    applyUpdate(this.params, out);
+    this.globalStep++;
     const loss = (out.loss!.data as Float32Array)[0]!;
     return { totalMs: performance.now() - t0, maskMs, runMs: t2 - t1, loss };
   }

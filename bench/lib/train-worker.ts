@@ -4,9 +4,10 @@
 // stdin/stdout so the parent can interleave it with the other runners of the case.
 //
 //   node --import tsx bench/lib/train-worker.ts --case A|B|C --precision float64|float32 [--threads 2]
+//                                              [--ep cpu|webgpu|cuda] [--arena on|off]
 //
 // One timed step (bench/lib/train-cases.ts TrainState.run) = building the feeds as the trainer does (weights,
-// moments, fresh dropout masks from fillKeepMask, AdamW scalars) + session.run + swapping the outputs into the state.
+// moments, fresh dropout masks from keepMasks, AdamW scalars) + session.run + swapping the outputs into the state.
 //   -> {"cmd": "run", "case": "A", "n": 1}   <- {"ok": true, "times": [ms]}
 //   -> {"cmd": "dump", "case": "A", "file": F} <- {"ok": true}   (F: JSON with every step's breakdown, peak RSS)
 //   -> {"cmd": "quit"}
@@ -18,6 +19,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { writeSafetensors } from '../../src/nn/safetensors.ts';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../src/train/execution-provider.ts';
 import { createGraphSession } from '../../src/train/session.ts';
 import type { Reply, Request } from './infer-common.ts';
 import { buildCase, caseInputs, CASES, stepBytes, TrainState, type Precision, type StepTiming } from './train-cases.ts';
@@ -30,8 +32,18 @@ function arg(name: string): string | undefined {
 const c = CASES[(arg('case') ?? '') as 'A'];
 const precision = arg('precision') as Precision;
 const threads = Number(arg('threads') ?? '2');
-if (!c || (precision !== 'float64' && precision !== 'float32') || !Number.isInteger(threads) || threads < 1) {
-  throw new Error('usage: train-worker.ts --case A|B|C --precision float64|float32 [--threads N]');
+const ep = (arg('ep') ?? 'cpu') as ExecutionProvider;
+const arena = (arg('arena') ?? 'on') === 'on';
+if (
+  !c ||
+  (precision !== 'float64' && precision !== 'float32') ||
+  !Number.isInteger(threads) ||
+  threads < 1 ||
+  !EXECUTION_PROVIDERS.includes(ep)
+) {
+  throw new Error(
+    'usage: train-worker.ts --case A|B|C --precision float64|float32 [--threads N] [--ep cpu|webgpu|cuda]',
+  );
 }
 
 const send = (reply: Reply | Record<string, unknown>) => process.stdout.write(`${JSON.stringify(reply)}\n`);
@@ -42,7 +54,7 @@ if (firstLossFile) {
   const built = buildCase(c, precision, undefined, false);
   if (built.step.dropoutSites.length) throw new Error('--first-loss: the graph still has dropout sites');
   fs.writeFileSync(firstLossFile, writeSafetensors(Object.fromEntries(built.weights)));
-  const session = await createGraphSession(built.model, 'cpu', threads);
+  const session = await createGraphSession(built.model, ep, threads, { memoryArena: arena });
   const { loss } = await new TrainState(c, built.step, built.weights, caseInputs(c)).run(session);
   await session.release();
   send({ ok: true, loss });
@@ -53,9 +65,9 @@ const t0 = performance.now();
 const built = buildCase(c, precision);
 const rssAfterBuild = rssMiB();
 const tCreate = performance.now();
-const session = await createGraphSession(built.model, 'cpu', threads);
+const session = await createGraphSession(built.model, ep, threads, { memoryArena: arena });
 const createMs = performance.now() - tCreate;
-const state = new TrainState(c, built.step, built.weights, caseInputs(c));
+const state = new TrainState(c, built.step, built.weights, caseInputs(c), true);
 const bytes = stepBytes(state);
 const modelBytes = built.model.byteLength;
 const nodes = built.step.graph.nodes.length;
@@ -68,6 +80,7 @@ send({
   createMs,
   version: `onnxruntime-node ${(ort.env.versions as Record<string, string> | undefined)?.node ?? '?'}`,
   threads,
+  ep,
   initMs: built.initMs,
   buildMs: built.buildMs,
   serializeMs: built.serializeMs,

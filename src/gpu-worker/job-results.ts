@@ -3,10 +3,6 @@
 // (it names the fine-tuned model).
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeExamples } from '../train/batches.ts';
-import { labelSet } from '../train/data.ts';
-import { Tokenizer } from '../tokenizer/index.ts';
-import type { JobInputs } from './job-inputs.ts';
 import { completeJob, type JobOutcome, type JobRun } from './job-run.ts';
 import { finiteOnly, type Trained } from './job-training.ts';
 import { resultFiles } from './uploads.ts';
@@ -33,14 +29,6 @@ export async function uploadModel(run: JobRun): Promise<string[]> {
   return files;
 }
 
-// The tokens the job trained on: every training example's token count, once per epoch. The trainer knows this
-// already; until it reports it (trainedTokens in its result), the training set is encoded again here.
-function trainedTokens(run: JobRun, inputs: JobInputs, _trained: Trained): number {
-  const json = JSON.parse(fs.readFileSync(path.join(inputs.baseDir, 'tokenizer.json'), 'utf8'));
-  const examples = encodeExamples(Tokenizer.fromJson(json), inputs.train, labelSet(inputs.train), run.hp.max_length);
-  return examples.reduce((sum, e) => sum + e.ids.length, 0) * run.hp.n_epochs;
-}
-
 function finalMetrics({ result, lastProgress }: Trained): Record<string, number> {
   const metrics: Record<string, number> = { steps: result.steps };
   if (result.best)
@@ -54,17 +42,13 @@ function finalMetrics({ result, lastProgress }: Trained): Record<string, number>
   return finiteOnly(metrics);
 }
 
-export async function completeSucceeded(
-  run: JobRun,
-  inputs: JobInputs,
-  trained: Trained,
-  files: string[],
-): Promise<JobOutcome> {
+export async function completeSucceeded(run: JobRun, trained: Trained, files: string[]): Promise<JobOutcome> {
   const request = {
     lease_id: run.lease.id,
     status: 'succeeded' as const,
     files,
-    trained_tokens: trainedTokens(run, inputs, trained),
+    // Every training example's tokens, once per epoch, as the trainer counted them.
+    trained_tokens: trained.result.trainedTokens,
     metrics: finalMetrics(trained),
   };
   await run.events.flush();

@@ -18,7 +18,7 @@ export async function runJob(claim: ClaimResponse, options: RunnerOptions): Prom
     const inputs = await fetchInputs(run);
     const trained = await trainJob(run, inputs);
     const files = await uploadModel(run);
-    return await completeSucceeded(run, inputs, trained, files);
+    return await completeSucceeded(run, trained, files);
   } catch (err) {
     return await endRun(run, err);
   } finally {

@@ -1,8 +1,15 @@
 // onnxruntime-node sessions for training graphs, on a configurable execution provider. Training runs on Node
 // (here, in CI and on the GPU worker); cuda needs its provider libraries installed on the host.
 import * as ort from 'onnxruntime-node';
+import { Graph, ops, serializeGraph } from '../graph/index.ts';
+import {
+  ExecutionProviderError,
+  providerFailure,
+  providerMissing,
+  type ExecutionProvider,
+} from './execution-provider.ts';
 
-export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
+export type { ExecutionProvider };
 
 export type HostTensor = { data: Float32Array | Float64Array | BigInt64Array | Uint8Array; dims: readonly number[] };
 
@@ -24,21 +31,32 @@ const TYPE_OF = (data: HostTensor['data']) =>
         ? 'int64'
         : 'uint8';
 
+export interface SessionTuning {
+  /**
+   * onnxruntime's CPU memory arena (default on). Off, case C's peak RSS falls by about 1.5 GiB (bench/RESULTS.md,
+   * 2026-12-07) at a step-time cost not yet measured on a quiet machine: `npm run bench:train -- --arena off`.
+   */
+  memoryArena?: boolean;
+}
+
 export async function createGraphSession(
   model: Uint8Array,
   ep: ExecutionProvider = 'cpu',
   threads?: number,
+  tuning: SessionTuning = {},
 ): Promise<GraphSession> {
+  const missing = providerMissing(ep);
+  if (missing) throw new ExecutionProviderError(ep, missing);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model, {
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
       ...(threads ? { intraOpNumThreads: threads } : {}),
+      ...(tuning.memoryArena === false ? { enableCpuMemArena: false } : {}),
     });
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`could not start onnxruntime-node with execution provider '${ep}': ${why}`);
+    throw providerFailure(ep, err);
   }
   return {
     async run(feeds, into) {
@@ -60,4 +78,21 @@ export async function createGraphSession(
     },
     release: () => session.release(),
   };
+}
+
+/**
+ * Starts `ep` on a one-node graph and runs it: a command that will train on `ep` checks it before it starts work, so
+ * a missing GPU provider fails at once with ExecutionProviderError, not at the first job.
+ */
+export async function probeExecutionProvider(ep: ExecutionProvider): Promise<void> {
+  const g = new Graph('probe');
+  g.output(ops.add(g.input('x', 'float32', [2]), 1), 'y');
+  const session = await createGraphSession(serializeGraph(g), ep, 1);
+  try {
+    await session.run({ x: { data: Float32Array.of(1, 2), dims: [2] } });
+  } catch (err) {
+    throw providerFailure(ep, err);
+  } finally {
+    await session.release();
+  }
 }

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import { formatOf, parseDataset } from '../../train/data.ts';
 import { listCheckpoints } from '../../train/checkpoint.ts';
 import { evaluateFolder } from '../../train/evaluate.ts';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../train/execution-provider.ts';
+import { probeExecutionProvider } from '../../train/session.ts';
 import { trainInWorker } from '../../train/train-thread.ts';
 import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
 import { formatDuration, ProgressBar } from '../progress.ts';
@@ -99,7 +101,7 @@ const SPEC = {
       type: 'string',
       valueName: 'provider',
       default: 'cpu',
-      choices: ['cpu', 'webgpu', 'cuda'],
+      choices: [...EXECUTION_PROVIDERS],
       description: 'onnxruntime execution provider',
     },
     resume: { type: 'boolean', description: 'go on from the latest checkpoint-*/ in --out (same data and batch size)' },
@@ -154,6 +156,8 @@ export async function run(args: string[]): Promise<number> {
   };
   const resumeFrom = values.resume ? resumePoint(values.out) : null;
   if (resumeFrom) process.stderr.write(`resuming from ${resumeFrom.dir} (step ${resumeFrom.step})\n`);
+  const ep = values.ep as ExecutionProvider;
+  if (ep !== 'cpu') await probeExecutionProvider(ep); // before reading the data: a missing provider fails at once
   const train = readExamples(values.train);
   const validation = values.validation ? readExamples(values.validation) : null;
   const bar = new ProgressBar();
@@ -187,7 +191,7 @@ export async function run(args: string[]): Promise<number> {
         : null,
       seed: num('seed', values.seed, true),
       dropout: !values['no-dropout'],
-      executionProvider: values.ep as 'cpu' | 'webgpu' | 'cuda',
+      executionProvider: ep,
       outDir: values.out,
       resumeFrom: resumeFrom?.dir ?? null,
       exportOnCancel: false,

@@ -2,6 +2,8 @@
 // trains them in a worker thread and reports back over the signed worker protocol (src/jobs/protocol.ts).
 import { createLogger, type LogLevel } from '../../gpu-worker/log.ts';
 import { GpuWorker } from '../../gpu-worker/worker.ts';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../train/execution-provider.ts';
+import { probeExecutionProvider } from '../../train/session.ts';
 import { type CommandSpec, type OptionSpec, parseCommand, UsageError } from '../args.ts';
 
 const SPEC = {
@@ -22,7 +24,7 @@ const SPEC = {
       type: 'string',
       valueName: 'provider',
       default: 'cpu',
-      choices: ['cpu', 'webgpu', 'cuda'],
+      choices: [...EXECUTION_PROVIDERS],
       description: 'onnxruntime execution provider',
     },
     'work-dir': {
@@ -63,8 +65,8 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer >= ${min}, got '${raw}'`);
     return v;
   };
-  if (!['cpu', 'webgpu', 'cuda'].includes(values.ep!))
-    throw new Error(`--ep must be cpu, webgpu or cuda, got '${values.ep}'`);
+  if (!(EXECUTION_PROVIDERS as readonly string[]).includes(values.ep!))
+    throw new Error(`--ep must be ${EXECUTION_PROVIDERS.join(', ')}, got '${values.ep}'`);
   if (!['debug', 'info', 'warn', 'error'].includes(values['log-level']!))
     throw new Error(`--log-level must be debug, info, warn or error`);
   try {
@@ -74,10 +76,12 @@ export async function run(args: string[]): Promise<number> {
   }
   const port = int('port', values.port);
   if (port !== undefined && port > 65535) throw new Error(`--port must be a port number, got '${values.port}'`);
+  const ep = values.ep as ExecutionProvider;
+  if (ep !== 'cpu') await probeExecutionProvider(ep); // before claiming any job
   const worker = new GpuWorker({
     edge: values.edge,
     secret: values.secret,
-    executionProvider: values.ep as 'cpu' | 'webgpu' | 'cuda',
+    executionProvider: ep,
     workDir: values['work-dir'],
     pollIntervalMs: int('poll-interval', values['poll-interval'], 10),
     port,

@@ -1,0 +1,68 @@
+// Peak RSS of one training case's process, under the memory levers of the trainer's host side and of onnxruntime:
+// the CPU memory arena on or off, the initial weights taken over or copied, outputs written into the double-buffered
+// spares (the trainer) or allocated by onnxruntime. One configuration per process (peak RSS is per process); run it
+// once per configuration and compare. Prints one JSON line: session.run times, losses (equal across configurations:
+// the levers must not change the numbers), peak RSS.
+//
+//   npx tsx bench/lib/train-memory.ts --case A|B|C [--arena on|off] [--copy] [--ort-outputs] [--steps 4]
+import * as ort from 'onnxruntime-node';
+import type { GraphSession, HostTensor } from '../../src/train/session.ts';
+import { buildCase, caseInputs, CASES, TrainState } from './train-cases.ts';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, fallback: string) =>
+  argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback;
+const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
+const arena = opt('arena', 'on') === 'on';
+const copy = argv.includes('--copy');
+const ortOutputs = argv.includes('--ort-outputs');
+const steps = Number(opt('steps', '4'));
+if (!c || !Number.isInteger(steps) || steps < 1) throw new Error('usage: see the header of bench/lib/train-memory.ts');
+
+const built = buildCase(c, 'float32');
+const session = await ort.InferenceSession.create(built.model, {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: 2,
+  enableCpuMemArena: arena,
+});
+const typeOf = (t: HostTensor) =>
+  t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'uint8';
+/** src/train/session.ts's run, with the arena option above and, with --ort-outputs, no preallocated outputs. */
+const graphSession: GraphSession = {
+  async run(feeds, into) {
+    const inputs: Record<string, ort.Tensor> = {};
+    for (const [k, t] of Object.entries(feeds))
+      inputs[k] = new ort.Tensor(typeOf(t) as 'float32', t.data as Float32Array, t.dims);
+    const target = ortOutputs ? undefined : into;
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const n of session.outputNames)
+      fetches[n] = target?.[n] ? new ort.Tensor('float32', target[n].data as Float32Array, target[n].dims) : null;
+    const out = await session.run(inputs, fetches);
+    const result: Record<string, HostTensor> = {};
+    for (const [k, t] of Object.entries(out))
+      result[k] = target?.[k] ?? { data: t.data as HostTensor['data'], dims: t.dims };
+    return result;
+  },
+  release: () => session.release(),
+};
+const state = new TrainState(c, built.step, built.weights, caseInputs(c), !copy);
+const runMs: number[] = [];
+const losses: string[] = [];
+for (let i = 0; i < steps; i++) {
+  const s = await state.run(graphSession);
+  runMs.push(Math.round(s.runMs));
+  losses.push(s.loss.toFixed(6));
+}
+console.log(
+  JSON.stringify({
+    case: c.name,
+    arena,
+    copy,
+    ortOutputs,
+    runMs,
+    losses,
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);
+await session.release();

@@ -1,0 +1,39 @@
+// The per-step inputs of the training graphs that are not parameters: the batch's tensors, the dropout keep-masks
+// (a function of seed and micro-batch, so a resume draws the same ones) and AdamW's per-step scalars.
+import type { ModelConfig } from '../nn/config.ts';
+import { hasTokenTypes } from '../nn/encoder.ts';
+import { adamwScalarValues, type AdamWHyper } from './adamw.ts';
+import type { Batch } from './batches.ts';
+import type { Feeds } from './host-params.ts';
+import { keepMasks } from './rng.ts';
+import type { DropoutSite } from './step-graph.ts';
+
+export function tensorFeeds(config: ModelConfig, batch: Batch): Feeds {
+  const dims = [batch.size, batch.length];
+  const feeds: Feeds = {
+    input_ids: { data: batch.inputIds, dims },
+    attention_mask: { data: batch.attentionMask, dims },
+  };
+  if (hasTokenTypes(config)) feeds.token_type_ids = { data: batch.tokenTypeIds, dims };
+  return feeds;
+}
+
+type BatchShape = Pick<Batch, 'size' | 'length'>;
+
+function resolveDims(shape: (string | number)[], batch: BatchShape): number[] {
+  return shape.map((d) => (d === 'batch_size' ? batch.size : d === 'sequence_length' ? batch.length : Number(d)));
+}
+
+export function dropoutFeeds(feeds: Feeds, sites: DropoutSite[], batch: BatchShape, seed: number, micro: number): void {
+  const dims = sites.map((site) => resolveDims(site.shape, batch));
+  const sizes = sites.map((site, i) => ({ size: dims[i].reduce((a, b) => a * b, 1), p: site.p }));
+  const masks = keepMasks(seed, 'dropout', micro, sizes);
+  sites.forEach((site, i) => {
+    feeds[site.input] = { data: masks[i], dims: dims[i] };
+  });
+}
+
+export function adamFeeds(feeds: Feeds, hyper: AdamWHyper, lr: number, weightDecay: number, t: number): void {
+  for (const [k, v] of Object.entries(adamwScalarValues(lr, weightDecay, hyper, t)))
+    feeds[k] = { data: Float32Array.of(v), dims: [] };
+}
