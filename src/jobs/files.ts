@@ -6,6 +6,7 @@ import { validateDataset, type DatasetSummary } from './datasets.ts';
 import { isId, newId } from './ids.ts';
 import { pageRows, toPage, type Page, type PageRequest } from './pagination.ts';
 import { seconds, type JobsContext } from './context.ts';
+import type { BlobBody } from '../storage/types.ts';
 
 export const FILE_PURPOSES = ['fine-tune', 'fine-tune-results'] as const;
 export type FilePurpose = (typeof FILE_PURPOSES)[number];
@@ -164,7 +165,7 @@ export async function listFiles(
   return toPage(rows.map(fileObject), page.limit);
 }
 
-export async function readFileBody(ctx: JobsContext, row: FileRow): Promise<R2ObjectBody> {
+export async function readFileBody(ctx: JobsContext, row: FileRow): Promise<BlobBody> {
   const object = await ctx.files.get(row.r2_key);
   if (!object) throw new Error(`the bytes of ${row.id} are missing from the FILES bucket (${row.r2_key})`);
   return object;

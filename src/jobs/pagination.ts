@@ -1,6 +1,7 @@
 // OpenAI's list shape: {object: "list", data, has_more, first_id, last_id}, newest first, `after` = the id of the
 // last item of the previous page. Pages are read by `seq` (insertion order), one row more than asked for to know
 // whether there is more.
+import type { SqlDatabase } from '../storage/types.ts';
 
 export interface Page<T> {
   object: 'list';
@@ -31,7 +32,7 @@ export function toPage<T extends { id: string }>(items: T[], limit: number): Pag
  * from another owner positions nothing), limit + 1 rows. `scope` is SQL with `?` placeholders bound to `args`.
  */
 export async function pageRows<Row>(
-  db: D1Database,
+  db: SqlDatabase,
   table: string,
   scope: string,
   args: unknown[],

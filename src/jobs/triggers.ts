@@ -24,6 +24,7 @@ import {
 } from './webhooks/standard.ts';
 import { refusedTarget } from './webhooks/resolve.ts';
 import { checkTargetUrl } from './webhooks/targets.ts';
+import type { SqlStatement } from '../storage/types.ts';
 
 /** Where a trigger's dataset is: an uploaded file, an object of the FILES bucket under owners/<owner>/, or a URL. */
 export type DatasetLocation =
@@ -131,7 +132,7 @@ export async function createTrigger(
   await checkLocation(ctx, owner, input.dataset, 'dataset');
   if (input.validation_dataset) await checkLocation(ctx, owner, input.validation_dataset, 'validation_dataset');
   const now = ctx.now();
-  const statements: D1PreparedStatement[] = [];
+  const statements: SqlStatement[] = [];
   let endpointId: string | null = null;
   let webhookSecret: string | null = null;
   if (input.webhook) {

@@ -12,6 +12,7 @@ import { activeSecrets } from './endpoints.ts';
 import { signWebhook } from './standard.ts';
 import { refusedTarget } from './resolve.ts';
 import { privateHostReason } from './targets.ts';
+import type { SqlStatement } from '../../storage/types.ts';
 
 export type WebhookEventType =
   | 'fine_tuning.job.running'
@@ -84,7 +85,7 @@ export function prepareDelivery(
   jobId: string | null,
   type: WebhookEventType,
   data: WebhookPayload['data'],
-): { id: string; insert: D1PreparedStatement } {
+): { id: string; insert: SqlStatement } {
   const now = ctx.now();
   const id = newId('webhookEvent', now);
   const payload: WebhookPayload = { id, object: 'event', type, created_at: seconds(now)!, data };
@@ -248,7 +249,7 @@ function completion(
   code: number | null,
   error: string | null,
   at: number,
-): D1PreparedStatement {
+): SqlStatement {
   return ctx.db
     .prepare(
       'UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, completed_at = ?, locked_until = NULL WHERE id = ?',

@@ -6,6 +6,7 @@ import { newId, newWebhookSecret } from '../ids.ts';
 import { seconds, type JobsContext } from '../context.ts';
 import { secretKey } from './standard.ts';
 import { checkTargetUrl } from './targets.ts';
+import type { SqlStatement } from '../../storage/types.ts';
 
 export interface EndpointSecret {
   secret: string;
@@ -80,7 +81,7 @@ export function prepareEndpoint(
   owner: string,
   input: WebhookInput,
   param: string,
-): { row: EndpointRow; secret: string; generated: boolean; insert: D1PreparedStatement } {
+): { row: EndpointRow; secret: string; generated: boolean; insert: SqlStatement } {
   checkTargetUrl(input.url, { allowPrivate: ctx.config.allowPrivateTargets }, `${param}.url`);
   if (input.secret) checkSecret(input.secret, `${param}.secret`);
   const now = ctx.now();

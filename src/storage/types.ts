@@ -1,0 +1,90 @@
+// The storage ports of the fine-tuning core, in one place: a SQL database (the subset of D1's API the core uses,
+// which SQLite on Node offers too, so one set of SQL statements serves both), blob stores (the subset of R2's API,
+// plus a streamed upload checked against its signed digest) and the dispatch queue. The implementations:
+// src/storage/cloudflare/ (D1, R2, a Queue) and src/storage/node/ (SQLite in WASM, a files folder, an in-process
+// queue over the jobs table). Nothing here knows what a job is.
+
+/** A value a statement binds: what both D1 and SQLite store. */
+export type SqlValue = string | number | boolean | null | ArrayBuffer | Uint8Array;
+
+/** What running a statement tells: its rows (RETURNING, SELECT) and how many rows it changed. */
+export interface SqlResult<Row = Record<string, unknown>> {
+  results: Row[];
+  meta: { changes?: number };
+}
+
+/** A prepared statement with its values bound: run alone, or in a batch (one transaction). */
+export interface SqlStatement {
+  bind(...values: unknown[]): SqlStatement;
+  first<Row = Record<string, unknown>>(): Promise<Row | null>;
+  all<Row = Record<string, unknown>>(): Promise<SqlResult<Row>>;
+  run<Row = Record<string, unknown>>(): Promise<SqlResult<Row>>;
+}
+
+/** D1's shape: statements, and batches that commit together or not at all. */
+export interface SqlDatabase {
+  prepare(sql: string): SqlStatement;
+  batch<Row = Record<string, unknown>>(statements: SqlStatement[]): Promise<SqlResult<Row>[]>;
+}
+
+/** An object's key and size (R2's head). */
+export interface StoredBlob {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** An object with its bytes, read once (R2's get). */
+export interface BlobBody extends StoredBlob {
+  readonly body: ReadableStream<Uint8Array>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
+export interface BlobList {
+  objects: StoredBlob[];
+  truncated: boolean;
+  cursor?: string;
+}
+
+/** A body not read yet: its stream, its declared length, and the hex sha256 its signature vouches for. */
+export interface IncomingBytes {
+  stream: ReadableStream<Uint8Array>;
+  length: number;
+  sha256: string;
+}
+
+/** Thrown by putStreamed when the bytes are not the announced ones; nothing was stored. */
+export class UploadMismatchError extends Error {
+  override name = 'UploadMismatchError';
+}
+
+/** Keys are `/`-separated paths (`files/<owner>/<file id>`, `<model id>/<file>`). */
+export interface BlobStore {
+  head(key: string): Promise<StoredBlob | null>;
+  get(key: string): Promise<BlobBody | null>;
+  put(
+    key: string,
+    value: Uint8Array | ArrayBuffer | string,
+    options?: { customMetadata?: Record<string, string> },
+  ): Promise<unknown>;
+  /** Streams `upload` to `key`, never holding it whole; UploadMismatchError when its length or digest differ. */
+  putStreamed(key: string, upload: IncomingBytes): Promise<void>;
+  delete(keys: string | string[]): Promise<void>;
+  list(options: { prefix: string; cursor?: string }): Promise<BlobList>;
+}
+
+/** The dispatch queue (Cloudflare Queues' producer side): at-least-once messages, optionally delayed. */
+export interface DispatchQueue<Message> {
+  send(message: Message, options?: { delaySeconds?: number }): Promise<unknown>;
+  sendBatch(messages: Iterable<{ body: Message }>): Promise<unknown>;
+}
+
+/** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */
+export interface JobsStorage<Message> {
+  db: SqlDatabase;
+  /** Datasets (`files/<owner>/<file id>`), trigger datasets (`owners/<owner>/...`), checkpoints, result files. */
+  files: BlobStore;
+  /** Model folders `<model id>/<file>`: base models to train from, fine-tuned models (`ft:...`) to serve. */
+  models: BlobStore;
+  queue: DispatchQueue<Message>;
+}
