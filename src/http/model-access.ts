@@ -1,7 +1,7 @@
 // Fine-tuned models (ft:<base>:<suffix>:<job id>) are their owner's, like the job that made them: a request that
 // names one must carry an API key of that owner, and the job must have succeeded; to anyone else the model does
-// not exist. Base models stay open to all, as before. Only where fine-tuning runs (workerd); on Node there are no
-// keys and a model folder copied into the models directory is served as any other.
+// not exist. Base models stay open to all, as before. Only where fine-tuning runs (workerd, or Node with a data
+// folder); elsewhere there are no keys and a model folder copied into the models directory is served as any other.
 import type { Context, MiddlewareHandler } from 'hono';
 import { RequestError } from '../core/errors.ts';
 import { authenticate, bearerToken } from '../jobs/keys.ts';
