@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { createNodeJobs } from '../src/runtime/node-jobs.ts';
-import { blobContract, sqlContract } from './storage/contract.ts';
+import { aggregateContract, blobContract, sqlContract } from './storage/contract.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-storage-contract-'));
 const jobs = createNodeJobs(path.join(root, 'data'), [path.join(root, 'models')], {
@@ -19,4 +19,5 @@ afterAll(() => {
 });
 
 sqlContract(open);
+aggregateContract(open);
 blobContract(open);

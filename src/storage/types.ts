@@ -79,8 +79,42 @@ export interface DispatchQueue<Message> {
   sendBatch(messages: Iterable<{ body: Message }>): Promise<unknown>;
 }
 
+/** An API key as stored: its SHA-256, never the key. Times are unix milliseconds. */
+export interface ApiKeyRow {
+  id: string;
+  owner: string;
+  name: string | null;
+  key_hash: string;
+  key_prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** The API keys aggregate. */
+export interface KeyStore {
+  insert(row: ApiKeyRow): Promise<void>;
+  /** The live (not revoked) key with this hash. */
+  findActiveByHash(keyHash: string): Promise<Pick<ApiKeyRow, 'id' | 'owner'> | null>;
+  /** Newest first; every owner's when `owner` is null. */
+  list(owner: string | null): Promise<ApiKeyRow[]>;
+  /** Marks the key revoked at `at` (the first revocation's time stays); null when there is no such key. */
+  revoke(id: string, at: number): Promise<ApiKeyRow | null>;
+}
+
+/** Signed worker calls' nonces (replay refusal). */
+export interface NonceStore {
+  /** Records `nonce` until `expiresAt` (dropping those expired at `now`); false when it was already taken. */
+  take(nonce: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+/** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
+export interface AggregateStores {
+  keys: KeyStore;
+  nonces: NonceStore;
+}
+
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */
-export interface JobsStorage<Message> {
+export interface JobsStorage<Message> extends AggregateStores {
   db: SqlDatabase;
   /** Datasets (`files/<owner>/<file id>`), trigger datasets (`owners/<owner>/...`), checkpoints, result files. */
   files: BlobStore;

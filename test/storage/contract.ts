@@ -106,6 +106,55 @@ export function sqlContract(open: OpenContext): void {
   });
 }
 
+export function aggregateContract(open: OpenContext): void {
+  describe('KeyStore', () => {
+    const row = (owner: string, id: string, createdAt: number) => ({
+      id,
+      owner,
+      name: null,
+      key_hash: `hash-${unique()}`,
+      key_prefix: 'ec_test',
+      created_at: createdAt,
+      revoked_at: null,
+    });
+
+    it("lists an owner's keys newest first, only theirs; finds a live key by its hash", async () => {
+      const { keys } = open();
+      const [owner, other] = [`proj_${unique()}`, `proj_${unique()}`];
+      const [old, young, foreign] = [
+        row(owner, `key_${unique()}a`, 1000),
+        row(owner, `key_${unique()}b`, 2000),
+        row(other, `key_${unique()}c`, 3000),
+      ];
+      for (const r of [old, young, foreign]) await keys.insert(r);
+      expect((await keys.list(owner)).map((k) => k.id)).toEqual([young.id, old.id]);
+      expect((await keys.list(null)).map((k) => k.id)).toEqual(expect.arrayContaining([old.id, young.id, foreign.id]));
+      expect(await keys.findActiveByHash(old.key_hash)).toEqual({ id: old.id, owner });
+      expect(await keys.findActiveByHash(`${old.key_hash}x`)).toBeNull();
+    });
+
+    it('revoke keeps the first revocation time, hides the key from findActiveByHash, and is null for no key', async () => {
+      const { keys } = open();
+      const key = row(`proj_${unique()}`, `key_${unique()}`, 1000);
+      await keys.insert(key);
+      expect(await keys.revoke(key.id, 5000)).toMatchObject({ id: key.id, revoked_at: 5000 });
+      expect(await keys.revoke(key.id, 9000)).toMatchObject({ id: key.id, revoked_at: 5000 });
+      expect(await keys.findActiveByHash(key.key_hash)).toBeNull();
+      expect(await keys.revoke(`key_${unique()}`, 5000)).toBeNull();
+    });
+  });
+
+  describe('NonceStore', () => {
+    it('takes a nonce once while it lives; once expired it is dropped and may be taken again', async () => {
+      const { nonces } = open();
+      const nonce = `nonce-${unique()}`;
+      expect(await nonces.take(nonce, 2000, 1000)).toBe(true);
+      expect(await nonces.take(nonce, 2000, 1500)).toBe(false);
+      expect(await nonces.take(nonce, 4000, 3000)).toBe(true);
+    });
+  });
+}
+
 export function blobContract(open: OpenContext): void {
   describe('BlobStore', () => {
     it('put, head, get: the same bytes, size and text; absent keys are null', async () => {

@@ -3,9 +3,10 @@
 import { env } from 'cloudflare:test';
 import { jobsConfigFromEnv } from '../../src/jobs/config.ts';
 import { jobsContextFor } from '../../src/runtime/cloudflare-worker.ts';
-import { blobContract, sqlContract } from '../storage/contract.ts';
+import { aggregateContract, blobContract, sqlContract } from '../storage/contract.ts';
 
 const open = () => jobsContextFor(env, jobsConfigFromEnv(env as unknown as Record<string, unknown>), () => {})!;
 
 sqlContract(open);
+aggregateContract(open);
 blobContract(open);

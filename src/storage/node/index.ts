@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { JobsStorage } from '../types.ts';
+import { sqlStores } from '../sql/index.ts';
 import { FsBlobStore } from './fs-blobs.ts';
 import { LocalQueue } from './local-queue.ts';
 import { SqliteDatabase } from './sqlite.ts';
@@ -25,6 +26,7 @@ export function nodeStorage<Message>(dataDir: string, modelDirs: string[]): Node
   const queue = new LocalQueue<Message>();
   return {
     db,
+    ...sqlStores(db),
     files: new FsBlobStore([path.join(dataDir, 'files')]),
     models: new FsBlobStore(modelDirs),
     queue,

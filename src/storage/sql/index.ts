@@ -1,0 +1,8 @@
+// The aggregates over one SqlDatabase: D1 at the edge, SQLite on Node; the statements are the same.
+import type { AggregateStores, SqlDatabase } from '../types.ts';
+import { SqlKeyStore } from './keys.ts';
+import { SqlNonceStore } from './nonces.ts';
+
+export function sqlStores(db: SqlDatabase): AggregateStores {
+  return { keys: new SqlKeyStore(db), nonces: new SqlNonceStore(db) };
+}
