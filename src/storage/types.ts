@@ -107,10 +107,43 @@ export interface NonceStore {
   take(nonce: string, expiresAt: number, now: number): Promise<boolean>;
 }
 
+/** A page of a newest-first list: after the row with id `after`, `limit` rows (the stores return one more). */
+export interface PageQuery {
+  after?: string | null;
+  limit: number;
+}
+
+/** A file as stored: its description; the bytes are in the FILES blob store under `r2_key`. */
+export interface FileRow {
+  id: string;
+  owner: string;
+  purpose: 'fine-tune' | 'fine-tune-results';
+  filename: string;
+  bytes: number;
+  sha256: string;
+  r2_key: string;
+  format: string | null;
+  examples: number | null;
+  labels: string | null;
+  multi_label: number;
+  status: 'processed';
+  created_at: number;
+}
+
+/** The files aggregate (descriptions; bytes are blobs). */
+export interface FileStore {
+  insert(row: FileRow): Promise<void>;
+  /** The file with this id: `owner`'s only, or any owner's when `owner` is null. */
+  find(id: string, owner: string | null): Promise<FileRow | null>;
+  /** `owner`'s files newest first (of one purpose, when given): limit + 1 rows after `page.after`. */
+  page(owner: string, purpose: FileRow['purpose'] | null, page: PageQuery): Promise<FileRow[]>;
+}
+
 /** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
 export interface AggregateStores {
   keys: KeyStore;
   nonces: NonceStore;
+  fileRows: FileStore;
 }
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */

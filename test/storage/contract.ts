@@ -144,6 +144,45 @@ export function aggregateContract(open: OpenContext): void {
     });
   });
 
+  describe('FileStore', () => {
+    const fileRow = (owner: string, purpose: 'fine-tune' | 'fine-tune-results', n: number) => ({
+      id: `file-${unique()}${n}`,
+      owner,
+      purpose,
+      filename: `f${n}.tsv`,
+      bytes: n,
+      sha256: 'ab'.repeat(32),
+      r2_key: `files/${owner}/${n}`,
+      format: 'tsv',
+      examples: n,
+      labels: '["0","1"]',
+      multi_label: 0,
+      status: 'processed' as const,
+      created_at: 1000 + n,
+    });
+
+    it("pages an owner's files newest first, one more than the limit, after a cursor, of one purpose when asked", async () => {
+      const { fileRows } = open();
+      const owner = `proj_${unique()}`;
+      const rows = [1, 2, 3, 4].map((n) => fileRow(owner, n === 3 ? 'fine-tune-results' : 'fine-tune', n));
+      for (const r of rows) await fileRows.insert(r);
+      await fileRows.insert(fileRow(`proj_${unique()}`, 'fine-tune', 5));
+      const ids = (page: Awaited<ReturnType<typeof fileRows.page>>) => page.map((r) => r.id);
+      expect(ids(await fileRows.page(owner, null, { limit: 2 }))).toEqual([rows[3].id, rows[2].id, rows[1].id]);
+      expect(ids(await fileRows.page(owner, null, { limit: 10, after: rows[2].id }))).toEqual([rows[1].id, rows[0].id]);
+      expect(ids(await fileRows.page(owner, 'fine-tune', { limit: 10 }))).toEqual([rows[3].id, rows[1].id, rows[0].id]);
+    });
+
+    it("finds a file by id: the owner's only, or any owner's when no owner is named", async () => {
+      const { fileRows } = open();
+      const row = fileRow(`proj_${unique()}`, 'fine-tune', 1);
+      await fileRows.insert(row);
+      expect(await fileRows.find(row.id, row.owner)).toMatchObject(row);
+      expect(await fileRows.find(row.id, `proj_${unique()}`)).toBeNull();
+      expect(await fileRows.find(row.id, null)).toMatchObject(row);
+    });
+  });
+
   describe('NonceStore', () => {
     it('takes a nonce once while it lives; once expired it is dropped and may be taken again', async () => {
       const { nonces } = open();

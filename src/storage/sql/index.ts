@@ -1,8 +1,9 @@
 // The aggregates over one SqlDatabase: D1 at the edge, SQLite on Node; the statements are the same.
 import type { AggregateStores, SqlDatabase } from '../types.ts';
+import { SqlFileStore } from './files.ts';
 import { SqlKeyStore } from './keys.ts';
 import { SqlNonceStore } from './nonces.ts';
 
 export function sqlStores(db: SqlDatabase): AggregateStores {
-  return { keys: new SqlKeyStore(db), nonces: new SqlNonceStore(db) };
+  return { keys: new SqlKeyStore(db), nonces: new SqlNonceStore(db), fileRows: new SqlFileStore(db) };
 }
