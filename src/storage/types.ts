@@ -139,11 +139,40 @@ export interface FileStore {
   page(owner: string, purpose: FileRow['purpose'] | null, page: PageQuery): Promise<FileRow[]>;
 }
 
+/**
+ * A write an aggregate prepared without running it, so that the core can commit it with others, all or nothing
+ * (`db.batch([...])`). In the SQL implementation it is a bound statement; the core only passes it along.
+ */
+export type PendingWrite = SqlStatement;
+
+/** A webhook endpoint as stored: its secrets are JSON ([{secret, created_at, expires_at}]). */
+export interface EndpointRow {
+  id: string;
+  owner: string;
+  url: string;
+  secrets: string;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  created_at: number;
+}
+
+/** The webhook endpoints aggregate. */
+export interface EndpointStore {
+  /** The new endpoint's insert, for the caller's batch (with the job or trigger that names it). */
+  insert(row: EndpointRow): PendingWrite;
+  /** The endpoint with this id: `owner`'s only, or any owner's when `owner` is null. */
+  find(id: string, owner: string | null): Promise<EndpointRow | null>;
+  setSecrets(id: string, secrets: string): Promise<void>;
+  /** Disables the endpoint at `at` (the first disabling stays), for the caller's batch. */
+  disable(id: string, at: number, reason: string): PendingWrite;
+}
+
 /** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
 export interface AggregateStores {
   keys: KeyStore;
   nonces: NonceStore;
   fileRows: FileStore;
+  endpoints: EndpointStore;
 }
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */

@@ -183,6 +183,34 @@ export function aggregateContract(open: OpenContext): void {
     });
   });
 
+  describe('EndpointStore', () => {
+    it('an endpoint inserted in a batch is found (by its owner, or by anyone when no owner is named), its secrets replaced, disabled once', async () => {
+      const ctx = open();
+      const row = {
+        id: `whep_${unique()}`,
+        owner: `proj_${unique()}`,
+        url: 'https://example.com/hook',
+        secrets: '[]',
+        disabled_at: null,
+        disabled_reason: null,
+        created_at: 1000,
+      };
+      expect(await ctx.endpoints.find(row.id, null)).toBeNull();
+      await ctx.db.batch([ctx.endpoints.insert(row)]);
+      expect(await ctx.endpoints.find(row.id, row.owner)).toEqual(row);
+      expect(await ctx.endpoints.find(row.id, `proj_${unique()}`)).toBeNull();
+      await ctx.endpoints.setSecrets(row.id, '[{"secret":"s"}]');
+      await ctx.db.batch([ctx.endpoints.disable(row.id, 2000, 'first')]);
+      await ctx.db.batch([ctx.endpoints.disable(row.id, 3000, 'second')]);
+      expect(await ctx.endpoints.find(row.id, null)).toEqual({
+        ...row,
+        secrets: '[{"secret":"s"}]',
+        disabled_at: 2000,
+        disabled_reason: 'first',
+      });
+    });
+  });
+
   describe('NonceStore', () => {
     it('takes a nonce once while it lives; once expired it is dropped and may be taken again', async () => {
       const { nonces } = open();
