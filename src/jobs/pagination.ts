@@ -25,6 +25,3 @@ export function toPage<T extends { id: string }>(items: T[], limit: number): Pag
     last_id: data[data.length - 1]?.id ?? null,
   };
 }
-
-// Still used by the modules whose SQL has not moved behind an aggregate interface yet (triggers).
-export { pageRows } from '../storage/sql/pages.ts';

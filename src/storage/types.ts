@@ -167,12 +167,50 @@ export interface EndpointStore {
   disable(id: string, at: number, reason: string): PendingWrite;
 }
 
+/** An inbound trigger as stored: its dataset locations, hyperparameters and metadata are JSON text. */
+export interface TriggerRow {
+  id: string;
+  owner: string;
+  name: string | null;
+  model: string;
+  hyperparameters: string;
+  dataset: string;
+  validation_dataset: string | null;
+  suffix: string | null;
+  metadata: string | null;
+  webhook_endpoint_id: string | null;
+  secret: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+/** The triggers aggregate: triggers and the calls they received (replay refusal, the job each call made). */
+export interface TriggerStore {
+  /** The new trigger's insert, for the caller's batch (with its webhook endpoint). */
+  insert(row: TriggerRow): PendingWrite;
+  /** `owner`'s trigger, disabled or not. */
+  find(id: string, owner: string): Promise<TriggerRow | null>;
+  /** Any owner's trigger that is not disabled (an inbound call names only the trigger). */
+  findLive(id: string): Promise<TriggerRow | null>;
+  /** `owner`'s triggers newest first: limit + 1 rows after `page.after`. */
+  page(owner: string, page: PageQuery): Promise<TriggerRow[]>;
+  /** Disables the trigger at `at` (the first disabling stays). */
+  disable(id: string, at: number): Promise<void>;
+  /** Records a call; false when this call id was already received (a replay). */
+  recordCall(triggerId: string, callId: string, at: number): Promise<boolean>;
+  /** The job the call made. */
+  linkCall(triggerId: string, callId: string, jobId: string): Promise<void>;
+  /** Forgets a call that made no job, so that a corrected retry is not taken for a replay. */
+  forgetCall(triggerId: string, callId: string): Promise<void>;
+}
+
 /** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
 export interface AggregateStores {
   keys: KeyStore;
   nonces: NonceStore;
   fileRows: FileStore;
   endpoints: EndpointStore;
+  triggers: TriggerStore;
 }
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */

@@ -211,6 +211,51 @@ export function aggregateContract(open: OpenContext): void {
     });
   });
 
+  describe('TriggerStore', () => {
+    const triggerRow = (owner: string, n: number) => ({
+      id: `trig_${unique()}${n}`,
+      owner,
+      name: null,
+      model: 'tiny-bert',
+      hyperparameters: '{}',
+      dataset: '{"file_id":"file-x"}',
+      validation_dataset: null,
+      suffix: null,
+      metadata: null,
+      webhook_endpoint_id: null,
+      secret: 'whsec_x',
+      created_at: 1000 + n,
+      disabled_at: null,
+    });
+
+    it("finds and pages an owner's triggers; a disabled one is still the owner's but no longer live", async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [a, b] = [triggerRow(owner, 1), triggerRow(owner, 2)];
+      await ctx.db.batch([ctx.triggers.insert(a), ctx.triggers.insert(b)]);
+      expect((await ctx.triggers.page(owner, { limit: 10 })).map((t) => t.id)).toEqual([b.id, a.id]);
+      expect(await ctx.triggers.find(a.id, `proj_${unique()}`)).toBeNull();
+      expect(await ctx.triggers.findLive(a.id)).toMatchObject(a);
+      await ctx.triggers.disable(a.id, 5000);
+      await ctx.triggers.disable(a.id, 9000);
+      expect(await ctx.triggers.find(a.id, owner)).toMatchObject({ disabled_at: 5000 });
+      expect(await ctx.triggers.findLive(a.id)).toBeNull();
+    });
+
+    it('a call id is recorded once; a call forgotten before it made a job may come again, one that made a job may not', async () => {
+      const ctx = open();
+      const t = triggerRow(`proj_${unique()}`, 1);
+      await ctx.db.batch([ctx.triggers.insert(t)]);
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1000)).toBe(true);
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1001)).toBe(false);
+      await ctx.triggers.forgetCall(t.id, 'call-1');
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1002)).toBe(true);
+      await ctx.triggers.linkCall(t.id, 'call-1', 'ftjob-x');
+      await ctx.triggers.forgetCall(t.id, 'call-1');
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1003)).toBe(false);
+    });
+  });
+
   describe('NonceStore', () => {
     it('takes a nonce once while it lives; once expired it is dropped and may be taken again', async () => {
       const { nonces } = open();

@@ -4,6 +4,7 @@ import { SqlEndpointStore } from './endpoints.ts';
 import { SqlFileStore } from './files.ts';
 import { SqlKeyStore } from './keys.ts';
 import { SqlNonceStore } from './nonces.ts';
+import { SqlTriggerStore } from './triggers.ts';
 
 export function sqlStores(db: SqlDatabase): AggregateStores {
   return {
@@ -11,5 +12,6 @@ export function sqlStores(db: SqlDatabase): AggregateStores {
     nonces: new SqlNonceStore(db),
     fileRows: new SqlFileStore(db),
     endpoints: new SqlEndpointStore(db),
+    triggers: new SqlTriggerStore(db),
   };
 }
