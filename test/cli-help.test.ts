@@ -27,7 +27,14 @@ function edgeclass(...args: string[]): Promise<Run> {
 
 /** Each command line, with options its help must list and a default it must show (`option (default: value)`). */
 const COMMANDS: { argv: string[]; options: string[]; defaults?: [string, string][] }[] = [
-  { argv: ['serve'], options: ['--port <n>', '--host <host>', '--models <dirs>'], defaults: [['--port', '8787']] },
+  {
+    argv: ['serve'],
+    options: ['--port <n>', '--host <host>', '--models <dirs>', '--data-dir <dir>'],
+    defaults: [
+      ['--port', '8787'],
+      ['--data-dir', '.edgeclass'],
+    ],
+  },
   { argv: ['tokenize'], options: ['--model <id>', '--pair <text>', '--models <dirs>', '--json'] },
   {
     argv: ['classify'],

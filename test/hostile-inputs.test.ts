@@ -53,7 +53,9 @@ describe('hostile inputs against `edgeclass serve`', () => {
   beforeAll(async () => {
     root = makeModelsDir();
     const port = await freePort();
-    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--models', root], {
+    // Its fine-tuning state beside the models, not in the working directory's .edgeclass.
+    const dataDir = `${root}-data`;
+    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--models', root, '--data-dir', dataDir], {
       env: { ...SERVER_ENV, EDGECLASS_REQUEST_LOG: 'off' },
       stdio: 'ignore',
     });
@@ -63,6 +65,7 @@ describe('hostile inputs against `edgeclass serve`', () => {
   afterAll(() => {
     child?.kill('SIGTERM');
     if (root) fs.rmSync(root, { recursive: true, force: true });
+    if (root) fs.rmSync(`${root}-data`, { recursive: true, force: true });
   });
 
   /** One request: status, parsed body (null when not JSON), time to the whole answer, the answer's text. */

@@ -304,8 +304,8 @@ describe('the rest of the core', () => {
   });
 });
 
-describe('fine-tuning on Node', () => {
-  it('answers 501 with a clear message: the jobs API needs D1, R2 and a Queue', async () => {
+describe('fine-tuning on Node without a data folder', () => {
+  it('answers 501 with a clear message: the jobs API needs its storage', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-node-jobs-'));
     try {
       const app = createNodeApp({ modelsDir: dir, pull: { offline: true } });

@@ -1,4 +1,4 @@
-// Who may call what. User routes: `Authorization: Bearer <API key>` (hashed and looked up in D1). Key management:
+// Who may call what. User routes: `Authorization: Bearer <API key>` (hashed and looked up in the database). Key management:
 // the admin token (EDGECLASS_ADMIN_KEY). The worker API: an HMAC over each request with EDGECLASS_WORKER_SECRET
 // (src/jobs/protocol.ts). Each is a route middleware, run before the request is validated, so an unauthenticated
 // caller learns nothing about the body it sent.
@@ -11,13 +11,13 @@ import { takeNonce } from '../jobs/nonces.ts';
 import { bodyMatches, SIGNATURE_HEADERS, verifyHeaders } from '../jobs/protocol.ts';
 import type { AppEnv } from './deps.ts';
 
-const EDGE_ONLY =
-  'fine-tuning runs at the edge: it needs D1, R2 and a Queue (run `npm start` or `wrangler dev`); `edgeclass serve` on Node serves tokenize, embeddings and classify only';
+const NO_STORAGE =
+  'fine-tuning needs its storage: D1, R2 and a Queue at the edge (run `npm start` or `wrangler dev`), or a data folder on Node (`edgeclass serve --data-dir`, on by default); this server has neither';
 
-/** The fine-tuning core's context for this request; 501 where the runtime has none (Node). */
+/** The fine-tuning core's context for this request; 501 where the runtime has no storage for it. */
 export function jobsContext(c: Context<AppEnv>): JobsContext {
   const provider = c.get('deps').jobs;
-  if (!provider) throw new RequestError('not_implemented', EDGE_ONLY);
+  if (!provider) throw new RequestError('not_implemented', NO_STORAGE);
   return provider.context((work) => {
     const logged = work.catch((err) =>
       console.error(

@@ -21,7 +21,8 @@ export interface AppDeps {
   runtime: string;
   /** Metrics: where requests, tokenization and runs are reported, and GET /metrics's exposition (Node only). */
   telemetry?: MetricsTelemetry;
-  /** Fine-tuning (files, jobs, triggers, the worker API): only where D1, R2 and a Queue are bound (workerd). */
+  /** Fine-tuning (files, jobs, triggers, the worker API): where D1, R2 and a Queue are bound (workerd), or over a
+   * data folder on Node (`edgeclass serve --data-dir`). */
   jobs?: JobsProvider;
 }
 
@@ -29,6 +30,8 @@ export interface JobsProvider {
   config: JobsConfig;
   /** The core's context for one request; `defer` runs work after the response (ctx.waitUntil). */
   context(defer: (work: Promise<unknown>) => void): JobsContext;
+  /** Releases the storage (Node's database file) when the server stops. */
+  close?(): void;
 }
 
 /** Who a request is, once a route's auth middleware has run (src/http/auth.ts). */

@@ -1,11 +1,11 @@
 // Fine-tuned models (ft:<base>:<suffix>:<job id>) are their owner's, like the job that made them: a request that
 // names one must carry an API key of that owner, and the job must have succeeded; to anyone else the model does
-// not exist. Base models stay open to all, as before. Only where fine-tuning runs (workerd); on Node there are no
-// keys and a model folder copied into the models directory is served as any other.
+// not exist. Base models stay open to all, as before. Only where fine-tuning runs (workerd, or Node with a data
+// folder); elsewhere there are no keys and a model folder copied into the models directory is served as any other.
 import type { Context, MiddlewareHandler } from 'hono';
 import { RequestError } from '../core/errors.ts';
 import { authenticate, bearerToken } from '../jobs/keys.ts';
-import { parseFineTunedModelId } from '../store/model-store.ts';
+import { ownedFineTunedModels, ownsFineTunedModel } from '../jobs/models.ts';
 import { jobsContext } from './auth.ts';
 import type { AppEnv } from './deps.ts';
 
@@ -35,16 +35,7 @@ export const guardFineTunedModels: MiddlewareHandler<AppEnv> = async (c, next) =
       'unauthenticated',
       `fine-tuned model '${model}' needs its owner's API key (Authorization: Bearer)`,
     );
-  const ft = parseFineTunedModelId(model);
-  const row = ft
-    ? await jobsContext(c)
-        .db.prepare(
-          "SELECT 1 AS ok FROM jobs WHERE id = ? AND owner = ? AND fine_tuned_model_id = ? AND status = 'succeeded'",
-        )
-        .bind(ft.jobId, owner, model)
-        .first()
-    : null;
-  if (!row)
+  if (!(await ownsFineTunedModel(jobsContext(c), owner, model)))
     throw new RequestError(
       'model_not_found',
       `unknown model '${model}': no succeeded fine-tuning job of this key made it`,
@@ -59,11 +50,7 @@ export async function modelVisibility(c: Context<AppEnv>): Promise<(id: string) 
   const owner = await ownerOf(c);
   const own = new Set<string>();
   if (owner) {
-    const { results } = await jobsContext(c)
-      .db.prepare("SELECT fine_tuned_model_id AS id FROM jobs WHERE owner = ? AND status = 'succeeded'")
-      .bind(owner)
-      .all<{ id: string }>();
-    for (const r of results) own.add(r.id);
+    for (const id of await ownedFineTunedModels(jobsContext(c), owner)) own.add(id);
   }
   return (id) => !id.startsWith('ft:') || own.has(id);
 }

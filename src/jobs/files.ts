@@ -1,11 +1,13 @@
 // Files: datasets uploaded for fine-tuning (validated with the training module's parser before they are kept),
-// and the result files jobs produce. Bytes in the FILES bucket, the description in D1; a file is its owner's.
+// and the result files jobs produce. Bytes in the FILES blob store, the description in the files aggregate
+// (ctx.fileRows); a file is its owner's.
 import { RequestError } from '../core/errors.ts';
 import { sha256Hex } from './crypto.ts';
 import { validateDataset, type DatasetSummary } from './datasets.ts';
 import { isId, newId } from './ids.ts';
-import { pageRows, toPage, type Page, type PageRequest } from './pagination.ts';
+import { toPage, type Page, type PageRequest } from './pagination.ts';
 import { seconds, type JobsContext } from './context.ts';
+import type { BlobBody, FileRow } from '../storage/types.ts';
 
 export const FILE_PURPOSES = ['fine-tune', 'fine-tune-results'] as const;
 export type FilePurpose = (typeof FILE_PURPOSES)[number];
@@ -26,21 +28,7 @@ export interface FileObject {
   sha256: string;
 }
 
-export interface FileRow {
-  id: string;
-  owner: string;
-  purpose: FilePurpose;
-  filename: string;
-  bytes: number;
-  sha256: string;
-  r2_key: string;
-  format: string | null;
-  examples: number | null;
-  labels: string | null;
-  multi_label: number;
-  status: 'processed';
-  created_at: number;
-}
+export type { FileRow };
 
 export function fileObject(row: FileRow): FileObject {
   return {
@@ -117,40 +105,20 @@ export async function storeFile(
     created_at: now,
   };
   await ctx.files.put(row.r2_key, bytes, { customMetadata: { owner, file_id: id, filename } });
-  await ctx.db
-    .prepare(`INSERT INTO files (id, owner, purpose, filename, bytes, sha256, r2_key, format, examples, labels, multi_label, status, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .bind(
-      row.id,
-      row.owner,
-      row.purpose,
-      row.filename,
-      row.bytes,
-      row.sha256,
-      row.r2_key,
-      row.format,
-      row.examples,
-      row.labels,
-      row.multi_label,
-      row.status,
-      row.created_at,
-    )
-    .run();
+  await ctx.fileRows.insert(row);
   return row;
 }
 
 /** The owner's file; not_found for an unknown id and for another owner's file alike. */
 export async function getFileRow(ctx: JobsContext, owner: string, id: string, param = 'file_id'): Promise<FileRow> {
-  const row = isId('file', id)
-    ? await ctx.db.prepare('SELECT * FROM files WHERE id = ? AND owner = ?').bind(id, owner).first<FileRow>()
-    : null;
+  const row = isId('file', id) ? await ctx.fileRows.find(id, owner) : null;
   if (!row) throw new RequestError('not_found', `no file '${id}'`, param);
   return row;
 }
 
 /** Any owner's file (the worker API: the worker is trusted with every job). */
 export async function getFileRowById(ctx: JobsContext, id: string): Promise<FileRow | null> {
-  return isId('file', id) ? ctx.db.prepare('SELECT * FROM files WHERE id = ?').bind(id).first<FileRow>() : null;
+  return isId('file', id) ? ctx.fileRows.find(id, null) : null;
 }
 
 export async function listFiles(
@@ -158,13 +126,11 @@ export async function listFiles(
   owner: string,
   page: PageRequest & { purpose?: FilePurpose; order?: 'asc' | 'desc' },
 ): Promise<Page<FileObject>> {
-  const scope = page.purpose ? 'owner = ? AND purpose = ?' : 'owner = ?';
-  const args = page.purpose ? [owner, page.purpose] : [owner];
-  const rows = await pageRows<FileRow>(ctx.db, 'files', scope, args, page);
+  const rows = await ctx.fileRows.page(owner, page.purpose ?? null, page);
   return toPage(rows.map(fileObject), page.limit);
 }
 
-export async function readFileBody(ctx: JobsContext, row: FileRow): Promise<R2ObjectBody> {
+export async function readFileBody(ctx: JobsContext, row: FileRow): Promise<BlobBody> {
   const object = await ctx.files.get(row.r2_key);
   if (!object) throw new Error(`the bytes of ${row.id} are missing from the FILES bucket (${row.r2_key})`);
   return object;

@@ -15,6 +15,7 @@ import { seconds, type JobsContext } from './context.ts';
 import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';
 import { prepareDelivery, type WebhookEventType } from './webhooks/deliveries.ts';
 import { isValidModelId } from '../store/model-store.ts';
+import type { SqlStatement } from '../storage/types.ts';
 
 export interface JobRow {
   id: string;
@@ -141,7 +142,7 @@ export function eventStatement(
     createdAt?: number;
     clientId?: string;
   },
-): D1PreparedStatement {
+): SqlStatement {
   const at = event.createdAt ?? ctx.now();
   return ctx.db
     .prepare(`INSERT INTO job_events (id, job_id, created_at, level, type, message, data, client_id)
@@ -236,7 +237,7 @@ export function jobWebhook(
   row: JobRow,
   type: WebhookEventType,
   data: { id: string } & Record<string, unknown>,
-): { ids: string[]; statements: D1PreparedStatement[] } {
+): { ids: string[]; statements: SqlStatement[] } {
   if (!row.webhook_endpoint_id) return { ids: [], statements: [] };
   const { id, insert } = prepareDelivery(ctx, row.webhook_endpoint_id, row.id, type, data);
   return { ids: [id], statements: [insert] };
@@ -248,7 +249,7 @@ export function statusWebhook(
   row: JobRow,
   status: JobStatus,
   extra: Record<string, unknown> = {},
-): { ids: string[]; statements: D1PreparedStatement[] } {
+): { ids: string[]; statements: SqlStatement[] } {
   const type = webhookTypeFor(status);
   return type ? jobWebhook(ctx, row, type, webhookData(row, status, extra)) : { ids: [], statements: [] };
 }
@@ -462,7 +463,7 @@ export async function createJob(
   if (!isValidModelId(ftId))
     throw new RequestError('invalid_request', `suffix: '${suffix}' does not make a valid model id (${ftId})`, 'suffix');
 
-  const statements: D1PreparedStatement[] = [];
+  const statements: SqlStatement[] = [];
   let endpointId = options.webhookEndpointId ?? null;
   let webhookSecret: string | null = null;
   if (!endpointId && input.webhook) {

@@ -1,10 +1,11 @@
-// API keys. A key is shown once, when created; D1 keeps its SHA-256 only, and a request's bearer token is hashed
+// API keys. A key is shown once, when created; the database keeps its SHA-256 only, and a request's bearer token is hashed
 // and looked up. Every key belongs to an owner (a project): what one owner's keys create, only its keys see.
 // Keys are made through POST /v1/api_keys with the admin token (EDGECLASS_ADMIN_KEY).
 import { RequestError } from '../core/errors.ts';
 import { sha256Hex, timingSafeEqual } from './crypto.ts';
 import { isId, newApiKey, newId } from './ids.ts';
 import { seconds, type JobsContext } from './context.ts';
+import type { ApiKeyRow } from '../storage/types.ts';
 
 export interface Principal {
   keyId: string;
@@ -18,16 +19,6 @@ export interface ApiKeyObject {
   owner: string;
   /** The key's first characters, to tell keys apart. */
   prefix: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-interface ApiKeyRow {
-  id: string;
-  owner: string;
-  name: string | null;
-  key_hash: string;
-  key_prefix: string;
   created_at: number;
   revoked_at: number | null;
 }
@@ -53,10 +44,7 @@ export function bearerToken(header: string | null | undefined): string | null {
 /** The key's owner, or null when the token is unknown or revoked. */
 export async function authenticate(ctx: JobsContext, token: string): Promise<Principal | null> {
   if (!token.startsWith('ec_') || token.length > 200) return null;
-  const row = await ctx.db
-    .prepare('SELECT id, owner FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL')
-    .bind(await sha256Hex(token))
-    .first<{ id: string; owner: string }>();
+  const row = await ctx.keys.findActiveByHash(await sha256Hex(token));
   return row ? { keyId: row.id, owner: row.owner } : null;
 }
 
@@ -84,26 +72,16 @@ export async function createApiKey(
     created_at: now,
     revoked_at: null,
   };
-  await ctx.db
-    .prepare('INSERT INTO api_keys (id, owner, name, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .bind(row.id, row.owner, row.name, row.key_hash, row.key_prefix, row.created_at)
-    .run();
+  await ctx.keys.insert(row);
   return { ...toObject(row), key };
 }
 
 export async function listApiKeys(ctx: JobsContext, owner: string | null): Promise<ApiKeyObject[]> {
-  const stmt = owner
-    ? ctx.db.prepare('SELECT * FROM api_keys WHERE owner = ? ORDER BY created_at DESC, id DESC').bind(owner)
-    : ctx.db.prepare('SELECT * FROM api_keys ORDER BY created_at DESC, id DESC');
-  const { results } = await stmt.all<ApiKeyRow>();
-  return results.map(toObject);
+  return (await ctx.keys.list(owner)).map(toObject);
 }
 
 export async function revokeApiKey(ctx: JobsContext, id: string): Promise<ApiKeyObject> {
-  const row = await ctx.db
-    .prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING *')
-    .bind(ctx.now(), id)
-    .first<ApiKeyRow>();
+  const row = await ctx.keys.revoke(id, ctx.now());
   if (!row) throw new RequestError('not_found', `no API key '${id}'`, 'key_id');
   return toObject(row);
 }

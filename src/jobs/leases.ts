@@ -42,6 +42,7 @@ import { wakeWorker } from './wake.ts';
 import { isTerminal } from './state.ts';
 import { seconds, type JobsContext } from './context.ts';
 import { resendOverdueDeliveriesSoon, sendDeliveries } from './webhooks/deliveries.ts';
+import type { BlobBody, SqlStatement } from '../storage/types.ts';
 
 /** Most events in one request, and the longest message, kept as sent otherwise. */
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -112,7 +113,7 @@ export async function expireLeases(ctx: JobsContext): Promise<number> {
         now,
       ),
   ]);
-  const statements: D1PreparedStatement[] = [];
+  const statements: SqlStatement[] = [];
   const deliveries: string[] = [];
   const rows = ended.flatMap((r) => r.results);
   for (const row of rows) {
@@ -182,7 +183,7 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
     .prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
     .bind(row.id)
     .first<CheckpointRow>();
-  const statements: D1PreparedStatement[] = [];
+  const statements: SqlStatement[] = [];
   let deliveries: string[] = [];
   const where = `worker ${request.worker_id} (${request.execution_provider})`;
   if (row.attempt === 1) {
@@ -366,7 +367,7 @@ export async function getCheckpointFile(
   jobId: string,
   step: number,
   file: string,
-): Promise<R2ObjectBody> {
+): Promise<BlobBody> {
   checkFilePath(file);
   await jobView(ctx, jobId);
   const object = await ctx.files.get(checkpointKey(jobId, step, file));
@@ -495,7 +496,7 @@ export async function completeJob(ctx: JobsContext, jobId: string, request: Comp
         }
       : null;
   const resultFiles: string[] = [];
-  const statements: D1PreparedStatement[] = [];
+  const statements: SqlStatement[] = [];
   if (status === 'succeeded' || request.metrics) {
     const checkpoints = await ctx.db
       .prepare('SELECT step, epoch, metrics FROM job_checkpoints WHERE job_id = ? ORDER BY step')

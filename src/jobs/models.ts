@@ -3,8 +3,9 @@
 import { RequestError } from '../core/errors.ts';
 import { parseModelConfig } from '../nn/arch/index.ts';
 import { ModelConfigError, type ModelConfig } from '../nn/config.ts';
-import { isValidModelFilePath, isValidModelId } from '../store/model-store.ts';
+import { isValidModelFilePath, isValidModelId, parseFineTunedModelId } from '../store/model-store.ts';
 import type { JobsContext } from './context.ts';
+import type { BlobBody, BlobStore } from '../storage/types.ts';
 
 /** What training reads from a base model folder. */
 export const TRAINABLE_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'];
@@ -62,7 +63,7 @@ function isListable(file: string): boolean {
 }
 
 /** Every file of a model folder, relative paths, sorted. */
-export async function listModelFiles(bucket: R2Bucket, modelId: string): Promise<string[]> {
+export async function listModelFiles(bucket: BlobStore, modelId: string): Promise<string[]> {
   const prefix = `${modelId}/`;
   const files: string[] = [];
   let cursor: string | undefined;
@@ -75,11 +76,11 @@ export async function listModelFiles(bucket: R2Bucket, modelId: string): Promise
 }
 
 /** The base model files a worker fetches: everything but the ONNX graphs (training reads the safetensors). */
-export async function baseModelFilesForTraining(bucket: R2Bucket, modelId: string): Promise<string[]> {
+export async function baseModelFilesForTraining(bucket: BlobStore, modelId: string): Promise<string[]> {
   return (await listModelFiles(bucket, modelId)).filter((f) => !f.startsWith('onnx/'));
 }
 
-export async function deleteModelFolder(bucket: R2Bucket, modelId: string): Promise<void> {
+export async function deleteModelFolder(bucket: BlobStore, modelId: string): Promise<void> {
   const files = await listModelFiles(bucket, modelId);
   for (let i = 0; i < files.length; i += 1000)
     await bucket.delete(files.slice(i, i + 1000).map((f) => `${modelId}/${f}`));
@@ -88,4 +89,32 @@ export async function deleteModelFolder(bucket: R2Bucket, modelId: string): Prom
 export function checkFilePath(file: string, param = 'file'): void {
   if (!isValidModelFilePath(file))
     throw new RequestError('invalid_request', `${param}: '${file.slice(0, 200)}' is not a relative file path`, param);
+}
+
+/** Whether `model` is a fine-tuned model of `owner`'s that its job finished making. */
+export async function ownsFineTunedModel(ctx: JobsContext, owner: string, model: string): Promise<boolean> {
+  const ft = parseFineTunedModelId(model);
+  const row = ft
+    ? await ctx.db
+        .prepare(
+          "SELECT 1 AS ok FROM jobs WHERE id = ? AND owner = ? AND fine_tuned_model_id = ? AND status = 'succeeded'",
+        )
+        .bind(ft.jobId, owner, model)
+        .first()
+    : null;
+  return row !== null;
+}
+
+/** The fine-tuned models of `owner`'s succeeded jobs. */
+export async function ownedFineTunedModels(ctx: JobsContext, owner: string): Promise<string[]> {
+  const { results } = await ctx.db
+    .prepare("SELECT fine_tuned_model_id AS id FROM jobs WHERE owner = ? AND status = 'succeeded'")
+    .bind(owner)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** One file of a model folder (a base model a worker trains from), or null. */
+export function readModelFile(ctx: JobsContext, modelId: string, file: string): Promise<BlobBody | null> {
+  return ctx.models.get(`${modelId}/${file}`);
 }

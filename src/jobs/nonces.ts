@@ -6,17 +6,11 @@ import { SIGNATURE_TOLERANCE_SECONDS } from './protocol.ts';
 
 /**
  * Records the nonce of a verified request signed at `timestamp` (unix seconds); false when it was already taken
- * (a replay). One D1 round trip.
+ * (a replay).
  */
 export async function takeNonce(ctx: JobsContext, nonce: string, timestamp: number): Promise<boolean> {
   const now = ctx.now();
   // One second more than the window: a request signed at the window's edge is refused by its timestamp first.
   const expiresAt = (timestamp + SIGNATURE_TOLERANCE_SECONDS + 1) * 1000;
-  const [, inserted] = await ctx.db.batch([
-    ctx.db.prepare('DELETE FROM request_nonces WHERE expires_at < ?').bind(now),
-    ctx.db
-      .prepare('INSERT INTO request_nonces (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING')
-      .bind(nonce, Math.max(expiresAt, now)),
-  ]);
-  return (inserted.meta.changes ?? 0) === 1;
+  return ctx.nonces.take(nonce, Math.max(expiresAt, now), now);
 }

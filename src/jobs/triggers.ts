@@ -11,7 +11,7 @@ import { checkAgainstModel, resolveHyperparameters, type HyperparametersInput } 
 import { isId, newId, newWebhookSecret } from './ids.ts';
 import { createJob, type CreateJobResult } from './jobs.ts';
 import { checkBaseModel, checkFilePath } from './models.ts';
-import { pageRows, toPage, type Page, type PageRequest } from './pagination.ts';
+import { toPage, type Page, type PageRequest } from './pagination.ts';
 import { seconds, type JobsContext } from './context.ts';
 import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';
 import {
@@ -24,6 +24,7 @@ import {
 } from './webhooks/standard.ts';
 import { refusedTarget } from './webhooks/resolve.ts';
 import { checkTargetUrl } from './webhooks/targets.ts';
+import type { PendingWrite, TriggerRow } from '../storage/types.ts';
 
 /** Where a trigger's dataset is: an uploaded file, an object of the FILES bucket under owners/<owner>/, or a URL. */
 export type DatasetLocation =
@@ -40,22 +41,6 @@ export interface CreateTriggerInput {
   suffix?: string | null;
   metadata?: Record<string, string> | null;
   webhook?: WebhookInput | null;
-}
-
-interface TriggerRow {
-  id: string;
-  owner: string;
-  name: string | null;
-  model: string;
-  hyperparameters: string;
-  dataset: string;
-  validation_dataset: string | null;
-  suffix: string | null;
-  metadata: string | null;
-  webhook_endpoint_id: string | null;
-  secret: string;
-  created_at: number;
-  disabled_at: number | null;
 }
 
 export interface TriggerObject {
@@ -131,7 +116,7 @@ export async function createTrigger(
   await checkLocation(ctx, owner, input.dataset, 'dataset');
   if (input.validation_dataset) await checkLocation(ctx, owner, input.validation_dataset, 'validation_dataset');
   const now = ctx.now();
-  const statements: D1PreparedStatement[] = [];
+  const statements: PendingWrite[] = [];
   let endpointId: string | null = null;
   let webhookSecret: string | null = null;
   if (input.webhook) {
@@ -155,33 +140,13 @@ export async function createTrigger(
     created_at: now,
     disabled_at: null,
   };
-  statements.push(
-    ctx.db
-      .prepare(`INSERT INTO triggers (id, owner, name, model, hyperparameters, dataset, validation_dataset, suffix, metadata,
-      webhook_endpoint_id, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .bind(
-        row.id,
-        row.owner,
-        row.name,
-        row.model,
-        row.hyperparameters,
-        row.dataset,
-        row.validation_dataset,
-        row.suffix,
-        row.metadata,
-        row.webhook_endpoint_id,
-        row.secret,
-        row.created_at,
-      ),
-  );
+  statements.push(ctx.triggers.insert(row));
   await ctx.db.batch(statements);
   return { trigger: triggerObject(row), secret: row.secret, webhookSecret };
 }
 
 async function triggerRow(ctx: JobsContext, owner: string, id: string): Promise<TriggerRow> {
-  const row = isId('trigger', id)
-    ? await ctx.db.prepare('SELECT * FROM triggers WHERE id = ? AND owner = ?').bind(id, owner).first<TriggerRow>()
-    : null;
+  const row = isId('trigger', id) ? await ctx.triggers.find(id, owner) : null;
   if (!row) throw new RequestError('not_found', `no trigger '${id}'`, 'trigger_id');
   return row;
 }
@@ -191,17 +156,14 @@ export async function getTrigger(ctx: JobsContext, owner: string, id: string): P
 }
 
 export async function listTriggers(ctx: JobsContext, owner: string, page: PageRequest): Promise<Page<TriggerObject>> {
-  const rows = await pageRows<TriggerRow>(ctx.db, 'triggers', 'owner = ?', [owner], page);
+  const rows = await ctx.triggers.page(owner, page);
   return toPage(rows.map(triggerObject), page.limit);
 }
 
 /** Disables a trigger: later calls get 404. */
 export async function disableTrigger(ctx: JobsContext, owner: string, id: string): Promise<TriggerObject> {
   await triggerRow(ctx, owner, id);
-  await ctx.db
-    .prepare('UPDATE triggers SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?')
-    .bind(ctx.now(), id)
-    .run();
+  await ctx.triggers.disable(id, ctx.now());
   return getTrigger(ctx, owner, id);
 }
 
@@ -412,26 +374,13 @@ export async function callTrigger(
   headers: HookHeaders,
   readBody: () => Promise<Uint8Array>,
 ): Promise<HookResult> {
-  const row = isId('trigger', triggerId)
-    ? await ctx.db
-        .prepare('SELECT * FROM triggers WHERE id = ? AND disabled_at IS NULL')
-        .bind(triggerId)
-        .first<TriggerRow>()
-    : null;
+  const row = isId('trigger', triggerId) ? await ctx.triggers.findLive(triggerId) : null;
   if (!row) throw new RequestError('not_found', `no trigger '${triggerId}'`, 'trigger_id');
   // The trigger and the signature headers first: an unknown trigger or an unsigned call is refused unread.
   const scheme = callScheme(ctx, headers);
   const callId = await verifyCall(ctx, row, scheme, headers, await readBody());
-  try {
-    await ctx.db
-      .prepare('INSERT INTO trigger_calls (trigger_id, call_id, received_at) VALUES (?, ?, ?)')
-      .bind(row.id, callId, ctx.now())
-      .run();
-  } catch (err) {
-    if (/UNIQUE/i.test(String(err)))
-      throw new RequestError('conflict', `replayed call: ${callId} was already received by ${row.id}`, null);
-    throw err;
-  }
+  if (!(await ctx.triggers.recordCall(row.id, callId, ctx.now())))
+    throw new RequestError('conflict', `replayed call: ${callId} was already received by ${row.id}`, null);
   try {
     const training = await snapshotDataset(ctx, row.owner, JSON.parse(row.dataset) as DatasetLocation, 'dataset');
     const validation = row.validation_dataset
@@ -459,16 +408,10 @@ export async function callTrigger(
       },
       { triggerId: row.id, webhookEndpointId: row.webhook_endpoint_id },
     );
-    await ctx.db
-      .prepare('UPDATE trigger_calls SET job_id = ? WHERE trigger_id = ? AND call_id = ?')
-      .bind(result.job.id, row.id, callId)
-      .run();
+    await ctx.triggers.linkCall(row.id, callId, result.job.id);
     return { ...result, trigger_id: row.id, call_id: callId };
   } catch (err) {
-    await ctx.db
-      .prepare('DELETE FROM trigger_calls WHERE trigger_id = ? AND call_id = ? AND job_id IS NULL')
-      .bind(row.id, callId)
-      .run();
+    await ctx.triggers.forgetCall(row.id, callId);
     throw err;
   }
 }

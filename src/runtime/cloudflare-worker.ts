@@ -17,6 +17,7 @@ import { R2ModelStore } from '../store/r2-store.ts';
 import { jobsConfigFromEnv, type JobsConfig } from '../jobs/config.ts';
 import type { JobsContext, JobsMessage } from '../jobs/context.ts';
 import { handleQueueBatch, sweep } from '../jobs/dispatch.ts';
+import { cloudflareStorage } from '../storage/cloudflare/index.ts';
 
 export interface WorkerEnv {
   MODELS: R2Bucket;
@@ -70,7 +71,8 @@ export function jobsContextFor(
   defer: (work: Promise<unknown>) => void,
 ): JobsContext | null {
   if (!env.DB || !env.FILES || !env.JOBS) return null;
-  return { db: env.DB, files: env.FILES, models: env.MODELS, queue: env.JOBS, config, now: () => Date.now(), defer };
+  const storage = cloudflareStorage({ DB: env.DB, FILES: env.FILES, MODELS: env.MODELS, JOBS: env.JOBS });
+  return { ...storage, config, now: () => Date.now(), defer };
 }
 
 export function depsFor(env: WorkerEnv): AppDeps {

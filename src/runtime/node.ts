@@ -1,4 +1,5 @@
-// The Node entry point: the same Hono app behind @hono/node-server, with models from a directory.
+// The Node entry point: the same Hono app behind @hono/node-server, with models from a directory and, given a data
+// folder, fine-tuning over SQLite (node-jobs.ts).
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import type { ModelStore } from '../store/model-store.ts';
 import { parsePullAllowList } from '../hub/pull-allow.ts';
 import { PullingModelStore, type PullingOptions } from '../hub/pulling-store.ts';
 import { requestLogIsOff, type RequestLog } from '../http/observe.ts';
+import { createNodeJobs } from './node-jobs.ts';
 import { PrometheusTelemetry } from './prometheus.ts';
 
 export interface NodeAppOptions {
@@ -41,6 +43,8 @@ export interface NodeAppOptions {
   requestLog?: RequestLog;
   /** Strategy llm's chat endpoint; default from the environment (EDGECLASS_LLM_*, src/core/llm/from-env.ts). */
   remoteLlm?: RemoteLlm | null;
+  /** Fine-tuning's storage (SQLite and a files folder, src/storage/node/); absent: the fine-tuning API answers 501. */
+  dataDir?: string;
 }
 
 /** EDGECLASS_REQUEST_LOG=off silences the request log (the test suites set it); else one line per request on stdout. */
@@ -97,6 +101,8 @@ export function createNodeDeps(options: NodeAppOptions): AppDeps {
     telemetry,
   });
   const remoteLlm = options.remoteLlm === undefined ? remoteLlmFromEnv(process.env) : options.remoteLlm;
+  // Fine-tuned models are written to the first models directory, where the store above serves them from.
+  const jobs = options.dataDir ? createNodeJobs(options.dataDir, new FsModelStore(options.modelsDir).dirs) : undefined;
   return {
     store,
     tokenizers,
@@ -105,11 +111,11 @@ export function createNodeDeps(options: NodeAppOptions): AppDeps {
     limits,
     runtime: 'node',
     telemetry,
+    jobs,
   };
 }
 
-export function createNodeApp(options: NodeAppOptions): App {
-  const deps = createNodeDeps(options);
+export function createNodeApp(options: NodeAppOptions, deps = createNodeDeps(options)): App {
   return createApp(() => deps, {
     requestLog: options.requestLog === undefined ? requestLogFromEnv(process.env) : options.requestLog,
   });
@@ -122,14 +128,21 @@ export interface RunningServer {
 }
 
 export function startNodeServer(options: NodeAppOptions & { port?: number; host?: string }): Promise<RunningServer> {
-  const app = createNodeApp(options);
+  const deps = createNodeDeps(options);
+  const app = createNodeApp(options, deps);
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: host }, (info: AddressInfo) => {
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         server,
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        close: () =>
+          new Promise<void>((done) =>
+            server.close(() => {
+              deps.jobs?.close?.();
+              done();
+            }),
+          ),
       });
     });
     server.once('error', reject);

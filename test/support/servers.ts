@@ -68,16 +68,18 @@ export interface NodeServe {
   stop(): void;
 }
 
-/** `edgeclass serve --models modelsDir` as its own process, on a free port unless one is given. */
+/**
+ * `edgeclass serve --models modelsDir` as its own process, on a free port unless one is given; its fine-tuning
+ * state in `dataDir` (default: a new temporary folder, not the working directory's .edgeclass).
+ */
 export async function startNodeServe(
   modelsDir: string,
-  o: { port?: number; timeoutMs?: number } = {},
+  o: { port?: number; timeoutMs?: number; dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<NodeServe> {
   const port = o.port ?? (await freePort());
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--models', modelsDir], {
-    env: SERVER_ENV,
-    stdio: 'ignore',
-  });
+  const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-serve-data-'));
+  const args = [CLI, 'serve', '--port', String(port), '--models', modelsDir, '--data-dir', dataDir];
+  const child = spawn(process.execPath, args, { env: { ...SERVER_ENV, ...o.env }, stdio: 'ignore' });
   const stop = () => {
     child.kill('SIGTERM');
   };

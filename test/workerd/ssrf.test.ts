@@ -116,7 +116,7 @@ describe('names resolved before each call', () => {
       // Accepted when made: a name is not an address, and what it resolves to can change.
       const endpoint = prepareEndpoint(ctx, 'proj_ssrf', { url: `http://${name}:${port}/inbox/${inbox}` }, 'webhook');
       const delivery = prepareDelivery(ctx, endpoint.row.id, null, 'fine_tuning.job.succeeded', { id: 'ftjob-ssrf' });
-      await env.DB!.batch([endpoint.insert, delivery.insert]);
+      await ctx.db.batch([endpoint.insert, delivery.insert]);
       await deliverWebhook(ctx, delivery.id);
       const row = await env
         .DB!.prepare('SELECT status, last_error FROM webhook_deliveries WHERE id = ?')

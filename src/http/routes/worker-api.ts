@@ -14,12 +14,14 @@ import {
   registerCheckpoint,
   releaseJob,
 } from '../../jobs/leases.ts';
+import { readModelFile } from '../../jobs/models.ts';
 import { FILE_NAME_HEADER, SIGNATURE_HEADERS, WORKER_CALLS, type WorkerCall } from '../../jobs/protocol.ts';
 import type { IncomingBytes } from '../../jobs/uploads.ts';
 import { isValidModelFilePath, isValidModelId } from '../../store/model-store.ts';
 import type { App } from '../deps.ts';
 import { requireWorkerSignature } from '../auth.ts';
 import { ErrorSchema } from '../schemas/common.ts';
+import type { BlobBody } from '../../storage/types.ts';
 
 const TAGS = ['Worker (internal)'];
 const security = [{ workerSignature: [] }];
@@ -186,7 +188,7 @@ const releaseRoute = createRoute({
   responses: { ...noContent, ...errors },
 });
 
-function objectResponse(object: R2ObjectBody, headers: Record<string, string> = {}): Response {
+function objectResponse(object: BlobBody, headers: Record<string, string> = {}): Response {
   return new Response(object.body, {
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(object.size), ...headers },
   });
@@ -275,7 +277,7 @@ export function registerWorkerRoutes(app: App): void {
       const modelId = rest.slice(0, at);
       const file = rest.slice(at + '/files/'.length);
       if (!isValidModelId(modelId) || !isValidModelFilePath(file)) continue;
-      const object = await jobs.models.get(`${modelId}/${file}`);
+      const object = await readModelFile(jobs, modelId, file);
       if (object) return objectResponse(object);
     }
     throw new RequestError('not_found', `no model file at ${rest} (expected <model id>/files/<file>)`, 'model_id');

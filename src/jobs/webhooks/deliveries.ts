@@ -7,11 +7,11 @@
 // failed. The webhook-id (the event id) is the same on every attempt so receivers can drop duplicates.
 import { newId } from '../ids.ts';
 import { seconds, type JobsContext } from '../context.ts';
-import type { EndpointRow } from './endpoints.ts';
 import { activeSecrets } from './endpoints.ts';
 import { signWebhook } from './standard.ts';
 import { refusedTarget } from './resolve.ts';
 import { privateHostReason } from './targets.ts';
+import type { SqlStatement } from '../../storage/types.ts';
 
 export type WebhookEventType =
   | 'fine_tuning.job.running'
@@ -84,7 +84,7 @@ export function prepareDelivery(
   jobId: string | null,
   type: WebhookEventType,
   data: WebhookPayload['data'],
-): { id: string; insert: D1PreparedStatement } {
+): { id: string; insert: SqlStatement } {
   const now = ctx.now();
   const id = newId('webhookEvent', now);
   const payload: WebhookPayload = { id, object: 'event', type, created_at: seconds(now)!, data };
@@ -148,10 +148,7 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
     }
     return;
   }
-  const endpoint = await ctx.db
-    .prepare('SELECT * FROM webhook_endpoints WHERE id = ?')
-    .bind(row.endpoint_id)
-    .first<EndpointRow>();
+  const endpoint = await ctx.endpoints.find(row.endpoint_id, null);
   if (!endpoint || endpoint.disabled_at !== null) {
     await finish(ctx, row, 'failed', null, 'the endpoint is disabled');
     return;
@@ -206,11 +203,7 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
     await ctx.db.batch([
       record,
       completion(ctx, row.id, 'failed', attempt, status, 'the endpoint answered 410 Gone: disabled', finished),
-      ctx.db
-        .prepare(
-          'UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL',
-        )
-        .bind(finished, '410 Gone from the receiver', endpoint.id),
+      ctx.endpoints.disable(endpoint.id, finished, '410 Gone from the receiver'),
       // Everything else still waiting for this endpoint stops too.
       ctx.db
         .prepare(
@@ -248,7 +241,7 @@ function completion(
   code: number | null,
   error: string | null,
   at: number,
-): D1PreparedStatement {
+): SqlStatement {
   return ctx.db
     .prepare(
       'UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, completed_at = ?, locked_until = NULL WHERE id = ?',

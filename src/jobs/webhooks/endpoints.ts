@@ -6,6 +6,7 @@ import { newId, newWebhookSecret } from '../ids.ts';
 import { seconds, type JobsContext } from '../context.ts';
 import { secretKey } from './standard.ts';
 import { checkTargetUrl } from './targets.ts';
+import type { EndpointRow, PendingWrite } from '../../storage/types.ts';
 
 export interface EndpointSecret {
   secret: string;
@@ -14,15 +15,7 @@ export interface EndpointSecret {
   expires_at: number | null;
 }
 
-export interface EndpointRow {
-  id: string;
-  owner: string;
-  url: string;
-  secrets: string;
-  disabled_at: number | null;
-  disabled_reason: string | null;
-  created_at: number;
-}
+export type { EndpointRow };
 
 export interface WebhookInput {
   url: string;
@@ -80,7 +73,7 @@ export function prepareEndpoint(
   owner: string,
   input: WebhookInput,
   param: string,
-): { row: EndpointRow; secret: string; generated: boolean; insert: D1PreparedStatement } {
+): { row: EndpointRow; secret: string; generated: boolean; insert: PendingWrite } {
   checkTargetUrl(input.url, { allowPrivate: ctx.config.allowPrivateTargets }, `${param}.url`);
   if (input.secret) checkSecret(input.secret, `${param}.secret`);
   const now = ctx.now();
@@ -94,17 +87,11 @@ export function prepareEndpoint(
     disabled_reason: null,
     created_at: now,
   };
-  const insert = ctx.db
-    .prepare('INSERT INTO webhook_endpoints (id, owner, url, secrets, created_at) VALUES (?, ?, ?, ?, ?)')
-    .bind(row.id, row.owner, row.url, row.secrets, row.created_at);
-  return { row, secret, generated: !input.secret, insert };
+  return { row, secret, generated: !input.secret, insert: ctx.endpoints.insert(row) };
 }
 
 export async function getEndpoint(ctx: JobsContext, owner: string, id: string): Promise<EndpointRow> {
-  const row = await ctx.db
-    .prepare('SELECT * FROM webhook_endpoints WHERE id = ? AND owner = ?')
-    .bind(id, owner)
-    .first<EndpointRow>();
+  const row = await ctx.endpoints.find(id, owner);
   if (!row) throw new RequestError('not_found', `no webhook endpoint '${id}'`, 'endpoint_id');
   return row;
 }
@@ -132,6 +119,6 @@ export async function rotateSecret(
     }))
     .filter((s) => s.expires_at > now);
   const secrets = JSON.stringify([...kept, { secret, created_at: now, expires_at: null }]);
-  await ctx.db.prepare('UPDATE webhook_endpoints SET secrets = ? WHERE id = ?').bind(secrets, id).run();
+  await ctx.endpoints.setSecrets(id, secrets);
   return { endpoint: endpointObject({ ...row, secrets }), secret };
 }

@@ -1,0 +1,226 @@
+// The storage ports of the fine-tuning core, in one place: a SQL database (the subset of D1's API the core uses,
+// which SQLite on Node offers too, so one set of SQL statements serves both), blob stores (the subset of R2's API,
+// plus a streamed upload checked against its signed digest) and the dispatch queue. The implementations:
+// src/storage/cloudflare/ (D1, R2, a Queue) and src/storage/node/ (SQLite in WASM, a files folder, an in-process
+// queue over the jobs table). Nothing here knows what a job is.
+
+/** A value a statement binds: what both D1 and SQLite store. */
+export type SqlValue = string | number | boolean | null | ArrayBuffer | Uint8Array;
+
+/** What running a statement tells: its rows (RETURNING, SELECT) and how many rows it changed. */
+export interface SqlResult<Row = Record<string, unknown>> {
+  results: Row[];
+  meta: { changes?: number };
+}
+
+/** A prepared statement with its values bound: run alone, or in a batch (one transaction). */
+export interface SqlStatement {
+  bind(...values: unknown[]): SqlStatement;
+  first<Row = Record<string, unknown>>(): Promise<Row | null>;
+  all<Row = Record<string, unknown>>(): Promise<SqlResult<Row>>;
+  run<Row = Record<string, unknown>>(): Promise<SqlResult<Row>>;
+}
+
+/** D1's shape: statements, and batches that commit together or not at all. */
+export interface SqlDatabase {
+  prepare(sql: string): SqlStatement;
+  batch<Row = Record<string, unknown>>(statements: SqlStatement[]): Promise<SqlResult<Row>[]>;
+}
+
+/** An object's key and size (R2's head). */
+export interface StoredBlob {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** An object with its bytes, read once (R2's get). */
+export interface BlobBody extends StoredBlob {
+  readonly body: ReadableStream<Uint8Array>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
+export interface BlobList {
+  objects: StoredBlob[];
+  truncated: boolean;
+  cursor?: string;
+}
+
+/** A body not read yet: its stream, its declared length, and the hex sha256 its signature vouches for. */
+export interface IncomingBytes {
+  stream: ReadableStream<Uint8Array>;
+  length: number;
+  sha256: string;
+}
+
+/** Thrown by putStreamed when the bytes are not the announced ones; nothing was stored. */
+export class UploadMismatchError extends Error {
+  override name = 'UploadMismatchError';
+}
+
+/** Keys are `/`-separated paths (`files/<owner>/<file id>`, `<model id>/<file>`). */
+export interface BlobStore {
+  head(key: string): Promise<StoredBlob | null>;
+  get(key: string): Promise<BlobBody | null>;
+  put(
+    key: string,
+    value: Uint8Array | ArrayBuffer | string,
+    options?: { customMetadata?: Record<string, string> },
+  ): Promise<unknown>;
+  /** Streams `upload` to `key`, never holding it whole; UploadMismatchError when its length or digest differ. */
+  putStreamed(key: string, upload: IncomingBytes): Promise<void>;
+  delete(keys: string | string[]): Promise<void>;
+  list(options: { prefix: string; cursor?: string }): Promise<BlobList>;
+}
+
+/** The dispatch queue (Cloudflare Queues' producer side): at-least-once messages, optionally delayed. */
+export interface DispatchQueue<Message> {
+  send(message: Message, options?: { delaySeconds?: number }): Promise<unknown>;
+  sendBatch(messages: Iterable<{ body: Message }>): Promise<unknown>;
+}
+
+/** An API key as stored: its SHA-256, never the key. Times are unix milliseconds. */
+export interface ApiKeyRow {
+  id: string;
+  owner: string;
+  name: string | null;
+  key_hash: string;
+  key_prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** The API keys aggregate. */
+export interface KeyStore {
+  insert(row: ApiKeyRow): Promise<void>;
+  /** The live (not revoked) key with this hash. */
+  findActiveByHash(keyHash: string): Promise<Pick<ApiKeyRow, 'id' | 'owner'> | null>;
+  /** Newest first; every owner's when `owner` is null. */
+  list(owner: string | null): Promise<ApiKeyRow[]>;
+  /** Marks the key revoked at `at` (the first revocation's time stays); null when there is no such key. */
+  revoke(id: string, at: number): Promise<ApiKeyRow | null>;
+}
+
+/** Signed worker calls' nonces (replay refusal). */
+export interface NonceStore {
+  /** Records `nonce` until `expiresAt` (dropping those expired at `now`); false when it was already taken. */
+  take(nonce: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+/** A page of a newest-first list: after the row with id `after`, `limit` rows (the stores return one more). */
+export interface PageQuery {
+  after?: string | null;
+  limit: number;
+  /** desc (default): newest first; asc: oldest first. */
+  order?: 'asc' | 'desc';
+}
+
+/** A file as stored: its description; the bytes are in the FILES blob store under `r2_key`. */
+export interface FileRow {
+  id: string;
+  owner: string;
+  purpose: 'fine-tune' | 'fine-tune-results';
+  filename: string;
+  bytes: number;
+  sha256: string;
+  r2_key: string;
+  format: string | null;
+  examples: number | null;
+  labels: string | null;
+  multi_label: number;
+  status: 'processed';
+  created_at: number;
+}
+
+/** The files aggregate (descriptions; bytes are blobs). */
+export interface FileStore {
+  insert(row: FileRow): Promise<void>;
+  /** The file with this id: `owner`'s only, or any owner's when `owner` is null. */
+  find(id: string, owner: string | null): Promise<FileRow | null>;
+  /** `owner`'s files newest first (of one purpose, when given): limit + 1 rows after `page.after`. */
+  page(owner: string, purpose: FileRow['purpose'] | null, page: PageQuery): Promise<FileRow[]>;
+}
+
+/**
+ * A write an aggregate prepared without running it, so that the core can commit it with others, all or nothing
+ * (`db.batch([...])`). In the SQL implementation it is a bound statement; the core only passes it along.
+ */
+export type PendingWrite = SqlStatement;
+
+/** A webhook endpoint as stored: its secrets are JSON ([{secret, created_at, expires_at}]). */
+export interface EndpointRow {
+  id: string;
+  owner: string;
+  url: string;
+  secrets: string;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  created_at: number;
+}
+
+/** The webhook endpoints aggregate. */
+export interface EndpointStore {
+  /** The new endpoint's insert, for the caller's batch (with the job or trigger that names it). */
+  insert(row: EndpointRow): PendingWrite;
+  /** The endpoint with this id: `owner`'s only, or any owner's when `owner` is null. */
+  find(id: string, owner: string | null): Promise<EndpointRow | null>;
+  setSecrets(id: string, secrets: string): Promise<void>;
+  /** Disables the endpoint at `at` (the first disabling stays), for the caller's batch. */
+  disable(id: string, at: number, reason: string): PendingWrite;
+}
+
+/** An inbound trigger as stored: its dataset locations, hyperparameters and metadata are JSON text. */
+export interface TriggerRow {
+  id: string;
+  owner: string;
+  name: string | null;
+  model: string;
+  hyperparameters: string;
+  dataset: string;
+  validation_dataset: string | null;
+  suffix: string | null;
+  metadata: string | null;
+  webhook_endpoint_id: string | null;
+  secret: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+/** The triggers aggregate: triggers and the calls they received (replay refusal, the job each call made). */
+export interface TriggerStore {
+  /** The new trigger's insert, for the caller's batch (with its webhook endpoint). */
+  insert(row: TriggerRow): PendingWrite;
+  /** `owner`'s trigger, disabled or not. */
+  find(id: string, owner: string): Promise<TriggerRow | null>;
+  /** Any owner's trigger that is not disabled (an inbound call names only the trigger). */
+  findLive(id: string): Promise<TriggerRow | null>;
+  /** `owner`'s triggers newest first: limit + 1 rows after `page.after`. */
+  page(owner: string, page: PageQuery): Promise<TriggerRow[]>;
+  /** Disables the trigger at `at` (the first disabling stays). */
+  disable(id: string, at: number): Promise<void>;
+  /** Records a call; false when this call id was already received (a replay). */
+  recordCall(triggerId: string, callId: string, at: number): Promise<boolean>;
+  /** The job the call made. */
+  linkCall(triggerId: string, callId: string, jobId: string): Promise<void>;
+  /** Forgets a call that made no job, so that a corrected retry is not taken for a replay. */
+  forgetCall(triggerId: string, callId: string): Promise<void>;
+}
+
+/** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
+export interface AggregateStores {
+  keys: KeyStore;
+  nonces: NonceStore;
+  fileRows: FileStore;
+  endpoints: EndpointStore;
+  triggers: TriggerStore;
+}
+
+/** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */
+export interface JobsStorage<Message> extends AggregateStores {
+  db: SqlDatabase;
+  /** Datasets (`files/<owner>/<file id>`), trigger datasets (`owners/<owner>/...`), checkpoints, result files. */
+  files: BlobStore;
+  /** Model folders `<model id>/<file>`: base models to train from, fine-tuned models (`ft:...`) to serve. */
+  models: BlobStore;
+  queue: DispatchQueue<Message>;
+}

@@ -1,0 +1,333 @@
+// The storage contract: what the fine-tuning core relies on from its storage ports (src/storage/types.ts), written
+// once and run against each implementation -- D1, R2 and a Queue inside workerd (test/workerd/storage-contract.test.ts)
+// and SQLite, a files folder and the in-process queue on Node (test/storage-contract.test.ts). Each case states one
+// property the core's statements or uploads depend on; names are unique per run, so the cases share a database.
+import { describe, expect, it } from 'vitest';
+import type { JobsContext } from '../../src/jobs/context.ts';
+import { authenticate, createApiKey, revokeApiKey } from '../../src/jobs/keys.ts';
+import { listModelFiles } from '../../src/jobs/models.ts';
+import { takeNonce } from '../../src/jobs/nonces.ts';
+import { createDatasetFile, getFileRow, readFileBody } from '../../src/jobs/files.ts';
+import { storeStreamed } from '../../src/jobs/uploads.ts';
+import { RequestError } from '../../src/core/errors.ts';
+
+/** A fresh context over the implementation under test (its migrations applied). */
+export type OpenContext = () => JobsContext;
+
+const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function streamOf(bytes: Uint8Array, chunk = 7): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + chunk));
+      at += chunk;
+    },
+  });
+}
+
+export function sqlContract(open: OpenContext): void {
+  describe('SqlDatabase', () => {
+    it('first() gives the row with its column names and types, or null; all() gives rows in ORDER BY order', async () => {
+      const { db } = open();
+      const [a, b] = [`n-${unique()}-a`, `n-${unique()}-b`];
+      await db.prepare('INSERT INTO request_nonces (nonce, expires_at) VALUES (?, ?), (?, ?)').bind(a, 2, b, 1).run();
+      expect(await db.prepare('SELECT nonce, expires_at FROM request_nonces WHERE nonce = ?').bind(a).first()).toEqual({
+        nonce: a,
+        expires_at: 2,
+      });
+      expect(await db.prepare('SELECT * FROM request_nonces WHERE nonce = ?').bind(`${a}x`).first()).toBeNull();
+      const { results } = await db
+        .prepare('SELECT nonce FROM request_nonces WHERE nonce IN (?, ?) ORDER BY expires_at')
+        .bind(a, b)
+        .all<{ nonce: string }>();
+      expect(results.map((r) => r.nonce)).toEqual([b, a]);
+      const nulls = await db.prepare('SELECT NULL AS absent, 1.5 AS half').first();
+      expect(nulls).toEqual({ absent: null, half: 1.5 });
+    });
+
+    it('run() counts the rows it changed: 1 for an insert, 0 for ON CONFLICT DO NOTHING', async () => {
+      const { db } = open();
+      const nonce = `n-${unique()}`;
+      const insert = 'INSERT INTO request_nonces (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING';
+      expect((await db.prepare(insert).bind(nonce, 1).run()).meta.changes).toBe(1);
+      expect((await db.prepare(insert).bind(nonce, 1).run()).meta.changes).toBe(0);
+    });
+
+    it('UPDATE ... RETURNING gives the changed row to first()', async () => {
+      const { db } = open();
+      const nonce = `n-${unique()}`;
+      await db.prepare('INSERT INTO request_nonces (nonce, expires_at) VALUES (?, ?)').bind(nonce, 1).run();
+      const row = await db
+        .prepare('UPDATE request_nonces SET expires_at = expires_at + 41 WHERE nonce = ? RETURNING *')
+        .bind(nonce)
+        .first();
+      expect(row).toEqual({ nonce, expires_at: 42 });
+    });
+
+    it('batch() answers each statement in order, and commits all or nothing', async () => {
+      const { db } = open();
+      const [a, b] = [`n-${unique()}-a`, `n-${unique()}-b`];
+      const insert = (n: string) => db.prepare('INSERT INTO request_nonces (nonce, expires_at) VALUES (?, 1)').bind(n);
+      const [first, second] = await db.batch([
+        insert(a),
+        db.prepare('SELECT nonce FROM request_nonces WHERE nonce = ?').bind(a),
+      ]);
+      expect(first.meta.changes).toBe(1);
+      expect(second.results).toEqual([{ nonce: a }]);
+      // The second insert of `a` breaks the primary key: `b`, inserted before it in the batch, must not stay.
+      await expect(db.batch([insert(b), insert(a)])).rejects.toThrow();
+      expect(await db.prepare('SELECT 1 AS found FROM request_nonces WHERE nonce = ?').bind(b).first()).toBeNull();
+    });
+  });
+
+  describe('the core over SQL', () => {
+    it('a nonce is taken once (replays refused)', async () => {
+      const ctx = open();
+      const nonce = `nonce-${unique()}`;
+      const timestamp = Math.floor(ctx.now() / 1000);
+      expect(await takeNonce(ctx, nonce, timestamp)).toBe(true);
+      expect(await takeNonce(ctx, nonce, timestamp)).toBe(false);
+    });
+
+    it('an API key authenticates its owner until it is revoked', async () => {
+      const ctx = open();
+      const key = await createApiKey(ctx, { name: 'contract' });
+      expect(await authenticate(ctx, key.key)).toEqual({ keyId: key.id, owner: key.owner });
+      await revokeApiKey(ctx, key.id);
+      expect(await authenticate(ctx, key.key)).toBeNull();
+    });
+  });
+}
+
+export function aggregateContract(open: OpenContext): void {
+  describe('KeyStore', () => {
+    const row = (owner: string, id: string, createdAt: number) => ({
+      id,
+      owner,
+      name: null,
+      key_hash: `hash-${unique()}`,
+      key_prefix: 'ec_test',
+      created_at: createdAt,
+      revoked_at: null,
+    });
+
+    it("lists an owner's keys newest first, only theirs; finds a live key by its hash", async () => {
+      const { keys } = open();
+      const [owner, other] = [`proj_${unique()}`, `proj_${unique()}`];
+      const [old, young, foreign] = [
+        row(owner, `key_${unique()}a`, 1000),
+        row(owner, `key_${unique()}b`, 2000),
+        row(other, `key_${unique()}c`, 3000),
+      ];
+      for (const r of [old, young, foreign]) await keys.insert(r);
+      expect((await keys.list(owner)).map((k) => k.id)).toEqual([young.id, old.id]);
+      expect((await keys.list(null)).map((k) => k.id)).toEqual(expect.arrayContaining([old.id, young.id, foreign.id]));
+      expect(await keys.findActiveByHash(old.key_hash)).toEqual({ id: old.id, owner });
+      expect(await keys.findActiveByHash(`${old.key_hash}x`)).toBeNull();
+    });
+
+    it('revoke keeps the first revocation time, hides the key from findActiveByHash, and is null for no key', async () => {
+      const { keys } = open();
+      const key = row(`proj_${unique()}`, `key_${unique()}`, 1000);
+      await keys.insert(key);
+      expect(await keys.revoke(key.id, 5000)).toMatchObject({ id: key.id, revoked_at: 5000 });
+      expect(await keys.revoke(key.id, 9000)).toMatchObject({ id: key.id, revoked_at: 5000 });
+      expect(await keys.findActiveByHash(key.key_hash)).toBeNull();
+      expect(await keys.revoke(`key_${unique()}`, 5000)).toBeNull();
+    });
+  });
+
+  describe('FileStore', () => {
+    const fileRow = (owner: string, purpose: 'fine-tune' | 'fine-tune-results', n: number) => ({
+      id: `file-${unique()}${n}`,
+      owner,
+      purpose,
+      filename: `f${n}.tsv`,
+      bytes: n,
+      sha256: 'ab'.repeat(32),
+      r2_key: `files/${owner}/${n}`,
+      format: 'tsv',
+      examples: n,
+      labels: '["0","1"]',
+      multi_label: 0,
+      status: 'processed' as const,
+      created_at: 1000 + n,
+    });
+
+    it("pages an owner's files newest first, one more than the limit, after a cursor, of one purpose when asked", async () => {
+      const { fileRows } = open();
+      const owner = `proj_${unique()}`;
+      const rows = [1, 2, 3, 4].map((n) => fileRow(owner, n === 3 ? 'fine-tune-results' : 'fine-tune', n));
+      for (const r of rows) await fileRows.insert(r);
+      await fileRows.insert(fileRow(`proj_${unique()}`, 'fine-tune', 5));
+      const ids = (page: Awaited<ReturnType<typeof fileRows.page>>) => page.map((r) => r.id);
+      expect(ids(await fileRows.page(owner, null, { limit: 2 }))).toEqual([rows[3].id, rows[2].id, rows[1].id]);
+      expect(ids(await fileRows.page(owner, null, { limit: 10, after: rows[2].id }))).toEqual([rows[1].id, rows[0].id]);
+      expect(ids(await fileRows.page(owner, 'fine-tune', { limit: 10 }))).toEqual([rows[3].id, rows[1].id, rows[0].id]);
+    });
+
+    it("finds a file by id: the owner's only, or any owner's when no owner is named", async () => {
+      const { fileRows } = open();
+      const row = fileRow(`proj_${unique()}`, 'fine-tune', 1);
+      await fileRows.insert(row);
+      expect(await fileRows.find(row.id, row.owner)).toMatchObject(row);
+      expect(await fileRows.find(row.id, `proj_${unique()}`)).toBeNull();
+      expect(await fileRows.find(row.id, null)).toMatchObject(row);
+    });
+  });
+
+  describe('EndpointStore', () => {
+    it('an endpoint inserted in a batch is found (by its owner, or by anyone when no owner is named), its secrets replaced, disabled once', async () => {
+      const ctx = open();
+      const row = {
+        id: `whep_${unique()}`,
+        owner: `proj_${unique()}`,
+        url: 'https://example.com/hook',
+        secrets: '[]',
+        disabled_at: null,
+        disabled_reason: null,
+        created_at: 1000,
+      };
+      expect(await ctx.endpoints.find(row.id, null)).toBeNull();
+      await ctx.db.batch([ctx.endpoints.insert(row)]);
+      expect(await ctx.endpoints.find(row.id, row.owner)).toEqual(row);
+      expect(await ctx.endpoints.find(row.id, `proj_${unique()}`)).toBeNull();
+      await ctx.endpoints.setSecrets(row.id, '[{"secret":"s"}]');
+      await ctx.db.batch([ctx.endpoints.disable(row.id, 2000, 'first')]);
+      await ctx.db.batch([ctx.endpoints.disable(row.id, 3000, 'second')]);
+      expect(await ctx.endpoints.find(row.id, null)).toEqual({
+        ...row,
+        secrets: '[{"secret":"s"}]',
+        disabled_at: 2000,
+        disabled_reason: 'first',
+      });
+    });
+  });
+
+  describe('TriggerStore', () => {
+    const triggerRow = (owner: string, n: number) => ({
+      id: `trig_${unique()}${n}`,
+      owner,
+      name: null,
+      model: 'tiny-bert',
+      hyperparameters: '{}',
+      dataset: '{"file_id":"file-x"}',
+      validation_dataset: null,
+      suffix: null,
+      metadata: null,
+      webhook_endpoint_id: null,
+      secret: 'whsec_x',
+      created_at: 1000 + n,
+      disabled_at: null,
+    });
+
+    it("finds and pages an owner's triggers; a disabled one is still the owner's but no longer live", async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [a, b] = [triggerRow(owner, 1), triggerRow(owner, 2)];
+      await ctx.db.batch([ctx.triggers.insert(a), ctx.triggers.insert(b)]);
+      expect((await ctx.triggers.page(owner, { limit: 10 })).map((t) => t.id)).toEqual([b.id, a.id]);
+      expect(await ctx.triggers.find(a.id, `proj_${unique()}`)).toBeNull();
+      expect(await ctx.triggers.findLive(a.id)).toMatchObject(a);
+      await ctx.triggers.disable(a.id, 5000);
+      await ctx.triggers.disable(a.id, 9000);
+      expect(await ctx.triggers.find(a.id, owner)).toMatchObject({ disabled_at: 5000 });
+      expect(await ctx.triggers.findLive(a.id)).toBeNull();
+    });
+
+    it('a call id is recorded once; a call forgotten before it made a job may come again, one that made a job may not', async () => {
+      const ctx = open();
+      const t = triggerRow(`proj_${unique()}`, 1);
+      await ctx.db.batch([ctx.triggers.insert(t)]);
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1000)).toBe(true);
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1001)).toBe(false);
+      await ctx.triggers.forgetCall(t.id, 'call-1');
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1002)).toBe(true);
+      await ctx.triggers.linkCall(t.id, 'call-1', 'ftjob-x');
+      await ctx.triggers.forgetCall(t.id, 'call-1');
+      expect(await ctx.triggers.recordCall(t.id, 'call-1', 1003)).toBe(false);
+    });
+  });
+
+  describe('NonceStore', () => {
+    it('takes a nonce once while it lives; once expired it is dropped and may be taken again', async () => {
+      const { nonces } = open();
+      const nonce = `nonce-${unique()}`;
+      expect(await nonces.take(nonce, 2000, 1000)).toBe(true);
+      expect(await nonces.take(nonce, 2000, 1500)).toBe(false);
+      expect(await nonces.take(nonce, 4000, 3000)).toBe(true);
+    });
+  });
+}
+
+export function blobContract(open: OpenContext): void {
+  describe('BlobStore', () => {
+    it('put, head, get: the same bytes, size and text; absent keys are null', async () => {
+      const { files } = open();
+      const key = `contract/${unique()}/a.txt`;
+      await files.put(key, 'héllo\n');
+      expect((await files.head(key))?.size).toBe(7);
+      const got = await files.get(key);
+      expect(got?.size).toBe(7);
+      expect(await got!.text()).toBe('héllo\n');
+      const bytes = await (await files.get(key))!.arrayBuffer();
+      expect(new Uint8Array(bytes)).toEqual(new TextEncoder().encode('héllo\n'));
+      const streamed = await new Response((await files.get(key))!.body).text();
+      expect(streamed).toBe('héllo\n');
+      expect(await files.head(`${key}.absent`)).toBeNull();
+      expect(await files.get(`${key}.absent`)).toBeNull();
+    });
+
+    it('list(prefix) gives the keys under the prefix only, nested ones included; delete removes them', async () => {
+      const ctx = open();
+      const base = `contract-model-${unique()}`;
+      for (const k of [`${base}/config.json`, `${base}/onnx/model.onnx`, `${base}x/config.json`])
+        await ctx.models.put(k, '{}');
+      expect(await listModelFiles(ctx.models, base)).toEqual(['config.json', 'onnx/model.onnx']);
+      await ctx.models.delete([`${base}/config.json`, `${base}/onnx/model.onnx`]);
+      expect(await listModelFiles(ctx.models, base)).toEqual([]);
+      expect(await ctx.models.head(`${base}/config.json`)).toBeNull();
+      expect(await listModelFiles(ctx.models, `${base}x`)).toEqual(['config.json']);
+    });
+
+    it('a streamed upload is stored when its length and sha256 are the signed ones, refused (422) and not stored otherwise', async () => {
+      const { files } = open();
+      const bytes = new TextEncoder().encode('checkpoint bytes '.repeat(50));
+      const sha256 = await sha256Hex(bytes);
+      const key = `contract/${unique()}/ok.bin`;
+      await storeStreamed(files, key, { stream: streamOf(bytes), length: bytes.length, sha256 });
+      expect(new Uint8Array(await (await files.get(key))!.arrayBuffer())).toEqual(bytes);
+      const refused = async (upload: { length: number; sha256: string }, name: string) => {
+        const at = `contract/${unique()}/${name}`;
+        const err = await storeStreamed(files, at, { stream: streamOf(bytes), ...upload })
+          .then(() => null)
+          .catch((e: unknown) => e);
+        expect(err, name).toBeInstanceOf(RequestError);
+        expect((err as RequestError).param).toBe('body');
+        expect(await files.head(at), name).toBeNull();
+      };
+      await refused({ length: bytes.length, sha256: sha256.replace(/^./, (c) => (c === '0' ? '1' : '0')) }, 'digest');
+      await refused({ length: bytes.length + 1, sha256 }, 'longer');
+      await refused({ length: bytes.length - 1, sha256 }, 'shorter');
+    });
+  });
+
+  describe('the core over blobs and SQL', () => {
+    it('a dataset file is stored, described, and read back as uploaded', async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const text = `sentence\tlabel\n${Array.from({ length: 12 }, (_, i) => `text ${i}\t${i % 2}`).join('\n')}\n`;
+      const { row } = await createDatasetFile(ctx, owner, 'train.tsv', new TextEncoder().encode(text));
+      const described = await getFileRow(ctx, owner, row.id);
+      expect(described).toMatchObject({ id: row.id, owner, filename: 'train.tsv', examples: 12, format: 'tsv' });
+      expect(await (await readFileBody(ctx, described)).text()).toBe(text);
+    });
+  });
+}
