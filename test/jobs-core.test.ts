@@ -324,8 +324,9 @@ describe('fine-tuning on Node', () => {
           body: method === 'POST' ? '{}' : undefined,
         });
         expect(res.status, `${method} ${route}`).toBe(501);
-        const body = (await res.json()) as { error: { type: string; message: string } };
-        expect(body.error.type).toBe('not_implemented');
+        const body = (await res.json()) as { error: { type: string; code: string; message: string } };
+        expect(body.error.code).toBe('not_implemented');
+        expect(res.headers.get('x-should-retry'), 'the SDK retries 5xx unless told not to').toBe('false');
         expect(body.error.message).toContain('wrangler dev');
       }
       expect((await app.request('/healthz')).status).toBe(200);

@@ -4,29 +4,29 @@
 export interface Limits {
   /** Largest request body accepted, in bytes (413 above it). */
   maxBodyBytes: number;
-  /** Most inputs (texts or pairs) in one request (422 above it). */
+  /** Most inputs (texts or pairs) in one request (400 above it). */
   maxInputs: number;
-  /** Longest text, in characters (422 above it); also the longest classify label. */
+  /** Longest text, in characters (400 above it); also the longest classify label. */
   maxTextChars: number;
-  /** Most candidate labels in one classify request (422 above it). */
+  /** Most candidate labels in one classify request (400 above it). */
   maxLabels: number;
-  /** Most (text, label) pairs one classify request may run, inputs x labels, for the nli strategy (422 above it). */
+  /** Most (text, label) pairs one classify request may run, inputs x labels, for the nli strategy (400 above it). */
   maxPairs: number;
   /**
    * Most characters one nli request tokenizes: each text once per label, beside its label sentence, summed over the
-   * pairs (422 above it). Counted before any is tokenized: a text is not tokenized once and reused.
+   * pairs (400 above it). Counted before any is tokenized: a text is not tokenized once and reused.
    */
   maxPairChars: number;
   /**
    * Largest sequence length a request may name: max_length, stride, pad_to_multiple_of, and the length padding
-   * 'max_length' pads to (a tokenizer's model_max_length included) (422 above it).
+   * 'max_length' pads to (a tokenizer's model_max_length included) (400 above it).
    */
   maxSequenceLength: number;
-  /** Most encoding rows one tokenize request answers, overflow windows included (422 above it). */
+  /** Most encoding rows one tokenize request answers, overflow windows included (400 above it). */
   maxOutputRows: number;
   /** Most tokens one tokenize request answers over all rows, padding included; also ids one detokenize reads. */
   maxOutputTokens: number;
-  /** Longest hypothesis_template, in characters (422 above it). */
+  /** Longest hypothesis_template, in characters (400 above it). */
   maxTemplateChars: number;
   /** Most characters of label sentences one classify request makes: the template filled with each label, summed. */
   maxHypothesisChars: number;

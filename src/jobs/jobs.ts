@@ -377,7 +377,7 @@ async function ownedDataset(ctx: JobsContext, owner: string, id: string, param: 
   try {
     return datasetFile(await getFileRow(ctx, owner, id, param), param);
   } catch (err) {
-    // A body naming a file that is not the caller's is invalid input (422), not a missing route resource.
+    // A body naming a file that is not the caller's is invalid input (400), not a missing route resource.
     if (err instanceof RequestError && err.kind === 'not_found')
       throw new RequestError('invalid_request', `${param}: no file '${id}'`, param);
     throw err;

@@ -15,11 +15,11 @@ export function fineTunedModelId(base: string, suffix: string | null, jobId: str
   return `ft:${base}:${suffix ?? ''}:${jobId}`;
 }
 
-/** The base model's parsed config; 422 when the folder lacks what training needs or is not BERT/RoBERTa. */
+/** The base model's parsed config; 400 when the folder lacks what training needs or is not BERT/RoBERTa. */
 export async function checkBaseModel(ctx: JobsContext, modelId: string, param = 'model'): Promise<ModelConfig> {
   if (!isValidModelId(modelId) || modelId.startsWith('ft:')) {
     throw new RequestError(
-      'model_not_found',
+      'invalid_request',
       `${param}: '${modelId}' is not a base model id (a Hugging Face id such as bert-base-uncased)`,
       param,
     );
@@ -35,7 +35,7 @@ export async function checkBaseModel(ctx: JobsContext, modelId: string, param = 
   }
   if (missing.length) {
     throw new RequestError(
-      'model_not_found',
+      'unsupported_model',
       `${param}: the base model '${modelId}' cannot be fine-tuned: its folder lacks ${missing.join(', ')}`,
       param,
     );

@@ -11,7 +11,7 @@ export interface IncomingBytes {
   sha256: string;
 }
 
-/** Stores the upload under `key`; 422 when the bytes are not the announced ones (nothing is stored then). */
+/** Stores the upload under `key`; 400 when the bytes are not the announced ones (nothing is stored then). */
 export async function storeStreamed(bucket: R2Bucket, key: string, upload: IncomingBytes): Promise<void> {
   const sized = new FixedLengthStream(upload.length);
   const piped = upload.stream.pipeTo(sized.writable).catch((err: unknown) => err);

@@ -19,7 +19,9 @@ async function ok(res: Response): Promise<Json> {
 }
 
 async function expectError(res: Response, status: number, param?: string | null, message?: RegExp) {
-  const body = (await res.json()) as { error: { type: string; message: string; param: string | null } };
+  const body = (await res.json()) as {
+    error: { type: string; code: string | null; message: string; param: string | null };
+  };
   expect(res.status, JSON.stringify(body)).toBe(status);
   expect(typeof body.error.type).toBe('string');
   expect(body.error.message.length).toBeGreaterThan(0);
@@ -97,20 +99,20 @@ export function defineInferenceContract(getFetch: () => Fetch) {
     });
 
     it('refuses what it cannot do', async () => {
-      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [] }), 422, 'input');
+      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [] }), 400, 'input');
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', dimensions: 33 }),
-        422,
+        400,
         'dimensions',
       );
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', encoding_format: 'hex' }),
-        422,
+        400,
         'encoding_format',
       );
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-nli', input: 'x' }),
-        422,
+        400,
         'model',
         /token embeddings/,
       );
@@ -161,12 +163,12 @@ export function defineInferenceContract(getFetch: () => Fetch) {
           labels: ['a'],
           hypothesis_template: 'no slot',
         }),
-        422,
+        400,
         'hypothesis_template',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a', 'b'], strategy: 'nli' }),
-        422,
+        400,
         'model',
         /entailment/,
       );
@@ -211,12 +213,12 @@ export function defineInferenceContract(getFetch: () => Fetch) {
       expect(Math.abs(multi.results[0].scores.reduce((a: number, b: number) => a + b, 0) - 1)).toBeGreaterThan(1e-3);
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', labels: ['a'] }),
-        422,
+        400,
         'labels',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', temperature: 0.1 }),
-        422,
+        400,
         'temperature',
       );
     });
@@ -249,18 +251,18 @@ export function defineInferenceContract(getFetch: () => Fetch) {
           strategy: 'llm',
           hypothesis_template: 'It is {}.',
         }),
-        422,
+        400,
         'hypothesis_template',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: 'x', labels: ['a'], strategy: 'nli' }),
-        422,
+        400,
         'model',
         /causal language model/,
       );
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-gpt2', input: 'x' }),
-        422,
+        400,
         'model',
         /causal language model \(gpt2\).*strategy llm/,
       );
@@ -269,65 +271,66 @@ export function defineInferenceContract(getFetch: () => Fetch) {
     it('llm refuses encoders, and remote names when no remote LLM is configured; unknown strategies are refused', async () => {
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'llm' }),
-        422,
+        400,
         'model',
         /'tiny-cls' is not a causal language model/,
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'gpt-4o-mini', inputs: 'x', labels: ['a'], strategy: 'llm' }),
-        422,
+        404,
         'model',
         /no remote LLM is configured/,
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'magic' }),
-        422,
+        400,
         'strategy',
       );
     });
   });
 
   describe('classify and embeddings errors', () => {
-    it('unknown model, invalid id, model without onnx -> 422', async () => {
+    it('unknown model -> 404 model_not_found; invalid id, model without onnx -> 400', async () => {
       const e = await expectError(
         await post(f, '/v1/classify', { model: 'no-such-model', inputs: 'x', labels: ['a'] }),
-        422,
+        404,
         'model',
       );
+      expect(e).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found' });
       expect(e.message).toMatch(/sync|pull|EDGECLASS_MODELS_DIR/);
-      await expectError(await post(f, '/v1/embeddings', { model: '../etc', input: 'x' }), 422, 'model');
+      await expectError(await post(f, '/v1/embeddings', { model: '../etc', input: 'x' }), 400, 'model');
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-no-onnx', inputs: 'x' }),
-        422,
+        400,
         'model',
         /onnx\/model\.onnx/,
       );
     });
 
-    it('bad labels, too many labels or pairs, empty or too long inputs -> 422 naming the field', async () => {
+    it('bad labels, too many labels or pairs, empty or too long inputs -> 400 naming the field', async () => {
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', ' '] }),
-        422,
+        400,
         'labels[1]',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', 'a'] }),
-        422,
+        400,
         'labels[1]',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [3] }),
-        422,
+        400,
         'labels[0]',
       );
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [] }), 422, 'labels');
+      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [] }), 400, 'labels');
       await expectError(
         await post(f, '/v1/classify', {
           model: 'tiny-nli',
           inputs: 'x',
           labels: Array.from({ length: 65 }, (_, i) => `l${i}`),
         }),
-        422,
+        400,
         'labels',
         /limit is 64/,
       );
@@ -337,29 +340,29 @@ export function defineInferenceContract(getFetch: () => Fetch) {
           inputs: Array(256).fill('x'),
           labels: Array.from({ length: 9 }, (_, i) => `l${i}`),
         }),
-        422,
+        400,
         'labels',
         /2304 pairs; the limit is 2048/,
       );
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: [], labels: ['a'] }), 422, 'inputs');
+      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: [], labels: ['a'] }), 400, 'inputs');
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: Array(257).fill('x'), labels: ['a'] }),
-        422,
+        400,
         'inputs',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: ['ok', 'x'.repeat(100_001)], labels: ['a'] }),
-        422,
+        400,
         'inputs[1]',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], top_k: 0 }),
-        422,
+        400,
         'top_k',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], extra: 1 }),
-        422,
+        400,
       );
     });
 
@@ -381,7 +384,7 @@ export function defineInferenceContract(getFetch: () => Fetch) {
         null,
         /inference failed: running model 'tiny-broken'.*out of data bounds/,
       );
-      expect(e.type).toBe('inference_error');
+      expect(e.code).toBe('inference_error');
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-corrupt', inputs: 'zebra' }),
         500,
