@@ -10,7 +10,18 @@ import { describe, expect, it } from 'vitest';
 import { RequestError } from '../src/core/errors.ts';
 import { canonicalJson } from '../src/jobs/crypto.ts';
 import { checkTrainingSet, checkValidationLabels, validateDataset } from '../src/jobs/datasets.ts';
-import { checkAgainstModel, DEFAULT_HYPERPARAMETERS, resolveHyperparameters } from '../src/jobs/hyperparameters.ts';
+import { withDefaults } from '../src/gpu-worker/training-options.ts';
+import {
+  HyperparametersInputSchema as HttpHyperparametersInput,
+  HyperparametersSchema as HttpHyperparameters,
+} from '../src/http/schemas/fine-tuning.ts';
+import {
+  checkAgainstModel,
+  DEFAULT_HYPERPARAMETERS,
+  HyperparametersInputSchema,
+  HyperparametersSchema,
+  resolveHyperparameters,
+} from '../src/jobs/hyperparameters.ts';
 import { isId, newApiKey, newId, newWebhookSecret } from '../src/jobs/ids.ts';
 import { fineTunedModelId } from '../src/jobs/models.ts';
 import { canMove, isTerminal } from '../src/jobs/state.ts';
@@ -247,6 +258,32 @@ describe('hyperparameters', () => {
     });
     expect(resolveHyperparameters({}, 7).seed).toBe(7);
     expect(thrown(() => resolveHyperparameters({ seed: 1 }, 2)).param).toBe('seed');
+  });
+
+  it('learning_rate_multiplier scales 5e-5; with learning_rate too it is refused', () => {
+    expect(resolveHyperparameters({ learning_rate_multiplier: 2 }).learning_rate).toBe(1e-4);
+    expect(resolveHyperparameters({ learning_rate_multiplier: 'auto' }).learning_rate).toBe(5e-5);
+    expect(thrown(() => resolveHyperparameters({ learning_rate: 1e-5, learning_rate_multiplier: 2 })).param).toBe(
+      'hyperparameters.learning_rate_multiplier',
+    );
+  });
+
+  it('one definition: the HTTP schemas, the job store and the GPU worker read the same schemas and defaults', () => {
+    const stored = Object.keys(DEFAULT_HYPERPARAMETERS).sort();
+    // The HTTP schemas are the jobs module's, named for OpenAPI: the same field schemas, not copies.
+    for (const key of stored) {
+      expect(HttpHyperparameters.shape[key as keyof typeof HttpHyperparameters.shape], key).toBe(
+        HyperparametersSchema.shape[key as keyof typeof HyperparametersSchema.shape],
+      );
+      expect(HttpHyperparametersInput.shape[key as keyof typeof HttpHyperparametersInput.shape], key).toBe(
+        HyperparametersInputSchema.shape[key as keyof typeof HyperparametersInputSchema.shape],
+      );
+    }
+    expect(Object.keys(HttpHyperparametersInput.shape).sort()).toEqual([...stored, 'learning_rate_multiplier'].sort());
+    expect(HyperparametersSchema.parse(DEFAULT_HYPERPARAMETERS)).toEqual(DEFAULT_HYPERPARAMETERS);
+    // The worker fills what an edge left out with the same defaults a job gets.
+    expect(withDefaults({})).toEqual(resolveHyperparameters(undefined));
+    expect(withDefaults({ n_epochs: 'auto', batch_size: 8 })).toEqual(resolveHyperparameters({ batch_size: 8 }));
   });
 
   it("checks frozen layers and max_length against the base model's config", () => {

@@ -319,11 +319,29 @@ export interface CreateJobInput {
   model: string;
   training_file: string;
   validation_file?: string | null;
+  /** Deprecated by OpenAI for method.supervised.hyperparameters; either place, not both. */
   hyperparameters?: HyperparametersInput;
+  method?: { type: 'supervised'; supervised?: { hyperparameters?: HyperparametersInput } };
+  /** Only an empty list passes the schema: no integration is supported. */
+  integrations?: unknown[] | null;
   seed?: number;
   suffix?: string | null;
   metadata?: Record<string, string> | null;
   webhook?: WebhookInput | null;
+}
+
+/** The hyperparameters a request gives, from OpenAI's place for them or the older top-level one. */
+function requestedHyperparameters(input: CreateJobInput): { given: HyperparametersInput | undefined; param: string } {
+  const nested = input.method?.supervised?.hyperparameters;
+  if (nested && input.hyperparameters) {
+    throw new RequestError(
+      'invalid_request',
+      'hyperparameters: give them in method.supervised.hyperparameters or at the top level, not both',
+      'hyperparameters',
+    );
+  }
+  if (nested) return { given: nested, param: 'method.supervised.hyperparameters' };
+  return { given: input.hyperparameters, param: 'hyperparameters' };
 }
 
 export interface CreateJobOptions {
@@ -420,8 +438,9 @@ export async function createJob(
     checkValidationLabels(JSON.parse(training.labels!), JSON.parse(validation.labels!), 'validation_file');
   }
   const config = await checkBaseModel(ctx, input.model);
-  const hyperparameters = resolveHyperparameters(input.hyperparameters, input.seed);
-  checkAgainstModel(hyperparameters, config);
+  const requested = requestedHyperparameters(input);
+  const hyperparameters = resolveHyperparameters(requested.given, input.seed, requested.param);
+  checkAgainstModel(hyperparameters, config, requested.param);
 
   const now = ctx.now();
   const id = newId('job', now);

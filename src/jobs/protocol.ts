@@ -2,28 +2,12 @@
 // training module). The worker speaks to the edge only through these routes, authenticated by an HMAC over
 // each request with a shared secret (EDGECLASS_WORKER_SECRET) -- never with a user's API key.
 // Types only plus the signing scheme; both sides import this file (no Node or workerd specifics).
+import type { Hyperparameters } from './hyperparameters.ts';
+
+export type { Hyperparameters };
 
 /** OpenAI's fine-tuning job states. */
 export type JobStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-/** Hyperparameters: the training module's options, in the OpenAI API's snake_case style. */
-export interface Hyperparameters {
-  n_epochs: number;
-  batch_size: number;
-  learning_rate: number;
-  max_length: number;
-  num_frozen_layers: number;
-  freeze_embeddings: boolean;
-  /** cls | mean | max: edgeclass's project head; null: the architecture's Hugging Face head. */
-  pooling: 'cls' | 'mean' | 'max' | null;
-  warmup_ratio: number;
-  weight_decay: number;
-  seed: number;
-  gradient_accumulation_steps: number;
-  /** Evaluate (and checkpoint) every N optimizer steps; null: every epoch. */
-  eval_steps: number | null;
-  early_stopping_patience: number | null;
-}
 
 /** The job as the public API shows it (OpenAI's fine_tuning.job, plus edgeclass's fields). */
 export interface FineTuningJob {

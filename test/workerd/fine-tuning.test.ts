@@ -272,6 +272,26 @@ describe('fine-tuning jobs', () => {
       [{ webhook: { url: 'ftp://example.com/x' } }, 400, 'webhook.url'],
       [{ webhook: { url: 'https://example.com/x', secret: 'short' } }, 400, 'webhook.secret'],
       [{ unknown_field: true }, 400, null],
+      [{ method: { type: 'dpo', dpo: {} } }, 400, 'method.type'],
+      [
+        { method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } } },
+        400,
+        'method.supervised.hyperparameters.n_epochs',
+      ],
+      [
+        {
+          hyperparameters: { n_epochs: 1 },
+          method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2 } } },
+        },
+        400,
+        'hyperparameters',
+      ],
+      [
+        { hyperparameters: { learning_rate: 1e-5, learning_rate_multiplier: 2 } },
+        400,
+        'hyperparameters.learning_rate_multiplier',
+      ],
+      [{ integrations: [{ type: 'wandb', wandb: { project: 'p' } }] }, 400, 'integrations[0].type'],
     ];
     for (const [body, status, param] of cases) {
       const res = await create(body);
@@ -284,6 +304,33 @@ describe('fine-tuning jobs', () => {
     expect(malformed.status).toBe(400);
     expect(await jobCount(owner)).toBe(0);
     expect((await call(key, 'GET', '/v1/fine_tuning/jobs')).body.data).toEqual([]);
+  });
+
+  it("takes OpenAI's shape: method.supervised.hyperparameters, learning_rate_multiplier, integrations: []", async () => {
+    const { key } = await newKey();
+    const file = await trainingFile(key, 20);
+    const res = await call(key, 'POST', '/v1/fine_tuning/jobs', {
+      model: BASE,
+      training_file: file,
+      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, learning_rate_multiplier: 0.4 } } },
+      integrations: [],
+      suffix: 'openai-shape',
+      seed: 7,
+      metadata: { team: 'search' },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // 0.4 x 5e-5, the documented base rate; the rest are the defaults.
+    expect(res.body.hyperparameters).toMatchObject({ n_epochs: 2, learning_rate: 0.4 * 5e-5, batch_size: 32, seed: 7 });
+    expect(res.body.method).toEqual({ type: 'supervised', supervised: { hyperparameters: res.body.hyperparameters } });
+    expect(res.body.integrations).toEqual([]);
+    expect(res.body.metadata).toEqual({ team: 'search' });
+    expect(res.body.fine_tuned_model).toBeNull();
+    const refused = await call(key, 'POST', '/v1/fine_tuning/jobs', {
+      model: BASE,
+      training_file: file,
+      integrations: [{ type: 'wandb', wandb: { project: 'p' } }],
+    });
+    expect(refused.body.error.message).toMatch(/'wandb' is not supported/);
   });
 
   it('refuses webhook targets on private, loopback and link-local addresses unless allowed', async () => {
