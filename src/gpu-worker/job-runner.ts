@@ -16,6 +16,7 @@ import { EdgeHttpError, EdgeUnreachableError, LeaseLostError, type EdgeClient } 
 import { EventSink } from './events.ts';
 import { LeaseKeeper } from './lease.ts';
 import { errorMessage, type Logger } from './log.ts';
+import { evaluationMetricNames } from '../jobs/metric-names.ts';
 import { checkpointCadence, readDataset, trainOptionsFor, withDefaults } from './training-options.ts';
 import { CheckpointUploader, resultFiles } from './uploads.ts';
 
@@ -218,12 +219,7 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
         const p = progressAt.get(step);
         const metrics: Record<string, number> = {};
         if (p) metrics.train_loss = p.loss;
-        if (e)
-          Object.assign(metrics, {
-            eval_loss: e.metrics.loss,
-            eval_accuracy: e.metrics.accuracy,
-            eval_macro_f1: e.metrics.macroF1,
-          });
+        if (e) Object.assign(metrics, evaluationMetricNames(e.metrics));
         for (const k of Object.keys(metrics)) if (!Number.isFinite(metrics[k])) delete metrics[k];
         return { epoch: e?.epoch ?? p?.epoch ?? 0, metrics };
       },
@@ -281,9 +277,7 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
           const data: EvaluationEventData = {
             step: e.step,
             epoch: e.epoch,
-            eval_loss: e.metrics.loss,
-            eval_accuracy: e.metrics.accuracy,
-            eval_macro_f1: e.metrics.macroF1,
+            ...evaluationMetricNames(e.metrics),
             is_best: e.isBest,
             attempt: claim.attempt,
           };
@@ -334,12 +328,7 @@ export async function runJob(claim: ClaimResponse, o: RunnerOptions): Promise<Jo
     const trainedTokens = countTokens(baseDir, train, hp.max_length) * hp.n_epochs;
     const metrics: Record<string, number> = { steps: result.steps };
     if (result.best)
-      Object.assign(metrics, {
-        eval_loss: result.best.metrics.loss,
-        eval_accuracy: result.best.metrics.accuracy,
-        eval_macro_f1: result.best.metrics.macroF1,
-        best_step: result.best.step,
-      });
+      Object.assign(metrics, { ...evaluationMetricNames(result.best.metrics), best_step: result.best.step });
     if (lastProgress) metrics.train_loss = (lastProgress as Progress).loss;
     for (const k of Object.keys(metrics)) if (!Number.isFinite(metrics[k])) delete metrics[k];
     // The success message is the edge's, recorded with the completion (it names the fine-tuned model).

@@ -165,6 +165,11 @@ export interface MetricsEventData {
 export interface EvaluationEventData {
   step: number;
   epoch: number;
+  /** OpenAI's names and the classification extras (src/jobs/metric-names.ts). */
+  valid_loss: number;
+  full_valid_loss: number;
+  valid_mean_token_accuracy: number;
+  full_valid_mean_token_accuracy: number;
   eval_loss: number;
   eval_accuracy: number;
   eval_macro_f1: number;

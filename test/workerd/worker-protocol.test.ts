@@ -322,6 +322,8 @@ describe('a job from claim to a served fine-tuned model', () => {
       (e: any) => e.message.startsWith('Checkpoint saved at step 10'),
     );
     expect(saved).toHaveLength(1);
+    // A file written is a message, not a measurement (OpenAI's metrics events are step metrics).
+    expect(saved[0].type).toBe('message');
     expect((await worker.request('GET', WORKER_ROUTES.checkpointFile(job.id, 10, 'trainer_state.json'))).body).toEqual({
       step: 10,
     });
