@@ -8,6 +8,8 @@ export interface Limits {
   maxInputs: number;
   /** Longest text, in characters (400 above it); also the longest classify label. */
   maxTextChars: number;
+  /** Most inputs of one embeddings request (400 above it): OpenAI's 2,048, within the token budget. */
+  maxEmbeddingInputs: number;
   /** Most candidate labels in one classify request (400 above it). */
   maxLabels: number;
   /** Most (text, label) pairs one classify request may run, inputs x labels, for the nli strategy (400 above it). */
@@ -38,6 +40,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 2 * 1024 * 1024,
   maxInputs: 256,
   maxTextChars: 100_000,
+  maxEmbeddingInputs: 2048,
   maxLabels: 64,
   maxPairs: 2048,
   // About 0.7 s of tokenizing (bert-base-uncased, 5.9M characters/s on the loaded 2-core dev machine), and room for a
@@ -55,6 +58,7 @@ const ENV_NAMES: Record<keyof Limits, string> = {
   maxBodyBytes: 'EDGECLASS_MAX_BODY_BYTES',
   maxInputs: 'EDGECLASS_MAX_INPUTS',
   maxTextChars: 'EDGECLASS_MAX_TEXT_CHARS',
+  maxEmbeddingInputs: 'EDGECLASS_MAX_EMBEDDING_INPUTS',
   maxLabels: 'EDGECLASS_MAX_LABELS',
   maxPairs: 'EDGECLASS_MAX_PAIRS',
   maxPairChars: 'EDGECLASS_MAX_PAIR_CHARS',

@@ -66,6 +66,43 @@ export function defineInferenceContract(getFetch: () => Fetch) {
       expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens);
     });
 
+    it("token ids (OpenAI's token input) embed as the text they encode; ids outside the vocabulary are a 400", async () => {
+      const tokens = await ok(await post(f, '/v1/tokenize', { model: 'tiny-embed', inputs: [[TEXTS[0]], [TEXTS[1]]] }));
+      const ids: number[][] = tokens.encodings.map((e: Json) => e.input_ids);
+      const texts = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [TEXTS[0], TEXTS[1]] }));
+      const lists = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: ids }));
+      const one = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: ids[1] }));
+      for (const [i, d] of [...lists.data, { ...one.data[0], index: 1 }].entries()) {
+        const index = i < 2 ? i : 1;
+        d.embedding.forEach((v: number, k: number) =>
+          expect(Math.abs(v - texts.data[index].embedding[k])).toBeLessThan(1e-6),
+        );
+      }
+      expect(lists.usage.prompt_tokens).toBe(ids[0].length + ids[1].length);
+      const outside = await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [ids[0][0], 99_999_999] }),
+        400,
+        'input',
+      );
+      expect(outside.message).toMatch(/99999999 is not in the vocabulary/);
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [ids[0], [-1]] }),
+        400,
+        'input[1][0]',
+      );
+    });
+
+    it("takes OpenAI's 2,048 inputs in one request, and refuses one more before running any", async () => {
+      const many = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: Array(2048).fill('a b') }));
+      expect(many.data).toHaveLength(2048);
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: Array(2049).fill('a b') }),
+        400,
+        'input',
+        /the limit is 2048/,
+      );
+    });
+
     it('one text alone gives what it gives in a batch; dimensions shortens then normalizes; base64 is float32 LE', async () => {
       const batch = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS }));
       const single = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS[1] }));
