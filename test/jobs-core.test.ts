@@ -330,6 +330,31 @@ describe('the rest of the core', () => {
     const ok = validateDataset(new TextEncoder().encode('text,label\nfine,pos\nbad,neg\n'), 'a.csv');
     expect(ok).toMatchObject({ format: 'csv', examples: 2, labels: ['neg', 'pos'], multiLabel: false });
     expect(thrown(() => validateDataset(new TextEncoder().encode('x'), 'a.parquet')).message).toContain('format');
+  });
+
+  it("reads OpenAI's chat format: the last user message is the text, the assistant's answer the label", () => {
+    const line = (user: string, label: string) =>
+      JSON.stringify({
+        messages: [
+          { role: 'system', content: 'Classify the sentiment.' },
+          { role: 'user', content: 'ignored: an earlier turn' },
+          { role: 'assistant', content: 'ignored' },
+          { role: 'user', content: [{ type: 'text', text: user }] },
+          { role: 'assistant', content: ` ${label} ` },
+        ],
+      });
+    const chat = new TextEncoder().encode(`${line('a joy', 'positive')}\n${line('dull', 'negative')}\n`);
+    // A .txt or nameless upload: the content says it is JSONL.
+    for (const name of ['train.jsonl', 'train.txt', 'train']) {
+      const parsed = validateDataset(chat, name);
+      expect(parsed, name).toMatchObject({ format: 'jsonl', examples: 2, labels: ['negative', 'positive'] });
+      expect(parsed.rows[0]).toEqual({ text: 'a joy', pair: null, label: 'positive' });
+    }
+    expect(validateDataset(new TextEncoder().encode('text\tlabel\nfine\tpos\n'), 'upload').format).toBe('tsv');
+    const noAnswer = JSON.stringify({ messages: [{ role: 'user', content: 'x' }] });
+    expect(thrown(() => validateDataset(new TextEncoder().encode(noAnswer), 'a.jsonl')).message).toMatch(
+      /line 1: .*assistant answer/,
+    );
     expect(
       thrown(() => checkTrainingSet({ examples: 3, labels: ['a', 'b'], multiLabel: false }, 10, 'training_file'))
         .message,

@@ -1,7 +1,14 @@
 // A job's hyperparameters (the API's snake_case names) -> the trainer's options, and its dataset files -> examples.
 import fs from 'node:fs';
 import type { Hyperparameters } from '../jobs/hyperparameters.ts';
-import { DatasetError, formatOf, parseDataset, type DatasetFormat, type RawExample } from '../train/data.ts';
+import {
+  DatasetError,
+  formatOf,
+  parseDataset,
+  sniffFormat,
+  type DatasetFormat,
+  type RawExample,
+} from '../train/data.ts';
 import type { ExecutionProvider } from '../train/session.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 
@@ -92,13 +99,7 @@ export function datasetFormat(name: string | null, contentType: string | null, h
     return 'jsonl';
   if (type === 'text/csv') return 'csv';
   if (type === 'text/tab-separated-values') return 'tsv';
-  const first =
-    head
-      .replace(/^\ufeff/, '')
-      .split(/\r?\n/)
-      .find((line) => line.trim() !== '') ?? '';
-  if (first.trim().startsWith('{')) return 'jsonl';
-  return first.includes('\t') ? 'tsv' : 'csv';
+  return sniffFormat(head);
 }
 
 export function readDataset(file: string, name: string | null, contentType: string | null): RawExample[] {
