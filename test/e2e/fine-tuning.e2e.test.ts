@@ -17,6 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Webhook } from 'standardwebhooks';
+import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADERS, signRequest, WORKER_ROUTES, encodePathName } from '../../src/jobs/protocol.ts';
 import { initModel } from '../../src/nn/init-model.ts';
@@ -679,6 +680,58 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(served).toEqual(expected);
     classify.body.results.forEach((r: any, i: number) => expect(r.scores[0]).toBeCloseTo(expectedScores[i], 4));
     note(`served predictions equal the trainer's on ${examples.length} texts (accuracy ${trainerEval.accuracy})`);
+  }, 300_000);
+
+  it('the openai SDK: a chat-format file (named .txt) to a served ft: model, trained by the real worker', async () => {
+    const client = new OpenAI({ baseURL: `${edge!.url}/v1`, apiKey });
+    // OpenAI's chat format: the sentence as the user's message, SST-2's label as the assistant's answer.
+    const chat = lines
+      .slice(1, 201)
+      .map((line) => line.split('\t'))
+      .map(([text, label]) =>
+        JSON.stringify({
+          messages: [
+            { role: 'system', content: 'Sentiment: 0 negative, 1 positive.' },
+            { role: 'user', content: text },
+            { role: 'assistant', content: label },
+          ],
+        }),
+      )
+      .join('\n');
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(chat), 'sst2-chat.txt'),
+      purpose: 'fine-tune',
+    });
+    // edgeclass's hyperparameters beyond OpenAI's: a variable, so the SDK's type takes them without a cast (README).
+    const hyperparameters = { n_epochs: 1, batch_size: 32, learning_rate_multiplier: 20, max_length: 64, seed: 5 };
+    const created = await client.fineTuning.jobs.create(
+      {
+        model: BASE,
+        training_file: file.id,
+        suffix: 'chat',
+        method: { type: 'supervised', supervised: { hyperparameters } },
+      },
+      { headers: { 'Idempotency-Key': 'e2e-sdk-chat' } },
+    );
+    const job = await until('the SDK job to succeed', async () => {
+      const j = await client.fineTuning.jobs.retrieve(created.id);
+      if (j.status === 'failed' || j.status === 'cancelled')
+        throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
+      return j.status === 'succeeded' ? j : null;
+    });
+    expect(job.fine_tuned_model).toBe(`ft:${BASE}:chat:${created.id}`);
+    const checkpoints: OpenAI.FineTuning.Jobs.FineTuningJobCheckpoint[] = [];
+    for await (const c of client.fineTuning.jobs.checkpoints.list(created.id)) checkpoints.push(c);
+    expect(checkpoints.length).toBeGreaterThan(0);
+    expect(checkpoints.some((c) => typeof c.metrics.full_valid_loss === 'number')).toBe(true);
+    expect((await client.models.retrieve(job.fine_tuned_model!)).id).toBe(job.fine_tuned_model);
+    const classify = await api(apiKey, 'POST', '/v1/classify', {
+      model: job.fine_tuned_model,
+      inputs: ['a charming and funny film', 'a dull mess'],
+      strategy: 'model',
+    });
+    expect(classify.status, JSON.stringify(classify.body)).toBe(200);
+    expect(classify.body.results[0].labels).toHaveLength(2);
   }, 300_000);
 
   it('trains a DistilBERT with --num-frozen-layers 1 --freeze-embeddings and serves it', async () => {
