@@ -112,7 +112,7 @@ export function handleError(err: unknown, c: Context) {
       return errorResponse(c, 400, 'invalid_request', `${err.message}: the body must be a JSON object`);
     if (status === 413) return errorResponse(c, 413, 'too_large', err.message);
     if (status === 415) return errorResponse(c, 415, 'unsupported_media_type', 'Content-Type must be application/json');
-    return errorResponse(c, status, errorType(status), err.message);
+    return errorResponse(c, status, status >= 500 ? 'server_error' : 'invalid_request', err.message);
   }
   console.error(
     JSON.stringify({

@@ -125,7 +125,10 @@ describe('files', () => {
     expect(badJson.body.error.message).toContain('line 2');
     expectError(await upload(key, 'train.tsv', 'sentence\tlabel\nno label here\n'), 400, 'file');
     expectError(await upload(key, 'train.tsv', 'text\tcategory\nfine\t\n'), 400, 'file');
-    expectError(await upload(key, 'train.txt', 'a\t1\n'), 400, 'file');
+    expectError(await upload(key, 'train.parquet', 'a\t1\n'), 400, 'file');
+    // A .txt (or a name without an extension) says nothing: the content does.
+    const sniffed = await upload((await newKey()).key, 'train.txt', sentimentTsv(12));
+    expect(sniffed.body).toMatchObject({ format: 'tsv', examples: 12 });
     expectError(await upload(key, 'train.tsv', new Uint8Array([0x74, 0xff, 0xfe, 0x09, 0x31])), 400, 'file');
     expectError(await upload(key, 'empty.tsv', ''), 400, 'file');
     expectError(await upload(key, 'train.tsv', sentimentTsv(3), 'assistants'), 400, 'purpose');
