@@ -427,12 +427,14 @@ describe('refusals (webhooks to private addresses off)', () => {
       ['bad.jsonl', '{"text": "fine", "label": 1}\n{"text": 3, "label": 0}\n'],
       ['bad.tsv', `sentence\tlabel\n${'a film\t\n'.repeat(20)}`],
       ['bad.csv', 'a,b,c,d\n1,2,3,4\n'],
-      ['noext', 'sentence\tlabel\nx\t1\n'],
+      // A name without an extension is read as its content shows: a header alone holds no examples.
+      ['noext', 'sentence\tlabel\n'],
+      ['train.parquet', 'sentence\tlabel\nx\t1\n'],
     ];
     for (const [name, content] of malformed) {
       const res = await upload(apiKey, name, content);
-      expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(400);
-      expect(res.status).toBeLessThan(500);
+      expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param: 'file' });
     }
     const big = await upload(apiKey, 'big.tsv', tsv(Array.from({ length: 30_000 }, (_, i) => lines[1 + (i % 5000)])));
     expect(big.status).toBe(413);
@@ -440,8 +442,8 @@ describe('refusals (webhooks to private addresses off)', () => {
       model: 'no-such-model',
       training_file: goodFile,
     });
-    expect(unknownModel.status).toBeGreaterThanOrEqual(400);
-    expect(unknownModel.status).toBeLessThan(500);
+    expect(unknownModel.status).toBe(404);
+    expect(unknownModel.body.error).toMatchObject({ code: 'model_not_found', param: 'model' });
     for (const hyperparameters of [
       { n_epochs: 0 },
       { learning_rate: -1 },
@@ -459,7 +461,7 @@ describe('refusals (webhooks to private addresses off)', () => {
       expect(res.status).toBeLessThan(500);
     }
     const otherFile = await api(otherKey, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: goodFile });
-    expect([400, 404, 400]).toContain(otherFile.status);
+    expect([400, 404]).toContain(otherFile.status);
     const after = (await api(apiKey, 'GET', '/v1/fine_tuning/jobs?limit=100')).body.data.length;
     expect(after).toBe(before);
     // Nothing for a worker to claim.

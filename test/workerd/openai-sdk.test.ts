@@ -3,10 +3,17 @@
 // and webhooks (client.webhooks.unwrap), and its error classes. The GPU worker is the scripted FakeWorker (the real
 // signing), which uploads the tiny classifier as the trained model: this proves the API, not the training.
 import { SELF } from 'cloudflare:test';
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WORKER_ROUTES } from '../../src/jobs/protocol.ts';
-import { countingClient, defineOpenAIInferenceSuite, rejection, type OpenAITarget } from '../support/openai-suite.ts';
+import {
+  chatJsonl,
+  countingClient,
+  defineOpenAIFineTuningSuite,
+  defineOpenAIInferenceSuite,
+  type OpenAITarget,
+} from '../support/openai-suite.ts';
 import {
   BASE,
   call,
@@ -29,20 +36,6 @@ type EdgeclassJob = OpenAI.FineTuning.FineTuningJob & { webhook_secret?: string 
 
 const SERVED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
 
-/** OpenAI's chat-format JSONL: a system prompt, the text as the user's message, the label as the answer. */
-function chatJsonl(n: number): string {
-  const texts = ['a delight', 'dull and long', 'warm and funny', 'badly acted', 'smart and moving', 'a mess'];
-  return Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      messages: [
-        { role: 'system', content: 'Is the review positive or negative?' },
-        { role: 'user', content: `${texts[i % texts.length]} (${i})` },
-        { role: 'assistant', content: i % 2 === 0 ? 'positive' : 'negative' },
-      ],
-    }),
-  ).join('\n');
-}
-
 let key: string;
 beforeAll(async () => {
   await seedBase();
@@ -51,89 +44,9 @@ beforeAll(async () => {
 });
 
 defineOpenAIInferenceSuite(() => sdk(key), 'tiny-embed');
+defineOpenAIFineTuningSuite({ target: () => sdk(key), unauthorized: () => sdk('ec_not-a-key'), baseModel: BASE });
 
-describe('the openai SDK: files and fine-tuning', () => {
-  it('files.create (chat JSONL named .txt), retrieve, list with auto-pagination, content', async () => {
-    const { client } = sdk(key);
-    const content = chatJsonl(20);
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const file = await client.files.create({
-        file: await toFile(new TextEncoder().encode(content), `chat-${i}.txt`),
-        purpose: 'fine-tune',
-      });
-      expect(file).toMatchObject({
-        object: 'file',
-        purpose: 'fine-tune',
-        filename: `chat-${i}.txt`,
-        bytes: content.length,
-      });
-      ids.push(file.id);
-    }
-    expect((await client.files.retrieve(ids[0])).id).toBe(ids[0]);
-    const listed: string[] = [];
-    for await (const file of client.files.list({ limit: 1 })) listed.push(file.id);
-    expect(listed).toEqual(expect.arrayContaining(ids));
-    expect(await (await client.files.content(ids[1])).text()).toBe(content);
-    const missing = await rejection(client.files.retrieve('file-nope'));
-    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
-  });
-
-  it('jobs.create in OpenAI shape; Idempotency-Key through headers; a 409 is a ConflictError sent once', async () => {
-    const target = sdk(key);
-    const { client } = target;
-    const file = await client.files.create({
-      file: await toFile(new TextEncoder().encode(chatJsonl(20)), 'train.jsonl'),
-      purpose: 'fine-tune',
-    });
-    const params: OpenAI.FineTuning.JobCreateParams = {
-      model: BASE,
-      training_file: file.id,
-      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, learning_rate_multiplier: 2 } } },
-      suffix: 'sdk',
-      seed: 3,
-      metadata: { team: 'search' },
-    };
-    // The SDK's idempotencyKey option sends no header for OpenAI's API; the header itself does.
-    const headers = { 'Idempotency-Key': `sdk-${Date.now()}` };
-    const job = await client.fineTuning.jobs.create(params, { headers });
-    expect(job).toMatchObject({ object: 'fine_tuning.job', model: BASE, seed: 3, metadata: { team: 'search' } });
-    expect(job.method?.supervised?.hyperparameters?.n_epochs).toBe(2);
-    expect(job.hyperparameters.learning_rate_multiplier).toBeUndefined();
-    expect((job.hyperparameters as { learning_rate?: number }).learning_rate).toBe(1e-4);
-    expect((await client.fineTuning.jobs.create(params, { headers })).id).toBe(job.id);
-    const before = target.requests();
-    const conflict = await rejection(client.fineTuning.jobs.create({ ...params, seed: 4 }, { headers }));
-    expect(conflict).toBeInstanceOf(OpenAI.ConflictError);
-    expect(conflict).toMatchObject({ status: 409, code: 'conflict', param: 'Idempotency-Key' });
-    expect(target.requests() - before).toBe(1);
-
-    expect((await client.fineTuning.jobs.retrieve(job.id)).id).toBe(job.id);
-    const jobs: string[] = [];
-    for await (const j of client.fineTuning.jobs.list({ limit: 1 })) jobs.push(j.id);
-    expect(jobs).toContain(job.id);
-    const events: OpenAI.FineTuning.FineTuningJobEvent[] = [];
-    for await (const e of client.fineTuning.jobs.listEvents(job.id, { limit: 1 })) events.push(e);
-    expect(events.length).toBeGreaterThan(0);
-    expect(events.every((e) => e.object === 'fine_tuning.job.event')).toBe(true);
-
-    const invalid = await rejection(
-      client.fineTuning.jobs.create({ model: BASE, training_file: file.id, hyperparameters: { n_epochs: 0 } }),
-    );
-    expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(invalid).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'hyperparameters.n_epochs' });
-    const dpo = await rejection(
-      client.fineTuning.jobs.create({ model: BASE, training_file: file.id, method: { type: 'dpo', dpo: {} } }),
-    );
-    expect(dpo.param).toBe('method.type');
-    expect(await rejection(client.fineTuning.jobs.retrieve('ftjob-nope'))).toBeInstanceOf(OpenAI.NotFoundError);
-    // A queued job is cancelled at once (and leaves the queue to the next test's job).
-    expect((await client.fineTuning.jobs.cancel(job.id)).status).toBe('cancelled');
-    expect(await rejection(sdk('ec_not-a-key').client.fineTuning.jobs.list())).toBeInstanceOf(
-      OpenAI.AuthenticationError,
-    );
-  });
-
+describe('the openai SDK: a fine-tune to a served model', () => {
   it('a fine-tune from a chat-format file to a served ft: model; checkpoints; the webhooks unwrap', async () => {
     await seedTinyModel('tiny-cls');
     const { client } = sdk(key);
