@@ -211,7 +211,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
     {
       name: 'embeddings: input past the inputs limit',
       path: '/v1/embeddings',
-      body: { model: bert, input: Array(300).fill('a') },
+      body: { model: bert, input: Array(2049).fill('a') },
       status: 400,
       params: ['input'],
     },
