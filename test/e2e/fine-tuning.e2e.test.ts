@@ -706,12 +706,14 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     });
     // edgeclass's hyperparameters beyond OpenAI's: a variable, so the SDK's type takes them without a cast (README).
     const hyperparameters = { n_epochs: 1, batch_size: 32, learning_rate_multiplier: 20, max_length: 64, seed: 5 };
+    const extensions = { webhook: { url: receiver.url, secret: WEBHOOK_SECRET } };
     const created = await client.fineTuning.jobs.create(
       {
         model: BASE,
         training_file: file.id,
         suffix: 'chat',
         method: { type: 'supervised', supervised: { hyperparameters } },
+        ...extensions,
       },
       { headers: { 'Idempotency-Key': 'e2e-sdk-chat' } },
     );
@@ -734,6 +736,14 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     });
     expect(classify.status, JSON.stringify(classify.body)).toBe(200);
     expect(classify.body.results[0].labels).toHaveLength(2);
+    // The webhooks, as the SDK verifies them: succeeded is in its union; running and progress are extensions.
+    const delivered = await until('the succeeded webhook', () =>
+      receiver.deliveries.find((d) => d.payload.data?.id === created.id && d.type === 'fine_tuning.job.succeeded'),
+    );
+    const event = await client.webhooks.unwrap(delivered.raw.body, delivered.raw.headers, WEBHOOK_SECRET);
+    expect(event).toMatchObject({ type: 'fine_tuning.job.succeeded', data: { id: created.id } });
+    const forged = `whsec_${Buffer.from('another secret of enough length!').toString('base64')}`;
+    await expect(client.webhooks.unwrap(delivered.raw.body, delivered.raw.headers, forged)).rejects.toThrow();
   }, 300_000);
 
   it('trains a DistilBERT with --num-frozen-layers 1 --freeze-embeddings and serves it', async () => {
