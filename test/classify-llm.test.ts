@@ -136,7 +136,8 @@ describe('strategy llm, remote chat endpoint', () => {
     const bad = await classify({ model: REMOTE, inputs: ['x', TEXTS[0]], labels: LABELS });
     expect(bad.status).toBe(502);
     expect(bad.body.error).toEqual({
-      type: 'upstream_error',
+      type: 'server_error',
+      code: 'upstream_error',
       message: expect.stringMatching(/inputs\[0\].*unusable twice/),
       param: null,
     });
@@ -146,7 +147,7 @@ describe('strategy llm, remote chat endpoint', () => {
     upstream.setReply(() => ({ status: 401, message: `Incorrect API key provided: ${KEY}` }));
     const refused = await classify({ model: REMOTE, inputs: 'x', labels: LABELS });
     expect(refused.status).toBe(502);
-    expect(refused.body.error.type).toBe('upstream_error');
+    expect(refused.body.error.code).toBe('upstream_error');
     expect(JSON.stringify(refused.body)).not.toContain(KEY);
     upstream.setReply(() => ({ delayMs: 2000, then: { content: '{"label": "sports"}' } }));
     const slow = await classify({ model: REMOTE, inputs: 'x', labels: LABELS });
@@ -156,11 +157,11 @@ describe('strategy llm, remote chat endpoint', () => {
 
   it('a name that is neither listed nor a local causal LM is refused, naming the remote models', async () => {
     const { status, body } = await classify({ model: 'gpt-4o', inputs: 'x', labels: LABELS, strategy: 'llm' });
-    expect(status).toBe(422);
-    expect(body.error).toMatchObject({ type: 'model_not_found', param: 'model' });
+    expect(status).toBe(404);
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found', param: 'model' });
     expect(body.error.message).toMatch(/the remote LLMs are gpt-4o-mini, @cf\/meta\/llama-3.1-8b-instruct/);
     const encoder = await classify({ model: 'tiny-cls', inputs: 'x', labels: LABELS, strategy: 'llm' });
-    expect(encoder.status).toBe(422);
+    expect(encoder.status).toBe(400);
     expect(encoder.body.error.message).toMatch(/not a causal language model/);
   });
 });

@@ -51,17 +51,31 @@ function startJobsApi(): Promise<typeof jobsApi> {
       res.end(JSON.stringify(body));
     };
     if (req.headers.authorization !== 'Bearer ec_test')
-      return send(401, { error: { type: 'authentication_error', message: 'missing or invalid API key', param: null } });
+      return send(401, {
+        error: {
+          message: 'missing or invalid API key',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'unauthenticated',
+        },
+      });
     if (url.pathname === '/v1/fine_tuning/jobs') return send(200, FIXTURE_JOB_LIST);
     if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}`) return send(200, FIXTURE_JOB);
     if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}/events`)
       return send(200, eventsPage(Number(url.searchParams.get('limit') ?? 20), url.searchParams.get('after')));
     if (url.pathname === `/v1/fine_tuning/jobs/${FIXTURE_JOB_ID}/cancel` && req.method === 'POST') {
       return send(409, {
-        error: { type: 'conflict_error', message: `job ${FIXTURE_JOB_ID} already succeeded`, param: null },
+        error: {
+          message: `job ${FIXTURE_JOB_ID} already succeeded`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'conflict',
+        },
       });
     }
-    return send(404, { error: { type: 'not_found_error', message: 'no such job', param: null } });
+    return send(404, {
+      error: { message: 'no such job', type: 'invalid_request_error', param: null, code: 'not_found' },
+    });
   });
   return new Promise((resolve) =>
     srv.listen(0, '127.0.0.1', () =>
@@ -225,13 +239,13 @@ describe('edgeclass jobs', () => {
   it('reports the service errors: a cancel refused, a missing key, the Node server without jobs', async () => {
     const cancel = await edgeclass(['jobs', 'cancel', FIXTURE_JOB_ID, '--url', jobsApi.url, '--api-key', 'ec_test']);
     expect(cancel.code).toBe(1);
-    expect(cancel.stderr).toContain('409 conflict_error');
+    expect(cancel.stderr).toContain('409 conflict:');
     expect(cancel.stderr).toContain('request id fixture-1');
     const noKey = await edgeclass(['jobs', 'list', '--url', jobsApi.url]);
-    expect(noKey.stderr).toContain('401 authentication_error');
+    expect(noKey.stderr).toContain('401 unauthenticated:');
     const node = await edgeclass(['jobs', 'list', '--url', server.url, '--api-key', 'ec_test']);
     expect(node.code).toBe(1);
     // 501 once the fine-tuning routes are registered (they answer that fine-tuning is edge-only), 404 before.
-    expect(node.stderr).toMatch(/: (501 not_implemented|404 not_found_error): /);
+    expect(node.stderr).toMatch(/: (501 not_implemented|404 not_found): /);
   });
 });

@@ -163,13 +163,13 @@ describe('refused model loads are remembered until a file changes', () => {
   it('a refused tokenizer is read once, refused again without reading, and retried once the file is fixed', async () => {
     writeRefusedTokenizer(path.join(root, REFUSED), 11 * 1024 * 1024);
     const first = performance.now();
-    expect((await tokenize(REFUSED)).status).toBe(422);
+    expect((await tokenize(REFUSED)).status).toBe(400);
     const firstMs = performance.now() - first;
     const again = performance.now();
     for (let i = 0; i < 20; i++) {
       const res = await tokenize(REFUSED);
-      expect(res.status).toBe(422);
-      expect(((await res.json()) as any).error.type).toBe('unsupported_model');
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as any).error.code).toBe('unsupported_model');
     }
     const againMs = (performance.now() - again) / 20;
     console.log(`refusing an 11 MB tokenizer.json: first ${firstMs.toFixed(1)} ms, then ${againMs.toFixed(2)} ms each`);
@@ -184,8 +184,8 @@ describe('refused model loads are remembered until a file changes', () => {
   });
 
   it('a model that is missing is found as soon as it is provided', async () => {
-    expect((await tokenize('late-model')).status).toBe(422);
-    expect((await tokenize('late-model')).status).toBe(422);
+    expect((await tokenize('late-model')).status).toBe(404);
+    expect((await tokenize('late-model')).status).toBe(404);
     fs.mkdirSync(path.join(root, 'late-model'));
     for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
       fs.copyFileSync(path.join(MODELS_DIR, 'bert-base-uncased', file), path.join(root, 'late-model', file));

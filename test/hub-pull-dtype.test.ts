@@ -68,9 +68,9 @@ describe('models pull --dtype', () => {
     const fetchApp = async (p: string, init?: RequestInit) => app.request(p, init);
     const body = { model: REPO, inputs: ['Stocks rallied.'], labels: ['World', 'Business'], strategy: 'llm' };
     expect((await post(fetchApp, '/v1/classify', { ...body, dtype: 'q8' })).status).toBe(200);
-    // Without a dtype the default (fp32) is asked for, which this folder does not have: a 422 naming what it has.
+    // Without a dtype the default (fp32) is asked for, which this folder does not have: a 400 naming what it has.
     const fp32 = await post(fetchApp, '/v1/classify', body);
-    expect(fp32.status).toBe(422);
+    expect(fp32.status).toBe(400);
     expect(((await fp32.json()) as any).error.message).toMatch(/no onnx\/model\.onnx.*variants: q8/);
   });
 

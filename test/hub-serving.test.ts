@@ -1,6 +1,6 @@
 // Serving Hub-style folders beyond the reference answers (test/hub-golden.test.ts): /v1/models says what each
-// folder can do; a request's dtype picks the graph variant, and an absent one is a 422 naming those there; a graph
-// whose inputs cannot be fed from text is a 422 naming them; an instruct model's prompt goes through its own chat
+// folder can do; a request's dtype picks the graph variant, and an absent one is a 400 naming those there; a graph
+// whose inputs cannot be fed from text is a 400 naming them; an instruct model's prompt goes through its own chat
 // template, its label scored as the assistant's answer (checked against the cache-less graph run directly).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -110,20 +110,20 @@ describe('Hub folders: capabilities, dtypes, unsatisfiable inputs', () => {
     expect(byId.get('embed-variants')).toMatchObject({ strategies: ['embedding'], dtypes: ['fp32', 'q4'] });
   });
 
-  it('a request dtype picks the variant; one the folder lacks is a 422 naming those it has', async () => {
+  it('a request dtype picks the variant; one the folder lacks is a 400 naming those it has', async () => {
     const body = { model: 'embed-variants', input: ['a text'] };
     expect((await post(fetchApp, '/v1/embeddings', { ...body, dtype: 'fp32' })).status).toBe(200);
     // The q4 file is the graph with an input nothing feeds: its refusal shows that file was the one loaded.
     const q4 = await post(fetchApp, '/v1/embeddings', { ...body, dtype: 'q4' });
-    expect(q4.status).toBe(422);
+    expect(q4.status).toBe(400);
     expect(((await q4.json()) as any).error.message).toMatch(/pixel_values/);
     const q8 = await post(fetchApp, '/v1/embeddings', { ...body, dtype: 'q8' });
-    expect(q8.status).toBe(422);
+    expect(q8.status).toBe(400);
     const error = ((await q8.json()) as any).error;
-    expect(error).toMatchObject({ type: 'unsupported_model', param: 'dtype' });
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_model', param: 'dtype' });
     expect(error.message).toMatch(/onnx\/model_quantized\.onnx.*fp32, q4/);
     const bad = await post(fetchApp, '/v1/embeddings', { ...body, dtype: 'fp64' });
-    expect(bad.status).toBe(422);
+    expect(bad.status).toBe(400);
   });
 
   it('a float16 variant runs, its float16 outputs widened to float32', async () => {
@@ -134,11 +134,11 @@ describe('Hub folders: capabilities, dtypes, unsatisfiable inputs', () => {
     embedding.forEach((x, i) => expect(x).toBeCloseTo((i + 1) / norm, 6));
   });
 
-  it('a graph with an input edgeclass cannot feed is a 422 naming it', async () => {
+  it('a graph with an input edgeclass cannot feed is a 400 naming it', async () => {
     const res = await post(fetchApp, '/v1/embeddings', { model: 'embed-extra-input', input: ['a text'] });
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(400);
     const error = ((await res.json()) as any).error;
-    expect(error).toMatchObject({ type: 'unsupported_model', param: 'model' });
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_model', param: 'model' });
     expect(error.message).toMatch(/cannot feed: pixel_values$/);
   });
 });

@@ -10,9 +10,19 @@ import { describe, expect, it } from 'vitest';
 import { RequestError } from '../src/core/errors.ts';
 import { canonicalJson } from '../src/jobs/crypto.ts';
 import { checkTrainingSet, checkValidationLabels, validateDataset } from '../src/jobs/datasets.ts';
-import { checkAgainstModel, DEFAULT_HYPERPARAMETERS, resolveHyperparameters } from '../src/jobs/hyperparameters.ts';
+import { withDefaults } from '../src/gpu-worker/training-options.ts';
+import {
+  HyperparametersInputSchema as HttpHyperparametersInput,
+  HyperparametersSchema as HttpHyperparameters,
+} from '../src/http/schemas/fine-tuning.ts';
+import {
+  DEFAULT_HYPERPARAMETERS,
+  HyperparametersInputSchema,
+  HyperparametersSchema,
+  resolveHyperparameters,
+} from '../src/jobs/hyperparameters.ts';
 import { isId, newApiKey, newId, newWebhookSecret } from '../src/jobs/ids.ts';
-import { fineTunedModelId } from '../src/jobs/models.ts';
+import { checkAgainstModel, fineTunedModelId } from '../src/jobs/models.ts';
 import { canMove, isTerminal } from '../src/jobs/state.ts';
 import { retryDelaySeconds } from '../src/jobs/webhooks/deliveries.ts';
 import { githubSignature, signWebhook, verifyGithubSignature, verifyWebhook } from '../src/jobs/webhooks/standard.ts';
@@ -249,6 +259,32 @@ describe('hyperparameters', () => {
     expect(thrown(() => resolveHyperparameters({ seed: 1 }, 2)).param).toBe('seed');
   });
 
+  it('learning_rate_multiplier scales 5e-5; with learning_rate too it is refused', () => {
+    expect(resolveHyperparameters({ learning_rate_multiplier: 2 }).learning_rate).toBe(1e-4);
+    expect(resolveHyperparameters({ learning_rate_multiplier: 'auto' }).learning_rate).toBe(5e-5);
+    expect(thrown(() => resolveHyperparameters({ learning_rate: 1e-5, learning_rate_multiplier: 2 })).param).toBe(
+      'hyperparameters.learning_rate_multiplier',
+    );
+  });
+
+  it('one definition: the HTTP schemas, the job store and the GPU worker read the same schemas and defaults', () => {
+    const stored = Object.keys(DEFAULT_HYPERPARAMETERS).sort();
+    // The HTTP schemas are the jobs module's, named for OpenAPI: the same field schemas, not copies.
+    for (const key of stored) {
+      expect(HttpHyperparameters.shape[key as keyof typeof HttpHyperparameters.shape], key).toBe(
+        HyperparametersSchema.shape[key as keyof typeof HyperparametersSchema.shape],
+      );
+      expect(HttpHyperparametersInput.shape[key as keyof typeof HttpHyperparametersInput.shape], key).toBe(
+        HyperparametersInputSchema.shape[key as keyof typeof HyperparametersInputSchema.shape],
+      );
+    }
+    expect(Object.keys(HttpHyperparametersInput.shape).sort()).toEqual([...stored, 'learning_rate_multiplier'].sort());
+    expect(HyperparametersSchema.parse(DEFAULT_HYPERPARAMETERS)).toEqual(DEFAULT_HYPERPARAMETERS);
+    // The worker fills what an edge left out with the same defaults a job gets.
+    expect(withDefaults({})).toEqual(resolveHyperparameters(undefined));
+    expect(withDefaults({ n_epochs: 'auto', batch_size: 8 })).toEqual(resolveHyperparameters({ batch_size: 8 }));
+  });
+
   it("checks frozen layers and max_length against the base model's config", () => {
     expect(() =>
       checkAgainstModel({ ...DEFAULT_HYPERPARAMETERS, num_frozen_layers: 4, max_length: 128 }, bert),
@@ -293,6 +329,31 @@ describe('the rest of the core', () => {
     const ok = validateDataset(new TextEncoder().encode('text,label\nfine,pos\nbad,neg\n'), 'a.csv');
     expect(ok).toMatchObject({ format: 'csv', examples: 2, labels: ['neg', 'pos'], multiLabel: false });
     expect(thrown(() => validateDataset(new TextEncoder().encode('x'), 'a.parquet')).message).toContain('format');
+  });
+
+  it("reads OpenAI's chat format: the last user message is the text, the assistant's answer the label", () => {
+    const line = (user: string, label: string) =>
+      JSON.stringify({
+        messages: [
+          { role: 'system', content: 'Classify the sentiment.' },
+          { role: 'user', content: 'ignored: an earlier turn' },
+          { role: 'assistant', content: 'ignored' },
+          { role: 'user', content: [{ type: 'text', text: user }] },
+          { role: 'assistant', content: ` ${label} ` },
+        ],
+      });
+    const chat = new TextEncoder().encode(`${line('a joy', 'positive')}\n${line('dull', 'negative')}\n`);
+    // A .txt or nameless upload: the content says it is JSONL.
+    for (const name of ['train.jsonl', 'train.txt', 'train']) {
+      const parsed = validateDataset(chat, name);
+      expect(parsed, name).toMatchObject({ format: 'jsonl', examples: 2, labels: ['negative', 'positive'] });
+      expect(parsed.rows[0]).toEqual({ text: 'a joy', pair: null, label: 'positive' });
+    }
+    expect(validateDataset(new TextEncoder().encode('text\tlabel\nfine\tpos\n'), 'upload').format).toBe('tsv');
+    const noAnswer = JSON.stringify({ messages: [{ role: 'user', content: 'x' }] });
+    expect(thrown(() => validateDataset(new TextEncoder().encode(noAnswer), 'a.jsonl')).message).toMatch(
+      /line 1: .*assistant answer/,
+    );
     expect(
       thrown(() => checkTrainingSet({ examples: 3, labels: ['a', 'b'], multiLabel: false }, 10, 'training_file'))
         .message,
@@ -324,8 +385,9 @@ describe('fine-tuning on Node without a data folder', () => {
           body: method === 'POST' ? '{}' : undefined,
         });
         expect(res.status, `${method} ${route}`).toBe(501);
-        const body = (await res.json()) as { error: { type: string; message: string } };
-        expect(body.error.type).toBe('not_implemented');
+        const body = (await res.json()) as { error: { type: string; code: string; message: string } };
+        expect(body.error.code).toBe('not_implemented');
+        expect(res.headers.get('x-should-retry'), 'the SDK retries 5xx unless told not to').toBe('false');
         expect(body.error.message).toContain('wrangler dev');
       }
       expect((await app.request('/healthz')).status).toBe(200);

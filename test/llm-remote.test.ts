@@ -109,7 +109,7 @@ describe('remote llm over the OpenAI protocol', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.failure).toBe('bad_answer');
     expect(err.status).toBe(502);
-    expect(err.toErrorBody().error.type).toBe('upstream_error');
+    expect(err.toErrorBody().error.code).toBe('upstream_error');
     expect(err.message).toMatch(/inputs\[\d\] was unusable twice/);
   });
 

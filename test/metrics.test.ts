@@ -145,8 +145,8 @@ describe('GET /metrics under load', () => {
         value(before, 'edgeclass_request_count', { route: 'unmatched', status: '404' }),
     ).toBe(1);
     expect(
-      value(after, 'edgeclass_request_count', { route: '/v1/tokenize', status: '422' }) -
-        value(before, 'edgeclass_request_count', { route: '/v1/tokenize', status: '422' }),
+      value(after, 'edgeclass_request_count', { route: '/v1/tokenize', status: '400' }) -
+        value(before, 'edgeclass_request_count', { route: '/v1/tokenize', status: '400' }),
     ).toBe(1);
     expect([...after.keys()].some((k) => k.includes('/no/such'))).toBe(false);
   });
@@ -174,7 +174,7 @@ describe('request ids and the request log', () => {
       headers: { 'content-type': 'application/json', 'x-request-id': 'bad-body-1' },
       body: '{',
     });
-    expect(error.status).toBe(422);
+    expect(error.status).toBe(400);
     expect(error.headers.get('x-request-id')).toBe('bad-body-1');
   });
 

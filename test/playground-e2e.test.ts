@@ -157,7 +157,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
       return route.fulfill({
         status: 404,
         contentType: 'application/json',
-        body: JSON.stringify({ error: { type: 'not_found_error', message: 'no such job', param: null } }),
+        body: JSON.stringify({
+          error: { message: 'no such job', type: 'invalid_request_error', param: null, code: 'not_found' },
+        }),
       });
     });
     await page.click('#tab-finetunes');

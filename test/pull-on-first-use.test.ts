@@ -46,7 +46,7 @@ describe('pull on first use', () => {
     expect(fileLists).toHaveLength(1);
   });
 
-  it('an unknown model answers 422 with the reason and how to provide it', async () => {
+  it('an unknown model answers 404 model_not_found with the reason and how to provide it', async () => {
     const app = createNodeApp({
       modelsDir,
       pull: { endpoint: hub.endpoint, allow: parsePullAllowList('org/*'), log: () => {} },
@@ -56,7 +56,7 @@ describe('pull on first use', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'org/absent', inputs: 'x' }),
     });
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(404);
     const { error } = (await res.json()) as any;
     expect(error.param).toBe('model');
     expect(error.message).toMatch(/pulling it from the Hub failed/);
@@ -71,7 +71,7 @@ describe('pull on first use', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'roberta-base', inputs: 'x' }),
     });
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(404);
     expect(((await res.json()) as any).error.message).toMatch(/HF_HUB_OFFLINE/);
   });
 
@@ -83,7 +83,7 @@ describe('pull on first use', () => {
         model: 'roberta-base',
         inputs: 'x',
       });
-      expect(res.status).toBe(422);
+      expect(res.status).toBe(404);
       const { error } = (await res.json()) as any;
       expect(error.message).toMatch(/EDGECLASS_PULL_ALLOW/);
       expect(error.message).not.toContain(modelsDir);
@@ -101,7 +101,7 @@ describe('pull on first use', () => {
       model: 'roberta-base',
       inputs: 'x',
     });
-    expect(refused.status).toBe(422);
+    expect(refused.status).toBe(404);
     expect(((await refused.json()) as any).error.message).toMatch(/the limit is 1000 bytes/);
     // Refused before any byte was fetched: only the file list and HEADs reached the Hub.
     const roberta = hub.requests.filter((r) => r.path.includes('roberta-base'));

@@ -86,10 +86,12 @@ describe('FsModelStore layout rules', () => {
 
   it('finds one- and two-segment ids and skips hidden and partial files', async () => {
     const models = await new FsModelStore(dir).list();
-    expect(models).toEqual([
+    expect(models.map(({ id, files }) => ({ id, files }))).toEqual([
       { id: 'org/tok-only', files: ['tokenizer.json'] },
       { id: 'plain', files: ['1_Pooling/config.json', 'config.json', 'onnx/model.onnx'] },
     ]);
+    // OpenAI's model `created`: when the folder was made (made by this test, a moment ago).
+    for (const m of models) expect(Math.abs(m.created! - Date.now() / 1000), m.id).toBeLessThan(3600);
   });
 
   it('reads from org/name folders', async () => {

@@ -1,5 +1,5 @@
 // Components and settings edgeclass does not implement are refused with a message naming them, never
-// approximated; over HTTP that is a 422.
+// approximated; over HTTP that is a 400.
 import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,15 +124,15 @@ describe('unsupported tokenizer pipelines', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('answers 422 unsupported_model over HTTP', async () => {
+  it('answers 400 unsupported_model over HTTP', async () => {
     const app = createNodeApp({ modelsDir: dir, pull: { offline: true } });
     const res = await post((p, init) => Promise.resolve(app.request(p, init)), '/v1/tokenize', {
       model: 'odd-model',
       inputs: 'x',
     });
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(400);
     const { error } = (await res.json()) as any;
-    expect(error).toMatchObject({ type: 'unsupported_model', param: 'model' });
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_model', param: 'model' });
     expect(error.message).toMatch(/FixedLength/);
   });
 });

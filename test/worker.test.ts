@@ -264,6 +264,17 @@ describe('edgeclass worker against the protocol', () => {
       expect(typeof metrics[0].data![k]).toBe('number');
     const evals = j.events.filter((e) => e.type === 'metrics' && e.data && 'eval_accuracy' in e.data);
     expect(evals.map((e) => e.data!.step)).toEqual([5, 10, 13, 15, 20, 25, 26]);
+    // OpenAI's metric names beside the classification extras, in events and checkpoints alike.
+    const openaiNames = [
+      'valid_loss',
+      'full_valid_loss',
+      'valid_mean_token_accuracy',
+      'full_valid_mean_token_accuracy',
+    ];
+    for (const k of [...openaiNames, 'eval_macro_f1']) expect(typeof evals[0].data![k], k).toBe('number');
+    expect(evals[0].data!.full_valid_mean_token_accuracy).toBe(evals[0].data!.eval_accuracy);
+    const evaluatedCheckpoint = [...j.checkpoints.values()].find((c) => 'valid_loss' in c.metrics);
+    expect(Object.keys(evaluatedCheckpoint?.metrics ?? {})).toEqual(expect.arrayContaining(openaiNames));
     // Checkpoints registered with their files and metrics (at evaluations, the cheap ones in between), heartbeats with the step.
     expect(j.checkpoints.size).toBeGreaterThanOrEqual(1);
     for (const [step, c] of j.checkpoints) {

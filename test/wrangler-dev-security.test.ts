@@ -193,7 +193,7 @@ describe('wrangler dev: SSRF', () => {
         dataset: { r2_key: 'd.tsv' },
         webhook: { url: `https://${host}/hook` },
       });
-      expect(res.status, host).toBe(422);
+      expect(res.status, host).toBe(400);
       expect(res.body.error.param, host).toBe('webhook.url');
     }
     const port = new URL(receiver.url).port;
@@ -204,7 +204,7 @@ describe('wrangler dev: SSRF', () => {
     expect(made.status, JSON.stringify(made.body)).toBe(200);
     const res = await githubCall(made.body.id, made.body.secret, '{"ref":"x"}', 'delivery-ssrf');
     const body = await json(res);
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(400);
     expect(body.error).toMatchObject({
       param: 'dataset.url',
       message: expect.stringContaining('resolves to 127.0.0.1'),
@@ -225,6 +225,6 @@ describe('wrangler dev: bodies refused unread', () => {
     const route = WORKER_ROUTES.checkpointFile('ftjob-nothing', 1, 'model.safetensors');
     const res = await sendStalled(route, 'PUT', {}, 256 * 1024);
     expect(res.status).toBe(401);
-    expect(res.body.error.type).toBe('authentication_error');
+    expect(res.body.error.code).toBe('unauthenticated');
   });
 });

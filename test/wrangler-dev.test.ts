@@ -102,7 +102,8 @@ describe('wrangler dev smoke test', () => {
     const failed = await postJson(`${dev.url}/v1/classify`, { model: BROKEN_MODEL, inputs: 'zebra' });
     expect(failed.status).toBe(500);
     expect(((await failed.json()) as any).error).toMatchObject({
-      type: 'inference_error',
+      type: 'server_error',
+      code: 'inference_error',
       message: expect.stringMatching(/out of data bounds/),
     });
     const ok = await postJson(`${dev.url}/v1/classify`, { model: 'tiny-cls', inputs: ['still answering'] });

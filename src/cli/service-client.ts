@@ -38,7 +38,7 @@ export class ServiceError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly type: string | null,
+    readonly code: string | null,
   ) {
     super(message);
     this.name = 'ServiceError';
@@ -79,13 +79,15 @@ export async function callService<T>(
     /* not JSON: reported below */
   }
   if (!res.ok) {
-    const error = (data as { error?: { type?: string; message?: string } } | null)?.error;
+    const error = (data as { error?: { type?: string; code?: string | null; message?: string } } | null)?.error;
     const requestId = res.headers.get('x-request-id');
-    const said = error ? `${error.type}: ${error.message}` : text.slice(0, 200);
+    // The code names edgeclass's kind (conflict, not_found...); type is OpenAI's coarser category.
+    const kind = error?.code ?? error?.type ?? null;
+    const said = error ? `${kind}: ${error.message}` : text.slice(0, 200);
     throw new ServiceError(
       `${method} ${path}: ${res.status} ${said}${requestId ? ` (request id ${requestId})` : ''}`,
       res.status,
-      error?.type ?? null,
+      kind,
     );
   }
   if (data === null)

@@ -99,9 +99,71 @@ export async function embedTexts(
 
 export interface EmbeddingsRequest extends EmbeddingOptions {
   model: string;
-  input: string | string[];
+  /** Texts, or token ids of the model's vocabulary (OpenAI's token input), embedded as given. */
+  input: string | string[] | number[] | number[][];
   /** The graph variant (transformers.js' dtype names); EDGECLASS_MODEL_DTYPE's when absent. */
   dtype?: string;
+}
+
+/** The request's inputs as texts or as token-id rows, and the name of each in errors. */
+function splitInput(input: EmbeddingsRequest['input']) {
+  const batch = Array.isArray(input) && (input.length === 0 || typeof input[0] !== 'number');
+  const items = (batch ? input : [input]) as (string | number[])[];
+  const param = (i: number) => (batch ? `input[${i}]` : 'input');
+  return { items, param };
+}
+
+/** Checks the sizes before any work: count, characters of texts, ids of token lists (the token budget). */
+function checkSizes(items: readonly (string | number[])[], limits: Limits, param: (i: number) => string): void {
+  if (items.length === 0) throw new RequestError('invalid_request', 'input must not be empty', 'input');
+  if (items.length > limits.maxEmbeddingInputs) {
+    throw new RequestError(
+      'invalid_request',
+      `input has ${items.length} items; the limit is ${limits.maxEmbeddingInputs}`,
+      'input',
+    );
+  }
+  let chars = 0;
+  let ids = 0;
+  items.forEach((item, i) => {
+    if (typeof item === 'string' && item.length > limits.maxTextChars) {
+      throw new RequestError(
+        'invalid_request',
+        `${param(i)} has ${item.length} characters; the limit is ${limits.maxTextChars}`,
+        param(i),
+      );
+    }
+    if (typeof item === 'string') chars += item.length;
+    else ids += item.length;
+  });
+  // Each text costs about one token per few characters, each id one: both bounded before anything is tokenized or run.
+  if (chars > limits.maxPairChars || ids > limits.maxOutputTokens) {
+    throw new RequestError(
+      'invalid_request',
+      `input is too large: ${chars} characters and ${ids} token ids; the limits are ${limits.maxPairChars} and ${limits.maxOutputTokens}`,
+      'input',
+    );
+  }
+}
+
+/** Token ids as one row, each checked against the vocabulary and the model's length. */
+function tokenRow(model: LoadedModel, ids: readonly number[], param: string): EncodedRow {
+  if (ids.length > model.maxLength) {
+    throw new RequestError(
+      'invalid_request',
+      `${param} has ${ids.length} token ids; '${model.id}' reads at most ${model.maxLength}`,
+      param,
+    );
+  }
+  ids.forEach((id, j) => {
+    if (model.tokenizer.tokenizer.idToToken(id) === undefined)
+      throw new RequestError(
+        'invalid_request',
+        `${param}[${j}]: ${id} is not in the vocabulary of '${model.id}'`,
+        param,
+      );
+  });
+  return { ids, typeIds: null };
 }
 
 /** The /v1/embeddings operation: limits, model, embeddings in input order. */
@@ -110,26 +172,13 @@ export async function createEmbeddings(
   limits: Limits,
   request: EmbeddingsRequest,
 ): Promise<EmbeddingsResult> {
-  const batch = Array.isArray(request.input);
-  const texts = batch ? (request.input as string[]) : [request.input as string];
-  const param = (i: number) => (batch ? `input[${i}]` : 'input');
-  if (texts.length === 0) throw new RequestError('invalid_request', 'input must not be empty', 'input');
-  if (texts.length > limits.maxInputs) {
-    throw new RequestError(
-      'invalid_request',
-      `input has ${texts.length} items; the limit is ${limits.maxInputs}`,
-      'input',
-    );
-  }
-  texts.forEach((text, i) => {
-    if (text.length > limits.maxTextChars) {
-      throw new RequestError(
-        'invalid_request',
-        `${param(i)} has ${text.length} characters; the limit is ${limits.maxTextChars}`,
-        param(i),
-      );
-    }
-  });
+  const { items, param } = splitInput(request.input);
+  checkSizes(items, limits, param);
   const model = await models.get(request.model, request.dtype);
-  return embedTexts(model, texts, request, param);
+  if (items.every((item) => typeof item === 'string')) return embedTexts(model, items as string[], request, param);
+  const resolved = resolveEmbeddingOptions(model, request);
+  const rows = items.map((item, i) =>
+    typeof item === 'string' ? encodeText(model, item, param(i)) : tokenRow(model, item, param(i)),
+  );
+  return { embeddings: await embedRows(model, rows, resolved), tokens: countTokens(rows), options: resolved };
 }

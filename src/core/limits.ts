@@ -4,29 +4,31 @@
 export interface Limits {
   /** Largest request body accepted, in bytes (413 above it). */
   maxBodyBytes: number;
-  /** Most inputs (texts or pairs) in one request (422 above it). */
+  /** Most inputs (texts or pairs) in one request (400 above it). */
   maxInputs: number;
-  /** Longest text, in characters (422 above it); also the longest classify label. */
+  /** Longest text, in characters (400 above it); also the longest classify label. */
   maxTextChars: number;
-  /** Most candidate labels in one classify request (422 above it). */
+  /** Most inputs of one embeddings request (400 above it): OpenAI's 2,048, within the token budget. */
+  maxEmbeddingInputs: number;
+  /** Most candidate labels in one classify request (400 above it). */
   maxLabels: number;
-  /** Most (text, label) pairs one classify request may run, inputs x labels, for the nli strategy (422 above it). */
+  /** Most (text, label) pairs one classify request may run, inputs x labels, for the nli strategy (400 above it). */
   maxPairs: number;
   /**
    * Most characters one nli request tokenizes: each text once per label, beside its label sentence, summed over the
-   * pairs (422 above it). Counted before any is tokenized: a text is not tokenized once and reused.
+   * pairs (400 above it). Counted before any is tokenized: a text is not tokenized once and reused.
    */
   maxPairChars: number;
   /**
    * Largest sequence length a request may name: max_length, stride, pad_to_multiple_of, and the length padding
-   * 'max_length' pads to (a tokenizer's model_max_length included) (422 above it).
+   * 'max_length' pads to (a tokenizer's model_max_length included) (400 above it).
    */
   maxSequenceLength: number;
-  /** Most encoding rows one tokenize request answers, overflow windows included (422 above it). */
+  /** Most encoding rows one tokenize request answers, overflow windows included (400 above it). */
   maxOutputRows: number;
   /** Most tokens one tokenize request answers over all rows, padding included; also ids one detokenize reads. */
   maxOutputTokens: number;
-  /** Longest hypothesis_template, in characters (422 above it). */
+  /** Longest hypothesis_template, in characters (400 above it). */
   maxTemplateChars: number;
   /** Most characters of label sentences one classify request makes: the template filled with each label, summed. */
   maxHypothesisChars: number;
@@ -38,6 +40,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 2 * 1024 * 1024,
   maxInputs: 256,
   maxTextChars: 100_000,
+  maxEmbeddingInputs: 2048,
   maxLabels: 64,
   maxPairs: 2048,
   // About 0.7 s of tokenizing (bert-base-uncased, 5.9M characters/s on the loaded 2-core dev machine), and room for a
@@ -55,6 +58,7 @@ const ENV_NAMES: Record<keyof Limits, string> = {
   maxBodyBytes: 'EDGECLASS_MAX_BODY_BYTES',
   maxInputs: 'EDGECLASS_MAX_INPUTS',
   maxTextChars: 'EDGECLASS_MAX_TEXT_CHARS',
+  maxEmbeddingInputs: 'EDGECLASS_MAX_EMBEDDING_INPUTS',
   maxLabels: 'EDGECLASS_MAX_LABELS',
   maxPairs: 'EDGECLASS_MAX_PAIRS',
   maxPairChars: 'EDGECLASS_MAX_PAIR_CHARS',

@@ -258,7 +258,7 @@ export class ModelRegistry {
     }
   }
 
-  /** 422 for a folder without the graph asked for, naming the variants it has. */
+  /** 400 for a folder without the graph asked for, naming the variants it has. */
   private async missingGraph(id: string, dtype: ModelDtype): Promise<RequestError> {
     const info = (await this.options.store.list().catch(() => [])).find((m) => m.id === id);
     const has = info ? dtypesIn(info.files) : [];
@@ -293,7 +293,7 @@ export class ModelRegistry {
 }
 
 /**
- * A graph the runtime cannot load: for a float16 variant whose ops the runtime has no kernels for, a 422 naming the
+ * A graph the runtime cannot load: for a float16 variant whose ops the runtime has no kernels for, a 400 naming the
  * variants to use instead; anything else is our failure (500 with the runtime's message).
  */
 function refuseOrWrap(id: string, runtime: string, file: string, dtype: ModelDtype, err: unknown): Error {

@@ -3,6 +3,7 @@
 // (it names the fine-tuned model).
 import fs from 'node:fs';
 import path from 'node:path';
+import { evaluationMetricNames } from '../jobs/metric-names.ts';
 import { completeJob, type JobOutcome, type JobRun } from './job-run.ts';
 import { finiteOnly, type Trained } from './job-training.ts';
 import { resultFiles } from './uploads.ts';
@@ -32,12 +33,7 @@ export async function uploadModel(run: JobRun): Promise<string[]> {
 function finalMetrics({ result, lastProgress }: Trained): Record<string, number> {
   const metrics: Record<string, number> = { steps: result.steps };
   if (result.best)
-    Object.assign(metrics, {
-      eval_loss: result.best.metrics.loss,
-      eval_accuracy: result.best.metrics.accuracy,
-      eval_macro_f1: result.best.metrics.macroF1,
-      best_step: result.best.step,
-    });
+    Object.assign(metrics, { ...evaluationMetricNames(result.best.metrics), best_step: result.best.step });
   if (lastProgress) metrics.train_loss = lastProgress.loss;
   return finiteOnly(metrics);
 }

@@ -1,6 +1,7 @@
 // A job's training: the trainer in a worker thread under the lease's stop signal, its progress and evaluations
 // reported as metrics events, its checkpoints uploaded behind it. A stop (cancel, lost lease, shutdown) makes the
 // trainer return after the step in flight without exporting; that is thrown, for the run's ending to settle.
+import { evaluationMetricNames } from '../jobs/metric-names.ts';
 import path from 'node:path';
 import type { EvaluationEventData, MetricsEventData } from '../jobs/protocol.ts';
 import type { Evaluation, Progress, TrainResult } from '../train/trainer.ts';
@@ -38,12 +39,7 @@ class TrainingRecord {
     const p = this.progressAt.get(step);
     const metrics: Record<string, number> = {};
     if (p) metrics.train_loss = p.loss;
-    if (e)
-      Object.assign(metrics, {
-        eval_loss: e.metrics.loss,
-        eval_accuracy: e.metrics.accuracy,
-        eval_macro_f1: e.metrics.macroF1,
-      });
+    if (e) Object.assign(metrics, evaluationMetricNames(e.metrics));
     return { epoch: e?.epoch ?? p?.epoch ?? 0, metrics: finiteOnly(metrics) };
   }
 }
@@ -79,9 +75,7 @@ function reportEvaluation(run: JobRun, e: Evaluation): void {
   const data: EvaluationEventData = {
     step: e.step,
     epoch: e.epoch,
-    eval_loss: e.metrics.loss,
-    eval_accuracy: e.metrics.accuracy,
-    eval_macro_f1: e.metrics.macroF1,
+    ...evaluationMetricNames(e.metrics),
     is_best: e.isBest,
     attempt: run.claim.attempt,
   };

@@ -1,26 +1,19 @@
 // A job's hyperparameters (the API's snake_case names) -> the trainer's options, and its dataset files -> examples.
 import fs from 'node:fs';
-import type { Hyperparameters } from '../jobs/protocol.ts';
-import { DatasetError, formatOf, parseDataset, type DatasetFormat, type RawExample } from '../train/data.ts';
+import type { Hyperparameters } from '../jobs/hyperparameters.ts';
+import {
+  DatasetError,
+  formatOf,
+  parseDataset,
+  sniffFormat,
+  type DatasetFormat,
+  type RawExample,
+} from '../train/data.ts';
 import type { ExecutionProvider } from '../train/session.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 
-/** The trainer's own defaults, for fields an edge leaves out (the edge should send them all). */
-const DEFAULTS: Hyperparameters = {
-  n_epochs: 3,
-  batch_size: 32,
-  learning_rate: 5e-5,
-  max_length: 128,
-  num_frozen_layers: 0,
-  freeze_embeddings: false,
-  pooling: null,
-  warmup_ratio: 0.1,
-  weight_decay: 0.01,
-  seed: 42,
-  gradient_accumulation_steps: 1,
-  eval_steps: null,
-  early_stopping_patience: null,
-};
+// The edge sends every hyperparameter; an older edge may leave some out: the one definition's defaults fill them.
+export { withDefaults } from '../jobs/hyperparameters.ts';
 
 export interface TrainingPlan {
   /** Optimizer steps of one epoch (as the trainer counts them), for the checkpoint cadence. */
@@ -47,15 +40,6 @@ export function checkpointCadence(
   if (requested !== null) return { stepsPerEpoch, checkpointEvery: requested > 0 ? requested : null };
   if (weightBytes > cheapBytes) return { stepsPerEpoch, checkpointEvery: null };
   return { stepsPerEpoch, checkpointEvery: Math.max(10, Math.ceil(stepsPerEpoch / 4)) };
-}
-
-export function withDefaults(hp: Partial<Hyperparameters> | null | undefined): Hyperparameters {
-  const out = { ...DEFAULTS };
-  for (const key of Object.keys(DEFAULTS) as (keyof Hyperparameters)[]) {
-    const value = hp?.[key];
-    if (value !== undefined && (value as unknown) !== 'auto') (out as Record<string, unknown>)[key] = value;
-  }
-  return out;
 }
 
 export function trainOptionsFor(
@@ -115,13 +99,7 @@ export function datasetFormat(name: string | null, contentType: string | null, h
     return 'jsonl';
   if (type === 'text/csv') return 'csv';
   if (type === 'text/tab-separated-values') return 'tsv';
-  const first =
-    head
-      .replace(/^\ufeff/, '')
-      .split(/\r?\n/)
-      .find((line) => line.trim() !== '') ?? '';
-  if (first.trim().startsWith('{')) return 'jsonl';
-  return first.includes('\t') ? 'tsv' : 'csv';
+  return sniffFormat(head);
 }
 
 export function readDataset(file: string, name: string | null, contentType: string | null): RawExample[] {

@@ -55,7 +55,7 @@ export function createApp(resolveDeps: (c: Context) => AppDeps, options: AppOpti
       // The rest of the body is never read, so the connection cannot carry another request: saying so keeps
       // clients from reusing it (their next request would fail with "other side closed").
       c.header('Connection', 'close');
-      return errorResponse(c, 413, 'request_too_large', `the body exceeds ${maxSize} bytes`);
+      return errorResponse(c, 413, 'too_large', `the body exceeds ${maxSize} bytes`);
     }),
   );
   app.use('*', guardFineTunedModels);
@@ -74,7 +74,7 @@ export function createApp(resolveDeps: (c: Context) => AppDeps, options: AppOpti
   // The OpenAPI document (of every route above), its reference page, the playground.
   registerWebRoutes(app);
 
-  app.notFound((c) => errorResponse(c, 404, 'not_found_error', `no route for ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError(handleError);
   return app;
 }

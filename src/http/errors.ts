@@ -1,5 +1,7 @@
-// The one error shape every client sees: {"error": {"type", "message", "param"}}, with a 4xx for the caller's
-// mistakes and a 5xx with a short message (never a stack trace) for ours.
+// The one error shape every client sees, OpenAI's: {"error": {"message", "type", "param", "code"}}. `type` is
+// OpenAI's category (invalid_request_error for the caller's mistakes, server_error for ours) and `code` edgeclass's
+// kind (src/core/errors.ts), so the official SDKs raise the same error classes they raise against OpenAI and a client
+// can still tell the kinds apart. 5xx messages are short, never a stack trace.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -8,13 +10,13 @@ import { InferenceError, RequestError, type ErrorKind } from '../core/errors.ts'
 import { UpstreamError } from '../core/llm/errors.ts';
 
 export interface ErrorBody {
-  error: { type: string; message: string; param: string | null };
+  error: { message: string; type: string; param: string | null; code: string | null };
 }
 
 const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
-  invalid_request: 422,
-  model_not_found: 422,
-  unsupported_model: 422,
+  invalid_request: 400,
+  model_not_found: 404,
+  unsupported_model: 400,
   too_large: 413,
   unauthenticated: 401,
   not_found: 404,
@@ -23,26 +25,26 @@ const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   unavailable: 503,
 };
 
-const TYPE: Record<ErrorKind, string> = {
-  invalid_request: 'invalid_request_error',
-  model_not_found: 'model_not_found',
-  unsupported_model: 'unsupported_model',
-  too_large: 'request_too_large',
-  unauthenticated: 'authentication_error',
-  not_found: 'not_found_error',
-  conflict: 'conflict_error',
-  not_implemented: 'not_implemented',
-  unavailable: 'service_unavailable',
-};
+/**
+ * Statuses the official SDKs retry by default (409 and 5xx) that no retry can change: a conflict with the current
+ * state, an operation this runtime does not offer, a service not configured. `x-should-retry: false` stops them.
+ */
+const NOT_RETRYABLE = new Set<number>([409, 501, 503]);
+
+/** OpenAI's error type for a status: the caller's mistake or ours. */
+export function errorType(status: number): string {
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
 
 export function errorResponse(
   c: Context,
   status: ContentfulStatusCode,
-  type: string,
+  code: string,
   message: string,
   param: string | null = null,
 ) {
-  return c.json<ErrorBody>({ error: { type, message, param } }, status);
+  if (NOT_RETRYABLE.has(status)) c.header('x-should-retry', 'false');
+  return c.json<ErrorBody>({ error: { message, type: errorType(status), param, code } }, status);
 }
 
 /** `['inputs', 3, 1]` -> `inputs[3][1]`; `['truncation']` -> `truncation`. */
@@ -71,13 +73,13 @@ export function validationError(c: Context, error: ZodError) {
   const issue = error.issues[0] && mostSpecific(error.issues[0]);
   const param = paramName(issue?.path ?? []);
   const message = issue ? `${param ?? 'body'}: ${issue.message}` : 'invalid request body';
-  return errorResponse(c, 422, 'invalid_request_error', message, param);
+  return errorResponse(c, 400, 'invalid_request', message, param);
 }
 
 export function handleError(err: unknown, c: Context) {
   if (err instanceof RequestError) {
     if (err.kind === 'unauthenticated') c.header('WWW-Authenticate', 'Bearer');
-    return errorResponse(c, STATUS[err.kind], TYPE[err.kind], err.message, err.param);
+    return errorResponse(c, STATUS[err.kind], err.kind, err.message, err.param);
   }
   if (err instanceof InferenceError) {
     console.error(
@@ -107,10 +109,10 @@ export function handleError(err: unknown, c: Context) {
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     if (status === 400)
-      return errorResponse(c, 422, 'invalid_request_error', `${err.message}: the body must be a JSON object`);
-    if (status === 413) return errorResponse(c, 413, 'request_too_large', err.message);
-    if (status === 415) return errorResponse(c, 415, 'invalid_request_error', 'Content-Type must be application/json');
-    return errorResponse(c, status, status >= 500 ? 'server_error' : 'invalid_request_error', err.message);
+      return errorResponse(c, 400, 'invalid_request', `${err.message}: the body must be a JSON object`);
+    if (status === 413) return errorResponse(c, 413, 'too_large', err.message);
+    if (status === 415) return errorResponse(c, 415, 'unsupported_media_type', 'Content-Type must be application/json');
+    return errorResponse(c, status, status >= 500 ? 'server_error' : 'invalid_request', err.message);
   }
   console.error(
     JSON.stringify({

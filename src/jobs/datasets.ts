@@ -3,7 +3,7 @@
 import { RequestError } from '../core/errors.ts';
 import {
   DatasetError,
-  formatOf,
+  formatOfFile,
   isMultiLabel,
   labelSet,
   parseDataset,
@@ -32,16 +32,13 @@ export function validateDataset(
   let text: string;
   let rows: RawExample[];
   try {
-    format = formatOf(filename);
-  } catch (err) {
-    throw new RequestError('invalid_request', `${param}: ${(err as Error).message}`, param);
-  }
-  try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new RequestError('invalid_request', `${param}: the file is not valid UTF-8 text`, param);
   }
   try {
+    // The name's extension when it says, else the content (a .txt or nameless upload).
+    format = formatOfFile(filename, text);
     rows = parseDataset(text, format);
   } catch (err) {
     if (err instanceof DatasetError) throw new RequestError('invalid_request', `${param}: ${err.message}`, param);

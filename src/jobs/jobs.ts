@@ -5,9 +5,9 @@ import { RequestError } from '../core/errors.ts';
 import { canonicalJson, sha256Hex } from './crypto.ts';
 import { checkTrainingSet, checkValidationLabels } from './datasets.ts';
 import { getFileRow, type FileRow } from './files.ts';
-import { checkAgainstModel, resolveHyperparameters, type HyperparametersInput } from './hyperparameters.ts';
+import { resolveHyperparameters, type HyperparametersInput } from './hyperparameters.ts';
 import { isId, newId } from './ids.ts';
-import { checkBaseModel, fineTunedModelId } from './models.ts';
+import { checkAgainstModel, checkBaseModel, fineTunedModelId } from './models.ts';
 import { toPage, type Page, type PageRequest } from './pagination.ts';
 import type { FineTuningJob, Hyperparameters, JobEvent, JobStatus } from './protocol.ts';
 import { isTerminal, webhookTypeFor } from './state.ts';
@@ -352,11 +352,29 @@ export interface CreateJobInput {
   model: string;
   training_file: string;
   validation_file?: string | null;
+  /** Deprecated by OpenAI for method.supervised.hyperparameters; either place, not both. */
   hyperparameters?: HyperparametersInput;
+  method?: { type: 'supervised'; supervised?: { hyperparameters?: HyperparametersInput } };
+  /** Only an empty list passes the schema: no integration is supported. */
+  integrations?: unknown[] | null;
   seed?: number;
   suffix?: string | null;
   metadata?: Record<string, string> | null;
   webhook?: WebhookInput | null;
+}
+
+/** The hyperparameters a request gives, from OpenAI's place for them or the older top-level one. */
+function requestedHyperparameters(input: CreateJobInput): { given: HyperparametersInput | undefined; param: string } {
+  const nested = input.method?.supervised?.hyperparameters;
+  if (nested && input.hyperparameters) {
+    throw new RequestError(
+      'invalid_request',
+      'hyperparameters: give them in method.supervised.hyperparameters or at the top level, not both',
+      'hyperparameters',
+    );
+  }
+  if (nested) return { given: nested, param: 'method.supervised.hyperparameters' };
+  return { given: input.hyperparameters, param: 'hyperparameters' };
 }
 
 export interface CreateJobOptions {
@@ -410,7 +428,7 @@ async function ownedDataset(ctx: JobsContext, owner: string, id: string, param: 
   try {
     return datasetFile(await getFileRow(ctx, owner, id, param), param);
   } catch (err) {
-    // A body naming a file that is not the caller's is invalid input (422), not a missing route resource.
+    // A body naming a file that is not the caller's is invalid input (400), not a missing route resource.
     if (err instanceof RequestError && err.kind === 'not_found')
       throw new RequestError('invalid_request', `${param}: no file '${id}'`, param);
     throw err;
@@ -453,8 +471,9 @@ export async function createJob(
     checkValidationLabels(JSON.parse(training.labels!), JSON.parse(validation.labels!), 'validation_file');
   }
   const config = await checkBaseModel(ctx, input.model);
-  const hyperparameters = resolveHyperparameters(input.hyperparameters, input.seed);
-  checkAgainstModel(hyperparameters, config);
+  const requested = requestedHyperparameters(input);
+  const hyperparameters = resolveHyperparameters(requested.given, input.seed, requested.param);
+  checkAgainstModel(hyperparameters, config, requested.param);
 
   const now = ctx.now();
   const id = newId('job', now);

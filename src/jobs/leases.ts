@@ -428,7 +428,8 @@ export async function registerCheckpoint(ctx: JobsContext, jobId: string, reques
         attempt = excluded.attempt, created_at = excluded.created_at`)
       .bind(id, jobId, request.step, request.epoch, checkpoint.files, checkpoint.metrics, row.attempt, now),
     eventStatement(ctx, jobId, {
-      type: 'metrics',
+      // A record of a file written, not a measurement: OpenAI's "metrics" events are the step metrics alone.
+      type: 'message',
       message: `Checkpoint saved at step ${request.step} (epoch ${request.epoch})`,
       data: { step: request.step, epoch: request.epoch, ...request.metrics },
     }),

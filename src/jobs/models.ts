@@ -1,10 +1,11 @@
 // Model folders in the MODELS bucket (`<model id>/<file>`, the layout R2ModelStore serves): the checks a base
 // model must pass before a job is queued, the files a worker fetches, and the fine-tuned folder a job writes.
 import { RequestError } from '../core/errors.ts';
-import { parseModelConfig } from '../nn/arch/index.ts';
+import { encoderArchitecture, parseModelConfig } from '../nn/arch/index.ts';
 import { ModelConfigError, type ModelConfig } from '../nn/config.ts';
 import { isValidModelFilePath, isValidModelId, parseFineTunedModelId } from '../store/model-store.ts';
 import type { JobsContext } from './context.ts';
+import type { Hyperparameters } from './hyperparameters.ts';
 import type { BlobBody, BlobStore } from '../storage/types.ts';
 
 /** What training reads from a base model folder. */
@@ -17,11 +18,11 @@ export function fineTunedModelId(base: string, suffix: string | null, jobId: str
   return `ft:${base}:${suffix ?? ''}:${jobId}`;
 }
 
-/** The base model's parsed config; 422 when the folder lacks what training needs or is not BERT/RoBERTa. */
+/** The base model's parsed config; 400 when the folder lacks what training needs or is not BERT/RoBERTa. */
 export async function checkBaseModel(ctx: JobsContext, modelId: string, param = 'model'): Promise<ModelConfig> {
   if (!isValidModelId(modelId) || modelId.startsWith('ft:')) {
     throw new RequestError(
-      'model_not_found',
+      'invalid_request',
       `${param}: '${modelId}' is not a base model id (a Hugging Face id such as bert-base-uncased)`,
       param,
     );
@@ -37,7 +38,7 @@ export async function checkBaseModel(ctx: JobsContext, modelId: string, param = 
   }
   if (missing.length) {
     throw new RequestError(
-      'model_not_found',
+      'unsupported_model',
       `${param}: the base model '${modelId}' cannot be fine-tuned: its folder lacks ${missing.join(', ')}`,
       param,
     );
@@ -117,4 +118,24 @@ export async function ownedFineTunedModels(ctx: JobsContext, owner: string): Pro
 /** One file of a model folder (a base model a worker trains from), or null. */
 export function readModelFile(ctx: JobsContext, modelId: string, file: string): Promise<BlobBody | null> {
   return ctx.models.get(`${modelId}/${file}`);
+}
+
+/** Checks that depend on the base model: frozen layers within its depth, max_length within its positions. */
+export function checkAgainstModel(h: Hyperparameters, config: ModelConfig, param = 'hyperparameters'): void {
+  if (h.num_frozen_layers > config.numHiddenLayers) {
+    throw new RequestError(
+      'invalid_request',
+      `${param}.num_frozen_layers: ${h.num_frozen_layers} is more than the model's ${config.numHiddenLayers} layers`,
+      `${param}.num_frozen_layers`,
+    );
+  }
+  // RoBERTa's position ids start after the padding id (HF create_position_ids_from_input_ids): two fewer usable.
+  const positions = encoderArchitecture(config.modelType).maxSequenceLength(config);
+  if (h.max_length > positions) {
+    throw new RequestError(
+      'invalid_request',
+      `${param}.max_length: ${h.max_length} is more than the model's ${positions} positions`,
+      `${param}.max_length`,
+    );
+  }
 }

@@ -6,28 +6,12 @@
 // worker's client (src/gpu-worker/edge-client.ts) calls through it. Plus the signing scheme. Both sides import
 // this file (zod only: no Node or workerd specifics).
 import { z } from '@hono/zod-openapi';
+import type { Hyperparameters } from './hyperparameters.ts';
+
+export type { Hyperparameters };
 
 /** OpenAI's fine-tuning job states. */
 export type JobStatus = 'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
-
-/** Hyperparameters: the training module's options, in the OpenAI API's snake_case style. */
-export interface Hyperparameters {
-  n_epochs: number;
-  batch_size: number;
-  learning_rate: number;
-  max_length: number;
-  num_frozen_layers: number;
-  freeze_embeddings: boolean;
-  /** cls | mean | max: edgeclass's project head; null: the architecture's Hugging Face head. */
-  pooling: 'cls' | 'mean' | 'max' | null;
-  warmup_ratio: number;
-  weight_decay: number;
-  seed: number;
-  gradient_accumulation_steps: number;
-  /** Evaluate (and checkpoint) every N optimizer steps; null: every epoch. */
-  eval_steps: number | null;
-  early_stopping_patience: number | null;
-}
 
 /** The job as the public API shows it (OpenAI's fine_tuning.job, plus edgeclass's fields). */
 export interface FineTuningJob {
@@ -353,6 +337,11 @@ export interface MetricsEventData {
 export interface EvaluationEventData {
   step: number;
   epoch: number;
+  /** OpenAI's names and the classification extras (src/jobs/metric-names.ts). */
+  valid_loss: number;
+  full_valid_loss: number;
+  valid_mean_token_accuracy: number;
+  full_valid_mean_token_accuracy: number;
   eval_loss: number;
   eval_accuracy: number;
   eval_macro_f1: number;

@@ -7,10 +7,10 @@
 import { RequestError } from '../core/errors.ts';
 import { sha256Hex } from './crypto.ts';
 import { createDatasetFile, getFileRow, type FileRow } from './files.ts';
-import { checkAgainstModel, resolveHyperparameters, type HyperparametersInput } from './hyperparameters.ts';
+import { resolveHyperparameters, type HyperparametersInput } from './hyperparameters.ts';
 import { isId, newId, newWebhookSecret } from './ids.ts';
 import { createJob, type CreateJobResult } from './jobs.ts';
-import { checkBaseModel, checkFilePath } from './models.ts';
+import { checkAgainstModel, checkBaseModel, checkFilePath } from './models.ts';
 import { toPage, type Page, type PageRequest } from './pagination.ts';
 import { seconds, type JobsContext } from './context.ts';
 import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';

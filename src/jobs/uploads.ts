@@ -6,7 +6,7 @@ import { type BlobStore, type IncomingBytes, UploadMismatchError } from '../stor
 
 export type { IncomingBytes };
 
-/** Stores the upload under `key`; 422 when the bytes are not the announced ones (nothing is stored then). */
+/** Stores the upload under `key`; 400 when the bytes are not the announced ones (nothing is stored then). */
 export async function storeStreamed(bucket: BlobStore, key: string, upload: IncomingBytes): Promise<void> {
   try {
     await bucket.putStreamed(key, upload);

@@ -35,6 +35,7 @@ export interface WorkerEnv {
   ASSETS?: Fetcher;
   EDGECLASS_MAX_BODY_BYTES?: string;
   EDGECLASS_MAX_INPUTS?: string;
+  EDGECLASS_MAX_EMBEDDING_INPUTS?: string;
   EDGECLASS_MAX_TEXT_CHARS?: string;
   EDGECLASS_MAX_LABELS?: string;
   EDGECLASS_MAX_PAIRS?: string;

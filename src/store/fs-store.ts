@@ -103,17 +103,28 @@ async function listModels(dir: string): Promise<ModelInfo[]> {
   for (const first of await listDirs(dir)) {
     const firstDir = path.join(dir, first);
     if (await isModelFolder(firstDir)) {
-      models.push({ id: first, files: await listFilesRecursively(firstDir) });
+      models.push({ id: first, files: await listFilesRecursively(firstDir), created: await createdAt(firstDir) });
       continue;
     }
     // Not a model itself: an organisation folder (`org/name`); ids have at most two segments.
     for (const second of await listDirs(firstDir)) {
       const secondDir = path.join(firstDir, second);
       if (await isModelFolder(secondDir))
-        models.push({ id: `${first}/${second}`, files: await listFilesRecursively(secondDir) });
+        models.push({
+          id: `${first}/${second}`,
+          files: await listFilesRecursively(secondDir),
+          created: await createdAt(secondDir),
+        });
     }
   }
   return models;
+}
+
+/** A folder's birth time where the file system keeps one, else its last change, in Unix seconds. */
+async function createdAt(dir: string): Promise<number | undefined> {
+  const info = await stat(dir).catch(() => null);
+  if (!info) return undefined;
+  return Math.floor((info.birthtimeMs > 0 ? info.birthtimeMs : info.mtimeMs) / 1000);
 }
 
 function isAbsence(err: unknown): boolean {

@@ -6,6 +6,8 @@ export interface ModelInfo {
   id: string;
   /** Files of the folder, relative paths with '/' separators. */
   files: string[];
+  /** When the folder was made, in Unix seconds, where the store can tell (OpenAI's model `created`). */
+  created?: number;
 }
 
 export interface ModelStore {

@@ -42,13 +42,14 @@ export class R2ModelStore implements ModelStore {
     const { prefixes: topLevel } = await this.listAll({ delimiter: '/' });
     const models: ModelInfo[] = [];
     for (const prefix of topLevel) {
-      const { keys } = await this.listAll({ prefix });
-      models.push(
-        ...groupIntoModels(
-          prefix.slice(0, -1),
-          keys.map((key) => key.slice(prefix.length)),
-        ),
+      const { keys, uploaded } = await this.listAll({ prefix });
+      const found = groupIntoModels(
+        prefix.slice(0, -1),
+        keys.map((key) => key.slice(prefix.length)),
       );
+      // The folder's first upload stands for its creation.
+      for (const m of found) m.created = Math.min(...m.files.map((f) => uploaded.get(`${m.id}/${f}`) ?? Infinity));
+      models.push(...found.map((m) => (Number.isFinite(m.created) ? m : { id: m.id, files: m.files })));
     }
     return models.sort((a, b) => compareStrings(a.id, b.id));
   }
@@ -57,17 +58,19 @@ export class R2ModelStore implements ModelStore {
   private async listAll(options: {
     prefix?: string;
     delimiter?: string;
-  }): Promise<{ keys: string[]; prefixes: string[] }> {
+  }): Promise<{ keys: string[]; prefixes: string[]; uploaded: Map<string, number> }> {
     const keys: string[] = [];
     const prefixes: string[] = [];
+    const uploaded = new Map<string, number>();
     let cursor: string | undefined;
     do {
       const page = await this.bucket.list({ ...options, cursor });
       keys.push(...page.objects.map((object) => object.key));
+      for (const object of page.objects) uploaded.set(object.key, Math.floor(object.uploaded.getTime() / 1000));
       prefixes.push(...page.delimitedPrefixes);
       cursor = page.truncated ? page.cursor : undefined;
     } while (cursor !== undefined);
-    return { keys, prefixes };
+    return { keys, prefixes, uploaded };
   }
 }
 

@@ -6,7 +6,7 @@ export type Offset = [number, number];
 export type PaddingSide = 'right' | 'left';
 export type TruncationSide = 'right' | 'left';
 
-/** Raised for inputs the reference rejects or aborts on; the HTTP layer turns it into a 422. */
+/** Raised for inputs the reference rejects or aborts on; the HTTP layer turns it into a 400. */
 /** Whether truncation keeps the cut tokens as overflowing windows, and how many windows and tokens they may be. */
 export interface WindowLimits {
   keep: boolean;

@@ -1,6 +1,7 @@
 // Labelled text datasets: TSV, CSV or JSONL, one example per row; a text or a text pair, and a label given by
-// name or by id (or, in JSONL, a list of labels for multi-label). No Node imports: the edge validates uploads
-// with the same code.
+// name or by id (or, in JSONL, a list of labels for multi-label). JSONL may also be OpenAI's chat format
+// ({"messages": [...]}): the last user message is the text, the assistant's answer after it the label, a system
+// message is ignored. No Node imports: the edge validates uploads with the same code.
 import { parse as parseCsv } from 'csv-parse/sync';
 
 export type DatasetFormat = 'tsv' | 'csv' | 'jsonl';
@@ -32,6 +33,27 @@ export function formatOf(fileName: string): DatasetFormat {
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson') || lower.endsWith('.json')) return 'jsonl';
   throw new DatasetError(`cannot tell the format of '${fileName}': use a .tsv, .csv or .jsonl file`);
+}
+
+/** The format a file's content shows: a JSON object on the first line is JSONL, a tab TSV, else CSV. */
+export function sniffFormat(content: string): DatasetFormat {
+  const first =
+    content
+      .replace(/^\ufeff/, '')
+      .split(/\r?\n/)
+      .find((line) => line.trim() !== '') ?? '';
+  if (first.trim().startsWith('{')) return 'jsonl';
+  return first.includes('\t') ? 'tsv' : 'csv';
+}
+
+/**
+ * The name's extension (.tsv, .csv, .jsonl...; another one is refused), else, for a name without one or a .txt, what
+ * the content shows.
+ */
+export function formatOfFile(fileName: string | null, content: string): DatasetFormat {
+  const extension = /\.([^./\\]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
+  if (fileName && extension && extension !== 'txt') return formatOf(fileName);
+  return sniffFormat(content);
 }
 
 function pick(names: string[], candidates: string[]): number {
@@ -94,6 +116,10 @@ function parseJsonl(content: string): RawExample[] {
     }
     if (!row || typeof row !== 'object' || Array.isArray(row))
       throw new DatasetError('each line must be a JSON object', i + 1);
+    if ('messages' in row) {
+      out.push(chatExample(row.messages, i + 1));
+      return;
+    }
     const key = (candidates: string[]) => candidates.find((c) => c in row);
     const tk = key(TEXT_COLUMNS);
     const lk = key(LABEL_COLUMNS);
@@ -116,6 +142,29 @@ function parseJsonl(content: string): RawExample[] {
     out.push({ text, pair, label: Array.isArray(label) ? label.map(asLabel) : asLabel(label) });
   });
   return out;
+}
+
+/** A message's text: a string, or OpenAI's content parts (their text parts joined). */
+function messageText(content: unknown): string | null {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return null;
+  const parts = content.filter((p) => p && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string');
+  return parts.length ? parts.map((p) => p.text as string).join('') : null;
+}
+
+/** One chat-format line: the last assistant answer is the label, the last user message before it the text. */
+function chatExample(messages: unknown, line: number): RawExample {
+  if (!Array.isArray(messages)) throw new DatasetError("'messages' must be a list of messages", line);
+  const roles = messages.map((m) => (m && typeof m === 'object' ? (m as { role?: unknown }).role : null));
+  const answer = roles.lastIndexOf('assistant');
+  const question = roles.slice(0, Math.max(0, answer)).lastIndexOf('user');
+  if (answer < 0 || question < 0)
+    throw new DatasetError('a chat example needs a user message and an assistant answer after it (the label)', line);
+  const text = messageText((messages[question] as { content?: unknown }).content);
+  const label = messageText((messages[answer] as { content?: unknown }).content)?.trim();
+  if (text === null) throw new DatasetError("the user message's content must be text", line);
+  if (!label) throw new DatasetError("the assistant's answer (the label) must be non-empty text", line);
+  return { text, pair: null, label };
 }
 
 export function parseDataset(content: string, format: DatasetFormat): RawExample[] {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Webhook } from 'standardwebhooks';
+import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADERS, signRequest, WORKER_ROUTES, encodePathName } from '../../src/jobs/protocol.ts';
 import { initModel } from '../../src/nn/init-model.ts';
@@ -426,12 +427,14 @@ describe('refusals (webhooks to private addresses off)', () => {
       ['bad.jsonl', '{"text": "fine", "label": 1}\n{"text": 3, "label": 0}\n'],
       ['bad.tsv', `sentence\tlabel\n${'a film\t\n'.repeat(20)}`],
       ['bad.csv', 'a,b,c,d\n1,2,3,4\n'],
-      ['noext', 'sentence\tlabel\nx\t1\n'],
+      // A name without an extension is read as its content shows: a header alone holds no examples.
+      ['noext', 'sentence\tlabel\n'],
+      ['train.parquet', 'sentence\tlabel\nx\t1\n'],
     ];
     for (const [name, content] of malformed) {
       const res = await upload(apiKey, name, content);
-      expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(400);
-      expect(res.status).toBeLessThan(500);
+      expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param: 'file' });
     }
     const big = await upload(apiKey, 'big.tsv', tsv(Array.from({ length: 30_000 }, (_, i) => lines[1 + (i % 5000)])));
     expect(big.status).toBe(413);
@@ -439,8 +442,8 @@ describe('refusals (webhooks to private addresses off)', () => {
       model: 'no-such-model',
       training_file: goodFile,
     });
-    expect(unknownModel.status).toBeGreaterThanOrEqual(400);
-    expect(unknownModel.status).toBeLessThan(500);
+    expect(unknownModel.status).toBe(404);
+    expect(unknownModel.body.error).toMatchObject({ code: 'model_not_found', param: 'model' });
     for (const hyperparameters of [
       { n_epochs: 0 },
       { learning_rate: -1 },
@@ -458,7 +461,7 @@ describe('refusals (webhooks to private addresses off)', () => {
       expect(res.status).toBeLessThan(500);
     }
     const otherFile = await api(otherKey, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: goodFile });
-    expect([400, 404, 422]).toContain(otherFile.status);
+    expect([400, 404]).toContain(otherFile.status);
     const after = (await api(apiKey, 'GET', '/v1/fine_tuning/jobs?limit=100')).body.data.length;
     expect(after).toBe(before);
     // Nothing for a worker to claim.
@@ -679,6 +682,68 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
     expect(served).toEqual(expected);
     classify.body.results.forEach((r: any, i: number) => expect(r.scores[0]).toBeCloseTo(expectedScores[i], 4));
     note(`served predictions equal the trainer's on ${examples.length} texts (accuracy ${trainerEval.accuracy})`);
+  }, 300_000);
+
+  it('the openai SDK: a chat-format file (named .txt) to a served ft: model, trained by the real worker', async () => {
+    const client = new OpenAI({ baseURL: `${edge!.url}/v1`, apiKey });
+    // OpenAI's chat format: the sentence as the user's message, SST-2's label as the assistant's answer.
+    const chat = lines
+      .slice(1, 201)
+      .map((line) => line.split('\t'))
+      .map(([text, label]) =>
+        JSON.stringify({
+          messages: [
+            { role: 'system', content: 'Sentiment: 0 negative, 1 positive.' },
+            { role: 'user', content: text },
+            { role: 'assistant', content: label },
+          ],
+        }),
+      )
+      .join('\n');
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(chat), 'sst2-chat.txt'),
+      purpose: 'fine-tune',
+    });
+    // edgeclass's hyperparameters beyond OpenAI's: a variable, so the SDK's type takes them without a cast (README).
+    const hyperparameters = { n_epochs: 1, batch_size: 32, learning_rate_multiplier: 20, max_length: 64, seed: 5 };
+    const extensions = { webhook: { url: receiver.url, secret: WEBHOOK_SECRET } };
+    const created = await client.fineTuning.jobs.create(
+      {
+        model: BASE,
+        training_file: file.id,
+        suffix: 'chat',
+        method: { type: 'supervised', supervised: { hyperparameters } },
+        ...extensions,
+      },
+      { headers: { 'Idempotency-Key': 'e2e-sdk-chat' } },
+    );
+    const job = await until('the SDK job to succeed', async () => {
+      const j = await client.fineTuning.jobs.retrieve(created.id);
+      if (j.status === 'failed' || j.status === 'cancelled')
+        throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
+      return j.status === 'succeeded' ? j : null;
+    });
+    expect(job.fine_tuned_model).toBe(`ft:${BASE}:chat:${created.id}`);
+    const checkpoints: OpenAI.FineTuning.Jobs.FineTuningJobCheckpoint[] = [];
+    for await (const c of client.fineTuning.jobs.checkpoints.list(created.id)) checkpoints.push(c);
+    expect(checkpoints.length).toBeGreaterThan(0);
+    expect(checkpoints.some((c) => typeof c.metrics.full_valid_loss === 'number')).toBe(true);
+    expect((await client.models.retrieve(job.fine_tuned_model!)).id).toBe(job.fine_tuned_model);
+    const classify = await api(apiKey, 'POST', '/v1/classify', {
+      model: job.fine_tuned_model,
+      inputs: ['a charming and funny film', 'a dull mess'],
+      strategy: 'model',
+    });
+    expect(classify.status, JSON.stringify(classify.body)).toBe(200);
+    expect(classify.body.results[0].labels).toHaveLength(2);
+    // The webhooks, as the SDK verifies them: succeeded is in its union; running and progress are extensions.
+    const delivered = await until('the succeeded webhook', () =>
+      receiver.deliveries.find((d) => d.payload.data?.id === created.id && d.type === 'fine_tuning.job.succeeded'),
+    );
+    const event = await client.webhooks.unwrap(delivered.raw.body, delivered.raw.headers, WEBHOOK_SECRET);
+    expect(event).toMatchObject({ type: 'fine_tuning.job.succeeded', data: { id: created.id } });
+    const forged = `whsec_${Buffer.from('another secret of enough length!').toString('base64')}`;
+    await expect(client.webhooks.unwrap(delivered.raw.body, delivered.raw.headers, forged)).rejects.toThrow();
   }, 300_000);
 
   it('trains a DistilBERT with --num-frozen-layers 1 --freeze-embeddings and serves it', async () => {

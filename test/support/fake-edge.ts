@@ -165,13 +165,21 @@ export async function startFakeEdge(o: {
         return;
       }
       if (fault && 'holdMs' in fault) await new Promise((r) => setTimeout(r, fault.holdMs));
-      else if (fault) return reply(fault.status, { error: { type: 'server_error', message: 'injected fault' } });
+      else if (fault)
+        return reply(fault.status, {
+          error: { message: 'injected fault', type: 'server_error', code: 'server_error' },
+        });
       const header = (name: string) => (req.headers[name] as string | undefined) ?? null;
       const verified = await verifyRequest(o.secret, method, raw, { get: header }, body);
-      if (!verified) return reply(401, { error: { type: 'authentication_error', message: 'bad signature' } });
+      if (!verified)
+        return reply(401, {
+          error: { message: 'bad signature', type: 'invalid_request_error', code: 'unauthenticated' },
+        });
       // As the edge: a nonce is taken once (a retry must be signed anew).
       if (nonces.has(verified.nonce))
-        return reply(401, { error: { type: 'authentication_error', message: 'replayed nonce' } });
+        return reply(401, {
+          error: { message: 'replayed nonce', type: 'invalid_request_error', code: 'unauthenticated' },
+        });
       nonces.add(verified.nonce);
       const text = () => JSON.parse(new TextDecoder().decode(body));
       const segments = raw.split('?')[0].split('/').slice(1);
@@ -240,7 +248,7 @@ export async function startFakeEdge(o: {
         const request = text() as CheckpointRequest;
         const have = job.checkpointFiles.get(request.step);
         const missing = request.files.filter((f) => !have?.has(f));
-        if (missing.length) return reply(422, { error: { message: `missing files: ${missing.join(', ')}` } });
+        if (missing.length) return reply(400, { error: { message: `missing files: ${missing.join(', ')}` } });
         job.checkpoints.set(request.step, request);
         job.eventsBeforeCheckpoint.set(request.step, job.events.length);
         return done(204);
@@ -254,7 +262,7 @@ export async function startFakeEdge(o: {
         if (request.status === 'succeeded') {
           const missing = (request.files ?? []).filter((f) => !job!.resultFiles.has(f));
           if (missing.length || !request.files?.length)
-            return reply(422, { error: { message: `missing result files: ${missing.join(', ')}` } });
+            return reply(400, { error: { message: `missing result files: ${missing.join(', ')}` } });
           job.job.fine_tuned_model = `ft:${job.job.model}:${job.job.suffix ?? 'edgeclass'}:${job.job.id}`;
           job.job.result_files = request.files;
           job.job.trained_tokens = request.trained_tokens ?? null;

@@ -6,7 +6,7 @@ export interface HttpCase {
   id: string;
   path: '/v1/tokenize' | '/v1/detokenize';
   body: Record<string, unknown>;
-  /** null when the reference rejects the input: the API must answer 422. */
+  /** null when the reference rejects the input: the API must answer 400. */
   expected: unknown | null;
 }
 

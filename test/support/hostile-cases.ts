@@ -35,28 +35,28 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       name: 'max_length 1e8 with padding max_length (killed Node)',
       path: '/v1/tokenize',
       body: tokenize({ padding: 'max_length', max_length: 100_000_000 }),
-      status: 422,
+      status: 400,
       params: ['max_length'],
     },
     {
       name: 'max_length 1e7 with padding max_length (60 MB answer)',
       path: '/v1/tokenize',
       body: tokenize({ padding: 'max_length', max_length: 10_000_000 }),
-      status: 422,
+      status: 400,
       params: ['max_length'],
     },
     {
       name: 'pad_to_multiple_of 1e12 (a 500)',
       path: '/v1/tokenize',
       body: tokenize({ padding: true, pad_to_multiple_of: 1e12 }),
-      status: 422,
+      status: 400,
       params: ['pad_to_multiple_of'],
     },
     {
       name: 'stride 1e9',
       path: '/v1/tokenize',
       body: tokenize({ truncation: true, max_length: 16, stride: 1e9 }),
-      status: 422,
+      status: 400,
       params: ['stride'],
     },
     {
@@ -64,14 +64,14 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       path: '/v1/tokenize',
       body: '{"model":"bert-base-uncased","inputs":"a","max_length":1e400}',
       raw: true,
-      status: 422,
+      status: 400,
       params: ['max_length'],
     },
     {
       name: 'max_length 3 with overflow windows over 5 x 100k characters (250k rows)',
       path: '/v1/tokenize',
       body: tokenize({ max_length: 3, return_overflowing_tokens: true }, Array(5).fill(text100k)),
-      status: 422,
+      status: 400,
       // max_length: refused by the tokenizer before the windows are built (the answer-size check after names
       // return_overflowing_tokens).
       params: ['max_length'],
@@ -80,7 +80,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       name: 'windows overlapping by all but one token (stride = max_length - specials - 1)',
       path: '/v1/tokenize',
       body: tokenize({ max_length: 512, stride: 509, return_overflowing_tokens: true }, text100k),
-      status: 422,
+      status: 400,
       // max_length: refused by the tokenizer before the windows are built (the answer-size check after names
       // return_overflowing_tokens).
       params: ['max_length'],
@@ -92,7 +92,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
         text100k,
         text100k,
       ]),
-      status: 422,
+      status: 400,
       // max_length: refused by the tokenizer before the windows are built (the answer-size check after names
       // return_overflowing_tokens).
       params: ['max_length'],
@@ -104,28 +104,28 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
         words(400),
         words(400),
       ]),
-      status: 422,
+      status: 400,
       params: ['max_length'],
     },
     {
       name: 'padding longest over 256 rows, one of them 100k characters',
       path: '/v1/tokenize',
       body: tokenize({ padding: 'longest' }, [[text100k], ...Array.from({ length: 255 }, () => ['a'])]),
-      status: 422,
+      status: 400,
       params: ['padding'],
     },
     {
       name: 'padding max_length to a target past the sequence-length cap',
       path: '/v1/tokenize',
       body: tokenize({ padding: 'max_length', max_length: 20_000 }),
-      status: 422,
+      status: 400,
       params: ['max_length'],
     },
     {
       name: 'detokenize: more id lists than inputs allowed',
       path: '/v1/detokenize',
       body: { model: bert, ids: Array.from({ length: 300 }, () => [101]) },
-      status: 422,
+      status: 400,
       params: ['ids'],
     },
     {
@@ -133,7 +133,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       path: '/v1/detokenize',
       body: '{"model":"bert-base-uncased","ids":[1e300]}',
       raw: true,
-      status: 422,
+      status: 400,
       params: ['ids', 'ids[0]'],
     },
     {
@@ -146,7 +146,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
         labels: ['y'.repeat(2000)],
         hypothesis_template: templateBomb,
       },
-      status: 422,
+      status: 400,
       params: ['hypothesis_template'],
     },
     {
@@ -159,7 +159,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
         labels: Array.from({ length: 64 }, (_, i) => `${i}`.padEnd(1000, 'z')),
         hypothesis_template: '{}'.repeat(400),
       },
-      status: 422,
+      status: 400,
       params: ['hypothesis_template'],
     },
     {
@@ -171,21 +171,21 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
         inputs: 'x',
         labels: Array.from({ length: 64 }, (_, i) => `${i}`.padEnd(2000, 'z')),
       },
-      status: 422,
+      status: 400,
       params: ['labels'],
     },
     {
       name: 'temperature 1e-320 (a denormal: cosine / temperature overflows, softmax answered NaN)',
       path: '/v1/classify',
       body: { model: bert, strategy: 'embedding', inputs: 'x', labels: ['a', 'b'], temperature: 1e-320 },
-      status: 422,
+      status: 400,
       params: ['temperature'],
     },
     {
       name: 'temperature 1e300',
       path: '/v1/classify',
       body: { model: bert, strategy: 'embedding', inputs: 'x', labels: ['a', 'b'], temperature: 1e300 },
-      status: 422,
+      status: 400,
       params: ['temperature'],
     },
     {
@@ -193,7 +193,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       path: '/v1/classify',
       body: '{"model":"bert-base-uncased","strategy":"embedding","inputs":"x","labels":["a","b"],"temperature":1e400}',
       raw: true,
-      status: 422,
+      status: 400,
       params: ['temperature'],
     },
     {
@@ -205,28 +205,28 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
         inputs: Array(10).fill(text100k),
         labels: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
       },
-      status: 422,
+      status: 400,
       params: ['labels'],
     },
     {
       name: 'embeddings: input past the inputs limit',
       path: '/v1/embeddings',
-      body: { model: bert, input: Array(300).fill('a') },
-      status: 422,
+      body: { model: bert, input: Array(2049).fill('a') },
+      status: 400,
       params: ['input'],
     },
     {
       name: 'an unknown model (the answer names no server path)',
       path: '/v1/tokenize',
       body: { model: 'org/not-here', inputs: 'a' },
-      status: 422,
+      status: 404,
       params: ['model'],
     },
     {
       name: 'a model id that climbs out of the models directory',
       path: '/v1/tokenize',
       body: { model: '../../etc', inputs: 'a' },
-      status: 422,
+      status: 400,
       params: ['model'],
     },
     {
@@ -234,7 +234,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       path: '/v1/tokenize',
       body: `{"model":"bert-base-uncased","inputs":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
       raw: true,
-      status: 422,
+      status: 400,
     },
     {
       name: 'a body past the 2 MiB limit',
@@ -248,7 +248,7 @@ export function hostileCases(models: { bert: string; refused?: string }): Hostil
       name: 'a model whose tokenizer is refused, asked again',
       path: '/v1/tokenize',
       body: { model: models.refused, inputs: 'a' },
-      status: 422,
+      status: 400,
       params: ['model'],
     });
   }
@@ -486,7 +486,7 @@ export interface Answer {
 
 /**
  * Sends a body; an answer slower than `withinMs` is asked for once more: on a loaded 2-core machine a
- * trivial request can stall for seconds (seen: `{}` answered 422 in 2.5 s at load 18), which says nothing about the
+ * trivial request can stall for seconds (seen: `{}` answered 400 in 2.5 s at load 18), which says nothing about the
  * service. A body whose work takes that long is slow both times, and the second time is what is judged.
  */
 export async function sendJudged(send: () => Promise<Answer>, withinMs: number): Promise<Answer & { again: boolean }> {

@@ -7,7 +7,9 @@ export const post = (fetch: Fetch, path: string, body: unknown) =>
   fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 async function expectError(res: Response, status: number, param?: string | null) {
-  const body = (await res.json()) as { error: { type: string; message: string; param: string | null } };
+  const body = (await res.json()) as {
+    error: { type: string; code: string | null; message: string; param: string | null };
+  };
   expect(res.status, JSON.stringify(body)).toBe(status);
   expect(typeof body.error.type).toBe('string');
   expect(body.error.message.length).toBeGreaterThan(0);
@@ -153,14 +155,14 @@ export function defineTokenizerContract(getFetch: () => Fetch) {
   });
 
   describe('bad input answers 4xx with the error shape', () => {
-    it('malformed JSON -> 422', async () => {
+    it('malformed JSON -> 400', async () => {
       await expectError(
         await f('/v1/tokenize', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: '{"model": ',
         }),
-        422,
+        400,
       );
     });
     it('not JSON -> 415', async () => {
@@ -170,24 +172,25 @@ export function defineTokenizerContract(getFetch: () => Fetch) {
       );
     });
     it('wrong types name the field', async () => {
-      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: ['a', 'b', 3] }), 422, 'inputs[2]');
-      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: 'a', max_length: -1 }), 422, 'max_length');
+      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: ['a', 'b', 3] }), 400, 'inputs[2]');
+      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: 'a', max_length: -1 }), 400, 'max_length');
       await expectError(
         await post(f, '/v1/tokenize', { model: BERT, inputs: 'a', truncation: 'sideways' }),
-        422,
+        400,
         'truncation',
       );
-      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: 'a', max_lenght: 3 }), 422);
+      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: 'a', max_lenght: 3 }), 400);
     });
-    it('unknown model -> 422 that says how to provide it', async () => {
-      const e = await expectError(await post(f, '/v1/tokenize', { model: 'no-such-model', inputs: 'a' }), 422, 'model');
+    it('unknown model -> 404 model_not_found that says how to provide it', async () => {
+      const e = await expectError(await post(f, '/v1/tokenize', { model: 'no-such-model', inputs: 'a' }), 404, 'model');
+      expect(e).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found' });
       expect(e.message).toMatch(/sync|pull|EDGECLASS_MODELS_DIR/);
-      await expectError(await post(f, '/v1/tokenize', { model: '../etc/passwd', inputs: 'a' }), 422, 'model');
+      await expectError(await post(f, '/v1/tokenize', { model: '../etc/passwd', inputs: 'a' }), 400, 'model');
     });
-    it('empty inputs -> 422', async () => {
-      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: [] }), 422, 'inputs');
+    it('empty inputs -> 400', async () => {
+      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: [] }), 400, 'inputs');
     });
-    it('stride >= the room left after truncation -> 422 (the reference panics)', async () => {
+    it('stride >= the room left after truncation -> 400 (the reference panics)', async () => {
       await expectError(
         await post(f, '/v1/tokenize', {
           model: BERT,
@@ -197,11 +200,11 @@ export function defineTokenizerContract(getFetch: () => Fetch) {
           stride: 4,
           return_overflowing_tokens: true,
         }),
-        422,
+        400,
         'stride',
       );
     });
-    it('only_second without a pair, when truncation is needed -> 422', async () => {
+    it('only_second without a pair, when truncation is needed -> 400', async () => {
       await expectError(
         await post(f, '/v1/tokenize', {
           model: BERT,
@@ -209,7 +212,7 @@ export function defineTokenizerContract(getFetch: () => Fetch) {
           truncation: 'only_second',
           max_length: 10,
         }),
-        422,
+        400,
         'inputs[1]',
       );
       const ok = await post(f, '/v1/tokenize', {
@@ -221,16 +224,16 @@ export function defineTokenizerContract(getFetch: () => Fetch) {
       expect(ok.status).toBe(200);
     });
     it('too many inputs, too long a text, too large a body', async () => {
-      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: Array(257).fill(['x']) }), 422, 'inputs');
+      await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: Array(257).fill(['x']) }), 400, 'inputs');
       await expectError(
         await post(f, '/v1/tokenize', { model: BERT, inputs: [['ok'], ['x'.repeat(100_001)]] }),
-        422,
+        400,
         'inputs[1]',
       );
       await expectError(await post(f, '/v1/tokenize', { model: BERT, inputs: 'x'.repeat(3 * 1024 * 1024) }), 413);
     });
-    it('ids outside the vocabulary -> 422 naming the id', async () => {
-      await expectError(await post(f, '/v1/detokenize', { model: BERT, ids: [101, 999999] }), 422, 'ids[1]');
+    it('ids outside the vocabulary -> 400 naming the id', async () => {
+      await expectError(await post(f, '/v1/detokenize', { model: BERT, ids: [101, 999999] }), 400, 'ids[1]');
     });
     it('unknown route -> 404 with the error shape', async () => {
       await expectError(await f('/v1/nothing-here'), 404);

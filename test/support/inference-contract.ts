@@ -19,7 +19,9 @@ async function ok(res: Response): Promise<Json> {
 }
 
 async function expectError(res: Response, status: number, param?: string | null, message?: RegExp) {
-  const body = (await res.json()) as { error: { type: string; message: string; param: string | null } };
+  const body = (await res.json()) as {
+    error: { type: string; code: string | null; message: string; param: string | null };
+  };
   expect(res.status, JSON.stringify(body)).toBe(status);
   expect(typeof body.error.type).toBe('string');
   expect(body.error.message.length).toBeGreaterThan(0);
@@ -64,6 +66,43 @@ export function defineInferenceContract(getFetch: () => Fetch) {
       expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens);
     });
 
+    it("token ids (OpenAI's token input) embed as the text they encode; ids outside the vocabulary are a 400", async () => {
+      const tokens = await ok(await post(f, '/v1/tokenize', { model: 'tiny-embed', inputs: [[TEXTS[0]], [TEXTS[1]]] }));
+      const ids: number[][] = tokens.encodings.map((e: Json) => e.input_ids);
+      const texts = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [TEXTS[0], TEXTS[1]] }));
+      const lists = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: ids }));
+      const one = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: ids[1] }));
+      for (const [i, d] of [...lists.data, { ...one.data[0], index: 1 }].entries()) {
+        const index = i < 2 ? i : 1;
+        d.embedding.forEach((v: number, k: number) =>
+          expect(Math.abs(v - texts.data[index].embedding[k])).toBeLessThan(1e-6),
+        );
+      }
+      expect(lists.usage.prompt_tokens).toBe(ids[0].length + ids[1].length);
+      const outside = await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [ids[0][0], 99_999_999] }),
+        400,
+        'input',
+      );
+      expect(outside.message).toMatch(/99999999 is not in the vocabulary/);
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [ids[0], [-1]] }),
+        400,
+        'input[1][0]',
+      );
+    });
+
+    it("takes OpenAI's 2,048 inputs in one request, and refuses one more before running any", async () => {
+      const many = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: Array(2048).fill('a b') }));
+      expect(many.data).toHaveLength(2048);
+      await expectError(
+        await post(f, '/v1/embeddings', { model: 'tiny-embed', input: Array(2049).fill('a b') }),
+        400,
+        'input',
+        /the limit is 2048/,
+      );
+    });
+
     it('one text alone gives what it gives in a batch; dimensions shortens then normalizes; base64 is float32 LE', async () => {
       const batch = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS }));
       const single = await ok(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: TEXTS[1] }));
@@ -97,20 +136,20 @@ export function defineInferenceContract(getFetch: () => Fetch) {
     });
 
     it('refuses what it cannot do', async () => {
-      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [] }), 422, 'input');
+      await expectError(await post(f, '/v1/embeddings', { model: 'tiny-embed', input: [] }), 400, 'input');
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', dimensions: 33 }),
-        422,
+        400,
         'dimensions',
       );
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-embed', input: 'x', encoding_format: 'hex' }),
-        422,
+        400,
         'encoding_format',
       );
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-nli', input: 'x' }),
-        422,
+        400,
         'model',
         /token embeddings/,
       );
@@ -161,12 +200,12 @@ export function defineInferenceContract(getFetch: () => Fetch) {
           labels: ['a'],
           hypothesis_template: 'no slot',
         }),
-        422,
+        400,
         'hypothesis_template',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a', 'b'], strategy: 'nli' }),
-        422,
+        400,
         'model',
         /entailment/,
       );
@@ -211,12 +250,12 @@ export function defineInferenceContract(getFetch: () => Fetch) {
       expect(Math.abs(multi.results[0].scores.reduce((a: number, b: number) => a + b, 0) - 1)).toBeGreaterThan(1e-3);
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', labels: ['a'] }),
-        422,
+        400,
         'labels',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', strategy: 'model', temperature: 0.1 }),
-        422,
+        400,
         'temperature',
       );
     });
@@ -249,18 +288,18 @@ export function defineInferenceContract(getFetch: () => Fetch) {
           strategy: 'llm',
           hypothesis_template: 'It is {}.',
         }),
-        422,
+        400,
         'hypothesis_template',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-gpt2', inputs: 'x', labels: ['a'], strategy: 'nli' }),
-        422,
+        400,
         'model',
         /causal language model/,
       );
       await expectError(
         await post(f, '/v1/embeddings', { model: 'tiny-gpt2', input: 'x' }),
-        422,
+        400,
         'model',
         /causal language model \(gpt2\).*strategy llm/,
       );
@@ -269,65 +308,66 @@ export function defineInferenceContract(getFetch: () => Fetch) {
     it('llm refuses encoders, and remote names when no remote LLM is configured; unknown strategies are refused', async () => {
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'llm' }),
-        422,
+        400,
         'model',
         /'tiny-cls' is not a causal language model/,
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'gpt-4o-mini', inputs: 'x', labels: ['a'], strategy: 'llm' }),
-        422,
+        404,
         'model',
         /no remote LLM is configured/,
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-cls', inputs: 'x', labels: ['a'], strategy: 'magic' }),
-        422,
+        400,
         'strategy',
       );
     });
   });
 
   describe('classify and embeddings errors', () => {
-    it('unknown model, invalid id, model without onnx -> 422', async () => {
+    it('unknown model -> 404 model_not_found; invalid id, model without onnx -> 400', async () => {
       const e = await expectError(
         await post(f, '/v1/classify', { model: 'no-such-model', inputs: 'x', labels: ['a'] }),
-        422,
+        404,
         'model',
       );
+      expect(e).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found' });
       expect(e.message).toMatch(/sync|pull|EDGECLASS_MODELS_DIR/);
-      await expectError(await post(f, '/v1/embeddings', { model: '../etc', input: 'x' }), 422, 'model');
+      await expectError(await post(f, '/v1/embeddings', { model: '../etc', input: 'x' }), 400, 'model');
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-no-onnx', inputs: 'x' }),
-        422,
+        400,
         'model',
         /onnx\/model\.onnx/,
       );
     });
 
-    it('bad labels, too many labels or pairs, empty or too long inputs -> 422 naming the field', async () => {
+    it('bad labels, too many labels or pairs, empty or too long inputs -> 400 naming the field', async () => {
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', ' '] }),
-        422,
+        400,
         'labels[1]',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a', 'a'] }),
-        422,
+        400,
         'labels[1]',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [3] }),
-        422,
+        400,
         'labels[0]',
       );
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [] }), 422, 'labels');
+      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: [] }), 400, 'labels');
       await expectError(
         await post(f, '/v1/classify', {
           model: 'tiny-nli',
           inputs: 'x',
           labels: Array.from({ length: 65 }, (_, i) => `l${i}`),
         }),
-        422,
+        400,
         'labels',
         /limit is 64/,
       );
@@ -337,29 +377,29 @@ export function defineInferenceContract(getFetch: () => Fetch) {
           inputs: Array(256).fill('x'),
           labels: Array.from({ length: 9 }, (_, i) => `l${i}`),
         }),
-        422,
+        400,
         'labels',
         /2304 pairs; the limit is 2048/,
       );
-      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: [], labels: ['a'] }), 422, 'inputs');
+      await expectError(await post(f, '/v1/classify', { model: 'tiny-nli', inputs: [], labels: ['a'] }), 400, 'inputs');
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: Array(257).fill('x'), labels: ['a'] }),
-        422,
+        400,
         'inputs',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: ['ok', 'x'.repeat(100_001)], labels: ['a'] }),
-        422,
+        400,
         'inputs[1]',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], top_k: 0 }),
-        422,
+        400,
         'top_k',
       );
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-nli', inputs: 'x', labels: ['a'], extra: 1 }),
-        422,
+        400,
       );
     });
 
@@ -381,7 +421,7 @@ export function defineInferenceContract(getFetch: () => Fetch) {
         null,
         /inference failed: running model 'tiny-broken'.*out of data bounds/,
       );
-      expect(e.type).toBe('inference_error');
+      expect(e.code).toBe('inference_error');
       await expectError(
         await post(f, '/v1/classify', { model: 'tiny-corrupt', inputs: 'zebra' }),
         500,

@@ -31,7 +31,7 @@ describe('classify and embeddings in workerd match Node (1e-5)', () => {
       data: { id: string; capabilities: { embeddings: boolean; classify: boolean } }[];
     };
     expect(body.data.find((m) => m.id === 'tiny-nli')?.capabilities.classify).toBe(true);
-    // A classifier's graph gives logits, no hidden states: no embeddings (its /v1/embeddings answers 422).
+    // A classifier's graph gives logits, no hidden states: no embeddings (its /v1/embeddings answers 400).
     expect(body.data.find((m) => m.id === 'tiny-nli')?.capabilities.embeddings).toBe(false);
     expect(body.data.find((m) => m.id === 'tiny-embed')?.capabilities.embeddings).toBe(true);
     expect(body.data.find((m) => m.id === 'tiny-no-onnx')?.capabilities.classify).toBe(false);

@@ -24,7 +24,7 @@ import {
 function expectError(res: { status: number; body: any }, status: number, param?: string | null) {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(Object.keys(res.body)).toEqual(['error']);
-  expect(typeof res.body.error.type).toBe('string');
+  expect(res.body.error.type).toBe(status >= 500 ? 'server_error' : 'invalid_request_error');
   expect(typeof res.body.error.message).toBe('string');
   if (param !== undefined) expect(res.body.error.param).toBe(param);
 }
@@ -118,23 +118,26 @@ describe('files', () => {
     expect(content.headers.get('content-type')).toBe('text/csv');
   });
 
-  it('refuses malformed datasets, unknown formats and bad forms (422 naming file), too large files (413)', async () => {
+  it('refuses malformed datasets, unknown formats and bad forms (400 naming file), too large files (413)', async () => {
     const { key } = await newKey();
     const badJson = await upload(key, 'train.jsonl', '{"text": "ok", "label": 1}\n{"text": oops}\n');
-    expectError(badJson, 422, 'file');
+    expectError(badJson, 400, 'file');
     expect(badJson.body.error.message).toContain('line 2');
-    expectError(await upload(key, 'train.tsv', 'sentence\tlabel\nno label here\n'), 422, 'file');
-    expectError(await upload(key, 'train.tsv', 'text\tcategory\nfine\t\n'), 422, 'file');
-    expectError(await upload(key, 'train.txt', 'a\t1\n'), 422, 'file');
-    expectError(await upload(key, 'train.tsv', new Uint8Array([0x74, 0xff, 0xfe, 0x09, 0x31])), 422, 'file');
-    expectError(await upload(key, 'empty.tsv', ''), 422, 'file');
-    expectError(await upload(key, 'train.tsv', sentimentTsv(3), 'assistants'), 422, 'purpose');
+    expectError(await upload(key, 'train.tsv', 'sentence\tlabel\nno label here\n'), 400, 'file');
+    expectError(await upload(key, 'train.tsv', 'text\tcategory\nfine\t\n'), 400, 'file');
+    expectError(await upload(key, 'train.parquet', 'a\t1\n'), 400, 'file');
+    // A .txt (or a name without an extension) says nothing: the content does.
+    const sniffed = await upload((await newKey()).key, 'train.txt', sentimentTsv(12));
+    expect(sniffed.body).toMatchObject({ format: 'tsv', examples: 12 });
+    expectError(await upload(key, 'train.tsv', new Uint8Array([0x74, 0xff, 0xfe, 0x09, 0x31])), 400, 'file');
+    expectError(await upload(key, 'empty.tsv', ''), 400, 'file');
+    expectError(await upload(key, 'train.tsv', sentimentTsv(3), 'assistants'), 400, 'purpose');
     const json = await call(key, 'POST', '/v1/files', { file: 'train.tsv' });
     expect(json.status).toBe(415);
     const big = `${'x'.repeat(100)}\t1\n`;
     const tooLarge = await upload(key, 'big.tsv', big.repeat(Math.ceil((1.2 * 1048576) / big.length)));
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body.error.type).toBe('request_too_large');
+    expect(tooLarge.body.error.code).toBe('too_large');
     // Just under the request limit but over EDGECLASS_MAX_FILE_BYTES: the file check names the field.
     const justOver = await upload(key, 'big.tsv', big.repeat(Math.ceil(1048577 / big.length)));
     expectError(justOver, 413, 'file');
@@ -156,7 +159,7 @@ describe('files', () => {
     expectError(await call(b.key, 'GET', `/v1/files/${ids[0]}/content`), 404);
     expect((await call(b.key, 'GET', '/v1/files')).body.data).toEqual([]);
     expectError(await call(a.key, 'GET', '/v1/files/file-nope'), 404);
-    expectError(await call(a.key, 'GET', '/v1/files?limit=0'), 422, 'limit');
+    expectError(await call(a.key, 'GET', '/v1/files?limit=0'), 400, 'limit');
   });
 });
 
@@ -248,30 +251,50 @@ describe('fine-tuning jobs', () => {
     const create = (body: object) =>
       call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, ...body });
     const cases: [object, number, string | null][] = [
-      [{ model: 'no-such-model' }, 422, 'model'],
-      [{ model: 'no-weights' }, 422, 'model'],
-      [{ model: 'gpt-ish' }, 422, 'model'],
-      [{ model: '../etc' }, 422, 'model'],
-      [{ hyperparameters: { n_epochs: 0 } }, 422, 'hyperparameters.n_epochs'],
-      [{ hyperparameters: { n_epochs: 'many' } }, 422, 'hyperparameters.n_epochs'],
-      [{ hyperparameters: { learning_rate: -1 } }, 422, 'hyperparameters.learning_rate'],
-      [{ hyperparameters: { pooling: 'first' } }, 422, 'hyperparameters.pooling'],
-      [{ hyperparameters: { warmup_ratio: 1.5 } }, 422, 'hyperparameters.warmup_ratio'],
-      [{ hyperparameters: { dropout: 0.1 } }, 422, 'hyperparameters'],
-      [{ hyperparameters: { num_frozen_layers: 3 } }, 422, 'hyperparameters.num_frozen_layers'],
-      [{ hyperparameters: { max_length: 1024 } }, 422, 'hyperparameters.max_length'],
-      [{ seed: 1, hyperparameters: { seed: 2 } }, 422, 'seed'],
-      [{ training_file: small }, 422, 'training_file'],
-      [{ training_file: single }, 422, 'training_file'],
-      [{ training_file: otherFile }, 422, 'training_file'],
-      [{ training_file: 'file-nope' }, 422, 'training_file'],
-      [{ validation_file: otherFile }, 422, 'validation_file'],
-      [{ suffix: 'has space' }, 422, 'suffix'],
-      [{ suffix: 'a..b' }, 422, 'suffix'],
-      [{ metadata: { n: 1 } }, 422, 'metadata.n'],
-      [{ webhook: { url: 'ftp://example.com/x' } }, 422, 'webhook.url'],
-      [{ webhook: { url: 'https://example.com/x', secret: 'short' } }, 422, 'webhook.secret'],
-      [{ unknown_field: true }, 422, null],
+      [{ model: 'no-such-model' }, 404, 'model'],
+      [{ model: 'no-weights' }, 400, 'model'],
+      [{ model: 'gpt-ish' }, 400, 'model'],
+      [{ model: '../etc' }, 400, 'model'],
+      [{ hyperparameters: { n_epochs: 0 } }, 400, 'hyperparameters.n_epochs'],
+      [{ hyperparameters: { n_epochs: 'many' } }, 400, 'hyperparameters.n_epochs'],
+      [{ hyperparameters: { learning_rate: -1 } }, 400, 'hyperparameters.learning_rate'],
+      [{ hyperparameters: { pooling: 'first' } }, 400, 'hyperparameters.pooling'],
+      [{ hyperparameters: { warmup_ratio: 1.5 } }, 400, 'hyperparameters.warmup_ratio'],
+      [{ hyperparameters: { dropout: 0.1 } }, 400, 'hyperparameters'],
+      [{ hyperparameters: { num_frozen_layers: 3 } }, 400, 'hyperparameters.num_frozen_layers'],
+      [{ hyperparameters: { max_length: 1024 } }, 400, 'hyperparameters.max_length'],
+      [{ seed: 1, hyperparameters: { seed: 2 } }, 400, 'seed'],
+      [{ training_file: small }, 400, 'training_file'],
+      [{ training_file: single }, 400, 'training_file'],
+      [{ training_file: otherFile }, 400, 'training_file'],
+      [{ training_file: 'file-nope' }, 400, 'training_file'],
+      [{ validation_file: otherFile }, 400, 'validation_file'],
+      [{ suffix: 'has space' }, 400, 'suffix'],
+      [{ suffix: 'a..b' }, 400, 'suffix'],
+      [{ metadata: { n: 1 } }, 400, 'metadata.n'],
+      [{ webhook: { url: 'ftp://example.com/x' } }, 400, 'webhook.url'],
+      [{ webhook: { url: 'https://example.com/x', secret: 'short' } }, 400, 'webhook.secret'],
+      [{ unknown_field: true }, 400, null],
+      [{ method: { type: 'dpo', dpo: {} } }, 400, 'method.type'],
+      [
+        { method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } } },
+        400,
+        'method.supervised.hyperparameters.n_epochs',
+      ],
+      [
+        {
+          hyperparameters: { n_epochs: 1 },
+          method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2 } } },
+        },
+        400,
+        'hyperparameters',
+      ],
+      [
+        { hyperparameters: { learning_rate: 1e-5, learning_rate_multiplier: 2 } },
+        400,
+        'hyperparameters.learning_rate_multiplier',
+      ],
+      [{ integrations: [{ type: 'wandb', wandb: { project: 'p' } }] }, 400, 'integrations[0].type'],
     ];
     for (const [body, status, param] of cases) {
       const res = await create(body);
@@ -281,9 +304,36 @@ describe('fine-tuning jobs', () => {
     const malformed = await call(key, 'POST', '/v1/fine_tuning/jobs', undefined, {
       'content-type': 'application/json',
     });
-    expect(malformed.status).toBe(422);
+    expect(malformed.status).toBe(400);
     expect(await jobCount(owner)).toBe(0);
     expect((await call(key, 'GET', '/v1/fine_tuning/jobs')).body.data).toEqual([]);
+  });
+
+  it("takes OpenAI's shape: method.supervised.hyperparameters, learning_rate_multiplier, integrations: []", async () => {
+    const { key } = await newKey();
+    const file = await trainingFile(key, 20);
+    const res = await call(key, 'POST', '/v1/fine_tuning/jobs', {
+      model: BASE,
+      training_file: file,
+      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, learning_rate_multiplier: 0.4 } } },
+      integrations: [],
+      suffix: 'openai-shape',
+      seed: 7,
+      metadata: { team: 'search' },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // 0.4 x 5e-5, the documented base rate; the rest are the defaults.
+    expect(res.body.hyperparameters).toMatchObject({ n_epochs: 2, learning_rate: 0.4 * 5e-5, batch_size: 32, seed: 7 });
+    expect(res.body.method).toEqual({ type: 'supervised', supervised: { hyperparameters: res.body.hyperparameters } });
+    expect(res.body.integrations).toEqual([]);
+    expect(res.body.metadata).toEqual({ team: 'search' });
+    expect(res.body.fine_tuned_model).toBeNull();
+    const refused = await call(key, 'POST', '/v1/fine_tuning/jobs', {
+      model: BASE,
+      training_file: file,
+      integrations: [{ type: 'wandb', wandb: { project: 'p' } }],
+    });
+    expect(refused.body.error.message).toMatch(/'wandb' is not supported/);
   });
 
   it('refuses webhook targets on private, loopback and link-local addresses unless allowed', async () => {
@@ -310,7 +360,7 @@ describe('fine-tuning jobs', () => {
         {},
         strict,
       );
-      expect(res.status, url).toBe(422);
+      expect(res.status, url).toBe(400);
       expect(res.body.error.param).toBe('webhook.url');
       expect(res.body.error.message).toContain('EDGECLASS_WEBHOOK_ALLOW_PRIVATE');
     }
@@ -350,6 +400,9 @@ describe('fine-tuning jobs', () => {
       headers,
     );
     expectError(different, 409, 'Idempotency-Key');
+    expect(different.body.error.code).toBe('conflict');
+    // The SDKs retry a 409 unless told that no retry can help.
+    expect(different.headers.get('x-should-retry')).toBe('false');
     // At once, twice: still one job.
     const racing = await Promise.all(
       [1, 2, 3].map(() => call(key, 'POST', '/v1/fine_tuning/jobs', body, { 'idempotency-key': 'race' })),
@@ -447,7 +500,7 @@ describe('fine-tuning jobs', () => {
     ).toBe(valid);
     expectError(
       await call(key, 'POST', '/v1/fine_tuning/jobs', { model: BASE, training_file: file, validation_file: foreign }),
-      422,
+      400,
       'validation_file',
     );
   });

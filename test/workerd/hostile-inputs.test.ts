@@ -91,8 +91,8 @@ describe('hostile inputs (workerd)', () => {
   it('a refused tokenizer stays refused until its R2 object changes, then is served at once', async () => {
     for (let i = 0; i < 3; i++) {
       const answer = await send('/v1/tokenize', JSON.stringify({ model: REFUSED, inputs: 'Here is some text' }));
-      expect(answer.status).toBe(422);
-      expect((answer.json as any).error.type).toBe('unsupported_model');
+      expect(answer.status).toBe(400);
+      expect((answer.json as any).error.code).toBe('unsupported_model');
     }
     await env.MODELS.put(`${REFUSED}/tokenizer.json`, bertTokenizer);
     const fixed = await send('/v1/tokenize', JSON.stringify({ model: REFUSED, inputs: 'Here is some text' }));

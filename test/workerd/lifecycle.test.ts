@@ -21,9 +21,8 @@ import {
   waitQueued,
 } from './jobs-client.ts';
 
-/** The status of a validation error. 422 today; OpenAI's is 400 (invalid_request_error), which the error-mapping
- * work brings: change it here. */
-const VALIDATION_STATUS = 422;
+/** The status of a validation error: OpenAI's 400 (invalid_request_error). */
+const VALIDATION_STATUS = 400;
 
 /** The official client against the Worker under test. No retries: a 409 is asserted, not waited out. */
 function sdk(key: string): OpenAI {

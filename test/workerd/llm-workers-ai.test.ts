@@ -49,7 +49,7 @@ describe('llm strategy with the Workers AI binding (workerd)', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.status).toBe(504);
     expect(err.toErrorBody()).toEqual({
-      error: { type: 'upstream_error', message: expect.stringMatching(/50 ms/), param: null },
+      error: { type: 'server_error', code: 'upstream_error', message: expect.stringMatching(/50 ms/), param: null },
     });
   });
 });
@@ -100,7 +100,8 @@ describe('POST /v1/classify strategy llm through the AI binding (workerd)', () =
     const { status, body } = await classify(ai, { model: MODEL, inputs: 'x', labels: LABELS, strategy: 'llm' });
     expect(status).toBe(502);
     expect(body.error).toEqual({
-      type: 'upstream_error',
+      type: 'server_error',
+      code: 'upstream_error',
       message: expect.stringMatching(/unusable twice/),
       param: null,
     });

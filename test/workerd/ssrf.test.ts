@@ -59,7 +59,7 @@ beforeAll(seedBase);
 afterAll(() => settleQueue());
 
 describe('targets refused when they are made', () => {
-  it('every IPv6 spelling of a private address: a job webhook and a trigger dataset URL get 422 naming the field', async () => {
+  it('every IPv6 spelling of a private address: a job webhook and a trigger dataset URL get 400 naming the field', async () => {
     const { key } = await newKey();
     const file = await trainingFile(key, 20);
     const f = strict();
@@ -72,7 +72,7 @@ describe('targets refused when they are made', () => {
         {},
         f,
       );
-      expect(job.status, host).toBe(422);
+      expect(job.status, host).toBe(400);
       expect(job.body.error, host).toMatchObject({ type: 'invalid_request_error', param: 'webhook.url' });
       const trigger = await call(
         key,
@@ -82,7 +82,7 @@ describe('targets refused when they are made', () => {
         {},
         f,
       );
-      expect(trigger.status, host).toBe(422);
+      expect(trigger.status, host).toBe(400);
       expect(trigger.body.error.param, host).toBe('dataset.url');
     }
     // The same forms around public addresses are accepted (a trigger that is never called: nothing is sent).
@@ -168,7 +168,7 @@ describe('names resolved before each call', () => {
       },
     });
     const body = (await res.json()) as any;
-    expect(res.status).toBe(422);
+    expect(res.status).toBe(400);
     expect(body.error).toMatchObject({
       param: 'dataset.url',
       message: expect.stringContaining('resolves to 127.0.0.1'),

@@ -59,12 +59,12 @@ describe('tokenizer goldens (workerd)', () => {
           const res = await post(edgeFetch, c.path, c.body);
           const body = (await res.json()) as any;
           if (padless && (c.body as { padding?: unknown }).padding) {
-            expect(res.status, c.id).toBe(422);
+            expect(res.status, c.id).toBe(400);
             expect(body.error, c.id).toMatchObject({ type: 'invalid_request_error', param: 'padding' });
             continue;
           }
           if (c.expected === null) {
-            expect(res.status, c.id).toBe(422);
+            expect(res.status, c.id).toBe(400);
             expect(body.error.type, c.id).toBeTypeOf('string');
             continue;
           }

@@ -112,14 +112,16 @@ describe('triggers', () => {
     expect((await call(other.key, 'GET', '/v1/triggers')).body.data).toEqual([]);
   });
 
-  it('refuses invalid templates (422 naming the field)', async () => {
+  it('refuses invalid templates (400 naming the field)', async () => {
     const { key } = await newKey();
     const file = await trainingFile(key, 20);
     const other = await newKey();
     const theirs = await trainingFile(other.key, 20);
     const strict = edgeWith({ allowPrivateTargets: false });
+    const unknownModel = await trigger(key, { model: 'no-such-model', dataset: { file_id: file } });
+    expect(unknownModel.status).toBe(404);
+    expect(unknownModel.body.error).toMatchObject({ code: 'model_not_found', param: 'model' });
     const cases: [object, string, Fetch?][] = [
-      [{ model: 'no-such-model', dataset: { file_id: file } }, 'model'],
       [{ dataset: { file_id: theirs } }, 'dataset.file_id'],
       [{ dataset: { r2_key: '../other-owner/train.tsv' } }, 'dataset.r2_key'],
       [{ dataset: { url: 'http://10.0.0.1/train.tsv' } }, 'dataset.url', strict],
@@ -130,7 +132,7 @@ describe('triggers', () => {
     ];
     for (const [body, param, f] of cases) {
       const res = await trigger(key, body, f);
-      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(res.status, JSON.stringify(body)).toBe(400);
       // A location that matches no form names the field of the closest one (dataset.file_id).
       if (param.endsWith('.')) expect(res.body.error.param, JSON.stringify(res.body)).toMatch(/^dataset\./);
       else expect(res.body.error.param, JSON.stringify(res.body)).toBe(param);
@@ -182,7 +184,7 @@ describe('triggers', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(unsigned.status).toBe(401);
-    expect(((await unsigned.json()) as any).error.type).toBe('authentication_error');
+    expect(((await unsigned.json()) as any).error.code).toBe('unauthenticated');
     const wrongSecret = `whsec_${btoa('a different secret, 32 bytes....')}`;
     expect((await hook(t.id, wrongSecret, { x: 1 })).status).toBe(401);
     const stale = await hook(t.id, t.secret, { x: 1 }, { at: new Date(Date.now() - 6 * 60_000) });
@@ -251,7 +253,7 @@ describe('triggers', () => {
 
     await receiver.dataset(url.split('/').pop()!, 'sentence\tlabel\nonly one column\n');
     const broken = await hook(t.id, t.secret, { v: 3 });
-    expect(broken.status).toBe(422);
+    expect(broken.status).toBe(400);
     expect(broken.body.error.param).toBe('dataset');
     expect(await jobCount(owner)).toBe(2);
     await receiver.dataset(url.split('/').pop()!, sentimentTsv(14));
@@ -260,7 +262,7 @@ describe('triggers', () => {
     const missing = (await trigger(key, { dataset: { url: `${env.WEBHOOK_RECEIVER_URL}/datasets/nothing-here.tsv` } }))
       .body;
     const gone = await hook(missing.id, missing.secret, {});
-    expect(gone.status).toBe(422);
+    expect(gone.status).toBe(400);
     expect(gone.body.error.param).toBe('dataset.url');
     expect(await jobCount(owner)).toBe(3);
   });
@@ -285,7 +287,7 @@ describe('triggers', () => {
       filename: 'train.jsonl',
     });
     const absent = (await trigger(key, { dataset: { r2_key: 'labelled/absent.tsv' } })).body;
-    expect((await hook(absent.id, absent.secret, {})).status).toBe(422);
+    expect((await hook(absent.id, absent.secret, {})).status).toBe(400);
   });
 
   it('a disabled trigger answers 404', async () => {
@@ -354,7 +356,7 @@ describe('hook calls refused before their body is read', () => {
     for (const [name, headers] of cases) {
       const res = await endlessCall(`/v1/hooks/${t.id}`, headers);
       expect(res.status, name).toBe(401);
-      expect(res.body.error.type, name).toBe('authentication_error');
+      expect(res.body.error.code, name).toBe('unauthenticated');
       expect(res.pulled, name).toBeLessThan(READ_AHEAD_ALLOWANCE);
     }
     expect(await jobCount(owner)).toBe(0);

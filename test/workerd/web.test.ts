@@ -43,7 +43,12 @@ describe('pages, document and request ids in workerd', () => {
     const res = await SELF.fetch('http://edge/metrics');
     expect(res.status).toBe(501);
     expect(await res.json()).toEqual({
-      error: { type: 'not_implemented', message: expect.stringContaining('Node runtime only'), param: null },
+      error: {
+        type: 'server_error',
+        code: 'not_implemented',
+        message: expect.stringContaining('Node runtime only'),
+        param: null,
+      },
     });
   });
 });

@@ -66,7 +66,7 @@ describe('worker authentication', () => {
     expect((await worker.request('POST', WORKER_ROUTES.claim, body)).status).toBe(204);
     const unsigned = await worker.request('POST', WORKER_ROUTES.claim, body, { sign: false });
     expect(unsigned.status).toBe(401);
-    expect(unsigned.body.error.type).toBe('authentication_error');
+    expect(unsigned.body.error.code).toBe('unauthenticated');
     expect(
       (await new FakeWorker('w-forger', edge, 'not-the-secret').request('POST', WORKER_ROUTES.claim, body)).status,
     ).toBe(401);
@@ -118,7 +118,11 @@ describe('replays and uploads refused before they are read', () => {
     const lease = claimed.body.lease.id;
     const replayedClaim = await worker.request('POST', WORKER_ROUTES.claim, claimBody, { nonce });
     expect(replayedClaim.status).toBe(401);
-    expect(replayedClaim.body.error).toMatchObject({ type: 'authentication_error', param: SIGNATURE_HEADERS.nonce });
+    expect(replayedClaim.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'unauthenticated',
+      param: SIGNATURE_HEADERS.nonce,
+    });
     // An event without a name (not deduplicated by id): the replay must not record it twice.
     const before = await eventCount(key, job.id);
     const eventNonce = `nonce-${crypto.randomUUID()}`;
@@ -189,7 +193,7 @@ describe('replays and uploads refused before they are read', () => {
         [SIGNATURE_HEADERS.lease]: lease,
       },
     });
-    expect(swapped.status).toBe(422);
+    expect(swapped.status).toBe(400);
     expect(await env.FILES!.head(`checkpoints/${job.id}/2/model.safetensors`)).toBeNull();
     expect((await worker.request('GET', route)).status).toBe(404);
     // The same upload, honest: stored, and read back the same.
@@ -303,7 +307,7 @@ describe('a job from claim to a served fine-tuned model', () => {
       files: ['trainer_state.json', 'optimizer.bin'],
       metrics: {},
     });
-    expect(missing.status).toBe(422);
+    expect(missing.status).toBe(400);
     const register = {
       lease_id: lease,
       step: 10,
@@ -318,6 +322,8 @@ describe('a job from claim to a served fine-tuned model', () => {
       (e: any) => e.message.startsWith('Checkpoint saved at step 10'),
     );
     expect(saved).toHaveLength(1);
+    // A file written is a message, not a measurement (OpenAI's metrics events are step metrics).
+    expect(saved[0].type).toBe('message');
     expect((await worker.request('GET', WORKER_ROUTES.checkpointFile(job.id, 10, 'trainer_state.json'))).body).toEqual({
       step: 10,
     });
@@ -335,7 +341,7 @@ describe('a job from claim to a served fine-tuned model', () => {
 
     // A succeeded completion needs a servable folder.
     const early = await worker.complete(job.id, { lease_id: lease, status: 'succeeded', files: SERVED_FILES });
-    expect(early.status).toBe(422);
+    expect(early.status).toBe(400);
     for (const file of SERVED_FILES) {
       const res = await worker.putResultFile(
         job.id,
@@ -347,7 +353,7 @@ describe('a job from claim to a served fine-tuned model', () => {
     }
     // A model that is not registered yet is nobody's model.
     const ftId = `ft:${BASE}:sst:${job.id}`;
-    expect((await call(key, 'POST', '/v1/classify', { model: ftId, inputs: 'x', strategy: 'model' })).status).toBe(422);
+    expect((await call(key, 'POST', '/v1/classify', { model: ftId, inputs: 'x', strategy: 'model' })).status).toBe(404);
 
     const done = await worker.complete(job.id, {
       lease_id: lease,
@@ -396,8 +402,8 @@ describe('a job from claim to a served fine-tuned model', () => {
     expect(served.body.model).toBe(ftId);
     expect((await call(null, 'POST', '/v1/classify', { model: ftId, inputs, strategy: 'model' })).status).toBe(401);
     const foreign = await call(other.key, 'POST', '/v1/classify', { model: ftId, inputs, strategy: 'model' });
-    expect(foreign.status).toBe(422);
-    expect(foreign.body.error.type).toBe('model_not_found');
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('model_not_found');
     const listed = async (k: string | null) => (await call(k, 'GET', '/v1/models')).body.data.map((m: any) => m.id);
     expect(await listed(key)).toContain(ftId);
     expect(await listed(null)).not.toContain(ftId);

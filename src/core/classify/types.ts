@@ -24,7 +24,7 @@ export interface ClassifyRequest {
   threshold?: number;
 }
 
-/** The request options a strategy may read; any other one given is refused (422 naming it). */
+/** The request options a strategy may read; any other one given is refused (400 naming it). */
 export type StrategyOption = 'hypothesis_template' | 'multi_label' | 'top_k' | 'temperature' | 'threshold';
 
 export interface ClassifyContext {

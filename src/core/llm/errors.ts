@@ -1,6 +1,6 @@
 // The error an LLM upstream (a chat-completions endpoint, the Workers AI binding) causes: unreachable, timing out,
 // refusing, or answering with something unusable even after a correction. The HTTP layer answers it with
-// {"error": {"type": "upstream_error", "message", "param": null}} and `status` (502, or 504 for a timeout); the
+// {"error": {"message", "type": "server_error", "param": null, "code": "upstream_error"}} and `status` (502, or 504 for a timeout); the
 // message never carries the API key or the upstream's full body.
 
 export type UpstreamFailure =
@@ -29,7 +29,7 @@ export class UpstreamError extends Error {
   }
 
   /** The HTTP body, in the API's one error shape. */
-  toErrorBody(): { error: { type: 'upstream_error'; message: string; param: null } } {
-    return { error: { type: this.type, message: this.message, param: null } };
+  toErrorBody(): { error: { message: string; type: 'server_error'; param: null; code: 'upstream_error' } } {
+    return { error: { message: this.message, type: 'server_error', param: null, code: this.type } };
   }
 }

@@ -30,7 +30,7 @@ const ApiKeySchema = z
 
 const errors = {
   401: json(ErrorSchema, 'Not the admin token.'),
-  422: json(ErrorSchema, 'Invalid input.'),
+  400: json(ErrorSchema, 'Invalid input.'),
   501: json(ErrorSchema, 'Fine-tuning is edge-only.'),
   503: json(ErrorSchema, 'EDGECLASS_ADMIN_KEY is not set.'),
 };

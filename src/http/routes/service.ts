@@ -58,7 +58,12 @@ const metricsRoute = createRoute({
         'application/json': {
           schema: ErrorSchema,
           example: {
-            error: { type: 'not_implemented', message: 'metrics are served by the Node runtime only', param: null },
+            error: {
+              message: 'metrics are served by the Node runtime only',
+              type: 'server_error',
+              param: null,
+              code: 'not_implemented',
+            },
           },
         },
       },
@@ -82,12 +87,14 @@ export function registerServiceRoutes(app: App): void {
       return c.json(
         {
           error: {
-            type: 'not_implemented',
             message: `metrics are served by the Node runtime only (this is ${c.get('deps').runtime})`,
+            type: 'server_error',
             param: null,
+            code: 'not_implemented',
           },
         },
         501,
+        { 'x-should-retry': 'false' },
       );
     }
     const { contentType, body } = await telemetry.exposition();

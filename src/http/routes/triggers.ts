@@ -84,7 +84,7 @@ const hookRoute = createRoute({
     404: json(ErrorSchema, 'No such trigger, or it is disabled.'),
     409: json(ErrorSchema, 'A replay: this webhook-id, or this GitHub-signed body, was received before.'),
     413: json(ErrorSchema, 'The dataset is larger than EDGECLASS_MAX_FILE_BYTES.'),
-    422: json(ErrorSchema, 'The dataset at the location is invalid or unreachable.'),
+    400: json(ErrorSchema, 'The dataset at the location is invalid or unreachable.'),
     501: json(ErrorSchema, 'Fine-tuning is edge-only.'),
   },
 });

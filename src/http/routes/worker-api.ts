@@ -44,7 +44,7 @@ const errors = {
   ),
   404: error('No such job or file.'),
   409: error('The lease id is not the live lease: stop working on the job.'),
-  422: error('Invalid input.'),
+  400: error('Invalid input.'),
   503: error('EDGECLASS_WORKER_SECRET is not set.'),
 };
 const noContent = { 204: { description: 'Done.' } };

@@ -4,9 +4,16 @@ import { DTYPES } from '../../core/dtypes.ts';
 export const ErrorSchema = z
   .object({
     error: z.object({
-      type: z.string().openapi({ example: 'invalid_request_error' }),
       message: z.string(),
+      type: z.string().openapi({
+        example: 'invalid_request_error',
+        description: "OpenAI's category: invalid_request_error (4xx) or server_error (5xx).",
+      }),
       param: z.string().nullable().openapi({ example: 'inputs[3]' }),
+      code: z.string().nullable().openapi({
+        example: 'invalid_request',
+        description: "edgeclass's kind: invalid_request, model_not_found, unsupported_model, too_large, ...",
+      }),
     }),
   })
   .openapi('Error');
@@ -16,8 +23,8 @@ export const ModelId = z
   .min(1)
   .openapi({ example: 'bert-base-uncased', description: 'A Hugging Face model id.' });
 
-const errorExample = (type: string, message: string, param: string | null = null) => ({
-  error: { type, message, param },
+const errorExample = (status: number, code: string, message: string, param: string | null = null) => ({
+  error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param, code },
 });
 
 /** The error responses every JSON route can give, each with an example. */
@@ -27,7 +34,7 @@ export const errorResponses = {
     content: {
       'application/json': {
         schema: ErrorSchema,
-        example: errorExample('request_too_large', 'the body exceeds 2097152 bytes'),
+        example: errorExample(413, 'too_large', 'the body exceeds 2097152 bytes'),
       },
     },
   },
@@ -36,29 +43,30 @@ export const errorResponses = {
     content: {
       'application/json': {
         schema: ErrorSchema,
-        example: errorExample('invalid_request_error', 'Content-Type must be application/json'),
+        example: errorExample(415, 'unsupported_media_type', 'Content-Type must be application/json'),
       },
     },
   },
-  422: {
-    description: 'Malformed JSON, a wrong type, an unknown model, or an invalid option combination.',
+  400: {
+    description: 'Malformed JSON, a wrong type, a model edgeclass refuses, or an invalid option combination.',
     content: {
       'application/json': {
         schema: ErrorSchema,
-        examples: {
-          invalid: {
-            summary: 'A field with a wrong type',
-            value: errorExample('invalid_request_error', 'inputs[3]: Invalid input', 'inputs[3]'),
-          },
-          unknown_model: {
-            summary: 'A model the service does not have',
-            value: errorExample(
-              'model_not_found',
-              "model 'no-such-model' was not found in the models directory",
-              'model',
-            ),
-          },
-        },
+        example: errorExample(400, 'invalid_request', 'inputs[3]: Invalid input', 'inputs[3]'),
+      },
+    },
+  },
+  404: {
+    description: 'A model the service does not have (code model_not_found).',
+    content: {
+      'application/json': {
+        schema: ErrorSchema,
+        example: errorExample(
+          404,
+          'model_not_found',
+          "model 'no-such-model' was not found in the models directory",
+          'model',
+        ),
       },
     },
   },
@@ -67,7 +75,7 @@ export const errorResponses = {
     content: {
       'application/json': {
         schema: ErrorSchema,
-        example: errorExample('inference_error', "inference failed: running model 'tiny-nli': ..."),
+        example: errorExample(500, 'inference_error', "inference failed: running model 'tiny-nli': ..."),
       },
     },
   },
@@ -80,7 +88,7 @@ export const upstreamErrorResponses = {
     content: {
       'application/json': {
         schema: ErrorSchema,
-        example: errorExample('upstream_error', "the model's answer for inputs[0] was unusable twice (...)"),
+        example: errorExample(502, 'upstream_error', "the model's answer for inputs[0] was unusable twice (...)"),
       },
     },
   },
@@ -89,7 +97,7 @@ export const upstreamErrorResponses = {
     content: {
       'application/json': {
         schema: ErrorSchema,
-        example: errorExample('upstream_error', 'the chat endpoint did not answer within 30000 ms (3 attempts)'),
+        example: errorExample(504, 'upstream_error', 'the chat endpoint did not answer within 30000 ms (3 attempts)'),
       },
     },
   },
@@ -101,5 +109,5 @@ export const serverErrorResponse = { 500: errorResponses[500] } as const;
 /** A graph variant by transformers.js' dtype name (src/core/dtypes.ts). */
 export const Dtype = z.enum(DTYPES).openapi({
   description:
-    "The graph variant to run: fp32 onnx/model.onnx, fp16 model_fp16, q8 model_quantized, int8, uint8, q4, q4f16, bnb4 (transformers.js' names). Default: EDGECLASS_MODEL_DTYPE's (fp32). A variant the folder lacks is a 422 naming those it has.",
+    "The graph variant to run: fp32 onnx/model.onnx, fp16 model_fp16, q8 model_quantized, int8, uint8, q4, q4f16, bnb4 (transformers.js' names). Default: EDGECLASS_MODEL_DTYPE's (fp32). A variant the folder lacks is a 400 naming those it has.",
 });

@@ -2,14 +2,24 @@
 import { z } from '@hono/zod-openapi';
 import { Dtype, ModelId } from './common.ts';
 
+const TokenId = z.number().int().min(0);
+
 export const EmbeddingsRequestSchema = z
   .object({
     model: ModelId,
     dtype: Dtype.optional(),
-    input: z.union([z.string(), z.array(z.string()).min(1, 'input must not be empty')]).openapi({
-      description: 'A text or a list of texts.',
-      example: ['Here is some text to encode', 'And some more'],
-    }),
+    input: z
+      .union([
+        z.string(),
+        z.array(z.string()).min(1, 'input must not be empty'),
+        z.array(TokenId).min(1, 'input must not be empty'),
+        z.array(z.array(TokenId).min(1, 'a token list must not be empty')).min(1, 'input must not be empty'),
+      ])
+      .openapi({
+        description:
+          "A text, a list of texts, or token ids (one list, or a list of lists) of the model's vocabulary, as /v1/tokenize gives them (special tokens included; nothing is added).",
+        example: ['Here is some text to encode', 'And some more'],
+      }),
     encoding_format: z
       .enum(['float', 'base64'])
       .optional()

@@ -1,83 +1,47 @@
 // Request and response schemas of /v1/fine_tuning/jobs: OpenAI's names, the training module's hyperparameters.
 import { z } from '@hono/zod-openapi';
+import {
+  HyperparametersInputSchema as HyperparametersInput,
+  HyperparametersSchema as Hyperparameters,
+} from '../../jobs/hyperparameters.ts';
 import { ListQuerySchema, listSchema, MetadataSchema, WebhookInputSchema } from './jobs-common.ts';
 
-const auto = z.literal('auto');
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-
-export const HyperparametersInputSchema = z
-  .object({
-    n_epochs: z
-      .union([int(1, 100), auto])
-      .optional()
-      .openapi({ description: 'Epochs (default 3; "auto" = default).' }),
-    batch_size: z
-      .union([int(1, 1024), auto])
-      .optional()
-      .openapi({ description: 'Examples per optimizer step (default 32).' }),
-    learning_rate: z
-      .union([z.number().gt(0).max(1), auto])
-      .optional()
-      .openapi({ description: 'AdamW peak learning rate (default 5e-5).' }),
-    max_length: int(8, 8192)
-      .optional()
-      .openapi({ description: "Tokens per example after truncation (default 128; at most the model's positions)." }),
-    num_frozen_layers: int(0, 128)
-      .optional()
-      .openapi({ description: "Encoder layers from the bottom kept frozen (default 0; at most the model's layers)." }),
-    freeze_embeddings: z.boolean().optional().openapi({ description: 'Keep the embeddings frozen (default false).' }),
-    pooling: z.enum(['cls', 'mean', 'max']).nullable().optional().openapi({
-      description:
-        "cls | mean | max: edgeclass's head over that pooling; null (default): the architecture's Hugging Face head.",
-    }),
-    warmup_ratio: z
-      .number()
-      .min(0)
-      .lt(1)
-      .optional()
-      .openapi({ description: 'Fraction of steps with a linear warm-up (default 0.1).' }),
-    weight_decay: z.number().min(0).max(1).optional().openapi({ description: 'AdamW weight decay (default 0.01).' }),
-    seed: int(0, 2147483647)
-      .optional()
-      .openapi({ description: 'Data order, dropout and head initialisation (default 42).' }),
-    gradient_accumulation_steps: int(1, 1024)
-      .optional()
-      .openapi({ description: 'Micro-batches per optimizer step (default 1).' }),
-    eval_steps: int(1, 10_000_000)
-      .nullable()
-      .optional()
-      .openapi({ description: 'Evaluate and checkpoint every N steps; null (default): every epoch.' }),
-    early_stopping_patience: int(1, 1000)
-      .nullable()
-      .optional()
-      .openapi({ description: 'Stop after N evaluations without improvement; null (default): never.' }),
-  })
-  .strict()
-  .openapi('HyperparametersInput');
-
-export const HyperparametersSchema = z
-  .object({
-    n_epochs: z.number().int(),
-    batch_size: z.number().int(),
-    learning_rate: z.number(),
-    max_length: z.number().int(),
-    num_frozen_layers: z.number().int(),
-    freeze_embeddings: z.boolean(),
-    pooling: z.enum(['cls', 'mean', 'max']).nullable(),
-    warmup_ratio: z.number(),
-    weight_decay: z.number(),
-    seed: z.number().int(),
-    gradient_accumulation_steps: z.number().int(),
-    eval_steps: z.number().int().nullable(),
-    early_stopping_patience: z.number().int().nullable(),
-  })
-  .openapi('Hyperparameters');
+// The one definition of the hyperparameters (src/jobs/hyperparameters.ts), its fields in an object of this zod
+// (extended for OpenAPI before it builds any schema, which a plain zod object built earlier is not) to be named.
+export const HyperparametersInputSchema = z.object(HyperparametersInput.shape).strict().openapi('HyperparametersInput');
+export const HyperparametersSchema = z.object(Hyperparameters.shape).openapi('Hyperparameters');
 
 export const SuffixSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'suffix is 1 to 64 characters of A-Z, a-z, 0-9, ".", "_", "-"')
   .refine((s) => !s.includes('..'), 'suffix must not contain ".."')
   .openapi({ description: 'Part of the fine-tuned model id ft:<base>:<suffix>:<job id>.', example: 'sentiment' });
+
+/** OpenAI's `method`: only supervised fine-tuning (dpo and reinforcement train generative models). */
+const MethodSchema = z
+  .object({
+    type: z.literal('supervised', {
+      error: "only 'supervised' is supported here (dpo and reinforcement fine-tune generative models)",
+    }),
+    supervised: z.object({ hyperparameters: HyperparametersInputSchema.optional() }).strict().optional(),
+  })
+  .strict()
+  .openapi({ description: "OpenAI's method: { type: 'supervised', supervised: { hyperparameters } }." });
+
+/** OpenAI's integrations: accepted as a field, each kind edgeclass does not offer refused by name. */
+const IntegrationsSchema = z
+  .array(z.object({ type: z.string() }).passthrough())
+  .max(16)
+  .superRefine((list, ctx) => {
+    for (const [i, integration] of list.entries()) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'type'],
+        message: `'${integration.type.slice(0, 50)}' is not supported: edgeclass reports metrics as job events and checkpoints`,
+      });
+    }
+  })
+  .openapi({ description: 'Accepted when empty: no integration (wandb...) is supported.' });
 
 export const CreateJobRequestSchema = z
   .object({
@@ -91,7 +55,11 @@ export const CreateJobRequestSchema = z
       example: 'file-01jh3x4m5n6p7q8r9s0t1v2w3x',
     }),
     validation_file: z.string().min(1).max(100).nullable().optional(),
-    hyperparameters: HyperparametersInputSchema.optional(),
+    hyperparameters: HyperparametersInputSchema.optional().openapi({
+      description: 'The hyperparameters (OpenAI has deprecated this place for method.supervised.hyperparameters).',
+    }),
+    method: MethodSchema.optional(),
+    integrations: IntegrationsSchema.nullable().optional(),
     seed: z
       .number()
       .int()

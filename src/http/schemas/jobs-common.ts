@@ -55,7 +55,7 @@ const error = (description: string) => ({ description, content: { 'application/j
 export const authErrorResponses = {
   401: error('Missing or invalid API key.'),
   404: error("No such resource for this key (another key's is not found either)."),
-  422: error('Invalid input; param names the field.'),
+  400: error('Invalid input; param names the field.'),
   500: error('An internal error.'),
   501: error('Fine-tuning is edge-only: this runtime (Node) does not offer it.'),
 } as const;

@@ -15,6 +15,8 @@ export interface Delivery {
   first: boolean;
   /** The status the receiver answered. */
   status: number;
+  /** The request as it came: what an SDK's verifier (openai's webhooks.unwrap) reads. */
+  raw: { body: string; headers: Record<string, string> };
 }
 
 /**
@@ -85,6 +87,7 @@ export async function startReceiver(secret: string, port: number): Promise<Recei
             verified: true,
             first: !seen.has(id),
             status: 204,
+            raw: { body, headers },
           });
           seen.add(id);
           res.writeHead(204).end();
