@@ -1,30 +1,51 @@
-// The OpenAI-compatibility suite (test/support/openai-suite.ts) against `edgeclass serve` as its own process: the
-// official SDK as the client of embeddings and models, and of the fine-tuning routes this runtime refuses (501,
-// which the SDK would retry but for x-should-retry: false).
+// The OpenAI-compatibility suite (test/support/openai-suite.ts) against `edgeclass serve` as its own process, with
+// its fine-tuning API over SQLite and a files folder: the official SDK as the client of models, embeddings, files
+// and fine-tuning jobs, as an OpenAI user writes the calls. (A fine-tune trained by a real worker, through the SDK,
+// is test/e2e/node-fine-tuning.e2e.test.ts.)
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countingClient, defineOpenAIInferenceSuite, rejection, type OpenAITarget } from './support/openai-suite.ts';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  countingClient,
+  defineOpenAIFineTuningSuite,
+  defineOpenAIInferenceSuite,
+  type OpenAITarget,
+} from './support/openai-suite.ts';
 import { CLI, freePort, killGroup, SERVER_ENV, waitHealthy } from './support/servers.ts';
 import { makeTinyModels } from './support/tiny-models.ts';
 
+const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
 let child: ChildProcess;
 let baseURL: string;
-const target = (): OpenAITarget => countingClient(baseURL, 'sk-anything');
+let apiKey = '';
+const target = (): OpenAITarget => countingClient(baseURL, apiKey);
 
 beforeAll(async () => {
-  const root = makeTinyModels(fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-openai-')));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-openai-'));
+  const models = makeTinyModels(path.join(root, 'models'));
   const port = await freePort();
-  child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--models', root], {
-    env: { ...SERVER_ENV, EDGECLASS_REQUEST_LOG: 'off' },
+  const args = [CLI, 'serve', '--port', String(port), '--models', models, '--data-dir', path.join(root, 'data')];
+  child = spawn(process.execPath, args, {
+    env: {
+      ...SERVER_ENV,
+      EDGECLASS_REQUEST_LOG: 'off',
+      EDGECLASS_ADMIN_KEY: ADMIN_KEY,
+      EDGECLASS_WORKER_SECRET: `wsec_${randomBytes(18).toString('base64url')}`,
+    },
     stdio: 'ignore',
     detached: true,
   });
   await waitHealthy(`http://127.0.0.1:${port}`, child, { name: 'edgeclass serve', timeoutMs: 90_000 });
   baseURL = `http://127.0.0.1:${port}/v1`;
+  const res = await fetch(`${baseURL}/api_keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'openai-sdk' }),
+  });
+  apiKey = ((await res.json()) as { key: string }).key;
 }, 120_000);
 
 afterAll(() => {
@@ -32,13 +53,8 @@ afterAll(() => {
 });
 
 defineOpenAIInferenceSuite(target, 'tiny-embed');
-
-describe('the openai SDK against a runtime without fine-tuning', () => {
-  it('a 501 is an InternalServerError sent once: x-should-retry: false stops the retries', async () => {
-    const { client, requests } = target();
-    const err = await rejection(client.fineTuning.jobs.list());
-    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
-    expect(err).toMatchObject({ status: 501, type: 'server_error', code: 'not_implemented' });
-    expect(requests()).toBe(1);
-  });
+defineOpenAIFineTuningSuite({
+  target,
+  unauthorized: () => countingClient(baseURL, 'ec_not-a-key'),
+  baseModel: 'tiny-cls',
 });

@@ -17,7 +17,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Webhook } from 'standardwebhooks';
-import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADERS, signRequest, WORKER_ROUTES, encodePathName } from '../../src/jobs/protocol.ts';
 import { initModel } from '../../src/nn/init-model.ts';
@@ -28,6 +27,7 @@ import { evaluateFolder } from '../../src/train/evaluate.ts';
 import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
 import { freePort } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
+import { chatFineTuneWithSdk } from './support/openai-chat-fine-tune.ts';
 import { redeliveredAfterSuccess, startReceiver, type Delivery, type Receiver } from './support/receiver.ts';
 
 const SST2 = path.resolve(
@@ -685,65 +685,15 @@ describe('fine-tuning end to end (webhooks to loopback allowed)', () => {
   }, 300_000);
 
   it('the openai SDK: a chat-format file (named .txt) to a served ft: model, trained by the real worker', async () => {
-    const client = new OpenAI({ baseURL: `${edge!.url}/v1`, apiKey });
-    // OpenAI's chat format: the sentence as the user's message, SST-2's label as the assistant's answer.
-    const chat = lines
-      .slice(1, 201)
-      .map((line) => line.split('\t'))
-      .map(([text, label]) =>
-        JSON.stringify({
-          messages: [
-            { role: 'system', content: 'Sentiment: 0 negative, 1 positive.' },
-            { role: 'user', content: text },
-            { role: 'assistant', content: label },
-          ],
-        }),
-      )
-      .join('\n');
-    const file = await client.files.create({
-      file: await toFile(Buffer.from(chat), 'sst2-chat.txt'),
-      purpose: 'fine-tune',
+    await chatFineTuneWithSdk({
+      url: edge!.url,
+      apiKey,
+      base: BASE,
+      receiver,
+      webhookSecret: WEBHOOK_SECRET,
+      rows: lines.slice(1, 201),
+      timeoutMs: 180_000,
     });
-    // edgeclass's hyperparameters beyond OpenAI's: a variable, so the SDK's type takes them without a cast (README).
-    const hyperparameters = { n_epochs: 1, batch_size: 32, learning_rate_multiplier: 20, max_length: 64, seed: 5 };
-    const extensions = { webhook: { url: receiver.url, secret: WEBHOOK_SECRET } };
-    const created = await client.fineTuning.jobs.create(
-      {
-        model: BASE,
-        training_file: file.id,
-        suffix: 'chat',
-        method: { type: 'supervised', supervised: { hyperparameters } },
-        ...extensions,
-      },
-      { headers: { 'Idempotency-Key': 'e2e-sdk-chat' } },
-    );
-    const job = await until('the SDK job to succeed', async () => {
-      const j = await client.fineTuning.jobs.retrieve(created.id);
-      if (j.status === 'failed' || j.status === 'cancelled')
-        throw new Error(`job ${j.status}: ${JSON.stringify(j.error)}`);
-      return j.status === 'succeeded' ? j : null;
-    });
-    expect(job.fine_tuned_model).toBe(`ft:${BASE}:chat:${created.id}`);
-    const checkpoints: OpenAI.FineTuning.Jobs.FineTuningJobCheckpoint[] = [];
-    for await (const c of client.fineTuning.jobs.checkpoints.list(created.id)) checkpoints.push(c);
-    expect(checkpoints.length).toBeGreaterThan(0);
-    expect(checkpoints.some((c) => typeof c.metrics.full_valid_loss === 'number')).toBe(true);
-    expect((await client.models.retrieve(job.fine_tuned_model!)).id).toBe(job.fine_tuned_model);
-    const classify = await api(apiKey, 'POST', '/v1/classify', {
-      model: job.fine_tuned_model,
-      inputs: ['a charming and funny film', 'a dull mess'],
-      strategy: 'model',
-    });
-    expect(classify.status, JSON.stringify(classify.body)).toBe(200);
-    expect(classify.body.results[0].labels).toHaveLength(2);
-    // The webhooks, as the SDK verifies them: succeeded is in its union; running and progress are extensions.
-    const delivered = await until('the succeeded webhook', () =>
-      receiver.deliveries.find((d) => d.payload.data?.id === created.id && d.type === 'fine_tuning.job.succeeded'),
-    );
-    const event = await client.webhooks.unwrap(delivered.raw.body, delivered.raw.headers, WEBHOOK_SECRET);
-    expect(event).toMatchObject({ type: 'fine_tuning.job.succeeded', data: { id: created.id } });
-    const forged = `whsec_${Buffer.from('another secret of enough length!').toString('base64')}`;
-    await expect(client.webhooks.unwrap(delivered.raw.body, delivered.raw.headers, forged)).rejects.toThrow();
   }, 300_000);
 
   it('trains a DistilBERT with --num-frozen-layers 1 --freeze-embeddings and serves it', async () => {

@@ -14,7 +14,9 @@ import { Tokenizer } from '../../src/tokenizer/index.ts';
 import { parseDataset } from '../../src/train/data.ts';
 import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
 import { CLI, freePort, killGroup, SERVER_ENV, waitHealthy } from '../support/servers.ts';
+import { chatFineTuneWithSdk } from './support/openai-chat-fine-tune.ts';
 import { startWorker, type WorkerProcess } from './support/processes.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
 
 const SST2 = path.resolve(
   process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
@@ -23,6 +25,7 @@ const SST2 = path.resolve(
 const BASE = 'tiny-bert';
 const WORKER_SECRET = `wsec_${randomBytes(18).toString('base64url')}`;
 const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
+const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const MAX_LENGTH = 128;
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-node-e2e-'));
@@ -35,11 +38,18 @@ let server: { url: string; child: ChildProcess; log: () => string } | null = nul
 let port = 0;
 let worker: WorkerProcess | null = null;
 let apiKey = '';
+let receiver: Receiver | null = null;
 
 /** `edgeclass serve` as its own process (its own group), over the data folder, with the fine-tuning secrets. */
 async function startServe(): Promise<void> {
   const args = [CLI, 'serve', '--port', String(port), '--models', modelsDir, '--data-dir', dataDir];
-  const env = { ...SERVER_ENV, EDGECLASS_ADMIN_KEY: ADMIN_KEY, EDGECLASS_WORKER_SECRET: WORKER_SECRET };
+  // Webhooks to the test's receiver on loopback: allowed here, refused by default.
+  const env = {
+    ...SERVER_ENV,
+    EDGECLASS_ADMIN_KEY: ADMIN_KEY,
+    EDGECLASS_WORKER_SECRET: WORKER_SECRET,
+    EDGECLASS_WEBHOOK_ALLOW_PRIVATE: '1',
+  };
   const child = spawn(process.execPath, args, { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let out = '';
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk));
@@ -117,6 +127,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await receiver?.close();
   worker?.kill('SIGKILL');
   await stopServe();
   fs.rmSync(root, { recursive: true, force: true });
@@ -180,5 +191,25 @@ describe('fine-tuning on Node: edgeclass serve (SQLite, a files folder) and edge
     expect(again.body).toMatchObject({ status: 'succeeded', fine_tuned_model: job.fine_tuned_model });
     const file = await api(apiKey, 'GET', `/v1/files/${validFile}/content`);
     expect(file).toEqual({ status: 200, body: validText });
+  }, 400_000);
+
+  it('the openai SDK: a chat-format file (named .txt) to a served ft: model, webhooks verified with unwrap', async () => {
+    receiver = await startReceiver(WEBHOOK_SECRET, await freePort());
+    worker = startWorker({
+      name: 'node-w2',
+      edge: server!.url,
+      secret: WORKER_SECRET,
+      workDir: path.join(root, 'work2'),
+      args: ['--poll-interval', '300'],
+    });
+    await chatFineTuneWithSdk({
+      url: server!.url,
+      apiKey,
+      base: BASE,
+      receiver,
+      webhookSecret: WEBHOOK_SECRET,
+      rows: lines.slice(1, 201),
+      timeoutMs: 240_000,
+    });
   }, 400_000);
 });
