@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph, Node, Value } from '../../src/graph/graph.ts';
+import { linearsAsGemm } from './gemm-linear.ts';
 import type { StepGraph } from '../../src/train/step-graph.ts';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, stepBytes, TrainState, VOCAB, type Precision } from './train-cases.ts';
@@ -26,7 +27,8 @@ const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 if (!c) throw new Error('--case A|B|C');
 // float32-f32sums: the float32 backward with its float64-accumulated sums (grad-rules preciseSum/preciseMean:
 // Cast to float64 -> ReduceSum/ReduceMean -> Cast to float32) rewritten to reduce in float32, to price them.
-type Variant = Precision | 'float32-f32sums';
+// float32-gemm: the float32 backward with each linear layer's forward as one Gemm (bench/lib/gemm-linear.ts).
+type Variant = Precision | 'float32-f32sums' | 'float32-gemm';
 const precisions = opt('precision', 'float64,float32').split(',') as Variant[];
 const warmup = Number(opt('warmup', '2'));
 const steps = Number(opt('steps', '3'));
@@ -153,7 +155,9 @@ for (const precision of precisions) {
   const built =
     precision === 'float32-f32sums'
       ? buildCase(c, 'float32', (s) => (rewritten = float32Sums(s)))
-      : buildCase(c, precision);
+      : precision === 'float32-gemm'
+        ? buildCase(c, 'float32', (s) => (rewritten = linearsAsGemm(s.graph)))
+        : buildCase(c, precision);
   const phaseOf = phases(built.step.graph, built.step.backwardNodes);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-train-profile-'));
   const session = await ort.InferenceSession.create(built.model, {
@@ -245,7 +249,7 @@ for (const precision of precisions) {
   console.log(
     `== case ${c.name} (${c.title}), backward ${precision}: ${steps} profiled steps after ${warmup} warm-up (load average ${os.loadavg()[0]!.toFixed(2)})`,
   );
-  if (rewritten) console.log(`(${rewritten} float64-accumulated reductions rewritten to float32 ones)`);
+  if (rewritten) console.log(`(${rewritten} nodes or layers rewritten by the ${precision} variant)`);
   console.log(
     `step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + feeds/apply ${f1((total - mask - jsRun) / steps)}`,
   );
@@ -289,6 +293,21 @@ for (const precision of precisions) {
   for (const [n, v] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 12)) {
     console.log(`  ${n} ${v.op} [${v.phase}] ${f1(perStep(v.us))} ms/step -> ${v.shapes}`);
   }
+  // The elementwise ops run hundreds of times a step: where their time goes, by part of the step and output shape.
+  for (const op of ['Add', 'Mul']) {
+    const groups = new Map<string, { us: number; n: number }>();
+    for (const v of byNode.values()) {
+      if (v.op !== op) continue;
+      const key = `${v.phase} ${v.shapes}`;
+      const gr = groups.get(key) ?? { us: 0, n: 0 };
+      gr.us += v.us;
+      gr.n++;
+      groups.set(key, gr);
+    }
+    console.log(`${op} by part and output shape (ms/step, nodes):`);
+    for (const [k, v] of [...groups].sort((a, b) => b[1].us - a[1].us).slice(0, 10))
+      console.log(`  ${k}: ${f1(perStep(v.us))} ms, ${v.n} nodes`);
+  }
   report[precision] = {
     stepMs: total / steps,
     maskMs: mask / steps,
@@ -307,7 +326,8 @@ for (const precision of precisions) {
 if (prealloc > 0) {
   // Plain steps against steps that hand session.run preallocated output buffers for new.* / new_m.* / new_v.*
   // (two sets, alternating, so no output aliases the input it replaces), taking turns with plain steps, without profiling.
-  const precision = precisions[0] === 'float32-f32sums' ? 'float32' : precisions[0]!;
+  const precision: Precision =
+    precisions[0] === 'float32-f32sums' || precisions[0] === 'float32-gemm' ? 'float32' : precisions[0]!;
   const built = buildCase(c, precision);
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: ['cpu'],
