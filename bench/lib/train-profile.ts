@@ -6,7 +6,7 @@
 // the outputs into JS buffers), and the cost of a plain copy of that many bytes.
 //
 //   npx tsx bench/lib/train-profile.ts [--case A] [--precision float64,float32[,float32-f32sums]] [--warmup 2] [--steps 3]
-//     [--prealloc N] [--json FILE]
+//     [--prealloc N] [--ort-outputs] [--json FILE]
 //
 // Sessions are made as createGraphSession makes them (cpu, graphOptimizationLevel 'all', 2 intra-op threads), plus
 // profiling. Profiling adds a little time per kernel; read the shares, not the absolute figures.
@@ -35,6 +35,8 @@ const steps = Number(opt('steps', '3'));
 const jsonOut = argv.indexOf('--json') >= 0 ? opt('json', '') : null;
 /** Also time steps whose weight/moment outputs go into preallocated buffers (session.run's fetches) against plain steps. */
 const prealloc = Number(opt('prealloc', '0'));
+/** Outputs allocated by onnxruntime and copied into new JS buffers, as before 2026-12-07 (the trainer does not). */
+const ortOutputs = argv.includes('--ort-outputs');
 
 type Phase = 'forward' | 'backward' | 'grad cast + clip' | 'adamw' | 'ORT-made';
 const PHASES: Phase[] = ['forward', 'backward', 'grad cast + clip', 'adamw', 'ORT-made'];
@@ -125,14 +127,20 @@ function wrap(session: ort.InferenceSession): GraphSession {
         : d instanceof BigInt64Array
           ? 'int64'
           : 'uint8';
+  const tensor = (t: HostTensor) => new ort.Tensor(TYPE(t.data) as 'float32', t.data as Float32Array, t.dims);
   return {
-    async run(feeds) {
+    // As src/train/session.ts runs it: outputs named in `into` written into those buffers (the trainer's
+    // double-buffered weights and moments), unless --ort-outputs asks for onnxruntime-allocated outputs.
+    async run(feeds, into) {
       const inputs: Record<string, ort.Tensor> = {};
-      for (const [k, t] of Object.entries(feeds))
-        inputs[k] = new ort.Tensor(TYPE(t.data) as 'float32', t.data as Float32Array, t.dims);
-      const out = await session.run(inputs);
+      for (const [k, t] of Object.entries(feeds)) inputs[k] = tensor(t);
+      const target = ortOutputs ? undefined : into;
+      const fetches: Record<string, ort.Tensor | null> = {};
+      for (const n of session.outputNames) fetches[n] = target?.[n] ? tensor(target[n]) : null;
+      const out = await session.run(inputs, fetches);
       const r: Record<string, HostTensor> = {};
-      for (const [k, t] of Object.entries(out)) r[k] = { data: t.data as HostTensor['data'], dims: t.dims };
+      for (const [k, t] of Object.entries(out))
+        r[k] = target?.[k] ?? { data: t.data as HostTensor['data'], dims: t.dims };
       return r;
     },
     release: () => session.release(),
@@ -254,7 +262,7 @@ for (const precision of precisions) {
     `step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + feeds/apply ${f1((total - mask - jsRun) / steps)}`,
   );
   console.log(
-    `session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs copied out) ${f1(jsRun / steps - perStep(modelRun))}`,
+    `session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs ${ortOutputs ? 'copied out' : "written into the trainer's buffers"}) ${f1(jsRun / steps - perStep(modelRun))}`,
   );
   console.log(
     `  (a plain JS copy of the ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of new weights and moments into fresh buffers: ${f1(Math.min(...copyTimes))} ms)`,
