@@ -1,7 +1,7 @@
 // Peak RSS of one training case's process, under the memory levers of the trainer's host side and of onnxruntime:
 // the CPU memory arena on or off, the initial weights taken over or copied, outputs written into the double-buffered
 // spares (the trainer) or allocated by onnxruntime. One configuration per process (peak RSS is per process); run it
-// once per configuration and compare. Prints one JSON line: session.run times, losses (equal across configurations:
+// once per configuration and compare. Prints one JSON line: session.run times, CPU times, losses (equal across configurations:
 // the levers must not change the numbers), peak RSS.
 //
 //   npx tsx bench/lib/train-memory.ts --case A|B|C [--arena on|off] [--copy] [--ort-outputs] [--steps 4]
@@ -13,7 +13,7 @@ const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) =>
   argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback;
 const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
-const arena = opt('arena', 'on') === 'on';
+const arena = opt('arena', 'on') === 'on'; // src/train/session.ts's default
 const copy = argv.includes('--copy');
 const ortOutputs = argv.includes('--ort-outputs');
 const steps = Number(opt('steps', '4'));
@@ -48,9 +48,15 @@ const graphSession: GraphSession = {
 };
 const state = new TrainState(c, built.step, built.weights, caseInputs(c), !copy);
 const runMs: number[] = [];
+// CPU time (user + system) of this process a step: on a loaded machine it moves far less than wall time, and the
+// system part holds the page faults of memory that is mapped fresh each step (what the arena saves).
+const cpuMs: { user: number; system: number }[] = [];
 const losses: string[] = [];
 for (let i = 0; i < steps; i++) {
+  const before = process.cpuUsage();
   const s = await state.run(graphSession);
+  const used = process.cpuUsage(before);
+  cpuMs.push({ user: Math.round(used.user / 1000), system: Math.round(used.system / 1000) });
   runMs.push(Math.round(s.runMs));
   losses.push(s.loss.toFixed(6));
 }
@@ -61,6 +67,7 @@ console.log(
     copy,
     ortOutputs,
     runMs,
+    cpuMs,
     losses,
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   }),

@@ -6,7 +6,7 @@
 // the outputs into JS buffers), and the cost of a plain copy of that many bytes.
 //
 //   npx tsx bench/lib/train-profile.ts [--case A] [--precision float64,float32[,float32-f32sums]] [--warmup 2] [--steps 3]
-//     [--prealloc N] [--json FILE]
+//     [--prealloc N] [--ort-outputs] [--json FILE]
 //
 // Sessions are made as createGraphSession makes them (cpu, graphOptimizationLevel 'all', 2 intra-op threads), plus
 // profiling. Profiling adds a little time per kernel; read the shares, not the absolute figures.
@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph, Node, Value } from '../../src/graph/graph.ts';
+import { linearsAsGemm } from './gemm-linear.ts';
 import type { StepGraph } from '../../src/train/step-graph.ts';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, stepBytes, TrainState, VOCAB, type Precision } from './train-cases.ts';
@@ -26,13 +27,16 @@ const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 if (!c) throw new Error('--case A|B|C');
 // float32-f32sums: the float32 backward with its float64-accumulated sums (grad-rules preciseSum/preciseMean:
 // Cast to float64 -> ReduceSum/ReduceMean -> Cast to float32) rewritten to reduce in float32, to price them.
-type Variant = Precision | 'float32-f32sums';
+// float32-gemm: the float32 backward with each linear layer's forward as one Gemm (bench/lib/gemm-linear.ts).
+type Variant = Precision | 'float32-f32sums' | 'float32-gemm';
 const precisions = opt('precision', 'float64,float32').split(',') as Variant[];
 const warmup = Number(opt('warmup', '2'));
 const steps = Number(opt('steps', '3'));
 const jsonOut = argv.indexOf('--json') >= 0 ? opt('json', '') : null;
 /** Also time steps whose weight/moment outputs go into preallocated buffers (session.run's fetches) against plain steps. */
 const prealloc = Number(opt('prealloc', '0'));
+/** Outputs allocated by onnxruntime and copied into new JS buffers, as before 2026-12-07 (the trainer does not). */
+const ortOutputs = argv.includes('--ort-outputs');
 
 type Phase = 'forward' | 'backward' | 'grad cast + clip' | 'adamw' | 'ORT-made';
 const PHASES: Phase[] = ['forward', 'backward', 'grad cast + clip', 'adamw', 'ORT-made'];
@@ -123,14 +127,20 @@ function wrap(session: ort.InferenceSession): GraphSession {
         : d instanceof BigInt64Array
           ? 'int64'
           : 'uint8';
+  const tensor = (t: HostTensor) => new ort.Tensor(TYPE(t.data) as 'float32', t.data as Float32Array, t.dims);
   return {
-    async run(feeds) {
+    // As src/train/session.ts runs it: outputs named in `into` written into those buffers (the trainer's
+    // double-buffered weights and moments), unless --ort-outputs asks for onnxruntime-allocated outputs.
+    async run(feeds, into) {
       const inputs: Record<string, ort.Tensor> = {};
-      for (const [k, t] of Object.entries(feeds))
-        inputs[k] = new ort.Tensor(TYPE(t.data) as 'float32', t.data as Float32Array, t.dims);
-      const out = await session.run(inputs);
+      for (const [k, t] of Object.entries(feeds)) inputs[k] = tensor(t);
+      const target = ortOutputs ? undefined : into;
+      const fetches: Record<string, ort.Tensor | null> = {};
+      for (const n of session.outputNames) fetches[n] = target?.[n] ? tensor(target[n]) : null;
+      const out = await session.run(inputs, fetches);
       const r: Record<string, HostTensor> = {};
-      for (const [k, t] of Object.entries(out)) r[k] = { data: t.data as HostTensor['data'], dims: t.dims };
+      for (const [k, t] of Object.entries(out))
+        r[k] = target?.[k] ?? { data: t.data as HostTensor['data'], dims: t.dims };
       return r;
     },
     release: () => session.release(),
@@ -153,7 +163,9 @@ for (const precision of precisions) {
   const built =
     precision === 'float32-f32sums'
       ? buildCase(c, 'float32', (s) => (rewritten = float32Sums(s)))
-      : buildCase(c, precision);
+      : precision === 'float32-gemm'
+        ? buildCase(c, 'float32', (s) => (rewritten = linearsAsGemm(s.graph)))
+        : buildCase(c, precision);
   const phaseOf = phases(built.step.graph, built.step.backwardNodes);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-train-profile-'));
   const session = await ort.InferenceSession.create(built.model, {
@@ -245,12 +257,12 @@ for (const precision of precisions) {
   console.log(
     `== case ${c.name} (${c.title}), backward ${precision}: ${steps} profiled steps after ${warmup} warm-up (load average ${os.loadavg()[0]!.toFixed(2)})`,
   );
-  if (rewritten) console.log(`(${rewritten} float64-accumulated reductions rewritten to float32 ones)`);
+  if (rewritten) console.log(`(${rewritten} nodes or layers rewritten by the ${precision} variant)`);
   console.log(
     `step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + feeds/apply ${f1((total - mask - jsRun) / steps)}`,
   );
   console.log(
-    `session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs copied out) ${f1(jsRun / steps - perStep(modelRun))}`,
+    `session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs ${ortOutputs ? 'copied out' : "written into the trainer's buffers"}) ${f1(jsRun / steps - perStep(modelRun))}`,
   );
   console.log(
     `  (a plain JS copy of the ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of new weights and moments into fresh buffers: ${f1(Math.min(...copyTimes))} ms)`,
@@ -289,6 +301,21 @@ for (const precision of precisions) {
   for (const [n, v] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, 12)) {
     console.log(`  ${n} ${v.op} [${v.phase}] ${f1(perStep(v.us))} ms/step -> ${v.shapes}`);
   }
+  // The elementwise ops run hundreds of times a step: where their time goes, by part of the step and output shape.
+  for (const op of ['Add', 'Mul']) {
+    const groups = new Map<string, { us: number; n: number }>();
+    for (const v of byNode.values()) {
+      if (v.op !== op) continue;
+      const key = `${v.phase} ${v.shapes}`;
+      const gr = groups.get(key) ?? { us: 0, n: 0 };
+      gr.us += v.us;
+      gr.n++;
+      groups.set(key, gr);
+    }
+    console.log(`${op} by part and output shape (ms/step, nodes):`);
+    for (const [k, v] of [...groups].sort((a, b) => b[1].us - a[1].us).slice(0, 10))
+      console.log(`  ${k}: ${f1(perStep(v.us))} ms, ${v.n} nodes`);
+  }
   report[precision] = {
     stepMs: total / steps,
     maskMs: mask / steps,
@@ -307,7 +334,8 @@ for (const precision of precisions) {
 if (prealloc > 0) {
   // Plain steps against steps that hand session.run preallocated output buffers for new.* / new_m.* / new_v.*
   // (two sets, alternating, so no output aliases the input it replaces), taking turns with plain steps, without profiling.
-  const precision = precisions[0] === 'float32-f32sums' ? 'float32' : precisions[0]!;
+  const precision: Precision =
+    precisions[0] === 'float32-f32sums' || precisions[0] === 'float32-gemm' ? 'float32' : precisions[0]!;
   const built = buildCase(c, precision);
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: ['cpu'],

@@ -33,8 +33,10 @@ const TYPE_OF = (data: HostTensor['data']) =>
 
 export interface SessionTuning {
   /**
-   * onnxruntime's CPU memory arena (default on). Off, case C's peak RSS falls by about 1.5 GiB (bench/RESULTS.md,
-   * 2026-12-07) at a step-time cost not yet measured on a quiet machine: `npm run bench:train -- --arena off`.
+   * onnxruntime's CPU memory arena, on by default. Off, a step's intermediates go back to the system instead of
+   * staying at the arena's high-water mark: measured side by side (bench/RESULTS.md, 2026-12-07), case C (bert-base)
+   * peak RSS 6.94 -> 5.43 GiB and case A 1.40 -> 0.95 GiB with the same losses, but case C's CPU time a step +25-30%
+   * (user and system: memory mapped and faulted in afresh every step), A's +15%. Off, for memory over speed.
    */
   memoryArena?: boolean;
 }
@@ -53,7 +55,7 @@ export async function createGraphSession(
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
       ...(threads ? { intraOpNumThreads: threads } : {}),
-      ...(tuning.memoryArena === false ? { enableCpuMemArena: false } : {}),
+      enableCpuMemArena: tuning.memoryArena ?? true,
     });
   } catch (err) {
     throw providerFailure(ep, err);
