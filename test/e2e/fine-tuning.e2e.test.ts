@@ -29,6 +29,7 @@ import { freePort } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 import { chatFineTuneWithSdk } from './support/openai-chat-fine-tune.ts';
 import { redeliveredAfterSuccess, startReceiver, type Delivery, type Receiver } from './support/receiver.ts';
+import { makeTinyBaseBert } from '../support/tiny-models.ts';
 
 const SST2 = path.resolve(
   process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
@@ -346,17 +347,7 @@ function spawnWorker(name: string, args: string[] = []): WorkerProcess {
 
 beforeAll(async () => {
   const modelsDir = path.join(root, 'models');
-  initModel({
-    arch: 'bert',
-    layers: 2,
-    hidden: 32,
-    heads: 4,
-    intermediate: 64,
-    tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
-    seed: 21,
-    std: 0.3,
-    out: path.join(modelsDir, BASE),
-  });
+  makeTinyBaseBert(path.join(modelsDir, BASE));
   initModel({
     arch: 'distilbert',
     layers: 2,

@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initModel } from '../../src/nn/init-model.ts';
-import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
+import { REPO_ROOT } from '../support/paths.ts';
 import { freePort } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
+import { makeTinyBaseBert } from '../support/tiny-models.ts';
 
 const SST2 = path.resolve(
   process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
@@ -91,17 +91,7 @@ const heartbeatsLater = () => new Promise((r) => setTimeout(r, (LEASE_SECONDS * 
 
 beforeAll(async () => {
   const modelsDir = path.join(root, 'models');
-  initModel({
-    arch: 'bert',
-    layers: 2,
-    hidden: 32,
-    heads: 4,
-    intermediate: 64,
-    tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
-    seed: 21,
-    std: 0.3,
-    out: path.join(modelsDir, BASE),
-  });
+  makeTinyBaseBert(path.join(modelsDir, BASE));
   const persist = path.join(root, 'persist');
   prepareEdgeState(persist, modelsDir);
   edge = await startEdge({

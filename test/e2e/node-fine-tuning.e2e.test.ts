@@ -9,14 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initModel } from '../../src/nn/init-model.ts';
 import { Tokenizer } from '../../src/tokenizer/index.ts';
 import { parseDataset } from '../../src/train/data.ts';
-import { MODELS_DIR, REPO_ROOT } from '../support/paths.ts';
+import { REPO_ROOT } from '../support/paths.ts';
 import { CLI, freePort, killGroup, SERVER_ENV, waitHealthy } from '../support/servers.ts';
 import { chatFineTuneWithSdk } from './support/openai-chat-fine-tune.ts';
 import { startWorker, type WorkerProcess } from './support/processes.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
+import { makeTinyBaseBert } from '../support/tiny-models.ts';
 
 const SST2 = path.resolve(
   process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
@@ -108,17 +108,7 @@ async function predict(folder: string, texts: string[]): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  initModel({
-    arch: 'bert',
-    layers: 2,
-    hidden: 32,
-    heads: 4,
-    intermediate: 64,
-    tokenizerDir: path.join(MODELS_DIR, 'bert-base-uncased'),
-    seed: 21,
-    std: 0.3,
-    out: path.join(modelsDir, BASE),
-  });
+  makeTinyBaseBert(path.join(modelsDir, BASE));
   port = await freePort();
   await startServe();
   const key = await api(ADMIN_KEY, 'POST', '/v1/api_keys', { name: 'node-e2e' });

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { ClassifyRequestSchema } from '../../src/http/schemas/classify.ts';
 import { EmbeddingsRequestSchema } from '../../src/http/schemas/embeddings.ts';
 import { DetokenizeRequestSchema, TokenizeRequestSchema } from '../../src/http/schemas/tokenize.ts';
+import { mulberry32 } from '../../src/nn/random.ts';
 
 export interface HostileCase {
   name: string;
@@ -273,18 +274,6 @@ export function expectErrorShape(body: unknown, where: string): void {
 
 // ---- the fuzzer -------------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded generator, so that every run sends the same bodies. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const EXTREME_NUMBERS = [
   0,
   -0,
@@ -451,7 +440,8 @@ export interface FuzzedBody {
 
 /** `count` request bodies over the four JSON routes, from their zod schemas, the same for the same seed. */
 export function fuzzedBodies(seed: number, count: number): FuzzedBody[] {
-  const random = seeded(seed);
+  // mulberry32, so that every run sends the same bodies.
+  const random = mulberry32(seed);
   const f: Fuzz = {
     random,
     pick: (items) => items[Math.floor(random() * items.length)],

@@ -157,3 +157,19 @@ export function makeTinyModels(root: string): string {
   for (const id of [NO_ONNX_MODEL, BROKEN_MODEL, CORRUPT_MODEL] as const) makeFailingModel(root, id);
   return root;
 }
+
+/** The e2e tests' base model to fine-tune: a 2-layer BERT with the bert-base-uncased tokenizer, seeded. */
+export function makeTinyBaseBert(out: string, seed = 21): string {
+  initModel({
+    arch: 'bert',
+    layers: 2,
+    hidden: 32,
+    heads: 4,
+    intermediate: 64,
+    tokenizerDir: tokenizerDirOf('bert'),
+    seed,
+    std: 0.3,
+    out,
+  });
+  return out;
+}
