@@ -139,6 +139,16 @@ export interface FileStore {
   find(id: string, owner: string | null): Promise<FileRow | null>;
   /** `owner`'s files newest first (of one purpose, when given): limit + 1 rows after `page.after`. */
   page(owner: string, purpose: FileRow['purpose'] | null, page: PageQuery): Promise<FileRow[]>;
+  /** What still reads `owner`'s file as a dataset: unfinished jobs (oldest first) and enabled triggers, 5 of each. */
+  readers(id: string, owner: string): Promise<FileReaders>;
+  /** Forgets `owner`'s file description (its bytes are the caller's to delete). */
+  delete(id: string, owner: string): Promise<void>;
+}
+
+/** The jobs (validating_files, queued, running or paused) and enabled triggers that name a file as a dataset. */
+export interface FileReaders {
+  jobs: { id: string; status: string }[];
+  triggers: string[];
 }
 
 /**

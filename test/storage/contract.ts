@@ -32,6 +32,22 @@ function streamOf(bytes: Uint8Array, chunk = 7): ReadableStream<Uint8Array> {
   });
 }
 
+const triggerRow = (owner: string, n: number) => ({
+  id: `trig_${unique()}${n}`,
+  owner,
+  name: null,
+  model: 'tiny-bert',
+  hyperparameters: '{}',
+  dataset: '{"file_id":"file-x"}',
+  validation_dataset: null,
+  suffix: null,
+  metadata: null,
+  webhook_endpoint_id: null,
+  secret: 'whsec_x',
+  created_at: 1000 + n,
+  disabled_at: null,
+});
+
 export function sqlContract(open: OpenContext): void {
   describe('SqlDatabase', () => {
     it('first() gives the row with its column names and types, or null; all() gives rows in ORDER BY order', async () => {
@@ -181,6 +197,35 @@ export function aggregateContract(open: OpenContext): void {
       expect(await fileRows.find(row.id, `proj_${unique()}`)).toBeNull();
       expect(await fileRows.find(row.id, null)).toMatchObject(row);
     });
+
+    it('readers are the unfinished jobs (oldest first) and enabled triggers naming the file; delete is owner-scoped', async () => {
+      const ctx = open();
+      const row = fileRow(`proj_${unique()}`, 'fine-tune', 1);
+      await ctx.fileRows.insert(row);
+      const job = (id: string, status: string, validation: string | null) =>
+        ctx.db
+          .prepare(`INSERT INTO jobs (id, owner, status, model, fine_tuned_model_id, training_file, validation_file,
+            hyperparameters, created_at, max_attempts) VALUES (?, ?, ?, 'm', 'ft:m::x', ?, ?, '{}', 1, 1)`)
+          .bind(id, row.owner, status, validation ? 'file-other' : row.id, validation);
+      const [queued, paused, done] = [`ftjob-${unique()}q`, `ftjob-${unique()}p`, `ftjob-${unique()}d`];
+      await ctx.db.batch([job(queued, 'queued', null), job(done, 'succeeded', null), job(paused, 'paused', row.id)]);
+      const trigger = { ...triggerRow(row.owner, 1), validation_dataset: JSON.stringify({ file_id: row.id }) };
+      await ctx.db.batch([ctx.triggers.insert(trigger), ctx.triggers.insert(triggerRow(row.owner, 2))]);
+      expect(await ctx.fileRows.readers(row.id, row.owner)).toEqual({
+        jobs: [
+          { id: queued, status: 'queued' },
+          { id: paused, status: 'paused' },
+        ],
+        triggers: [trigger.id],
+      });
+      expect(await ctx.fileRows.readers(row.id, `proj_${unique()}`)).toEqual({ jobs: [], triggers: [] });
+      await ctx.triggers.disable(trigger.id, 2000);
+      expect((await ctx.fileRows.readers(row.id, row.owner)).triggers).toEqual([]);
+      await ctx.fileRows.delete(row.id, `proj_${unique()}`);
+      expect(await ctx.fileRows.find(row.id, null)).toMatchObject(row);
+      await ctx.fileRows.delete(row.id, row.owner);
+      expect(await ctx.fileRows.find(row.id, null)).toBeNull();
+    });
   });
 
   describe('EndpointStore', () => {
@@ -212,22 +257,6 @@ export function aggregateContract(open: OpenContext): void {
   });
 
   describe('TriggerStore', () => {
-    const triggerRow = (owner: string, n: number) => ({
-      id: `trig_${unique()}${n}`,
-      owner,
-      name: null,
-      model: 'tiny-bert',
-      hyperparameters: '{}',
-      dataset: '{"file_id":"file-x"}',
-      validation_dataset: null,
-      suffix: null,
-      metadata: null,
-      webhook_endpoint_id: null,
-      secret: 'whsec_x',
-      created_at: 1000 + n,
-      disabled_at: null,
-    });
-
     it("finds and pages an owner's triggers; a disabled one is still the owner's but no longer live", async () => {
       const ctx = open();
       const owner = `proj_${unique()}`;
