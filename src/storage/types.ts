@@ -216,6 +216,65 @@ export interface TriggerStore {
   forgetCall(triggerId: string, callId: string): Promise<void>;
 }
 
+/** A webhook delivery as stored: one event (its exact body in `payload`) for one endpoint. */
+export interface DeliveryRow {
+  id: string;
+  endpoint_id: string;
+  job_id: string | null;
+  type: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  locked_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+/** What a new delivery is given; it starts pending, due at once. */
+export type NewDelivery = Pick<DeliveryRow, 'id' | 'endpoint_id' | 'job_id' | 'type' | 'payload' | 'created_at'>;
+
+/** One attempt at a delivery, as recorded. */
+export interface AttemptRow {
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
+/** The webhook deliveries aggregate (an outbox): deliveries and their attempts. Writes are for the caller's batch. */
+export interface DeliveryStore {
+  /** A pending delivery, for the batch of the change it announces; it inserts nothing when the endpoint is disabled. */
+  insert(row: NewDelivery): PendingWrite;
+  /** Locks a pending delivery due by `dueBy` that no one holds at `now`, until `lockedUntil`; null when not. */
+  lockDue(id: string, now: number, dueBy: number, lockedUntil: number): Promise<DeliveryRow | null>;
+  /** When a pending delivery is due; null when it is not pending. */
+  pendingDueAt(id: string): Promise<number | null>;
+  /** Records an attempt (a repeated attempt number replaces the first). */
+  recordAttempt(row: AttemptRow): PendingWrite;
+  /** Ends a delivery, unlocked. */
+  complete(
+    id: string,
+    status: 'delivered' | 'failed',
+    attempts: number,
+    code: number | null,
+    error: string | null,
+    at: number,
+  ): PendingWrite;
+  /** Fails every pending delivery to the endpoint. */
+  failPending(endpointId: string, error: string, at: number): PendingWrite;
+  /** Unlocks a delivery and makes it due again at `next`. */
+  retryAt(id: string, attempts: number, next: number, code: number | null, error: string | null): PendingWrite;
+  /** Pending, unlocked deliveries due before `dueBefore`, soonest first. */
+  overdue(dueBefore: number, now: number, limit: number): Promise<string[]>;
+  /** A job's deliveries, newest first. */
+  listForJob(jobId: string, limit: number): Promise<DeliveryRow[]>;
+}
+
 /** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
 export interface AggregateStores {
   keys: KeyStore;
@@ -223,6 +282,7 @@ export interface AggregateStores {
   fileRows: FileStore;
   endpoints: EndpointStore;
   triggers: TriggerStore;
+  deliveries: DeliveryStore;
 }
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */

@@ -285,6 +285,93 @@ export function aggregateContract(open: OpenContext): void {
     });
   });
 
+  describe('DeliveryStore', () => {
+    const endpointRow = () => ({
+      id: `whep_${unique()}`,
+      owner: `proj_${unique()}`,
+      url: 'https://example.com/hook',
+      secrets: '[]',
+      disabled_at: null,
+      disabled_reason: null,
+      created_at: 1000,
+    });
+    const delivery = (endpointId: string, jobId: string, createdAt: number) => ({
+      id: `evt_${unique()}`,
+      endpoint_id: endpointId,
+      job_id: jobId,
+      type: 'fine_tuning.job.succeeded',
+      payload: '{"id":"x"}',
+      created_at: createdAt,
+    });
+
+    it('a delivery is pending and due at once, only for a live endpoint; listed newest first for its job', async () => {
+      const ctx = open();
+      const [live, disabled] = [endpointRow(), endpointRow()];
+      const job = `ftjob-${unique()}`;
+      const [a, b, c] = [delivery(live.id, job, 1000), delivery(live.id, job, 1001), delivery(disabled.id, job, 1002)];
+      await ctx.db.batch([ctx.endpoints.insert(live), ctx.endpoints.insert(disabled)]);
+      await ctx.db.batch([ctx.endpoints.disable(disabled.id, 500, 'gone')]);
+      await ctx.db.batch([ctx.deliveries.insert(a), ctx.deliveries.insert(b), ctx.deliveries.insert(c)]);
+      const listed = await ctx.deliveries.listForJob(job, 10);
+      expect(listed.map((d) => d.id)).toEqual([b.id, a.id]);
+      expect(listed[1]).toMatchObject({
+        ...a,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: 1000,
+        locked_until: null,
+      });
+      expect(await ctx.deliveries.pendingDueAt(a.id)).toBe(1000);
+      expect(await ctx.deliveries.pendingDueAt(c.id)).toBeNull();
+    });
+
+    it('a due delivery is locked by one sender until the lock passes; a retry unlocks it for later; completion ends it', async () => {
+      const ctx = open();
+      const endpoint = endpointRow();
+      const d = delivery(endpoint.id, `ftjob-${unique()}`, 1000);
+      await ctx.db.batch([ctx.endpoints.insert(endpoint), ctx.deliveries.insert(d)]);
+      expect(await ctx.deliveries.lockDue(d.id, 900, 999, 5000)).toBeNull(); // not due yet
+      expect(await ctx.deliveries.lockDue(d.id, 1000, 1000, 5000)).toMatchObject({ id: d.id, locked_until: 5000 });
+      expect(await ctx.deliveries.lockDue(d.id, 1001, 1001, 6000)).toBeNull(); // held
+      expect(await ctx.deliveries.overdue(10_000, 1001, 100)).not.toContain(d.id); // held: not overdue
+      const attempt = { delivery_id: d.id, attempt: 1, started_at: 1000, duration_ms: 5, status_code: 500, error: 'x' };
+      await ctx.db.batch([ctx.deliveries.recordAttempt(attempt), ctx.deliveries.retryAt(d.id, 1, 8000, 500, 'x')]);
+      await ctx.db.batch([ctx.deliveries.recordAttempt({ ...attempt, duration_ms: 6 })]); // replaced, not refused
+      expect(await ctx.deliveries.pendingDueAt(d.id)).toBe(8000);
+      expect(await ctx.deliveries.overdue(8001, 1002, 100)).toContain(d.id);
+      expect(await ctx.deliveries.overdue(8000, 1002, 100)).not.toContain(d.id);
+      expect(await ctx.deliveries.lockDue(d.id, 1002, 7999, 9000)).toBeNull();
+      expect(await ctx.deliveries.lockDue(d.id, 1002, 8000, 9000)).toMatchObject({
+        attempts: 1,
+        last_status_code: 500,
+      });
+      await ctx.db.batch([ctx.deliveries.complete(d.id, 'delivered', 2, 200, null, 8500)]);
+      expect(await ctx.deliveries.pendingDueAt(d.id)).toBeNull();
+      const [done] = await ctx.deliveries.listForJob(d.job_id, 10);
+      expect(done).toMatchObject({ status: 'delivered', attempts: 2, last_status_code: 200, completed_at: 8500 });
+      expect(done.locked_until).toBeNull();
+    });
+
+    it("failPending fails only the endpoint's pending deliveries", async () => {
+      const ctx = open();
+      const [mine, other] = [endpointRow(), endpointRow()];
+      const job = `ftjob-${unique()}`;
+      const [done, waiting, elsewhere] = [
+        delivery(mine.id, job, 1000),
+        delivery(mine.id, job, 1001),
+        delivery(other.id, job, 1002),
+      ];
+      await ctx.db.batch([ctx.endpoints.insert(mine), ctx.endpoints.insert(other)]);
+      await ctx.db.batch([done, waiting, elsewhere].map((d) => ctx.deliveries.insert(d)));
+      await ctx.db.batch([ctx.deliveries.complete(done.id, 'delivered', 1, 200, null, 1500)]);
+      await ctx.db.batch([ctx.deliveries.failPending(mine.id, 'the endpoint is disabled', 2000)]);
+      const byId = new Map((await ctx.deliveries.listForJob(job, 10)).map((d) => [d.id, d]));
+      expect(byId.get(done.id)).toMatchObject({ status: 'delivered', completed_at: 1500 });
+      expect(byId.get(waiting.id)).toMatchObject({ status: 'failed', last_error: 'the endpoint is disabled' });
+      expect(byId.get(elsewhere.id)).toMatchObject({ status: 'pending' });
+    });
+  });
+
   describe('NonceStore', () => {
     it('takes a nonce once while it lives; once expired it is dropped and may be taken again', async () => {
       const { nonces } = open();

@@ -1,5 +1,6 @@
 // The aggregates over one SqlDatabase: D1 at the edge, SQLite on Node; the statements are the same.
 import type { AggregateStores, SqlDatabase } from '../types.ts';
+import { SqlDeliveryStore } from './deliveries.ts';
 import { SqlEndpointStore } from './endpoints.ts';
 import { SqlFileStore } from './files.ts';
 import { SqlKeyStore } from './keys.ts';
@@ -13,5 +14,6 @@ export function sqlStores(db: SqlDatabase): AggregateStores {
     fileRows: new SqlFileStore(db),
     endpoints: new SqlEndpointStore(db),
     triggers: new SqlTriggerStore(db),
+    deliveries: new SqlDeliveryStore(db),
   };
 }
