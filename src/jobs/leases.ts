@@ -18,7 +18,6 @@ import {
   checkpointObject,
   eventStatement,
   jobObject,
-  JOB_SELECT,
   jobWebhook,
   statusWebhook,
   webhookData,
@@ -54,7 +53,7 @@ export function checkpointKey(jobId: string, step: number, file: string): string
 }
 
 async function jobView(ctx: JobsContext, jobId: string): Promise<JobView> {
-  const row = await ctx.db.prepare(`${JOB_SELECT} WHERE jobs.id = ?`).bind(jobId).first<JobView>();
+  const row = await ctx.jobs.find(jobId, null);
   if (!row) throw new RequestError('not_found', `no fine-tuning job '${jobId}'`, 'job_id');
   return row;
 }

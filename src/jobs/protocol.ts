@@ -6,9 +6,10 @@
 // worker's client (src/gpu-worker/edge-client.ts) calls through it. Plus the signing scheme. Both sides import
 // this file (zod only: no Node or workerd specifics).
 import { z } from '@hono/zod-openapi';
+import type { JobStatus } from '../storage/types.ts';
 
-/** OpenAI's fine-tuning job states. */
-export type JobStatus = 'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+/** OpenAI's fine-tuning job states: the stored ones (a type only, so the worker imports nothing of storage). */
+export type { JobStatus };
 
 /** Hyperparameters: the training module's options, in the OpenAI API's snake_case style. */
 export interface Hyperparameters {

@@ -275,6 +275,119 @@ export interface DeliveryStore {
   listForJob(jobId: string, limit: number): Promise<DeliveryRow[]>;
 }
 
+/** The states a job row moves through (the API's fine_tuning.job status). */
+export type JobStatus = 'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A fine-tuning job as stored: hyperparameters, metadata and result files are JSON text; times unix ms. */
+export interface JobRow {
+  id: string;
+  owner: string;
+  status: JobStatus;
+  model: string;
+  fine_tuned_model_id: string;
+  training_file: string;
+  validation_file: string | null;
+  hyperparameters: string;
+  suffix: string | null;
+  metadata: string | null;
+  webhook_endpoint_id: string | null;
+  trigger_id: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  result_files: string;
+  trained_tokens: number | null;
+  attempt: number;
+  max_attempts: number;
+  lease_id: string | null;
+  lease_worker: string | null;
+  lease_expires_at: number | null;
+  cancel_requested: number;
+  step: number | null;
+  total_steps: number | null;
+  estimated_finish: number | null;
+}
+
+/** A job row with its webhook endpoint's url and disabling (a left join: null without an endpoint). */
+export type JobView = JobRow & { webhook_url: string | null; webhook_disabled_at: number | null };
+
+/** What a new job is given; it starts validating_files, attempt 0. */
+export type NewJob = Pick<
+  JobRow,
+  | 'id'
+  | 'owner'
+  | 'model'
+  | 'fine_tuned_model_id'
+  | 'training_file'
+  | 'validation_file'
+  | 'hyperparameters'
+  | 'suffix'
+  | 'metadata'
+  | 'webhook_endpoint_id'
+  | 'trigger_id'
+  | 'created_at'
+  | 'max_attempts'
+>;
+
+/** Jobs whose metadata has every pair of the record; null: jobs without metadata; undefined: all jobs. */
+export type MetadataFilter = Record<string, string> | null | undefined;
+
+/** A job event as stored: `data` is JSON text. */
+export interface EventRow {
+  id: string;
+  job_id: string;
+  created_at: number;
+  level: 'info' | 'warn' | 'error';
+  type: 'message' | 'metrics';
+  message: string;
+  data: string | null;
+}
+
+/** An event to record, with the worker's own name for it (a repeated one is skipped), if any. */
+export type NewEvent = EventRow & { client_id: string | null };
+
+/** An Idempotency-Key as stored: the request it came with (sha256 of its canonical JSON) and the job it made. */
+export interface IdempotencyKeyRow {
+  owner: string;
+  key: string;
+  request_hash: string;
+  job_id: string;
+  created_at: number;
+}
+
+/** The jobs aggregate: jobs, their events and the Idempotency-Keys that made them; the owner's transitions. */
+export interface JobStore {
+  /** The new job's insert, for the batch with its first events, endpoint and Idempotency-Key. */
+  insert(row: NewJob): PendingWrite;
+  /** The job with its endpoint: `owner`'s only, or any owner's when `owner` is null. */
+  find(id: string, owner: string | null): Promise<JobView | null>;
+  /** `owner`'s jobs matching `metadata`, newest first: limit + 1 rows after `page.after`. */
+  page(owner: string, metadata: MetadataFilter, page: PageQuery): Promise<JobView[]>;
+  /**
+   * An event, for the caller's batch: never dated before the job's newest event (lists go by insertion), and
+   * skipped when the job already has one with its `client_id`.
+   */
+  addEvent(row: NewEvent): PendingWrite;
+  /** A job's events newest first: limit + 1 rows after `page.after`. */
+  events(jobId: string, page: PageQuery): Promise<EventRow[]>;
+  findIdempotencyKey(owner: string, key: string): Promise<Pick<IdempotencyKeyRow, 'request_hash' | 'job_id'> | null>;
+  /** For the batch that makes the job; a second insert of the same owner and key fails the batch. */
+  insertIdempotencyKey(row: IdempotencyKeyRow): PendingWrite;
+  /** validating_files -> queued; false when the job was no longer validating_files. */
+  markQueued(id: string): Promise<boolean>;
+  /** `from` -> cancelled at `at`, its lease and cancel request ended; null when the job is no longer `from`. */
+  markCancelled(id: string, from: JobStatus, at: number): Promise<JobRow | null>;
+  /** `from` -> paused, its lease ended; a running job gets its attempt back. Null when no longer `from`. */
+  markPaused(id: string, from: JobStatus): Promise<JobRow | null>;
+  /** paused -> queued; null when the job was not paused. */
+  markResumed(id: string): Promise<JobRow | null>;
+  /** Whether `owner`'s job `jobId` succeeded making `modelId`. */
+  madeModel(owner: string, jobId: string, modelId: string): Promise<boolean>;
+  /** The fine-tuned model ids of `owner`'s succeeded jobs. */
+  madeModels(owner: string): Promise<string[]>;
+}
+
 /** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
 export interface AggregateStores {
   keys: KeyStore;
@@ -283,6 +396,7 @@ export interface AggregateStores {
   endpoints: EndpointStore;
   triggers: TriggerStore;
   deliveries: DeliveryStore;
+  jobs: JobStore;
 }
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */

@@ -48,6 +48,25 @@ const triggerRow = (owner: string, n: number) => ({
   disabled_at: null,
 });
 
+const newJob = (owner: string, n: number, metadata: string | null) => {
+  const id = `ftjob-${unique()}${n}`;
+  return {
+    id,
+    owner,
+    model: 'tiny-bert',
+    fine_tuned_model_id: `ft:tiny-bert::${id}`,
+    training_file: 'file-x',
+    validation_file: null,
+    hyperparameters: '{}',
+    suffix: null,
+    metadata,
+    webhook_endpoint_id: null,
+    trigger_id: null,
+    created_at: 1000 + n,
+    max_attempts: 3,
+  };
+};
+
 export function sqlContract(open: OpenContext): void {
   describe('SqlDatabase', () => {
     it('first() gives the row with its column names and types, or null; all() gives rows in ORDER BY order', async () => {
@@ -369,6 +388,94 @@ export function aggregateContract(open: OpenContext): void {
       expect(byId.get(done.id)).toMatchObject({ status: 'delivered', completed_at: 1500 });
       expect(byId.get(waiting.id)).toMatchObject({ status: 'failed', last_error: 'the endpoint is disabled' });
       expect(byId.get(elsewhere.id)).toMatchObject({ status: 'pending' });
+    });
+  });
+
+  describe('JobStore', () => {
+    it('a job inserted with its events and Idempotency-Key is found (owner-scoped or not) and paged by metadata', async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [a, b, c] = [1, 2, 3].map((n) => newJob(owner, n, n === 2 ? '{"team":"x"}' : null));
+      await ctx.db.batch([ctx.jobs.insert(a), ctx.jobs.insert(b), ctx.jobs.insert(c)]);
+      expect(await ctx.jobs.find(a.id, owner)).toMatchObject({ ...a, status: 'validating_files', attempt: 0 });
+      expect(await ctx.jobs.find(a.id, `proj_${unique()}`)).toBeNull();
+      expect(await ctx.jobs.find(a.id, null)).toMatchObject({ id: a.id, webhook_url: null });
+      const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
+      expect(ids(await ctx.jobs.page(owner, undefined, { limit: 1 }))).toEqual([c.id, b.id]);
+      expect(ids(await ctx.jobs.page(owner, undefined, { limit: 5, after: c.id }))).toEqual([b.id, a.id]);
+      expect(ids(await ctx.jobs.page(owner, { team: 'x' }, { limit: 5 }))).toEqual([b.id]);
+      expect(ids(await ctx.jobs.page(owner, { team: 'y' }, { limit: 5 }))).toEqual([]);
+      expect(ids(await ctx.jobs.page(owner, null, { limit: 5 }))).toEqual([c.id, a.id]);
+    });
+
+    it('an Idempotency-Key is kept once per owner: a second insert fails its whole batch', async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [first, second] = [newJob(owner, 1, null), newJob(owner, 2, null)];
+      const key = { owner, key: `idem-${unique()}`, request_hash: 'h1', job_id: first.id, created_at: 1 };
+      await ctx.db.batch([ctx.jobs.insert(first), ctx.jobs.insertIdempotencyKey(key)]);
+      expect(await ctx.jobs.findIdempotencyKey(owner, key.key)).toEqual({ request_hash: 'h1', job_id: first.id });
+      expect(await ctx.jobs.findIdempotencyKey(`proj_${unique()}`, key.key)).toBeNull();
+      const again = { ...key, request_hash: 'h2', job_id: second.id };
+      await expect(ctx.db.batch([ctx.jobs.insert(second), ctx.jobs.insertIdempotencyKey(again)])).rejects.toThrow();
+      expect(await ctx.jobs.find(second.id, null)).toBeNull();
+    });
+
+    it('events are never dated before the newest one, a repeated client id is skipped, paged newest first', async () => {
+      const ctx = open();
+      const jobId = `ftjob-${unique()}`;
+      const event = (n: number, createdAt: number, clientId: string | null) => ({
+        id: `ftevent-${unique()}${n}`,
+        job_id: jobId,
+        created_at: createdAt,
+        level: 'info' as const,
+        type: 'message' as const,
+        message: `m${n}`,
+        data: null,
+        client_id: clientId,
+      });
+      const [e1, e2, e3, e4] = [event(1, 5000, 'c1'), event(2, 3000, 'c2'), event(3, 9000, 'c1'), event(4, 9000, null)];
+      await ctx.db.batch([ctx.jobs.addEvent(e1), ctx.jobs.addEvent(e2)]);
+      await ctx.db.batch([ctx.jobs.addEvent(e3), ctx.jobs.addEvent(e4)]);
+      const page = await ctx.jobs.events(jobId, { limit: 10 });
+      expect(page.map((e) => [e.message, e.created_at])).toEqual([
+        ['m4', 9000],
+        ['m2', 5000],
+        ['m1', 5000],
+      ]);
+      expect((await ctx.jobs.events(jobId, { limit: 1, after: e4.id })).map((e) => e.id)).toEqual([e2.id, e1.id]);
+    });
+
+    it('transitions happen only from the state named: queued once, cancelled, paused (a running job gets its attempt back), resumed', async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [a, b] = [newJob(owner, 1, null), newJob(owner, 2, null)];
+      await ctx.db.batch([ctx.jobs.insert(a), ctx.jobs.insert(b)]);
+      expect(await ctx.jobs.markQueued(a.id)).toBe(true);
+      expect(await ctx.jobs.markQueued(a.id)).toBe(false);
+      expect(await ctx.jobs.markCancelled(a.id, 'validating_files', 7000)).toBeNull();
+      expect(await ctx.jobs.markPaused(a.id, 'queued')).toMatchObject({ status: 'paused', max_attempts: 3 });
+      expect(await ctx.jobs.markResumed(a.id)).toMatchObject({ status: 'queued' });
+      expect(await ctx.jobs.markResumed(a.id)).toBeNull();
+      expect(await ctx.jobs.markCancelled(a.id, 'queued', 7000)).toMatchObject({
+        status: 'cancelled',
+        finished_at: 7000,
+      });
+      await ctx.db.prepare("UPDATE jobs SET status = 'running', lease_expires_at = 9 WHERE id = ?").bind(b.id).run();
+      const paused = await ctx.jobs.markPaused(b.id, 'running');
+      expect(paused).toMatchObject({ status: 'paused', max_attempts: 4, lease_expires_at: null });
+    });
+
+    it("madeModel / madeModels: only the owner's succeeded jobs' models", async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [done, running] = [newJob(owner, 1, null), newJob(owner, 2, null)];
+      await ctx.db.batch([ctx.jobs.insert(done), ctx.jobs.insert(running)]);
+      await ctx.db.prepare("UPDATE jobs SET status = 'succeeded' WHERE id = ?").bind(done.id).run();
+      expect(await ctx.jobs.madeModel(owner, done.id, done.fine_tuned_model_id)).toBe(true);
+      expect(await ctx.jobs.madeModel(`proj_${unique()}`, done.id, done.fine_tuned_model_id)).toBe(false);
+      expect(await ctx.jobs.madeModel(owner, running.id, running.fine_tuned_model_id)).toBe(false);
+      expect(await ctx.jobs.madeModels(owner)).toEqual([done.fine_tuned_model_id]);
     });
   });
 

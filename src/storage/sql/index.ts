@@ -3,6 +3,7 @@ import type { AggregateStores, SqlDatabase } from '../types.ts';
 import { SqlDeliveryStore } from './deliveries.ts';
 import { SqlEndpointStore } from './endpoints.ts';
 import { SqlFileStore } from './files.ts';
+import { SqlJobStore } from './jobs.ts';
 import { SqlKeyStore } from './keys.ts';
 import { SqlNonceStore } from './nonces.ts';
 import { SqlTriggerStore } from './triggers.ts';
@@ -15,5 +16,6 @@ export function sqlStores(db: SqlDatabase): AggregateStores {
     endpoints: new SqlEndpointStore(db),
     triggers: new SqlTriggerStore(db),
     deliveries: new SqlDeliveryStore(db),
+    jobs: new SqlJobStore(db),
   };
 }
