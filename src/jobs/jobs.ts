@@ -15,7 +15,7 @@ import { seconds, type JobsContext } from './context.ts';
 import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';
 import { prepareDelivery, type WebhookEventType } from './webhooks/deliveries.ts';
 import { isValidModelId } from '../store/model-store.ts';
-import type { EventRow, JobRow, JobView, MetadataFilter, PendingWrite } from '../storage/types.ts';
+import type { CheckpointRow, EventRow, JobRow, JobView, MetadataFilter, PendingWrite } from '../storage/types.ts';
 
 export type { JobRow, JobView, MetadataFilter } from '../storage/types.ts';
 
@@ -126,16 +126,7 @@ function eventObject(row: EventRow): EventObject {
 
 // ---- checkpoints ------------------------------------------------------------------------------------------
 
-export interface CheckpointRow {
-  id: string;
-  job_id: string;
-  step: number;
-  epoch: number;
-  files: string;
-  metrics: string;
-  attempt: number;
-  created_at: number;
-}
+export type { CheckpointRow } from '../storage/types.ts';
 
 /** OpenAI's fine_tuning.job.checkpoint, plus epoch and files. */
 export interface CheckpointObject {
@@ -245,16 +236,9 @@ export async function listCheckpoints(
   page: PageRequest,
 ): Promise<Page<CheckpointObject>> {
   const job = await getJobView(ctx, owner, jobId);
-  const sql = page.after
-    ? 'SELECT * FROM job_checkpoints WHERE job_id = ? AND step < (SELECT step FROM job_checkpoints WHERE id = ? AND job_id = ?) ORDER BY step DESC LIMIT ?'
-    : 'SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT ?';
-  const args = page.after ? [jobId, page.after, jobId, page.limit + 1] : [jobId, page.limit + 1];
-  const { results } = await ctx.db
-    .prepare(sql)
-    .bind(...args)
-    .all<CheckpointRow>();
+  const rows = await ctx.checkpoints.page(jobId, { after: page.after, limit: page.limit });
   return toPage(
-    results.map((r) => checkpointObject(r, job.fine_tuned_model_id)),
+    rows.map((r) => checkpointObject(r, job.fine_tuned_model_id)),
     page.limit,
   );
 }

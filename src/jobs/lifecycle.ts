@@ -17,11 +17,7 @@ function notNow(id: string, status: JobStatus, action: string, which: string): R
 }
 
 async function newestCheckpointStep(ctx: JobsContext, id: string): Promise<number | null> {
-  const row = await ctx.db
-    .prepare('SELECT step FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
-    .bind(id)
-    .first<{ step: number }>();
-  return row?.step ?? null;
+  return (await ctx.checkpoints.newest(id))?.step ?? null;
 }
 
 // ---- the operations ---------------------------------------------------------------------------------------

@@ -388,6 +388,83 @@ export interface JobStore {
   madeModels(owner: string): Promise<string[]>;
 }
 
+/** A checkpoint as stored: the relative paths of its files (JSON array) and its metrics (JSON object). */
+export interface CheckpointRow {
+  id: string;
+  job_id: string;
+  step: number;
+  epoch: number;
+  files: string;
+  metrics: string;
+  attempt: number;
+  created_at: number;
+}
+
+/** A job's checkpoints (one per step: registering a step again replaces it). */
+export interface CheckpointStore {
+  /** The checkpoint with the highest step, or null. */
+  newest(jobId: string): Promise<CheckpointRow | null>;
+  find(jobId: string, step: number): Promise<CheckpointRow | null>;
+  /** Every checkpoint of the job, lowest step first. */
+  all(jobId: string): Promise<CheckpointRow[]>;
+  /** Highest step first: limit + 1 rows after the checkpoint with id `page.after`. */
+  page(jobId: string, page: PageQuery): Promise<CheckpointRow[]>;
+  /** Inserts, or replaces the checkpoint of the same job and step; for the caller's batch. */
+  put(row: CheckpointRow): PendingWrite;
+}
+
+/** A lease taken by a claim: its id, worker, end and the claim id that took it (a retried claim finds it again). */
+export interface LeaseTerms {
+  leaseId: string;
+  workerId: string;
+  claimId: string | null;
+  expiresAt: number;
+}
+
+/** What a worker says it did, recorded when its job ends. */
+export interface JobEnding {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  at: number;
+  error: string | null;
+  resultFiles: string;
+  trainedTokens: number | null;
+}
+
+/**
+ * Leases: a worker's hold on a running job. Every write is conditional on the job still being held (by that
+ * lease, unexpired where said); null or false when it is not, and the caller decides again from the new state.
+ */
+export interface LeaseStore {
+  /**
+   * Ends the running jobs whose lease expired before `now` and that cannot go on: cancelled where a cancel was
+   * asked for, failed with `error` where no attempts are left. The jobs ended, cancelled ones first.
+   */
+  expire(now: number, error: string): Promise<JobRow[]>;
+  /** The job a worker's claim `claimId` holds, its lease unexpired at `now`. */
+  findClaimed(claimId: string, workerId: string, now: number): Promise<JobRow | null>;
+  /**
+   * The oldest claimable job: queued, validating_files created by `graceStart` (its dispatch was lost), or running
+   * with a lease expired before `now` and attempts left, no cancel asked for.
+   */
+  nextClaimable(now: number, graceStart: number): Promise<Pick<JobRow, 'id' | 'status'> | null>;
+  /** Takes the job if it is still claimable: running, one more attempt, under `lease`; started at `now` once. */
+  take(id: string, lease: LeaseTerms, now: number, graceStart: number): Promise<JobRow | null>;
+  /** Extends a lease unexpired at `now` to `expiresAt` with the progress; the job's cancel request, or null. */
+  renew(
+    id: string,
+    leaseId: string,
+    now: number,
+    expiresAt: number,
+    progress: Pick<JobRow, 'step' | 'total_steps' | 'estimated_finish'>,
+  ): Promise<Pick<JobRow, 'cancel_requested'> | null>;
+  /** The worker gave the job back: queued again, its attempt given back. */
+  requeue(id: string, leaseId: string): Promise<JobRow | null>;
+  /** The worker stopped for a cancel: cancelled at `at`. */
+  cancel(id: string, leaseId: string, at: number): Promise<JobRow | null>;
+  /** The worker ended the job as `ending` says. */
+  finish(id: string, leaseId: string, ending: JobEnding): Promise<JobRow | null>;
+}
+
 /** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
 export interface AggregateStores {
   keys: KeyStore;
@@ -397,6 +474,8 @@ export interface AggregateStores {
   triggers: TriggerStore;
   deliveries: DeliveryStore;
   jobs: JobStore;
+  leases: LeaseStore;
+  checkpoints: CheckpointStore;
 }
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */

@@ -479,6 +479,134 @@ export function aggregateContract(open: OpenContext): void {
     });
   });
 
+  describe('LeaseStore', () => {
+    // Claims pick the oldest claimable job of the whole table, which other cases share: each case takes only its
+    // own jobs (take by id) and asks nextClaimable nothing about order beyond "some job".
+    const lease = (n: number, expiresAt: number) => ({
+      leaseId: `lease-${unique()}${n}`,
+      workerId: 'w1',
+      claimId: `claim-${unique()}${n}`,
+      expiresAt,
+    });
+
+    it('take: a queued job once, a validating one only after the grace start, an expired running one while attempts last', async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [queued, fresh] = [newJob(owner, 1, null), newJob(owner, 2, null)];
+      await ctx.db.batch([ctx.jobs.insert(queued), ctx.jobs.insert(fresh)]);
+      await ctx.jobs.markQueued(queued.id);
+      expect(await ctx.leases.nextClaimable(5000, 0)).not.toBeNull();
+      const first = lease(1, 6000);
+      expect(await ctx.leases.take(queued.id, first, 5000, 0)).toMatchObject({
+        status: 'running',
+        attempt: 1,
+        lease_id: first.leaseId,
+        lease_expires_at: 6000,
+        started_at: 5000,
+      });
+      expect(await ctx.leases.take(queued.id, lease(2, 7000), 5500, 0)).toBeNull(); // held, unexpired
+      expect(await ctx.leases.findClaimed(first.claimId!, 'w1', 5500)).toMatchObject({ id: queued.id });
+      expect(await ctx.leases.findClaimed(first.claimId!, 'w2', 5500)).toBeNull();
+      expect(await ctx.leases.findClaimed(first.claimId!, 'w1', 6001)).toBeNull(); // expired
+      // Expired with attempts left (1 of 3): claimable again; started_at stays the first start.
+      expect(await ctx.leases.take(queued.id, lease(3, 9000), 7000, 0)).toMatchObject({ attempt: 2, started_at: 5000 });
+      // validating_files created at 1002: not before the grace start 1000, yes from 1002.
+      expect(await ctx.leases.take(fresh.id, lease(4, 9000), 7000, 1000)).toBeNull();
+      expect(await ctx.leases.take(fresh.id, lease(5, 9000), 7000, fresh.created_at)).toMatchObject({ attempt: 1 });
+    });
+
+    it('renew extends an unexpired lease and answers the cancel request; requeue gives the attempt back; cancel and finish end it', async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [a, b, c] = [1, 2, 3].map((n) => newJob(owner, n, null));
+      await ctx.db.batch([a, b, c].map((j) => ctx.jobs.insert(j)));
+      const [la, lb, lc] = [lease(1, 6000), lease(2, 6000), lease(3, 6000)];
+      for (const [job, l] of [
+        [a, la],
+        [b, lb],
+        [c, lc],
+      ] as const)
+        await ctx.leases.take(job.id, l, 5000, job.created_at);
+      const progress = { step: 3, total_steps: 10, estimated_finish: 9999 };
+      expect(await ctx.leases.renew(a.id, la.leaseId, 5500, 8000, progress)).toEqual({ cancel_requested: 0 });
+      expect(await ctx.leases.renew(a.id, lb.leaseId, 5500, 8000, progress)).toBeNull(); // another lease
+      expect(await ctx.leases.renew(a.id, la.leaseId, 8001, 9000, progress)).toBeNull(); // expired
+      expect(await ctx.jobs.find(a.id, null)).toMatchObject({ lease_expires_at: 8000, ...progress });
+      expect(await ctx.leases.requeue(a.id, la.leaseId)).toMatchObject({
+        status: 'queued',
+        lease_id: null,
+        max_attempts: 4,
+      });
+      expect(await ctx.leases.requeue(a.id, la.leaseId)).toBeNull();
+      expect(await ctx.leases.cancel(b.id, lb.leaseId, 5600)).toMatchObject({ status: 'cancelled', finished_at: 5600 });
+      const ending = {
+        status: 'succeeded' as const,
+        at: 5700,
+        error: null,
+        resultFiles: '["file-r"]',
+        trainedTokens: 42,
+      };
+      expect(await ctx.leases.finish(c.id, la.leaseId, ending)).toBeNull();
+      expect(await ctx.leases.finish(c.id, lc.leaseId, ending)).toMatchObject({
+        status: 'succeeded',
+        finished_at: 5700,
+        result_files: '["file-r"]',
+        trained_tokens: 42,
+        estimated_finish: null,
+      });
+    });
+
+    it('expire ends expired running jobs: cancelled when a cancel was asked for, failed when out of attempts, others left', async () => {
+      const ctx = open();
+      const owner = `proj_${unique()}`;
+      const [asked, spent, spare] = [1, 2, 3].map((n) => ({ ...newJob(owner, n, null), max_attempts: 1 }));
+      spare.max_attempts = 2;
+      await ctx.db.batch([asked, spent, spare].map((j) => ctx.jobs.insert(j)));
+      for (const [i, job] of [asked, spent, spare].entries())
+        await ctx.leases.take(job.id, lease(i, 6000), 5000, job.created_at);
+      await ctx.db.prepare('UPDATE jobs SET cancel_requested = 1 WHERE id = ?').bind(asked.id).run();
+      const ours = <Row extends { owner: string }>(rows: Row[]) => rows.filter((r) => r.owner === owner);
+      expect(ours(await ctx.leases.expire(6000, 'e'))).toEqual([]); // lease_expires_at < now only
+      const mine = ours(await ctx.leases.expire(6001, '{"code":"worker_lost"}'));
+      expect(mine.map((r) => [r.id, r.status, r.error])).toEqual([
+        [asked.id, 'cancelled', null],
+        [spent.id, 'failed', '{"code":"worker_lost"}'],
+      ]);
+      expect(await ctx.jobs.find(spare.id, null)).toMatchObject({ status: 'running' });
+    });
+  });
+
+  describe('CheckpointStore', () => {
+    const checkpoint = (jobId: string, step: number, attempt: number) => ({
+      id: `ftckpt-${unique()}${step}`,
+      job_id: jobId,
+      step,
+      epoch: step / 10,
+      files: '["model.safetensors"]',
+      metrics: '{"train_loss":0.5}',
+      attempt,
+      created_at: 1000 + step,
+    });
+
+    it('one checkpoint per step (registered again: replaced); newest, all by step, pages by step after a cursor', async () => {
+      const ctx = open();
+      const jobId = `ftjob-${unique()}`;
+      expect(await ctx.checkpoints.newest(jobId)).toBeNull();
+      const [s20, s10, s30] = [checkpoint(jobId, 20, 1), checkpoint(jobId, 10, 1), checkpoint(jobId, 30, 1)];
+      await ctx.db.batch([ctx.checkpoints.put(s20), ctx.checkpoints.put(s10), ctx.checkpoints.put(s30)]);
+      const again = { ...checkpoint(jobId, 20, 2), files: '["other.bin"]' };
+      await ctx.db.batch([ctx.checkpoints.put(again)]);
+      expect(await ctx.checkpoints.newest(jobId)).toMatchObject(s30);
+      expect(await ctx.checkpoints.find(jobId, 20)).toMatchObject(again);
+      expect(await ctx.checkpoints.find(jobId, 25)).toBeNull();
+      expect((await ctx.checkpoints.all(jobId)).map((c) => c.step)).toEqual([10, 20, 30]);
+      const steps = (rows: { step: number }[]) => rows.map((c) => c.step);
+      expect(steps(await ctx.checkpoints.page(jobId, { limit: 1 }))).toEqual([30, 20]);
+      expect(steps(await ctx.checkpoints.page(jobId, { limit: 5, after: again.id }))).toEqual([10]);
+      expect(await ctx.checkpoints.page(`ftjob-${unique()}`, { limit: 5 })).toEqual([]);
+    });
+  });
+
   describe('NonceStore', () => {
     it('takes a nonce once while it lives; once expired it is dropped and may be taken again', async () => {
       const { nonces } = open();
