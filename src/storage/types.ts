@@ -465,7 +465,7 @@ export interface LeaseStore {
   finish(id: string, leaseId: string, ending: JobEnding): Promise<JobRow | null>;
 }
 
-/** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
+/** Every aggregate of the fine-tuning state, each behind its own interface. */
 export interface AggregateStores {
   keys: KeyStore;
   nonces: NonceStore;
@@ -480,6 +480,7 @@ export interface AggregateStores {
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */
 export interface JobsStorage<Message> extends AggregateStores {
+  /** Commits the aggregates' PendingWrites together (`batch`); the core prepares no SQL of its own. */
   db: SqlDatabase;
   /** Datasets (`files/<owner>/<file id>`), trigger datasets (`owners/<owner>/...`), checkpoints, result files. */
   files: BlobStore;
