@@ -10,12 +10,8 @@ import { deliverWebhook, resendOverdueDeliveries } from './webhooks/deliveries.t
 
 /** validating_files -> queued, then the wake-up. Files were validated when the job was created. */
 export async function dispatchJob(ctx: JobsContext, jobId: string): Promise<void> {
-  const moved = await ctx.db
-    .prepare("UPDATE jobs SET status = 'queued' WHERE id = ? AND status = 'validating_files' RETURNING id")
-    .bind(jobId)
-    .first();
-  if (!moved) return; // cancelled, or already claimed after the grace period
-  await eventStatement(ctx, jobId, { message: 'Files validated, moving job to queued state' }).run();
+  if (!(await ctx.jobs.markQueued(jobId))) return; // cancelled, or already claimed after the grace period
+  await ctx.db.batch([eventStatement(ctx, jobId, { message: 'Files validated, moving job to queued state' })]);
   await wakeWorker(ctx, jobId);
 }
 

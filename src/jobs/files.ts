@@ -145,27 +145,6 @@ export interface FileDeleted {
   deleted: true;
 }
 
-/** The unfinished jobs of `owner` that read `fileId` (as training or validation file), oldest first. */
-async function jobsReading(ctx: JobsContext, owner: string, fileId: string): Promise<{ id: string; status: string }[]> {
-  const { results } = await ctx.db
-    .prepare(`SELECT id, status FROM jobs WHERE owner = ? AND (training_file = ? OR validation_file = ?)
-      AND status IN ('validating_files', 'queued', 'running', 'paused') ORDER BY seq LIMIT 5`)
-    .bind(owner, fileId, fileId)
-    .all<{ id: string; status: string }>();
-  return results;
-}
-
-/** The enabled triggers of `owner` whose dataset or validation dataset is `fileId`. */
-async function triggersReading(ctx: JobsContext, owner: string, fileId: string): Promise<string[]> {
-  const { results } = await ctx.db
-    .prepare(`SELECT id FROM triggers WHERE owner = ? AND disabled_at IS NULL
-      AND (json_extract(dataset, '$.file_id') = ? OR json_extract(validation_dataset, '$.file_id') = ?)
-      ORDER BY seq LIMIT 5`)
-    .bind(owner, fileId, fileId)
-    .all<{ id: string }>();
-  return results.map((t) => t.id);
-}
-
 /**
  * Deletes the owner's file: its row, then its bytes. A dataset that an unfinished job (queued, running or paused)
  * still reads is refused with 409 naming the job: a worker downloads it at every claim, and a paused or released
@@ -173,16 +152,16 @@ async function triggersReading(ctx: JobsContext, owner: string, fileId: string):
  */
 export async function deleteFile(ctx: JobsContext, owner: string, id: string): Promise<FileDeleted> {
   const row = await getFileRow(ctx, owner, id);
-  const readers = await jobsReading(ctx, owner, row.id);
-  if (readers.length) {
-    const jobs = readers.map((j) => `${j.id} (${j.status})`).join(', ');
+  const readers = await ctx.fileRows.readers(row.id, owner);
+  if (readers.jobs.length) {
+    const jobs = readers.jobs.map((j) => `${j.id} (${j.status})`).join(', ');
     throw new RequestError(
       'conflict',
       `file ${row.id} is the dataset of unfinished fine-tuning jobs: ${jobs}; cancel them or wait until they finish`,
       'file_id',
     );
   }
-  const triggers = await triggersReading(ctx, owner, row.id);
+  const triggers = readers.triggers;
   if (triggers.length) {
     throw new RequestError(
       'conflict',
@@ -190,7 +169,7 @@ export async function deleteFile(ctx: JobsContext, owner: string, id: string): P
       'file_id',
     );
   }
-  await ctx.db.prepare('DELETE FROM files WHERE id = ? AND owner = ?').bind(row.id, owner).run();
+  await ctx.fileRows.delete(row.id, owner);
   await ctx.files.delete(row.r2_key);
   return { id: row.id, object: 'file', deleted: true };
 }

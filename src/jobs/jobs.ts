@@ -15,40 +15,9 @@ import { seconds, type JobsContext } from './context.ts';
 import { prepareEndpoint, type WebhookInput } from './webhooks/endpoints.ts';
 import { prepareDelivery, type WebhookEventType } from './webhooks/deliveries.ts';
 import { isValidModelId } from '../store/model-store.ts';
-import type { SqlStatement } from '../storage/types.ts';
+import type { CheckpointRow, EventRow, JobRow, JobView, MetadataFilter, PendingWrite } from '../storage/types.ts';
 
-export interface JobRow {
-  id: string;
-  owner: string;
-  status: JobStatus;
-  model: string;
-  fine_tuned_model_id: string;
-  training_file: string;
-  validation_file: string | null;
-  hyperparameters: string;
-  suffix: string | null;
-  metadata: string | null;
-  webhook_endpoint_id: string | null;
-  trigger_id: string | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  error: string | null;
-  result_files: string;
-  trained_tokens: number | null;
-  attempt: number;
-  max_attempts: number;
-  lease_id: string | null;
-  lease_worker: string | null;
-  lease_expires_at: number | null;
-  cancel_requested: number;
-  step: number | null;
-  total_steps: number | null;
-  estimated_finish: number | null;
-}
-
-/** A job row with its webhook endpoint's url (LEFT JOIN). */
-export type JobView = JobRow & { webhook_url: string | null; webhook_disabled_at: number | null };
+export type { JobRow, JobView, MetadataFilter } from '../storage/types.ts';
 
 /** OpenAI's fine_tuning.job with edgeclass's additions. */
 export interface JobObject extends FineTuningJob {
@@ -64,9 +33,6 @@ export interface JobObject extends FineTuningJob {
   max_attempts: number;
   progress: { step: number; total_steps: number | null } | null;
 }
-
-export const JOB_SELECT = `SELECT jobs.*, e.url AS webhook_url, e.disabled_at AS webhook_disabled_at
-  FROM jobs LEFT JOIN webhook_endpoints e ON e.id = jobs.webhook_endpoint_id`;
 
 export function jobObject(row: JobView): JobObject {
   const hyperparameters = JSON.parse(row.hyperparameters) as Hyperparameters;
@@ -115,16 +81,6 @@ export interface EventObject {
   type: JobEvent['type'];
 }
 
-interface EventRow {
-  id: string;
-  job_id: string;
-  created_at: number;
-  level: JobEvent['level'];
-  type: JobEvent['type'];
-  message: string;
-  data: string | null;
-}
-
 /**
  * An INSERT for one event (to batch with the change it tells of). `createdAt` in ms. One with a `clientId` (the
  * worker's name for it) already recorded for the job is skipped. Its time is never before the job's newest
@@ -142,23 +98,18 @@ export function eventStatement(
     createdAt?: number;
     clientId?: string;
   },
-): SqlStatement {
+): PendingWrite {
   const at = event.createdAt ?? ctx.now();
-  return ctx.db
-    .prepare(`INSERT INTO job_events (id, job_id, created_at, level, type, message, data, client_id)
-      SELECT ?, ?, MAX(?, COALESCE((SELECT created_at FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1), 0)), ?, ?, ?, ?, ?
-      WHERE true ON CONFLICT (job_id, client_id) DO NOTHING`)
-    .bind(
-      newId('event', at),
-      jobId,
-      at,
-      jobId,
-      event.level ?? 'info',
-      event.type ?? 'message',
-      event.message,
-      event.data ? JSON.stringify(event.data) : null,
-      event.clientId ?? null,
-    );
+  return ctx.jobs.addEvent({
+    id: newId('event', at),
+    job_id: jobId,
+    created_at: at,
+    level: event.level ?? 'info',
+    type: event.type ?? 'message',
+    message: event.message,
+    data: event.data ? JSON.stringify(event.data) : null,
+    client_id: event.clientId ?? null,
+  });
 }
 
 function eventObject(row: EventRow): EventObject {
@@ -175,16 +126,7 @@ function eventObject(row: EventRow): EventObject {
 
 // ---- checkpoints ------------------------------------------------------------------------------------------
 
-export interface CheckpointRow {
-  id: string;
-  job_id: string;
-  step: number;
-  epoch: number;
-  files: string;
-  metrics: string;
-  attempt: number;
-  created_at: number;
-}
+export type { CheckpointRow } from '../storage/types.ts';
 
 /** OpenAI's fine_tuning.job.checkpoint, plus epoch and files. */
 export interface CheckpointObject {
@@ -237,7 +179,7 @@ export function jobWebhook(
   row: JobRow,
   type: WebhookEventType,
   data: { id: string } & Record<string, unknown>,
-): { ids: string[]; statements: SqlStatement[] } {
+): { ids: string[]; statements: PendingWrite[] } {
   if (!row.webhook_endpoint_id) return { ids: [], statements: [] };
   const { id, insert } = prepareDelivery(ctx, row.webhook_endpoint_id, row.id, type, data);
   return { ids: [id], statements: [insert] };
@@ -249,7 +191,7 @@ export function statusWebhook(
   row: JobRow,
   status: JobStatus,
   extra: Record<string, unknown> = {},
-): { ids: string[]; statements: SqlStatement[] } {
+): { ids: string[]; statements: PendingWrite[] } {
   const type = webhookTypeFor(status);
   return type ? jobWebhook(ctx, row, type, webhookData(row, status, extra)) : { ids: [], statements: [] };
 }
@@ -258,9 +200,7 @@ export function statusWebhook(
 
 /** The owner's job; not_found for unknown ids and other owners' jobs alike. */
 export async function getJobView(ctx: JobsContext, owner: string, id: string): Promise<JobView> {
-  const row = isId('job', id)
-    ? await ctx.db.prepare(`${JOB_SELECT} WHERE jobs.id = ? AND jobs.owner = ?`).bind(id, owner).first<JobView>()
-    : null;
+  const row = isId('job', id) ? await ctx.jobs.find(id, owner) : null;
   if (!row) throw new RequestError('not_found', `no fine-tuning job '${id}'`, 'fine_tuning_job_id');
   return row;
 }
@@ -269,42 +209,13 @@ export async function getJob(ctx: JobsContext, owner: string, id: string): Promi
   return jobObject(await getJobView(ctx, owner, id));
 }
 
-/** Jobs whose metadata has every pair of `filter`; null: jobs without metadata; undefined: all jobs. */
-export type MetadataFilter = Record<string, string> | null | undefined;
-
-/** SQL (with its arguments) restricting `jobs` to those matching `filter`. */
-function metadataClause(filter: MetadataFilter): { sql: string; args: string[] } {
-  if (filter === undefined) return { sql: '', args: [] };
-  if (filter === null) return { sql: " AND (jobs.metadata IS NULL OR jobs.metadata = '{}')", args: [] };
-  const pairs = Object.entries(filter);
-  return {
-    sql: pairs
-      .map(
-        () =>
-          " AND EXISTS (SELECT 1 FROM json_each(jobs.metadata) m WHERE m.key = ? AND m.type = 'text' AND m.value = ?)",
-      )
-      .join(''),
-    args: pairs.flat(),
-  };
-}
-
 export async function listJobs(
   ctx: JobsContext,
   owner: string,
   page: PageRequest & { metadata?: MetadataFilter },
 ): Promise<Page<JobObject>> {
-  const filter = metadataClause(page.metadata);
-  const sql = page.after
-    ? `${JOB_SELECT} WHERE jobs.owner = ?${filter.sql} AND jobs.seq < (SELECT seq FROM jobs WHERE id = ? AND owner = ?) ORDER BY jobs.seq DESC LIMIT ?`
-    : `${JOB_SELECT} WHERE jobs.owner = ?${filter.sql} ORDER BY jobs.seq DESC LIMIT ?`;
-  const args = page.after
-    ? [owner, ...filter.args, page.after, owner, page.limit + 1]
-    : [owner, ...filter.args, page.limit + 1];
-  const { results } = await ctx.db
-    .prepare(sql)
-    .bind(...args)
-    .all<JobView>();
-  return toPage(results.map(jobObject), page.limit);
+  const rows = await ctx.jobs.page(owner, page.metadata, { after: page.after, limit: page.limit });
+  return toPage(rows.map(jobObject), page.limit);
 }
 
 export async function listEvents(
@@ -314,15 +225,8 @@ export async function listEvents(
   page: PageRequest,
 ): Promise<Page<EventObject>> {
   await getJobView(ctx, owner, jobId);
-  const sql = page.after
-    ? 'SELECT * FROM job_events WHERE job_id = ? AND seq < (SELECT seq FROM job_events WHERE id = ? AND job_id = ?) ORDER BY seq DESC LIMIT ?'
-    : 'SELECT * FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT ?';
-  const args = page.after ? [jobId, page.after, jobId, page.limit + 1] : [jobId, page.limit + 1];
-  const { results } = await ctx.db
-    .prepare(sql)
-    .bind(...args)
-    .all<EventRow>();
-  return toPage(results.map(eventObject), page.limit);
+  const rows = await ctx.jobs.events(jobId, { after: page.after, limit: page.limit });
+  return toPage(rows.map(eventObject), page.limit);
 }
 
 export async function listCheckpoints(
@@ -332,16 +236,9 @@ export async function listCheckpoints(
   page: PageRequest,
 ): Promise<Page<CheckpointObject>> {
   const job = await getJobView(ctx, owner, jobId);
-  const sql = page.after
-    ? 'SELECT * FROM job_checkpoints WHERE job_id = ? AND step < (SELECT step FROM job_checkpoints WHERE id = ? AND job_id = ?) ORDER BY step DESC LIMIT ?'
-    : 'SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT ?';
-  const args = page.after ? [jobId, page.after, jobId, page.limit + 1] : [jobId, page.limit + 1];
-  const { results } = await ctx.db
-    .prepare(sql)
-    .bind(...args)
-    .all<CheckpointRow>();
+  const rows = await ctx.checkpoints.page(jobId, { after: page.after, limit: page.limit });
   return toPage(
-    results.map((r) => checkpointObject(r, job.fine_tuned_model_id)),
+    rows.map((r) => checkpointObject(r, job.fine_tuned_model_id)),
     page.limit,
   );
 }
@@ -398,10 +295,7 @@ async function requestHash(input: CreateJobInput): Promise<string> {
 
 /** The job an Idempotency-Key already made, or null; 409 when the key came with another request. */
 async function replayed(ctx: JobsContext, owner: string, key: string, hash: string): Promise<JobObject | null> {
-  const row = await ctx.db
-    .prepare('SELECT request_hash, job_id FROM idempotency_keys WHERE owner = ? AND key = ?')
-    .bind(owner, key)
-    .first<{ request_hash: string; job_id: string }>();
+  const row = await ctx.jobs.findIdempotencyKey(owner, key);
   if (!row) return null;
   if (row.request_hash !== hash) {
     throw new RequestError(
@@ -482,7 +376,7 @@ export async function createJob(
   if (!isValidModelId(ftId))
     throw new RequestError('invalid_request', `suffix: '${suffix}' does not make a valid model id (${ftId})`, 'suffix');
 
-  const statements: SqlStatement[] = [];
+  const statements: PendingWrite[] = [];
   let endpointId = options.webhookEndpointId ?? null;
   let webhookSecret: string | null = null;
   if (!endpointId && input.webhook) {
@@ -492,25 +386,21 @@ export async function createJob(
     if (endpoint.generated) webhookSecret = endpoint.secret;
   }
   statements.push(
-    ctx.db
-      .prepare(`INSERT INTO jobs (id, owner, status, model, fine_tuned_model_id, training_file, validation_file, hyperparameters,
-      suffix, metadata, webhook_endpoint_id, trigger_id, created_at, max_attempts)
-      VALUES (?, ?, 'validating_files', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .bind(
-        id,
-        owner,
-        input.model,
-        ftId,
-        training.id,
-        validation?.id ?? null,
-        JSON.stringify(hyperparameters),
-        suffix,
-        input.metadata ? JSON.stringify(input.metadata) : null,
-        endpointId,
-        options.triggerId ?? null,
-        now,
-        ctx.config.maxAttempts,
-      ),
+    ctx.jobs.insert({
+      id,
+      owner,
+      model: input.model,
+      fine_tuned_model_id: ftId,
+      training_file: training.id,
+      validation_file: validation?.id ?? null,
+      hyperparameters: JSON.stringify(hyperparameters),
+      suffix,
+      metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+      webhook_endpoint_id: endpointId,
+      trigger_id: options.triggerId ?? null,
+      created_at: now,
+      max_attempts: ctx.config.maxAttempts,
+    }),
   );
   statements.push(eventStatement(ctx, id, { message: `Created fine-tuning job: ${id}`, createdAt: now }));
   statements.push(
@@ -523,9 +413,13 @@ export async function createJob(
   );
   if (options.idempotencyKey) {
     statements.push(
-      ctx.db
-        .prepare('INSERT INTO idempotency_keys (owner, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)')
-        .bind(owner, options.idempotencyKey, hash, id, now),
+      ctx.jobs.insertIdempotencyKey({
+        owner,
+        key: options.idempotencyKey,
+        request_hash: hash,
+        job_id: id,
+        created_at: now,
+      }),
     );
   }
   try {

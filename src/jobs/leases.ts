@@ -18,7 +18,6 @@ import {
   checkpointObject,
   eventStatement,
   jobObject,
-  JOB_SELECT,
   jobWebhook,
   statusWebhook,
   webhookData,
@@ -42,7 +41,7 @@ import { wakeWorker } from './wake.ts';
 import { isTerminal } from './state.ts';
 import { seconds, type JobsContext } from './context.ts';
 import { resendOverdueDeliveriesSoon, sendDeliveries } from './webhooks/deliveries.ts';
-import type { BlobBody, SqlStatement } from '../storage/types.ts';
+import type { BlobBody, PendingWrite } from '../storage/types.ts';
 
 /** Most events in one request, and the longest message, kept as sent otherwise. */
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -54,7 +53,7 @@ export function checkpointKey(jobId: string, step: number, file: string): string
 }
 
 async function jobView(ctx: JobsContext, jobId: string): Promise<JobView> {
-  const row = await ctx.db.prepare(`${JOB_SELECT} WHERE jobs.id = ?`).bind(jobId).first<JobView>();
+  const row = await ctx.jobs.find(jobId, null);
   if (!row) throw new RequestError('not_found', `no fine-tuning job '${jobId}'`, 'job_id');
   return row;
 }
@@ -95,27 +94,16 @@ export async function requireLease(
  */
 export async function expireLeases(ctx: JobsContext): Promise<number> {
   const now = ctx.now();
-  const ended = await ctx.db.batch<JobRow>([
-    ctx.db
-      .prepare(`UPDATE jobs SET status = 'cancelled', finished_at = ?
-        WHERE status = 'running' AND lease_expires_at < ? AND cancel_requested = 1 RETURNING *`)
-      .bind(now, now),
-    ctx.db
-      .prepare(`UPDATE jobs SET status = 'failed', finished_at = ?, error = ?
-        WHERE status = 'running' AND lease_expires_at < ? AND attempt >= max_attempts RETURNING *`)
-      .bind(
-        now,
-        JSON.stringify({
-          code: 'worker_lost',
-          message: 'the worker stopped heartbeating and no attempts are left',
-          param: null,
-        }),
-        now,
-      ),
-  ]);
-  const statements: SqlStatement[] = [];
+  const rows = await ctx.leases.expire(
+    now,
+    JSON.stringify({
+      code: 'worker_lost',
+      message: 'the worker stopped heartbeating and no attempts are left',
+      param: null,
+    }),
+  );
+  const statements: PendingWrite[] = [];
   const deliveries: string[] = [];
-  const rows = ended.flatMap((r) => r.results);
   for (const row of rows) {
     const message =
       row.status === 'cancelled'
@@ -145,45 +133,27 @@ export async function claimJob(ctx: JobsContext, request: ClaimRequest): Promise
   const now = ctx.now();
   if (request.claim_id) {
     // A retry of a claim that took a job but whose answer was lost: the same lease again, nothing recorded twice.
-    const taken = await ctx.db
-      .prepare(
-        `SELECT * FROM jobs WHERE lease_claim_id = ? AND lease_worker = ? AND status = 'running' AND lease_expires_at >= ?`,
-      )
-      .bind(request.claim_id, request.worker_id, now)
-      .first<JobRow>();
+    const taken = await ctx.leases.findClaimed(request.claim_id, request.worker_id, now);
     if (taken) return claimResponse(ctx, taken, taken.lease_id!, taken.lease_expires_at!);
   }
   const leaseId = newId('lease', now);
   const expires = now + ctx.config.leaseSeconds * 1000;
   const graceStart = now - ctx.config.dispatchGraceSeconds * 1000;
-  const claimable = `(status = 'queued'
-      OR (status = 'validating_files' AND created_at <= ?)
-      OR (status = 'running' AND lease_expires_at < ? AND attempt < max_attempts AND cancel_requested = 0))`;
   // Find the oldest candidate, then take it with an UPDATE that checks the same condition: if another claim took
   // it in between, the UPDATE changes nothing and we look again. (Two steps to know what the job was before.)
   let row: JobRow | null = null;
   let previous: JobRow['status'] = 'queued';
   for (let tries = 0; row === null && tries < 5; tries++) {
-    const candidate = await ctx.db
-      .prepare(`SELECT id, status FROM jobs WHERE ${claimable} ORDER BY seq LIMIT 1`)
-      .bind(graceStart, now)
-      .first<{ id: string; status: JobRow['status'] }>();
+    const candidate = await ctx.leases.nextClaimable(now, graceStart);
     if (!candidate) return null;
     previous = candidate.status;
-    row = await ctx.db
-      .prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_id = ?, lease_worker = ?,
-          lease_expires_at = ?, lease_claim_id = ?, started_at = COALESCE(started_at, ?)
-        WHERE id = ? AND ${claimable} RETURNING *`)
-      .bind(leaseId, request.worker_id, expires, request.claim_id ?? null, now, candidate.id, graceStart, now)
-      .first<JobRow>();
+    const lease = { leaseId, workerId: request.worker_id, claimId: request.claim_id ?? null, expiresAt: expires };
+    row = await ctx.leases.take(candidate.id, lease, now, graceStart);
   }
   if (!row) return null;
 
-  const checkpoint = await ctx.db
-    .prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
-    .bind(row.id)
-    .first<CheckpointRow>();
-  const statements: SqlStatement[] = [];
+  const checkpoint = await ctx.checkpoints.newest(row.id);
+  const statements: PendingWrite[] = [];
   let deliveries: string[] = [];
   const where = `worker ${request.worker_id} (${request.execution_provider})`;
   if (row.attempt === 1) {
@@ -223,13 +193,7 @@ async function claimResponse(
   expires: number,
   checkpoint?: CheckpointRow | null,
 ): Promise<ClaimResponse> {
-  const resume =
-    checkpoint !== undefined
-      ? checkpoint
-      : await ctx.db
-          .prepare('SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
-          .bind(row.id)
-          .first<CheckpointRow>();
+  const resume = checkpoint !== undefined ? checkpoint : await ctx.checkpoints.newest(row.id);
   return {
     job: jobObject(await jobView(ctx, row.id)),
     lease: { id: leaseId, expires_at: seconds(expires)! },
@@ -256,11 +220,8 @@ export async function heartbeat(
     step && total && row.started_at !== null && step <= total
       ? Math.round(now + ((now - row.started_at) * (total - step)) / step)
       : row.estimated_finish;
-  const updated = await ctx.db
-    .prepare(`UPDATE jobs SET lease_expires_at = ?, step = ?, total_steps = ?, estimated_finish = ?
-      WHERE id = ? AND lease_id = ? AND status = 'running' AND lease_expires_at >= ? RETURNING cancel_requested`)
-    .bind(expires, step, total, estimate, jobId, request.lease_id, now)
-    .first<{ cancel_requested: number }>();
+  const progress = { step, total_steps: total, estimated_finish: estimate };
+  const updated = await ctx.leases.renew(jobId, request.lease_id, now, expires, progress);
   if (!updated) return heartbeat(ctx, jobId, request); // changed since we read it: requireLease says how
   return { expires_at: seconds(expires)!, cancel_requested: updated.cancel_requested === 1 };
 }
@@ -281,18 +242,9 @@ export async function releaseJob(
   const row = await requireLease(ctx, jobId, request.lease_id);
   const now = ctx.now();
   const cancel = row.cancel_requested === 1;
-  const updated = await (cancel
-    ? ctx.db
-        .prepare(
-          "UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *",
-        )
-        .bind(now, jobId, request.lease_id)
-    : ctx.db
-        .prepare(
-          "UPDATE jobs SET status = 'queued', lease_id = NULL, lease_expires_at = NULL, max_attempts = max_attempts + 1 WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *",
-        )
-        .bind(jobId, request.lease_id)
-  ).first<JobRow>();
+  const updated = cancel
+    ? await ctx.leases.cancel(jobId, request.lease_id, now)
+    : await ctx.leases.requeue(jobId, request.lease_id);
   if (!updated) return releaseJob(ctx, jobId, request, workerId); // changed meanwhile: requireLease says how
   const reason = request.reason ? ` (${request.reason.slice(0, 500)})` : '';
   const webhook = cancel ? statusWebhook(ctx, updated, 'cancelled') : { ids: [], statements: [] };
@@ -392,10 +344,7 @@ export async function registerCheckpoint(ctx: JobsContext, jobId: string, reques
     );
   // The worker retries a call whose answer it lost (e.g. across an edge restart): the same attempt registering the
   // same step and files again is that retry, already recorded and announced once.
-  const known = await ctx.db
-    .prepare('SELECT attempt, files FROM job_checkpoints WHERE job_id = ? AND step = ?')
-    .bind(jobId, request.step)
-    .first<{ attempt: number; files: string }>();
+  const known = await ctx.checkpoints.find(jobId, request.step);
   if (known && known.attempt === row.attempt && known.files === JSON.stringify(request.files)) return;
   const now = ctx.now();
   const id = newId('checkpoint', now);
@@ -422,11 +371,7 @@ export async function registerCheckpoint(ctx: JobsContext, jobId: string, reques
     }),
   );
   await ctx.db.batch([
-    ctx.db
-      .prepare(`INSERT INTO job_checkpoints (id, job_id, step, epoch, files, metrics, attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (job_id, step) DO UPDATE SET id = excluded.id, epoch = excluded.epoch, files = excluded.files, metrics = excluded.metrics,
-        attempt = excluded.attempt, created_at = excluded.created_at`)
-      .bind(id, jobId, request.step, request.epoch, checkpoint.files, checkpoint.metrics, row.attempt, now),
+    ctx.checkpoints.put(checkpoint),
     eventStatement(ctx, jobId, {
       // A record of a file written, not a measurement: OpenAI's "metrics" events are the step metrics alone.
       type: 'message',
@@ -497,12 +442,9 @@ export async function completeJob(ctx: JobsContext, jobId: string, request: Comp
         }
       : null;
   const resultFiles: string[] = [];
-  const statements: SqlStatement[] = [];
+  const statements: PendingWrite[] = [];
   if (status === 'succeeded' || request.metrics) {
-    const checkpoints = await ctx.db
-      .prepare('SELECT step, epoch, metrics FROM job_checkpoints WHERE job_id = ? ORDER BY step')
-      .bind(jobId)
-      .all<{ step: number; epoch: number; metrics: string }>();
+    const checkpoints = await ctx.checkpoints.all(jobId);
     const summary = {
       job_id: jobId,
       status,
@@ -510,7 +452,7 @@ export async function completeJob(ctx: JobsContext, jobId: string, request: Comp
       metrics: request.metrics ?? {},
       trained_tokens: request.trained_tokens ?? null,
       files,
-      checkpoints: checkpoints.results.map((c) => ({ step: c.step, epoch: c.epoch, metrics: JSON.parse(c.metrics) })),
+      checkpoints: checkpoints.map((c) => ({ step: c.step, epoch: c.epoch, metrics: JSON.parse(c.metrics) })),
     };
     const file = await storeFile(
       ctx,
@@ -522,19 +464,13 @@ export async function completeJob(ctx: JobsContext, jobId: string, request: Comp
     );
     resultFiles.push(file.id);
   }
-  const updated = await ctx.db
-    .prepare(`UPDATE jobs SET status = ?, finished_at = ?, error = ?, result_files = ?, trained_tokens = ?, estimated_finish = NULL
-      WHERE id = ? AND lease_id = ? AND status = 'running' RETURNING *`)
-    .bind(
-      status,
-      now,
-      error ? JSON.stringify(error) : null,
-      JSON.stringify(resultFiles),
-      request.trained_tokens ?? null,
-      jobId,
-      request.lease_id,
-    )
-    .first<JobRow>();
+  const updated = await ctx.leases.finish(jobId, request.lease_id, {
+    status,
+    at: now,
+    error: error ? JSON.stringify(error) : null,
+    resultFiles: JSON.stringify(resultFiles),
+    trainedTokens: request.trained_tokens ?? null,
+  });
   if (!updated) return completeJob(ctx, jobId, request); // changed meanwhile: answer from the new state
 
   const messages: Record<CompleteRequest['status'], string> = {

@@ -5,7 +5,7 @@
 // request moved the job first, the UPDATE changes nothing and the request decides again from the new state.
 import { RequestError } from '../core/errors.ts';
 import type { JobsContext } from './context.ts';
-import { eventStatement, getJob, getJobView, jobObject, statusWebhook, type JobObject, type JobRow } from './jobs.ts';
+import { eventStatement, getJob, getJobView, jobObject, statusWebhook, type JobObject } from './jobs.ts';
 import { deleteModelFolder } from './models.ts';
 import type { JobStatus } from './protocol.ts';
 import { CANCELLABLE, PAUSABLE } from './state.ts';
@@ -16,41 +16,8 @@ function notNow(id: string, status: JobStatus, action: string, which: string): R
   return new RequestError('conflict', `job ${id} is ${status}; only ${which} can be ${action}`, 'fine_tuning_job_id');
 }
 
-// ---- the UPDATEs (one per transition; each ends any lease the job had) ------------------------------------
-
-/** `from` -> cancelled, the lease ended; null when the job is no longer `from`. */
-function markCancelled(ctx: JobsContext, id: string, from: JobStatus, now: number): Promise<JobRow | null> {
-  return ctx.db
-    .prepare(`UPDATE jobs SET status = 'cancelled', finished_at = ?, lease_expires_at = NULL, estimated_finish = NULL,
-      cancel_requested = 0 WHERE id = ? AND status = ? RETURNING *`)
-    .bind(now, id, from)
-    .first<JobRow>();
-}
-
-/** `from` -> paused, the lease ended. A paused run is not a failure: the attempt it used is given back. */
-function markPaused(ctx: JobsContext, id: string, from: JobStatus): Promise<JobRow | null> {
-  return ctx.db
-    .prepare(`UPDATE jobs SET status = 'paused', lease_expires_at = NULL, estimated_finish = NULL,
-      max_attempts = max_attempts + (CASE WHEN status = 'running' THEN 1 ELSE 0 END)
-      WHERE id = ? AND status = ? RETURNING *`)
-    .bind(id, from)
-    .first<JobRow>();
-}
-
-/** paused -> queued: claimable again, and resumed from its newest checkpoint by whichever worker claims it. */
-function markResumed(ctx: JobsContext, id: string): Promise<JobRow | null> {
-  return ctx.db
-    .prepare("UPDATE jobs SET status = 'queued' WHERE id = ? AND status = 'paused' RETURNING *")
-    .bind(id)
-    .first<JobRow>();
-}
-
 async function newestCheckpointStep(ctx: JobsContext, id: string): Promise<number | null> {
-  const row = await ctx.db
-    .prepare('SELECT step FROM job_checkpoints WHERE job_id = ? ORDER BY step DESC LIMIT 1')
-    .bind(id)
-    .first<{ step: number }>();
-  return row?.step ?? null;
+  return (await ctx.checkpoints.newest(id))?.step ?? null;
 }
 
 // ---- the operations ---------------------------------------------------------------------------------------
@@ -64,7 +31,7 @@ export async function cancelJob(ctx: JobsContext, owner: string, id: string): Pr
   const row = await getJobView(ctx, owner, id);
   if (row.status === 'cancelled') return jobObject(row);
   if (!CANCELLABLE.includes(row.status)) throw notNow(id, row.status, 'cancelled', 'a job that has not finished');
-  const changed = await markCancelled(ctx, id, row.status, ctx.now());
+  const changed = await ctx.jobs.markCancelled(id, row.status, ctx.now());
   if (!changed) return cancelJob(ctx, owner, id); // it moved on meanwhile: decide again
   const message =
     row.status === 'running'
@@ -87,7 +54,7 @@ export async function pauseJob(ctx: JobsContext, owner: string, id: string): Pro
   const row = await getJobView(ctx, owner, id);
   if (row.status === 'paused') return jobObject(row);
   if (!PAUSABLE.includes(row.status)) throw notNow(id, row.status, 'paused', 'a job that has not finished');
-  const changed = await markPaused(ctx, id, row.status);
+  const changed = await ctx.jobs.markPaused(id, row.status);
   if (!changed) return pauseJob(ctx, owner, id);
   const step = await newestCheckpointStep(ctx, id);
   const kept = step === null ? 'no checkpoint was registered yet' : `the checkpoint at step ${step} is kept`;
@@ -95,7 +62,7 @@ export async function pauseJob(ctx: JobsContext, owner: string, id: string): Pro
     row.status === 'running'
       ? `Job paused; the worker stops at its next heartbeat and ${kept}`
       : `Job paused (it was ${row.status})`;
-  await eventStatement(ctx, id, { message, data: { checkpoint_step: step } }).run();
+  await ctx.db.batch([eventStatement(ctx, id, { message, data: { checkpoint_step: step } })]);
   return getJob(ctx, owner, id);
 }
 
@@ -103,14 +70,13 @@ export async function pauseJob(ctx: JobsContext, owner: string, id: string): Pro
 export async function resumeJob(ctx: JobsContext, owner: string, id: string): Promise<JobObject> {
   const row = await getJobView(ctx, owner, id);
   if (row.status !== 'paused') throw notNow(id, row.status, 'resumed', 'a paused job');
-  const changed = await markResumed(ctx, id);
+  const changed = await ctx.jobs.markResumed(id);
   if (!changed) return resumeJob(ctx, owner, id);
   const step = await newestCheckpointStep(ctx, id);
   const from = step === null ? 'it starts from the beginning' : `it continues from the checkpoint at step ${step}`;
-  await eventStatement(ctx, id, {
-    message: `Job resumed and queued; ${from}`,
-    data: { resume_from_step: step },
-  }).run();
+  await ctx.db.batch([
+    eventStatement(ctx, id, { message: `Job resumed and queued; ${from}`, data: { resume_from_step: step } }),
+  ]);
   ctx.defer(wakeWorker(ctx, id));
   return getJob(ctx, owner, id);
 }

@@ -95,24 +95,12 @@ export function checkFilePath(file: string, param = 'file'): void {
 /** Whether `model` is a fine-tuned model of `owner`'s that its job finished making. */
 export async function ownsFineTunedModel(ctx: JobsContext, owner: string, model: string): Promise<boolean> {
   const ft = parseFineTunedModelId(model);
-  const row = ft
-    ? await ctx.db
-        .prepare(
-          "SELECT 1 AS ok FROM jobs WHERE id = ? AND owner = ? AND fine_tuned_model_id = ? AND status = 'succeeded'",
-        )
-        .bind(ft.jobId, owner, model)
-        .first()
-    : null;
-  return row !== null;
+  return ft ? ctx.jobs.madeModel(owner, ft.jobId, model) : false;
 }
 
 /** The fine-tuned models of `owner`'s succeeded jobs. */
 export async function ownedFineTunedModels(ctx: JobsContext, owner: string): Promise<string[]> {
-  const { results } = await ctx.db
-    .prepare("SELECT fine_tuned_model_id AS id FROM jobs WHERE owner = ? AND status = 'succeeded'")
-    .bind(owner)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
+  return ctx.jobs.madeModels(owner);
 }
 
 /** One file of a model folder (a base model a worker trains from), or null. */

@@ -6,12 +6,13 @@
 // worker's client (src/gpu-worker/edge-client.ts) calls through it. Plus the signing scheme. Both sides import
 // this file (zod only: no Node or workerd specifics).
 import { z } from '@hono/zod-openapi';
+import type { JobStatus } from '../storage/types.ts';
 import type { Hyperparameters } from './hyperparameters.ts';
 
 export type { Hyperparameters };
 
-/** OpenAI's fine-tuning job states. */
-export type JobStatus = 'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+/** OpenAI's fine-tuning job states: the stored ones (a type only, so the worker imports nothing of storage). */
+export type { JobStatus };
 
 /** The job as the public API shows it (OpenAI's fine_tuning.job, plus edgeclass's fields). */
 export interface FineTuningJob {

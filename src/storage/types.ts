@@ -139,6 +139,16 @@ export interface FileStore {
   find(id: string, owner: string | null): Promise<FileRow | null>;
   /** `owner`'s files newest first (of one purpose, when given): limit + 1 rows after `page.after`. */
   page(owner: string, purpose: FileRow['purpose'] | null, page: PageQuery): Promise<FileRow[]>;
+  /** What still reads `owner`'s file as a dataset: unfinished jobs (oldest first) and enabled triggers, 5 of each. */
+  readers(id: string, owner: string): Promise<FileReaders>;
+  /** Forgets `owner`'s file description (its bytes are the caller's to delete). */
+  delete(id: string, owner: string): Promise<void>;
+}
+
+/** The jobs (validating_files, queued, running or paused) and enabled triggers that name a file as a dataset. */
+export interface FileReaders {
+  jobs: { id: string; status: string }[];
+  triggers: string[];
 }
 
 /**
@@ -206,17 +216,271 @@ export interface TriggerStore {
   forgetCall(triggerId: string, callId: string): Promise<void>;
 }
 
-/** The aggregates whose storage is behind their own interface; the others still speak SQL through `db`. */
+/** A webhook delivery as stored: one event (its exact body in `payload`) for one endpoint. */
+export interface DeliveryRow {
+  id: string;
+  endpoint_id: string;
+  job_id: string | null;
+  type: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  locked_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+/** What a new delivery is given; it starts pending, due at once. */
+export type NewDelivery = Pick<DeliveryRow, 'id' | 'endpoint_id' | 'job_id' | 'type' | 'payload' | 'created_at'>;
+
+/** One attempt at a delivery, as recorded. */
+export interface AttemptRow {
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
+/** The webhook deliveries aggregate (an outbox): deliveries and their attempts. Writes are for the caller's batch. */
+export interface DeliveryStore {
+  /** A pending delivery, for the batch of the change it announces; it inserts nothing when the endpoint is disabled. */
+  insert(row: NewDelivery): PendingWrite;
+  /** Locks a pending delivery due by `dueBy` that no one holds at `now`, until `lockedUntil`; null when not. */
+  lockDue(id: string, now: number, dueBy: number, lockedUntil: number): Promise<DeliveryRow | null>;
+  /** When a pending delivery is due; null when it is not pending. */
+  pendingDueAt(id: string): Promise<number | null>;
+  /** Records an attempt (a repeated attempt number replaces the first). */
+  recordAttempt(row: AttemptRow): PendingWrite;
+  /** Ends a delivery, unlocked. */
+  complete(
+    id: string,
+    status: 'delivered' | 'failed',
+    attempts: number,
+    code: number | null,
+    error: string | null,
+    at: number,
+  ): PendingWrite;
+  /** Fails every pending delivery to the endpoint. */
+  failPending(endpointId: string, error: string, at: number): PendingWrite;
+  /** Unlocks a delivery and makes it due again at `next`. */
+  retryAt(id: string, attempts: number, next: number, code: number | null, error: string | null): PendingWrite;
+  /** Pending, unlocked deliveries due before `dueBefore`, soonest first. */
+  overdue(dueBefore: number, now: number, limit: number): Promise<string[]>;
+  /** A job's deliveries, newest first. */
+  listForJob(jobId: string, limit: number): Promise<DeliveryRow[]>;
+}
+
+/** The states a job row moves through (the API's fine_tuning.job status). */
+export type JobStatus = 'validating_files' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+
+/** A fine-tuning job as stored: hyperparameters, metadata and result files are JSON text; times unix ms. */
+export interface JobRow {
+  id: string;
+  owner: string;
+  status: JobStatus;
+  model: string;
+  fine_tuned_model_id: string;
+  training_file: string;
+  validation_file: string | null;
+  hyperparameters: string;
+  suffix: string | null;
+  metadata: string | null;
+  webhook_endpoint_id: string | null;
+  trigger_id: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  result_files: string;
+  trained_tokens: number | null;
+  attempt: number;
+  max_attempts: number;
+  lease_id: string | null;
+  lease_worker: string | null;
+  lease_expires_at: number | null;
+  cancel_requested: number;
+  step: number | null;
+  total_steps: number | null;
+  estimated_finish: number | null;
+}
+
+/** A job row with its webhook endpoint's url and disabling (a left join: null without an endpoint). */
+export type JobView = JobRow & { webhook_url: string | null; webhook_disabled_at: number | null };
+
+/** What a new job is given; it starts validating_files, attempt 0. */
+export type NewJob = Pick<
+  JobRow,
+  | 'id'
+  | 'owner'
+  | 'model'
+  | 'fine_tuned_model_id'
+  | 'training_file'
+  | 'validation_file'
+  | 'hyperparameters'
+  | 'suffix'
+  | 'metadata'
+  | 'webhook_endpoint_id'
+  | 'trigger_id'
+  | 'created_at'
+  | 'max_attempts'
+>;
+
+/** Jobs whose metadata has every pair of the record; null: jobs without metadata; undefined: all jobs. */
+export type MetadataFilter = Record<string, string> | null | undefined;
+
+/** A job event as stored: `data` is JSON text. */
+export interface EventRow {
+  id: string;
+  job_id: string;
+  created_at: number;
+  level: 'info' | 'warn' | 'error';
+  type: 'message' | 'metrics';
+  message: string;
+  data: string | null;
+}
+
+/** An event to record, with the worker's own name for it (a repeated one is skipped), if any. */
+export type NewEvent = EventRow & { client_id: string | null };
+
+/** An Idempotency-Key as stored: the request it came with (sha256 of its canonical JSON) and the job it made. */
+export interface IdempotencyKeyRow {
+  owner: string;
+  key: string;
+  request_hash: string;
+  job_id: string;
+  created_at: number;
+}
+
+/** The jobs aggregate: jobs, their events and the Idempotency-Keys that made them; the owner's transitions. */
+export interface JobStore {
+  /** The new job's insert, for the batch with its first events, endpoint and Idempotency-Key. */
+  insert(row: NewJob): PendingWrite;
+  /** The job with its endpoint: `owner`'s only, or any owner's when `owner` is null. */
+  find(id: string, owner: string | null): Promise<JobView | null>;
+  /** `owner`'s jobs matching `metadata`, newest first: limit + 1 rows after `page.after`. */
+  page(owner: string, metadata: MetadataFilter, page: PageQuery): Promise<JobView[]>;
+  /**
+   * An event, for the caller's batch: never dated before the job's newest event (lists go by insertion), and
+   * skipped when the job already has one with its `client_id`.
+   */
+  addEvent(row: NewEvent): PendingWrite;
+  /** A job's events newest first: limit + 1 rows after `page.after`. */
+  events(jobId: string, page: PageQuery): Promise<EventRow[]>;
+  findIdempotencyKey(owner: string, key: string): Promise<Pick<IdempotencyKeyRow, 'request_hash' | 'job_id'> | null>;
+  /** For the batch that makes the job; a second insert of the same owner and key fails the batch. */
+  insertIdempotencyKey(row: IdempotencyKeyRow): PendingWrite;
+  /** validating_files -> queued; false when the job was no longer validating_files. */
+  markQueued(id: string): Promise<boolean>;
+  /** `from` -> cancelled at `at`, its lease and cancel request ended; null when the job is no longer `from`. */
+  markCancelled(id: string, from: JobStatus, at: number): Promise<JobRow | null>;
+  /** `from` -> paused, its lease ended; a running job gets its attempt back. Null when no longer `from`. */
+  markPaused(id: string, from: JobStatus): Promise<JobRow | null>;
+  /** paused -> queued; null when the job was not paused. */
+  markResumed(id: string): Promise<JobRow | null>;
+  /** Whether `owner`'s job `jobId` succeeded making `modelId`. */
+  madeModel(owner: string, jobId: string, modelId: string): Promise<boolean>;
+  /** The fine-tuned model ids of `owner`'s succeeded jobs. */
+  madeModels(owner: string): Promise<string[]>;
+}
+
+/** A checkpoint as stored: the relative paths of its files (JSON array) and its metrics (JSON object). */
+export interface CheckpointRow {
+  id: string;
+  job_id: string;
+  step: number;
+  epoch: number;
+  files: string;
+  metrics: string;
+  attempt: number;
+  created_at: number;
+}
+
+/** A job's checkpoints (one per step: registering a step again replaces it). */
+export interface CheckpointStore {
+  /** The checkpoint with the highest step, or null. */
+  newest(jobId: string): Promise<CheckpointRow | null>;
+  find(jobId: string, step: number): Promise<CheckpointRow | null>;
+  /** Every checkpoint of the job, lowest step first. */
+  all(jobId: string): Promise<CheckpointRow[]>;
+  /** Highest step first: limit + 1 rows after the checkpoint with id `page.after`. */
+  page(jobId: string, page: PageQuery): Promise<CheckpointRow[]>;
+  /** Inserts, or replaces the checkpoint of the same job and step; for the caller's batch. */
+  put(row: CheckpointRow): PendingWrite;
+}
+
+/** A lease taken by a claim: its id, worker, end and the claim id that took it (a retried claim finds it again). */
+export interface LeaseTerms {
+  leaseId: string;
+  workerId: string;
+  claimId: string | null;
+  expiresAt: number;
+}
+
+/** What a worker says it did, recorded when its job ends. */
+export interface JobEnding {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  at: number;
+  error: string | null;
+  resultFiles: string;
+  trainedTokens: number | null;
+}
+
+/**
+ * Leases: a worker's hold on a running job. Every write is conditional on the job still being held (by that
+ * lease, unexpired where said); null or false when it is not, and the caller decides again from the new state.
+ */
+export interface LeaseStore {
+  /**
+   * Ends the running jobs whose lease expired before `now` and that cannot go on: cancelled where a cancel was
+   * asked for, failed with `error` where no attempts are left. The jobs ended, cancelled ones first.
+   */
+  expire(now: number, error: string): Promise<JobRow[]>;
+  /** The job a worker's claim `claimId` holds, its lease unexpired at `now`. */
+  findClaimed(claimId: string, workerId: string, now: number): Promise<JobRow | null>;
+  /**
+   * The oldest claimable job: queued, validating_files created by `graceStart` (its dispatch was lost), or running
+   * with a lease expired before `now` and attempts left, no cancel asked for.
+   */
+  nextClaimable(now: number, graceStart: number): Promise<Pick<JobRow, 'id' | 'status'> | null>;
+  /** Takes the job if it is still claimable: running, one more attempt, under `lease`; started at `now` once. */
+  take(id: string, lease: LeaseTerms, now: number, graceStart: number): Promise<JobRow | null>;
+  /** Extends a lease unexpired at `now` to `expiresAt` with the progress; the job's cancel request, or null. */
+  renew(
+    id: string,
+    leaseId: string,
+    now: number,
+    expiresAt: number,
+    progress: Pick<JobRow, 'step' | 'total_steps' | 'estimated_finish'>,
+  ): Promise<Pick<JobRow, 'cancel_requested'> | null>;
+  /** The worker gave the job back: queued again, its attempt given back. */
+  requeue(id: string, leaseId: string): Promise<JobRow | null>;
+  /** The worker stopped for a cancel: cancelled at `at`. */
+  cancel(id: string, leaseId: string, at: number): Promise<JobRow | null>;
+  /** The worker ended the job as `ending` says. */
+  finish(id: string, leaseId: string, ending: JobEnding): Promise<JobRow | null>;
+}
+
+/** Every aggregate of the fine-tuning state, each behind its own interface. */
 export interface AggregateStores {
   keys: KeyStore;
   nonces: NonceStore;
   fileRows: FileStore;
   endpoints: EndpointStore;
   triggers: TriggerStore;
+  deliveries: DeliveryStore;
+  jobs: JobStore;
+  leases: LeaseStore;
+  checkpoints: CheckpointStore;
 }
 
 /** Everything the fine-tuning core stores: state in SQL, datasets and checkpoints, model folders, dispatch. */
 export interface JobsStorage<Message> extends AggregateStores {
+  /** Commits the aggregates' PendingWrites together (`batch`); the core prepares no SQL of its own. */
   db: SqlDatabase;
   /** Datasets (`files/<owner>/<file id>`), trigger datasets (`owners/<owner>/...`), checkpoints, result files. */
   files: BlobStore;

@@ -11,7 +11,7 @@ import { activeSecrets } from './endpoints.ts';
 import { signWebhook } from './standard.ts';
 import { refusedTarget } from './resolve.ts';
 import { privateHostReason } from './targets.ts';
-import type { SqlStatement } from '../../storage/types.ts';
+import type { DeliveryRow, PendingWrite } from '../../storage/types.ts';
 
 export type WebhookEventType =
   | 'fine_tuning.job.running'
@@ -27,22 +27,6 @@ export interface WebhookPayload {
   type: WebhookEventType;
   created_at: number;
   data: { id: string } & Record<string, unknown>;
-}
-
-export interface DeliveryRow {
-  id: string;
-  endpoint_id: string;
-  job_id: string | null;
-  type: WebhookEventType;
-  payload: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  next_attempt_at: number | null;
-  locked_until: number | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: number;
-  completed_at: number | null;
 }
 
 export interface DeliveryObject {
@@ -64,7 +48,7 @@ export function deliveryObject(row: DeliveryRow): DeliveryObject {
   return {
     id: row.id,
     object: 'webhook_delivery',
-    type: row.type,
+    type: row.type as WebhookEventType,
     endpoint_id: row.endpoint_id,
     status: row.status,
     attempts: row.attempts,
@@ -84,14 +68,18 @@ export function prepareDelivery(
   jobId: string | null,
   type: WebhookEventType,
   data: WebhookPayload['data'],
-): { id: string; insert: SqlStatement } {
+): { id: string; insert: PendingWrite } {
   const now = ctx.now();
   const id = newId('webhookEvent', now);
   const payload: WebhookPayload = { id, object: 'event', type, created_at: seconds(now)!, data };
-  const insert = ctx.db
-    .prepare(`INSERT INTO webhook_deliveries (id, endpoint_id, job_id, type, payload, status, attempts, next_attempt_at, created_at)
-    SELECT ?, id, ?, ?, ?, 'pending', 0, ?, ? FROM webhook_endpoints WHERE id = ? AND disabled_at IS NULL`)
-    .bind(id, jobId, type, JSON.stringify(payload), now, now, endpointId);
+  const insert = ctx.deliveries.insert({
+    id,
+    endpoint_id: endpointId,
+    job_id: jobId,
+    type,
+    payload: JSON.stringify(payload),
+    created_at: now,
+  });
   return { id, insert };
 }
 
@@ -128,22 +116,14 @@ const RESPONSE_EXCERPT = 200;
 export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Promise<void> {
   const now = ctx.now();
   const timeoutMs = ctx.config.webhookTimeoutSeconds * 1000;
-  const row = await ctx.db
-    .prepare(`UPDATE webhook_deliveries SET locked_until = ?
-      WHERE id = ? AND status = 'pending' AND (locked_until IS NULL OR locked_until < ?) AND next_attempt_at <= ?
-      RETURNING *`)
-    .bind(now + timeoutMs + 10_000, deliveryId, now, now + 1000)
-    .first<DeliveryRow>();
+  const row = await ctx.deliveries.lockDue(deliveryId, now, now + 1000, now + timeoutMs + 10_000);
   if (!row) {
     // Not due yet (a message that came early): put it back for the rest of its wait.
-    const pending = await ctx.db
-      .prepare("SELECT next_attempt_at FROM webhook_deliveries WHERE id = ? AND status = 'pending'")
-      .bind(deliveryId)
-      .first<{ next_attempt_at: number }>();
-    if (pending && pending.next_attempt_at > now + 1000) {
+    const dueAt = await ctx.deliveries.pendingDueAt(deliveryId);
+    if (dueAt !== null && dueAt > now + 1000) {
       await ctx.queue.send(
         { type: 'webhook', delivery_id: deliveryId },
-        { delaySeconds: Math.ceil((pending.next_attempt_at - now) / 1000) },
+        { delaySeconds: Math.ceil((dueAt - now) / 1000) },
       );
     }
     return;
@@ -189,11 +169,14 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
         : `network error: ${err instanceof Error ? err.message : String(err)}`;
   }
   const finished = ctx.now();
-  const record = ctx.db
-    .prepare(
-      'INSERT OR REPLACE INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    .bind(row.id, attempt, started, finished - started, status, error);
+  const record = ctx.deliveries.recordAttempt({
+    delivery_id: row.id,
+    attempt,
+    started_at: started,
+    duration_ms: finished - started,
+    status_code: status,
+    error,
+  });
 
   if (status !== null && status >= 200 && status < 300) {
     await ctx.db.batch([record, completion(ctx, row.id, 'delivered', attempt, status, null, finished)]);
@@ -205,11 +188,7 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
       completion(ctx, row.id, 'failed', attempt, status, 'the endpoint answered 410 Gone: disabled', finished),
       ctx.endpoints.disable(endpoint.id, finished, '410 Gone from the receiver'),
       // Everything else still waiting for this endpoint stops too.
-      ctx.db
-        .prepare(
-          "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint is disabled', completed_at = ?, locked_until = NULL WHERE endpoint_id = ? AND status = 'pending'",
-        )
-        .bind(finished, endpoint.id),
+      ctx.deliveries.failPending(endpoint.id, 'the endpoint is disabled', finished),
     ]);
     return;
   }
@@ -222,14 +201,7 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
     return;
   }
   const next = finished + Math.round(delay * 1000);
-  await ctx.db.batch([
-    record,
-    ctx.db
-      .prepare(
-        'UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ?, locked_until = NULL, last_status_code = ?, last_error = ? WHERE id = ?',
-      )
-      .bind(attempt, next, status, error, row.id),
-  ]);
+  await ctx.db.batch([record, ctx.deliveries.retryAt(row.id, attempt, next, status, error)]);
   await ctx.queue.send({ type: 'webhook', delivery_id: row.id }, { delaySeconds: Math.ceil(delay) });
 }
 
@@ -241,12 +213,8 @@ function completion(
   code: number | null,
   error: string | null,
   at: number,
-): SqlStatement {
-  return ctx.db
-    .prepare(
-      'UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, completed_at = ?, locked_until = NULL WHERE id = ?',
-    )
-    .bind(status, attempts, code, error, at, id);
+): PendingWrite {
+  return ctx.deliveries.complete(id, status, attempts, code, error, at);
 }
 
 async function finish(
@@ -256,22 +224,15 @@ async function finish(
   code: number | null,
   error: string,
 ): Promise<void> {
-  await completion(ctx, row.id, status, row.attempts, code, error, ctx.now()).run();
+  await ctx.db.batch([completion(ctx, row.id, status, row.attempts, code, error, ctx.now())]);
 }
 
 /** Deliveries whose queue message is overdue by a minute (lost): queued again. */
 export async function resendOverdueDeliveries(ctx: JobsContext): Promise<number> {
   const now = ctx.now();
-  const { results } = await ctx.db
-    .prepare(`SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < ?
-      AND (locked_until IS NULL OR locked_until < ?) ORDER BY next_attempt_at LIMIT 100`)
-    .bind(now - 60_000, now)
-    .all<{ id: string }>();
-  await sendDeliveries(
-    ctx,
-    results.map((r) => r.id),
-  );
-  return results.length;
+  const ids = await ctx.deliveries.overdue(now - 60_000, now, 100);
+  await sendDeliveries(ctx, ids);
+  return ids.length;
 }
 
 const RESEND_CHECK_EVERY_MS = 30_000;
@@ -289,9 +250,5 @@ export function resendOverdueDeliveriesSoon(ctx: JobsContext): void {
 }
 
 export async function listDeliveries(ctx: JobsContext, jobId: string): Promise<DeliveryObject[]> {
-  const { results } = await ctx.db
-    .prepare('SELECT * FROM webhook_deliveries WHERE job_id = ? ORDER BY seq DESC LIMIT 200')
-    .bind(jobId)
-    .all<DeliveryRow>();
-  return results.map(deliveryObject);
+  return (await ctx.deliveries.listForJob(jobId, 200)).map(deliveryObject);
 }

@@ -1,5 +1,5 @@
 // The files aggregate in SQL: one row per dataset or result file (the bytes are blobs).
-import type { FileRow, FileStore, PageQuery, SqlDatabase } from '../types.ts';
+import type { FileReaders, FileRow, FileStore, PageQuery, SqlDatabase } from '../types.ts';
 import { pageRows } from './pages.ts';
 
 export class SqlFileStore implements FileStore {
@@ -37,5 +37,27 @@ export class SqlFileStore implements FileStore {
     const scope = purpose ? 'owner = ? AND purpose = ?' : 'owner = ?';
     const args = purpose ? [owner, purpose] : [owner];
     return pageRows<FileRow>(this.db, 'files', scope, args, page);
+  }
+
+  async readers(id: string, owner: string): Promise<FileReaders> {
+    const [jobs, triggers] = await this.db.batch([
+      this.db
+        .prepare(`SELECT id, status FROM jobs WHERE owner = ? AND (training_file = ? OR validation_file = ?)
+      AND status IN ('validating_files', 'queued', 'running', 'paused') ORDER BY seq LIMIT 5`)
+        .bind(owner, id, id),
+      this.db
+        .prepare(`SELECT id FROM triggers WHERE owner = ? AND disabled_at IS NULL
+      AND (json_extract(dataset, '$.file_id') = ? OR json_extract(validation_dataset, '$.file_id') = ?)
+      ORDER BY seq LIMIT 5`)
+        .bind(owner, id, id),
+    ]);
+    return {
+      jobs: jobs.results as FileReaders['jobs'],
+      triggers: (triggers.results as { id: string }[]).map((t) => t.id),
+    };
+  }
+
+  async delete(id: string, owner: string): Promise<void> {
+    await this.db.prepare('DELETE FROM files WHERE id = ? AND owner = ?').bind(id, owner).run();
   }
 }
