@@ -185,9 +185,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('the playground in headless Chromium', () =
     await page.unroute('**/v1/fine_tuning/jobs**');
   });
 
-  it("shows the Node server's own answer when jobs are asked of it: fine-tuning is edge-only", async () => {
+  it("shows the server's own answer when it has no fine-tuning (an app started without a data folder): 501 and a hint", async () => {
     await page.click('#jobs-load');
-    await expect.poll(() => page.textContent('#jobs-error')).toContain('Fine-tuning runs at the edge');
+    await expect.poll(() => page.textContent('#jobs-error')).toContain('not_implemented: ');
+    expect(await page.textContent('#jobs-error')).toContain('Fine-tuning is off on this server');
   });
 
   it('renders the API reference at /docs from /openapi.json, and sends a request from it', async () => {

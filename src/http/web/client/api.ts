@@ -1,4 +1,5 @@
-// The playground's calls to the public API, whose errors are {"error": {"type", "message", "param"}}.
+// The playground's calls to the public API, whose errors are OpenAI's {"error": {"message", "type", "param", "code"}}:
+// the page shows edgeclass's kind (`code`), which says more than OpenAI's category (`type`).
 
 export class ApiError extends Error {
   constructor(
@@ -29,7 +30,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   }
   if (!res.ok) {
     const message = data?.error
-      ? `${data.error.type}: ${data.error.message}`
+      ? `${data.error.code ?? data.error.type}: ${data.error.message}`
       : `HTTP ${res.status} ${text.slice(0, 200)}`;
     throw new ApiError(message, res.status, res.headers.get('x-request-id'));
   }

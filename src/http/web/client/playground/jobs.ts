@@ -50,7 +50,7 @@ async function loadJobs(append: boolean): Promise<void> {
   } catch (err) {
     // 501 from a Node server (fine-tuning needs D1, R2 and a Queue), 404 from one built without the jobs routes.
     const edgeOnly = err instanceof ApiError && (err.status === 501 || err.status === 404);
-    const hint = '\nFine-tuning runs at the edge: open this page on the Worker (npm start).';
+    const hint = '\nFine-tuning is off on this server: `edgeclass serve` and the Worker (npm start) offer it.';
     showError(byId('jobs-error'), edgeOnly ? new Error(err.message + hint) : err);
   }
   button.disabled = false;
