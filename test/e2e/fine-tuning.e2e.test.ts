@@ -29,7 +29,8 @@ import { freePort } from '../support/servers.ts';
 import { prepareEdgeState, startEdge, startWorker, type EdgeDev, type WorkerProcess } from './support/processes.ts';
 import { chatFineTuneWithSdk } from './support/openai-chat-fine-tune.ts';
 import { redeliveredAfterSuccess, startReceiver, type Delivery, type Receiver } from './support/receiver.ts';
-import { makeTinyBaseBert } from '../support/tiny-models.ts';
+import { makeTinyBaseBert, makeTinyModel } from '../support/tiny-models.ts';
+import { countingClient, defineOpenAIFineTuningSuite, defineOpenAIInferenceSuite } from '../support/openai-suite.ts';
 
 const SST2 = path.resolve(
   process.env.EDGECLASS_DATASETS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'datasets'),
@@ -348,6 +349,8 @@ function spawnWorker(name: string, args: string[] = []): WorkerProcess {
 beforeAll(async () => {
   const modelsDir = path.join(root, 'models');
   makeTinyBaseBert(path.join(modelsDir, BASE));
+  // A sentence-embedding model for the openai SDK's embeddings suite.
+  makeTinyModel(modelsDir, 'tiny-embed');
   initModel({
     arch: 'distilbert',
     layers: 2,
@@ -386,6 +389,16 @@ afterAll(async () => {
   await edge?.stop();
   fs.rmSync(root, { recursive: true, force: true });
 }, 60_000);
+
+// The OpenAI-compatibility suites (test/support/openai-suite.ts: the official SDK as the client, the same bodies as
+// against edgeclass serve and inside workerd) against wrangler dev. The fine-tuning suite's one job is cancelled while
+// queued, before any worker runs.
+defineOpenAIInferenceSuite(() => countingClient(`${edge!.url}/v1`, apiKey), 'tiny-embed');
+defineOpenAIFineTuningSuite({
+  target: () => countingClient(`${edge!.url}/v1`, apiKey),
+  unauthorized: () => countingClient(`${edge!.url}/v1`, 'ec_not-a-key'),
+  baseModel: BASE,
+});
 
 describe('refusals (webhooks to private addresses off)', () => {
   let goodFile = '';
