@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import { formatOf, parseDataset } from '../../train/data.ts';
 import { listCheckpoints } from '../../train/checkpoint.ts';
 import { evaluateFolder } from '../../train/evaluate.ts';
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../train/execution-provider.ts';
+import type { ExecutionProvider } from '../../train/execution-provider.ts';
 import { probeExecutionProvider } from '../../train/session.ts';
 import { trainInWorker } from '../../train/train-thread.ts';
+import { EP_OPTION } from '../execution-provider-option.ts';
 import { type CommandSpec, type OptionSpec, parseCommand } from '../args.ts';
 import { formatDuration, ProgressBar } from '../progress.ts';
 
@@ -97,13 +98,7 @@ const SPEC = {
       description: 'stop after n evaluations without improvement',
     },
     'no-dropout': { type: 'boolean', description: 'train without dropout' },
-    ep: {
-      type: 'string',
-      valueName: 'provider',
-      default: 'cpu',
-      choices: [...EXECUTION_PROVIDERS],
-      description: 'onnxruntime execution provider',
-    },
+    ep: EP_OPTION,
     resume: { type: 'boolean', description: 'go on from the latest checkpoint-*/ in --out (same data and batch size)' },
     json: { type: 'boolean', description: 'print the summary as one JSON line' },
   },

@@ -4,6 +4,7 @@ import { createLogger, type LogLevel } from '../../gpu-worker/log.ts';
 import { GpuWorker } from '../../gpu-worker/worker.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../train/execution-provider.ts';
 import { probeExecutionProvider } from '../../train/session.ts';
+import { EP_OPTION } from '../execution-provider-option.ts';
 import { type CommandSpec, type OptionSpec, parseCommand, UsageError } from '../args.ts';
 
 const SPEC = {
@@ -20,13 +21,7 @@ const SPEC = {
       env: 'EDGECLASS_WORKER_SECRET',
       description: "the worker protocol's HMAC secret (required; prefer the environment: arguments show in ps)",
     },
-    ep: {
-      type: 'string',
-      valueName: 'provider',
-      default: 'cpu',
-      choices: [...EXECUTION_PROVIDERS],
-      description: 'onnxruntime execution provider',
-    },
+    ep: EP_OPTION,
     'work-dir': {
       type: 'string',
       valueName: 'dir',

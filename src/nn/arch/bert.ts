@@ -1,6 +1,6 @@
 // BERT (transformers' BertModel / BertForSequenceClassification): token types, positions 0..T-1, a tanh pooler.
 import { ops, type Value } from '../../graph/index.ts';
-import type { EncoderField } from '../config.ts';
+import type { EncoderDefaults, EncoderField } from '../config.ts';
 import { linear } from '../layers.ts';
 import type { Params } from '../params.ts';
 import { arangePositions } from './positions.ts';
@@ -56,6 +56,23 @@ export function bertLikeInitConfig(o: InitConfigInput): Record<string, unknown> 
   };
 }
 
+/** BertConfig's class defaults. */
+export const BERT_DEFAULTS: EncoderDefaults = {
+  vocabSize: 30522,
+  hiddenSize: 768,
+  numHiddenLayers: 12,
+  numAttentionHeads: 12,
+  intermediateSize: 3072,
+  hiddenAct: 'gelu',
+  maxPositionEmbeddings: 512,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+  padTokenId: 0,
+  hiddenDropoutProb: 0.1,
+  attentionProbsDropoutProb: 0.1,
+  classifierDropout: null,
+};
+
 export const bert: EncoderArchitecture = {
   family: 'encoder',
   modelType: 'bert',
@@ -64,22 +81,7 @@ export const bert: EncoderArchitecture = {
   baseRoots: ['embeddings.', 'encoder.', 'pooler.'],
   layout: { embeddings: ['embeddings.'], layer: (i) => `encoder.layer.${i}.` },
   config: {
-    // BertConfig's class defaults.
-    defaults: {
-      vocabSize: 30522,
-      hiddenSize: 768,
-      numHiddenLayers: 12,
-      numAttentionHeads: 12,
-      intermediateSize: 3072,
-      hiddenAct: 'gelu',
-      maxPositionEmbeddings: 512,
-      typeVocabSize: 2,
-      layerNormEps: 1e-12,
-      padTokenId: 0,
-      hiddenDropoutProb: 0.1,
-      attentionProbsDropoutProb: 0.1,
-      classifierDropout: null,
-    },
+    defaults: BERT_DEFAULTS,
     keys: BERT_CONFIG_KEYS,
   },
   names: BERT_NAMES,

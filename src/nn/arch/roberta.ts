@@ -3,7 +3,7 @@
 import { ops } from '../../graph/index.ts';
 import type { EncoderDefaults } from '../config.ts';
 import { linear } from '../layers.ts';
-import { BERT_CONFIG_KEYS, BERT_NAMES, bertLikeInitConfig } from './bert.ts';
+import { BERT_CONFIG_KEYS, BERT_DEFAULTS, BERT_NAMES, bertLikeInitConfig } from './bert.ts';
 import { paddingOffsetPositions } from './positions.ts';
 import type { EncoderArchitecture, InitConfigInput } from './types.ts';
 
@@ -11,21 +11,11 @@ import type { EncoderArchitecture, InitConfigInput } from './types.ts';
 // layer_norm_eps 1e-5 and max_position_embeddings 514 come from its config.json, not from the class, so a RoBERTa
 // config.json that omits them gets the BERT values in Python too.
 export const ROBERTA_DEFAULTS: EncoderDefaults = {
+  ...BERT_DEFAULTS,
   vocabSize: 50265,
-  hiddenSize: 768,
-  numHiddenLayers: 12,
-  numAttentionHeads: 12,
-  intermediateSize: 3072,
-  hiddenAct: 'gelu',
-  maxPositionEmbeddings: 512,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
   padTokenId: 1,
   bosTokenId: 0,
   eosTokenId: 2,
-  hiddenDropoutProb: 0.1,
-  attentionProbsDropoutProb: 0.1,
-  classifierDropout: null,
 };
 
 /** RoBERTa's architecture under another model type and class name (XLM-RoBERTa is RoBERTa's math). */
