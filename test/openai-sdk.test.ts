@@ -7,12 +7,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeApp } from '../src/runtime/node.ts';
 import {
   countingClient,
   defineOpenAIFineTuningSuite,
   defineOpenAIInferenceSuite,
   type OpenAITarget,
+  rejection,
 } from './support/openai-suite.ts';
 import { CLI, freePort, killGroup, SERVER_ENV, waitHealthy } from './support/servers.ts';
 import { makeTinyModels } from './support/tiny-models.ts';
@@ -57,4 +60,20 @@ defineOpenAIFineTuningSuite({
   target,
   unauthorized: () => countingClient(baseURL, 'ec_not-a-key'),
   baseModel: 'tiny-cls',
+});
+
+describe('the openai SDK against an app without fine-tuning storage (createNodeApp without a data folder)', () => {
+  it('a 501 is an InternalServerError sent once: x-should-retry: false stops the SDK retrying it', async () => {
+    const app = createNodeApp({
+      modelsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-openai-')),
+      pull: { offline: true },
+    });
+    const { client, requests } = countingClient('http://edgeclass.test/v1', 'sk-anything', async (url, init) =>
+      app.request(url, init),
+    );
+    const err = await rejection(client.fineTuning.jobs.list());
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err).toMatchObject({ status: 501, type: 'server_error', code: 'not_implemented' });
+    expect(requests()).toBe(1);
+  });
 });
