@@ -179,13 +179,13 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
   });
 
   if (status !== null && status >= 200 && status < 300) {
-    await ctx.db.batch([record, completion(ctx, row.id, 'delivered', attempt, status, null, finished)]);
+    await ctx.db.batch([record, ctx.deliveries.complete(row.id, 'delivered', attempt, status, null, finished)]);
     return;
   }
   if (status === 410) {
     await ctx.db.batch([
       record,
-      completion(ctx, row.id, 'failed', attempt, status, 'the endpoint answered 410 Gone: disabled', finished),
+      ctx.deliveries.complete(row.id, 'failed', attempt, status, 'the endpoint answered 410 Gone: disabled', finished),
       ctx.endpoints.disable(endpoint.id, finished, '410 Gone from the receiver'),
       // Everything else still waiting for this endpoint stops too.
       ctx.deliveries.failPending(endpoint.id, 'the endpoint is disabled', finished),
@@ -196,25 +196,20 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string): Prom
   if (delay === null) {
     await ctx.db.batch([
       record,
-      completion(ctx, row.id, 'failed', attempt, status, `gave up after ${attempt} attempts: ${error}`, finished),
+      ctx.deliveries.complete(
+        row.id,
+        'failed',
+        attempt,
+        status,
+        `gave up after ${attempt} attempts: ${error}`,
+        finished,
+      ),
     ]);
     return;
   }
   const next = finished + Math.round(delay * 1000);
   await ctx.db.batch([record, ctx.deliveries.retryAt(row.id, attempt, next, status, error)]);
   await ctx.queue.send({ type: 'webhook', delivery_id: row.id }, { delaySeconds: Math.ceil(delay) });
-}
-
-function completion(
-  ctx: JobsContext,
-  id: string,
-  status: 'delivered' | 'failed',
-  attempts: number,
-  code: number | null,
-  error: string | null,
-  at: number,
-): PendingWrite {
-  return ctx.deliveries.complete(id, status, attempts, code, error, at);
 }
 
 async function finish(
@@ -224,7 +219,7 @@ async function finish(
   code: number | null,
   error: string,
 ): Promise<void> {
-  await ctx.db.batch([completion(ctx, row.id, status, row.attempts, code, error, ctx.now())]);
+  await ctx.db.batch([ctx.deliveries.complete(row.id, status, row.attempts, code, error, ctx.now())]);
 }
 
 /** Deliveries whose queue message is overdue by a minute (lost): queued again. */
