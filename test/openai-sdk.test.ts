@@ -2,7 +2,6 @@
 // its fine-tuning API over SQLite and a files folder: the official SDK as the client of models, embeddings, files
 // and fine-tuning jobs, as an OpenAI user writes the calls. (A fine-tune trained by a real worker, through the SDK,
 // is test/e2e/node-fine-tuning.e2e.test.ts.)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,32 +16,25 @@ import {
   type OpenAITarget,
   rejection,
 } from './support/openai-suite.ts';
-import { CLI, freePort, killGroup, SERVER_ENV, waitHealthy } from './support/servers.ts';
+import { type NodeServe, startNodeServe } from './support/servers.ts';
 import { makeTinyModels } from './support/tiny-models.ts';
 
 const ADMIN_KEY = `admin_${randomBytes(18).toString('base64url')}`;
-let child: ChildProcess;
+let server: NodeServe | undefined;
 let baseURL: string;
 let apiKey = '';
 const target = (): OpenAITarget => countingClient(baseURL, apiKey);
 
 beforeAll(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-openai-'));
-  const models = makeTinyModels(path.join(root, 'models'));
-  const port = await freePort();
-  const args = [CLI, 'serve', '--port', String(port), '--models', models, '--data-dir', path.join(root, 'data')];
-  child = spawn(process.execPath, args, {
+  const models = makeTinyModels(fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-openai-')));
+  server = await startNodeServe(models, {
     env: {
-      ...SERVER_ENV,
       EDGECLASS_REQUEST_LOG: 'off',
       EDGECLASS_ADMIN_KEY: ADMIN_KEY,
       EDGECLASS_WORKER_SECRET: `wsec_${randomBytes(18).toString('base64url')}`,
     },
-    stdio: 'ignore',
-    detached: true,
   });
-  await waitHealthy(`http://127.0.0.1:${port}`, child, { name: 'edgeclass serve', timeoutMs: 90_000 });
-  baseURL = `http://127.0.0.1:${port}/v1`;
+  baseURL = `${server.url}/v1`;
   const res = await fetch(`${baseURL}/api_keys`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
@@ -51,9 +43,7 @@ beforeAll(async () => {
   apiKey = ((await res.json()) as { key: string }).key;
 }, 120_000);
 
-afterAll(() => {
-  if (child) killGroup(child, 'SIGTERM');
-});
+afterAll(() => server?.stop());
 
 defineOpenAIInferenceSuite(target, 'tiny-embed');
 defineOpenAIFineTuningSuite({

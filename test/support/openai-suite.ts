@@ -103,18 +103,29 @@ export function defineOpenAIInferenceSuite(target: () => OpenAITarget, embedMode
   });
 }
 
-/** OpenAI's chat-format JSONL: a system prompt, the text as the user's message, the label as the answer. */
+/** OpenAI's chat-format JSONL: a system prompt, each text as the user's message, its label as the answer. */
+export function chatJsonlOf(examples: [text: string, label: string][], system: string): string {
+  return examples
+    .map(([text, label]) =>
+      JSON.stringify({
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: text },
+          { role: 'assistant', content: label },
+        ],
+      }),
+    )
+    .join('\n');
+}
+
+/** `n` made-up reviews in chat format, alternately positive and negative. */
 export function chatJsonl(n: number): string {
   const texts = ['a delight', 'dull and long', 'warm and funny', 'badly acted', 'smart and moving', 'a mess'];
-  return Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      messages: [
-        { role: 'system', content: 'Is the review positive or negative?' },
-        { role: 'user', content: `${texts[i % texts.length]} (${i})` },
-        { role: 'assistant', content: i % 2 === 0 ? 'positive' : 'negative' },
-      ],
-    }),
-  ).join('\n');
+  const examples = Array.from({ length: n }, (_, i): [string, string] => [
+    `${texts[i % texts.length]} (${i})`,
+    i % 2 === 0 ? 'positive' : 'negative',
+  ]);
+  return chatJsonlOf(examples, 'Is the review positive or negative?');
 }
 
 export interface FineTuningFixture {

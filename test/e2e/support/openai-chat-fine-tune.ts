@@ -5,7 +5,15 @@
 // `edgeclass serve` on Node (test/e2e/node-fine-tuning.e2e.test.ts).
 import OpenAI, { toFile } from 'openai';
 import { expect } from 'vitest';
+import { chatJsonlOf } from '../../support/openai-suite.ts';
 import type { Receiver } from './receiver.ts';
+
+/** SST-2 rows in OpenAI's chat format: the sentence as the user's message, its label as the assistant's answer. */
+const sst2Chat = (rows: string[]) =>
+  chatJsonlOf(
+    rows.map((line) => line.split('\t') as [string, string]),
+    'Sentiment: 0 negative, 1 positive.',
+  );
 
 export interface ChatFineTuneTarget {
   /** The service's base URL, without /v1. */
@@ -22,22 +30,6 @@ export interface ChatFineTuneTarget {
   timeoutMs: number;
 }
 
-/** OpenAI's chat format: the sentence as the user's message, SST-2's label as the assistant's answer. */
-function chatJsonl(rows: string[]): string {
-  return rows
-    .map((line) => line.split('\t'))
-    .map(([text, label]) =>
-      JSON.stringify({
-        messages: [
-          { role: 'system', content: 'Sentiment: 0 negative, 1 positive.' },
-          { role: 'user', content: text },
-          { role: 'assistant', content: label },
-        ],
-      }),
-    )
-    .join('\n');
-}
-
 async function poll<T>(what: string, probe: () => Promise<T | null | undefined> | T | null | undefined, ms: number) {
   for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
     const value = await probe();
@@ -50,7 +42,7 @@ async function poll<T>(what: string, probe: () => Promise<T | null | undefined> 
 export async function chatFineTuneWithSdk(t: ChatFineTuneTarget): Promise<void> {
   const client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: t.apiKey });
   const file = await client.files.create({
-    file: await toFile(Buffer.from(chatJsonl(t.rows)), 'sst2-chat.txt'),
+    file: await toFile(Buffer.from(sst2Chat(t.rows)), 'sst2-chat.txt'),
     purpose: 'fine-tune',
   });
   // edgeclass's hyperparameters beyond OpenAI's: a variable, so the SDK's type takes them without a cast (README).
