@@ -110,7 +110,12 @@ function stalledOnce(route: string, method: string, headers: Record<string, stri
       res.on('end', () => {
         clearTimeout(timer);
         req.destroy();
-        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+        const status = res.statusCode ?? 0;
+        if (status === 503 && text.startsWith(PROXY_RESTARTED))
+          reject(Object.assign(new Error(text), { code: 'PROXY_RESTARTED' }));
+        else if (!(res.headers['content-type'] ?? '').includes('json'))
+          reject(new Error(`${status}, not JSON: ${text}`));
+        else resolve({ status, body: JSON.parse(text) });
       });
     });
     req.on('error', (err) => {
@@ -122,9 +127,16 @@ function stalledOnce(route: string, method: string, headers: Record<string, stri
 }
 
 /**
+ * wrangler dev's proxy (ProxyWorker.ts), not the app, answers this when its fetch to the Worker failed after the
+ * Worker was replaced; a request abandoned mid-body (an earlier attempt's reset) makes the proxy take it so.
+ */
+const PROXY_RESTARTED = 'Your worker restarted mid-request';
+
+/**
  * stalledOnce, again when the connection was reset while the prefix was still being written: the server answered
- * early and closed a connection it had not read, and the reset can beat its answer to this client. A server that
- * read the body first would not answer at all (stalledOnce times out), so a retry cannot hide one.
+ * early and closed a connection it had not read, and the reset can beat its answer to this client. Again, too, when
+ * wrangler dev's proxy answered its own 503 for the attempt after such a reset (CI saw it once). A server that read
+ * the body first would not answer at all (stalledOnce times out), so a retry cannot hide one.
  */
 async function sendStalled(route: string, method: string, headers: Record<string, string>, prefix: number) {
   for (let attempt = 1; ; attempt++) {
@@ -132,7 +144,7 @@ async function sendStalled(route: string, method: string, headers: Record<string
       return await stalledOnce(route, method, headers, prefix);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw err;
+      if (attempt >= 4 || !['ECONNRESET', 'EPIPE', 'PROXY_RESTARTED'].includes(code ?? '')) throw err;
     }
   }
 }
