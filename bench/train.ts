@@ -1,5 +1,5 @@
-// Training-step latency: one optimizer step (forward, loss, backward, gradient clipping, AdamW) of edgeclass's fused
-// step graph in onnxruntime-node against PyTorch CPU on the same shapes, in the same run.
+// Training-step latency: one optimizer step (forward, loss, backward, gradient clipping, AdamW) of edgeclass's trainer
+// (the step graph in onnxruntime-node, then AdamW's host kernel) against PyTorch CPU on the same shapes, in the same run.
 //
 //   npm run bench:train            (= tsx bench/train.ts)
 //   npx tsx bench/train.ts [--cases A,B,C] [--rounds N] [--quick] [--quiet-wait S] [--keep]
@@ -21,8 +21,8 @@
 // Runners, each a persistent child process holding one case's state (so its peak RSS is its own):
 //   edgeclass float32 backward  bench/lib/train-worker.ts: buildStepGraph with the default backwardPrecision (the
 //                               trainer's default, float32), createGraphSession(cpu, 2 intra-op threads). One timed step =
-//                               the trainer's feeds (weights, moments, fresh dropout masks from keepMasks, AdamW
-//                               scalars) + session.run + swapping the outputs into the state (its applyUpdate).
+//                               the trainer's feeds (weights, fresh dropout masks from keepMasks) + session.run (the
+//                               gradients) + its optimizerStep (clipping, AdamW in place).
 //   edgeclass float64 backward  the same with backwardPrecision 'float64' (informational).
 //   PyTorch                     bench/train_torch.py in /usr/bin/python3, torch.set_num_threads(2): zero_grad +
 //                               forward + loss.backward + clip_grad_norm_ + AdamW.step.
@@ -402,7 +402,7 @@ for (const res of results) {
   }
   console.log('');
   console.log(
-    "| case | runner | median ms | min | max | steps (quiet/all) | from | others' CPU | masks ms | session.run ms | rest ms | peak RSS MiB | loss (first, last) |",
+    "| case | runner | median ms | min | max | steps (quiet/all) | from | others' CPU | masks ms | session.run ms | AdamW + rest ms | peak RSS MiB | loss (first, last) |",
   );
   console.log('|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
   for (const r of res.runners) {
@@ -437,7 +437,7 @@ console.log('');
 console.log(
   `from: the steps the figures come from: "quiet" = steps during which processes outside this benchmark used < ${QUIET_CORES} cores, ` +
     `"all" = every timed step (too few quiet ones). others' CPU: mean cores other processes used while the runner was timed (2 = both). ` +
-    `masks / session.run / rest: medians of the edgeclass step's parts (rest = building the feed objects + swapping the outputs in). ` +
+    `masks / session.run / rest: medians of the edgeclass step's parts (AdamW + rest = the host's clipping and AdamW kernel + building the feed objects). ` +
     `The loss moves with dropout and the updates; PyTorch starts from edgeclass's weights but draws its own dropout masks.`,
 );
 console.log('');

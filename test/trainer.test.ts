@@ -109,9 +109,7 @@ describe('backward graph size', () => {
           pooling: 'mean',
           freeze: { embeddings: true, layers: frozen },
           loss: 'cross_entropy',
-          adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-          decayExclusions: true,
-          maxGradNorm: 1,
+          gradNorm: true,
           dropout: true,
         });
       };

@@ -8,17 +8,10 @@ import type { ModelConfig } from '../../src/nn/config.ts';
 import { initWeights } from '../../src/nn/init.ts';
 import { mulberry32 } from '../../src/nn/random.ts';
 import type { NamedTensor } from '../../src/nn/safetensors.ts';
-import type { AdamWHyper } from '../../src/train/adamw.ts';
-import {
-  applyUpdate,
-  copyWeights,
-  freshParams,
-  momentFeeds,
-  paramFeeds,
-  updateTargets,
-  type HostParams,
-} from '../../src/train/host-params.ts';
-import { adamFeeds, dropoutFeeds } from '../../src/train/step-feeds.ts';
+import { createAdamW, type AdamW, type AdamWHyper } from '../../src/train/adamw.ts';
+import { copyWeights, freshParams, gradTargets, paramFeeds, type HostParams } from '../../src/train/host-params.ts';
+import { optimizerStep, type OptimizerSpec } from '../../src/train/optimizer.ts';
+import { dropoutFeeds } from '../../src/train/step-feeds.ts';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildStepGraph, type StepGraph, type StepGraphSpec } from '../../src/train/step-graph.ts';
 import { MODELS_DIR } from './infer-common.ts';
@@ -93,7 +86,15 @@ export function caseConfig(c: TrainCase): ModelConfig {
   });
 }
 
-/** The spec the trainer would build for this case (project head, cls pooling, clipping 1.0, train-mode dropout). */
+/** The trainer's optimizer settings for every case: AdamW, weight decay 0.01 but on biases and LayerNorms, clipping 1.0. */
+export const OPTIMIZER: OptimizerSpec = {
+  hyper: ADAMW,
+  weightDecay: WEIGHT_DECAY,
+  maxGradNorm: 1.0,
+  decayExclusions: true,
+};
+
+/** The spec the trainer would build for this case (project head, cls pooling, the norm for clipping, train-mode dropout). */
 export function caseSpec(
   c: TrainCase,
   precision: Precision,
@@ -108,9 +109,7 @@ export function caseSpec(
     pooling: 'cls',
     freeze: c.freeze,
     loss: 'cross_entropy',
-    adamw: ADAMW,
-    decayExclusions: true,
-    maxGradNorm: 1.0,
+    gradNorm: true,
     dropout,
     backwardPrecision: precision, // float32 is buildStepGraph's (and the trainer's) default
   };
@@ -183,16 +182,17 @@ export function buildCase(
 }
 
 export interface StepTiming {
-  /** The whole step: feeds, masks, session.run, swapping the outputs into the state. */
+  /** The whole step: feeds, masks, session.run, AdamW's update. */
   totalMs: number;
   maskMs: number;
   runMs: number;
+  updateMs: number;
   loss: number;
 }
 
 /**
- * The host side of training with src/train/trainer.ts's own code: its HostParams (every trainable weight and its
- * Adam moments, double-buffered: the step writes into spare buffers that then swap in) and its step feeds.
+ * The host side of training with src/train/trainer.ts's own code: its HostParams (every trainable weight, its Adam
+ * moments and gradient buffers), its step feeds and its optimizer step (AdamW in place).
  */
 export class TrainState {
   readonly params: HostParams;
@@ -200,6 +200,7 @@ export class TrainState {
   private readonly mask: BigInt64Array;
   private readonly types: BigInt64Array;
   private readonly labels: BigInt64Array;
+  private adamw: AdamW | null = null;
   globalStep = 0;
 
   constructor(
@@ -221,7 +222,7 @@ export class TrainState {
     return this.params.weights;
   }
 
-  /** Feeds for the next step (trainer: tensorFeeds + labels + paramFeeds + dropoutFeeds + momentFeeds + adamFeeds). */
+  /** Feeds for the next step (trainer: tensorFeeds + labels + paramFeeds + dropoutFeeds). */
   feeds(): { feeds: Record<string, HostTensor>; maskMs: number } {
     const { batch, seq } = this.c;
     const dims = [batch, seq];
@@ -235,26 +236,27 @@ export class TrainState {
     const t0 = performance.now();
     dropoutFeeds(feeds, this.step.dropoutSites, { size: batch, length: seq }, SEED, this.globalStep);
     const maskMs = performance.now() - t0;
-    momentFeeds(this.params, feeds);
-    adamFeeds(feeds, ADAMW, LEARNING_RATE, WEIGHT_DECAY, this.globalStep + 1);
     return { feeds, maskMs };
   }
 
   /** One timed training step, as the trainer's fusedStep takes it. */
   async run(session: GraphSession): Promise<StepTiming> {
+    this.adamw ??= await createAdamW(ADAMW);
     const t0 = performance.now();
     const { feeds, maskMs } = this.feeds();
     const t1 = performance.now();
-    const out = await session.run(feeds, updateTargets(this.params));
+    const out = await session.run(feeds, gradTargets(this.params));
     const t2 = performance.now();
-    applyUpdate(this.params, out);
+    const norm = (out.grad_norm!.data as Float32Array)[0]!;
+    optimizerStep(this.params, this.adamw, OPTIMIZER, LEARNING_RATE, this.globalStep + 1, norm);
+    const t3 = performance.now();
     this.globalStep++;
     const loss = (out.loss!.data as Float32Array)[0]!;
-    return { totalMs: performance.now() - t0, maskMs, runMs: t2 - t1, loss };
+    return { totalMs: t3 - t0, maskMs, runMs: t2 - t1, updateMs: t3 - t2, loss };
   }
 }
 
-/** Bytes of the step's outputs (new weights and moments, loss, logits, grad_norm) and of its per-step feeds. */
+/** Bytes of the step's outputs (the gradients; loss, logits and grad_norm are a few bytes) and of its per-step feeds. */
 export function stepBytes(state: TrainState): { trainableParams: number; outputBytes: number; maskBytes: number } {
   let params = 0;
   for (const n of state.step.trainable) params += state.weights.get(n)!.data.length;
@@ -264,5 +266,5 @@ export function stepBytes(state: TrainState): { trainableParams: number; outputB
       .map((x) => (x === 'batch_size' ? state.c.batch : x === 'sequence_length' ? state.c.seq : Number(x)))
       .reduce((a, b) => a * b, 1);
   }
-  return { trainableParams: params, outputBytes: params * 3 * 4, maskBytes };
+  return { trainableParams: params, outputBytes: params * 4, maskBytes };
 }

@@ -1,10 +1,9 @@
 // Peak RSS of one training case's process, under the memory levers of the trainer's host side and of onnxruntime:
-// the CPU memory arena on or off, the initial weights taken over or copied, outputs written into the double-buffered
-// spares (the trainer) or allocated by onnxruntime. One configuration per process (peak RSS is per process); run it
+// the CPU memory arena on or off, the initial weights taken over or copied. One configuration per process (peak RSS is per process); run it
 // once per configuration and compare. Prints one JSON line: session.run times, CPU times, losses (equal across configurations:
 // the levers must not change the numbers), peak RSS.
 //
-//   npx tsx bench/lib/train-memory.ts --case A|B|C [--arena on|off] [--copy] [--ort-outputs] [--steps 4]
+//   npx tsx bench/lib/train-memory.ts --case A|B|C [--arena on|off] [--copy] [--steps 4]
 import * as ort from 'onnxruntime-node';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, TrainState } from './train-cases.ts';
@@ -15,7 +14,6 @@ const opt = (name: string, fallback: string) =>
 const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 const arena = opt('arena', 'on') === 'on'; // src/train/session.ts's default
 const copy = argv.includes('--copy');
-const ortOutputs = argv.includes('--ort-outputs');
 const steps = Number(opt('steps', '4'));
 if (!c || !Number.isInteger(steps) || steps < 1) throw new Error('usage: see the header of bench/lib/train-memory.ts');
 
@@ -28,13 +26,13 @@ const session = await ort.InferenceSession.create(built.model, {
 });
 const typeOf = (t: HostTensor) =>
   t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'uint8';
-/** src/train/session.ts's run, with the arena option above and, with --ort-outputs, no preallocated outputs. */
+/** src/train/session.ts's run, with the arena option above. */
 const graphSession: GraphSession = {
   async run(feeds, into) {
     const inputs: Record<string, ort.Tensor> = {};
     for (const [k, t] of Object.entries(feeds))
       inputs[k] = new ort.Tensor(typeOf(t) as 'float32', t.data as Float32Array, t.dims);
-    const target = ortOutputs ? undefined : into;
+    const target = into;
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const n of session.outputNames)
       fetches[n] = target?.[n] ? new ort.Tensor('float32', target[n].data as Float32Array, target[n].dims) : null;
@@ -65,7 +63,6 @@ console.log(
     case: c.name,
     arena,
     copy,
-    ortOutputs,
     runMs,
     cpuMs,
     losses,

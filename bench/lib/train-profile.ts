@@ -1,12 +1,12 @@
 // Where an edgeclass training step spends its time: runs one case's step graph (bench/lib/train-cases.ts) in
 // onnxruntime-node with enableProfiling, parses ORT's JSON trace and aggregates the kernel time of the timed steps by
-// part of the step (forward / backward / gradient casts + clipping / AdamW, told apart by the node's place in the
-// graph buildStepGraph made), by op type and element type, and for the tensors shaped like the word embeddings.
+// part of the step (forward / backward / gradient casts + norm, told apart by the node's place in the graph
+// buildStepGraph made; AdamW runs after the graph, timed on its own), by op type and element type, and for the tensors shaped like the word embeddings.
 // Also: JS-side session.run time against ORT's own model_run time (the binding's share: wrapping the feeds and copying
-// the outputs into JS buffers), and the cost of a plain copy of that many bytes.
+// the gradients into JS buffers), and the cost of a plain copy of that many bytes.
 //
 //   npx tsx bench/lib/train-profile.ts [--case A] [--precision float64,float32[,float32-f32sums]] [--warmup 2] [--steps 3]
-//     [--prealloc N] [--ort-outputs] [--json FILE]
+//     [--json FILE]
 //
 // Sessions are made as createGraphSession makes them (cpu, graphOptimizationLevel 'all', 2 intra-op threads), plus
 // profiling. Profiling adds a little time per kernel; read the shares, not the absolute figures.
@@ -33,13 +33,9 @@ const precisions = opt('precision', 'float64,float32').split(',') as Variant[];
 const warmup = Number(opt('warmup', '2'));
 const steps = Number(opt('steps', '3'));
 const jsonOut = argv.indexOf('--json') >= 0 ? opt('json', '') : null;
-/** Also time steps whose weight/moment outputs go into preallocated buffers (session.run's fetches) against plain steps. */
-const prealloc = Number(opt('prealloc', '0'));
-/** Outputs allocated by onnxruntime and copied into new JS buffers, as before 2026-12-07 (the trainer does not). */
-const ortOutputs = argv.includes('--ort-outputs');
 
-type Phase = 'forward' | 'backward' | 'grad cast + clip' | 'adamw' | 'ORT-made';
-const PHASES: Phase[] = ['forward', 'backward', 'grad cast + clip', 'adamw', 'ORT-made'];
+type Phase = 'forward' | 'backward' | 'grad cast + norm' | 'ORT-made';
+const PHASES: Phase[] = ['forward', 'backward', 'grad cast + norm', 'ORT-made'];
 
 /** Node name -> part of the step, from the order buildStepGraph adds nodes in. */
 function phases(graph: Graph, backwardNodes: number): Map<string, Phase> {
@@ -57,17 +53,9 @@ function phases(graph: Graph, backwardNodes: number): Map<string, Phase> {
   let forwardEnd = 0;
   while (inForward.has(forwardEnd)) forwardEnd++;
   const backwardEnd = forwardEnd + backwardNodes;
-  // AdamW starts at the first node that reads a moment or an AdamW scalar.
-  let adamStart = nodes.findIndex((n) =>
-    n.inputs.some((v) => v !== null && v.producer === null && /^(m\.|v\.|adamw_)/.test(v.name)),
-  );
-  if (adamStart < 0) adamStart = nodes.length;
   const out = new Map<string, Phase>();
   nodes.forEach((n, i) =>
-    out.set(
-      n.name,
-      i < forwardEnd ? 'forward' : i < backwardEnd ? 'backward' : i < adamStart ? 'grad cast + clip' : 'adamw',
-    ),
+    out.set(n.name, i < forwardEnd ? 'forward' : i < backwardEnd ? 'backward' : 'grad cast + norm'),
   );
   return out;
 }
@@ -129,12 +117,11 @@ function wrap(session: ort.InferenceSession): GraphSession {
           : 'uint8';
   const tensor = (t: HostTensor) => new ort.Tensor(TYPE(t.data) as 'float32', t.data as Float32Array, t.dims);
   return {
-    // As src/train/session.ts runs it: outputs named in `into` written into those buffers (the trainer's
-    // double-buffered weights and moments), unless --ort-outputs asks for onnxruntime-allocated outputs.
+    // As src/train/session.ts runs it: outputs named in `into` written into those buffers (the trainer's gradients).
     async run(feeds, into) {
       const inputs: Record<string, ort.Tensor> = {};
       for (const [k, t] of Object.entries(feeds)) inputs[k] = tensor(t);
-      const target = ortOutputs ? undefined : into;
+      const target = into;
       const fetches: Record<string, ort.Tensor | null> = {};
       for (const n of session.outputNames) fetches[n] = target?.[n] ? tensor(target[n]) : null;
       const out = await session.run(inputs, fetches);
@@ -241,6 +228,7 @@ for (const precision of precisions) {
   const jsRun = timed.reduce((s, t) => s + t.runMs, 0);
   const total = timed.reduce((s, t) => s + t.totalMs, 0);
   const mask = timed.reduce((s, t) => s + t.maskMs, 0);
+  const update = timed.reduce((s, t) => s + t.updateMs, 0);
 
   // The binding's copy of the outputs into JS memory, approximated by copying that many bytes in JS.
   const sizes = built.step.trainable.map((n) => built.weights.get(n)!.data.length);
@@ -248,7 +236,7 @@ for (const precision of precisions) {
   const copyTimes: number[] = [];
   for (let k = 0; k < 3; k++) {
     const t = performance.now();
-    for (let r = 0; r < 3; r++) for (const s of srcs) new Float32Array(s); // new + copy, as fresh output buffers
+    for (const s of srcs) new Float32Array(s); // new + copy, as fresh output buffers
     copyTimes.push(performance.now() - t);
   }
   const bytes = stepBytes(state);
@@ -259,13 +247,13 @@ for (const precision of precisions) {
   );
   if (rewritten) console.log(`(${rewritten} nodes or layers rewritten by the ${precision} variant)`);
   console.log(
-    `step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + feeds/apply ${f1((total - mask - jsRun) / steps)}`,
+    `step (JS, whole) ${f1(total / steps)} ms = dropout masks ${f1(mask / steps)} + session.run ${f1(jsRun / steps)} + AdamW (host kernel) ${f1(update / steps)} + feeds ${f1((total - mask - jsRun - update) / steps)}`,
   );
   console.log(
-    `session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of outputs ${ortOutputs ? 'copied out' : "written into the trainer's buffers"}) ${f1(jsRun / steps - perStep(modelRun))}`,
+    `session.run ${f1(jsRun / steps)} ms = ORT model_run ${f1(perStep(modelRun))} + binding (feeds in, ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of gradients written into the trainer's buffers) ${f1(jsRun / steps - perStep(modelRun))}`,
   );
   console.log(
-    `  (a plain JS copy of the ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of new weights and moments into fresh buffers: ${f1(Math.min(...copyTimes))} ms)`,
+    `  (a plain JS copy of the ${(bytes.outputBytes / 2 ** 20).toFixed(0)} MiB of gradients into fresh buffers: ${f1(Math.min(...copyTimes))} ms)`,
   );
   console.log(
     `model_run ${f1(perStep(modelRun))} ms: kernels ${f1(perStep(kernelTotal))} ms (${kernels.length / steps} kernel runs a step), executor overhead ${f1(perStep(modelRun - kernelTotal))} ms; ORT arena held at most ${(arenaPeak / 2 ** 20).toFixed(0)} MiB; ${unknown / steps} kernels a step not attributable`,
@@ -331,82 +319,4 @@ for (const precision of precisions) {
   };
 }
 
-if (prealloc > 0) {
-  // Plain steps against steps that hand session.run preallocated output buffers for new.* / new_m.* / new_v.*
-  // (two sets, alternating, so no output aliases the input it replaces), taking turns with plain steps, without profiling.
-  const precision: Precision =
-    precisions[0] === 'float32-f32sums' || precisions[0] === 'float32-gemm' ? 'float32' : precisions[0]!;
-  const built = buildCase(c, precision);
-  const session = await ort.InferenceSession.create(built.model, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: 2,
-  });
-  const plain = new TrainState(c, built.step, built.weights, caseInputs(c));
-  const pre = new TrainState(c, built.step, built.weights, caseInputs(c));
-  const gs = wrap(session);
-  const outNames = built.step.trainable.flatMap((n) => [`new.${n}`, `new_m.${n}`, `new_v.${n}`]);
-  const shapeOf = (o: string) => built.weights.get(o.slice(o.indexOf('.') + 1))!.shape;
-  const sets = [0, 1].map(() =>
-    Object.fromEntries(outNames.map((o) => [o, new Float32Array(shapeOf(o).reduce((a, b) => a * b, 1))])),
-  );
-  const preSession: GraphSession = {
-    async run(feeds) {
-      const inputs: Record<string, ort.Tensor> = {};
-      for (const [k, t] of Object.entries(feeds)) {
-        inputs[k] = new ort.Tensor(
-          (t.data instanceof Float32Array
-            ? 'float32'
-            : t.data instanceof BigInt64Array
-              ? 'int64'
-              : 'uint8') as 'float32',
-          t.data as Float32Array,
-          t.dims,
-        );
-      }
-      const set = sets[pre.globalStep % 2]!;
-      const fetches: Record<string, ort.Tensor | null> = Object.fromEntries(session.outputNames.map((n) => [n, null]));
-      for (const o of outNames) fetches[o] = new ort.Tensor('float32', set[o]!, shapeOf(o));
-      const out = await session.run(inputs, fetches as unknown as ort.InferenceSession.FetchesType);
-      const r: Record<string, HostTensor> = {};
-      for (const [k, t] of Object.entries(out)) r[k] = { data: (set[k] ?? t.data) as HostTensor['data'], dims: t.dims };
-      return r;
-    },
-    release: async () => {},
-  };
-  // A second plain state is the control: how far two plain runs of the same steps drift apart (ORT's kernels need
-  // not be bitwise deterministic across runs with 2 threads).
-  const control = new TrainState(c, built.step, built.weights, caseInputs(c));
-  const a: number[] = [];
-  const b: number[] = [];
-  let driftPre = 0;
-  let driftControl = 0;
-  for (let i = 0; i < prealloc + 1; i++) {
-    const x = await plain.run(gs);
-    const y = await pre.run(preSession);
-    const z = await control.run(gs);
-    driftPre = Math.max(driftPre, Math.abs(x.loss - y.loss));
-    driftControl = Math.max(driftControl, Math.abs(x.loss - z.loss));
-    if (i === 0) continue; // warm-up
-    a.push(x.runMs);
-    b.push(y.runMs);
-  }
-  const sample = built.step.trainable[0]!;
-  let weightDiff = 0;
-  const wa = plain.weights.get(sample)!.data;
-  const wb = pre.weights.get(sample)!.data;
-  for (let i = 0; i < wa.length; i++) weightDiff = Math.max(weightDiff, Math.abs(wa[i]! - wb[i]!));
-  console.log(
-    `loss drift over ${prealloc + 1} steps: preallocated vs plain ${driftPre.toExponential(2)}, plain vs plain (control) ${driftControl.toExponential(2)}; ` +
-      `max |weight diff| of ${sample} preallocated vs plain ${weightDiff.toExponential(2)}`,
-  );
-  const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
-  console.log('');
-  console.log(
-    `preallocated outputs (case ${c.name}, ${precision} backward, ${prealloc} steps each, taking turns, losses compared above): session.run median ` +
-      `${f1(med(a))} ms plain vs ${f1(med(b))} ms with new.*/new_m.*/new_v.* written into preallocated buffers`,
-  );
-  report.prealloc = { plainRunMs: a, preallocRunMs: b, driftPre, driftControl, weightDiff };
-  await session.release();
-}
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(report, null, 2));

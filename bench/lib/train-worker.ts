@@ -1,13 +1,14 @@
 // One edgeclass training-step runner for bench/train.ts: builds one case's step graph (forward + loss + backward +
-// clipping + AdamW) at one backward precision, serializes it, opens it with src/train/session.ts's
+// the gradients' norm) at one backward precision, serializes it, opens it with src/train/session.ts's
 // createGraphSession (cpu, --threads intra-op threads), then serves the line protocol of bench/lib/infer-common.ts on
 // stdin/stdout so the parent can interleave it with the other runners of the case.
 //
 //   node --import tsx bench/lib/train-worker.ts --case A|B|C --precision float64|float32 [--threads 2]
 //                                              [--ep cpu|webgpu|cuda] [--arena on|off]
 //
-// One timed step (bench/lib/train-cases.ts TrainState.run) = building the feeds as the trainer does (weights,
-// moments, fresh dropout masks from keepMasks, AdamW scalars) + session.run + swapping the outputs into the state.
+// One timed step (bench/lib/train-cases.ts TrainState.run) = building the feeds as the trainer does (weights, fresh
+// dropout masks from keepMasks) + session.run (the gradients into the state's buffers) + the trainer's optimizerStep
+// (clipping and AdamW in place, src/train/optimizer.ts).
 //   -> {"cmd": "run", "case": "A", "n": 1}   <- {"ok": true, "times": [ms]}
 //   -> {"cmd": "dump", "case": "A", "file": F} <- {"ok": true}   (F: JSON with every step's breakdown, peak RSS)
 //   -> {"cmd": "quit"}

@@ -15,8 +15,8 @@ export type HostTensor = { data: Float32Array | Float64Array | BigInt64Array | U
 
 export interface GraphSession {
   /**
-   * Runs the graph. Outputs named in `into` are written into those buffers (no allocation, no copy): the trainer
-   * double-buffers its parameters and moments this way. The others come back as new arrays.
+   * Runs the graph. Outputs named in `into` are written into those buffers (no allocation, no copy): the trainer's
+   * gradients go into the same buffers every step this way. The others come back as new arrays.
    */
   run(feeds: Record<string, HostTensor>, into?: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
   release(): Promise<void>;

@@ -1,8 +1,7 @@
-// The per-step inputs of the training graphs that are not parameters: the batch's tensors, the dropout keep-masks
-// (a function of seed and micro-batch, so a resume draws the same ones) and AdamW's per-step scalars.
+// The per-step inputs of the training graphs that are not parameters: the batch's tensors and the dropout keep-masks
+// (a function of seed and micro-batch, so a resume draws the same ones).
 import type { ModelConfig } from '../nn/config.ts';
 import { hasTokenTypes } from '../nn/encoder.ts';
-import { adamwScalarValues, type AdamWHyper } from './adamw.ts';
 import type { Batch } from './batches.ts';
 import type { Feeds } from './host-params.ts';
 import { keepMasks } from './rng.ts';
@@ -31,9 +30,4 @@ export function dropoutFeeds(feeds: Feeds, sites: DropoutSite[], batch: BatchSha
   sites.forEach((site, i) => {
     feeds[site.input] = { data: masks[i], dims: dims[i] };
   });
-}
-
-export function adamFeeds(feeds: Feeds, hyper: AdamWHyper, lr: number, weightDecay: number, t: number): void {
-  for (const [k, v] of Object.entries(adamwScalarValues(lr, weightDecay, hyper, t)))
-    feeds[k] = { data: Float32Array.of(v), dims: [] };
 }

@@ -1,6 +1,6 @@
-// The training step as one graph: forward (train-mode dropout from fed masks), loss, backward, optional global-norm
-// gradient clipping, AdamW. Trainable parameters and their moments are inputs; their updated values are outputs,
-// so the host holds the state and a step is one session.run. Frozen parameters are baked in as initializers.
+// The training step as one graph: forward (train-mode dropout from fed masks), loss, backward, and the gradients'
+// global norm for clipping. Trainable parameters are inputs and their gradients `grad.<name>` outputs; the host holds
+// the state and updates it in place (AdamW, adamw.ts). Frozen parameters are baked in as initializers.
 import { Graph, ops, type Value } from '../graph/index.ts';
 import { gradients } from '../graph/autodiff.ts';
 import { encoderArchitecture } from '../nn/arch/index.ts';
@@ -11,8 +11,7 @@ import type { Dropout } from '../nn/layers.ts';
 import { Params } from '../nn/params.ts';
 import type { Pooling } from '../nn/pooling.ts';
 import type { NamedTensor } from '../nn/safetensors.ts';
-import { adamwScalarInputs, adamwUpdate, type AdamWHyper } from './adamw.ts';
-import { excludedFromDecay, isFrozen, type FreezeSpec } from './freeze.ts';
+import { isFrozen, type FreezeSpec } from './freeze.ts';
 
 export type LossKind = 'cross_entropy' | 'bce_with_logits';
 
@@ -23,17 +22,12 @@ export interface StepGraphSpec {
   pooling?: Pooling;
   freeze: FreezeSpec;
   loss: LossKind;
-  adamw: AdamWHyper;
-  /** Exclude biases and LayerNorm weights from weight decay (Hugging Face Trainer); false: decay everything. */
-  decayExclusions: boolean;
-  /** Global-norm clipping threshold; null: none. */
-  maxGradNorm: number | null;
+  /** Also output `grad_norm`, the global L2 norm of the gradients (clipping a step's gradients needs it). */
+  gradNorm: boolean;
   /** Train-mode dropout with masks fed per step (see DropoutSites); false: eval-mode math. */
   dropout: boolean;
-  /** Also output every gradient and d loss / d last_hidden_state (for parity tests). */
+  /** Also output d loss / d last_hidden_state (for parity tests). */
   debugGradients?: boolean;
-  /** 'gradients': forward + backward only, outputs `grad.<name>` (gradient accumulation runs the update apart). */
-  mode?: 'fused' | 'gradients';
   /** float64: the same step at reference precision (for checking the float32 one); float32 by default. */
   dtype?: 'float32' | 'float64';
   /**
@@ -54,7 +48,7 @@ export interface DropoutSite {
 
 export interface StepGraph {
   graph: Graph;
-  /** Trainable parameter names (canonical), in input order; each has inputs `name`, `m.name`, `v.name`. */
+  /** Trainable parameter names (canonical), in input order; each is an input `name` and an output `grad.name`. */
   trainable: string[];
   dropoutSites: DropoutSite[];
   /** Nodes the backward pass added: it grows with the trainable layers only. */
@@ -116,12 +110,9 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     if (gh) g.output(gh, 'grad_last_hidden_state');
   }
 
-  let gradOf = (v: Value) => grads.get(v) ?? ops.mul(v, 0); // a parameter the loss does not reach: zero gradient
-  if (spec.mode === 'gradients') {
-    for (const [name, p] of trainable) g.output(gradOf(p), `grad.${name}`);
-    return { graph: g, trainable: trainable.map(([name]) => name), dropoutSites: sites, backwardNodes };
-  }
-  if (spec.maxGradNorm !== null) {
+  const gradOf = (v: Value) => grads.get(v) ?? ops.mul(v, 0); // a parameter the loss does not reach: zero gradient
+  for (const [name, p] of trainable) g.output(gradOf(p), `grad.${name}`);
+  if (spec.gradNorm) {
     const squares = wrt.map((v) =>
       ops.reduceSum(
         ops.mul(gradOf(v), gradOf(v)),
@@ -129,65 +120,9 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
         false,
       ),
     );
-    const norm = ops.sqrt(squares.reduce((a, b) => ops.add(a, b)));
-    g.output(norm, 'grad_norm');
-    // torch.nn.utils.clip_grad_norm_: scale by min(max_norm / (norm + 1e-6), 1).
-    const coef = ops.min(ops.div(g.scalarLike(norm, spec.maxGradNorm), ops.add(norm, 1e-6)), 1);
-    const raw = gradOf;
-    const clipped = new Map(wrt.map((v) => [v, ops.mul(raw(v), coef)]));
-    gradOf = (v) => clipped.get(v)!;
+    g.output(ops.sqrt(squares.reduce((a, b) => ops.add(a, b))), 'grad_norm');
   }
-
-  addAdamW(g, trainable, gradOf, spec, dtype);
   return { graph: g, trainable: trainable.map(([name]) => name), dropoutSites: sites, backwardNodes };
-}
-
-function addAdamW(
-  g: Graph,
-  trainable: [string, Value][],
-  gradOf: (v: Value) => Value,
-  spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'debugGradients'>,
-  dtype: 'float32' | 'float64',
-): void {
-  const scalars = adamwScalarInputs(g, dtype);
-  for (const [name, p] of trainable) {
-    const grad = gradOf(p);
-    if (spec.debugGradients) g.output(grad, `grad.${name}`);
-    const m = g.input(`m.${name}`, dtype, p.shape);
-    const v = g.input(`v.${name}`, dtype, p.shape);
-    const decays = !(spec.decayExclusions && excludedFromDecay(name));
-    const next = adamwUpdate(p, grad, m, v, scalars, spec.adamw, decays);
-    g.output(next.p, `new.${name}`);
-    g.output(next.m, `new_m.${name}`);
-    g.output(next.v, `new_v.${name}`);
-  }
-}
-
-/** Clipping and AdamW over gradients fed as inputs `grad.<name>`: the update half of gradient accumulation. */
-export function buildUpdateGraph(
-  params: { name: string; shape: number[] }[],
-  spec: Pick<StepGraphSpec, 'adamw' | 'decayExclusions' | 'maxGradNorm'>,
-): Graph {
-  const g = new Graph('train-update');
-  const trainable: [string, Value][] = params.map(({ name, shape }) => [name, g.input(name, 'float32', shape)]);
-  const grads = new Map(trainable.map(([name, p]) => [p, g.input(`grad.${name}`, 'float32', p.shape)]));
-  let gradOf = (p: Value) => grads.get(p)!;
-  if (spec.maxGradNorm !== null) {
-    const squares = trainable.map(([, p]) =>
-      ops.reduceSum(
-        ops.mul(gradOf(p), gradOf(p)),
-        p.shape.map((_, i) => i),
-        false,
-      ),
-    );
-    const norm = ops.sqrt(squares.reduce((a, b) => ops.add(a, b)));
-    g.output(norm, 'grad_norm');
-    const coef = ops.min(ops.div(g.scalarLike(norm, spec.maxGradNorm), ops.add(norm, 1e-6)), 1);
-    const clipped = new Map(trainable.map(([, p]) => [p, ops.mul(grads.get(p)!, coef)]));
-    gradOf = (p) => clipped.get(p)!;
-  }
-  addAdamW(g, trainable, gradOf, spec, 'float32');
-  return g;
 }
 
 /** Forward only, in eval mode, with the trainable parameters as inputs: logits for evaluation during training. */

@@ -1,10 +1,11 @@
-// The epochs: one micro-batch at a time through the step graph (a fused step, or gradients summed until the
-// accumulation is complete and then AdamW's update graph), then progress, evaluations and checkpoints at the
+// The epochs: one micro-batch at a time through the step graph, its gradients straight into AdamW's update (or
+// summed until the accumulation is complete, then the update), then progress, evaluations and checkpoints at the
 // optimizer steps they are due at. Each epoch ends with an evaluation and a checkpoint.
 import { collate, epochPlan, type Batch } from './batches.ts';
-import { applyUpdate, momentFeeds, paramFeeds, updateTargets, type Feeds } from './host-params.ts';
+import { gradTargets, paramFeeds, type Feeds } from './host-params.ts';
+import { optimizerStep } from './optimizer.ts';
 import { learningRate } from './schedule.ts';
-import { adamFeeds, dropoutFeeds, tensorFeeds } from './step-feeds.ts';
+import { dropoutFeeds, tensorFeeds } from './step-feeds.ts';
 import { checkpoint, runEvaluation } from './trainer-eval.ts';
 import type { Run, Sessions } from './trainer-setup.ts';
 import type { LoopState } from './trainer-state.ts';
@@ -18,12 +19,11 @@ function stepFeeds(run: Run, loop: LoopState, batch: Batch, micro: number): Feed
   return feeds;
 }
 
-/** One optimizer step in one graph: forward, backward, clipping, AdamW. */
+/** One optimizer step: the graph's gradients (and their norm), then AdamW in place. */
 async function fusedStep(run: Run, sessions: Sessions, loop: LoopState, feeds: Feeds, lr: number): Promise<Feeds> {
-  momentFeeds(loop.params, feeds);
-  adamFeeds(feeds, run.spec.adamw, lr, run.o.weightDecay, loop.state.globalStep + 1);
-  const out = await sessions.step.run(feeds, updateTargets(loop.params));
-  applyUpdate(loop.params, out);
+  const out = await sessions.step.run(feeds, gradTargets(loop.params));
+  const norm = out.grad_norm ? (out.grad_norm.data as Float32Array)[0] : null;
+  optimizerStep(loop.params, sessions.adamw, run.optimizer, lr, loop.state.globalStep + 1, norm);
   loop.state.globalStep++;
   return out;
 }
@@ -38,21 +38,16 @@ async function accumulatingStep(
   last: boolean,
 ) {
   const { params } = loop;
-  const out = await sessions.step.run(feeds);
+  const out = await sessions.step.run(feeds, gradTargets(params));
   loop.gradSums ??= new Map(params.trainable.map((n) => [n, new Float32Array(params.weights.get(n)!.data.length)]));
   for (const n of params.trainable) {
-    const g = out[`grad.${n}`].data as Float32Array;
+    const g = params.grads.get(n)!;
     const acc = loop.gradSums.get(n)!;
     for (let i = 0; i < g.length; i++) acc[i] += g[i] / run.accumulation;
   }
   loop.microInStep++;
   if (loop.microInStep === run.accumulation || last) {
-    const upd: Feeds = {};
-    paramFeeds(params, upd);
-    momentFeeds(params, upd);
-    adamFeeds(upd, run.spec.adamw, lr, run.o.weightDecay, loop.state.globalStep + 1);
-    for (const [n, g] of loop.gradSums) upd[`grad.${n}`] = { data: g, dims: params.weights.get(n)!.shape };
-    applyUpdate(params, await sessions.update!.run(upd, updateTargets(params)));
+    optimizerStep(params, sessions.adamw, run.optimizer, lr, loop.state.globalStep + 1, null, loop.gradSums);
     loop.state.globalStep++;
     loop.gradSums = null;
     loop.microInStep = 0;

@@ -6,7 +6,7 @@ import { serializeGraph } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { readModelFolder } from '../nn/folder.ts';
 import { Tokenizer } from '../tokenizer/index.ts';
-import type { AdamWHyper } from './adamw.ts';
+import { createAdamW, type AdamW } from './adamw.ts';
 import { encodeExamples, type EncodedExample } from './batches.ts';
 import { DatasetError, isMultiLabel, labelSet, type RawExample } from './data.ts';
 import { labelNames } from './label-names.ts';
@@ -14,10 +14,9 @@ import { prepareModel, type PreparedModel } from './model-setup.ts';
 import { shuffle, streamFor } from './rng.ts';
 import type { Schedule } from './schedule.ts';
 import { createGraphSession, type GraphSession } from './session.ts';
-import { buildEvalGraph, buildStepGraph, buildUpdateGraph, type StepGraph, type StepGraphSpec } from './step-graph.ts';
+import type { OptimizerSpec } from './optimizer.ts';
+import { buildEvalGraph, buildStepGraph, type StepGraph, type StepGraphSpec } from './step-graph.ts';
 import type { TrainOptions } from './trainer-types.ts';
-
-const ADAMW: AdamWHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 export interface Run {
   o: TrainOptions;
@@ -40,13 +39,13 @@ export interface Run {
   schedule: Schedule;
   spec: StepGraphSpec;
   step: StepGraph;
+  optimizer: OptimizerSpec;
 }
 
 export interface Sessions {
   step: GraphSession;
-  /** Only when accumulating gradients: AdamW over the summed gradients. */
-  update: GraphSession | null;
   eval: GraphSession;
+  adamw: AdamW;
 }
 
 /** The held-out split: a seeded shuffle, the last `fraction` for validation. */
@@ -87,14 +86,14 @@ function stepSpec(o: TrainOptions, prepared: PreparedModel, multiLabel: boolean,
     pooling: prepared.pooling ?? undefined,
     freeze: { embeddings: o.freezeEmbeddings, layers: o.numFrozenLayers },
     loss: multiLabel ? 'bce_with_logits' : 'cross_entropy',
-    adamw: ADAMW,
-    decayExclusions: true,
-    maxGradNorm: o.maxGradNorm === undefined ? 1.0 : o.maxGradNorm,
+    // Summed micro-batch gradients are clipped by the norm of the sum, computed on the host.
+    gradNorm: maxGradNorm(o) !== null && accumulation === 1,
     dropout: o.dropout ?? true,
     backwardPrecision: o.backwardPrecision,
-    mode: accumulation > 1 ? 'gradients' : 'fused',
   };
 }
+
+const maxGradNorm = (o: TrainOptions) => (o.maxGradNorm === undefined ? 1.0 : o.maxGradNorm);
 
 const tokenCount = (set: EncodedExample[]) => set.reduce((sum, e) => sum + e.ids.length, 0);
 
@@ -141,19 +140,21 @@ export function prepareRun(o: TrainOptions): Run {
     },
     spec,
     step: buildStepGraph(spec),
+    optimizer: {
+      hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      weightDecay: o.weightDecay,
+      maxGradNorm: maxGradNorm(o),
+      decayExclusions: true,
+    },
   };
 }
 
 export async function openSessions(run: Run): Promise<Sessions> {
   const { o, spec, step } = run;
   const ep = o.executionProvider ?? 'cpu';
-  const shapes = step.trainable.map((name) => ({ name, shape: run.prepared.weights.get(name)!.shape }));
   return {
     step: await createGraphSession(serializeGraph(step.graph), ep, o.threads),
-    update:
-      run.accumulation > 1
-        ? await createGraphSession(serializeGraph(buildUpdateGraph(shapes, spec)), ep, o.threads)
-        : null,
     eval: await createGraphSession(serializeGraph(buildEvalGraph(spec)), ep, o.threads),
+    adamw: await createAdamW(run.optimizer.hyper),
   };
 }

@@ -28,7 +28,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     loop = startLoop(run);
     await trainEpochs(run, sessions, loop);
   } finally {
-    await Promise.all([sessions.step.release(), sessions.eval.release(), sessions.update?.release()]);
+    await Promise.all([sessions.step.release(), sessions.eval.release()]);
   }
   const result = resultOf(run, loop);
   if (loop.cancelled && o.exportOnCancel === false) return result;
