@@ -1,9 +1,10 @@
 // Peak RSS of one training case's process, under the memory levers of the trainer's host side and of onnxruntime:
-// the CPU memory arena on or off, the initial weights taken over or copied. One configuration per process (peak RSS is per process); run it
+// the CPU memory arena on or off, onnxruntime's memory pattern on or off, the initial weights taken over or copied.
+// Defaults are the trainer's (src/train/session.ts). One configuration per process (peak RSS is per process); run it
 // once per configuration and compare. Prints one JSON line: session.run times, CPU times, losses (equal across configurations:
 // the levers must not change the numbers), peak RSS.
 //
-//   npx tsx bench/lib/train-memory.ts --case A|B|C [--arena on|off] [--copy] [--steps 4]
+//   npx tsx bench/lib/train-memory.ts --case A|B|C [--arena on|off] [--mem-pattern on|off] [--copy] [--steps 4]
 import * as ort from 'onnxruntime-node';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, TrainState } from './train-cases.ts';
@@ -13,6 +14,7 @@ const opt = (name: string, fallback: string) =>
   argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback;
 const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 const arena = opt('arena', 'on') === 'on'; // src/train/session.ts's default
+const memPattern = opt('mem-pattern', 'off') === 'on'; // src/train/session.ts's default
 const copy = argv.includes('--copy');
 const steps = Number(opt('steps', '4'));
 if (!c || !Number.isInteger(steps) || steps < 1) throw new Error('usage: see the header of bench/lib/train-memory.ts');
@@ -23,10 +25,11 @@ const session = await ort.InferenceSession.create(built.model, {
   graphOptimizationLevel: 'all',
   intraOpNumThreads: 2,
   enableCpuMemArena: arena,
+  enableMemPattern: memPattern,
 });
 const typeOf = (t: HostTensor) =>
   t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'uint8';
-/** src/train/session.ts's run, with the arena option above. */
+/** src/train/session.ts's run, with the options above. */
 const graphSession: GraphSession = {
   async run(feeds, into) {
     const inputs: Record<string, ort.Tensor> = {};
@@ -62,6 +65,7 @@ console.log(
   JSON.stringify({
     case: c.name,
     arena,
+    memPattern,
     copy,
     runMs,
     cpuMs,

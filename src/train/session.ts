@@ -39,6 +39,12 @@ export interface SessionTuning {
    * (user and system: memory mapped and faulted in afresh every step), A's +15%. Off, for memory over speed.
    */
   memoryArena?: boolean;
+  /**
+   * onnxruntime's memory pattern (one block planned for a run's intermediates), off by default for training graphs:
+   * measured (bench/RESULTS.md, 2026-12-07) it held case C (bert-base) at 5,129 MiB peak RSS against 3,833 without,
+   * case A at 1,101 against 782 MiB, for the same losses and the same step time (C) or 3% more (A).
+   */
+  memoryPattern?: boolean;
 }
 
 export async function createGraphSession(
@@ -56,6 +62,7 @@ export async function createGraphSession(
       graphOptimizationLevel: 'all',
       ...(threads ? { intraOpNumThreads: threads } : {}),
       enableCpuMemArena: tuning.memoryArena ?? true,
+      enableMemPattern: tuning.memoryPattern ?? false,
     });
   } catch (err) {
     throw providerFailure(ep, err);
