@@ -355,7 +355,7 @@ const ortVersion =
 const torchVersion = results.flatMap((r) => r.runners).find((r) => r.runtime === 'PyTorch')?.ready.version;
 const totalS = (performance.now() - started) / 1000;
 console.log(
-  `training step latency: edgeclass fused step graph (onnxruntime-node, ${ep}, 2 intra-op threads, memory arena ${arena}) vs PyTorch ${torchDevice} (2 threads)`,
+  `training step latency: edgeclass trainer step (graph in onnxruntime-node, ${ep}, 2 intra-op threads, memory arena ${arena}; AdamW on the host) vs PyTorch ${torchDevice} (2 threads)`,
 );
 console.log(`command: npx tsx bench/train.ts ${argv.join(' ')}`.trimEnd());
 console.log(

@@ -5,7 +5,7 @@
 // Also: JS-side session.run time against ORT's own model_run time (the binding's share: wrapping the feeds and copying
 // the gradients into JS buffers), and the cost of a plain copy of that many bytes.
 //
-//   npx tsx bench/lib/train-profile.ts [--case A] [--precision float64,float32[,float32-f32sums]] [--warmup 2] [--steps 3]
+//   npx tsx bench/lib/train-profile.ts [--case A] [--precision float64,float32[,float32-gemm]] [--warmup 2] [--steps 3]
 //     [--json FILE]
 //
 // Sessions are made as createGraphSession makes them (cpu, graphOptimizationLevel 'all', 2 intra-op threads), plus
@@ -14,9 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Graph, Node, Value } from '../../src/graph/graph.ts';
+import type { Graph } from '../../src/graph/graph.ts';
 import { linearsAsGemm } from './gemm-linear.ts';
-import type { StepGraph } from '../../src/train/step-graph.ts';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, stepBytes, TrainState, VOCAB, type Precision } from './train-cases.ts';
 
@@ -25,10 +24,8 @@ const opt = (name: string, fallback: string) =>
   argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1]! : fallback;
 const c = CASES[opt('case', 'A').toUpperCase() as 'A'];
 if (!c) throw new Error('--case A|B|C');
-// float32-f32sums: the float32 backward with its float64-accumulated sums (grad-rules preciseSum/preciseMean:
-// Cast to float64 -> ReduceSum/ReduceMean -> Cast to float32) rewritten to reduce in float32, to price them.
 // float32-gemm: the float32 backward with each linear layer's forward as one Gemm (bench/lib/gemm-linear.ts).
-type Variant = Precision | 'float32-f32sums' | 'float32-gemm';
+type Variant = Precision | 'float32-gemm';
 const precisions = opt('precision', 'float64,float32').split(',') as Variant[];
 const warmup = Number(opt('warmup', '2'));
 const steps = Number(opt('steps', '3'));
@@ -58,35 +55,6 @@ function phases(graph: Graph, backwardNodes: number): Map<string, Phase> {
     out.set(n.name, i < forwardEnd ? 'forward' : i < backwardEnd ? 'backward' : 'grad cast + norm'),
   );
   return out;
-}
-
-/** Cast(float32 -> float64) -> ReduceSum|ReduceMean -> Cast(-> float32) becomes a float32 reduction; returns how many. */
-function float32Sums(step: StepGraph): number {
-  const g = step.graph;
-  const consumers = new Map<Value, Node[]>();
-  for (const n of g.nodes) for (const v of n.inputs) if (v) consumers.set(v, [...(consumers.get(v) ?? []), n]);
-  const isCast = (n: Node | null | undefined, to: number) =>
-    n?.opType === 'Cast' && n.attributes.to?.type === 'int' && n.attributes.to.value === to;
-  const DOUBLE = 11;
-  const FLOAT = 1;
-  const drop = new Set<Node>();
-  let count = 0;
-  for (const r of g.nodes) {
-    if (r.opType !== 'ReduceSum' && r.opType !== 'ReduceMean') continue;
-    const wide = r.inputs[0];
-    const widen = wide?.producer;
-    if (!wide || !widen || !isCast(widen, DOUBLE) || widen.inputs[0]?.dtype !== 'float32') continue;
-    const users = consumers.get(r.outputs[0]!) ?? [];
-    if (users.length !== 1 || !isCast(users[0], FLOAT) || g.outputs.includes(r.outputs[0]!)) continue;
-    r.inputs[0] = widen.inputs[0]!;
-    (r.outputs[0] as { dtype: string }).dtype = 'float32'; // the Cast after it is now float32 -> float32
-    if ((consumers.get(wide) ?? []).length === 1 && !g.outputs.includes(wide)) drop.add(widen);
-    count++;
-  }
-  const kept = g.nodes.filter((n) => !drop.has(n));
-  g.nodes.length = 0;
-  g.nodes.push(...kept);
-  return count;
 }
 
 interface KernelEvent {
@@ -148,11 +116,9 @@ const report: Record<string, unknown> = {
 for (const precision of precisions) {
   let rewritten = 0;
   const built =
-    precision === 'float32-f32sums'
-      ? buildCase(c, 'float32', (s) => (rewritten = float32Sums(s)))
-      : precision === 'float32-gemm'
-        ? buildCase(c, 'float32', (s) => (rewritten = linearsAsGemm(s.graph)))
-        : buildCase(c, precision);
+    precision === 'float32-gemm'
+      ? buildCase(c, 'float32', (s) => (rewritten = linearsAsGemm(s.graph)))
+      : buildCase(c, precision);
   const phaseOf = phases(built.step.graph, built.step.backwardNodes);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeclass-train-profile-'));
   const session = await ort.InferenceSession.create(built.model, {

@@ -34,30 +34,22 @@ function intsAttr(node: Node, name: string): number[] {
 }
 
 /**
- * Sum over axes in the values' own type. Bias and LayerNorm gradients are sums of many small terms; a float32 sum
- * differs from an exact one by float32 rounding, which the reference's revised tolerance (Adam's amplification of
+ * Sums g (the broadcast shape) down to `target`'s shape: leading axes dropped, size-1 axes kept. Like every sum of the
+ * backward it runs in the values' own type: bias and LayerNorm gradients are sums of many small terms, and a float32
+ * sum differs from an exact one by float32 rounding, which the reference's revised tolerance (Adam's amplification of
  * gradient noise, as any float32 implementation shows it, PyTorch's included) allows.
  */
-export function preciseSum(x: Value, axes: number[], keepDims: boolean): Value {
-  return ops.reduceSum(x, axes, keepDims);
-}
-
-export function preciseMean(x: Value, axes: number[]): Value {
-  return ops.reduceMean(x, axes, true);
-}
-
-/** Sums g (the broadcast shape) down to `target`'s shape: leading axes dropped, size-1 axes kept. */
 export function unbroadcast(g: Value, target: Value): Value {
   let out = g;
   const lead = g.rank - target.rank;
   if (lead > 0)
-    out = preciseSum(
+    out = ops.reduceSum(
       out,
       Array.from({ length: lead }, (_, i) => i),
       false,
     );
   const axes = target.shape.map((d, i) => (d === 1 && out.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
-  if (axes.length) out = preciseSum(out, axes, true);
+  if (axes.length) out = ops.reduceSum(out, axes, true);
   return out;
 }
 
@@ -146,11 +138,14 @@ const layerNormRule: BackwardRule = (node, [g], needs, context) => {
   const gx = needs[0]
     ? ops.mul(
         invStd,
-        ops.sub(ops.sub(gxhat, preciseMean(gxhat, [-1])), ops.mul(xhat, preciseMean(ops.mul(gxhat, xhat), [-1]))),
+        ops.sub(
+          ops.sub(gxhat, ops.reduceMean(gxhat, [-1], true)),
+          ops.mul(xhat, ops.reduceMean(ops.mul(gxhat, xhat), [-1], true)),
+        ),
       )
     : null;
-  const gscale = needs[1] ? preciseSum(ops.mul(g!, xhat), rows, false) : null; // [H]
-  const gbias = needs[2] ? preciseSum(g!, rows, false) : null; // [H]
+  const gscale = needs[1] ? ops.reduceSum(ops.mul(g!, xhat), rows, false) : null; // [H]
+  const gbias = needs[2] ? ops.reduceSum(g!, rows, false) : null; // [H]
   return [gx, gscale, gbias];
 };
 
@@ -239,7 +234,7 @@ export const BACKWARD_RULES: Record<string, BackwardRule> = {
   Softmax: (n, [g]) => {
     const y = n.outputs[0];
     const axis = intAttr(n, 'axis', -1);
-    return [ops.mul(y, ops.sub(g!, preciseSum(ops.mul(g!, y), [axis], true)))];
+    return [ops.mul(y, ops.sub(g!, ops.reduceSum(ops.mul(g!, y), [axis], true)))];
   },
   LogSoftmax: (n, [g]) => {
     const y = n.outputs[0];
