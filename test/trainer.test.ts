@@ -9,6 +9,7 @@ import { parseModelConfig } from '../src/nn/arch/index.ts';
 import { initModel } from '../src/nn/init-model.ts';
 import { initWeights } from '../src/nn/init.ts';
 import { DatasetError, labelSet, parseDataset, type RawExample } from '../src/train/data.ts';
+import { createMaskDrawer } from '../src/train/keep-masks.ts';
 import { fillKeepMask, keepMasks, streamFor } from '../src/train/rng.ts';
 import { buildStepGraph } from '../src/train/step-graph.ts';
 import { train, type TrainOptions } from '../src/train/trainer.ts';
@@ -58,6 +59,25 @@ describe('datasets', () => {
 });
 
 describe('dropout masks', () => {
+  it("the WebAssembly drawer gives keepMasks' bytes: whole 16-byte runs, leftovers, odd sizes, 64 KiB calls, p = 1", async () => {
+    const drawer = await createMaskDrawer();
+    const sites = [
+      { size: 16, p: 0.1 },
+      { size: 7, p: 0.1 },
+      { size: 65536 * 2 + 37, p: 0.1 },
+      { size: 1, p: 0.5 },
+      { size: 333, p: 0.25 },
+      { size: 40, p: 1 },
+      { size: 4099, p: 0.9 },
+    ];
+    for (const counter of [0, 5, 123456]) {
+      const fast = drawer.draw(11, 'dropout', counter, sites);
+      const reference = keepMasks(11, 'dropout', counter, sites);
+      for (const [i, mask] of reference.entries())
+        expect(Buffer.from(fast[i]).equals(Buffer.from(mask)), `counter ${counter}, site ${i}`).toBe(true);
+    }
+  });
+
   it('one pass over all sites draws the bytes fillKeepMask draws site after site from the same stream', () => {
     const sites = [
       { size: 7, p: 0.1 },

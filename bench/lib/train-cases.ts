@@ -11,6 +11,7 @@ import type { NamedTensor } from '../../src/nn/safetensors.ts';
 import { createAdamW, type AdamW, type AdamWHyper } from '../../src/train/adamw.ts';
 import { copyWeights, freshParams, gradTargets, paramFeeds, type HostParams } from '../../src/train/host-params.ts';
 import { optimizerStep, type OptimizerSpec } from '../../src/train/optimizer.ts';
+import { createMaskDrawer, type MaskDrawer } from '../../src/train/keep-masks.ts';
 import { dropoutFeeds } from '../../src/train/step-feeds.ts';
 import type { GraphSession, HostTensor } from '../../src/train/session.ts';
 import { buildStepGraph, type StepGraph, type StepGraphSpec } from '../../src/train/step-graph.ts';
@@ -201,6 +202,7 @@ export class TrainState {
   private readonly types: BigInt64Array;
   private readonly labels: BigInt64Array;
   private adamw: AdamW | null = null;
+  private masks: MaskDrawer | null = null;
   globalStep = 0;
 
   constructor(
@@ -223,7 +225,7 @@ export class TrainState {
   }
 
   /** Feeds for the next step (trainer: tensorFeeds + labels + paramFeeds + dropoutFeeds). */
-  feeds(): { feeds: Record<string, HostTensor>; maskMs: number } {
+  feeds(masks: MaskDrawer): { feeds: Record<string, HostTensor>; maskMs: number } {
     const { batch, seq } = this.c;
     const dims = [batch, seq];
     const feeds: Record<string, HostTensor> = {
@@ -234,7 +236,7 @@ export class TrainState {
     };
     paramFeeds(this.params, feeds);
     const t0 = performance.now();
-    dropoutFeeds(feeds, this.step.dropoutSites, { size: batch, length: seq }, SEED, this.globalStep);
+    dropoutFeeds(feeds, masks, this.step.dropoutSites, { size: batch, length: seq }, SEED, this.globalStep);
     const maskMs = performance.now() - t0;
     return { feeds, maskMs };
   }
@@ -242,8 +244,9 @@ export class TrainState {
   /** One timed training step, as the trainer's fusedStep takes it. */
   async run(session: GraphSession): Promise<StepTiming> {
     this.adamw ??= await createAdamW(ADAMW);
+    this.masks ??= await createMaskDrawer();
     const t0 = performance.now();
-    const { feeds, maskMs } = this.feeds();
+    const { feeds, maskMs } = this.feeds(this.masks);
     const t1 = performance.now();
     const out = await session.run(feeds, gradTargets(this.params));
     const t2 = performance.now();

@@ -1,8 +1,9 @@
 // Dropout-mask generation cost per training step: src/train/rng.ts fillKeepMask over a streamFor generator, site
-// after site (the trainer before 2026-12-07), against keepMasks, the trainer's one pass with mulberry32 inlined: same
-// generator, same bytes (checked).
+// after site (the trainer before 2026-12-07), keepMasks (one pass with mulberry32 inlined; the trainer until the
+// WebAssembly kernel), and the trainer's MaskDrawer (src/train/keep-masks.wat): same generator, same bytes (checked).
 //
 //   npx tsx bench/lib/train-masks.ts [--case A] [--repeat 7]
+import { createMaskDrawer } from '../../src/train/keep-masks.ts';
 import { fillKeepMask, keepMasks, streamFor } from '../../src/train/rng.ts';
 import { buildCase, CASES, SEED } from './train-cases.ts';
 
@@ -23,6 +24,8 @@ if (step.dropoutSites.some((s) => s.p !== p)) throw new Error('sites with differ
 const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
 const current: number[] = [];
 const inlined: number[] = [];
+const kernel: number[] = [];
+const drawer = await createMaskDrawer();
 for (let k = 0; k < repeat; k++) {
   let t = performance.now();
   const random = streamFor(SEED, 'dropout', k);
@@ -40,11 +43,24 @@ for (let k = 0; k < repeat; k++) {
     sizes.map((size) => ({ size, p })),
   );
   inlined.push(performance.now() - t);
+  t = performance.now();
+  const drawn = drawer.draw(
+    SEED,
+    'dropout',
+    k,
+    sizes.map((size) => ({ size, p })),
+  );
+  kernel.push(performance.now() - t);
   for (let s = 0; s < ref.length; s++)
-    if (!Buffer.from(ref[s]!.buffer).equals(Buffer.from(fast[s]!.buffer))) throw new Error(`site ${s}: masks differ`);
+    if (
+      !Buffer.from(ref[s]!.buffer).equals(Buffer.from(fast[s]!.buffer)) ||
+      !Buffer.from(ref[s]!.buffer).equals(Buffer.from(drawn[s]!.buffer))
+    )
+      throw new Error(`site ${s}: masks differ`);
 }
 const bytes = sizes.reduce((a, b) => a + b, 0);
 console.log(
   `case ${c.name}: ${sizes.length} dropout sites, ${(bytes / 2 ** 20).toFixed(1)} MiB of masks a step; median of ${repeat}: ` +
-    `fillKeepMask(streamFor) ${med(current).toFixed(1)} ms, keepMasks (one pass) ${med(inlined).toFixed(1)} ms (identical bytes)`,
+    `fillKeepMask(streamFor) ${med(current).toFixed(1)} ms, keepMasks (one pass) ${med(inlined).toFixed(1)} ms, ` +
+    `MaskDrawer (WebAssembly) ${med(kernel).toFixed(1)} ms (identical bytes)`,
 );

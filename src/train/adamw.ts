@@ -7,8 +7,7 @@
 // Python-float hyperparameters:
 //   g *= clip;  p *= 1 - lr*wd;  m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;
 //   p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-import fs from 'node:fs';
-import initWabt from 'wabt';
+import { instantiateKernel } from './wasm-kernel.ts';
 
 export interface AdamWHyper {
   beta1: number;
@@ -65,28 +64,8 @@ interface KernelExports {
   adamw(n: number, ...scalars: number[]): void;
 }
 
-let compiled: Promise<WebAssembly.Module> | null = null;
-
-/** Node's WebAssembly.compile; the Workers types in tsconfig.json leave it out (workerd refuses bytes at run time). */
-type NodeWebAssembly = { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
-
-/** adamw.wat assembled once per process (wabt: a few tens of ms), instantiated per optimizer. */
-function kernelModule(): Promise<WebAssembly.Module> {
-  compiled ??= initWabt().then((wabt) => {
-    const source = fs.readFileSync(new URL('./adamw.wat', import.meta.url), 'utf8');
-    const parsed = wabt.parseWat('adamw.wat', source, { simd: true });
-    try {
-      return (WebAssembly as unknown as NodeWebAssembly).compile(parsed.toBinary({}).buffer);
-    } finally {
-      parsed.destroy();
-    }
-  });
-  return compiled;
-}
-
 export async function createAdamW(hyper: AdamWHyper): Promise<AdamW> {
-  const instance = await WebAssembly.instantiate(await kernelModule());
-  const kernel = instance.exports as unknown as KernelExports;
+  const kernel = await instantiateKernel<KernelExports>(new URL('./adamw.wat', import.meta.url));
   const slot = kernel.slotFloats.value as number;
   const heap = new Float32Array(kernel.memory.buffer); // [4 slots, slot]: g, m, v, p
   const b1 = Math.fround(hyper.beta1);

@@ -4,9 +4,7 @@ import { mulberry32 } from '../nn/random.ts';
 
 /** A generator for one purpose, e.g. streamFor(seed, 'shuffle', epoch). */
 export function streamFor(seed: number, purpose: string, counter: number): () => number {
-  let h = 2166136261 ^ seed;
-  for (const ch of `${purpose}:${counter}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  return mulberry32((h ^ Math.imul(counter + 1, 0x9e3779b1)) >>> 0);
+  return mulberry32(streamState(seed, purpose, counter));
 }
 
 export function shuffle<T>(items: T[], random: () => number): T[] {
@@ -30,40 +28,63 @@ export function fillKeepMask(mask: Uint8Array, p: number, random: () => number):
   if (i < mask.length) mask[i] = Math.floor(random() * 65536) >= threshold ? 1 : 0;
 }
 
-/**
- * The keep-masks of one step's dropout sites, in one pass: the bytes `fillKeepMask` draws from
- * `streamFor(seed, purpose, counter)` site after site, with mulberry32 inlined (a closure call per two bytes cost
- * 3x the time: 67 -> 22 ms a step for case A, bench/RESULTS.md).
- */
-export function keepMasks(
-  seed: number,
-  purpose: string,
-  counter: number,
-  sites: readonly { size: number; p: number }[],
-): Uint8Array[] {
+/** mulberry32's increment: its k-th output after state a is a hash of a + k * MULBERRY_STEP. */
+const MULBERRY_STEP = 0x6d2b79f5;
+
+/** The state mulberry32 starts from in `streamFor(seed, purpose, counter)`. */
+export function streamState(seed: number, purpose: string, counter: number): number {
   let h = 2166136261 ^ seed;
   for (const ch of `${purpose}:${counter}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  let a = (h ^ Math.imul(counter + 1, 0x9e3779b1)) >>> 0; // mulberry32's state, as streamFor seeds it
-  const masks: Uint8Array[] = [];
-  for (const { size, p } of sites) {
-    const mask = new Uint8Array(size);
-    const threshold = Math.round(p * 65536);
-    const pairs = size & ~1;
-    for (let i = 0; i < pairs; i += 2) {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const r = (t ^ (t >>> 14)) >>> 0;
-      mask[i] = (r & 0xffff) >= threshold ? 1 : 0;
-      mask[i + 1] = r >>> 16 >= threshold ? 1 : 0;
-    }
-    if (pairs < size) {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      mask[pairs] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 65536) >= threshold ? 1 : 0;
-    }
-    masks.push(mask);
+  return (h ^ Math.imul(counter + 1, 0x9e3779b1)) >>> 0;
+}
+
+/** mulberry32's state `outputs` draws after `a`. */
+export function advance(a: number, outputs: number): number {
+  return (a + Math.imul(outputs, MULBERRY_STEP)) >>> 0;
+}
+
+/** 16-bit threshold of a keep-mask byte: kept where the 16 bits drawn are >= it. */
+export const keepThreshold = (p: number) => Math.round(p * 65536);
+
+/**
+ * Bytes [from, mask.length) of a keep-mask from mulberry32 state `a` (mulberry32 inlined: a closure call per two
+ * bytes cost 3x the time), two bytes per output and the last odd one from an output of its own, as fillKeepMask
+ * draws them. Returns the state after.
+ */
+export function drawKeepBytes(mask: Uint8Array, from: number, threshold: number, a: number): number {
+  const pairsEnd = from + ((mask.length - from) & ~1);
+  for (let i = from; i < pairsEnd; i += 2) {
+    a = (a + MULBERRY_STEP) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = (t ^ (t >>> 14)) >>> 0;
+    mask[i] = (r & 0xffff) >= threshold ? 1 : 0;
+    mask[i + 1] = r >>> 16 >= threshold ? 1 : 0;
   }
-  return masks;
+  if (pairsEnd < mask.length) {
+    a = (a + MULBERRY_STEP) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    mask[pairsEnd] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 65536) >= threshold ? 1 : 0;
+  }
+  return a;
+}
+
+export interface MaskSite {
+  size: number;
+  p: number;
+}
+
+/**
+ * The keep-masks of one step's dropout sites, in one pass: the bytes `fillKeepMask` draws from
+ * `streamFor(seed, purpose, counter)` site after site. The trainer draws the same bytes with a WebAssembly kernel
+ * (keep-masks.ts); this is their definition.
+ */
+export function keepMasks(seed: number, purpose: string, counter: number, sites: readonly MaskSite[]): Uint8Array[] {
+  let a = streamState(seed, purpose, counter);
+  return sites.map(({ size, p }) => {
+    const mask = new Uint8Array(size);
+    a = drawKeepBytes(mask, 0, keepThreshold(p), a);
+    return mask;
+  });
 }

@@ -4,7 +4,7 @@ import type { ModelConfig } from '../nn/config.ts';
 import { hasTokenTypes } from '../nn/encoder.ts';
 import type { Batch } from './batches.ts';
 import type { Feeds } from './host-params.ts';
-import { keepMasks } from './rng.ts';
+import type { MaskDrawer } from './keep-masks.ts';
 import type { DropoutSite } from './step-graph.ts';
 
 export function tensorFeeds(config: ModelConfig, batch: Batch): Feeds {
@@ -23,11 +23,18 @@ function resolveDims(shape: (string | number)[], batch: BatchShape): number[] {
   return shape.map((d) => (d === 'batch_size' ? batch.size : d === 'sequence_length' ? batch.length : Number(d)));
 }
 
-export function dropoutFeeds(feeds: Feeds, sites: DropoutSite[], batch: BatchShape, seed: number, micro: number): void {
+export function dropoutFeeds(
+  feeds: Feeds,
+  masks: MaskDrawer,
+  sites: DropoutSite[],
+  batch: BatchShape,
+  seed: number,
+  micro: number,
+): void {
   const dims = sites.map((site) => resolveDims(site.shape, batch));
   const sizes = sites.map((site, i) => ({ size: dims[i].reduce((a, b) => a * b, 1), p: site.p }));
-  const masks = keepMasks(seed, 'dropout', micro, sizes);
+  const drawn = masks.draw(seed, 'dropout', micro, sizes);
   sites.forEach((site, i) => {
-    feeds[site.input] = { data: masks[i], dims: dims[i] };
+    feeds[site.input] = { data: drawn[i], dims: dims[i] };
   });
 }

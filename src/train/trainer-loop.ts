@@ -10,12 +10,12 @@ import { checkpoint, runEvaluation } from './trainer-eval.ts';
 import type { Run, Sessions } from './trainer-setup.ts';
 import type { LoopState } from './trainer-state.ts';
 
-function stepFeeds(run: Run, loop: LoopState, batch: Batch, micro: number): Feeds {
+function stepFeeds(run: Run, sessions: Sessions, loop: LoopState, batch: Batch, micro: number): Feeds {
   const feeds = tensorFeeds(run.config, batch);
   const labelDims = run.multiLabel ? [batch.size, run.labels.length] : [batch.size];
   feeds.labels = { data: batch.labels, dims: labelDims };
   paramFeeds(loop.params, feeds);
-  dropoutFeeds(feeds, run.step.dropoutSites, batch, run.o.seed, micro);
+  dropoutFeeds(feeds, sessions.masks, run.step.dropoutSites, batch, run.o.seed, micro);
   return feeds;
 }
 
@@ -91,7 +91,7 @@ async function trainEpoch(run: Run, sessions: Sessions, loop: LoopState): Promis
     const batch = collate(run.trainSet, plan[state.batchInEpoch], run.padId, run.labels.length, run.multiLabel);
     const micro = state.epoch * run.batchesPerEpoch + state.batchInEpoch;
     const lr = learningRate(run.schedule, state.globalStep);
-    const feeds = stepFeeds(run, loop, batch, micro);
+    const feeds = stepFeeds(run, sessions, loop, batch, micro);
     const out =
       run.accumulation === 1
         ? await fusedStep(run, sessions, loop, feeds, lr)

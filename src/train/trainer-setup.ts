@@ -7,6 +7,7 @@ import type { ModelConfig } from '../nn/config.ts';
 import { readModelFolder } from '../nn/folder.ts';
 import { Tokenizer } from '../tokenizer/index.ts';
 import { createAdamW, type AdamW } from './adamw.ts';
+import { createMaskDrawer, type MaskDrawer } from './keep-masks.ts';
 import { encodeExamples, type EncodedExample } from './batches.ts';
 import { DatasetError, isMultiLabel, labelSet, type RawExample } from './data.ts';
 import { labelNames } from './label-names.ts';
@@ -46,6 +47,7 @@ export interface Sessions {
   step: GraphSession;
   eval: GraphSession;
   adamw: AdamW;
+  masks: MaskDrawer;
 }
 
 /** The held-out split: a seeded shuffle, the last `fraction` for validation. */
@@ -156,5 +158,6 @@ export async function openSessions(run: Run): Promise<Sessions> {
     step: await createGraphSession(serializeGraph(step.graph), ep, o.threads),
     eval: await createGraphSession(serializeGraph(buildEvalGraph(spec)), ep, o.threads),
     adamw: await createAdamW(run.optimizer.hyper),
+    masks: await createMaskDrawer(),
   };
 }
