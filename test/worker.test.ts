@@ -511,14 +511,24 @@ describe('edgeclass worker against the protocol', () => {
       if (signed) Object.assign(headers, await signRequest(SECRET, 'POST', WORKER_WAKE_PATH, bytes, ts, nonce));
       return fetch(`${worker.wakeUrl}${WORKER_WAKE_PATH}`, { method: 'POST', headers, body: bytes });
     };
-    expect((await wake(false)).status).toBe(401);
+    const unsigned = await wake(false);
+    expect(unsigned.status).toBe(401);
+    // The public API's error shape, as every edgeclass answer has it.
+    expect(await unsigned.json()).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'unauthenticated' },
+    });
     expect((await wake(true, JSON.stringify({ job_id: 'x' }), Math.floor(Date.now() / 1000) - 3600)).status).toBe(401);
     const ts = Math.floor(Date.now() / 1000);
     const nonce = 'wake-nonce-0123456789';
     const woken = await wake(true, undefined, ts, nonce);
     expect(woken.status).toBe(202);
     // The same signed wake-up again (same nonce): a replay.
-    expect((await wake(true, undefined, ts, nonce)).status).toBe(409);
+    const replayed = await wake(true, undefined, ts, nonce);
+    expect(replayed.status).toBe(409);
+    expect(((await replayed.json()) as { error: object }).error).toMatchObject({
+      code: 'conflict',
+      param: 'x-edgeclass-nonce',
+    });
     await until('training', () => phases.some((p) => p.phase === 'training'), 20_000);
     expect(edge.jobs.get(job.job.id)!.job.status).toBe('running');
     await worker.stop();

@@ -4,6 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_TOLERANCE_SECONDS, verifyRequest, WORKER_WAKE_PATH, type WakeRequest } from '../jobs/protocol.ts';
+import type { ErrorKind } from '../core/errors.ts';
+import { errorType, type ErrorBody } from '../http/errors.ts';
 import type { Logger } from './log.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -28,12 +30,15 @@ export function startWakeServer(o: {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    // The public API's error shape (src/http/errors.ts), so one client parses every edgeclass answer.
+    const fail = (status: number, code: ErrorKind, message: string, param: string | null = null) =>
+      send(status, { error: { message, type: errorType(status), param, code } } satisfies ErrorBody);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        send(413, { error: { type: 'request_too_large', message: `the body exceeds ${MAX_BODY} bytes` } });
+        fail(413, 'too_large', `the body exceeds ${MAX_BODY} bytes`);
         req.destroy();
       } else chunks.push(chunk);
     });
@@ -41,9 +46,8 @@ export function startWakeServer(o: {
       if (res.headersSent) return;
       const url = req.url ?? '/';
       if (req.method === 'GET' && url === '/healthz') return send(200, { status: 'ok', ...o.status() });
-      if (url.split('?')[0] !== WORKER_WAKE_PATH)
-        return send(404, { error: { type: 'not_found_error', message: `no route for ${req.method} ${url}` } });
-      if (req.method !== 'POST') return send(405, { error: { type: 'method_not_allowed', message: 'use POST' } });
+      if (url.split('?')[0] !== WORKER_WAKE_PATH) return fail(404, 'not_found', `no route for ${req.method} ${url}`);
+      if (req.method !== 'POST') return fail(405, 'invalid_request', `${req.method} ${url}: use POST`);
       const body = new Uint8Array(Buffer.concat(chunks));
       const header = (name: string) => {
         const value = req.headers[name];
@@ -52,18 +56,18 @@ export function startWakeServer(o: {
       const verified = await verifyRequest(o.secret, 'POST', url, { get: header }, body);
       if (!verified) {
         o.log.warn('refused an unsigned or badly signed wake-up', { remote: req.socket.remoteAddress });
-        return send(401, { error: { type: 'authentication_error', message: 'missing, stale or wrong signature' } });
+        return fail(401, 'unauthenticated', 'missing, stale or wrong signature');
       }
       const now = Date.now();
       for (const [sig, until] of seen) if (until < now) seen.delete(sig);
       if (seen.has(verified.nonce))
-        return send(409, { error: { type: 'conflict', message: 'this wake-up was already received (replay)' } });
+        return fail(409, 'conflict', 'this wake-up was already received (replay)', 'x-edgeclass-nonce');
       seen.set(verified.nonce, now + 2 * SIGNATURE_TOLERANCE_SECONDS * 1000);
       let request: WakeRequest = {};
       try {
         request = body.length ? JSON.parse(new TextDecoder().decode(body)) : {};
       } catch {
-        return send(400, { error: { type: 'invalid_request_error', message: 'the body is not JSON' } });
+        return fail(400, 'invalid_request', 'the body is not JSON');
       }
       o.onWake(request);
       send(202, { accepted: true, ...o.status() });
