@@ -1,6 +1,6 @@
 // Seeded randomness for the trainer: data order, splits and dropout masks are functions of (seed, purpose, counter),
 // so a resumed run draws exactly what the uninterrupted run would have.
-import { mulberry32 } from '../nn/random.ts';
+import { MULBERRY32_STEP, mulberry32, mulberry32Output } from '../nn/random.ts';
 
 /** A generator for one purpose, e.g. streamFor(seed, 'shuffle', epoch). */
 export function streamFor(seed: number, purpose: string, counter: number): () => number {
@@ -18,7 +18,7 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
 
 /** Keep-masks for dropout: each byte 1 with probability 1 - p (16-bit resolution, two bytes per generator call). */
 export function fillKeepMask(mask: Uint8Array, p: number, random: () => number): void {
-  const threshold = Math.round(p * 65536);
+  const threshold = keepThreshold(p);
   let i = 0;
   for (; i + 2 <= mask.length; i += 2) {
     const r = Math.floor(random() * 4294967296);
@@ -27,9 +27,6 @@ export function fillKeepMask(mask: Uint8Array, p: number, random: () => number):
   }
   if (i < mask.length) mask[i] = Math.floor(random() * 65536) >= threshold ? 1 : 0;
 }
-
-/** mulberry32's increment: its k-th output after state a is a hash of a + k * MULBERRY_STEP. */
-const MULBERRY_STEP = 0x6d2b79f5;
 
 /** The state mulberry32 starts from in `streamFor(seed, purpose, counter)`. */
 export function streamState(seed: number, purpose: string, counter: number): number {
@@ -40,32 +37,28 @@ export function streamState(seed: number, purpose: string, counter: number): num
 
 /** mulberry32's state `outputs` draws after `a`. */
 export function advance(a: number, outputs: number): number {
-  return (a + Math.imul(outputs, MULBERRY_STEP)) >>> 0;
+  return (a + Math.imul(outputs, MULBERRY32_STEP)) >>> 0;
 }
 
 /** 16-bit threshold of a keep-mask byte: kept where the 16 bits drawn are >= it. */
 export const keepThreshold = (p: number) => Math.round(p * 65536);
 
 /**
- * Bytes [from, mask.length) of a keep-mask from mulberry32 state `a` (mulberry32 inlined: a closure call per two
- * bytes cost 3x the time), two bytes per output and the last odd one from an output of its own, as fillKeepMask
- * draws them. Returns the state after.
+ * Bytes [from, mask.length) of a keep-mask from mulberry32 state `a` (its outputs drawn from the state, not through a
+ * closure call per two bytes, which cost 3x the time), two bytes per output and the last odd one from the high 16
+ * bits of an output of its own, as fillKeepMask draws them. Returns the state after.
  */
 export function drawKeepBytes(mask: Uint8Array, from: number, threshold: number, a: number): number {
   const pairsEnd = from + ((mask.length - from) & ~1);
   for (let i = from; i < pairsEnd; i += 2) {
-    a = (a + MULBERRY_STEP) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const r = (t ^ (t >>> 14)) >>> 0;
+    a = (a + MULBERRY32_STEP) >>> 0;
+    const r = mulberry32Output(a);
     mask[i] = (r & 0xffff) >= threshold ? 1 : 0;
     mask[i + 1] = r >>> 16 >= threshold ? 1 : 0;
   }
   if (pairsEnd < mask.length) {
-    a = (a + MULBERRY_STEP) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    mask[pairsEnd] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 65536) >= threshold ? 1 : 0;
+    a = (a + MULBERRY32_STEP) >>> 0;
+    mask[pairsEnd] = mulberry32Output(a) >>> 16 >= threshold ? 1 : 0;
   }
   return a;
 }
