@@ -8,7 +8,7 @@ import type { ModelConfig } from '../../src/nn/config.ts';
 import { initWeights } from '../../src/nn/init.ts';
 import { mulberry32 } from '../../src/nn/random.ts';
 import type { NamedTensor } from '../../src/nn/safetensors.ts';
-import { createAdamW, type AdamW, type AdamWHyper } from '../../src/train/adamw.ts';
+import { createAdamW, TORCH_ADAMW, type AdamW } from '../../src/train/adamw.ts';
 import { copyWeights, freshParams, gradTargets, paramFeeds, type HostParams } from '../../src/train/host-params.ts';
 import { optimizerStep, type OptimizerSpec } from '../../src/train/optimizer.ts';
 import { createMaskDrawer, type MaskDrawer } from '../../src/train/keep-masks.ts';
@@ -67,7 +67,6 @@ export const CASES: Record<TrainCase['name'], TrainCase> = {
 
 export type Precision = 'float64' | 'float32';
 
-export const ADAMW: AdamWHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 export const LEARNING_RATE = 5e-5;
 export const WEIGHT_DECAY = 0.01;
 export const SEED = 0;
@@ -89,7 +88,7 @@ export function caseConfig(c: TrainCase): ModelConfig {
 
 /** The trainer's optimizer settings for every case: AdamW, weight decay 0.01 but on biases and LayerNorms, clipping 1.0. */
 export const OPTIMIZER: OptimizerSpec = {
-  hyper: ADAMW,
+  hyper: TORCH_ADAMW,
   weightDecay: WEIGHT_DECAY,
   maxGradNorm: 1.0,
   decayExclusions: true,
@@ -243,7 +242,7 @@ export class TrainState {
 
   /** One timed training step, as the trainer's fusedStep takes it. */
   async run(session: GraphSession): Promise<StepTiming> {
-    this.adamw ??= await createAdamW(ADAMW);
+    this.adamw ??= await createAdamW(OPTIMIZER.hyper);
     this.masks ??= await createMaskDrawer();
     const t0 = performance.now();
     const { feeds, maskMs } = this.feeds(this.masks);

@@ -5,8 +5,7 @@
 // the levers must not change the numbers), peak RSS.
 //
 //   npx tsx bench/lib/train-memory.ts --case A|B|C [--arena on|off] [--mem-pattern on|off] [--copy] [--steps 4]
-import * as ort from 'onnxruntime-node';
-import type { GraphSession, HostTensor } from '../../src/train/session.ts';
+import { createGraphSession } from '../../src/train/session.ts';
 import { buildCase, caseInputs, CASES, TrainState } from './train-cases.ts';
 
 const argv = process.argv.slice(2);
@@ -20,33 +19,8 @@ const steps = Number(opt('steps', '4'));
 if (!c || !Number.isInteger(steps) || steps < 1) throw new Error('usage: see the header of bench/lib/train-memory.ts');
 
 const built = buildCase(c, 'float32');
-const session = await ort.InferenceSession.create(built.model, {
-  executionProviders: ['cpu'],
-  graphOptimizationLevel: 'all',
-  intraOpNumThreads: 2,
-  enableCpuMemArena: arena,
-  enableMemPattern: memPattern,
-});
-const typeOf = (t: HostTensor) =>
-  t.data instanceof Float32Array ? 'float32' : t.data instanceof BigInt64Array ? 'int64' : 'uint8';
-/** src/train/session.ts's run, with the options above. */
-const graphSession: GraphSession = {
-  async run(feeds, into) {
-    const inputs: Record<string, ort.Tensor> = {};
-    for (const [k, t] of Object.entries(feeds))
-      inputs[k] = new ort.Tensor(typeOf(t) as 'float32', t.data as Float32Array, t.dims);
-    const target = into;
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const n of session.outputNames)
-      fetches[n] = target?.[n] ? new ort.Tensor('float32', target[n].data as Float32Array, target[n].dims) : null;
-    const out = await session.run(inputs, fetches);
-    const result: Record<string, HostTensor> = {};
-    for (const [k, t] of Object.entries(out))
-      result[k] = target?.[k] ?? { data: t.data as HostTensor['data'], dims: t.dims };
-    return result;
-  },
-  release: () => session.release(),
-};
+// The trainer's session, with the two memory levers as asked.
+const graphSession = await createGraphSession(built.model, 'cpu', 2, { memoryArena: arena, memoryPattern: memPattern });
 const state = new TrainState(c, built.step, built.weights, caseInputs(c), !copy);
 const runMs: number[] = [];
 // CPU time (user + system) of this process a step: on a loaded machine it moves far less than wall time, and the
@@ -73,4 +47,4 @@ console.log(
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   }),
 );
-await session.release();
+await graphSession.release();

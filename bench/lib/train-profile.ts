@@ -89,13 +89,12 @@ function wrap(session: ort.InferenceSession): GraphSession {
     async run(feeds, into) {
       const inputs: Record<string, ort.Tensor> = {};
       for (const [k, t] of Object.entries(feeds)) inputs[k] = tensor(t);
-      const target = into;
       const fetches: Record<string, ort.Tensor | null> = {};
-      for (const n of session.outputNames) fetches[n] = target?.[n] ? tensor(target[n]) : null;
+      for (const n of session.outputNames) fetches[n] = into?.[n] ? tensor(into[n]) : null;
       const out = await session.run(inputs, fetches);
       const r: Record<string, HostTensor> = {};
       for (const [k, t] of Object.entries(out))
-        r[k] = target?.[k] ?? { data: t.data as HostTensor['data'], dims: t.dims };
+        r[k] = into?.[k] ?? { data: t.data as HostTensor['data'], dims: t.dims };
       return r;
     },
     release: () => session.release(),

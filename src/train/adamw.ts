@@ -15,6 +15,9 @@ export interface AdamWHyper {
   eps: number;
 }
 
+/** torch.optim.AdamW's defaults, the trainer's betas and eps. */
+export const TORCH_ADAMW: AdamWHyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
 /** One optimizer step's scalars, each a float32 value. */
 export interface AdamWStep {
   /** clip_grad_norm_'s scale of the gradients (1: none). */

@@ -6,7 +6,7 @@ import { serializeGraph } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { readModelFolder } from '../nn/folder.ts';
 import { Tokenizer } from '../tokenizer/index.ts';
-import { createAdamW, type AdamW } from './adamw.ts';
+import { createAdamW, TORCH_ADAMW, type AdamW } from './adamw.ts';
 import { createMaskDrawer, type MaskDrawer } from './keep-masks.ts';
 import { encodeExamples, type EncodedExample } from './batches.ts';
 import { DatasetError, isMultiLabel, labelSet, type RawExample } from './data.ts';
@@ -143,7 +143,7 @@ export function prepareRun(o: TrainOptions): Run {
     spec,
     step: buildStepGraph(spec),
     optimizer: {
-      hyper: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+      hyper: TORCH_ADAMW,
       weightDecay: o.weightDecay,
       maxGradNorm: maxGradNorm(o),
       decayExclusions: true,
