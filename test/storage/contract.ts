@@ -16,6 +16,17 @@ export type OpenContext = () => JobsContext;
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 
+/** A webhook endpoint of its own owner, enabled. */
+const endpointRow = () => ({
+  id: `whep_${unique()}`,
+  owner: `proj_${unique()}`,
+  url: 'https://example.com/hook',
+  secrets: '[]',
+  disabled_at: null,
+  disabled_reason: null,
+  created_at: 1000,
+});
+
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -250,15 +261,7 @@ export function aggregateContract(open: OpenContext): void {
   describe('EndpointStore', () => {
     it('an endpoint inserted in a batch is found (by its owner, or by anyone when no owner is named), its secrets replaced, disabled once', async () => {
       const ctx = open();
-      const row = {
-        id: `whep_${unique()}`,
-        owner: `proj_${unique()}`,
-        url: 'https://example.com/hook',
-        secrets: '[]',
-        disabled_at: null,
-        disabled_reason: null,
-        created_at: 1000,
-      };
+      const row = endpointRow();
       expect(await ctx.endpoints.find(row.id, null)).toBeNull();
       await ctx.db.batch([ctx.endpoints.insert(row)]);
       expect(await ctx.endpoints.find(row.id, row.owner)).toEqual(row);
@@ -305,15 +308,6 @@ export function aggregateContract(open: OpenContext): void {
   });
 
   describe('DeliveryStore', () => {
-    const endpointRow = () => ({
-      id: `whep_${unique()}`,
-      owner: `proj_${unique()}`,
-      url: 'https://example.com/hook',
-      secrets: '[]',
-      disabled_at: null,
-      disabled_reason: null,
-      created_at: 1000,
-    });
     const delivery = (endpointId: string, jobId: string, createdAt: number) => ({
       id: `evt_${unique()}`,
       endpoint_id: endpointId,
