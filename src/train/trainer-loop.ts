@@ -49,7 +49,7 @@ async function accumulatingStep(
   if (loop.microInStep === run.accumulation || last) {
     optimizerStep(params, sessions.adamw, run.optimizer, lr, loop.state.globalStep + 1, null, loop.gradSums);
     loop.state.globalStep++;
-    loop.gradSums = null;
+    for (const sum of loop.gradSums.values()) sum.fill(0); // kept for the next step: no new buffers a step
     loop.microInStep = 0;
   }
   return out;

@@ -24,7 +24,10 @@ export interface LoopState {
   samples: number;
   /** Exponential moving average of the training loss. */
   lossWindow: number;
-  /** Gradient accumulation: the running mean of the micro-batches' gradients, and how many are in it. */
+  /**
+   * Gradient accumulation: the running mean of the micro-batches' gradients (allocated at the first, zeroed after each
+   * update), and how many are in it.
+   */
   gradSums: Map<string, Float32Array> | null;
   microInStep: number;
 }
